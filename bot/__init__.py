@@ -1,0 +1,1 @@
+"""Settings, the ``tidtam`` CLI, and (later) the web app and the channel adapters."""

@@ -1,0 +1,75 @@
+"""The ``tidtam`` command. Thai by default (``--lang en``); an error is one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from bot.cli import org as org_commands
+from bot.cli import plan as plan_commands
+from bot.cli import rounds as round_commands
+from bot.cli.common import CliState, set_state
+from bot.settings import get_settings
+from locales.errors import UserError
+from locales.i18n import _, set_language
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Tidtam (ติดตาม): follow up the anti-corruption action plan.")
+
+
+@app.callback()
+def _options(
+    lang: Optional[str] = typer.Option(None, "--lang", help="th or en"),
+    org: Optional[str] = typer.Option(None, "--org", help="organisation name or id (when there are several)"),
+) -> None:
+    settings = get_settings()
+    set_language(lang or settings.tidtam_lang)
+    set_state(CliState(settings, org or settings.tidtam_org))
+
+
+org_commands.register(app)
+app.add_typer(plan_commands.app, name="plan", help="Import, show and template the plan.")
+app.add_typer(round_commands.app, name="round", help="The fiscal year's two reporting rounds.")
+
+
+def _log_unexpected(exc: BaseException) -> Path | None:
+    try:
+        log_dir = get_settings().data_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        path = log_dir / "tidtam-errors.log"
+        with path.open("a", encoding="utf-8") as f:
+            f.write("".join(traceback.format_exception(exc)) + "\n")
+        return path
+    except OSError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and turn every failure into one readable line and an exit code."""
+    logging.basicConfig(level=logging.WARNING)
+    set_language(get_settings().tidtam_lang)
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="tidtam")  # prints usage errors itself, then exits
+        return 0
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except UserError as e:
+        typer.echo(_("Error: {message}").format(message=e), err=True)
+        for detail in getattr(e, "errors", [])[:200]:
+            typer.echo(f"  - {detail}", err=True)
+        return 1
+    except Exception as e:  # the last line of defence: a person never sees a traceback
+        where = _log_unexpected(e)
+        typer.echo(_("Unexpected error ({kind}): {message}").format(kind=type(e).__name__, message=e)
+                   + (" — " + _("details in {path}").format(path=where) if where else ""), err=True)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

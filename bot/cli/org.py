@@ -1,0 +1,170 @@
+"""``tidtam init``, ``unit``, ``db upgrade``, ``backup`` and the ``demo`` main job."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from sqlalchemy.engine import make_url
+
+from bot.cli.common import org_session, run, state
+from locales.errors import UserError
+from locales.i18n import _
+from storage.db import Database
+from storage.models import OrgKind
+from storage.repo import Rounds, Units, create_organisation, list_organisations
+
+unit_app = typer.Typer(no_args_is_help=True, help="The organisation's units (a tree).")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+
+KIND_ALIASES = {
+    "เทศบาลนคร": OrgKind.CITY, "city": OrgKind.CITY,
+    "เทศบาลเมือง": OrgKind.TOWN, "town": OrgKind.TOWN,
+    "เทศบาลตำบล": OrgKind.SUBDISTRICT_MUNICIPALITY, "subdistrict": OrgKind.SUBDISTRICT_MUNICIPALITY,
+    "อบต.": OrgKind.SAO, "อบต": OrgKind.SAO, "องค์การบริหารส่วนตำบล": OrgKind.SAO, "sao": OrgKind.SAO,
+}
+
+
+def parse_kind(text: str) -> OrgKind:
+    kind = KIND_ALIASES.get(text.strip().lower())
+    if kind is None:
+        raise UserError(_("Unknown kind \"{text}\"; use one of: {kinds}").format(
+            text=text, kinds=", ".join(k.value for k in OrgKind)))
+    return kind
+
+
+def _ask(value: Optional[str], option: str, question: str) -> str:
+    """The option's value, or ask for it when a person is at the terminal."""
+    if value:
+        return value
+    if sys.stdin.isatty():
+        return typer.prompt(question)
+    raise UserError(_("Missing {option}").format(option=option))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init", help="Create the organisation, its fiscal year and the two rounds.")(init)
+    app.command("backup", help="Copy the database to FILE (SQLite online backup; pg_dump for PostgreSQL).")(backup)
+    app.command("demo", help="Set up a demo organisation with the example plan and print its summary.")(demo)
+    app.add_typer(unit_app, name="unit")
+    app.add_typer(db_app, name="db")
+
+
+def init(
+    org: Optional[str] = typer.Option(None, "--org", help="organisation name"),
+    kind: Optional[str] = typer.Option(None, "--kind", help="เทศบาลนคร | เทศบาลเมือง | เทศบาลตำบล | อบต."),
+    province: Optional[str] = typer.Option(None, "--province"),
+    district: Optional[str] = typer.Option(None, "--district"),
+    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help="BE, e.g. 2569"),
+) -> None:
+    name = _ask(org or state().org, "--org", _("Organisation name"))
+    org_kind = parse_kind(_ask(kind, "--kind", _("Kind (เทศบาลนคร, เทศบาลเมือง, เทศบาลตำบล, อบต.)")))
+    prov = _ask(province, "--province", _("Province"))
+    dist = _ask(district, "--district", _("District"))
+    year = fiscal_year or int(_ask(None, "--fiscal-year", _("Fiscal year (BE)")))
+
+    async def go(db: Database) -> None:
+        async with db.session() as session:
+            created = await create_organisation(session, name=name, kind=org_kind, province=prov,
+                                                district=dist, fiscal_year=year)
+        typer.echo(_("Created {name} ({kind}), {district}, {province}; fiscal year {year} with its 6- and "
+                     "12-month rounds").format(name=created.name, kind=created.kind.value, district=dist,
+                                              province=prov, year=year))
+
+    run(go)
+
+
+@unit_app.command("add", help="Add a unit, optionally under a parent unit.")
+def unit_add(name: str, parent: Optional[str] = typer.Option(None, "--parent")) -> None:
+    async def go(db: Database) -> None:
+        async with org_session(db) as (session, org):
+            unit = await Units(session, org.id).add(name, parent)
+        typer.echo(_("Added unit {name}").format(name=unit.name))
+
+    run(go)
+
+
+@unit_app.command("list", help="List the units as a tree.")
+def unit_list() -> None:
+    async def go(db: Database) -> None:
+        async with org_session(db, commit=False) as (session, org):
+            tree = await Units(session, org.id).tree()
+        if not tree:
+            typer.echo(_("No units yet: add one with `tidtam unit add NAME` or import a plan"))
+        for depth, unit in tree:
+            typer.echo("  " * depth + unit.name)
+
+    run(go)
+
+
+@db_app.command("upgrade", help="Migrate the database to the latest schema.")
+def db_upgrade() -> None:
+    async def go(db: Database) -> None:
+        await db.upgrade()
+        typer.echo(_("Database is at revision {rev}").format(rev=await db.current_revision()))
+
+    run(go, upgrade=False)
+
+
+def backup(file: Path) -> None:
+    url = make_url(state().settings.effective_database_url)
+    if file.exists():
+        raise UserError(_("{path} already exists; choose a new file name").format(path=file))
+    if url.get_backend_name() == "sqlite":
+        source = Path(url.database or "")
+        if not source.exists():
+            raise UserError(_("No database at {path} yet").format(path=source))
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(source) as src, sqlite3.connect(file) as dst:
+            src.backup(dst)  # consistent while the bot keeps writing
+        typer.echo(_("Backed up {src} to {dst}").format(src=source, dst=file))
+        return
+    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    hint = f"pg_dump --format=custom --file {file} '{url.set(drivername='postgresql')}'"
+    if shutil.which("pg_dump") is None:
+        raise UserError(_("For PostgreSQL use pg_dump: {hint}").format(hint=hint))
+    done = subprocess.run(["pg_dump", "--format=custom", "--file", str(file), plain],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise UserError(_("pg_dump failed: {error}").format(error=done.stderr.strip().splitlines()[-1:]))
+    typer.echo(_("Backed up the PostgreSQL database to {dst}").format(dst=file))
+
+
+DEMO_ORG = "เทศบาลตำบลตัวอย่าง (ข้อมูลสาธิต)"
+DEMO_FISCAL_YEAR = 2569  # the example plan's year
+EXAMPLE_PLAN = Path(__file__).resolve().parents[2] / "examples" / "plan-example.csv"
+
+
+def demo() -> None:
+    from bot.cli.plan import print_import_result, print_plan_summary
+    from storage.plan_file import parse_plan, read_table
+    from storage.plan_import import import_plan
+
+    rows = parse_plan(read_table(EXAMPLE_PLAN))
+
+    async def go(db: Database) -> None:
+        async with db.session() as session:
+            orgs = {o.name: o for o in await list_organisations(session)}
+            org = orgs.get(DEMO_ORG)
+            if org is None:
+                org = await create_organisation(session, name=DEMO_ORG, kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
+                                                province="ขอนแก่น", district="เมืองขอนแก่น",
+                                                fiscal_year=DEMO_FISCAL_YEAR, is_demo=True)
+                typer.echo(_("Created the demo organisation {name} (demo data, not a real one)").format(name=org.name))
+            fy = await Rounds(session, org.id).fiscal_year(DEMO_FISCAL_YEAR)
+            result = await import_plan(session, org.id, fy, rows, actor="demo")
+        print_import_result(result, dry_run=False)
+        typer.echo("")
+        async with db.session(commit=False) as session:
+            await print_plan_summary(session, org)
+
+    run(go)
+    typer.echo("")
+    typer.echo(_("Database: {url}").format(url=state().settings.effective_database_url))
+    typer.echo(_("Next: `tidtam plan show`, `tidtam round list`, `tidtam plan template my-plan.xlsx`"))
+

@@ -1,0 +1,148 @@
+"""``tidtam plan import | template | show``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.cli.common import echo_json, org_session, run, table
+from locales.errors import UserError
+from locales.i18n import _
+from locales.thai import format_amount
+from storage.db import Database
+from storage.models import Organisation
+from storage.plan_file import parse_plan, read_table
+from storage.plan_import import ImportResult, import_plan
+from storage.plan_template import write_template
+from storage.repo import Plan, Rounds, Units
+
+app = typer.Typer(no_args_is_help=True)
+
+FiscalYearOption = typer.Option(None, "--fiscal-year", help="BE; default: the organisation's latest")
+
+
+@app.command("import", help="Import the plan from .xlsx or .csv (atomic; --dry-run writes nothing).")
+def plan_import(file: Path, dry_run: bool = typer.Option(False, "--dry-run"),
+                fiscal_year: Optional[int] = FiscalYearOption) -> None:
+    rows = parse_plan(read_table(file))  # every cell checked before the database is touched
+
+    async def go(db: Database) -> ImportResult:
+        async with org_session(db, commit=not dry_run) as (session, org):
+            fy = await Rounds(session, org.id).fiscal_year(fiscal_year)
+            return await import_plan(session, org.id, fy, rows)
+
+    print_import_result(run(go), dry_run=dry_run)
+
+
+def print_import_result(result: ImportResult, *, dry_run: bool) -> None:
+    if dry_run:
+        typer.echo(_("Dry run: nothing was written."))
+    typer.echo(_("{n} items in the file: {created} new, {updated} changed, {unchanged} unchanged").format(
+        n=result.total_items, created=len(result.created), updated=len(result.updated),
+        unchanged=result.unchanged))
+    typer.echo(_("Budget in the plan {plan} baht; in the ordinance {ordinance} baht").format(
+        plan=format_amount(result.total_budget_plan), ordinance=format_amount(result.total_budget_ordinance)))
+    if result.units_created:
+        typer.echo(_("New units: {names}").format(names=", ".join(result.units_created)))
+    for code, changes in result.updated.items():
+        described = "; ".join(f"{field}: {_show(old)} → {_show(new)}" for field, (old, new) in changes.items())
+        typer.echo(_("Changed {code}: {changes}").format(code=code, changes=described))
+    if result.not_in_file:
+        typer.echo(_("In the database but not in this file (kept): {codes}").format(
+            codes=", ".join(result.not_in_file)))
+    if not result.changed_anything and not dry_run:
+        typer.echo(_("Nothing changed."))
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(getattr(value, "value", value))
+
+
+@app.command("template", help="Write a ready-to-fill plan workbook (.xlsx) with Thai headers and notes.")
+def plan_template(out: Path) -> None:
+    if out.suffix.lower() != ".xlsx":
+        raise UserError(_("The template is an Excel file: give a name ending in .xlsx"))
+    write_template(out)
+    typer.echo(_("Wrote {path}").format(path=out))
+
+
+@app.command("show", help="List the plan's items with budgets and units.")
+def plan_show(as_json: bool = typer.Option(False, "--json"), fiscal_year: Optional[int] = FiscalYearOption) -> None:
+    async def go(db: Database) -> None:
+        async with org_session(db, commit=False) as (session, org):
+            fy = await Rounds(session, org.id).fiscal_year(fiscal_year)
+            views = await Plan(session, org.id).views(fy)
+        if as_json:
+            echo_json([_item_json(v) for v in views])
+            return
+        if not views:
+            typer.echo(_("The plan of fiscal year {year} has no items yet: `tidtam plan import FILE`")
+                       .format(year=fy.year_be))
+            return
+        rows = [[v.item.code, _clip(v.item.title, 60), format_amount(v.item.budget_plan),
+                 format_amount(v.item.budget_ordinance), ", ".join(v.unit_names) or _("(none)")] for v in views]
+        typer.echo(table(rows, [_("Code"), _("Title"), _("Plan budget"), _("Ordinance"), _("Units")]))
+        total = sum((v.item.budget_plan or Decimal(0) for v in views), Decimal("0"))
+        typer.echo(_("{n} items; plan budget {total} baht").format(n=len(views), total=format_amount(total)))
+
+    run(go)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _item_json(v) -> dict[str, Any]:
+    it = v.item
+    return {
+        "code": it.code, "strategy": v.strategy.code if v.strategy else "",
+        "strategy_title": v.strategy.title if v.strategy else "",
+        "dimension": v.dimension.code, "dimension_title": v.dimension.title,
+        "mission": v.mission.code, "mission_title": v.mission.title,
+        "subitem": v.subitem.code if v.subitem else "", "subitem_title": v.subitem.title if v.subitem else "",
+        "number": it.number, "type": it.kind.value, "title": it.title, "kpi": it.kpi,
+        "target_unit": it.target_unit, "target_qty": None if it.target_qty is None else format(it.target_qty, "f"),
+        "budget_plan": _money(it.budget_plan), "budget_ordinance": _money(it.budget_ordinance),
+        "no_budget": it.no_budget, "units": ";".join(v.unit_names), "months": it.months,
+    }
+
+
+async def print_plan_summary(session: AsyncSession, org: Organisation) -> None:
+    """Items and budgets per dimension, the units, and the rounds: what the demo prints."""
+    rounds = Rounds(session, org.id)
+    fy = await rounds.fiscal_year()
+    views = await Plan(session, org.id).views(fy)
+    typer.echo(_("{name} — fiscal year {year}").format(name=org.name, year=fy.year_be))
+    per_dim: dict[str, list] = defaultdict(list)
+    for v in views:
+        per_dim[v.dimension.code].append(v)
+    rows = []
+    for code in sorted(per_dim, key=lambda c: [int(p) for p in c.split(".")]):
+        vs = per_dim[code]
+        budget = sum((v.item.budget_plan or Decimal(0) for v in vs), Decimal("0"))
+        rows.append([code, _clip(vs[0].dimension.title, 50), str(len(vs)),
+                     str(sum(1 for v in vs if v.item.no_budget)), format_amount(budget)])
+    total = sum((v.item.budget_plan or Decimal(0) for v in views), Decimal("0"))
+    rows.append(["", _("Total"), str(len(views)), str(sum(1 for v in views if v.item.no_budget)),
+                 format_amount(total)])
+    typer.echo(table(rows, [_("Dimension"), _("Title"), _("Items"), _("No budget"), _("Plan budget (baht)")]))
+    units = await Units(session, org.id).all()
+    typer.echo(_("Units ({n}): {names}").format(n=len(units), names=", ".join(u.name for u in units)))
+    from bot.cli.rounds import round_rows
+
+    typer.echo(table(round_rows(await rounds.of_year(fy)),
+                     [_("Round"), _("Covers"), _("Opens"), _("Units answer by"), _("Submit by"), _("State")]))
+

@@ -1,0 +1,260 @@
+"""Thai digits, baht amounts, Buddhist-era dates and month ranges — read and written in one place.
+
+Parsers raise :class:`ParseError` with a message key the caller translates, so that a
+person always gets a sentence, never a traceback. Money is ``Decimal``; a parser never
+guesses: anything it cannot read exactly is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
+from pythainlp.util.date import thai_abbr_months, thai_full_months
+
+from locales.errors import ParseError
+from locales.i18n import _
+
+BE_OFFSET = 543
+SATANG = Decimal("0.01")
+
+
+# ---------------------------------------------------------------- digits
+
+def to_arabic_digits(text: str) -> str:
+    return thai_digit_to_arabic_digit(text)
+
+
+def to_thai_digits(text: str) -> str:
+    return arabic_digit_to_thai_digit(text)
+
+
+def digits(text: str, thai: bool) -> str:
+    """Render the digits of ``text`` in the script a document asks for."""
+    return to_thai_digits(text) if thai else text
+
+
+def _normalise(text: str) -> str:
+    text = to_arabic_digits(str(text)).replace("\u200b", "").replace("\xa0", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# ---------------------------------------------------------------- money
+
+class Budget(enum.Enum):
+    """The explicit "no budget" answer — distinct from zero and from "not reported"."""
+
+    NONE = "none"
+
+
+NO_BUDGET = Budget.NONE
+
+# "-" and the ways people (and OCR) write "no budget": ไม่ใช้งบประมาณ, ไม่ใช่งบประมาณ, ไม่ใช้ ...
+_NO_BUDGET_RE = re.compile(r"^(?:-+|–|—|ไม่ใช[้่]?\s*(?:งบ(?:ประมาณ)?)?\s*-?|ไม่มี(?:งบ(?:ประมาณ)?)?|ไม่ได้ใช้(?:งบ(?:ประมาณ)?)?)$")
+_AMOUNT_RE = re.compile(r"^(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
+_BAHT_SUFFIX_RE = re.compile(r"\s*(?:บาท|บ\.|thb|฿)\s*$", re.IGNORECASE)
+_BAHT_PREFIX_RE = re.compile(r"^\s*(?:฿|thb)\s*", re.IGNORECASE)
+_THAI_NUMBER_WORD_RE = re.compile(r"(ศูนย์|หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน|หมื่น|แสน|ล้าน)")
+
+
+def parse_amount(text: str | int | float | Decimal | None, *, allow_empty_as_none: bool = True) -> Decimal | Budget:
+    """Read a baht amount as typed by a person: Thai or Arabic digits, commas, "บาท".
+
+    Returns a ``Decimal`` with two places, or ``NO_BUDGET`` for "-", empty and
+    "ไม่ใช้งบประมาณ". Words ("ห้าพัน"), negative numbers, more than two decimals and
+    misplaced commas are refused with a message that shows what works.
+    """
+    if text is None:
+        if allow_empty_as_none:
+            return NO_BUDGET
+        raise ParseError(_("Please type an amount, for example 5,000 or 5000.50"))
+    if isinstance(text, float):  # a spreadsheet cell: its shortest repr is what the person typed
+        text = repr(text)
+    if isinstance(text, int):
+        text = str(text)
+    if isinstance(text, Decimal):
+        text = format(text, "f")
+    s = _normalise(text)
+    if s == "" and allow_empty_as_none:
+        return NO_BUDGET
+    if _NO_BUDGET_RE.match(s.replace(" ", "")) or _NO_BUDGET_RE.match(s):
+        return NO_BUDGET
+    s = _BAHT_PREFIX_RE.sub("", _BAHT_SUFFIX_RE.sub("", s)).strip()
+    if s.startswith("-") or s.startswith("−"):
+        raise ParseError(_("An amount cannot be negative: {text}").format(text=text))
+    if _THAI_NUMBER_WORD_RE.search(s):
+        raise ParseError(_("Please type the amount in digits, not words, for example 5,000 or ๕,๐๐๐"))
+    m = _AMOUNT_RE.match(s)
+    if not m:
+        raise ParseError(_("Cannot read \"{text}\" as an amount in baht; type for example 5,000 or 5000.50").format(text=text))
+    frac = m["frac"] or ""
+    if len(frac) > 2:
+        raise ParseError(_("An amount has at most two decimal places (satang): {text}").format(text=text))
+    try:
+        value = Decimal(m["int"].replace(",", "") + "." + (frac or "0"))
+    except InvalidOperation:  # pragma: no cover - the regex admits only digits
+        raise ParseError(_("Cannot read \"{text}\" as an amount in baht; type for example 5,000 or 5000.50").format(text=text))
+    if value >= Decimal("1e12"):
+        raise ParseError(_("The amount {text} is too large").format(text=text))
+    return value.quantize(SATANG)
+
+
+def format_amount(value: Decimal | Budget | None, *, thai_digits: bool = False, satang: bool = True,
+                  no_budget: str = "-") -> str:
+    """Write an amount with thousands commas: ``5,000.50``; ``no_budget`` for NO_BUDGET/None."""
+    if value is None or value is NO_BUDGET:
+        return no_budget
+    q = Decimal(value).quantize(SATANG)
+    text = f"{q:,.2f}" if satang else f"{q.to_integral_value():,}"
+    return digits(text, thai_digits)
+
+
+def parse_quantity(text: str | int | float | Decimal | None) -> Decimal | None:
+    """A target or achieved quantity (may be a percentage such as 70 or 80.5); empty → None."""
+    if text is None:
+        return None
+    if isinstance(text, float):
+        text = repr(text)
+    s = _normalise(str(text)).replace(",", "")
+    if s in ("", "-"):
+        return None
+    s = re.sub(r"^ร้อยละ\s*", "", s).rstrip("%").strip()
+    if _THAI_NUMBER_WORD_RE.search(s):
+        raise ParseError(_("Please type the quantity in digits, for example 100 or ๑๐๐"))
+    if not re.fullmatch(r"\d+(?:\.\d+)?", s):
+        raise ParseError(_("Cannot read \"{text}\" as a quantity; type a number such as 100").format(text=text))
+    return Decimal(s).normalize() if "." in s else Decimal(s)
+
+
+def format_quantity(value: Decimal | None, *, thai_digits: bool = False) -> str:
+    if value is None:
+        return "-"
+    text = f"{value:,f}" if value != value.to_integral_value() else f"{int(value):,}"
+    return digits(text, thai_digits)
+
+
+# ---------------------------------------------------------------- dates
+
+MONTHS_FULL: tuple[str, ...] = tuple(thai_full_months)
+MONTHS_ABBR: tuple[str, ...] = tuple(thai_abbr_months)
+
+
+def _month_lookup() -> dict[str, int]:
+    table: dict[str, int] = {}
+    for i, (full, abbr) in enumerate(zip(MONTHS_FULL, MONTHS_ABBR), start=1):
+        table[full] = i
+        table[abbr] = i
+        table[abbr.replace(".", "")] = i
+        table[abbr.replace(" ", "")] = i
+    return table
+
+
+_MONTHS = _month_lookup()
+_MONTH_ALT = "|".join(sorted((re.escape(k) for k in _MONTHS), key=len, reverse=True))
+
+
+def year_to_ce(year: int, *, two_digit_century_be: int = 2500) -> int:
+    """A year as people write it (2569, 69, 2026) → the Christian era year.
+
+    Four digits from 2400 up are BE; below that CE. Two digits are BE years of the
+    25th century (66 → 2566), as in "ต.ค.๖๕" and "15 ม.ค. 66".
+    """
+    if year < 100:
+        year += two_digit_century_be
+    return year - BE_OFFSET if year >= 2400 else year
+
+
+def _make_date(day: int, month: int, year: int, original: str) -> dt.date:
+    ce = year_to_ce(year)
+    try:
+        return dt.date(ce, month, day)
+    except ValueError:
+        if 1 <= month <= 12:
+            raise ParseError(_("There is no day {day} in {month} {year}").format(
+                day=day, month=MONTHS_FULL[month - 1], year=ce + BE_OFFSET))
+        raise ParseError(_("Cannot read \"{text}\" as a date; type for example 10/4/2569 or 10 เม.ย. 2569").format(text=original))
+
+
+def parse_date(text: str) -> dt.date:
+    """Read a date typed as 10/4/2569, 10-4-69, 10 เม.ย. 2569, 10 เมษายน 69 or 2026-04-10."""
+    s = _normalise(text)
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", s):
+        return _make_date(int(m[3]), int(m[2]), int(m[1]), text)
+    if m := re.fullmatch(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{2}|\d{4})", s):
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), text)
+    if m := re.fullmatch(rf"(\d{{1,2}})\s*({_MONTH_ALT})\s*(?:พ\.\s*ศ\.\s*)?(\d{{2}}|\d{{4}})", s):
+        return _make_date(int(m[1]), _MONTHS[m[2].replace(" ", "")], int(m[3]), text)
+    raise ParseError(_("Cannot read \"{text}\" as a date; type for example 10/4/2569 or 10 เม.ย. 2569").format(text=text))
+
+
+def format_date(value: dt.date, *, thai_digits: bool = True, abbr: bool = False) -> str:
+    """``10 เมษายน 2569`` (or ``๑๐ เม.ย. ๒๕๖๙``): the BE form every person sees."""
+    month = (MONTHS_ABBR if abbr else MONTHS_FULL)[value.month - 1]
+    return digits(f"{value.day} {month} {value.year + BE_OFFSET}", thai_digits)
+
+
+def format_datetime(value: dt.datetime, *, thai_digits: bool = False) -> str:
+    """An aware timestamp shown in Asia/Bangkok: ``10 เม.ย. 2569 14:05 น.``"""
+    from zoneinfo import ZoneInfo
+
+    local = value.astimezone(ZoneInfo("Asia/Bangkok"))
+    text = f"{format_date(local.date(), thai_digits=False, abbr=True)} {local:%H:%M} น."
+    return digits(text, thai_digits)
+
+
+# ---------------------------------------------------------------- month ranges
+
+@dataclass(frozen=True)
+class MonthRange:
+    """First and last month (as the 1st day of each) an item runs or ran."""
+
+    start: dt.date
+    end: dt.date
+
+    def format(self, *, thai_digits: bool = True) -> str:
+        a, b = self.start, self.end
+        yy = lambda d: f"{(d.year + BE_OFFSET) % 100:02d}"  # noqa: E731
+        if a == b:
+            text = f"{MONTHS_ABBR[a.month - 1]}{yy(a)}"
+        elif a.year == b.year:
+            text = f"{MONTHS_ABBR[a.month - 1]}-{MONTHS_ABBR[b.month - 1]}{yy(b)}"
+        else:
+            text = f"{MONTHS_ABBR[a.month - 1]}{yy(a)}-{MONTHS_ABBR[b.month - 1]}{yy(b)}"
+        return digits(text, thai_digits)
+
+
+_MONTH_YEAR_RE = re.compile(rf"^({_MONTH_ALT})\s*(?:พ\.\s*ศ\.\s*)?(\d{{2}}|\d{{4}})?$")
+
+
+def _month_year(part: str, original: str) -> tuple[int, int | None]:
+    m = _MONTH_YEAR_RE.match(part.strip())
+    if not m:
+        raise ParseError(_("Cannot read \"{text}\" as months; type for example ต.ค.68-มี.ค.69 or ม.ค.69").format(text=original))
+    return _MONTHS[m[1].replace(" ", "")], (year_to_ce(int(m[2])) if m[2] else None)
+
+
+def parse_month_range(text: str) -> MonthRange:
+    """Read "ต.ค.๖๕-มี.ค.๖๖", "พ.ย.-ธ.ค.๖๕", "ม.ค.๖๖" or "ตุลาคม 2568 - กันยายน 2569"."""
+    s = _normalise(text)
+    parts = re.split(r"\s*(?:-|–|—|ถึง)\s*", s)
+    if len(parts) == 1:
+        month, year = _month_year(parts[0], text)
+        if year is None:
+            raise ParseError(_("Please add the year to \"{text}\", for example ม.ค.69").format(text=text))
+        d = dt.date(year, month, 1)
+        return MonthRange(d, d)
+    if len(parts) != 2:
+        raise ParseError(_("Cannot read \"{text}\" as months; type for example ต.ค.68-มี.ค.69 or ม.ค.69").format(text=text))
+    (m1, y1), (m2, y2) = _month_year(parts[0], text), _month_year(parts[1], text)
+    if y2 is None:
+        raise ParseError(_("Please add the year to \"{text}\", for example ม.ค.69").format(text=text))
+    if y1 is None:
+        y1 = y2 if m1 <= m2 else y2 - 1
+    start, end = dt.date(y1, m1, 1), dt.date(y2, m2, 1)
+    if start > end:
+        raise ParseError(_("The months in \"{text}\" run backwards").format(text=text))
+    return MonthRange(start, end)

@@ -1,0 +1,1 @@
+"""The round's official documents and summaries, every number computed from stored answers."""

@@ -1,0 +1,1 @@
+"""The round calendar, working days, and (later) reminders, digests and the outbox."""

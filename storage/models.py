@@ -1,0 +1,235 @@
+"""The tables. Every row belongs to one organisation (``org_id``): one deployment may serve many.
+
+StatusReport is append-only: a changed answer is a new row, the history stays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import ExactDecimal, Money, UTCDateTime, utcnow
+
+
+class OrgKind(str, enum.Enum):
+    CITY = "เทศบาลนคร"
+    TOWN = "เทศบาลเมือง"
+    SUBDISTRICT_MUNICIPALITY = "เทศบาลตำบล"
+    SAO = "อบต."
+
+
+class SectionLevel(str, enum.Enum):
+    STRATEGY = "strategy"
+    DIMENSION = "dimension"
+    MISSION = "mission"
+    SUBITEM = "subitem"
+
+
+class ItemKind(str, enum.Enum):
+    PROJECT = "โครงการ"
+    ACTIVITY = "กิจกรรม"
+    MEASURE = "มาตรการ"
+
+
+class Role(str, enum.Enum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    HEAD = "head"
+    MEMBER = "member"
+
+
+class Status(str, enum.Enum):
+    """What a unit answers. "รอรายงาน" (awaiting) is the absence of an answer, not a value."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANNOT = "cannot"
+
+
+class RoundState(str, enum.Enum):
+    PLANNED = "planned"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def _enum(enum_cls: type[enum.Enum]) -> Any:
+    """Store an enum by its value as plain text (portable, readable in SQL, no DB enum types)."""
+    from sqlalchemy import Enum as SAEnum
+
+    return SAEnum(enum_cls, native_enum=False, values_callable=lambda e: [m.value for m in e],
+                  length=max(len(m.value) for m in enum_cls) + 8, validate_strings=True)
+
+
+class Organisation(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    kind: OrgKind = Field(sa_type=_enum(OrgKind))
+    province: str = Field(default="", max_length=100)
+    district: str = Field(default="", max_length=100)
+    address: str = Field(default="", max_length=400)
+    is_demo: bool = False
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Unit(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=200)
+    parent_id: Optional[int] = Field(default=None, foreign_key="unit.id")
+    is_active: bool = True
+
+
+class FiscalYear(SQLModel, table=True):
+    __tablename__ = "fiscal_year"
+    __table_args__ = (UniqueConstraint("org_id", "year_be"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    year_be: int
+
+
+class Round(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("fiscal_year_id", "months"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
+    months: int  # 6 or 12
+    period_start: dt.date
+    period_end: dt.date
+    opens_on: dt.date
+    due_on: dt.date
+    submit_by: dt.date
+    state: RoundState = Field(default=RoundState.PLANNED, sa_type=_enum(RoundState))
+
+
+class PlanSection(SQLModel, table=True):
+    """One heading of the plan's hierarchy (strategy, dimension, mission, sub-item): data, not code."""
+
+    __tablename__ = "plan_section"
+    __table_args__ = (UniqueConstraint("fiscal_year_id", "level", "code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
+    level: SectionLevel = Field(sa_type=_enum(SectionLevel))
+    code: str = Field(max_length=20)
+    title: str = Field(default="", max_length=1000)
+    parent_id: Optional[int] = Field(default=None, foreign_key="plan_section.id")
+
+
+class PlanItem(SQLModel, table=True):
+    __tablename__ = "plan_item"
+    __table_args__ = (UniqueConstraint("fiscal_year_id", "code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
+    code: str = Field(max_length=30)
+    number: str = Field(default="", max_length=20)
+    position: int = 0
+    kind: ItemKind = Field(sa_type=_enum(ItemKind))
+    title: str = Field(max_length=2000)
+    kpi: str = Field(default="", max_length=2000)
+    target_unit: str = Field(default="", max_length=100)
+    target_qty: Optional[Decimal] = Field(default=None, sa_type=ExactDecimal)
+    budget_plan: Optional[Decimal] = Field(default=None, sa_type=Money)
+    budget_ordinance: Optional[Decimal] = Field(default=None, sa_type=Money)
+    no_budget: bool = False
+    months: str = Field(default="", max_length=100)
+    month_from: Optional[dt.date] = None
+    month_to: Optional[dt.date] = None
+    all_units: bool = False
+    strategy_id: Optional[int] = Field(default=None, foreign_key="plan_section.id")
+    dimension_id: int = Field(foreign_key="plan_section.id")
+    mission_id: int = Field(foreign_key="plan_section.id")
+    subitem_id: Optional[int] = Field(default=None, foreign_key="plan_section.id")
+
+
+class PlanItemUnit(SQLModel, table=True):
+    """The units that own an item and must each answer for it."""
+
+    __tablename__ = "plan_item_unit"
+    item_id: int = Field(foreign_key="plan_item.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+
+
+class Person(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    display_name: str = Field(default="", max_length=200)
+    lang: str = Field(default="th", max_length=5)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ChannelAccount(SQLModel, table=True):
+    __tablename__ = "channel_account"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(max_length=20)  # telegram | line | simulator
+    external_id: str = Field(max_length=100)
+
+
+class Membership(SQLModel, table=True):
+    """A person's role, for one unit (head, member) or the whole organisation (admin, manager)."""
+
+    __table_args__ = (UniqueConstraint("person_id", "unit_id", "role"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    unit_id: Optional[int] = Field(default=None, foreign_key="unit.id")
+    role: Role = Field(sa_type=_enum(Role))
+
+
+class StatusReport(SQLModel, table=True):
+    __tablename__ = "status_report"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    item_id: int = Field(foreign_key="plan_item.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    status: Status = Field(sa_type=_enum(Status))
+    done_text: str = Field(default="", max_length=4000)
+    qty_achieved: Optional[Decimal] = Field(default=None, sa_type=ExactDecimal)
+    disbursed: Optional[Decimal] = Field(default=None, sa_type=Money)
+    no_budget_used: bool = False
+    months: str = Field(default="", max_length=100)
+    date_from: Optional[dt.date] = None
+    date_to: Optional[dt.date] = None
+    evidence: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    problems: str = Field(default="", max_length=4000)
+    reason: str = Field(default="", max_length=4000)
+    person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    channel: str = Field(default="", max_length=20)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RoundNarrative(SQLModel, table=True):
+    __tablename__ = "round_narrative"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    round_id: int = Field(foreign_key="round.id", unique=True)
+    supporting: str = Field(default="", max_length=8000)
+    problems: str = Field(default="", max_length=8000)
+    suggestions: str = Field(default="", max_length=8000)
+    updated_by: Optional[int] = Field(default=None, foreign_key="person.id")
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    actor: str = Field(default="", max_length=100)  # "cli", "telegram:123", ...
+    action: str = Field(max_length=50)
+    entity: str = Field(max_length=50)
+    entity_id: Optional[int] = None
+    old: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
+    new: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

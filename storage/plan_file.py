@@ -1,0 +1,323 @@
+"""Reading a plan spreadsheet (.xlsx or .csv) into checked rows — no database here.
+
+Every cell problem is collected with its row number and column as the file names it,
+so a person can fix them all in one go.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from locales.errors import ParseError, UserError
+from locales.i18n import _
+from locales.thai import NO_BUDGET, MonthRange, parse_amount, parse_month_range, parse_quantity, to_arabic_digits
+from storage.models import ItemKind
+
+ALL_UNITS_WORDS = ("ทุกสำนัก/กอง", "ทุกกอง/สำนัก", "ทุกสำนัก", "ทุกกอง", "ทุกหน่วยงาน", "ทุกส่วนราชการ", "all")
+
+# column → (English header, Thai header, other Thai spellings seen in real plans)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "code": ("code", "รหัส"),
+    "strategy": ("strategy", "ยุทธศาสตร์"),
+    "strategy_title": ("strategy_title", "ชื่อยุทธศาสตร์"),
+    "dimension": ("dimension", "มิติ"),
+    "dimension_title": ("dimension_title", "ชื่อมิติ"),
+    "mission": ("mission", "ภารกิจ", "ภารกิจตามมิติ"),
+    "mission_title": ("mission_title", "ชื่อภารกิจ"),
+    "subitem": ("subitem", "ข้อย่อย"),
+    "subitem_title": ("subitem_title", "ชื่อข้อย่อย"),
+    "number": ("number", "ที่", "ลำดับ"),
+    "type": ("type", "ประเภท"),
+    "title": ("title", "ชื่อโครงการ", "โครงการ/กิจกรรม/มาตรการ", "งาน/กิจกรรม/โครงการ"),
+    "kpi": ("kpi", "ตัวชี้วัด"),
+    "target_unit": ("target_unit", "หน่วยนับ"),
+    "target_qty": ("target_qty", "ปริมาณ", "ปริมาณงาน"),
+    "budget_plan": ("budget_plan", "งบประมาณตามแผน", "งบประมาณ"),
+    "budget_ordinance": ("budget_ordinance", "งบประมาณตามข้อบัญญัติ/เทศบัญญัติ", "งบประมาณตามข้อบัญญัติ",
+                         "งบประมาณตามเทศบัญญัติ"),
+    "units": ("units", "ผู้รับผิดชอบ", "หน่วยงานรับผิดชอบ"),
+    "months": ("months", "ระยะเวลา", "ระยะเวลาดำเนินการ"),
+}
+REQUIRED = ("dimension", "mission", "title")
+THAI_HEADER = {key: names[1] for key, names in COLUMNS.items()}
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"\s+", "", str(text or "").replace("\u200b", "")).lower()
+
+
+_HEADER_LOOKUP = {_header_key(name): key for key, names in COLUMNS.items() for name in names}
+
+
+@dataclass(frozen=True)
+class CellError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return _("row {row}, column {column}: {message}").format(row=self.row, column=self.column,
+                                                                 message=self.message)
+
+
+class PlanFileError(UserError):
+    """The file cannot be imported; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[CellError]):
+        self.errors = errors
+        super().__init__(_("The plan file has {n} problem(s); nothing was imported").format(n=len(errors)))
+
+
+@dataclass
+class PlanRow:
+    """One item as read from the file, every value already checked and typed."""
+
+    row: int
+    code: str
+    strategy: str
+    strategy_title: str
+    dimension: str
+    dimension_title: str
+    mission: str
+    mission_title: str
+    subitem: str
+    subitem_title: str
+    number: str
+    kind: ItemKind
+    title: str
+    kpi: str
+    target_unit: str
+    target_qty: Decimal | None
+    budget_plan: Decimal | None
+    budget_ordinance: Decimal | None
+    no_budget: bool
+    units: list[str]
+    all_units: bool
+    months: str
+    month_range: MonthRange | None = None
+    code_given: bool = field(default=True, repr=False)
+
+
+# ---------------------------------------------------------------- reading the cells
+
+def clean_text(value: Any) -> str:
+    """A cell as text: HTML debris removed, entities decoded, white space folded."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = html.unescape(re.sub(r"<[^>]*>", " ", str(value)))
+    return re.sub(r"\s+", " ", text.replace("\u200b", "").replace("\xa0", " ")).strip()
+
+
+def read_table(path: Path) -> list[tuple[int, list[Any]]]:
+    """(row number, cells) for every row of the first sheet or the CSV, header included."""
+    if not path.exists():
+        raise UserError(_("File not found: {path}").format(path=path))
+    if path.is_dir():
+        raise UserError(_("{path} is a folder, not a file").format(path=path))
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return _read_xlsx(path)
+    if suffix == ".csv":
+        return _read_csv(path)
+    raise UserError(_("A plan file must be .xlsx or .csv (got {name}); download the template with "
+                      "`tidtam plan template`").format(name=path.name))
+
+
+def _read_xlsx(path: Path) -> list[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise UserError(_("{name} is not a readable Excel (.xlsx) file").format(name=path.name))
+    try:
+        ws = wb.worksheets[0]
+        return [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+    finally:
+        wb.close()
+
+
+def _read_csv(path: Path) -> list[tuple[int, list[Any]]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp874"):  # cp874: what Excel on Thai Windows saves as "CSV"
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp874 decodes almost any byte string
+        raise UserError(_("{name} is not a text (CSV) file").format(name=path.name))
+    if "\x00" in text:
+        raise UserError(_("{name} is not a text (CSV) file").format(name=path.name))
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return [(reader.line_num, row) for row in reader]
+
+
+# ---------------------------------------------------------------- checking the rows
+
+def _section_code(value: str, depth: int) -> str:
+    """"๑.๑" / "ภารกิจที่ 1.1" / "1.1." → "1.1"; "" when it has no such code."""
+    m = re.search(r"\d+(?:\.\d+)*", to_arabic_digits(value))
+    if not m:
+        return ""
+    code = m.group(0)
+    return code if code.count(".") == depth - 1 else ""
+
+
+def _kind(type_cell: str, title: str) -> ItemKind | None:
+    for text in (type_cell, re.sub(r"^[\s\"“”'‘’]+", "", title)):
+        for kind in ItemKind:
+            if text.startswith(kind.value):
+                return kind
+    return None
+
+
+def _split_units(text: str) -> tuple[list[str], bool]:
+    parts = [clean_text(p) for p in re.split(r"[;\n，、]", text)]
+    parts = [p for p in parts if p]
+    if any(p.replace(" ", "") in ALL_UNITS_WORDS for p in parts):
+        return [], True
+    seen: list[str] = []
+    for p in parts:
+        if p not in seen:
+            seen.append(p)
+    return seen, False
+
+
+def parse_plan(table: list[tuple[int, list[Any]]]) -> list[PlanRow]:
+    """Check every row; raise PlanFileError listing all problems, or return the rows."""
+    table = [(n, cells) for n, cells in table if any(clean_text(c) for c in cells)]
+    if not table:
+        raise UserError(_("The plan file is empty"))
+    header_row, header = table[0]
+    columns: dict[str, int] = {}
+    labels: dict[str, str] = {}
+    errors: list[CellError] = []
+    for i, cell in enumerate(header):
+        key = _HEADER_LOOKUP.get(_header_key(clean_text(cell)))
+        if key and key not in columns:
+            columns[key], labels[key] = i, clean_text(cell)
+    missing = [THAI_HEADER[k] for k in REQUIRED if k not in columns]
+    if missing:
+        raise UserError(_("The first row must name the columns; missing: {cols}. Download the template "
+                          "with `tidtam plan template`").format(cols=", ".join(missing)))
+    for key in COLUMNS:
+        labels.setdefault(key, THAI_HEADER[key])
+
+    rows: list[PlanRow] = []
+    for row_no, cells in table[1:]:
+        def cell(key: str, _cells=cells) -> Any:
+            i = columns.get(key)
+            return _cells[i] if i is not None and i < len(_cells) else None
+
+        def err(key: str, message: str, _row=row_no) -> None:
+            errors.append(CellError(_row, labels[key], message))
+
+        text = {k: clean_text(cell(k)) for k in COLUMNS}
+        dimension = _section_code(text["dimension"], 1)
+        mission = _section_code(text["mission"], 2)
+        subitem = _section_code(text["subitem"], 3) if text["subitem"] else ""
+        if not dimension:
+            err("dimension", _("a dimension is a number such as 1 or ๑"))
+        if not mission:
+            err("mission", _("a mission is written like 1.1 or ๑.๑"))
+        elif dimension and not mission.startswith(dimension + "."):
+            err("mission", _("mission {mission} does not belong to dimension {dimension}")
+                .format(mission=mission, dimension=dimension))
+        if text["subitem"] and not subitem:
+            err("subitem", _("a sub-item is written like 1.1.1 or ๑.๑.๑"))
+        elif subitem and mission and not subitem.startswith(mission + "."):
+            err("subitem", _("sub-item {subitem} does not belong to mission {mission}")
+                .format(subitem=subitem, mission=mission))
+        if not text["title"]:
+            err("title", _("the project title is empty"))
+        kind = _kind(text["type"], text["title"])
+        if text["title"] and kind is None:
+            err("type", _("say whether it is a โครงการ, กิจกรรม or มาตรการ (the title does not start with one)"))
+
+        budgets: dict[str, Decimal | None] = {}
+        no_budget_cells = 0
+        for key in ("budget_plan", "budget_ordinance"):
+            try:
+                value = parse_amount(cell(key))
+            except ParseError as e:
+                err(key, str(e))
+                value = None
+            if value is NO_BUDGET:
+                no_budget_cells += 1
+                value = None
+            budgets[key] = value
+        try:
+            qty = parse_quantity(cell("target_qty"))
+        except ParseError as e:
+            err("target_qty", str(e))
+            qty = None
+        month_range = None
+        if text["months"]:
+            try:
+                month_range = parse_month_range(text["months"])
+            except ParseError as e:
+                err("months", str(e))
+        units, all_units = _split_units(str(cell("units") or ""))
+        if errors and errors[-1].row == row_no:
+            continue
+        rows.append(PlanRow(
+            row=row_no, code=to_arabic_digits(text["code"]).replace(" ", ""), code_given=bool(text["code"]),
+            strategy=_section_code(text["strategy"], 1) if text["strategy"] else "",
+            strategy_title=text["strategy_title"], dimension=dimension, dimension_title=text["dimension_title"],
+            mission=mission, mission_title=text["mission_title"], subitem=subitem,
+            subitem_title=text["subitem_title"], number=to_arabic_digits(text["number"]), kind=kind,
+            title=text["title"], kpi=text["kpi"], target_unit=text["target_unit"], target_qty=qty,
+            budget_plan=budgets["budget_plan"], budget_ordinance=budgets["budget_ordinance"],
+            no_budget=budgets["budget_plan"] is None and budgets["budget_ordinance"] is None,
+            units=units, all_units=all_units, months=text["months"], month_range=month_range))
+
+    errors.extend(_check_across_rows(rows, labels))
+    if errors:
+        raise PlanFileError(sorted(errors, key=lambda e: e.row))
+    return rows
+
+
+def _check_across_rows(rows: list[PlanRow], labels: dict[str, str]) -> list[CellError]:
+    """Codes: generate the missing ones, refuse duplicates; one title per heading code."""
+    errors: list[CellError] = []
+    counters: Counter[str] = Counter()
+    for r in rows:
+        if not r.code_given:
+            group = r.subitem or r.mission
+            counters[group] += 1
+            r.code = f"{group}-{counters[group]}"
+    seen: dict[str, int] = {}
+    for r in rows:
+        if r.code in seen:
+            errors.append(CellError(r.row, labels["code"], _("code {code} is also used in row {other}")
+                                    .format(code=r.code, other=seen[r.code])))
+        else:
+            seen[r.code] = r.row
+    titles: dict[tuple[str, str], tuple[str, int]] = {}
+    for r in rows:
+        for level, code, title in (("strategy", r.strategy, r.strategy_title),
+                                   ("dimension", r.dimension, r.dimension_title),
+                                   ("mission", r.mission, r.mission_title),
+                                   ("subitem", r.subitem, r.subitem_title)):
+            if not code or not title:
+                continue
+            first = titles.setdefault((level, code), (title, r.row))
+            if first[0] != title:
+                errors.append(CellError(r.row, labels[f"{level}_title"],
+                                        _("{code} is titled differently in row {other}").format(code=code,
+                                                                                                 other=first[1])))
+    return errors
