@@ -59,6 +59,7 @@ class Database:
             if commit:
                 await transaction.commit()
             else:
+                session.expunge_all()  # what was read stays usable after the rollback
                 await transaction.rollback()
 
     @property
