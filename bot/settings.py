@@ -16,7 +16,6 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir")
     tidtam_lang: str = Field("th", description="language of CLI output: th or en")
     tidtam_org: str = Field("", description="organisation the CLI acts on when the database holds several")
-    timezone: str = Field("Asia/Bangkok", description="time zone of every date a person sees")
 
     @property
     def effective_database_url(self) -> str:

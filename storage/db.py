@@ -11,8 +11,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from locales.errors import UserError
+from locales.i18n import _
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -27,7 +31,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(url: str) -> AsyncEngine:
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UserError(_("DATABASE_URL is not a database address: {url}").format(url=url))
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise UserError(_("DATABASE_URL must point to SQLite or PostgreSQL, not {backend}")
+                        .format(backend=parsed.get_backend_name()))
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -67,8 +77,13 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     async def upgrade(self, revision: str = "head") -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(_run_upgrade, revision)
+        try:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(_run_upgrade, revision)
+        except (OSError, OperationalError, InterfaceError) as e:
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise UserError(_("Cannot open the database {url}: {error}").format(
+                url=where, error=getattr(e, "orig", None) or e)) from e
 
     async def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext

@@ -1,0 +1,226 @@
+"""The `tidtam` command as an admin uses it: Thai output, one-line errors, non-zero exits."""
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.cli import main
+from conftest import EXAMPLE_PLAN, ROOT
+
+INIT = ["init", "--org", "เทศบาลตำบลทดสอบ", "--kind", "เทศบาลตำบล", "--province", "ขอนแก่น",
+        "--district", "เมืองขอนแก่น", "--fiscal-year", "2569"]
+
+
+def tidtam(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_thai_error(code: int, err: str, fragment: str) -> None:
+    assert code != 0
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("ข้อผิดพลาด: ") and fragment in lines[0], lines[0]
+
+
+@pytest.fixture
+def org(cli_env, capsys):
+    code, out, _ = tidtam(capsys, *INIT)
+    assert code == 0, out
+    return cli_env
+
+
+def test_init_creates_org_year_and_rounds(org, capsys):
+    code, out, _ = tidtam(capsys, "round", "list", "--json")
+    assert code == 0
+    rounds = json.loads(out)
+    assert [(r["months"], r["opens_on"], r["due_on"], r["submit_by"]) for r in rounds] == [
+        (6, "2026-03-15", "2026-04-10", "2026-04-30"),
+        (12, "2026-09-15", "2026-10-10", "2026-10-31"),
+    ]
+    assert rounds[0]["period_start"] == "2025-10-01" and rounds[1]["period_end"] == "2026-09-30"
+    assert rounds[0]["display"]["due_on"] == "๑๐ เมษายน ๒๕๖๙"
+    code, out, _ = tidtam(capsys, "round", "list")
+    assert "10 เม.ย. 2569" in out and "ปีงบประมาณ 2569" in out
+
+
+def test_init_twice_is_refused(org, capsys):
+    code, _, err = tidtam(capsys, *INIT)
+    assert_one_thai_error(code, err, "มีองค์กรชื่อ")
+
+
+def test_init_without_terminal_names_the_missing_option(cli_env, capsys, monkeypatch):
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
+    code, _, err = tidtam(capsys, "init", "--org", "อบต.ทดสอบ")
+    assert_one_thai_error(code, err, "--kind")
+
+
+def test_units_tree_and_unknown_parent(org, capsys):
+    assert tidtam(capsys, "unit", "add", "สำนักปลัด")[0] == 0
+    assert tidtam(capsys, "unit", "add", "งานนิติการ", "--parent", "สำนักปลัด")[0] == 0
+    code, out, _ = tidtam(capsys, "unit", "list")
+    assert out.splitlines() == ["สำนักปลัด", "  งานนิติการ"]
+    code, _, err = tidtam(capsys, "unit", "add", "งานพัสดุ", "--parent", "กองที่ไม่มี")
+    assert_one_thai_error(code, err, "ไม่พบหน่วยงานชื่อ \"กองที่ไม่มี\"")
+    code, _, err = tidtam(capsys, "unit", "add", "สำนักปลัด")
+    assert_one_thai_error(code, err, "มีหน่วยงาน \"สำนักปลัด\" อยู่แล้ว")
+
+
+def test_import_dry_run_then_real_then_show(org, capsys):
+    code, out, _ = tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN), "--dry-run")
+    assert code == 0 and "ทดลองนำเข้า" in out and "ใหม่ 63" in out
+    code, out, _ = tidtam(capsys, "plan", "show", "--json")
+    assert json.loads(out) == []  # the dry run wrote nothing
+    code, out, _ = tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN))
+    assert code == 0 and "ใหม่ 63" in out and "1,048,500.50" in out
+    code, out, _ = tidtam(capsys, "plan", "show", "--json")
+    items = json.loads(out)
+    assert len(items) == 63
+    assert set(items[0]) >= {"code", "dimension", "dimension_title", "mission", "mission_title", "subitem",
+                             "type", "title", "kpi", "target_unit", "target_qty", "budget_plan",
+                             "budget_ordinance", "units", "months"}
+    from decimal import Decimal
+    assert sum(Decimal(i["budget_plan"] or "0") for i in items) == Decimal("1048500.50")
+    assert any(i["units"] == "ทุกสำนัก/กอง" for i in items)
+    assert any(i["units"] == "กองคลัง;กองช่าง" for i in items)
+    code, out, _ = tidtam(capsys, "plan", "show")
+    assert "รวม 63 รายการ" in out
+    code, out, _ = tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN))
+    assert "ไม่เปลี่ยน 63" in out and "ไม่มีการเปลี่ยนแปลง" in out
+
+
+def test_template_is_importable(org, capsys):
+    path = org / "แบบฟอร์ม.xlsx"
+    code, out, _ = tidtam(capsys, "plan", "template", str(path))
+    assert code == 0
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["แผน", "คำอธิบาย"]
+    assert wb["แผน"]["A1"].value == "รหัส" and wb["แผน"].freeze_panes == "A2"
+    assert wb["คำอธิบาย"].max_row == 20  # header + one note per column
+    code, out, err = tidtam(capsys, "plan", "import", str(path))
+    assert code == 0, err
+    assert "ใหม่ 1" in out and "20,000.00" in out
+
+
+@pytest.mark.parametrize("typed", ["20/4/2569", "20 เม.ย. 2569", "2026-04-20", "๒๐ เมษายน ๒๕๖๙"])
+def test_round_set_accepts_the_ways_dates_are_written(org, capsys, typed):
+    code, out, err = tidtam(capsys, "round", "set", "6", "--due", typed)
+    assert code == 0, err
+    rounds = json.loads(tidtam(capsys, "round", "list", "--json")[1])
+    assert rounds[0]["due_on"] == "2026-04-20"
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["round", "set", "12", "--due", "31/9/2569"], "ไม่มีวันที่ 31 กันยายน 2569"),
+    (["round", "set", "6", "--due", "1/3/2569"], "วันที่ต้องเรียงกัน"),
+    (["round", "set", "7", "--due", "1/4/2569"], "6 หรือ 12"),
+    (["round", "set", "6", "--due", "พรุ่งนี้"], "อ่าน \"พรุ่งนี้\" เป็นวันที่ไม่ได้"),
+    (["plan", "import", "ไม่มีไฟล์นี้.xlsx"], "ไม่พบไฟล์"),
+    (["plan", "template", "out.csv"], ".xlsx"),
+    (["plan", "show", "--fiscal-year", "2570"], "ยังไม่ได้ตั้งปีงบประมาณ 2570"),
+])
+def test_bad_input_gets_one_thai_line(org, capsys, args, fragment):
+    code, _, err = tidtam(capsys, *args)
+    assert_one_thai_error(code, err, fragment)
+
+
+def test_docx_given_as_plan(org, capsys):
+    docx = org / "แผน.docx"
+    docx.write_bytes(b"PK\x03\x04 not really a plan")
+    code, _, err = tidtam(capsys, "plan", "import", str(docx))
+    assert_one_thai_error(code, err, "ต้องเป็น .xlsx หรือ .csv")
+    fake = org / "แผน.xlsx"
+    fake.write_bytes(b"this is not a zip")
+    code, _, err = tidtam(capsys, "plan", "import", str(fake))
+    assert_one_thai_error(code, err, "ไม่ใช่ไฟล์ Excel")
+
+
+def test_bad_rows_are_listed_under_one_error_line(org, capsys):
+    bad = org / "bad.csv"
+    text = EXAMPLE_PLAN.read_text(encoding="utf-8").splitlines()
+    text[5] = text[5].replace('"๑๐,๐๐๐"', '"สิบบาท"', 1) if '"๑๐,๐๐๐"' in text[5] else text[5]
+    cells = text[5].split(",")
+    cells[1] = "9"
+    text[5] = ",".join(cells)
+    bad.write_text("\n".join(text), encoding="utf-8")
+    code, out, err = tidtam(capsys, "plan", "import", str(bad))
+    assert code == 1 and "Traceback" not in err
+    assert err.splitlines()[0].startswith("ข้อผิดพลาด: ไฟล์แผนมีปัญหา")
+    assert "แถว 6" in err
+    assert json.loads(tidtam(capsys, "plan", "show", "--json")[1]) == []
+
+
+def test_backup_is_a_consistent_copy(org, capsys):
+    tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN))
+    target = org / "backup" / "tidtam-2569.db"
+    code, out, err = tidtam(capsys, "backup", str(target))
+    assert code == 0, err
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("select count(*) from plan_item").fetchone()[0] == 63
+        assert conn.execute("select sum(budget_plan) from plan_item").fetchone()[0] == 104850050  # satang
+    code, _, err = tidtam(capsys, "backup", str(target))
+    assert_one_thai_error(code, err, "มีไฟล์")
+
+
+def test_english_output(org, capsys):
+    code, out, _ = tidtam(capsys, "--lang", "en", "round", "list")
+    assert "Fiscal year 2569" in out and "Units answer by" in out
+
+
+def test_demo_is_rerunnable(cli_env, capsys):
+    code, out, err = tidtam(capsys, "demo")
+    assert code == 0, err
+    assert "ข้อมูลสาธิต" in out and "1,048,500.50" in out and "รวมทั้งสิ้น" in out
+    code, out, _ = tidtam(capsys, "demo")
+    assert code == 0 and "ไม่มีการเปลี่ยนแปลง" in out
+
+
+def test_several_orgs_need_a_choice(org, capsys):
+    tidtam(capsys, "init", "--org", "อบต.สอง", "--kind", "อบต.", "--province", "ขอนแก่น", "--district", "พล",
+           "--fiscal-year", "2569")
+    code, _, err = tidtam(capsys, "unit", "list")
+    assert_one_thai_error(code, err, "--org")
+    assert tidtam(capsys, "--org", "อบต.สอง", "unit", "add", "กองช่าง")[0] == 0
+    assert tidtam(capsys, "--org", "เทศบาลตำบลทดสอบ", "unit", "list")[1].strip() == \
+        "ยังไม่มีหน่วยงาน เพิ่มได้ด้วย `tidtam unit add ชื่อ` หรือนำเข้าแผน"
+
+
+@pytest.mark.parametrize("url, fragment", [
+    ("mysql://nobody@127.0.0.1/none", "SQLite หรือ PostgreSQL"),
+    ("postgresql://nobody:secret@127.0.0.1:1/none", "เปิดฐานข้อมูล"),
+])
+def test_unusable_database_url(cli_env, capsys, monkeypatch, url, fragment):
+    monkeypatch.setenv("DATABASE_URL", url)
+    from bot.settings import get_settings
+    get_settings.cache_clear()
+    code, _, err = tidtam(capsys, "unit", "list")
+    assert_one_thai_error(code, err, fragment)
+    assert "secret" not in err
+
+
+def test_unexpected_failure_is_one_line_and_logged(org, capsys, monkeypatch):
+    import storage.repo
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(storage.repo.Units, "tree", broken)
+    code, _, err = tidtam(capsys, "unit", "list")
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "disk on fire" in err
+    log = (org / "data" / "logs" / "tidtam-errors.log").read_text(encoding="utf-8")
+    assert "Traceback" in log and "disk on fire" in log
+
+
+def test_real_process_exit_code_and_no_traceback(cli_env):
+    """Through `python -m bot`, as a person runs it."""
+    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(cli_env / "data"), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "bot", "--lang", "en", "plan", "import", "nope.csv"], env=env,
+                          cwd=cli_env, capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.strip() == "Error: File not found: nope.csv"
