@@ -16,6 +16,16 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir")
     tidtam_lang: str = Field("th", description="language of CLI output: th or en")
     tidtam_org: str = Field("", description="organisation the CLI acts on when the database holds several")
+    evidence_max_mb: int = Field(20, description="largest evidence file a person may send, in MB")
+
+    telegram_bot_token: str = Field("", description="from @BotFather; empty: no Telegram")
+    telegram_bot_username: str = Field("", description="for invite links; read from Telegram when empty")
+    telegram_webhook_url: str = Field("", description="public https URL of /telegram/webhook; empty: long polling")
+    telegram_webhook_secret: str = Field("", description="checked against X-Telegram-Bot-Api-Secret-Token")
+    telegram_api_base_url: str = Field("", description="Bot API server, for test servers; empty: Telegram's")
+
+    web_host: str = Field("127.0.0.1", description="where the web app listens")
+    web_port: int = Field(8000, description="port of the web app (webhooks, health)")
 
     @property
     def effective_database_url(self) -> str:

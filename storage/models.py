@@ -233,3 +233,53 @@ class AuditLog(SQLModel, table=True):
     old: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
     new: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Invite(SQLModel, table=True):
+    """A code that binds whoever opens it to a unit and role (single- or multi-use, expiring)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    code: str = Field(max_length=20, unique=True)
+    unit_id: Optional[int] = Field(default=None, foreign_key="unit.id")
+    role: Role = Field(sa_type=_enum(Role))
+    uses_left: int = 1
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+    created_by: str = Field(default="", max_length=100)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Conversation(SQLModel, table=True):
+    """Where a person is in a conversation, so a restart resumes at the same step."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    account_id: int = Field(foreign_key="channel_account.id", unique=True)
+    step: str = Field(default="", max_length=50)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class GroupChat(SQLModel, table=True):
+    """A unit's group chat on a platform: reminders for the unit go there."""
+
+    __tablename__ = "group_chat"
+    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    platform: str = Field(max_length=20)
+    chat_id: str = Field(max_length=100)
+    title: str = Field(default="", max_length=200)
+    bound_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Platform events already handled: a redelivered or replayed one is acknowledged, not redone."""
+
+    __tablename__ = "processed_event"
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    event_id: str = Field(max_length=100)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -13,6 +13,8 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from locales.i18n import _
+from locales.thai import format_amount
 from storage.models import FiscalYear, PlanItem, PlanItemUnit, PlanSection, SectionLevel, Unit
 from storage.plan_file import PlanRow
 from storage.repo import Plan, Units, audit
@@ -40,6 +42,33 @@ class ImportResult:
     @property
     def changed_anything(self) -> bool:
         return bool(self.created or self.updated or self.units_created or self.sections_changed)
+
+    def lines(self, *, dry_run: bool) -> list[str]:
+        """What the import did (or would do), for a person to read."""
+        out = [_("Dry run: nothing was written.")] if dry_run else []
+        out.append(_("{n} items in the file: {created} new, {updated} changed, {unchanged} unchanged").format(
+            n=self.total_items, created=len(self.created), updated=len(self.updated), unchanged=self.unchanged))
+        out.append(_("Budget in the plan {plan} baht; in the ordinance {ordinance} baht").format(
+            plan=format_amount(self.total_budget_plan), ordinance=format_amount(self.total_budget_ordinance)))
+        if self.units_created:
+            out.append(_("New units: {names}").format(names=", ".join(self.units_created)))
+        for code, changes in self.updated.items():
+            described = "; ".join(f"{name}: {_shown(old)} → {_shown(new)}" for name, (old, new) in changes.items())
+            out.append(_("Changed {code}: {changes}").format(code=code, changes=described))
+        if self.not_in_file:
+            out.append(_("In the database but not in this file (kept): {codes}").format(
+                codes=", ".join(self.not_in_file)))
+        if not self.changed_anything and not dry_run:
+            out.append(_("Nothing changed."))
+        return out
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(getattr(value, "value", value))
 
 
 def _jsonable(value: Any) -> Any:

@@ -40,31 +40,8 @@ def plan_import(file: Path, dry_run: bool = typer.Option(False, "--dry-run"),
 
 
 def print_import_result(result: ImportResult, *, dry_run: bool) -> None:
-    if dry_run:
-        typer.echo(_("Dry run: nothing was written."))
-    typer.echo(_("{n} items in the file: {created} new, {updated} changed, {unchanged} unchanged").format(
-        n=result.total_items, created=len(result.created), updated=len(result.updated),
-        unchanged=result.unchanged))
-    typer.echo(_("Budget in the plan {plan} baht; in the ordinance {ordinance} baht").format(
-        plan=format_amount(result.total_budget_plan), ordinance=format_amount(result.total_budget_ordinance)))
-    if result.units_created:
-        typer.echo(_("New units: {names}").format(names=", ".join(result.units_created)))
-    for code, changes in result.updated.items():
-        described = "; ".join(f"{field}: {_show(old)} → {_show(new)}" for field, (old, new) in changes.items())
-        typer.echo(_("Changed {code}: {changes}").format(code=code, changes=described))
-    if result.not_in_file:
-        typer.echo(_("In the database but not in this file (kept): {codes}").format(
-            codes=", ".join(result.not_in_file)))
-    if not result.changed_anything and not dry_run:
-        typer.echo(_("Nothing changed."))
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(getattr(value, "value", value))
+    for line in result.lines(dry_run=dry_run):
+        typer.echo(line)
 
 
 @app.command("template", help="Write a ready-to-fill plan workbook (.xlsx) with Thai headers and notes.")

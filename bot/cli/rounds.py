@@ -7,6 +7,7 @@ from typing import Optional, Sequence
 import typer
 
 from bot.cli.common import echo_json, org_session, run, table
+from handlers.common import round_state_label
 from locales.errors import UserError
 from locales.i18n import _
 from locales.thai import format_date, parse_date
@@ -17,14 +18,10 @@ from storage.repo import Rounds
 app = typer.Typer(no_args_is_help=True)
 
 
-def _state_label(rnd: Round) -> str:
-    return {"planned": _("planned"), "open": _("open"), "closed": _("closed")}[rnd.state.value]
-
-
 def round_rows(rounds: Sequence[Round]) -> list[list[str]]:
     d = lambda day: format_date(day, thai_digits=False, abbr=True)  # noqa: E731
     return [[_("{n} months").format(n=r.months), f"{d(r.period_start)} – {d(r.period_end)}", d(r.opens_on),
-             d(r.due_on), d(r.submit_by), _state_label(r)] for r in rounds]
+             d(r.due_on), d(r.submit_by), round_state_label(r)] for r in rounds]
 
 
 @app.command("list", help="Show the two rounds of the fiscal year with their dates.")

@@ -1,0 +1,296 @@
+"""What the compiler (admin) runs from chat: invites, units, members, the round, reminders, import, narrative."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from sqlmodel import select
+
+from handlers.common import MAX_TEXT, clip, round_name, round_state_label
+from handlers.context import Ctx, token
+from handlers.events import Button
+from handlers.onboarding import role_label
+from handlers.reminders import unit_reminders
+from locales.errors import UserError
+from locales.i18n import _
+from locales.thai import format_date
+from storage.answers import Answers
+from storage.models import Role, Round, RoundNarrative, RoundState
+from storage.people import People
+from storage.plan_file import PlanFileError, parse_plan, read_table
+from storage.plan_import import import_plan
+from storage.repo import Rounds, Units, audit
+from storage.types import utcnow
+
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+NARRATIVE_FIELDS = ("supporting", "problems", "suggestions")
+
+
+def narrative_label(field: str) -> str:
+    return {"supporting": _("Supporting factors"), "problems": _("Problems and obstacles"),
+            "suggestions": _("Suggestions")}[field]
+
+
+async def admins_only(ctx: Ctx, what: str) -> bool:
+    if not ctx.roles.admin:
+        await ctx.log_refusal(what)
+        ctx.say(_("Only an administrator can do this."))
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- invites, units, members
+
+async def invite(ctx: Ctx, args: str = "") -> None:
+    """/invite UNIT member|head [USES] or /invite manager|admin [USES]: makes a code and its link."""
+    words = args.split()
+    uses = 1
+    if words and words[-1].isdigit():
+        uses = int(words.pop())
+    roles = {r.value: r for r in Role}
+    if not words or words[-1].lower() not in roles:
+        ctx.say(_("Usage: /invite UNIT member|head [USES], or /invite manager, or /invite admin\n"
+                  "For example: /invite กองคลัง member"))
+        return
+    role = roles[words.pop().lower()]
+    unit_name = " ".join(words) or None
+    created, unit = await People(ctx.session, ctx.org_id).create_invite(
+        unit_name=unit_name if role in (Role.HEAD, Role.MEMBER) else None, role=role, uses=uses, actor=ctx.actor)
+    where = _("{role} of {unit}").format(role=role_label(role), unit=unit.name) if unit else role_label(role)
+    lines = [_("Invite for {where}, usable {uses} time(s) until {until}:").format(
+        where=where, uses=uses, until=format_date(created.expires_at.date(), thai_digits=False))]
+    if ctx.event.platform == "telegram" and ctx.event.bot_username:
+        lines.append(f"https://t.me/{ctx.event.bot_username}?start={created.code}")
+    lines.append(_("or type in a private chat with the bot: /start {code}").format(code=created.code))
+    lines.append(created.code)
+    ctx.say("\n".join(lines))
+
+
+async def units(ctx: Ctx, args: str = "") -> None:
+    """The unit tree with how many people each has and what is awaited in the open round."""
+    tree = await Units(ctx.session, ctx.org_id).tree()
+    if not tree:
+        ctx.say(_("No units yet: import the plan with /import."))
+        return
+    people = People(ctx.session, ctx.org_id)
+    answers = Answers(ctx.session, ctx.org_id)
+    rnd = await answers.open_round()
+    lines = [_("Units:")]
+    for depth, unit in tree:
+        n = len(await people.unit_people(unit.id))
+        line = "  " * depth + _("{unit}: {n} person(s)").format(unit=unit.name, n=n)
+        if rnd:
+            line += " · " + _("{n} awaiting").format(n=len(await answers.awaiting(rnd, [unit.id])))
+        lines.append(line)
+    ctx.say("\n".join(lines))
+
+
+async def members(ctx: Ctx, args: str = "") -> None:
+    """Everyone registered, with their roles and chat platforms."""
+    unit_names = {u.id: u.name for u in await Units(ctx.session, ctx.org_id).all()}
+    rows = await People(ctx.session, ctx.org_id).members()
+    if not rows:
+        ctx.say(_("Nobody has joined yet. Make an invite with /invite."))
+        return
+    lines = [_("Members ({n}):").format(n=len(rows))]
+    for person, memberships, accounts in rows:
+        roles = ", ".join(
+            _("{role} of {unit}").format(role=role_label(m.role), unit=unit_names[m.unit_id]) if m.unit_id
+            else role_label(m.role) for m in memberships)
+        platforms = ", ".join(sorted({a.platform for a in accounts}))
+        lines.append(f"• {person.display_name or '-'} — {roles} ({platforms})")
+    ctx.say("\n".join(lines))
+
+
+# ---------------------------------------------------------------- the round
+
+async def round_(ctx: Ctx, args: str = "") -> None:
+    """Shows the rounds; /round open 6|12 and /round close change them (also by button)."""
+    words = args.split()
+    repo = Rounds(ctx.session, ctx.org_id)
+    fy = await repo.fiscal_year()
+    rounds = await repo.of_year(fy)
+    if words[:1] == ["open"] and len(words) == 2 and words[1] in ("6", "12"):
+        await _set_state(ctx, await repo.get(fy, int(words[1])), RoundState.OPEN)
+    elif words[:1] == ["close"]:
+        opened = [r for r in rounds if r.state == RoundState.OPEN]
+        if not opened:
+            raise UserError(_("No round is open."))
+        await _set_state(ctx, opened[0], RoundState.CLOSED)
+    elif words:
+        ctx.say(_("Usage: /round, /round open 6|12, /round close"))
+        return
+    await _show_rounds(ctx, await repo.of_year(fy))
+
+
+async def _show_rounds(ctx: Ctx, rounds: list[Round], *, edit: bool = False) -> None:
+    lines, buttons = [], []
+    for r in rounds:
+        lines.append(_("{round}: {state}; opens {opens}, units answer by {due}, submit by {submit}").format(
+            round=round_name(r), state=round_state_label(r), opens=format_date(r.opens_on, thai_digits=False),
+            due=format_date(r.due_on, thai_digits=False), submit=format_date(r.submit_by, thai_digits=False)))
+        if r.state == RoundState.OPEN:
+            buttons.append([Button(_("Close {round}").format(round=round_name(r)), f"rnd:close:{r.id}")])
+        else:
+            buttons.append([Button(_("Open {round}").format(round=round_name(r)), f"rnd:open:{r.id}")])
+    ctx.say("\n".join(lines), buttons, edit=edit)
+
+
+async def pressed_round(ctx: Ctx, value: str) -> None:
+    action, _sep, round_id = value.partition(":")
+    rnd = await Answers(ctx.session, ctx.org_id).round_by_id(int(round_id)) if round_id.isdigit() else None
+    if rnd is None or action not in ("open", "close"):
+        raise UserError(_("This button is not valid."))
+    await _set_state(ctx, rnd, RoundState.OPEN if action == "open" else RoundState.CLOSED)
+    await _show_rounds(ctx, await Rounds(ctx.session, ctx.org_id).of_year(
+        await Rounds(ctx.session, ctx.org_id).fiscal_year()), edit=True)
+
+
+async def _set_state(ctx: Ctx, rnd: Round, state: RoundState) -> None:
+    if state == RoundState.OPEN:
+        q = select(Round).where(Round.org_id == ctx.org_id, Round.state == RoundState.OPEN, Round.id != rnd.id)
+        if (await ctx.session.exec(q)).first():
+            raise UserError(_("Another round is open; close it first with /round close."))
+    if rnd.state == state:
+        return
+    old = rnd.state
+    rnd.state = state
+    ctx.session.add(rnd)
+    await audit(ctx.session, ctx.org_id, ctx.actor, "update", "round", rnd.id, old={"state": old.value},
+                new={"state": state.value}, person_id=ctx.person.id)
+    ctx.response.notice = round_state_label(rnd)
+
+
+# ---------------------------------------------------------------- reminders now
+
+async def remind(ctx: Ctx, args: str = "") -> None:
+    """Reminds now every unit that still has items awaiting an answer (only those)."""
+    answers = Answers(ctx.session, ctx.org_id)
+    rnd = await answers.open_round()
+    if rnd is None:
+        raise UserError(_("No reporting round is open at the moment. Your administrator opens it with /round."))
+    sent_to, unreachable = [], []
+    for unit in await Units(ctx.session, ctx.org_id).all():
+        waiting = await answers.awaiting(rnd, [unit.id])
+        if not waiting:
+            continue
+        deliveries = await unit_reminders(ctx.session, ctx.org_id, rnd, unit, waiting)
+        ctx.response.deliveries += deliveries
+        if deliveries:
+            sent_to.append(_("{unit} ({n} item(s), {m} chat(s))").format(unit=unit.name, n=len(waiting),
+                                                                           m=len(deliveries)))
+        else:
+            unreachable.append(unit.name)
+    await audit(ctx.session, ctx.org_id, ctx.actor, "remind", "round", rnd.id, new={"units": len(sent_to)},
+                person_id=ctx.person.id)
+    if not sent_to and not unreachable:
+        ctx.say(_("Every unit has answered; no reminder was needed."))
+        return
+    lines = [_("Reminders sent to: {units}").format(units="; ".join(sent_to))] if sent_to else []
+    if unreachable:
+        lines.append(_("Nobody of these units has joined yet, so they could not be reminded: {units}. "
+                       "Make an invite with /invite.").format(units=", ".join(unreachable)))
+    ctx.say("\n".join(lines))
+
+
+# ---------------------------------------------------------------- plan import from chat
+
+async def import_(ctx: Ctx, args: str = "") -> None:
+    ctx.goto("admin.import")
+    ctx.say(_("Please send the plan file (.xlsx or .csv) as a document. Type /cancel to stop."))
+
+
+async def got_import_file(ctx: Ctx) -> None:
+    """Checks the file and shows what importing it would do; nothing is written before [Import]."""
+    f = ctx.event.file
+    if f is None:
+        ctx.say(_("Please send the plan as a file (.xlsx or .csv), or type /cancel."))
+        return
+    ext = Path(f.name).suffix.lower()
+    if ext not in (".xlsx", ".csv"):
+        raise UserError(_("A plan file must be .xlsx or .csv (got {name}); download the template with "
+                          "`tidtam plan template`").format(name=clip(Path(f.name).name, 60)))
+    if f.size is not None and f.size > IMPORT_MAX_BYTES:
+        raise UserError(_("The file is too large ({size} MB); the limit is {limit} MB.").format(
+            size=round(f.size / 1024 / 1024, 1), limit=IMPORT_MAX_BYTES // 1024 // 1024))
+    folder = ctx.settings.data_dir / "imports" / str(ctx.org_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}{ext}"
+    path.write_bytes(await f.fetch())
+    try:
+        rows = parse_plan(read_table(path))
+    except PlanFileError as e:
+        ctx.say("\n".join([str(e)] + [f"- {err}" for err in e.errors[:30]]))
+        return
+    fy = await Rounds(ctx.session, ctx.org_id).fiscal_year()
+    savepoint = await ctx.session.begin_nested()
+    result = await import_plan(ctx.session, ctx.org_id, fy, rows, actor=ctx.actor)
+    await savepoint.rollback()
+    tk = token()
+    ctx.goto("admin.import_confirm", tk=tk, path=path.relative_to(ctx.settings.data_dir).as_posix())
+    ctx.say("\n".join(result.lines(dry_run=True)),
+            [[Button(_("Import"), f"imp:{tk}:y"), Button(_("Cancel"), f"imp:{tk}:n")]])
+
+
+async def pressed_import(ctx: Ctx, value: str) -> None:
+    tk, _sep, answer = value.partition(":")
+    if ctx.step != "admin.import_confirm" or ctx.data.get("tk") != tk:
+        ctx.say(_("This button belongs to an earlier file. Send /import again."), edit=True)
+        return
+    path = ctx.settings.data_dir / ctx.data["path"]
+    ctx.finish()
+    if answer != "y":
+        ctx.say(_("Import cancelled; nothing was written."), edit=True)
+        return
+    rows = parse_plan(read_table(path))
+    fy = await Rounds(ctx.session, ctx.org_id).fiscal_year()
+    result = await import_plan(ctx.session, ctx.org_id, fy, rows, actor=ctx.actor)
+    ctx.say("\n".join([_("Imported.")] + result.lines(dry_run=False)), edit=True)
+
+
+# ---------------------------------------------------------------- narrative
+
+async def _narrative(ctx: Ctx) -> tuple[Round, RoundNarrative]:
+    rnd = await Answers(ctx.session, ctx.org_id).current_round()
+    if rnd is None:
+        raise UserError(_("No round has been set up yet."))
+    q = select(RoundNarrative).where(RoundNarrative.org_id == ctx.org_id, RoundNarrative.round_id == rnd.id)
+    return rnd, (await ctx.session.exec(q)).first() or RoundNarrative(org_id=ctx.org_id, round_id=rnd.id)
+
+
+async def narrative(ctx: Ctx, args: str = "") -> None:
+    """Shows the round's three narrative sections, each with a button to write it."""
+    rnd, nar = await _narrative(ctx)
+    lines = [_("Narrative of {round}:").format(round=round_name(rnd))]
+    for name in NARRATIVE_FIELDS:
+        lines.append(f"\n{narrative_label(name)}:\n{getattr(nar, name) or _('(not written yet)')}")
+    ctx.say("\n".join(lines), [[Button(_("Write: {section}").format(section=narrative_label(n)), f"nar:{n}")]
+                               for n in NARRATIVE_FIELDS])
+
+
+async def pressed_narrative(ctx: Ctx, value: str) -> None:
+    if value not in NARRATIVE_FIELDS:
+        raise UserError(_("This button is not valid."))
+    ctx.goto("admin.narrative", field=value)
+    ctx.say(_("Please type the text for \"{section}\" (it replaces what was there).").format(
+        section=narrative_label(value)))
+
+
+async def got_narrative(ctx: Ctx) -> None:
+    text = ctx.event.text.strip()
+    if not text or len(text) > 4 * MAX_TEXT:
+        ctx.say(_("Please type a text of at most {limit} characters.").format(limit=f"{4 * MAX_TEXT:,}"))
+        return
+    rnd, nar = await _narrative(ctx)
+    name = ctx.data["field"]
+    old = getattr(nar, name)
+    setattr(nar, name, text)
+    nar.updated_by, nar.updated_at = ctx.person.id, utcnow()
+    ctx.session.add(nar)
+    await ctx.session.flush()
+    await audit(ctx.session, ctx.org_id, ctx.actor, "update", "round_narrative", nar.id, old={name: old},
+                new={name: text}, person_id=ctx.person.id)
+    ctx.finish()
+    ctx.say(_("Saved \"{section}\".").format(section=narrative_label(name)))
+

@@ -1,0 +1,412 @@
+"""Check-in: a unit answers for its items, one short step at a time.
+
+/report → pick an item → status → what was done → money disbursed (items with a budget)
+→ quantity (items with a target) → evidence (optional) → reason (could not be done)
+→ summary [confirm] [edit] → saved, and the next awaiting item is asked at once.
+The draft lives in the conversation row; every button of a draft carries its token.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+from handlers.common import MAX_TEXT, baht, clip, due_text, item_card, round_name
+from handlers.context import Ctx, token
+from handlers.events import Button
+from locales.errors import ParseError, UserError
+from locales.i18n import _
+from locales.thai import NO_BUDGET, format_quantity, parse_amount, parse_quantity
+from reports.summary import AWAITING, status_label
+from storage.answers import Answers, Pair
+from storage.models import PlanItem, Round, Status, StatusReport
+
+PAGE = 8
+STATUS_CODES = {"n": Status.NOT_STARTED, "i": Status.IN_PROGRESS, "c": Status.COMPLETED, "x": Status.CANNOT}
+CODE_OF = {v: k for k, v in STATUS_CODES.items()}
+ICON = {AWAITING: "⏳", Status.NOT_STARTED.value: "◻️", Status.IN_PROGRESS.value: "🔄",
+        Status.COMPLETED.value: "✅", Status.CANNOT.value: "⛔"}
+EVIDENCE_TYPES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".gif", ".pdf", ".doc", ".docx", ".xls", ".xlsx",
+                  ".ppt", ".pptx", ".odt", ".ods", ".txt", ".csv"}
+URL_RE = re.compile(r"^https?://\S+$", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------- listing
+
+async def _open_round(ctx: Ctx) -> Round | None:
+    rnd = await Answers(ctx.session, ctx.org_id).open_round()
+    if rnd is None:
+        ctx.say(_("No reporting round is open at the moment. Your administrator opens it with /round."))
+    return rnd
+
+
+async def _require_unit(ctx: Ctx) -> bool:
+    if not ctx.roles.units:
+        await ctx.log_refusal("report")
+        ctx.say(_("Only staff of a unit answer for items. Type /help to see what you can do."))
+        return False
+    return True
+
+
+async def report(ctx: Ctx, args: str = "") -> None:
+    """Lists the unit's items still awaiting an answer in the open round."""
+    if await _require_unit(ctx) and (rnd := await _open_round(ctx)):
+        await _show_list(ctx, rnd, awaiting_only=True, page=0)
+
+
+async def status(ctx: Ctx, args: str = "") -> None:
+    """Lists all the unit's items with their latest status; pressing one changes its answer."""
+    if await _require_unit(ctx) and (rnd := await _open_round(ctx)):
+        await _show_list(ctx, rnd, awaiting_only=False, page=0)
+
+
+async def pressed_list(ctx: Ctx, value: str) -> None:
+    mode, _sep, page = value.partition(":")
+    if await _require_unit(ctx) and (rnd := await _open_round(ctx)):
+        await _show_list(ctx, rnd, awaiting_only=mode == "a", page=int(page) if page.isdigit() else 0, edit=True)
+
+
+async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, edit: bool = False) -> None:
+    answers = Answers(ctx.session, ctx.org_id)
+    unit_ids = ctx.roles.unit_ids
+    pairs = await answers.pairs(rnd.fiscal_year_id, unit_ids)
+    latest = await answers.latest(rnd, unit_ids)
+    units = {u: (await answers.unit(u)).name for u in unit_ids}
+    if awaiting_only:
+        pairs = [p for p in pairs if (p.item.id, p.unit_id) not in latest]
+    many_units = len(unit_ids) > 1
+    if not pairs:
+        if awaiting_only:
+            ctx.say(_("All your unit's items have an answer in {round}. Thank you! "
+                      "To change an answer use /status.").format(round=round_name(rnd)), edit=edit)
+        else:
+            ctx.say(_("Your unit owns no items in this plan."), edit=edit)
+        return
+    pages = (len(pairs) + PAGE - 1) // PAGE
+    page = max(0, min(page, pages - 1))
+    shown = pairs[page * PAGE:(page + 1) * PAGE]
+    header = (_("{n} item(s) awaiting your answer in {round} (answer by {due}). Choose one:")
+              if awaiting_only else _("Your unit's items in {round} (answer by {due}). Press one to answer or "
+                                      "change it:")).format(n=len(pairs), round=round_name(rnd), due=due_text(rnd))
+    buttons = []
+    for p in shown:
+        answer = latest.get((p.item.id, p.unit_id))
+        icon = ICON[answer.status.value if answer else AWAITING]
+        label = f"{icon} {p.item.code} {p.item.title}"
+        if many_units:
+            label = f"[{units[p.unit_id]}] " + label
+        buttons.append([Button(clip(label), f"pk:{p.item.id}:{p.unit_id}")])
+    nav = []
+    mode = "a" if awaiting_only else "s"
+    if page > 0:
+        nav.append(Button(_("◀ Previous"), f"ls:{mode}:{page - 1}"))
+    if page < pages - 1:
+        nav.append(Button(_("Next ▶"), f"ls:{mode}:{page + 1}"))
+    if nav:
+        buttons.append(nav)
+    text = header + (_("\n(page {page} of {pages})").format(page=page + 1, pages=pages) if pages > 1 else "")
+    ctx.say(text, buttons, edit=edit)
+
+
+# ---------------------------------------------------------------- one item
+
+async def pressed_pick(ctx: Ctx, value: str) -> None:
+    """Starts a draft answer for the chosen item of one of the person's units."""
+    try:
+        item_id, unit_id = (int(v) for v in value.split(":"))
+    except ValueError:
+        raise UserError(_("This button is not valid. Type /report to start again."))
+    if not await _require_unit(ctx) or not (rnd := await _open_round(ctx)):
+        return
+    answers = Answers(ctx.session, ctx.org_id)
+    item = await answers.item(item_id)
+    if unit_id not in ctx.roles.units or item is None or not await answers.owns(item, unit_id):
+        await ctx.log_refusal("plan_item")
+        raise UserError(_("You can only answer for your own unit's items."))
+    await ask_status(ctx, rnd, item, unit_id, edit=True)
+
+
+async def ask_status(ctx: Ctx, rnd: Round, item: PlanItem, unit_id: int, *, edit: bool = False) -> None:
+    tk = token()
+    ctx.goto("report.status", tk=tk, round=rnd.id, item=item.id, unit=unit_id)
+    unit = await Answers(ctx.session, ctx.org_id).unit(unit_id)
+    buttons = [[Button(status_label(s.value), f"st:{tk}:{CODE_OF[s]}")] for s in
+               (Status.NOT_STARTED, Status.IN_PROGRESS, Status.COMPLETED, Status.CANNOT)]
+    buttons.append([Button(_("Stop for now"), f"cx:{tk}")])
+    ctx.say(item_card(item, unit.name if len(ctx.roles.units) > 1 else "") + "\n\n"
+            + _("What is the status of this item?"), buttons, edit=edit)
+
+
+async def _draft(ctx: Ctx, tk: str) -> tuple[Round, PlanItem] | None:
+    """The draft a button belongs to, still answerable; None (with a message) otherwise."""
+    if not ctx.step.startswith("report.") or ctx.data.get("tk") != tk:
+        ctx.response.notice = _("This button belongs to an earlier answer.")
+        ctx.say(_("This button belongs to an earlier answer. Type /report to continue."))
+        return None
+    answers = Answers(ctx.session, ctx.org_id)
+    rnd = await answers.round_by_id(ctx.data["round"])
+    if rnd is None or rnd.state.value != "open":
+        ctx.finish()
+        ctx.say(_("This round has closed, so answers can no longer be changed. Please contact your administrator."))
+        return None
+    return rnd, await answers.item(ctx.data["item"])
+
+
+async def pressed_status(ctx: Ctx, value: str) -> None:
+    """Stores the chosen status and asks what was done (or the next question)."""
+    tk, _sep, code = value.partition(":")
+    if code not in STATUS_CODES:
+        raise UserError(_("This button is not valid. Type /report to start again."))
+    if not await _draft(ctx, tk):
+        return
+    st = STATUS_CODES[code]
+    ctx.move("report.status", status=st.value)
+    ctx.say(_("Status: {status}").format(status=status_label(st.value)), edit=True)
+    if st == Status.NOT_STARTED:
+        await _ask_evidence(ctx)
+    else:
+        ctx.move("report.done")
+        ctx.say(_("What was done? Please describe it briefly (what, when, how many took part)."))
+
+
+async def got_done_text(ctx: Ctx) -> None:
+    """Stores what was done and asks for the money disbursed."""
+    text = _free_text(ctx)
+    if text is None:
+        return
+    ctx.remember(done=text)
+    await _ask_money(ctx)
+
+
+async def _ask_money(ctx: Ctx) -> None:
+    item = await Answers(ctx.session, ctx.org_id).item(ctx.data["item"])
+    if item.no_budget:
+        await _ask_qty(ctx, item)
+        return
+    ctx.move("report.money")
+    ctx.say(_("How much has been disbursed so far, in baht? (budget {budget})\n"
+              "Type for example 5,000 or ๕,๐๐๐.๕๐; type - if nothing was spent.").format(
+        budget=baht(_budget(item))))
+
+
+def _budget(item: PlanItem) -> Decimal | None:
+    return item.budget_ordinance or item.budget_plan
+
+
+async def got_money(ctx: Ctx) -> None:
+    """Stores the amount (asking to confirm one above the budget) and asks for the quantity."""
+    try:
+        value = parse_amount(ctx.event.text, allow_empty_as_none=False)
+    except ParseError as e:
+        ctx.say(str(e))
+        return
+    item = await Answers(ctx.session, ctx.org_id).item(ctx.data["item"])
+    amount = None if value is NO_BUDGET else value
+    ctx.remember(disbursed=None if amount is None else format(amount, "f"), no_money=amount is None)
+    budget = _budget(item)
+    if amount is not None and budget is not None and amount > budget:
+        ctx.move("report.money_confirm")
+        ctx.say(_("{amount} is more than the budget of {budget}. Is it correct?").format(
+            amount=baht(amount), budget=baht(budget)),
+            [[Button(_("Yes, it is correct"), f"mc:{ctx.data['tk']}:y"),
+              Button(_("No, type again"), f"mc:{ctx.data['tk']}:n")]])
+        return
+    await _ask_qty(ctx, item)
+
+
+async def pressed_money_confirm(ctx: Ctx, value: str) -> None:
+    tk, _sep, answer = value.partition(":")
+    if not await _draft(ctx, tk):
+        return
+    if answer == "y":
+        ctx.say(_("Noted: {amount}.").format(amount=baht(Decimal(ctx.data["disbursed"]))), edit=True)
+        await _ask_qty(ctx, await Answers(ctx.session, ctx.org_id).item(ctx.data["item"]))
+    else:
+        ctx.move("report.money", disbursed=None)
+        ctx.say(_("Please type the amount disbursed again."), edit=True)
+
+
+async def _ask_qty(ctx: Ctx, item: PlanItem) -> None:
+    if item.target_qty is None:
+        await _ask_evidence(ctx)
+        return
+    ctx.move("report.qty")
+    ctx.say(_("How many {unit} have been achieved so far? (target {qty})").format(
+        unit=item.target_unit or _("units"), qty=format_quantity(item.target_qty)))
+
+
+async def got_qty(ctx: Ctx) -> None:
+    """Stores the quantity achieved and asks for evidence."""
+    try:
+        qty = parse_quantity(ctx.event.text)
+    except ParseError as e:
+        ctx.say(str(e))
+        return
+    ctx.remember(qty=None if qty is None else format(qty, "f"))
+    await _ask_evidence(ctx)
+
+
+async def _ask_evidence(ctx: Ctx) -> None:
+    ctx.move("report.evidence", evidence=ctx.data.get("evidence", []))
+    ctx.say(_("Evidence (optional): send photos, a file or a web link (URL). Press Next when done."),
+            [[Button(_("Next"), f"ev:{ctx.data['tk']}")]])
+
+
+async def got_evidence(ctx: Ctx) -> None:
+    """Keeps a photo, file or link as evidence; more can follow until Next is pressed."""
+    event = ctx.event
+    evidence = list(ctx.data.get("evidence", []))
+    if len(evidence) >= 10:
+        ctx.say(_("That is enough evidence for one answer (10). Press Next."),
+                [[Button(_("Next"), f"ev:{ctx.data['tk']}")]])
+        return
+    if event.file is not None:
+        evidence.append(await store_evidence(ctx))
+    elif URL_RE.match(event.text.strip()) and len(event.text.strip()) <= 1000:
+        evidence.append({"kind": "url", "url": event.text.strip()})
+    else:
+        ctx.say(_("Please send a photo, a file or a link starting with http, or press Next."),
+                [[Button(_("Next"), f"ev:{ctx.data['tk']}")]])
+        return
+    ctx.remember(evidence=evidence)
+    ctx.say(_("Received ({n}). Send more, or press Next.").format(n=len(evidence)),
+            [[Button(_("Next"), f"ev:{ctx.data['tk']}")]])
+
+
+async def store_evidence(ctx: Ctx) -> dict:
+    """Saves the file under a generated name in the data directory, after checking size and type."""
+    f = ctx.event.file
+    limit = ctx.settings.evidence_max_mb * 1024 * 1024
+    if f.size is not None and f.size > limit:
+        raise UserError(_("The file is too large ({size} MB); the limit is {limit} MB.").format(
+            size=round(f.size / 1024 / 1024, 1), limit=ctx.settings.evidence_max_mb))
+    ext = Path(f.name).suffix.lower() or (mimetypes.guess_extension(f.mime or "") or "")
+    if f.kind == "photo" and not ext:
+        ext = ".jpg"
+    if ext not in EVIDENCE_TYPES:
+        raise UserError(_("This kind of file cannot be kept as evidence; send a photo, PDF or office document."))
+    content = await f.fetch()
+    if len(content) > limit:
+        raise UserError(_("The file is too large ({size} MB); the limit is {limit} MB.").format(
+            size=round(len(content) / 1024 / 1024, 1), limit=ctx.settings.evidence_max_mb))
+    folder = ctx.settings.data_dir / "evidence" / str(ctx.org_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = folder / f"{uuid.uuid4().hex}{ext}"
+    stored.write_bytes(content)
+    return {"kind": f.kind, "path": stored.relative_to(ctx.settings.data_dir).as_posix(),
+            "name": Path(f.name).name[:200], "size": len(content), "mime": f.mime}
+
+
+async def pressed_evidence_done(ctx: Ctx, value: str) -> None:
+    if not await _draft(ctx, value):
+        return
+    if ctx.data.get("status") == Status.CANNOT.value:
+        ctx.move("report.reason")
+        ctx.say(_("Why could it not be done? A reason is required."))
+        return
+    await _show_summary(ctx)
+
+
+async def got_reason(ctx: Ctx) -> None:
+    text = _free_text(ctx)
+    if text is None:
+        return
+    ctx.remember(reason=text)
+    await _show_summary(ctx)
+
+
+async def _show_summary(ctx: Ctx) -> None:
+    d = ctx.data
+    item = await Answers(ctx.session, ctx.org_id).item(d["item"])
+    lines = [_("Please check your answer:"), f"{item.code} {item.title}",
+             _("Status: {status}").format(status=status_label(d["status"]))]
+    if d.get("done"):
+        lines.append(_("What was done: {text}").format(text=d["done"]))
+    if not item.no_budget and d["status"] != Status.NOT_STARTED.value:
+        lines.append(_("Disbursed: {amount}").format(
+            amount=_("none") if d.get("no_money") else baht(Decimal(d["disbursed"])) if d.get("disbursed") else "-"))
+    if item.target_qty is not None and d.get("qty") is not None:
+        lines.append(_("Achieved: {qty} of {target} {unit}").format(
+            qty=format_quantity(Decimal(d["qty"])), target=format_quantity(item.target_qty), unit=item.target_unit))
+    if d.get("evidence"):
+        lines.append(_("Evidence: {n} item(s)").format(n=len(d["evidence"])))
+    if d.get("reason"):
+        lines.append(_("Reason: {text}").format(text=d["reason"]))
+    ctx.move("report.confirm")
+    tk = d["tk"]
+    ctx.say("\n".join(lines), [[Button(_("Confirm"), f"ok:{tk}"), Button(_("Edit"), f"ed:{tk}")],
+                               [Button(_("Cancel"), f"cx:{tk}")]])
+
+
+async def pressed_confirm(ctx: Ctx, value: str) -> None:
+    """Writes the answer (a new StatusReport; the history stays) and asks the next awaiting item."""
+    if not (found := await _draft(ctx, value)):
+        return
+    rnd, item = found
+    if ctx.step != "report.confirm":
+        raise UserError(_("This button is not valid. Type /report to start again."))
+    d = ctx.data
+    saved = await Answers(ctx.session, ctx.org_id).save(StatusReport(
+        org_id=ctx.org_id, round_id=rnd.id, item_id=item.id, unit_id=d["unit"], status=Status(d["status"]),
+        done_text=d.get("done", ""), qty_achieved=Decimal(d["qty"]) if d.get("qty") else None,
+        disbursed=Decimal(d["disbursed"]) if d.get("disbursed") else None, no_budget_used=bool(d.get("no_money")),
+        evidence=d.get("evidence", []), reason=d.get("reason", ""), person_id=ctx.person.id,
+        channel=ctx.event.platform), actor=ctx.actor)
+    ctx.finish()
+    ctx.say(_("Saved: {code} — {status}. Thank you.").format(code=item.code, status=status_label(saved.status.value)),
+            edit=True)
+    nxt = await _next_awaiting(ctx, rnd, preferred_unit=d["unit"])
+    if nxt:
+        await ask_status(ctx, rnd, nxt.item, nxt.unit_id)
+    else:
+        ctx.say(_("All your unit's items have an answer in {round}. Thank you! "
+                  "To change an answer use /status.").format(round=round_name(rnd)))
+
+
+async def _next_awaiting(ctx: Ctx, rnd: Round, preferred_unit: int) -> Pair | None:
+    waiting = await Answers(ctx.session, ctx.org_id).awaiting(rnd, ctx.roles.unit_ids)
+    waiting.sort(key=lambda p: p.unit_id != preferred_unit)
+    return waiting[0] if waiting else None
+
+
+async def pressed_edit(ctx: Ctx, value: str) -> None:
+    if not (found := await _draft(ctx, value)):
+        return
+    rnd, item = found
+    await ask_status(ctx, rnd, item, ctx.data["unit"], edit=True)
+
+
+async def pressed_cancel(ctx: Ctx, value: str) -> None:
+    if ctx.data.get("tk") == value:
+        ctx.finish()
+    ctx.say(_("Stopped. Nothing more was saved. Type /report when you are ready."), edit=True)
+
+
+async def wrong_input(ctx: Ctx) -> None:
+    """Text where a button is expected: show the buttons again."""
+    rnd, item = await Answers(ctx.session, ctx.org_id).round_by_id(ctx.data["round"]), \
+        await Answers(ctx.session, ctx.org_id).item(ctx.data["item"])
+    if ctx.step == "report.status":
+        ctx.say(_("Please press one of the buttons to choose the status."))
+        await ask_status(ctx, rnd, item, ctx.data["unit"])
+    elif ctx.step == "report.confirm":
+        ctx.say(_("Please press Confirm, Edit or Cancel."))
+        await _show_summary(ctx)
+    else:
+        ctx.say(_("Please press one of the buttons."))
+
+
+def _free_text(ctx: Ctx) -> str | None:
+    text = ctx.event.text.strip()
+    if not text:
+        ctx.say(_("Please type a short text."))
+        return None
+    if len(text) > MAX_TEXT:
+        ctx.say(_("That is too long ({n} characters); please keep it under {limit} characters.").format(
+            n=f"{len(text):,}", limit=f"{MAX_TEXT:,}"))
+        return None
+    return text
+

@@ -1,0 +1,108 @@
+"""/help, /lang, /cancel and the small pieces every conversation shares."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from handlers.context import Ctx
+from handlers.events import Button
+from locales.i18n import _, set_language
+from locales.thai import format_amount, format_date, format_quantity
+from storage.models import PlanItem, Round
+
+MAX_TEXT = 2000  # characters in a free-text answer
+TITLE_IN_BUTTON = 48
+
+
+def clip(text: str, width: int = TITLE_IN_BUTTON) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def baht(value: Decimal | None) -> str:
+    return _("{amount} baht").format(amount=format_amount(value)) if value is not None else "-"
+
+
+def item_card(item: PlanItem, unit_name: str = "") -> str:
+    """What a person needs to see of an item to answer for it."""
+    lines = [f"{item.code} {item.title}"]
+    if item.kpi:
+        lines.append(_("Indicator: {kpi}").format(kpi=item.kpi))
+    if item.target_qty is not None:
+        lines.append(_("Target: {qty} {unit}").format(qty=format_quantity(item.target_qty), unit=item.target_unit))
+    if item.no_budget:
+        lines.append(_("Budget: none"))
+    else:
+        lines.append(_("Budget: {amount}").format(amount=baht(item.budget_ordinance or item.budget_plan)))
+    if unit_name:
+        lines.append(_("Unit: {unit}").format(unit=unit_name))
+    return "\n".join(lines)
+
+
+def round_state_label(rnd: Round) -> str:
+    return {"planned": _("planned"), "open": _("open"), "closed": _("closed")}[rnd.state.value]
+
+
+def round_name(rnd: Round) -> str:
+    return _("the {n}-month round").format(n=rnd.months)
+
+
+def due_text(rnd: Round) -> str:
+    return format_date(rnd.due_on, thai_digits=False)
+
+
+def help_lines(ctx: Ctx) -> list[str]:
+    r = ctx.roles
+    lines = [_("What I can do for you:")]
+    if r.units:
+        lines += [_("/report — answer for your unit's items still awaiting an answer"),
+                  _("/status — your unit's items and their latest status; change an answer")]
+    if r.reads_everything:
+        lines += [_("/summary — where the round stands, by status and dimension"),
+                  _("/overdue — units that have not answered past the due date"),
+                  _("/item CODE — one item's history")]
+    elif r.units:
+        lines.append(_("/item CODE — one item's history"))
+    if r.admin:
+        lines += [_("/invite UNIT member|head — an invite code (also: /invite manager, /invite admin)"),
+                  _("/units, /members — the organisation's units and people"),
+                  _("/round — show, open or close the round"),
+                  _("/remind — remind now the units that have not answered"),
+                  _("/import — send the plan file (.xlsx or .csv) and import it"),
+                  _("/narrative — the round's supporting factors, problems and suggestions"),
+                  _("/bindgroup CODE — in a group: send the unit's reminders to this group")]
+    lines += [_("/lang th|en — ภาษาไทย / English"), _("/cancel — stop what we are doing")]
+    return lines
+
+
+async def help_(ctx: Ctx, args: str = "") -> None:
+    """Lists only what the asker's role may do."""
+    if ctx.person is None:
+        ctx.say(_("Welcome to Tidtam. Please open the invite link from your administrator, "
+                  "or type /start followed by your invite code."))
+        return
+    ctx.say("\n".join(help_lines(ctx)))
+
+
+async def lang(ctx: Ctx, args: str = "") -> None:
+    """Switches this person's language."""
+    choice = args.strip().lower()
+    if choice not in ("th", "en"):
+        ctx.say(_("Choose a language:"), [[Button("ภาษาไทย", "lang:th"), Button("English", "lang:en")]])
+        return
+    await set_person_language(ctx, choice)
+
+
+async def set_person_language(ctx: Ctx, choice: str) -> None:
+    ctx.person.lang = choice
+    ctx.session.add(ctx.person)
+    set_language(choice)
+    ctx.say(_("I will speak English from now on.") if choice == "en" else _("I will speak Thai from now on."))
+
+
+async def pressed_lang(ctx: Ctx, value: str) -> None:
+    await set_person_language(ctx, value if value in ("th", "en") else "th")
+
+
+async def cancel(ctx: Ctx, args: str = "") -> None:
+    ctx.finish()
+    ctx.say(_("Stopped. Nothing more was saved. Type /help to see what I can do."))

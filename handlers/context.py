@@ -1,0 +1,88 @@
+"""What every step function gets: the event, who sent it, their roles, their conversation, the reply."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.settings import Settings
+from handlers.events import Button, Incoming, Response
+from storage.models import ChannelAccount, Conversation, Organisation, Person
+from storage.people import Roles
+from storage.repo import audit
+from storage.types import utcnow
+
+
+@dataclass
+class Ctx:
+    session: AsyncSession
+    event: Incoming
+    settings: Settings
+    account: ChannelAccount | None = None
+    person: Person | None = None
+    org: Organisation | None = None
+    roles: Roles = field(default_factory=Roles)
+    conversation: Conversation | None = None
+    response: Response = field(default_factory=Response)
+    refusals: list[str] = field(default_factory=list)
+
+    @property
+    def org_id(self) -> int:
+        assert self.org is not None
+        return self.org.id
+
+    @property
+    def actor(self) -> str:
+        return f"{self.event.platform}:{self.event.user_id}"
+
+    @property
+    def step(self) -> str:
+        return self.conversation.step if self.conversation else ""
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.conversation.data if self.conversation else {}
+
+    def goto(self, step: str, **data: Any) -> None:
+        """Move the conversation to ``step``, replacing its stored answers with ``data``."""
+        assert self.conversation is not None
+        self.conversation.step = step
+        self.conversation.data = data
+        self.conversation.updated_at = utcnow()
+        self.session.add(self.conversation)
+
+    def move(self, step: str, **data: Any) -> None:
+        """Go on to ``step`` keeping the answers so far (plus ``data``)."""
+        self.remember(**data)
+        self.conversation.step = step
+
+    def remember(self, **data: Any) -> None:
+        """Add to the stored answers of the current step (a new dict, so the JSON column notices)."""
+        assert self.conversation is not None
+        self.conversation.data = {**self.conversation.data, **data}
+        self.conversation.updated_at = utcnow()
+        self.session.add(self.conversation)
+
+    def finish(self) -> None:
+        self.goto("")
+
+    def say(self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False) -> None:
+        self.response.say(text, buttons, edit=edit)
+
+    async def log_refusal(self, what: str) -> None:
+        """Note a refused attempt; written to the audit log even when the step itself is rolled back."""
+        self.refusals.append(what)
+
+    async def write_refusals(self) -> None:
+        if self.org is not None:
+            for what in self.refusals:
+                await audit(self.session, self.org.id, self.actor, "refused", what, None,
+                            person_id=self.person.id if self.person else None)
+
+
+def token() -> str:
+    """A short random tag carried by a draft's buttons, so a stale or forged button is recognised."""
+    return secrets.token_urlsafe(4)

@@ -1,0 +1,195 @@
+"""The one entry point: an Incoming event in, a Response out — and all the wiring in one place.
+
+Each event is handled in one transaction, together with the row that marks it processed:
+a redelivered event is acknowledged without being done twice, and a crash leaves nothing
+half written. A step's UserError rolls back that step only and is said to the person.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Awaitable, Callable
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.settings import Settings
+from handlers import admin, checkin, common, manager, onboarding
+from handlers.context import Ctx
+from handlers.events import Incoming, Response
+from locales.errors import UserError
+from locales.i18n import _, set_language
+from storage.db import Database
+from storage.models import Organisation, Person, ProcessedEvent
+from storage.people import account_of, conversation_of, roles_of
+
+log = logging.getLogger(__name__)
+
+Command = Callable[[Ctx, str], Awaitable[None]]
+Step = Callable[[Ctx], Awaitable[None]]
+Press = Callable[[Ctx, str], Awaitable[None]]
+
+# who may run a command: None = anyone registered
+EVERYONE, UNITS, READERS, ADMINS = "everyone", "units", "readers", "admins"
+COMMANDS: dict[str, tuple[Command, str]] = {
+    "start": (onboarding.start, EVERYONE),
+    "help": (common.help_, EVERYONE),
+    "lang": (common.lang, EVERYONE),
+    "cancel": (common.cancel, EVERYONE),
+    "report": (checkin.report, UNITS),
+    "status": (checkin.status, UNITS),
+    "item": (manager.item, EVERYONE),
+    "summary": (manager.summary, READERS),
+    "overdue": (manager.overdue, READERS),
+    "invite": (admin.invite, ADMINS),
+    "units": (admin.units, ADMINS),
+    "members": (admin.members, ADMINS),
+    "round": (admin.round_, ADMINS),
+    "remind": (admin.remind, ADMINS),
+    "import": (admin.import_, ADMINS),
+    "narrative": (admin.narrative, ADMINS),
+    "bindgroup": (onboarding.bindgroup, ADMINS),
+}
+GROUP_COMMANDS = {"start", "help", "bindgroup"}
+
+# what a typed text or a sent file answers, by conversation step
+STEPS: dict[str, Step] = {
+    onboarding.NAME_STEP: onboarding.got_name,
+    "report.status": checkin.wrong_input,
+    "report.done": checkin.got_done_text,
+    "report.money": checkin.got_money,
+    "report.money_confirm": checkin.wrong_input,
+    "report.qty": checkin.got_qty,
+    "report.evidence": checkin.got_evidence,
+    "report.reason": checkin.got_reason,
+    "report.confirm": checkin.wrong_input,
+    "admin.import": admin.got_import_file,
+    "admin.import_confirm": admin.got_import_file,
+    "admin.narrative": admin.got_narrative,
+}
+
+# button payloads "prefix:value"
+BUTTONS: dict[str, tuple[Press, str]] = {
+    "ls": (checkin.pressed_list, UNITS),
+    "pk": (checkin.pressed_pick, UNITS),
+    "st": (checkin.pressed_status, UNITS),
+    "mc": (checkin.pressed_money_confirm, UNITS),
+    "ev": (checkin.pressed_evidence_done, UNITS),
+    "ok": (checkin.pressed_confirm, UNITS),
+    "ed": (checkin.pressed_edit, UNITS),
+    "cx": (checkin.pressed_cancel, UNITS),
+    "lang": (common.pressed_lang, EVERYONE),
+    "rnd": (admin.pressed_round, ADMINS),
+    "imp": (admin.pressed_import, ADMINS),
+    "nar": (admin.pressed_narrative, ADMINS),
+}
+
+
+def allowed(ctx: Ctx, who: str) -> bool:
+    r = ctx.roles
+    return {EVERYONE: True, UNITS: bool(r.units), READERS: r.reads_everything, ADMINS: r.admin}[who]
+
+
+async def handle(db: Database, event: Incoming, settings: Settings) -> Response:
+    """Handle one event exactly once; the Response is what to send back."""
+    set_language(None)
+    try:
+        async with db.session() as session:
+            if event.event_id and not await _first_time(session, event):
+                return Response()
+            ctx = await _context(session, event, settings)
+            savepoint = await session.begin_nested()
+            try:
+                await route(ctx)
+                await savepoint.commit()
+            except UserError as e:
+                await savepoint.rollback()
+                ctx.response = Response(notice=str(e)[:190]).say(str(e))
+            await ctx.write_refusals()
+            return ctx.response
+    except IntegrityError:
+        if event.event_id:  # the same event, handled concurrently by another worker
+            return Response()
+        raise
+
+
+async def _first_time(session: AsyncSession, event: Incoming) -> bool:
+    session.add(ProcessedEvent(platform=event.platform, event_id=event.event_id))
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def _context(session: AsyncSession, event: Incoming, settings: Settings) -> Ctx:
+    ctx = Ctx(session=session, event=event, settings=settings)
+    ctx.account = await account_of(session, event.platform, event.user_id)
+    if ctx.account is not None:
+        ctx.person = await session.get(Person, ctx.account.person_id)
+        ctx.org = await session.get(Organisation, ctx.person.org_id)
+        ctx.roles = await roles_of(session, ctx.person)
+        if event.chat_type == "private":
+            ctx.conversation = await conversation_of(session, ctx.account)
+        set_language(ctx.person.lang)
+    return ctx
+
+
+async def route(ctx: Ctx) -> None:
+    event = ctx.event
+    command = event.command
+    if ctx.person is None and not (command and command[0] in ("start", "help")):
+        ctx.say(_("Welcome to Tidtam. Please open the invite link from your administrator, "
+                  "or type /start followed by your invite code."))
+        return
+    if command:
+        await _command(ctx, *command)
+    elif event.data is not None:
+        await _button(ctx, event.data)
+    elif event.chat_type == "group":
+        return  # group talk is not for the bot
+    elif ctx.step in STEPS:
+        await STEPS[ctx.step](ctx)
+    elif event.file is not None:
+        ctx.say(_("Thank you. To attach evidence, first choose the item with /report."))
+    else:
+        ctx.say(_("Type /report to answer for your items, or /help to see what I can do."))
+
+
+async def _command(ctx: Ctx, name: str, args: str) -> None:
+    if name not in COMMANDS:
+        ctx.say(_("I do not know the command /{name}. Type /help to see what I can do.").format(name=name[:30]))
+        return
+    if ctx.event.chat_type == "group" and name not in GROUP_COMMANDS:
+        ctx.say(_("Please use this command in a private chat with me."))
+        return
+    fn, who = COMMANDS[name]
+    if ctx.person is not None and not allowed(ctx, who):
+        await ctx.log_refusal(f"/{name}")
+        ctx.say(_("Sorry, /{name} is not available to you. Type /help to see what you can do.").format(name=name))
+        return
+    if ctx.conversation is not None and name not in ("help", "lang", "item", "summary", "overdue", "status"):
+        ctx.finish()  # a new command abandons the half-done one
+    await fn(ctx, args)
+
+
+async def _button(ctx: Ctx, data: str) -> None:
+    if data.startswith("cmd:"):
+        name = data[4:]
+        if name in COMMANDS and not (ctx.event.chat_type == "group" and name not in GROUP_COMMANDS):
+            await _command(ctx, name, "")
+        else:
+            ctx.say(_("Please open a private chat with me and type /{name}.").format(name=name[:30]))
+        return
+    prefix, _sep, value = data.partition(":")
+    entry = BUTTONS.get(prefix)
+    if entry is None or ctx.event.chat_type == "group":
+        await ctx.log_refusal("button")
+        raise UserError(_("This button is not valid. Type /help to see what I can do."))
+    fn, who = entry
+    if not allowed(ctx, who):
+        await ctx.log_refusal("button")
+        ctx.say(_("Sorry, this is not available to you."))
+        return
+    await fn(ctx, value)

@@ -1,0 +1,97 @@
+"""What a person did, and what the bot answers — in no platform's terms.
+
+Adapters turn a Telegram update, a LINE event or a simulator click into an ``Incoming``
+and render the ``Response`` natively (inline keyboard, quick replies, HTML).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Awaitable, Callable, Literal
+
+from storage.types import utcnow
+
+
+@dataclass
+class IncomingFile:
+    """A photo or document the person sent; ``fetch`` downloads it only once its size is accepted."""
+
+    kind: Literal["photo", "document"]
+    name: str
+    size: int | None
+    mime: str
+    fetch: Callable[[], Awaitable[bytes]]
+
+
+@dataclass
+class Incoming:
+    platform: str
+    user_id: str
+    chat_id: str
+    chat_type: Literal["private", "group"] = "private"
+    user_name: str = ""
+    text: str = ""
+    data: str | None = None  # the payload of a pressed button
+    file: IncomingFile | None = None
+    event_id: str | None = None  # for exactly-once handling of redelivered events
+    bot_username: str = ""
+    at: dt.datetime = field(default_factory=utcnow)
+
+    @property
+    def command(self) -> tuple[str, str] | None:
+        """("report", "args…") for "/report args…" (also "/report@TidtamBot"); None for plain text."""
+        text = self.text.strip()
+        if not text.startswith("/") or len(text) < 2:
+            return None
+        head, _, rest = text[1:].partition(" ")
+        return head.split("@", 1)[0].lower(), rest.strip()
+
+
+@dataclass
+class Button:
+    label: str
+    data: str
+
+
+@dataclass
+class Attachment:
+    kind: Literal["photo", "document"]
+    path: Path
+    filename: str
+    caption: str = ""
+
+
+@dataclass
+class Message:
+    """One message: text, rows of buttons, optionally a file or picture.
+
+    ``edit`` asks the adapter to replace the message whose button was pressed, where the
+    platform can (Telegram), instead of piling up a new one.
+    """
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    attachment: Attachment | None = None
+    edit: bool = False
+
+
+@dataclass
+class Delivery:
+    """A message to another chat than the one that spoke (a reminder, a notice to a group)."""
+
+    platform: str
+    chat_id: str
+    message: Message
+
+
+@dataclass
+class Response:
+    messages: list[Message] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    notice: str = ""  # a short toast for a pressed button (Telegram's callback answer)
+
+    def say(self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False) -> "Response":
+        self.messages.append(Message(text, buttons or [], edit=edit))
+        return self

@@ -1,0 +1,137 @@
+"""What managers read: /summary, /overdue, /item CODE."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from handlers.common import baht, clip, round_name, round_state_label
+from handlers.context import Ctx
+from locales.i18n import _
+from locales.thai import format_amount, format_date, format_datetime
+from reports.summary import STATUS_ORDER, RoundSummary, round_summary, status_label
+from storage.answers import Answers
+from storage.models import Person, Round, Unit
+from storage.people import People
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+def today() -> dt.date:
+    return dt.datetime.now(BANGKOK).date()
+
+
+async def _readers_only(ctx: Ctx, what: str) -> bool:
+    if not ctx.roles.reads_everything:
+        await ctx.log_refusal(what)
+        ctx.say(_("Only managers and administrators can see this."))
+        return False
+    return True
+
+
+async def _round(ctx: Ctx) -> Round | None:
+    rnd = await Answers(ctx.session, ctx.org_id).current_round()
+    if rnd is None:
+        ctx.say(_("No round has been set up yet."))
+    return rnd
+
+
+def summary_text(s: RoundSummary) -> str:
+    """The /summary (and digest) body: counts, the carried-out share with its rule, money, silent units."""
+    r = s.round
+    lines = [_("Summary of {round}, fiscal year {year} ({state})").format(
+        round=round_name(r), year=s.fiscal_year.year_be, state=round_state_label(r)),
+        _("Units answer by {due}; submit by {submit}").format(
+            due=format_date(r.due_on, thai_digits=False), submit=format_date(r.submit_by, thai_digits=False)),
+        "", _("All {n} items:").format(n=s.items)]
+    lines += [f"  {status_label(k)}: {s.counts[k]}" for k in STATUS_ORDER]
+    lines += ["", _("By dimension:")]
+    for d in s.per_dimension:
+        counts = " · ".join(f"{status_label(k)} {d.counts[k]}" for k in STATUS_ORDER if d.counts[k])
+        lines.append(_("Dimension {code} ({n} items): {counts}").format(code=d.section.code, n=d.items, counts=counts))
+    lines += ["", _("Carried out: {share}%").format(share=s.carried_out_share),
+              "  " + s.carried_out_formula(),
+              _("Disbursed {disbursed} of the planned {planned} ({share}%)").format(
+                  disbursed=baht(s.disbursed), planned=baht(s.budget_plan), share=s.disbursed_share),
+              "  " + _("disbursed share = latest disbursed amounts of all answers ÷ plan budget of all items × 100")]
+    silent = s.silent_units
+    lines.append("")
+    if silent:
+        lines.append(_("Units with items awaiting an answer:"))
+        lines += [_("  {unit}: {awaiting} of {pairs} item(s)").format(unit=u.unit.name, awaiting=u.awaiting,
+                                                                      pairs=u.pairs) for u in silent]
+    else:
+        lines.append(_("Every unit has answered for all its items."))
+    return "\n".join(lines)
+
+
+async def summary(ctx: Ctx, args: str = "") -> None:
+    """Counts by status overall and per dimension, the carried-out share, money, silent units."""
+    if await _readers_only(ctx, "summary") and (rnd := await _round(ctx)):
+        ctx.say(summary_text(await round_summary(ctx.session, ctx.org_id, rnd)))
+
+
+async def overdue(ctx: Ctx, args: str = "") -> None:
+    """Units with items awaiting an answer past the due date, with the people to call."""
+    if not (await _readers_only(ctx, "overdue") and (rnd := await _round(ctx))):
+        return
+    if today() <= rnd.due_on:
+        ctx.say(_("Nothing is overdue yet: units answer by {due}.").format(due=format_date(rnd.due_on, thai_digits=False)))
+        return
+    s = await round_summary(ctx.session, ctx.org_id, rnd)
+    if not s.silent_units:
+        ctx.say(_("No unit is overdue: every item has an answer."))
+        return
+    people = People(ctx.session, ctx.org_id)
+    days = (today() - rnd.due_on).days
+    lines = [_("Overdue since {due} ({days} day(s)):").format(due=format_date(rnd.due_on, thai_digits=False),
+                                                              days=days)]
+    for u in s.silent_units:
+        names = ", ".join(p.display_name or "-" for p in await people.unit_people(u.unit.id)) or _("no one registered")
+        lines.append(_("{unit}: {n} item(s) awaiting — {people}").format(unit=u.unit.name, n=u.awaiting, people=names))
+    ctx.say("\n".join(lines))
+
+
+async def item(ctx: Ctx, args: str = "") -> None:
+    """One item's answers across rounds and units (members: their own units' answers only)."""
+    code = args.strip()
+    if not code:
+        ctx.say(_("Please add the item's code, for example /item 1.1-1"))
+        return
+    if not (ctx.roles.reads_everything or ctx.roles.units):
+        await ctx.log_refusal("item")
+        ctx.say(_("Only managers and administrators can see this."))
+        return
+    answers = Answers(ctx.session, ctx.org_id)
+    rnd = await answers.current_round()
+    found = await answers.item_by_code(rnd.fiscal_year_id, code) if rnd else None
+    if found is None:
+        ctx.say(_("There is no item with code {code}.").format(code=clip(code, 30)))
+        return
+    visible = None if ctx.roles.reads_everything else ctx.roles.unit_ids
+    if visible is not None and not any([await answers.owns(found, u) for u in visible]):
+        await ctx.log_refusal("item")
+        ctx.say(_("This item belongs to another unit."))
+        return
+    history = await answers.history(found.id, visible)
+    lines = [f"{found.code} {found.title}",
+             _("Budget: {amount}").format(amount=_("none") if found.no_budget else
+                                          baht(found.budget_ordinance or found.budget_plan))]
+    if not history:
+        lines.append(_("No answers yet."))
+    rounds = {}
+    for h in history:
+        rounds.setdefault(h.round_id, await answers.round_by_id(h.round_id))
+        unit = await ctx.session.get(Unit, h.unit_id)
+        who = await ctx.session.get(Person, h.person_id) if h.person_id else None
+        line = _("{round} · {unit} · {status} · {when} · {who}").format(
+            round=round_name(rounds[h.round_id]), unit=unit.name, status=status_label(h.status.value),
+            when=format_datetime(h.created_at), who=who.display_name if who else "-")
+        if h.disbursed is not None:
+            line += " · " + _("disbursed {amount}").format(amount=format_amount(h.disbursed))
+        if h.done_text:
+            line += "\n    " + clip(h.done_text, 200)
+        if h.reason:
+            line += "\n    " + _("Reason: {text}").format(text=clip(h.reason, 200))
+        lines.append(line)
+    ctx.say("\n".join(lines))

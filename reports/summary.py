@@ -1,0 +1,157 @@
+"""A round's figures, computed from stored answers, each with the rule that produced it.
+
+Used by the chat's /summary, the weekly digest and the official documents, so that they
+can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Sequence
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from locales.i18n import _
+from storage.answers import Answers
+from storage.models import FiscalYear, PlanItem, PlanSection, Round, Status, StatusReport, Unit
+from storage.repo import Plan, Units
+
+AWAITING = "awaiting"  # no owning unit has answered yet (e-PlanNACC's รอรายงาน)
+STATUS_ORDER = (AWAITING, Status.NOT_STARTED.value, Status.IN_PROGRESS.value, Status.COMPLETED.value,
+                Status.CANNOT.value)
+DEFAULT_CARRIED_OUT = (Status.COMPLETED,)
+
+
+def status_label(status: str) -> str:
+    return {
+        AWAITING: _("Awaiting report"),
+        Status.NOT_STARTED.value: _("Not started"),
+        Status.IN_PROGRESS.value: _("In progress"),
+        Status.COMPLETED.value: _("Completed"),
+        Status.CANNOT.value: _("Could not be done"),
+    }[status]
+
+
+def combined_status(answers: Sequence[Status | None]) -> str:
+    """One status for an item from its owning units' answers (None: that unit has not answered).
+
+    None answered → awaiting; all answered alike → that status; all answered but mixed →
+    in progress; some not yet answered → in progress if any answer shows work, else awaiting.
+    So an item is completed only when every owning unit says so.
+    """
+    given = [a for a in answers if a is not None]
+    if not given:
+        return AWAITING
+    if len(given) == len(answers) and len(set(given)) == 1:
+        return given[0].value
+    if len(given) == len(answers) or any(a in (Status.IN_PROGRESS, Status.COMPLETED) for a in given):
+        return Status.IN_PROGRESS.value
+    return AWAITING
+
+
+def percent(part: Decimal | int, whole: Decimal | int) -> Decimal:
+    if not whole:
+        return Decimal("0.00")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class DimensionFigures:
+    section: PlanSection
+    items: int = 0
+    counts: Counter = field(default_factory=Counter)
+    budget_plan: Decimal = Decimal("0.00")
+    disbursed: Decimal = Decimal("0.00")
+
+
+@dataclass
+class UnitProgress:
+    unit: Unit
+    pairs: int
+    awaiting: int
+
+
+@dataclass
+class RoundSummary:
+    round: Round
+    fiscal_year: FiscalYear
+    items: int
+    counts: Counter
+    per_dimension: list[DimensionFigures]
+    carried_out_rule: tuple[Status, ...]
+    carried_out: int
+    budget_plan: Decimal
+    budget_ordinance: Decimal
+    disbursed: Decimal
+    units: list[UnitProgress]
+    item_status: dict[int, str]
+    cannot: list[tuple[PlanItem, list[StatusReport]]]
+
+    @property
+    def carried_out_share(self) -> Decimal:
+        return percent(self.carried_out, self.items)
+
+    @property
+    def disbursed_share(self) -> Decimal:
+        return percent(self.disbursed, self.budget_plan)
+
+    @property
+    def silent_units(self) -> list[UnitProgress]:
+        return [u for u in self.units if u.awaiting]
+
+    def carried_out_formula(self) -> str:
+        names = " + ".join(status_label(s.value) for s in self.carried_out_rule)
+        return _("carried out = items with status {names} ({n}) ÷ all items in the plan ({total}) × 100").format(
+            names=names, n=self.carried_out, total=self.items)
+
+
+async def round_summary(session: AsyncSession, org_id: int, rnd: Round,
+                        carried_out_rule: tuple[Status, ...] = DEFAULT_CARRIED_OUT) -> RoundSummary:
+    answers = Answers(session, org_id)
+    fy = await session.get(FiscalYear, rnd.fiscal_year_id)
+    plan = Plan(session, org_id)
+    sections = await plan.sections(fy)
+    items = await plan.items(fy)
+    pairs = await answers.pairs(fy.id)
+    latest = await answers.latest(rnd)
+    units = {u.id: u for u in await Units(session, org_id).all()}
+
+    owners: dict[int, list[int]] = {}
+    for p in pairs:
+        owners.setdefault(p.item.id, []).append(p.unit_id)
+    item_status: dict[int, str] = {}
+    per_dim: dict[int, DimensionFigures] = {}
+    counts: Counter = Counter()
+    disbursed_total = Decimal("0.00")
+    cannot: list[tuple[PlanItem, list[StatusReport]]] = []
+    for item in items:
+        reports = [latest.get((item.id, u)) for u in owners.get(item.id, [])]
+        status = combined_status([r.status if r else None for r in reports]) if reports else AWAITING
+        item_status[item.id] = status
+        counts[status] += 1
+        disbursed = sum((r.disbursed or Decimal(0) for r in reports if r), Decimal("0.00"))
+        disbursed_total += disbursed
+        dim = per_dim.setdefault(item.dimension_id, DimensionFigures(sections[item.dimension_id]))
+        dim.items += 1
+        dim.counts[status] += 1
+        dim.budget_plan += item.budget_plan or 0
+        dim.disbursed += disbursed
+        if any(r and r.status == Status.CANNOT for r in reports):
+            cannot.append((item, [r for r in reports if r and r.status == Status.CANNOT]))
+
+    unit_rows: dict[int, UnitProgress] = {}
+    for p in pairs:
+        row = unit_rows.setdefault(p.unit_id, UnitProgress(units[p.unit_id], 0, 0))
+        row.pairs += 1
+        row.awaiting += (p.item.id, p.unit_id) not in latest
+    carried = sum(counts[s.value] for s in carried_out_rule)
+    return RoundSummary(
+        round=rnd, fiscal_year=fy, items=len(items), counts=counts,
+        per_dimension=sorted(per_dim.values(), key=lambda d: [int(x) for x in d.section.code.split(".")]),
+        carried_out_rule=carried_out_rule, carried_out=carried,
+        budget_plan=sum((i.budget_plan or Decimal(0) for i in items), Decimal("0.00")),
+        budget_ordinance=sum((i.budget_ordinance or Decimal(0) for i in items), Decimal("0.00")),
+        disbursed=disbursed_total, units=sorted(unit_rows.values(), key=lambda u: u.unit.id),
+        item_status=item_status, cannot=cannot)

@@ -1,0 +1,112 @@
+"""Answers (StatusReports) in a round: who owns what, what is still awaited, the latest word on each pair.
+
+An item owned by several units, or by all units, is answered once by each of them;
+the pair (item, unit) is the unit of work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from sqlmodel import col, select
+
+from storage.models import FiscalYear, PlanItem, Round, RoundState, StatusReport, Unit
+from storage.repo import Plan, Scoped, Units, audit
+
+
+@dataclass(frozen=True)
+class Pair:
+    item: PlanItem
+    unit_id: int
+
+
+class Answers(Scoped):
+    async def open_round(self) -> Round | None:
+        q = (select(Round).where(Round.org_id == self.org_id, Round.state == RoundState.OPEN)
+             .order_by(col(Round.opens_on).desc()))
+        return (await self.session.exec(q)).first()
+
+    async def current_round(self) -> Round | None:
+        """The open round; else the latest one that has been opened; else the next one planned."""
+        rnd = await self.open_round()
+        if rnd:
+            return rnd
+        rounds = (await self.session.exec(select(Round).where(Round.org_id == self.org_id)
+                                          .order_by(col(Round.opens_on).desc()))).all()
+        closed = [r for r in rounds if r.state == RoundState.CLOSED]
+        if closed:
+            return closed[0]
+        return rounds[-1] if rounds else None
+
+    async def round_by_id(self, round_id: int) -> Round | None:
+        rnd = await self.session.get(Round, round_id)
+        return rnd if rnd and rnd.org_id == self.org_id else None
+
+    async def pairs(self, fy_id: int, unit_ids: Sequence[int] | None = None) -> list[Pair]:
+        """Every (item, owning unit) of the fiscal year, optionally limited to some units."""
+        fy = await self.session.get(FiscalYear, fy_id)
+        plan = Plan(self.session, self.org_id)
+        owners = await plan.owners(fy)
+        active = [u.id for u in await Units(self.session, self.org_id).all() if u.is_active]
+        out = []
+        for item in await plan.items(fy):
+            for unit_id in (active if item.all_units else sorted(owners.get(item.id, []))):
+                if unit_ids is None or unit_id in unit_ids:
+                    out.append(Pair(item, unit_id))
+        return out
+
+    async def latest(self, rnd: Round, unit_ids: Sequence[int] | None = None) -> dict[tuple[int, int], StatusReport]:
+        """(item id, unit id) → the newest answer in the round (answers are append-only)."""
+        q = select(StatusReport).where(StatusReport.org_id == self.org_id, StatusReport.round_id == rnd.id)
+        if unit_ids is not None:
+            q = q.where(col(StatusReport.unit_id).in_(list(unit_ids)))
+        latest: dict[tuple[int, int], StatusReport] = {}
+        for r in (await self.session.exec(q.order_by(StatusReport.id))).all():
+            latest[(r.item_id, r.unit_id)] = r
+        return latest
+
+    async def awaiting(self, rnd: Round, unit_ids: Sequence[int]) -> list[Pair]:
+        answered = await self.latest(rnd, unit_ids)
+        return [p for p in await self.pairs(rnd.fiscal_year_id, unit_ids)
+                if (p.item.id, p.unit_id) not in answered]
+
+    async def owns(self, item: PlanItem, unit_id: int) -> bool:
+        return any(p.item.id == item.id for p in await self.pairs(item.fiscal_year_id, [unit_id]))
+
+    async def item(self, item_id: int) -> PlanItem | None:
+        item = await self.session.get(PlanItem, item_id)
+        return item if item and item.org_id == self.org_id else None
+
+    async def item_by_code(self, fy_id: int, code: str) -> PlanItem | None:
+        q = select(PlanItem).where(PlanItem.org_id == self.org_id, PlanItem.fiscal_year_id == fy_id,
+                                   PlanItem.code == code.strip())
+        return (await self.session.exec(q)).first()
+
+    async def unit(self, unit_id: int) -> Unit | None:
+        unit = await self.session.get(Unit, unit_id)
+        return unit if unit and unit.org_id == self.org_id else None
+
+    async def history(self, item_id: int, unit_ids: Sequence[int] | None = None) -> list[StatusReport]:
+        q = select(StatusReport).where(StatusReport.org_id == self.org_id, StatusReport.item_id == item_id)
+        if unit_ids is not None:
+            q = q.where(col(StatusReport.unit_id).in_(list(unit_ids)))
+        return list((await self.session.exec(q.order_by(StatusReport.id))).all())
+
+    async def save(self, report: StatusReport, actor: str) -> StatusReport:
+        """Append an answer and its audit line; the previous answer stays as history."""
+        report.org_id = self.org_id
+        previous = (await self.latest(await self.round_by_id(report.round_id), [report.unit_id])).get(
+            (report.item_id, report.unit_id))
+        self.session.add(report)
+        await self.session.flush()
+        await audit(self.session, self.org_id, actor, "answer", "status_report", report.id,
+                    old=_summary(previous) if previous else None, new=_summary(report),
+                    person_id=report.person_id)
+        return report
+
+
+def _summary(r: StatusReport) -> dict:
+    return {"item": r.item_id, "unit": r.unit_id, "round": r.round_id, "status": r.status.value,
+            "disbursed": None if r.disbursed is None else format(r.disbursed, "f"),
+            "qty": None if r.qty_achieved is None else format(r.qty_achieved, "f")}

@@ -1,0 +1,161 @@
+"""People, their chat accounts and roles, invite codes and bound group chats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from locales.errors import UserError
+from locales.i18n import _
+from storage.models import ChannelAccount, Conversation, GroupChat, Invite, Membership, Person, Role, Unit
+from storage.repo import Scoped, Units, audit
+from storage.types import utcnow
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and retyped
+
+
+@dataclass
+class Roles:
+    """What one person may do in their organisation."""
+
+    admin: bool = False
+    manager: bool = False
+    units: dict[int, set[Role]] = field(default_factory=dict)
+
+    @property
+    def unit_ids(self) -> list[int]:
+        return sorted(self.units)
+
+    @property
+    def reads_everything(self) -> bool:
+        return self.admin or self.manager
+
+    def heads(self, unit_id: int) -> bool:
+        return Role.HEAD in self.units.get(unit_id, set())
+
+
+async def account_of(session: AsyncSession, platform: str, external_id: str) -> ChannelAccount | None:
+    q = select(ChannelAccount).where(ChannelAccount.platform == platform, ChannelAccount.external_id == external_id)
+    return (await session.exec(q)).first()
+
+
+async def roles_of(session: AsyncSession, person: Person) -> Roles:
+    q = select(Membership).where(Membership.org_id == person.org_id, Membership.person_id == person.id)
+    roles = Roles()
+    for m in (await session.exec(q)).all():
+        if m.role == Role.ADMIN:
+            roles.admin = True
+        elif m.role == Role.MANAGER:
+            roles.manager = True
+        elif m.unit_id is not None:
+            roles.units.setdefault(m.unit_id, set()).add(m.role)
+    return roles
+
+
+def new_code(length: int = 8) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+class People(Scoped):
+    async def create_invite(self, *, unit_name: str | None, role: Role, uses: int = 1, days: int = 7,
+                            actor: str) -> tuple[Invite, Unit | None]:
+        if role in (Role.HEAD, Role.MEMBER) and not unit_name:
+            raise UserError(_("A unit head or member invite needs a unit"))
+        if not 1 <= uses <= 500:
+            raise UserError(_("An invite can be used 1 to 500 times"))
+        if not 1 <= days <= 90:
+            raise UserError(_("An invite lasts 1 to 90 days"))
+        unit = None
+        if unit_name:
+            unit = await Units(self.session, self.org_id).by_name(unit_name)
+            if unit is None:
+                raise UserError(_("There is no unit named \"{name}\"; see `tidtam unit list`").format(name=unit_name))
+        invite = Invite(org_id=self.org_id, code=new_code(), unit_id=unit.id if unit else None, role=role,
+                        uses_left=uses, expires_at=utcnow() + dt.timedelta(days=days), created_by=actor)
+        self.session.add(invite)
+        await self.session.flush()
+        await audit(self.session, self.org_id, actor, "create", "invite", invite.id,
+                    new={"unit": unit.name if unit else None, "role": role.value, "uses": uses, "days": days})
+        return invite, unit
+
+    async def members(self) -> list[tuple[Person, list[Membership], list[ChannelAccount]]]:
+        people = (await self.session.exec(
+            select(Person).where(Person.org_id == self.org_id).order_by(Person.id))).all()
+        ms = (await self.session.exec(select(Membership).where(Membership.org_id == self.org_id))).all()
+        accounts = (await self.session.exec(
+            select(ChannelAccount).where(ChannelAccount.org_id == self.org_id))).all()
+        return [(p, [m for m in ms if m.person_id == p.id], [a for a in accounts if a.person_id == p.id])
+                for p in people]
+
+    async def unit_people(self, unit_id: int, roles: Sequence[Role] = (Role.HEAD, Role.MEMBER)) -> list[Person]:
+        q = (select(Person).join(Membership, col(Membership.person_id) == Person.id)
+             .where(Membership.org_id == self.org_id, Membership.unit_id == unit_id,
+                    col(Membership.role).in_(list(roles))).order_by(Person.id))
+        return list({p.id: p for p in (await self.session.exec(q)).all()}.values())
+
+    async def accounts(self, person_ids: Sequence[int]) -> list[ChannelAccount]:
+        if not person_ids:
+            return []
+        q = select(ChannelAccount).where(ChannelAccount.org_id == self.org_id,
+                                         col(ChannelAccount.person_id).in_(list(person_ids)))
+        return list((await self.session.exec(q)).all())
+
+    async def group_chats(self, unit_id: int) -> list[GroupChat]:
+        q = select(GroupChat).where(GroupChat.org_id == self.org_id, GroupChat.unit_id == unit_id)
+        return list((await self.session.exec(q)).all())
+
+
+async def find_invite(session: AsyncSession, code: str) -> Invite:
+    """A usable invite, or a UserError saying why not (unknown, used up, expired)."""
+    invite = (await session.exec(select(Invite).where(Invite.code == code.strip().upper()))).first()
+    if invite is None:
+        raise UserError(_("This invite code is not valid. Please check it or ask your administrator for a new one."))
+    if invite.uses_left <= 0:
+        raise UserError(_("This invite code has already been used. Please ask your administrator for a new one."))
+    if invite.expires_at < utcnow():
+        raise UserError(_("This invite code has expired. Please ask your administrator for a new one."))
+    return invite
+
+
+async def join(session: AsyncSession, invite: Invite, platform: str, external_id: str,
+               account: ChannelAccount | None) -> tuple[Person, ChannelAccount, bool]:
+    """Bind the account to the invite's unit and role; (person, account, is_new_person)."""
+    if account is not None:
+        person = await session.get(Person, account.person_id)
+        if person.org_id != invite.org_id:
+            raise UserError(_("This chat account already belongs to another organisation"))
+        is_new = False
+    else:
+        person = Person(org_id=invite.org_id)
+        session.add(person)
+        await session.flush()
+        account = ChannelAccount(org_id=invite.org_id, person_id=person.id, platform=platform,
+                                 external_id=external_id)
+        session.add(account)
+        await session.flush()
+        is_new = True
+    exists = (await session.exec(select(Membership).where(
+        Membership.person_id == person.id, Membership.unit_id == invite.unit_id,
+        Membership.role == invite.role))).first()
+    if exists is None:
+        session.add(Membership(org_id=invite.org_id, person_id=person.id, unit_id=invite.unit_id, role=invite.role))
+    invite.uses_left -= 1
+    session.add(invite)
+    await audit(session, invite.org_id, f"{platform}:{external_id}", "join", "invite", invite.id,
+                new={"person": person.id, "role": invite.role.value, "unit": invite.unit_id}, person_id=person.id)
+    await session.flush()
+    return person, account, is_new
+
+
+async def conversation_of(session: AsyncSession, account: ChannelAccount) -> Conversation:
+    conv = (await session.exec(select(Conversation).where(Conversation.account_id == account.id))).first()
+    if conv is None:
+        conv = Conversation(org_id=account.org_id, account_id=account.id)
+        session.add(conv)
+        await session.flush()
+    return conv
