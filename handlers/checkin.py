@@ -264,7 +264,11 @@ async def got_evidence(ctx: Ctx) -> None:
                 [[Button(_("Next"), f"ev:{ctx.data['tk']}")]])
         return
     if event.file is not None:
-        evidence.append(await store_evidence(ctx))
+        try:
+            evidence.append(await store_evidence(ctx))
+        except UserError as e:
+            ctx.say(str(e), [[Button(_("Next"), f"ev:{ctx.data['tk']}")]])
+            return
     elif URL_RE.match(event.text.strip()) and len(event.text.strip()) <= 1000:
         evidence.append({"kind": "url", "url": event.text.strip()})
     else:
@@ -274,6 +278,17 @@ async def got_evidence(ctx: Ctx) -> None:
     ctx.remember(evidence=evidence)
     ctx.say(_("Received ({n}). Send more, or press Next.").format(n=len(evidence)),
             [[Button(_("Next"), f"ev:{ctx.data['tk']}")]])
+
+
+async def got_file_anytime(ctx: Ctx) -> None:
+    """A photo or file sent before the evidence question is kept as evidence all the same."""
+    evidence = list(ctx.data.get("evidence", []))
+    if len(evidence) >= 10:
+        ctx.say(_("That is enough evidence for one answer (10). Press Next."))
+        return
+    evidence.append(await store_evidence(ctx))
+    ctx.remember(evidence=evidence)
+    ctx.say(_("Kept as evidence ({n}). Please answer the question above.").format(n=len(evidence)))
 
 
 async def store_evidence(ctx: Ctx) -> dict:

@@ -114,10 +114,9 @@ async def handle(db: Database, event: Incoming, settings: Settings) -> Response:
 
 
 async def _first_time(session: AsyncSession, event: Incoming) -> bool:
-    session.add(ProcessedEvent(platform=event.platform, event_id=event.event_id))
     try:
         async with session.begin_nested():
-            await session.flush()
+            session.add(ProcessedEvent(platform=event.platform, event_id=event.event_id))
     except IntegrityError:
         return False
     return True
@@ -149,6 +148,8 @@ async def route(ctx: Ctx) -> None:
         await _button(ctx, event.data)
     elif event.chat_type == "group":
         return  # group talk is not for the bot
+    elif event.file is not None and ctx.step.startswith("report.") and ctx.step != "report.evidence":
+        await checkin.got_file_anytime(ctx)
     elif ctx.step in STEPS:
         await STEPS[ctx.step](ctx)
     elif event.file is not None:
