@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 run: $(VENV)/.installed
 	$(BIN)/tidtam demo
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test tests/peers/node_modules/.installed
 	./scripts/ensure-postgres
 	$(BIN)/python -m pytest
 
@@ -24,5 +24,11 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# the third-party Telegram emulator the end-to-end tests run against
+tests/peers/node_modules/.installed: tests/peers/package.json tests/peers/package-lock.json
+	./scripts/ensure-node
+	cd tests/peers && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV) data tests/peers/node_modules

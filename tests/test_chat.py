@@ -16,9 +16,6 @@ from storage.db import Database
 from storage.models import AuditLog, GroupChat, PlanItem, Role, Round, RoundNarrative, RoundState, StatusReport
 from tests_support import count_rows
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
 @pytest.fixture
 async def world(tmp_path):
     """An organisation with the example plan, its 6-month round open, an admin and staff of two units."""

@@ -1,0 +1,91 @@
+"""``tidtam run`` (the bot: Telegram polling or webhook) and ``tidtam invite``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Optional
+
+import typer
+
+from bot.cli.common import org_session, run, state
+from locales.errors import UserError
+from locales.i18n import _
+from storage.db import Database
+from storage.models import Role
+from storage.people import People
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run", help="Run the bot: Telegram long polling, or the web app with the webhook.")(run_bot)
+    app.command("invite", help="Make an invite code (and a Telegram link) for a unit and role.")(invite)
+
+
+def run_bot(poll_interval: float = typer.Option(0.0, "--poll-interval", help="seconds between polls")) -> None:
+    settings = state().settings
+    if not settings.telegram_bot_token:
+        raise UserError(_("No platform is configured: set TELEGRAM_BOT_TOKEN (see .env.example), "
+                          "or try `tidtam demo`."))
+    db = Database(settings.effective_database_url)
+    asyncio.run(db.upgrade())
+    if settings.telegram_webhook_url:
+        if not settings.telegram_webhook_secret:
+            raise UserError(_("A webhook needs TELEGRAM_WEBHOOK_SECRET, a random secret Telegram sends back"))
+        import uvicorn
+
+        from bot.web import create_app
+
+        uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port, log_level="warning")
+        return
+    from bot.telegram import run_polling
+
+    typer.echo(_("Tidtam is listening on Telegram (long polling). Stop with Ctrl-C."))
+    run_polling(settings, db, poll_interval=poll_interval)
+
+
+def invite(unit: Optional[str] = typer.Argument(None, help="unit name (for head and member)"),
+           role: str = typer.Option("member", "--role", help="member | head | manager | admin"),
+           uses: int = typer.Option(1, "--uses"), days: int = typer.Option(7, "--days"),
+           as_json: bool = typer.Option(False, "--json")) -> None:
+    try:
+        chosen = Role(role.lower())
+    except ValueError:
+        raise UserError(_("Unknown role \"{role}\"; use member, head, manager or admin").format(role=role))
+
+    async def go(db: Database):
+        async with org_session(db) as (session, org):
+            return await People(session, org.id).create_invite(
+                unit_name=unit if chosen in (Role.HEAD, Role.MEMBER) else None, role=chosen, uses=uses, days=days,
+                actor="cli")
+
+    created, unit_row = run(go)
+    link = _telegram_link(created.code)
+    if as_json:
+        typer.echo(json.dumps({"code": created.code, "role": chosen.value, "unit": unit_row.name if unit_row else None,
+                               "uses": uses, "expires_at": created.expires_at.isoformat(), "telegram_link": link},
+                              ensure_ascii=False))
+        return
+    if link:
+        typer.echo(link)
+    else:
+        typer.echo(_("Set TELEGRAM_BOT_USERNAME (or TELEGRAM_BOT_TOKEN) to get a Telegram link; "
+                     "meanwhile a person types: /start {code}").format(code=created.code))
+    typer.echo(created.code)
+
+
+def _telegram_link(code: str) -> str | None:
+    settings = state().settings
+    username = settings.telegram_bot_username
+    if not username and settings.telegram_bot_token:
+        from bot.telegram import build_application
+
+        async def get_me() -> str:
+            bot = build_application(settings).bot
+            async with bot:
+                return bot.username
+
+        try:
+            username = asyncio.run(get_me())
+        except Exception:  # no network to Telegram: the code alone still works
+            username = ""
+    return f"https://t.me/{username}?start={code}" if username else None

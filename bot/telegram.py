@@ -1,0 +1,186 @@
+"""The Telegram adapter: an Update in, the neutral core, inline keyboards and edits out.
+
+Thin on purpose: it translates, it does not decide. Long polling for development; the
+webhook lives in ``bot.web``. Sends go through python-telegram-bot's AIORateLimiter.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.settings import Settings
+from handlers.core import handle
+from handlers.events import Delivery, Incoming, IncomingFile, Message, Response
+from locales.i18n import _, set_language
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+PLATFORM = "telegram"
+TEXT_LIMIT = 4096
+
+
+def build_application(settings: Settings, *, webhook: bool = False) -> Application:
+    builder = ApplicationBuilder().token(settings.telegram_bot_token).rate_limiter(AIORateLimiter())
+    if settings.telegram_api_base_url:
+        base = settings.telegram_api_base_url.rstrip("/")
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    if webhook:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+class TelegramAdapter:
+    def __init__(self, settings: Settings, db: Database, *, webhook: bool = False):
+        self.settings, self.db = settings, db
+        self.app = build_application(settings, webhook=webhook)
+        self.app.add_handler(TypeHandler(Update, self._on_update))
+        self.app.add_error_handler(self._on_error)
+
+    @property
+    def username(self) -> str:
+        if self.settings.telegram_bot_username:
+            return self.settings.telegram_bot_username
+        try:
+            return self.app.bot.username
+        except RuntimeError:  # not initialised yet (get_me not called)
+            return ""
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.handle_update(update)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure (never the message text) and tell the person, in Thai, to try again."""
+        log.error("update %s failed: %s", getattr(update, "update_id", "?"), type(context.error).__name__,
+                  exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat:
+            set_language(None)
+            try:
+                await self.app.bot.send_message(update.effective_chat.id,
+                                                _("Sorry, something went wrong on our side. Please try again."))
+            except TelegramError:
+                pass
+
+    async def handle_update(self, update: Update) -> None:
+        """Raises on a database failure, so that a webhook answers 5xx and Telegram redelivers."""
+        event = self.to_event(update)
+        if event is None:
+            if update.callback_query:
+                await update.callback_query.answer()
+            return
+        response = await handle(self.db, event, self.settings)
+        await self.render(update, response)
+
+    def to_event(self, update: Update) -> Incoming | None:
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None or user.is_bot:
+            return None
+        base = dict(platform=PLATFORM, user_id=str(user.id), chat_id=str(chat.id),
+                    chat_type="private" if chat.type == "private" else "group", user_name=user.full_name,
+                    event_id=str(update.update_id), bot_username=self.username)
+        if update.callback_query is not None:
+            return Incoming(**base, data=update.callback_query.data or "")
+        message = update.message
+        if message is None:
+            return None  # edits, channel posts, member updates: nothing to answer
+        return Incoming(**base, text=message.text or message.caption or "", file=self._file(message))
+
+    def _file(self, message) -> IncomingFile | None:
+        if message.photo:
+            photo = message.photo[-1]  # the largest size
+            return IncomingFile("photo", f"{photo.file_unique_id}.jpg", photo.file_size, "image/jpeg",
+                                self._fetcher(photo.file_id))
+        if message.document:
+            doc = message.document
+            return IncomingFile("document", doc.file_name or "file", doc.file_size,
+                                doc.mime_type or "application/octet-stream", self._fetcher(doc.file_id))
+        return None
+
+    def _fetcher(self, file_id: str):
+        async def fetch() -> bytes:
+            tg_file = await self.app.bot.get_file(file_id)
+            return bytes(await tg_file.download_as_bytearray())
+        return fetch
+
+    async def render(self, update: Update, response: Response) -> None:
+        query = update.callback_query
+        if query is not None:
+            try:
+                await query.answer(text=response.notice[:190] or None)  # always answer a button press
+            except BadRequest:
+                pass  # too old to answer; the messages below still go out
+        chat_id = update.effective_chat.id
+        edited = False
+        for message in response.messages:
+            if message.edit and query is not None and query.message is not None and not edited:
+                edited = await self._edit(query, message)
+                if edited:
+                    continue
+            await self.send(chat_id, message)
+        for delivery in response.deliveries:
+            await self.deliver(delivery)
+
+    async def _edit(self, query, message: Message) -> bool:
+        try:
+            await query.edit_message_text(message.text[:TEXT_LIMIT], reply_markup=_markup(message))
+            return True
+        except BadRequest as e:
+            if "not modified" in str(e).lower():
+                return True
+            return False
+
+    async def send(self, chat_id: int | str, message: Message) -> None:
+        chunks = _split(message.text)
+        for i, chunk in enumerate(chunks):
+            await self.app.bot.send_message(chat_id, chunk,
+                                            reply_markup=_markup(message) if i == len(chunks) - 1 else None)
+        if message.attachment is not None:
+            a = message.attachment
+            with a.path.open("rb") as f:
+                if a.kind == "photo":
+                    await self.app.bot.send_photo(chat_id, f, caption=a.caption[:1024] or None)
+                else:
+                    await self.app.bot.send_document(chat_id, f, filename=a.filename, caption=a.caption[:1024] or None)
+
+    async def deliver(self, delivery: Delivery) -> None:
+        if delivery.platform != PLATFORM:
+            return
+        try:
+            await self.send(delivery.chat_id, delivery.message)
+        except (Forbidden, BadRequest) as e:  # blocked the bot, left the group: the others still get theirs
+            log.warning("delivery to a %s chat failed: %s", PLATFORM, type(e).__name__)
+
+
+def _markup(message: Message) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label[:64], callback_data=b.data[:64]) for b in row]
+                                 for row in message.buttons])
+
+
+def _split(text: str) -> list[str]:
+    """Telegram takes 4,096 characters a message: cut long texts at line ends."""
+    if len(text) <= TEXT_LIMIT:
+        return [text or "…"]
+    chunks, current = [], ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > TEXT_LIMIT:
+            chunks.append(line[:TEXT_LIMIT])
+            line = line[TEXT_LIMIT:]
+        if len(current) + len(line) > TEXT_LIMIT:
+            chunks.append(current)
+            current = ""
+        current += line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def run_polling(settings: Settings, db: Database, poll_interval: float = 0.0) -> None:
+    """Development mode: long polling until Ctrl-C."""
+    adapter = TelegramAdapter(settings, db)
+    adapter.app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=poll_interval,
+                            drop_pending_updates=False)
