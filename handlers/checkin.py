@@ -75,6 +75,7 @@ async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, ed
     pairs = await answers.pairs(rnd.fiscal_year_id, unit_ids)
     latest = await answers.latest(rnd, unit_ids)
     units = {u: (await answers.unit(u)).name for u in unit_ids}
+    missing = sum(1 for p in pairs if (p.item.id, p.unit_id) not in latest)
     if awaiting_only:
         pairs = [p for p in pairs if (p.item.id, p.unit_id) not in latest]
     many_units = len(unit_ids) > 1
@@ -107,6 +108,8 @@ async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, ed
         nav.append(Button(_("Next ▶"), f"ls:{mode}:{page + 1}"))
     if nav:
         buttons.append(nav)
+    if not awaiting_only:
+        header += "\n" + _("Still awaiting an answer: {missing} of {total}.").format(missing=missing, total=len(pairs))
     text = header + (_("\n(page {page} of {pages})").format(page=page + 1, pages=pages) if pages > 1 else "")
     ctx.say(text, buttons, edit=edit)
 

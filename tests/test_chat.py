@@ -163,6 +163,7 @@ async def test_changing_an_answer_keeps_the_history(world):
     chat, db, org = world
     await answer(chat, "chang", "อยู่ระหว่าง")
     said = await chat.type("chang", "/status")
+    assert "ยังรอรายงาน 1 จาก 2 รายการ" in said.text
     first = said.buttons[0]
     assert first.label.startswith("🔄")
     said = await chat.press("chang", first.data)

@@ -27,3 +27,14 @@ def test_language_switch():
     set_language("xx")  # unknown falls back to Thai
     assert _("Total") == "รวมทั้งสิ้น"
     assert translations("en").gettext("Round") == "Round"
+
+
+def test_thai_catalogue_has_no_stray_scripts():
+    """Only Thai, Latin, digits and punctuation: a slip of the keyboard layout shows up here."""
+    import unicodedata
+
+    for message in load("th"):
+        for ch in message.string or "":
+            name = unicodedata.name(ch, "")
+            assert ord(ch) < 0x250 or name.startswith("THAI") or unicodedata.category(ch)[0] in "PSZ", \
+                (message.id, ch, name)
