@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     tidtam_org: str = Field("", description="organisation the CLI acts on when the database holds several")
     evidence_max_mb: int = Field(20, description="largest evidence file a person may send, in MB")
 
+    work_hours: str = Field("08:30-16:30", description="when reminders may be sent, Asia/Bangkok, working days")
+    digest_at: str = Field("mon 08:30", description="weekday and time of the managers' weekly digest")
+    reminder_rungs: str = Field("open,d7,d3,d1,due,overdue,head,thanks", description="reminder rungs that are on")
+    run_scheduler: bool = Field(True, description="run the minute tick and the outbox dispatcher in this process")
+
     telegram_bot_token: str = Field("", description="from @BotFather; empty: no Telegram")
     telegram_bot_username: str = Field("", description="for invite links; read from Telegram when empty")
     telegram_webhook_url: str = Field("", description="public https URL of /telegram/webhook; empty: long polling")

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.settings import Settings
 from handlers.core import handle
-from handlers.events import Delivery, Incoming, IncomingFile, Message, Response
+from handlers.events import Incoming, IncomingFile, Message, Response
 from locales.i18n import _, set_language
+from scheduler.outbox import PermanentFailure, RetryLater
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -120,8 +121,7 @@ class TelegramAdapter:
                 if edited:
                     continue
             await self.send(chat_id, message)
-        for delivery in response.deliveries:
-            await self.deliver(delivery)
+        # response.deliveries are already queued in the outbox; the dispatcher sends them
 
     async def _edit(self, query, message: Message) -> bool:
         try:
@@ -145,13 +145,22 @@ class TelegramAdapter:
                 else:
                     await self.app.bot.send_document(chat_id, f, filename=a.filename, caption=a.caption[:1024] or None)
 
-    async def deliver(self, delivery: Delivery) -> None:
-        if delivery.platform != PLATFORM:
-            return
+
+
+class TelegramSender:
+    """The outbox dispatcher's way to Telegram: errors mapped to retry-later, give-up or back-off."""
+
+    def __init__(self, adapter: TelegramAdapter):
+        self.adapter = adapter
+
+    async def send(self, chat_id: str, message: Message) -> None:
         try:
-            await self.send(delivery.chat_id, delivery.message)
-        except (Forbidden, BadRequest) as e:  # blocked the bot, left the group: the others still get theirs
-            log.warning("delivery to a %s chat failed: %s", PLATFORM, type(e).__name__)
+            await self.adapter.send(chat_id, message)
+        except RetryAfter as e:
+            retry = e.retry_after.total_seconds() if hasattr(e.retry_after, "total_seconds") else e.retry_after
+            raise RetryLater(float(retry), "429 retry_after") from e
+        except (Forbidden, BadRequest) as e:  # blocked the bot, left the group, chat gone
+            raise PermanentFailure(type(e).__name__) from e
 
 
 def _markup(message: Message) -> InlineKeyboardMarkup | None:
@@ -180,7 +189,23 @@ def _split(text: str) -> list[str]:
 
 
 def run_polling(settings: Settings, db: Database, poll_interval: float = 0.0) -> None:
-    """Development mode: long polling until Ctrl-C."""
+    """Development mode: long polling until Ctrl-C, with the scheduler in the same process."""
+    from scheduler.service import SchedulerService
+
     adapter = TelegramAdapter(settings, db)
+    service: list[SchedulerService] = []
+
+    async def post_init(_app: Application) -> None:
+        if settings.run_scheduler:
+            service.append(SchedulerService(db, settings, {PLATFORM: TelegramSender(adapter)}))
+            await service[0].start()
+
+    async def post_shutdown(_app: Application) -> None:
+        for s in service:
+            await s.stop()
+        await db.dispose()
+
+    adapter.app.post_init = post_init
+    adapter.app.post_shutdown = post_shutdown
     adapter.app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=poll_interval,
                             drop_pending_updates=False)

@@ -37,9 +37,21 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
                                                   secret_token=settings.telegram_webhook_secret or None,
                                                   allowed_updates=Update.ALL_TYPES)
             state["telegram"] = adapter
+        if settings.run_scheduler:
+            from scheduler.service import SchedulerService
+
+            senders = {}
+            if "telegram" in state:
+                from bot.telegram import TelegramSender
+
+                senders["telegram"] = TelegramSender(state["telegram"])
+            state["scheduler"] = SchedulerService(db, settings, senders)
+            await state["scheduler"].start()
         try:
             yield
         finally:
+            if "scheduler" in state:
+                await state["scheduler"].stop()
             if "telegram" in state:
                 await state["telegram"].app.shutdown()
             await db.dispose()

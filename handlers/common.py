@@ -59,6 +59,7 @@ def help_lines(ctx: Ctx) -> list[str]:
     if r.reads_everything:
         lines += [_("/summary — where the round stands, by status and dimension"),
                   _("/overdue — units that have not answered past the due date"),
+                  _("/digest — the weekly digest now, with its chart"),
                   _("/item CODE — one item's history")]
     elif r.units:
         lines.append(_("/item CODE — one item's history"))

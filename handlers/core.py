@@ -8,13 +8,14 @@ half written. A step's UserError rolls back that step only and is said to the pe
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Awaitable, Callable
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
-from handlers import admin, checkin, common, manager, onboarding
+from handlers import admin, checkin, common, digest, manager, onboarding
 from handlers.context import Ctx
 from handlers.events import Incoming, Response
 from locales.errors import UserError
@@ -41,6 +42,7 @@ COMMANDS: dict[str, tuple[Command, str]] = {
     "item": (manager.item, EVERYONE),
     "summary": (manager.summary, READERS),
     "overdue": (manager.overdue, READERS),
+    "digest": (digest.digest, READERS),
     "invite": (admin.invite, ADMINS),
     "units": (admin.units, ADMINS),
     "members": (admin.members, ADMINS),
@@ -101,6 +103,7 @@ async def handle(db: Database, event: Incoming, settings: Settings) -> Response:
             savepoint = await session.begin_nested()
             try:
                 await route(ctx)
+                await _queue_deliveries(ctx)
                 await savepoint.commit()
             except UserError as e:
                 await savepoint.rollback()
@@ -111,6 +114,20 @@ async def handle(db: Database, event: Incoming, settings: Settings) -> Response:
         if event.event_id:  # the same event, handled concurrently by another worker
             return Response()
         raise
+
+
+async def _queue_deliveries(ctx: Ctx) -> None:
+    """Messages to other chats go through the outbox (rate limits, retries, the send ledger)."""
+    from scheduler.outbox import enqueue, to_payload
+
+    if not ctx.response.deliveries or ctx.org is None:
+        return
+    tag = ctx.event.event_id or uuid.uuid4().hex
+    await enqueue(ctx.session, [
+        {"org_id": ctx.org_id, "key": f"o{ctx.org_id}:e:{ctx.event.platform}:{tag}:{i}", "kind": "notice",
+         "platform": d.platform, "chat_id": d.chat_id, "is_group": d.is_group,
+         "payload": to_payload(d.message, ctx.settings.data_dir)}
+        for i, d in enumerate(ctx.response.deliveries)])
 
 
 async def _first_time(session: AsyncSession, event: Incoming) -> bool:

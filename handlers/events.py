@@ -84,6 +84,7 @@ class Delivery:
     platform: str
     chat_id: str
     message: Message
+    is_group: bool = False
 
 
 @dataclass

@@ -2,39 +2,65 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.common import clip, due_text, round_name
 from handlers.events import Button, Delivery, Message
-from locales.i18n import _
+from locales.i18n import DEFAULT_LANGUAGE, _, current_language, set_language
 from storage.answers import Pair
-from storage.models import Round, Unit
+from storage.models import Role, Round, Unit
 from storage.people import People
 
 TITLES_SHOWN = 3
 
 
-def reminder_message(rnd: Round, unit: Unit, awaiting: list[Pair]) -> Message:
+def reminder_message(rnd: Round, unit: Unit, awaiting: list[Pair], *, to_head: bool = False) -> Message:
     lines = [_("Reminder for {unit}: {n} item(s) still await an answer in {round}; please answer by {due}.").format(
         unit=unit.name, n=len(awaiting), round=round_name(rnd), due=due_text(rnd))]
+    if to_head:
+        lines.insert(0, _("To the head of {unit}: the due date has passed and your unit has not finished.").format(
+            unit=unit.name))
     lines += [f"• {p.item.code} {clip(p.item.title, 70)}" for p in awaiting[:TITLES_SHOWN]]
     if len(awaiting) > TITLES_SHOWN:
         lines.append(_("… and {n} more").format(n=len(awaiting) - TITLES_SHOWN))
     return Message("\n".join(lines), [[Button(_("Answer now"), "cmd:report")]])
 
 
-async def unit_addresses(session: AsyncSession, org_id: int, unit_id: int) -> list[tuple[str, str]]:
-    """(platform, chat id) to reach a unit: its bound group chats, else each member's private chat."""
+def thanks_message(rnd: Round, unit: Unit) -> Message:
+    return Message(_("Thank you, {unit}: every item of your unit has an answer in {round}.").format(
+        unit=unit.name, round=round_name(rnd)))
+
+
+@dataclass(frozen=True)
+class Address:
+    platform: str
+    chat_id: str
+    is_group: bool
+    lang: str
+
+
+async def unit_addresses(session: AsyncSession, org_id: int, unit_id: int, *, heads_only: bool = False
+                         ) -> list[Address]:
+    """Where to reach a unit: its bound group chats, else each member's private chat (heads: privately)."""
     people = People(session, org_id)
-    groups = await people.group_chats(unit_id)
-    if groups:
-        return [(g.platform, g.chat_id) for g in groups]
-    members = await people.unit_people(unit_id)
-    return [(a.platform, a.external_id) for a in await people.accounts([p.id for p in members])]
+    if not heads_only:
+        groups = await people.group_chats(unit_id)
+        if groups:
+            return [Address(g.platform, g.chat_id, True, DEFAULT_LANGUAGE) for g in groups]
+    persons = await people.unit_people(unit_id, (Role.HEAD,) if heads_only else (Role.HEAD, Role.MEMBER))
+    lang = {p.id: p.lang for p in persons}
+    return [Address(a.platform, a.external_id, False, lang[a.person_id])
+            for a in await people.accounts(list(lang))]
 
 
 async def unit_reminders(session: AsyncSession, org_id: int, rnd: Round, unit: Unit,
                          awaiting: list[Pair]) -> list[Delivery]:
-    message = reminder_message(rnd, unit, awaiting)
-    return [Delivery(platform, chat_id, message) for platform, chat_id in
-            await unit_addresses(session, org_id, unit.id)]
+    out, speaking = [], current_language()
+    for address in await unit_addresses(session, org_id, unit.id):
+        set_language(address.lang)
+        out.append(Delivery(address.platform, address.chat_id, reminder_message(rnd, unit, awaiting),
+                            is_group=address.is_group))
+    set_language(speaking)
+    return out

@@ -6,6 +6,7 @@ can never disagree.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -88,6 +89,7 @@ class RoundSummary:
     units: list[UnitProgress]
     item_status: dict[int, str]
     cannot: list[tuple[PlanItem, list[StatusReport]]]
+    last_answer: dict[int, dt.datetime]  # unit id → when it last answered in this round
 
     @property
     def carried_out_share(self) -> Decimal:
@@ -108,14 +110,15 @@ class RoundSummary:
 
 
 async def round_summary(session: AsyncSession, org_id: int, rnd: Round,
-                        carried_out_rule: tuple[Status, ...] = DEFAULT_CARRIED_OUT) -> RoundSummary:
+                        carried_out_rule: tuple[Status, ...] = DEFAULT_CARRIED_OUT,
+                        as_of: dt.datetime | None = None) -> RoundSummary:
     answers = Answers(session, org_id)
     fy = await session.get(FiscalYear, rnd.fiscal_year_id)
     plan = Plan(session, org_id)
     sections = await plan.sections(fy)
     items = await plan.items(fy)
     pairs = await answers.pairs(fy.id)
-    latest = await answers.latest(rnd)
+    latest = await answers.latest(rnd, as_of=as_of)
     units = {u.id: u for u in await Units(session, org_id).all()}
 
     owners: dict[int, list[int]] = {}
@@ -147,6 +150,9 @@ async def round_summary(session: AsyncSession, org_id: int, rnd: Round,
         row.pairs += 1
         row.awaiting += (p.item.id, p.unit_id) not in latest
     carried = sum(counts[s.value] for s in carried_out_rule)
+    last_answer: dict[int, dt.datetime] = {}
+    for r in latest.values():
+        last_answer[r.unit_id] = max(last_answer.get(r.unit_id, r.created_at), r.created_at)
     return RoundSummary(
         round=rnd, fiscal_year=fy, items=len(items), counts=counts,
         per_dimension=sorted(per_dim.values(), key=lambda d: [int(x) for x in d.section.code.split(".")]),
@@ -154,4 +160,4 @@ async def round_summary(session: AsyncSession, org_id: int, rnd: Round,
         budget_plan=sum((i.budget_plan or Decimal(0) for i in items), Decimal("0.00")),
         budget_ordinance=sum((i.budget_ordinance or Decimal(0) for i in items), Decimal("0.00")),
         disbursed=disbursed_total, units=sorted(unit_rows.values(), key=lambda u: u.unit.id),
-        item_status=item_status, cannot=cannot)
+        item_status=item_status, cannot=cannot, last_answer=last_answer)

@@ -41,3 +41,50 @@ def default_rounds(year_be: int) -> list[RoundDates]:
         RoundDates(6, start, dt.date(y, 3, 31), dt.date(y, 3, 15), dt.date(y, 4, 10), dt.date(y, 4, 30)),
         RoundDates(12, start, end, dt.date(y, 9, 15), dt.date(y, 10, 10), dt.date(y, 10, 31)),
     ]
+
+
+class WorkCalendar:
+    """Working days: not a weekend, not a Thai public holiday, not a day the organisation added."""
+
+    def __init__(self, extra_days_off: set[dt.date] | frozenset[dt.date] = frozenset()):
+        import holidays
+
+        self._public = holidays.Thailand(language="th")
+        self.extra = frozenset(extra_days_off)
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        return self._public.get(day)
+
+    def is_working(self, day: dt.date) -> bool:
+        return day.weekday() < 5 and day not in self._public and day not in self.extra
+
+    def shift(self, day: dt.date, n: int) -> dt.date:
+        """The n-th working day after ``day`` (n > 0) or before it (n < 0); ``day`` itself never counts."""
+        step = 1 if n > 0 else -1
+        count = 0
+        while count < abs(n):
+            day += dt.timedelta(days=step)
+            count += self.is_working(day)
+        return day
+
+    def next_working(self, day: dt.date) -> dt.date:
+        """``day`` if it is a working day, else the next one."""
+        return day if self.is_working(day) else self.shift(day, 1)
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after ``start`` up to and including ``end`` (0 when end ≤ start)."""
+        n, day = 0, start
+        while day < end:
+            day += dt.timedelta(days=1)
+            n += self.is_working(day)
+        return n
+
+
+async def org_calendar(session, org_id: int) -> WorkCalendar:
+    """The organisation's working days: public holidays plus the days its admin added."""
+    from sqlmodel import select
+
+    from storage.models import Holiday
+
+    days = (await session.exec(select(Holiday.day).where(Holiday.org_id == org_id))).all()
+    return WorkCalendar(set(days))

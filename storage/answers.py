@@ -6,6 +6,7 @@ the pair (item, unit) is the unit of work.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -56,11 +57,15 @@ class Answers(Scoped):
                     out.append(Pair(item, unit_id))
         return out
 
-    async def latest(self, rnd: Round, unit_ids: Sequence[int] | None = None) -> dict[tuple[int, int], StatusReport]:
-        """(item id, unit id) → the newest answer in the round (answers are append-only)."""
+    async def latest(self, rnd: Round, unit_ids: Sequence[int] | None = None,
+                     as_of: dt.datetime | None = None) -> dict[tuple[int, int], StatusReport]:
+        """(item id, unit id) → the newest answer in the round (answers are append-only), optionally as it
+        stood at ``as_of``."""
         q = select(StatusReport).where(StatusReport.org_id == self.org_id, StatusReport.round_id == rnd.id)
         if unit_ids is not None:
             q = q.where(col(StatusReport.unit_id).in_(list(unit_ids)))
+        if as_of is not None:
+            q = q.where(StatusReport.created_at <= as_of)
         latest: dict[tuple[int, int], StatusReport] = {}
         for r in (await self.session.exec(q.order_by(StatusReport.id))).all():
             latest[(r.item_id, r.unit_id)] = r

@@ -283,3 +283,51 @@ class ProcessedEvent(SQLModel, table=True):
     platform: str = Field(max_length=20)
     event_id: str = Field(max_length=100)
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Holiday(SQLModel, table=True):
+    """A day off an admin adds on top of weekends and Thailand's public holidays."""
+
+    __table_args__ = (UniqueConstraint("org_id", "day"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    day: dt.date
+    name: str = Field(default="", max_length=200)
+
+
+class OutboxState(str, enum.Enum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DROPPED = "dropped"  # a rung found too late to make sense: logged, never sent
+
+
+class Outbox(SQLModel, table=True):
+    """The send ledger and queue: a row is claimed under a unique key before anything is sent."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    key: str = Field(max_length=250, unique=True)
+    kind: str = Field(max_length=30)  # reminder, thanks, digest, notice
+    platform: str = Field(max_length=20)
+    chat_id: str = Field(max_length=100)
+    is_group: bool = False
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: OutboxState = Field(default=OutboxState.PENDING, sa_type=_enum(OutboxState), index=True)
+    attempts: int = 0
+    not_before: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    lease_until: Optional[dt.datetime] = Field(default=None, sa_type=UTCDateTime)
+    owner: str = Field(default="", max_length=100)
+    last_error: str = Field(default="", max_length=500)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: Optional[dt.datetime] = Field(default=None, sa_type=UTCDateTime)
+
+
+class SchedulerLock(SQLModel, table=True):
+    """Exactly one active scheduler: the holder renews its lease; others wait and take over."""
+
+    __tablename__ = "scheduler_lock"
+    name: str = Field(primary_key=True, max_length=50)
+    holder: str = Field(max_length=200)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)

@@ -13,6 +13,7 @@ import typer
 from bot.cli import org as org_commands
 from bot.cli import plan as plan_commands
 from bot.cli import rounds as round_commands
+from bot.cli import schedule as schedule_commands
 from bot.cli import serve as serve_commands
 from bot.cli.common import CliState, set_state
 from bot.settings import get_settings
@@ -35,6 +36,7 @@ def _options(
 
 org_commands.register(app)
 serve_commands.register(app)
+schedule_commands.register(app)
 app.add_typer(plan_commands.app, name="plan", help="Import, show and template the plan.")
 app.add_typer(round_commands.app, name="round", help="The fiscal year's two reporting rounds.")
 

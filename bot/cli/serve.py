@@ -19,10 +19,14 @@ from storage.people import People
 def register(app: typer.Typer) -> None:
     app.command("run", help="Run the bot: Telegram long polling, or the web app with the webhook.")(run_bot)
     app.command("invite", help="Make an invite code (and a Telegram link) for a unit and role.")(invite)
+    app.command("scheduler", help="Run only the scheduler: the minute tick and the outbox dispatcher.")(scheduler)
 
 
-def run_bot(poll_interval: float = typer.Option(0.0, "--poll-interval", help="seconds between polls")) -> None:
+def run_bot(poll_interval: float = typer.Option(0.0, "--poll-interval", help="seconds between polls"),
+            no_scheduler: bool = typer.Option(False, "--no-scheduler", help="web/bot only (extra workers)")) -> None:
     settings = state().settings
+    if no_scheduler:
+        settings = settings.model_copy(update={"run_scheduler": False})
     if not settings.telegram_bot_token:
         raise UserError(_("No platform is configured: set TELEGRAM_BOT_TOKEN (see .env.example), "
                           "or try `tidtam demo`."))
@@ -89,3 +93,38 @@ def _telegram_link(code: str) -> str | None:
         except Exception:  # no network to Telegram: the code alone still works
             username = ""
     return f"https://t.me/{username}?start={code}" if username else None
+
+
+def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help="only drain the outbox")) -> None:
+    """A process of its own for the tick and the dispatcher (exactly one is active; see the README)."""
+    import signal
+
+    from scheduler.service import SchedulerService
+
+    settings = state().settings
+
+    async def main() -> None:
+        db = Database(settings.effective_database_url)
+        await db.upgrade()
+        senders, adapters = {}, []
+        if settings.telegram_bot_token:
+            from bot.telegram import TelegramAdapter, TelegramSender
+
+            adapter = TelegramAdapter(settings, db, webhook=True)
+            await adapter.app.initialize()
+            adapters.append(adapter)
+            senders["telegram"] = TelegramSender(adapter)
+        service = SchedulerService(db, settings, senders, tick_enabled=not no_tick, idle_sleep=0.2)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await service.start()
+        typer.echo(_("Scheduler running (Ctrl-C to stop)."))
+        await stop.wait()
+        await service.stop()
+        for a in adapters:
+            await a.app.shutdown()
+        await db.dispose()
+
+    asyncio.run(main())

@@ -1,0 +1,148 @@
+"""``tidtam holiday add|list``, ``tidtam schedule show``, ``tidtam digest preview``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+import typer
+from sqlmodel import select
+
+from bot.cli.common import org_session, run, state, table
+from locales.errors import UserError
+from locales.i18n import _
+from locales.thai import format_date, parse_date
+from scheduler.calendar import fiscal_year_bounds, org_calendar
+from storage.db import Database
+from storage.models import ChannelAccount, Holiday, Person, Round, RoundState
+from storage.repo import Rounds, audit
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+holiday_app = typer.Typer(no_args_is_help=True, help="Days off on top of weekends and public holidays.")
+schedule_app = typer.Typer(no_args_is_help=True, help="What the scheduler will send.")
+digest_app = typer.Typer(no_args_is_help=True, help="The managers' weekly digest.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(holiday_app, name="holiday")
+    app.add_typer(schedule_app, name="schedule")
+    app.add_typer(digest_app, name="digest")
+
+
+@holiday_app.command("add", help="Add a day off: 16/4/2569, 16 เม.ย. 2569 or 2026-04-16.")
+def holiday_add(day: str, name: str = typer.Option("", "--name")) -> None:
+    date = parse_date(day)
+
+    async def go(db: Database) -> None:
+        async with org_session(db) as (session, org):
+            exists = (await session.exec(select(Holiday).where(Holiday.org_id == org.id, Holiday.day == date))).first()
+            if exists:
+                raise UserError(_("{day} is already a day off").format(day=format_date(date, thai_digits=False)))
+            row = Holiday(org_id=org.id, day=date, name=name.strip()[:200])
+            session.add(row)
+            await session.flush()
+            await audit(session, org.id, "cli", "create", "holiday", row.id, new={"day": date.isoformat(),
+                                                                                    "name": row.name})
+        typer.echo(_("Added the day off {day}").format(day=format_date(date, thai_digits=False)))
+
+    run(go)
+
+
+@holiday_app.command("list", help="Days off of the fiscal year: public holidays and the ones added.")
+def holiday_list(fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year")) -> None:
+    async def go(db: Database) -> None:
+        async with org_session(db, commit=False) as (session, org):
+            fy = await Rounds(session, org.id).fiscal_year(fiscal_year)
+            cal = await org_calendar(session, org.id)
+            added = {h.day: h.name for h in (await session.exec(select(Holiday).where(Holiday.org_id == org.id))).all()}
+        start, end = fiscal_year_bounds(fy.year_be)
+        rows, day = [], start
+        while day <= end:
+            public = cal.holiday_name(day)
+            if day in added:
+                rows.append([format_date(day, thai_digits=False), added[day] or "-", _("added")])
+            elif public and day.weekday() < 5:
+                rows.append([format_date(day, thai_digits=False), public, _("public holiday")])
+            day += dt.timedelta(days=1)
+        typer.echo(table(rows, [_("Date"), _("Name"), _("Kind")]))
+
+    run(go)
+
+
+@schedule_app.command("show", help="What will be sent to whom and when, if nobody answers more.")
+def schedule_show(days: int = typer.Option(30, "--days")) -> None:
+    from scheduler.tick import Policy, plan_org
+
+    settings = state().settings
+    policy = Policy.from_settings(settings)
+    today = dt.datetime.now(BANGKOK).date()
+
+    async def go(db: Database) -> None:
+        async with org_session(db, commit=False) as (session, org):
+            rounds = (await session.exec(select(Round).where(Round.org_id == org.id).order_by(Round.opens_on))).all()
+            rnd = next((r for r in rounds if r.state == RoundState.OPEN), None) or \
+                next((r for r in rounds if r.state == RoundState.PLANNED and r.submit_by >= today), None)
+            if rnd is None:
+                typer.echo(_("No round is open or coming: nothing is scheduled."))
+                return
+            names = {(a.platform, a.external_id): p.display_name for a, p in (await session.exec(
+                select(ChannelAccount, Person).join(Person, Person.id == ChannelAccount.person_id)
+                .where(ChannelAccount.org_id == org.id))).all()}
+            from scheduler.outbox import known_keys
+
+            claimed = await known_keys(session, org.id, f"o{org.id}:")
+            units = {}
+            rows = []
+            for offset in range(days + 1):
+                day = today + dt.timedelta(days=offset)
+                if not rnd.opens_on <= day <= rnd.submit_by:
+                    continue
+                moment = dt.datetime.combine(day, policy.work_start, tzinfo=BANGKOK)
+                if offset == 0:
+                    moment = max(moment, dt.datetime.now(BANGKOK))
+                plan = await plan_org(session, settings, policy, org, rnd, moment, claimed, projection=True)
+                for p in plan.sends:
+                    claimed.add(p.key)
+                    if p.unit_id and p.unit_id not in units:
+                        from storage.models import Unit
+
+                        units[p.unit_id] = (await session.get(Unit, p.unit_id)).name
+                    who = _("group chat") if p.address.is_group else names.get((p.address.platform, p.address.chat_id), "-")
+                    rung = p.key.split(":")[3] if p.kind == "reminder" else p.kind
+                    rows.append([f"{format_date(day, thai_digits=False, abbr=True)} {moment:%H:%M}", rung,
+                                 units.get(p.unit_id, "-"), who, p.address.platform])
+        if not rows:
+            typer.echo(_("Nothing to send in the next {n} days.").format(n=days))
+            return
+        typer.echo(_("{round}: units answer by {due}").format(round=_("the {n}-month round").format(n=rnd.months),
+                                                              due=format_date(rnd.due_on, thai_digits=False)))
+        typer.echo(table(rows, [_("When"), _("What"), _("Unit"), _("To"), _("Channel")]))
+
+    run(go)
+
+
+@digest_app.command("preview", help="Print the digest text and write its chart (PNG).")
+def digest_preview(out: Optional[Path] = typer.Option(None, "--out", help="where to copy the chart PNG")) -> None:
+    from handlers.digest import build_digest
+    from storage.answers import Answers
+
+    settings = state().settings
+
+    async def go(db: Database):
+        async with org_session(db, commit=False) as (session, org):
+            rnd = await Answers(session, org.id).current_round()
+            if rnd is None:
+                raise UserError(_("No round has been set up yet."))
+            return await build_digest(session, settings, org, rnd)
+
+    message = run(go)
+    typer.echo(message.text)
+    chart = message.attachment.path
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(chart, out)
+        chart = out
+    typer.echo(_("Chart: {path}").format(path=chart))

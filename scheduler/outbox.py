@@ -1,0 +1,216 @@
+"""The outbox: every message to someone who did not just speak is claimed here first, then sent once.
+
+``enqueue`` inserts rows under a unique key with ON CONFLICT DO NOTHING, so a restart, an
+overlapping tick or a second process can never queue the same send twice. The dispatcher
+sends one row at a time (claim → send → mark sent), so a crash can repeat at most the one
+message that was in flight; rate limits, 429 retry_after and backoff are honoured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Protocol
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.events import Attachment, Button, Message
+from storage.db import Database
+from storage.models import Outbox, OutboxState
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+LEASE = dt.timedelta(minutes=2)
+
+
+class RetryLater(Exception):
+    """The platform asked to wait (HTTP 429 retry_after) or is briefly unavailable."""
+
+    def __init__(self, seconds: float, reason: str = ""):
+        super().__init__(reason or f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class PermanentFailure(Exception):
+    """The send can never succeed (the chat is gone, the bot was blocked)."""
+
+
+class Sender(Protocol):
+    async def send(self, chat_id: str, message: Message) -> None: ...
+
+
+# ---------------------------------------------------------------- payloads
+
+def to_payload(message: Message, data_dir: Path) -> dict[str, Any]:
+    payload: dict[str, Any] = {"text": message.text,
+                               "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in message.buttons]}
+    if message.attachment is not None:
+        a = message.attachment
+        path = a.path.resolve()
+        rel = path.relative_to(data_dir.resolve()).as_posix() if path.is_relative_to(data_dir.resolve()) else str(path)
+        payload["attachment"] = {"kind": a.kind, "path": rel, "filename": a.filename, "caption": a.caption}
+    return payload
+
+
+def from_payload(payload: dict[str, Any], data_dir: Path) -> Message:
+    attachment = None
+    if a := payload.get("attachment"):
+        attachment = Attachment(a["kind"], data_dir / a["path"], a["filename"], a.get("caption", ""))
+    return Message(payload.get("text", ""), [[Button(b["label"], b["data"]) for b in row]
+                                             for row in payload.get("buttons", [])], attachment)
+
+
+async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Claim sends in the ledger; rows whose key exists already are left alone. Returns rows inserted."""
+    if not rows:
+        return 0
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    values = [{"state": OutboxState.PENDING, "attempts": 0, "not_before": now, "owner": "", "last_error": "",
+               "created_at": now, "is_group": False, **r} for r in rows]
+    result = await session.exec(insert(Outbox.__table__).values(values).on_conflict_do_nothing(
+        index_elements=["key"]))
+    return max(result.rowcount or 0, 0)
+
+
+async def known_keys(session: AsyncSession, org_id: int, prefix: str) -> set[str]:
+    q = select(Outbox.key).where(Outbox.org_id == org_id, col(Outbox.key).startswith(prefix))
+    return set((await session.exec(q)).all())
+
+
+# ---------------------------------------------------------------- rate limits
+
+@dataclass(frozen=True)
+class Limits:
+    per_second: float          # the whole bot
+    per_chat_second: float     # one chat
+    per_group_minute: float    # one group chat
+
+
+PLATFORM_LIMITS = {
+    "telegram": Limits(per_second=30, per_chat_second=1, per_group_minute=20),
+    "line": Limits(per_second=2000, per_chat_second=2000, per_group_minute=120000),
+}
+
+
+class RateLimiter:
+    """Sliding windows per platform, chat and group; a 429 pauses the whole platform."""
+
+    def __init__(self, limits: dict[str, Limits], clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+        self.limits, self.clock, self.sleep = limits, clock, sleep
+        self.sent: dict[tuple, deque] = defaultdict(deque)
+        self.paused_until: dict[str, float] = {}
+
+    def _wait_for(self, key: tuple, count: float, window: float, now: float) -> float:
+        times = self.sent[key]
+        while times and times[0] <= now - window:
+            times.popleft()
+        if len(times) < count:
+            return 0.0
+        return times[0] + window - now
+
+    async def acquire(self, platform: str, chat_id: str, is_group: bool) -> None:
+        lim = self.limits.get(platform)
+        if lim is None:
+            return
+        while True:
+            now = self.clock()
+            wait = max(self.paused_until.get(platform, 0) - now,
+                       self._wait_for((platform,), lim.per_second, 1.0, now),
+                       self._wait_for((platform, chat_id), lim.per_chat_second, 1.0, now),
+                       self._wait_for((platform, chat_id, "g"), lim.per_group_minute, 60.0, now) if is_group else 0)
+            if wait <= 0:
+                break
+            await self.sleep(wait)
+        now = self.clock()
+        for key in ((platform,), (platform, chat_id)) + (((platform, chat_id, "g"),) if is_group else ()):
+            self.sent[key].append(now)
+
+    def pause(self, platform: str, seconds: float) -> None:
+        self.paused_until[platform] = max(self.paused_until.get(platform, 0), self.clock() + seconds)
+
+
+# ---------------------------------------------------------------- the dispatcher
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(3600, 5 * 2 ** (attempts - 1)))
+
+
+class Dispatcher:
+    def __init__(self, db: Database, senders: dict[str, Sender], data_dir: Path, owner: str,
+                 limiter: RateLimiter | None = None, clock: Callable[[], dt.datetime] = utcnow):
+        self.db, self.senders, self.data_dir, self.owner = db, senders, data_dir, owner
+        self.limiter = limiter if limiter is not None else RateLimiter(PLATFORM_LIMITS)
+        self.clock = clock
+
+    async def recover(self) -> int:
+        """Rows left 'sending' by a holder that died go back to pending (at most one each: sent sequentially)."""
+        async with self.db.session() as s:
+            result = await s.exec(update(Outbox).where(Outbox.state == OutboxState.SENDING)
+                                     .values(state=OutboxState.PENDING, lease_until=None, owner=""))
+            return result.rowcount or 0
+
+    async def run_once(self, max_sends: int | None = None) -> int:
+        """Send everything due now, one at a time; returns how many were sent."""
+        sent = 0
+        while max_sends is None or sent < max_sends:
+            row = await self._claim()
+            if row is None:
+                break
+            sent += await self._send(row)
+        return sent
+
+    async def _claim(self) -> Outbox | None:
+        now = self.clock()
+        async with self.db.session() as s:
+            q = (select(Outbox.id).where(Outbox.state == OutboxState.PENDING, Outbox.not_before <= now,
+                                         col(Outbox.platform).in_(list(self.senders)))
+                 .order_by(Outbox.not_before, Outbox.id).limit(1))
+            row_id = (await s.exec(q)).first()
+            if row_id is None:
+                return None
+            claimed = await s.exec(update(Outbox).where(Outbox.id == row_id, Outbox.state == OutboxState.PENDING)
+                                      .values(state=OutboxState.SENDING, owner=self.owner, lease_until=now + LEASE))
+            if claimed.rowcount != 1:
+                return await self._claim()  # another dispatcher took it: try the next one
+            return await s.get(Outbox, row_id)
+
+    async def _send(self, row: Outbox) -> int:
+        message = from_payload(row.payload, self.data_dir)
+        await self.limiter.acquire(row.platform, row.chat_id, row.is_group)
+        try:
+            await self.senders[row.platform].send(row.chat_id, message)
+        except RetryLater as e:
+            self.limiter.pause(row.platform, e.seconds)
+            await self._finish(row, state=OutboxState.PENDING, attempts=row.attempts + 1, last_error=str(e)[:500],
+                               not_before=self.clock() + dt.timedelta(seconds=e.seconds))
+            return 0
+        except PermanentFailure as e:
+            log.warning("outbox %s to %s failed for good: %s", row.id, row.platform, e)
+            await self._finish(row, state=OutboxState.FAILED, attempts=row.attempts + 1, last_error=str(e)[:500])
+            return 0
+        except Exception as e:  # network trouble: back off and retry, then give up
+            attempts = row.attempts + 1
+            state = OutboxState.FAILED if attempts >= MAX_ATTEMPTS else OutboxState.PENDING
+            log.warning("outbox %s to %s: %s (attempt %s)", row.id, row.platform, type(e).__name__, attempts)
+            await self._finish(row, state=state, attempts=attempts, last_error=f"{type(e).__name__}: {e}"[:500],
+                               not_before=self.clock() + backoff(attempts))
+            return 0
+        await self._finish(row, state=OutboxState.SENT, attempts=row.attempts + 1, sent_at=self.clock())
+        return 1
+
+    async def _finish(self, row: Outbox, **values: Any) -> None:
+        async with self.db.session() as s:
+            await s.exec(update(Outbox).where(Outbox.id == row.id).values(lease_until=None, **values))

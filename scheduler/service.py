@@ -1,0 +1,94 @@
+"""The running scheduler: one APScheduler job ticks every minute; a loop drains the outbox.
+
+Only the holder of the database lease ticks and dispatches, so several processes may run
+this and exactly one is active; the others take over when it dies. APScheduler keeps no
+schedule of its own here — the tick derives everything from the database — and late
+ticks are never dropped (no misfire grace limit, coalesced into one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.settings import Settings
+from scheduler import lock
+from scheduler.outbox import Dispatcher, Sender
+from scheduler.tick import tick
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+class SchedulerService:
+    def __init__(self, db: Database, settings: Settings, senders: dict[str, Sender], *, tick_enabled: bool = True,
+                 idle_sleep: float = 1.0):
+        self.db, self.settings, self.tick_enabled, self.idle_sleep = db, settings, tick_enabled, idle_sleep
+        self.holder = lock.holder_id()
+        self.dispatcher = Dispatcher(db, senders, settings.data_dir, owner=self.holder)
+        self.active = False
+        self._scheduler: AsyncIOScheduler | None = None
+        self._loop_task: asyncio.Task | None = None
+        self._stopping = asyncio.Event()
+        self.last_tick_seconds: float | None = None
+
+    async def start(self) -> None:
+        self._scheduler = AsyncIOScheduler(timezone=BANGKOK)
+        if self.tick_enabled:
+            self._scheduler.add_job(self.tick_once, CronTrigger(second=0, timezone=BANGKOK), id="tick",
+                                    misfire_grace_time=None, coalesce=True, max_instances=1)
+        self._scheduler.start()
+        self._loop_task = asyncio.create_task(self._dispatch_loop(), name="tidtam-dispatcher")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        if self._loop_task is not None:
+            await self._loop_task
+        if self.active:
+            await lock.release(self.db, self.holder)
+
+    async def _hold_lock(self) -> bool:
+        was = self.active
+        self.active = await lock.acquire(self.db, self.holder)
+        if self.active and not was:
+            recovered = await self.dispatcher.recover()
+            log.info("this process is now the active scheduler (%s sends recovered)", recovered)
+        return self.active
+
+    async def tick_once(self) -> None:
+        try:
+            if not await self._hold_lock():
+                return
+            started = time.perf_counter()
+            report = await tick(self.db, self.settings)
+            self.last_tick_seconds = time.perf_counter() - started
+            if report.queued or report.dropped or report.opened:
+                log.info("tick: %s queued, %s dropped, rounds opened %s", report.queued, report.dropped, report.opened)
+        except Exception:
+            log.exception("tick failed; the next one will try again")
+
+    async def _dispatch_loop(self) -> None:
+        renewed = 0.0
+        while not self._stopping.is_set():
+            sent = 0
+            try:
+                if time.monotonic() - renewed > 10 or not self.active:
+                    await self._hold_lock()
+                    renewed = time.monotonic()
+                if self.active:
+                    sent = await self.dispatcher.run_once(max_sends=50)
+            except Exception:
+                log.exception("dispatcher pass failed; retrying")
+            if not sent:
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), timeout=self.idle_sleep)
+                except asyncio.TimeoutError:
+                    pass

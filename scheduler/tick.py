@@ -1,0 +1,213 @@
+"""The minute tick: derive from the database what is due now and not yet claimed, and claim it.
+
+Nothing is remembered between ticks: the schedule is the ladder of each open round, the
+answers so far, and the outbox's keys. Running a tick twice, or in two processes at once,
+queues nothing twice (the keys are unique); a rung that is due stays claimable until the
+next rung of its track, and is then recorded as dropped instead of being sent late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.settings import Settings
+from handlers.digest import build_digest
+from handlers.events import Message
+from handlers.reminders import Address, reminder_message, thanks_message, unit_addresses
+from locales.i18n import _, set_language
+from scheduler.calendar import WorkCalendar, org_calendar
+from scheduler.ladder import ALL_RUNGS, ladder
+from scheduler.outbox import enqueue, known_keys, to_payload
+from storage.answers import Answers
+from storage.db import Database
+from storage.models import ChannelAccount, Membership, Organisation, OutboxState, Person, Role, Round, RoundState
+from storage.repo import Units, audit, list_organisations
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+BANGKOK = ZoneInfo("Asia/Bangkok")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Policy:
+    work_start: dt.time
+    work_end: dt.time
+    digest_weekday: int
+    digest_time: dt.time
+    rungs: frozenset[str]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Policy":
+        start, _sep, end = settings.work_hours.partition("-")
+        day, _sep, at = settings.digest_at.strip().lower().partition(" ")
+        rungs = frozenset(r.strip() for r in settings.reminder_rungs.split(",") if r.strip())
+        unknown = rungs - set(ALL_RUNGS)
+        if unknown:
+            raise ValueError(f"unknown reminder rungs: {', '.join(sorted(unknown))}")
+        return cls(dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip()),
+                   WEEKDAYS.index(day[:3]), dt.time.fromisoformat(at.strip() or "08:30"), rungs)
+
+    def working_time(self, local: dt.datetime, cal: WorkCalendar) -> bool:
+        return cal.is_working(local.date()) and self.work_start <= local.time() < self.work_end
+
+
+@dataclass
+class Planned:
+    key: str
+    kind: str
+    address: Address
+    message: Message
+    unit_id: int | None = None
+
+
+@dataclass
+class OrgPlan:
+    sends: list[Planned] = field(default_factory=list)
+    dropped: list[Planned] = field(default_factory=list)
+
+
+@dataclass
+class TickReport:
+    queued: int = 0
+    dropped: int = 0
+    opened: list[str] = field(default_factory=list)
+
+
+async def auto_open(session: AsyncSession, org_id: int, today: dt.date) -> Round | None:
+    """Open a round on its opening day (closing another one still open); the admin closes it."""
+    rounds = (await session.exec(select(Round).where(Round.org_id == org_id)
+                                 .order_by(col(Round.opens_on).desc()))).all()
+    due = next((r for r in rounds if r.state == RoundState.PLANNED and r.opens_on <= today <= r.submit_by), None)
+    if due is None:
+        return None
+    for r in rounds:
+        if r.state == RoundState.OPEN and r.id != due.id:
+            r.state = RoundState.CLOSED
+            session.add(r)
+            await audit(session, org_id, "scheduler", "update", "round", r.id, old={"state": "open"},
+                        new={"state": "closed"})
+    due.state = RoundState.OPEN
+    session.add(due)
+    await audit(session, org_id, "scheduler", "update", "round", due.id, old={"state": "planned"},
+                new={"state": "open"})
+    await session.flush()
+    return due
+
+
+async def manager_addresses(session: AsyncSession, org_id: int) -> list[Address]:
+    q = (select(ChannelAccount, Person.lang).join(Person, col(Person.id) == ChannelAccount.person_id)
+         .join(Membership, col(Membership.person_id) == Person.id)
+         .where(Membership.org_id == org_id, Membership.role == Role.MANAGER))
+    seen: dict[tuple[str, str], Address] = {}
+    for account, lang in (await session.exec(q)).all():
+        seen[(account.platform, account.external_id)] = Address(account.platform, account.external_id, False, lang)
+    return list(seen.values())
+
+
+async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, org: Organisation, rnd: Round,
+                   now: dt.datetime, claimed: set[str] | None = None, *, projection: bool = False) -> OrgPlan:
+    """What is due for one organisation at ``now`` and not in ``claimed`` (the outbox keys)."""
+    local = now.astimezone(BANGKOK)
+    today = local.date()
+    cal = await org_calendar(session, org.id)
+    working = policy.working_time(local, cal)
+    plan = OrgPlan()
+    prefix = f"o{org.id}:r{rnd.id}:"
+    if claimed is None:
+        claimed = await known_keys(session, org.id, prefix) | await known_keys(session, org.id, f"o{org.id}:digest:")
+    answers = Answers(session, org.id)
+    pairs = await answers.pairs(rnd.fiscal_year_id)
+    latest = await answers.latest(rnd)
+    owned: dict[int, int] = {}
+    waiting: dict[int, list] = {}
+    for p in pairs:
+        owned[p.unit_id] = owned.get(p.unit_id, 0) + 1
+        if (p.item.id, p.unit_id) not in latest:
+            waiting.setdefault(p.unit_id, []).append(p)
+    rungs = ladder(rnd.opens_on, rnd.due_on, rnd.submit_by, cal, policy.rungs)
+    units = {u.id: u for u in await Units(session, org.id).all()}
+    for unit_id in sorted(owned):
+        unit, todo = units[unit_id], waiting.get(unit_id, [])
+        if not todo:
+            if "thanks" in policy.rungs and working and not projection:
+                for a in await unit_addresses(session, org.id, unit_id):
+                    key = f"{prefix}u{unit_id}:thanks:{a.platform}:{a.chat_id}"
+                    if key not in claimed:
+                        set_language(a.lang)
+                        plan.sends.append(Planned(key, "thanks", a, thanks_message(rnd, unit), unit_id))
+            continue
+        for rung in rungs:
+            if rung.day > today:
+                break
+            for a in await unit_addresses(session, org.id, unit_id, heads_only=rung.track == "head"):
+                key = f"{prefix}u{unit_id}:{rung.name}:{a.platform}:{a.chat_id}"
+                if key in claimed:
+                    continue
+                set_language(a.lang)
+                planned = Planned(key, "reminder", a, reminder_message(rnd, unit, todo, to_head=rung.track == "head"),
+                                  unit_id)
+                if today >= rung.until:
+                    plan.dropped.append(planned)
+                elif working:
+                    plan.sends.append(planned)
+    await _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection)
+    return plan
+
+
+async def _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection) -> None:
+    local = now.astimezone(BANGKOK)
+    year, week, weekday = local.isocalendar()
+    moment = dt.datetime.combine(local.date() - dt.timedelta(days=weekday - 1 - policy.digest_weekday),
+                                 policy.digest_time, tzinfo=BANGKOK)
+    if not working or local < moment:
+        return
+    built: dict[str, Message] = {}
+    for a in await manager_addresses(session, org.id):
+        key = f"o{org.id}:digest:{year}-W{week:02d}:{a.platform}:{a.chat_id}"
+        if key in claimed:
+            continue
+        if a.lang not in built:
+            set_language(a.lang)
+            built[a.lang] = Message(_("Weekly digest")) if projection else \
+                await build_digest(session, settings, org, rnd, now)
+        plan.sends.append(Planned(key, "digest", a, built[a.lang]))
+
+
+def _row(org_id: int, planned: Planned, data_dir, state: OutboxState = OutboxState.PENDING) -> dict:
+    a = planned.address
+    return {"org_id": org_id, "key": planned.key, "kind": planned.kind, "platform": a.platform, "chat_id": a.chat_id,
+            "is_group": a.is_group, "payload": to_payload(planned.message, data_dir), "state": state}
+
+
+async def tick(db: Database, settings: Settings, now: dt.datetime | None = None) -> TickReport:
+    """One pass over every organisation: open rounds that start today, claim what is due."""
+    now = now or utcnow()
+    policy = Policy.from_settings(settings)
+    today = now.astimezone(BANGKOK).date()
+    report = TickReport()
+    async with db.session() as session:
+        orgs = await list_organisations(session)
+    for org in orgs:
+        async with db.session() as session:  # one transaction per organisation: one failing stops no other
+            opened = await auto_open(session, org.id, today)
+            if opened:
+                report.opened.append(f"{org.name}: {opened.months}")
+            rnd = await Answers(session, org.id).open_round()
+            if rnd is None:
+                continue
+            plan = await plan_org(session, settings, policy, org, rnd, now)
+            report.queued += await enqueue(session, [_row(org.id, p, settings.data_dir) for p in plan.sends])
+            report.dropped += await enqueue(session, [_row(org.id, p, settings.data_dir, OutboxState.DROPPED)
+                                                      for p in plan.dropped])
+            for p in plan.dropped:
+                log.info("reminder %s dropped: found after the next rung was due", p.key)
+    set_language(None)
+    return report
+
