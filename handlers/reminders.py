@@ -43,13 +43,16 @@ class Address:
 
 async def unit_addresses(session: AsyncSession, org_id: int, unit_id: int, *, heads_only: bool = False
                          ) -> list[Address]:
-    """Where to reach a unit: its bound group chats, else each member's private chat (heads: privately)."""
+    """Where to reach a unit: its bound group chats, else its members' private chats (its head's when it has
+    no member yet). ``heads_only``: the head's private chat, for the escalation after the due date."""
     people = People(session, org_id)
-    if not heads_only:
+    if heads_only:
+        persons = await people.unit_people(unit_id, (Role.HEAD,))
+    else:
         groups = await people.group_chats(unit_id)
         if groups:
             return [Address(g.platform, g.chat_id, True, DEFAULT_LANGUAGE) for g in groups]
-    persons = await people.unit_people(unit_id, (Role.HEAD,) if heads_only else (Role.HEAD, Role.MEMBER))
+        persons = await people.unit_people(unit_id, (Role.MEMBER,)) or await people.unit_people(unit_id, (Role.HEAD,))
     lang = {p.id: p.lang for p in persons}
     return [Address(a.platform, a.external_id, False, lang[a.person_id])
             for a in await people.accounts(list(lang))]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
-import time
+import uuid
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,7 @@ TTL = dt.timedelta(seconds=45)
 
 
 def holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{int(time.time() * 1000)}"
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 def _dead_local_holder(holder: str) -> bool:

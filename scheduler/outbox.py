@@ -173,19 +173,22 @@ class Dispatcher:
         return sent
 
     async def _claim(self) -> Outbox | None:
-        now = self.clock()
-        async with self.db.session() as s:
-            q = (select(Outbox.id).where(Outbox.state == OutboxState.PENDING, Outbox.not_before <= now,
-                                         col(Outbox.platform).in_(list(self.senders)))
-                 .order_by(Outbox.not_before, Outbox.id).limit(1))
-            row_id = (await s.exec(q)).first()
-            if row_id is None:
-                return None
-            claimed = await s.exec(update(Outbox).where(Outbox.id == row_id, Outbox.state == OutboxState.PENDING)
-                                      .values(state=OutboxState.SENDING, owner=self.owner, lease_until=now + LEASE))
-            if claimed.rowcount != 1:
-                return await self._claim()  # another dispatcher took it: try the next one
-            return await s.get(Outbox, row_id)
+        """Take the next due row: a conditional UPDATE, so two dispatchers never take the same one."""
+        for _attempt in range(20):
+            now = self.clock()
+            async with self.db.session() as s:
+                q = (select(Outbox.id).where(Outbox.state == OutboxState.PENDING, Outbox.not_before <= now,
+                                             col(Outbox.platform).in_(list(self.senders)))
+                     .order_by(Outbox.not_before, Outbox.id).limit(1))
+                row_id = (await s.exec(q)).first()
+                if row_id is None:
+                    return None
+                claimed = await s.exec(update(Outbox).where(Outbox.id == row_id, Outbox.state == OutboxState.PENDING)
+                                       .values(state=OutboxState.SENDING, owner=self.owner, lease_until=now + LEASE))
+                if claimed.rowcount == 1:
+                    return await s.get(Outbox, row_id)
+            # another dispatcher took it first: look again, outside that transaction
+        return None
 
     async def _send(self, row: Outbox) -> int:
         message = from_payload(row.payload, self.data_dir)

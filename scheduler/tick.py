@@ -133,11 +133,18 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
             waiting.setdefault(p.unit_id, []).append(p)
     rungs = ladder(rnd.opens_on, rnd.due_on, rnd.submit_by, cal, policy.rungs)
     units = {u.id: u for u in await Units(session, org.id).all()}
+    addresses: dict[tuple[int, bool], list[Address]] = {}
+
+    async def reach(unit_id: int, heads: bool = False) -> list[Address]:
+        if (unit_id, heads) not in addresses:
+            addresses[(unit_id, heads)] = await unit_addresses(session, org.id, unit_id, heads_only=heads)
+        return addresses[(unit_id, heads)]
+
     for unit_id in sorted(owned):
         unit, todo = units[unit_id], waiting.get(unit_id, [])
         if not todo:
             if "thanks" in policy.rungs and working and not projection:
-                for a in await unit_addresses(session, org.id, unit_id):
+                for a in await reach(unit_id):
                     key = f"{prefix}u{unit_id}:thanks:{a.platform}:{a.chat_id}"
                     if key not in claimed:
                         set_language(a.lang)
@@ -146,7 +153,7 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
         for rung in rungs:
             if rung.day > today:
                 break
-            for a in await unit_addresses(session, org.id, unit_id, heads_only=rung.track == "head"):
+            for a in await reach(unit_id, rung.track == "head"):
                 key = f"{prefix}u{unit_id}:{rung.name}:{a.platform}:{a.chat_id}"
                 if key in claimed:
                     continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -89,14 +90,28 @@ def with_buttons(messages: list[BotMessage]) -> BotMessage:
     return [m for m in messages if m.buttons][-1]
 
 
-@pytest.fixture
-def emulator(tmp_path):
+@contextlib.contextmanager
+def start_harness():
+    """The emulator and its correcting proxy: yields (client routes URL, bot API URL for the product)."""
     if shutil.which("node") is None or not (PEERS / "node_modules" / "telegram-test-api").exists():
-        pytest.fail("telegram-test-api is not installed: run `make test` (npm ci in tests/peers)")
+        raise RuntimeError("telegram-test-api is not installed: run `make test` (npm ci in tests/peers)")
     emu, proxy = free_port(), free_port()
     proc = subprocess.Popen(["node", str(PEERS / "telegram-harness.js"), str(emu), str(proxy)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert proc.stdout.readline().strip() == "ready"
-    yield f"http://127.0.0.1:{emu}", f"http://127.0.0.1:{proxy}"
-    proc.terminate()
-    proc.wait(10)
+    try:
+        line = proc.stdout.readline().strip()
+        if line != "ready":
+            raise RuntimeError(f"the Telegram emulator did not start: {line}")
+        yield f"http://127.0.0.1:{emu}", f"http://127.0.0.1:{proxy}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    try:
+        with start_harness() as urls:
+            yield urls
+    except RuntimeError as e:
+        pytest.fail(str(e))

@@ -13,7 +13,7 @@ from bot.settings import Settings
 from chat import Chat, invite_code, join, setup_org
 from conftest import EXAMPLE_PLAN
 from storage.db import Database
-from storage.models import AuditLog, GroupChat, PlanItem, Role, Round, RoundNarrative, RoundState, StatusReport
+from storage.models import AuditLog, GroupChat, Outbox, PlanItem, Role, Round, RoundNarrative, RoundState, StatusReport
 from tests_support import count_rows
 
 @pytest.fixture
@@ -359,6 +359,9 @@ async def test_remind_only_units_still_awaiting_and_prefers_the_group(world):
     assert "ยังไม่มีผู้ลงทะเบียน" in said.text  # สำนักปลัด, กองการศึกษา
     async with db.session(commit=False) as s:
         assert (await s.exec(select(GroupChat))).one().chat_id == "-100200"
+        queued = (await s.exec(select(Outbox))).all()   # the dispatcher sends them, within rate limits
+    assert [(r.chat_id, r.kind, r.payload["text"].split(":")[0]) for r in queued] == [
+        ("klang", "notice", "แจ้งเตือนกองคลัง")]
 
 
 async def test_import_from_chat_dry_run_then_confirm(world, tmp_path):

@@ -1,0 +1,223 @@
+"""The send ledger, the dispatcher's retries and rate limits, late rungs, and exactly one active scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlmodel import select
+
+from bot.settings import Settings
+from chat import setup_org
+from conftest import EXAMPLE_PLAN
+from handlers.events import Message
+from scheduler import lock
+from scheduler.outbox import Dispatcher, Limits, PermanentFailure, RateLimiter, RetryLater, enqueue
+from scheduler.service import SchedulerService
+from scheduler.tick import tick
+from storage.db import Database
+from storage.models import ChannelAccount, Membership, Outbox, OutboxState, Person, Role, Unit
+
+BKK = ZoneInfo("Asia/Bangkok")
+
+
+class Recorder:
+    def __init__(self, fail_with: list[Exception] | None = None):
+        self.sent: list[tuple[str, str]] = []
+        self.fail_with = list(fail_with or [])
+
+    async def send(self, chat_id: str, message: Message) -> None:
+        if self.fail_with:
+            raise self.fail_with.pop(0)
+        self.sent.append((chat_id, message.text))
+
+
+def rows(org: int, n: int, prefix: str = "k") -> list[dict]:
+    return [{"org_id": org, "key": f"{prefix}{i}", "kind": "notice", "platform": "telegram", "chat_id": str(1000 + i),
+             "payload": {"text": f"ข้อความ {i}", "buttons": []}} for i in range(n)]
+
+
+@pytest.fixture
+async def org_db(db):
+    org = await setup_org(db, EXAMPLE_PLAN)
+    return db, org
+
+
+async def test_enqueue_is_idempotent(org_db):
+    db, org = org_db
+    async with db.session() as s:
+        assert await enqueue(s, rows(org, 5)) == 5
+    async with db.session() as s:
+        assert await enqueue(s, rows(org, 7)) == 2  # five keys existed
+    async with db.session(commit=False) as s:
+        assert len((await s.exec(select(Outbox))).all()) == 7
+
+
+async def test_two_dispatchers_send_each_row_once(org_db):
+    db, org = org_db
+    async with db.session() as s:
+        await enqueue(s, rows(org, 60))
+    other = Database(db.url)
+    a, b = Recorder(), Recorder()
+    await asyncio.gather(Dispatcher(db, {"telegram": a}, db_dir(), "a", RateLimiter({})).run_once(),
+                         Dispatcher(other, {"telegram": b}, db_dir(), "b", RateLimiter({})).run_once())
+    await other.dispose()
+    everything = a.sent + b.sent
+    assert len(everything) == 60 and len(set(everything)) == 60
+
+
+def db_dir():
+    from pathlib import Path
+
+    return Path("data")
+
+
+async def test_retry_after_backoff_and_permanent_failures(org_db):
+    db, org = org_db
+    sender = Recorder([RetryLater(30), ConnectionError("down"), PermanentFailure("blocked")])
+    with time_machine.travel(dt.datetime(2026, 3, 16, 9, 0, tzinfo=BKK), tick=False) as clock:
+        async with db.session() as s:
+            await enqueue(s, rows(org, 3))
+        d = Dispatcher(db, {"telegram": sender}, db_dir(), "t", RateLimiter({}))
+        assert await d.run_once() == 0  # all three failed once
+        async with db.session(commit=False) as s:
+            state = {r.key: (r.state, r.attempts) for r in (await s.exec(select(Outbox))).all()}
+        assert state == {"k0": (OutboxState.PENDING, 1), "k1": (OutboxState.PENDING, 1),
+                         "k2": (OutboxState.FAILED, 1)}
+        clock.shift(6)   # the network error backs off 5 s; the 429 asked for 30 s
+        assert await d.run_once() == 1
+        clock.shift(25)
+        assert await d.run_once() == 1
+    assert sorted(c for c, _ in sender.sent) == ["1000", "1001"]
+
+
+async def test_rate_limits_per_bot_chat_and_group():
+    now = [0.0]
+
+    async def sleep(seconds):
+        now[0] += seconds
+
+    limiter = RateLimiter({"telegram": Limits(30, 1, 20)}, clock=lambda: now[0], sleep=sleep)
+    for i in range(90):
+        await limiter.acquire("telegram", str(i), False)
+    assert 2.0 <= now[0] < 3.1            # 30 a second overall
+    start = now[0]
+    for _ in range(3):
+        await limiter.acquire("telegram", "same", False)
+    assert now[0] - start >= 2.0          # 1 a second per chat
+    start = now[0]
+    for _ in range(21):
+        await limiter.acquire("telegram", "-100", True)
+    assert now[0] - start >= 60.0         # 20 a minute per group
+    limiter.pause("telegram", 10)
+    start = now[0]
+    await limiter.acquire("telegram", "x", False)
+    assert now[0] - start >= 10.0         # a 429 pauses the platform
+
+
+async def _member(db, org, unit_name, external_id):
+    async with db.session() as s:
+        unit = (await s.exec(select(Unit).where(Unit.org_id == org, Unit.name == unit_name))).one()
+        p = Person(org_id=org, display_name=external_id)
+        s.add(p)
+        await s.flush()
+        s.add(ChannelAccount(org_id=org, person_id=p.id, platform="telegram", external_id=external_id))
+        s.add(Membership(org_id=org, person_id=p.id, unit_id=unit.id, role=Role.MEMBER))
+
+
+async def test_a_rung_missed_while_down_goes_out_late_that_day_but_is_dropped_once_superseded(org_db, tmp_path,
+                                                                                               caplog):
+    db, org = org_db
+    await _member(db, org, "กองคลัง", "klang")
+    settings = Settings(data_dir=tmp_path)
+    caplog.set_level(logging.INFO, logger="scheduler.tick")
+    # d7 of the 6-month round is Tue 31 March 2569; the bot was down in the morning, back at 14:00
+    with time_machine.travel(dt.datetime(2026, 3, 31, 14, 0, tzinfo=BKK), tick=False):
+        await tick(db, settings)
+    # then down again until after the due date: d3 and d1 are found too late and dropped; the due-day
+    # reminder still makes sense until the first overdue one (17 April), so it goes out now
+    with time_machine.travel(dt.datetime(2026, 4, 16, 10, 0, tzinfo=BKK), tick=False):
+        await tick(db, settings)
+    async with db.session(commit=False) as s:
+        got = {r.key.split(":")[3]: r.state for r in (await s.exec(select(Outbox))).all()}
+    assert got["d7"] == OutboxState.PENDING
+    assert got["d3"] == got["d1"] == OutboxState.DROPPED and got["due"] == OutboxState.PENDING
+    assert "open" in got and got["open"] == OutboxState.DROPPED  # the open rung was superseded by d7
+    assert "over2" not in got                                   # not due before 17 April
+    assert "dropped" in caplog.text
+
+
+async def test_nothing_is_queued_outside_working_hours(org_db, tmp_path):
+    db, org = org_db
+    await _member(db, org, "กองคลัง", "klang")
+    settings = Settings(data_dir=tmp_path)
+    for moment in (dt.datetime(2026, 3, 31, 8, 29, tzinfo=BKK), dt.datetime(2026, 3, 31, 16, 30, tzinfo=BKK),
+                   dt.datetime(2026, 4, 4, 10, 0, tzinfo=BKK), dt.datetime(2026, 4, 6, 10, 0, tzinfo=BKK)):
+        with time_machine.travel(moment, tick=False):
+            report = await tick(db, settings)
+        assert report.queued == 0, moment
+
+
+async def test_two_ticks_at_once_queue_nothing_twice(org_db, tmp_path):
+    db, org = org_db
+    for i in range(5):
+        await _member(db, org, ["กองคลัง", "กองช่าง", "สำนักปลัด", "กองการศึกษา", "กองคลัง"][i], f"p{i}")
+    settings = Settings(data_dir=tmp_path)
+    other = Database(db.url)
+    with time_machine.travel(dt.datetime(2026, 3, 31, 9, 0, tzinfo=BKK), tick=False):
+        reports = await asyncio.gather(tick(db, settings), tick(other, settings), return_exceptions=True)
+        again = await tick(db, settings)
+    await other.dispose()
+    queued = sum(r.queued for r in reports if not isinstance(r, BaseException))
+    async with db.session(commit=False) as s:
+        outbox = (await s.exec(select(Outbox))).all()
+    keys = [r.key for r in outbox]
+    pending = [r.key for r in outbox if r.state == OutboxState.PENDING]
+    assert len(keys) == len(set(keys))
+    assert len(pending) == queued == 5 and again.queued == 0  # one d7 reminder per person, once
+
+
+async def test_exactly_one_active_scheduler(org_db, tmp_path):
+    db, org = org_db
+    assert await lock.acquire(db, "host-a:1:1")
+    assert not await lock.acquire(db, "host-b:2:2")          # waits
+    assert await lock.acquire(db, "host-a:1:1")              # renews
+    await lock.release(db, "host-a:1:1")
+    assert await lock.acquire(db, "host-b:2:2")              # takes over once released (or expired)
+    import socket
+
+    dead = f"{socket.gethostname()}:999999:1"                # a process on this machine that no longer exists
+    async with db.session() as s:
+        from storage.models import SchedulerLock
+
+        row = await s.get(SchedulerLock, lock.LOCK_NAME)
+        row.holder = dead
+        s.add(row)
+    assert await lock.acquire(db, "host-c:3:3")
+
+
+async def test_two_scheduler_services_send_nothing_twice(org_db, tmp_path):
+    db, org = org_db
+    async with db.session() as s:
+        await enqueue(s, rows(org, 40))
+    other = Database(db.url)
+    settings = Settings(data_dir=tmp_path)
+    a, b = Recorder(), Recorder()
+    one = SchedulerService(db, settings, {"telegram": a}, tick_enabled=False, idle_sleep=0.05)
+    two = SchedulerService(other, settings, {"telegram": b}, tick_enabled=False, idle_sleep=0.05)
+    one.dispatcher.limiter = two.dispatcher.limiter = RateLimiter({})
+    await one.start()
+    await two.start()
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if len(a.sent) + len(b.sent) >= 40:
+            break
+    await one.stop()
+    await two.stop()
+    await other.dispose()
+    assert sorted(a.sent + b.sent) == sorted(set(a.sent + b.sent)) and len(a.sent + b.sent) == 40
+    assert not (a.sent and b.sent)  # only the lease holder sent
