@@ -3,14 +3,19 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test catalogues clean
+.PHONY: run test catalogues clean system-run system-test
 
-run: $(VENV)/.installed
+run: system-run $(VENV)/.installed
 	$(BIN)/tidtam demo
 
-test: $(VENV)/.installed-test tests/peers/node_modules/.installed
-	./scripts/ensure-postgres
+test: system-test $(VENV)/.installed-test tests/peers/node_modules/.installed
 	$(BIN)/python -m pytest
+
+system-run:
+	./scripts/ensure-system run
+
+system-test:
+	./scripts/ensure-system test
 
 catalogues: $(VENV)/.installed
 	$(BIN)/python -m locales.update
@@ -26,7 +31,6 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 # the third-party Telegram emulator the end-to-end tests run against
 tests/peers/node_modules/.installed: tests/peers/package.json tests/peers/package-lock.json
-	./scripts/ensure-node
 	cd tests/peers && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 

@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     reminder_rungs: str = Field("open,d7,d3,d1,due,overdue,head,thanks", description="reminder rungs that are on")
     run_scheduler: bool = Field(True, description="run the minute tick and the outbox dispatcher in this process")
 
+    report_org_name: str = Field("", description="organisation name on documents; empty: as registered")
+    report_org_address: str = Field("", description="address and phone line under the name on documents")
+    report_doc_prefix: str = Field("", description="document number prefix of the memo (ที่), e.g. ขก ๗๓๒๐๑")
+    report_digits: str = Field("thai", description="digits in documents: thai or arabic")
+    report_carried_out: str = Field("completed", description="statuses counted as carried out: completed[,in_progress]")
+
     telegram_bot_token: str = Field("", description="from @BotFather; empty: no Telegram")
     telegram_bot_username: str = Field("", description="for invite links; read from Telegram when empty")
     telegram_webhook_url: str = Field("", description="public https URL of /telegram/webhook; empty: long polling")

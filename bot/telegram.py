@@ -133,7 +133,7 @@ class TelegramAdapter:
             return False
 
     async def send(self, chat_id: int | str, message: Message) -> None:
-        chunks = _split(message.text)
+        chunks = _split(message.text) if message.text or message.attachment is None else []
         for i, chunk in enumerate(chunks):
             await self.app.bot.send_message(chat_id, chunk,
                                             reply_markup=_markup(message) if i == len(chunks) - 1 else None)

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from handlers.common import MAX_TEXT, clip, round_name, round_state_label
 from handlers.context import Ctx, token
-from handlers.events import Button
+from handlers.events import Attachment, Button, Message
 from handlers.onboarding import role_label
 from handlers.reminders import unit_reminders
 from locales.errors import UserError
@@ -294,3 +294,32 @@ async def got_narrative(ctx: Ctx) -> None:
     ctx.finish()
     ctx.say(_("Saved \"{section}\".").format(section=narrative_label(name)))
 
+
+
+# ---------------------------------------------------------------- documents
+
+async def export(ctx: Ctx, args: str = "") -> None:
+    """/export [6|12]: the round's documents (XLSX, DOCX, PDF) as files, and what to check before signing."""
+    from reports.export import FORMATS, export as write_all
+    from reports.model import build_report
+
+    answers = Answers(ctx.session, ctx.org_id)
+    words = args.split()
+    if words and words[0] in ("6", "12"):
+        repo = Rounds(ctx.session, ctx.org_id)
+        rnd = await repo.get(await repo.fiscal_year(), int(words[0]))
+    else:
+        rnd = await answers.current_round()
+    if rnd is None:
+        raise UserError(_("No round has been set up yet."))
+    report = await build_report(ctx.session, ctx.settings, ctx.org, rnd)
+    folder = ctx.settings.data_dir / "exports" / str(ctx.org_id) / uuid.uuid4().hex[:12]
+    files = write_all(report, list(FORMATS), folder)
+    lines = [_("The documents of {round}, fiscal year {year}:").format(round=round_name(rnd),
+                                                                       year=report.fiscal_year.year_be)]
+    lines += [f"• {c.message}" for c in report.checks] if report.checks else [_("Checks before signing: no issue found.")]
+    if report.checks:
+        lines.insert(1, _("Checks before signing ({n}):").format(n=len(report.checks)))
+    ctx.say("\n".join(lines))
+    for path in files:
+        ctx.response.messages.append(Message("", attachment=Attachment("document", path, path.name)))

@@ -60,6 +60,7 @@ def help_lines(ctx: Ctx) -> list[str]:
         lines += [_("/summary — where the round stands, by status and dimension"),
                   _("/overdue — units that have not answered past the due date"),
                   _("/digest — the weekly digest now, with its chart"),
+                  _("/export [6|12] — the round's documents (XLSX, DOCX, PDF)"),
                   _("/item CODE — one item's history")]
     elif r.units:
         lines.append(_("/item CODE — one item's history"))

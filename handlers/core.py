@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[Command, str]] = {
     "remind": (admin.remind, ADMINS),
     "import": (admin.import_, ADMINS),
     "narrative": (admin.narrative, ADMINS),
+    "export": (admin.export, READERS),
     "bindgroup": (onboarding.bindgroup, ADMINS),
 }
 GROUP_COMMANDS = {"start", "help", "bindgroup"}

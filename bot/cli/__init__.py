@@ -12,6 +12,7 @@ import typer
 
 from bot.cli import org as org_commands
 from bot.cli import plan as plan_commands
+from bot.cli import report as report_commands
 from bot.cli import rounds as round_commands
 from bot.cli import schedule as schedule_commands
 from bot.cli import serve as serve_commands
@@ -39,6 +40,7 @@ serve_commands.register(app)
 schedule_commands.register(app)
 app.add_typer(plan_commands.app, name="plan", help="Import, show and template the plan.")
 app.add_typer(round_commands.app, name="round", help="The fiscal year's two reporting rounds.")
+app.add_typer(report_commands.app, name="report", help="The round's official documents and figures.")
 
 
 def _log_unexpected(exc: BaseException) -> Path | None:

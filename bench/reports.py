@@ -1,0 +1,108 @@
+"""Time to produce a round's documents (XLSX, DOCX report and memo, PDF report and memo) for a 75-item plan.
+
+    .venv/bin/python bench/reports.py [--items 75] [--repeat 5]
+
+Prints the median per format and in all; the target is under 2 s for everything on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from import_plan import make_xlsx  # noqa: E402
+
+from bot.settings import Settings  # noqa: E402
+from reports.export import export  # noqa: E402
+from reports.model import build_report  # noqa: E402
+from storage.answers import Answers  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.models import OrgKind, Round, RoundState, Status, StatusReport  # noqa: E402
+from storage.plan_file import parse_plan, read_table  # noqa: E402
+from storage.plan_import import import_plan  # noqa: E402
+from storage.repo import Rounds, create_organisation  # noqa: E402
+
+
+async def prepare(tmp: Path, n: int) -> tuple[Database, int, int]:
+    db = Database(f"sqlite+aiosqlite:///{tmp / 'bench.db'}")
+    await db.upgrade()
+    async with db.session() as s:
+        org = await create_organisation(s, name="เทศบาลตำบลทดสอบ", kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
+                                        province="ขอนแก่น", district="เมือง", fiscal_year=2569)
+        fy = await Rounds(s, org.id).fiscal_year(2569)
+        await import_plan(s, org.id, fy, parse_plan(read_table(make_xlsx(tmp / "plan.xlsx", n))))
+        rnd = await Rounds(s, org.id).get(fy, 6)
+        rnd.state = RoundState.OPEN
+        s.add(rnd)
+        await s.flush()
+        answers = Answers(s, org.id)
+        for i, p in enumerate(await answers.pairs(fy.id)):
+            status = [Status.COMPLETED, Status.IN_PROGRESS, Status.NOT_STARTED, Status.CANNOT][i % 4]
+            await answers.save(StatusReport(org_id=org.id, round_id=rnd.id, item_id=p.item.id, unit_id=p.unit_id,
+                                            status=status, done_text="จัดอบรมแล้ว มีผู้เข้าร่วม ๕๐ คน",
+                                            disbursed=Decimal("12500.50") if p.item.budget_plan else None,
+                                            reason="งดจัดเนื่องจากโรคระบาด" if status == Status.CANNOT else ""),
+                               actor="bench")
+        return db, org.id, rnd.id
+
+
+async def once(db: Database, org_id: int, round_id: int, out: Path) -> dict[str, float]:
+    times = {}
+    async with db.session(commit=False) as s:
+        from storage.models import Organisation
+
+        t = time.perf_counter()
+        report = await build_report(s, Settings(data_dir=out), await s.get(Organisation, org_id),
+                                    await s.get(Round, round_id))
+        times["build (queries)"] = time.perf_counter() - t
+    for fmt in ("xlsx", "docx", "pdf"):
+        t = time.perf_counter()
+        export(report, [fmt], out)
+        times[fmt] = time.perf_counter() - t
+    times["all, one after another"] = sum(times.values())
+    return times, report
+
+
+def parallel_export(report, out: Path) -> float:
+    """What `tidtam report export` does: the PDFs in a forked child, XLSX and DOCX meanwhile."""
+    t = time.perf_counter()
+    export(report, ["xlsx", "docx", "pdf"], out, parallel=True)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--items", type=int, default=75)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+    async def run():
+        tmp = tempfile.mkdtemp()
+        db, org, rnd = await prepare(Path(tmp), args.items)
+        _times, report = await once(db, org, rnd, Path(tmp) / "warm")  # imports, fonts, templates
+        runs = [(await once(db, org, rnd, Path(tmp) / f"out{i}"))[0] for i in range(args.repeat)]
+        await db.dispose()
+        return runs, report, tmp
+
+    runs, report, tmp = asyncio.run(run())
+    par = [parallel_export(report, Path(tmp) / f"par{i}") for i in range(args.repeat)]  # no DB thread left now
+    print(f"{args.items}-item plan, median of {len(runs)} runs (first run excluded: imports and font loading):")
+    for key in runs[0]:
+        print(f"  {key:24s} {statistics.median(r[key] for r in runs) * 1000:8.0f} ms")
+    print(f"  {'all, PDF in parallel':24s} {statistics.median(par) * 1000:8.0f} ms   (tidtam report export)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""``tidtam report export`` and ``tidtam report summary``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from bot.cli.common import echo_json, org_session, run, state
+from locales.errors import UserError
+from locales.i18n import _
+from reports.summary import STATUS_ORDER
+from storage.db import Database
+from storage.models import Round
+from storage.repo import Rounds
+
+app = typer.Typer(no_args_is_help=True)
+
+
+async def _round(session, org_id: int, months: int, fiscal_year: Optional[int]) -> Round:
+    if months not in (6, 12):
+        raise UserError(_("A round is 6 or 12 (months)"))
+    repo = Rounds(session, org_id)
+    return await repo.get(await repo.fiscal_year(fiscal_year), months)
+
+
+@app.command("export", help="Write the round's documents: XLSX tables, DOCX report and memo, PDF.")
+def report_export(round_: int = typer.Option(..., "--round", help="6 or 12"),
+                  fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
+                  formats: str = typer.Option("xlsx,docx,pdf", "--format"),
+                  out: Path = typer.Option(Path("out"), "--out"),
+                  digits: Optional[str] = typer.Option(None, "--digits", help="thai or arabic")) -> None:
+    from reports.export import export, parse_formats
+    from reports.model import build_report
+
+    chosen = parse_formats(formats)
+    if digits not in (None, "thai", "arabic"):
+        raise UserError(_("Digits are thai or arabic"))
+    settings = state().settings
+
+    async def go(db: Database):
+        async with org_session(db, commit=False) as (session, org):
+            rnd = await _round(session, org.id, round_, fiscal_year)
+            return await build_report(session, settings, org, rnd,
+                                      thai_digits=None if digits is None else digits == "thai")
+
+    report = run(go)
+    for path in export(report, chosen, out, parallel=True):
+        typer.echo(_("Wrote {path}").format(path=path))
+    print_checks(report)
+
+
+def print_checks(report) -> None:
+    if report.checks:
+        typer.echo(_("Checks before signing ({n}):").format(n=len(report.checks)))
+        for check in report.checks:
+            typer.echo(f"  - {check.message}")
+    else:
+        typer.echo(_("Checks before signing: no issue found."))
+
+
+@app.command("summary", help="The round's figures (--json: exact decimals as strings, for roll-ups).")
+def report_summary(round_: int = typer.Option(..., "--round", help="6 or 12"),
+                   fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
+                   as_json: bool = typer.Option(False, "--json")) -> None:
+    from reports.model import build_report
+
+    settings = state().settings
+
+    async def go(db: Database):
+        async with org_session(db, commit=False) as (session, org):
+            rnd = await _round(session, org.id, round_, fiscal_year)
+            return await build_report(session, settings, org, rnd, thai_digits=False)
+
+    r = run(go)
+    if as_json:
+        echo_json(summary_json(r))
+        return
+    from handlers.manager import summary_text
+
+    typer.echo(summary_text(r.summary))
+    print_checks(r)
+
+
+def summary_json(r) -> dict:
+    money = lambda v: format(v, "f")  # noqa: E731
+    return {
+        "organisation": r.org_name, "fiscal_year": r.fiscal_year.year_be, "round": r.round.months,
+        "state": r.round.state.value, "items": r.items,
+        "counts": {s: r.count(s) for s in STATUS_ORDER},
+        "per_dimension": [{"dimension": d.section.code, "title": d.section.title, "items": d.planned,
+                           "counts": {s: sum(1 for m in d.missions for row in m.items if row.status == s)
+                                      for s in STATUS_ORDER},
+                           "budget_plan": money(d.budget), "disbursed": money(d.disbursed),
+                           "carried_out": d.carried_out} for d in r.dimensions],
+        "budget_plan": money(r.budget),
+        "budget_ordinance": money(sum((row.item.budget_ordinance or 0 for row in r.rows), r.budget * 0)),
+        "disbursed": money(r.disbursed),
+        "carried_out": {"items": r.carried_out, "share_percent": money(r.carried_out_share),
+                        "rule": [s.value for s in r.summary.carried_out_rule],
+                        "formula": "count(status in rule) / items * 100"},
+        "disbursed_share_percent": money(r.disbursed_share),
+        "checks": [{"kind": c.kind, "message": c.message} for c in r.checks],
+    }

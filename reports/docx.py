@@ -1,0 +1,235 @@
+"""The narrative report and the cover memo as Word documents: A4, TH Sarabun New 16 pt, page numbers,
+table headers repeated on every page, wide tables on landscape pages.
+
+python-docx's ``font.name`` sets only the Latin font; Thai is a complex script, so the
+``w:cs`` font and ``w:szCs`` size are set as well, or Word falls back to another face.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+from locales.i18n import _
+from reports.memo import memo_parts
+from reports.model import RoundReport
+from reports.tables import Table, all_tables, checks_lines
+
+FONT = "TH Sarabun New"
+BODY_PT = 16
+TABLE_PT = 14
+
+
+def set_font(rpr_owner, size: float = BODY_PT, bold: bool | None = None) -> None:
+    """Latin, East Asian and complex-script font and both sizes, on a run or a style."""
+    font = rpr_owner.font
+    font.name = FONT
+    font.size = Pt(size)
+    if bold is not None:
+        font.bold = bold
+    rpr = rpr_owner.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), FONT)
+    for tag in ("w:szCs",):
+        el = rpr.find(qn(tag))
+        if el is None:
+            el = OxmlElement(tag)
+            rpr.append(el)
+        el.set(qn("w:val"), str(int(size * 2)))
+    if bold:
+        if rpr.find(qn("w:bCs")) is None:
+            rpr.append(OxmlElement("w:bCs"))
+
+
+def _new_document() -> Document:
+    doc = Document()
+    normal = doc.styles["Normal"]
+    set_font(normal, BODY_PT)
+    normal.paragraph_format.space_after = Pt(0)
+    _page(doc.sections[0], landscape=False)
+    _page_numbers(doc.sections[0])
+    return doc
+
+
+def _page(section, *, landscape: bool) -> None:
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
+    section.left_margin, section.right_margin = (Mm(20), Mm(15)) if landscape else (Mm(30), Mm(20))
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+
+
+def _page_numbers(section) -> None:
+    para = section.footer.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = para.add_run()
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        run._r.append(el)
+    set_font(run, 14)
+
+
+def para(doc, text: str = "", *, size: float = BODY_PT, bold: bool = False, align=None, indent_mm: float = 0):
+    p = doc.add_paragraph()
+    if align is not None:
+        p.alignment = align
+    if indent_mm:
+        p.paragraph_format.first_line_indent = Mm(indent_mm)
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        run = p.add_run(line)
+        set_font(run, size, bold)
+        if i < len(lines) - 1:
+            run.add_break()
+    return p
+
+
+def _repeat_header(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+
+
+def _shade(cell, colour: str) -> None:
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:fill"), colour)
+    cell._tc.get_or_add_tcPr().append(shd)
+
+
+SHADES = {"dimension": "DDEBF7", "mission": "F2F2F2", "total": "FFF2CC"}
+
+
+def add_table(doc, table: Table, width_mm: float) -> None:
+    para(doc, table.title, bold=True, size=BODY_PT)
+    t = doc.add_table(rows=1, cols=len(table.header))
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
+    total = sum(table.widths)
+    widths = [Mm(width_mm * w / total) for w in table.widths]
+    head = t.rows[0]
+    _repeat_header(head)
+    for i, text in enumerate(table.header):
+        cell = head.cells[i]
+        cell.width = widths[i]
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(text)
+        set_font(run, TABLE_PT, True)
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _shade(cell, "BDD7EE")
+    for row in table.rows:
+        cells = t.add_row().cells
+        if len(row.cells) == 1:
+            merged = cells[0].merge(cells[-1])
+            cells = [merged]
+        for i, value in enumerate(row.cells):
+            cell = cells[i]
+            if len(row.cells) > 1:
+                cell.width = widths[i]
+            lines = str(value).split("\n")
+            p = cell.paragraphs[0]
+            for j, line in enumerate(lines):
+                run = p.add_run(line)
+                set_font(run, TABLE_PT, row.kind != "data")
+                if j < len(lines) - 1:
+                    run.add_break()
+            if i in row.numbers:
+                p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            if row.kind in SHADES:
+                _shade(cell, SHADES[row.kind])
+    for note in table.notes:
+        para(doc, note, size=TABLE_PT)
+
+
+def write_report_docx(report: RoundReport, path: Path) -> Path:
+    doc = _new_document()
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    for _i in range(6):
+        para(doc)
+    para(doc, _("Report on the anti-corruption action plan"), size=26, bold=True, align=center)
+    para(doc, _("Fiscal year B.E. {year} — {round}").format(year=report.year_text, round=report.round_text),
+         size=22, bold=True, align=center)
+    para(doc, f"({report.period_text})", size=20, align=center)
+    for _i in range(4):
+        para(doc)
+    para(doc, report.org_name, size=22, bold=True, align=center)
+    if report.org_address:
+        para(doc, report.text(report.org_address), align=center)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    para(doc, f"{report.num(1)}. " + _("Results in brief"), bold=True)
+    for line in summary_lines(report):
+        para(doc, line, indent_mm=12)
+    for n, (title, text) in enumerate(narrative_sections(report), start=2):
+        para(doc, f"{report.num(n)}. {title}", bold=True)
+        para(doc, report.text(text) or _("(not written yet)"), indent_mm=12)
+    para(doc, f"{report.num(5)}. " + _("Checks before signing"), bold=True)
+    for line in checks_lines(report):
+        para(doc, "• " + report.text(line), indent_mm=6)
+
+    for table in all_tables(report):
+        section = doc.add_section(WD_SECTION.NEW_PAGE)
+        _page(section, landscape=table.wide)
+        add_table(doc, table, 262 if table.wide else 160)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(path)
+    return path
+
+
+def summary_lines(report: RoundReport) -> list[str]:
+    from reports.summary import STATUS_ORDER, status_label
+
+    lines = [_("The plan has {n} items with a plan budget of {budget} baht.").format(
+        n=report.num(report.items), budget=report.money(report.budget))]
+    lines.append(", ".join(f"{status_label(s)} {report.num(report.count(s))}" for s in STATUS_ORDER))
+    lines += [report.carried_out_rule_text(), report.disbursed_rule_text(), report.combined_rule_text()]
+    return lines
+
+
+def narrative_sections(report: RoundReport) -> list[tuple[str, str]]:
+    n = report.narrative
+    return [(_("Supporting factors"), n.supporting), (_("Problems and obstacles"), n.problems),
+            (_("Suggestions"), n.suggestions)]
+
+
+def write_memo_docx(report: RoundReport, path: Path) -> Path:
+    doc = _new_document()
+    parts = memo_parts(report)
+    para(doc, _("Memorandum"), size=29, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    for label, value in parts.header:
+        p = doc.add_paragraph()
+        run = p.add_run(label + " ")
+        set_font(run, 20, True)
+        run = p.add_run(value)
+        set_font(run, BODY_PT)
+    for heading, paragraphs in parts.body:
+        if heading:
+            para(doc, heading, bold=True)
+        for text in paragraphs:
+            para(doc, text, indent_mm=25)
+    para(doc, parts.closing, indent_mm=25)
+    for block in parts.signatures:
+        para(doc)
+        for line in block:
+            para(doc, line, align=WD_ALIGN_PARAGRAPH.CENTER)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(path)
+    return path

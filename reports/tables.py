@@ -1,0 +1,139 @@
+"""The report's tables as plain rows — headings, cells and totals — shared by the XLSX, DOCX and PDF writers.
+
+Each writer only lays these rows out; no writer adds, counts or rounds anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from locales.i18n import _
+from reports.model import EPLAN_COLUMN_OF, EPLAN_COLUMNS, ItemRow, RoundReport
+from reports.summary import status_label
+from storage.models import Status
+
+TICK = "☑"
+
+
+@dataclass
+class Row:
+    cells: list
+    kind: str = "data"        # data, dimension, mission, total
+    numbers: dict[int, Decimal | int] = field(default_factory=dict)  # column → exact value (XLSX writes these)
+
+
+@dataclass
+class Table:
+    title: str
+    header: list[str]
+    rows: list[Row]
+    widths: list[int]          # relative column widths
+    notes: list[str] = field(default_factory=list)
+    wide: bool = False         # wants a landscape page
+
+
+def _numbers(no: int, values: dict[int, Decimal | None]) -> dict[int, Decimal | int]:
+    """The exact values behind a data row's cells; a no-budget item keeps its "-"."""
+    return {0: no, **{col: v for col, v in values.items() if v is not None}}
+
+
+def summary_table(r: RoundReport) -> Table:
+    header = [_("Dimension / mission"), _("Items planned"), _("Budget planned (baht)"), _("Items carried out"),
+              _("Budget used (baht)")]
+    rows = []
+    for d in r.dimensions:
+        rows.append(Row([_("Dimension {code} {title}").format(code=r.text(d.section.code), title=d.section.title),
+                         r.num(d.planned), r.money(d.budget), r.num(d.carried_out), r.money(d.disbursed)],
+                        "dimension", {1: d.planned, 2: d.budget, 3: d.carried_out, 4: d.disbursed}))
+        for m in d.missions:
+            rows.append(Row([f"{r.text(m.section.code)} {m.section.title}", r.num(m.planned), r.money(m.budget),
+                             r.num(m.carried_out), r.money(m.disbursed)], "data",
+                            {1: m.planned, 2: m.budget, 3: m.carried_out, 4: m.disbursed}))
+    rows.append(Row([_("Grand total"), r.num(r.items), r.money(r.budget), r.num(r.carried_out),
+                     r.money(r.disbursed)], "total", {1: r.items, 2: r.budget, 3: r.carried_out, 4: r.disbursed}))
+    notes = [r.carried_out_rule_text(), r.disbursed_rule_text(), r.combined_rule_text(),
+             _("Dimension rows are the sums of their missions; the grand total is the sum of the dimensions.")]
+    return Table(_("Summary of results — {title}").format(title=r.title), header, rows, [46, 12, 16, 12, 16], notes)
+
+
+def _result_text(r: RoundReport, row: ItemRow) -> str:
+    several = len(row.answers) > 1
+    parts = []
+    for a in row.answers:
+        text = status_label(a.status) + (f": {a.done}" if a.done else "")
+        if a.qty is not None:
+            text += " " + _("(achieved {qty} {unit})").format(qty=r.qty(a.qty), unit=row.item.target_unit)
+        parts.append(f"[{a.unit}] {text}" if several else text)
+    return r.text("\n".join(parts))
+
+
+def _remarks(r: RoundReport, row: ItemRow) -> str:
+    notes = []
+    for a in row.answers:
+        prefix = f"[{a.unit}] " if len(row.answers) > 1 else ""
+        if a.reason and a.status == Status.CANNOT.value:
+            notes.append(prefix + _("Reason: {text}").format(text=a.reason))
+        notes += [prefix + link for link in a.links]
+    return r.text("\n".join(notes))
+
+
+def detail_table(r: RoundReport) -> Table:
+    header = [_("No."), _("Project / activity / measure"), _("Indicator"), _("Unit of count"), _("Target"),
+              _("Results"), _("Period carried out"), _("Budget set (baht)"), _("Budget used (baht)"),
+              _("Responsible unit"), _("Remarks")]
+    rows = []
+    for d in r.dimensions:
+        rows.append(Row([_("Dimension {code} {title}").format(code=r.text(d.section.code), title=d.section.title)],
+                        "dimension"))
+        for m in d.missions:
+            rows.append(Row([_("Mission {code} {title}").format(code=r.text(m.section.code), title=m.section.title)],
+                            "mission"))
+            for row in m.items:
+                it = row.item
+                months = "; ".join(a.months for a in row.answers if a.months) or it.months
+                used = r.money(row.disbursed) if row.money_reported else "-"
+                rows.append(Row([r.num(row.no), it.title, r.text(it.kpi), it.target_unit, r.qty(it.target_qty),
+                                 _result_text(r, row), r.text(months),
+                                 r.money(it.budget_plan, none=_("no budget")), used, ", ".join(row.units) or "-",
+                                 _remarks(r, row)], "data", _numbers(row.no, {7: it.budget_plan, 8: row.disbursed})))
+    rows.append(Row([_("Grand total"), r.num(r.items) + " " + _("items"), "", "", "", "", "", r.money(r.budget),
+                     r.money(r.disbursed), "", ""], "total", {7: r.budget, 8: r.disbursed}))
+    return Table(_("Report form — {title}").format(title=r.title), header, rows,
+                 [4, 24, 15, 6, 6, 32, 9, 11, 11, 13, 16], [r.combined_rule_text()], wide=True)
+
+
+def status_table(r: RoundReport) -> Table:
+    header = [_("No."), _("Project"), _("Dimension"), _("Budget (baht)"), _("Disbursed (baht)")] + \
+             [status_label(c) for c in EPLAN_COLUMNS] + [_("Remarks")]
+    rows = []
+    for row in r.rows:
+        column = EPLAN_COLUMN_OF[row.status]
+        remark = status_label(Status.NOT_STARTED.value) if row.status == Status.NOT_STARTED.value else ""
+        cells = [r.num(row.no), row.item.title, r.text(row.dimension.code), r.money(row.item.budget_plan),
+                 r.money(row.disbursed) if row.money_reported else "-"] + [TICK if c == column else "" for c in EPLAN_COLUMNS] + [remark]
+        rows.append(Row(cells, "data", _numbers(row.no, {3: row.item.budget_plan, 4: row.disbursed})))
+    counts = [r.eplan_count(c) for c in EPLAN_COLUMNS]
+    rows.append(Row([_("Total"), r.num(r.items) + " " + _("items"), "", r.money(r.budget), r.money(r.disbursed)]
+                    + [r.num(n) for n in counts] + [""], "total",
+                    {3: r.budget, 4: r.disbursed, **{5 + i: n for i, n in enumerate(counts)}}))
+    notes = [_("Items per status: {counts}; total {total}").format(
+        counts=", ".join(f"{status_label(c)} {r.num(n)}" for c, n in zip(EPLAN_COLUMNS, counts)),
+        total=r.num(sum(counts))),
+        r.carried_out_rule_text(), r.disbursed_rule_text(), r.combined_rule_text()]
+    if r.count(Status.NOT_STARTED.value):
+        notes.append(_("e-PlanNACC has no “not started” status: those {n} item(s) are ticked as “in progress” and "
+                       "marked in the remarks.").format(n=r.num(r.count(Status.NOT_STARTED.value))))
+    return Table(_("Status of projects (e-PlanNACC) — {title}").format(title=r.title), header, rows,
+                 [5, 34, 7, 11, 11, 8, 9, 9, 9, 12], notes, wide=True)
+
+
+def checks_lines(r: RoundReport) -> list[str]:
+    if not r.checks:
+        return [_("No issue found.")]
+    return [c.message for c in r.checks]
+
+
+def all_tables(r: RoundReport) -> list[Table]:
+    return [summary_table(r), detail_table(r), status_table(r)]
+
