@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str = Field("", description="checked against X-Telegram-Bot-Api-Secret-Token")
     telegram_api_base_url: str = Field("", description="Bot API server, for test servers; empty: Telegram's")
 
+    line_channel_secret: str = Field("", description="LINE Messaging API channel secret; empty: LINE is off")
+    line_channel_access_token: str = Field("", description="LINE channel access token (long-lived)")
+    line_api_base_url: str = Field("", description="LINE API server, for test servers; empty: LINE's")
+    line_quota_warn_percent: int = Field(80, description="tell admins when this share of the quota is used")
+    line_quota_stop_percent: int = Field(95, description="stop non-essential pushes from this share on")
+    public_base_url: str = Field("", description="https address of this web app, for download links on LINE")
+    download_link_hours: int = Field(24, description="how long a download link works")
+
     web_host: str = Field("127.0.0.1", description="where the web app listens")
     web_port: int = Field(8000, description="port of the web app (webhooks, health)")
 

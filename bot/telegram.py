@@ -153,7 +153,7 @@ class TelegramSender:
     def __init__(self, adapter: TelegramAdapter):
         self.adapter = adapter
 
-    async def send(self, chat_id: str, message: Message) -> None:
+    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
         try:
             await self.adapter.send(chat_id, message)
         except RetryAfter as e:

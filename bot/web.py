@@ -9,7 +9,9 @@ import logging
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from linebot.v3.exceptions import InvalidSignatureError
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Update
 
@@ -30,13 +32,21 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         if settings.telegram_bot_token:
             from bot.telegram import TelegramAdapter
 
-            adapter = TelegramAdapter(settings, db, webhook=True)
+            polling = not settings.telegram_webhook_url  # LINE needs this web app; Telegram may still poll
+            adapter = TelegramAdapter(settings, db, webhook=not polling)
             await adapter.app.initialize()
-            if settings.telegram_webhook_url:
+            if polling:
+                await adapter.app.start()
+                await adapter.app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            else:
                 await adapter.app.bot.set_webhook(settings.telegram_webhook_url,
                                                   secret_token=settings.telegram_webhook_secret or None,
                                                   allowed_updates=Update.ALL_TYPES)
             state["telegram"] = adapter
+        if settings.line_channel_secret:
+            from bot.line import LineAdapter
+
+            state["line"] = LineAdapter(settings, db)
         if settings.run_scheduler:
             from scheduler.service import SchedulerService
 
@@ -45,7 +55,12 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
                 from bot.telegram import TelegramSender
 
                 senders["telegram"] = TelegramSender(state["telegram"])
-            state["scheduler"] = SchedulerService(db, settings, senders)
+            if "line" in state:
+                from bot.line import LineSender
+
+                senders["line"] = LineSender(state["line"])
+            state["scheduler"] = SchedulerService(db, settings, senders,
+                                                  quota_check=state["line"].check_quota if "line" in state else None)
             await state["scheduler"].start()
         try:
             yield
@@ -53,7 +68,14 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             if "scheduler" in state:
                 await state["scheduler"].stop()
             if "telegram" in state:
-                await state["telegram"].app.shutdown()
+                app = state["telegram"].app
+                if app.updater is not None and app.updater.running:
+                    await app.updater.stop()
+                if app.running:
+                    await app.stop()
+                await app.shutdown()
+            if "line" in state:
+                await state["line"].close()
             await db.dispose()
 
     async def healthz(_request: Request) -> Response:
@@ -81,5 +103,40 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             return JSONResponse({"error": "try again"}, status_code=500)
         return JSONResponse({"ok": True})
 
-    return Starlette(routes=[Route("/healthz", healthz), Route("/telegram/webhook", telegram_webhook,
-                                                              methods=["POST"])], lifespan=lifespan)
+    async def line_webhook(request: Request) -> Response:
+        adapter = state.get("line")
+        if adapter is None:
+            return JSONResponse({"error": "LINE is not configured"}, status_code=404)
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return JSONResponse({"error": "too large"}, status_code=413)
+        try:
+            events = adapter.parse(body.decode("utf-8"), request.headers.get("x-line-signature", ""))
+        except InvalidSignatureError:
+            return JSONResponse({"error": "bad signature"}, status_code=400)
+        except (ValueError, UnicodeDecodeError, KeyError, TypeError):
+            return JSONResponse({"error": "not a LINE webhook"}, status_code=400)
+
+        async def work() -> None:  # after the response: LINE's connection is not held
+            for ev in events:
+                try:
+                    await adapter.handle_event(ev)
+                except Exception as e:
+                    log.error("LINE event failed: %s", type(e).__name__, exc_info=e)
+
+        return JSONResponse({"ok": True}, background=BackgroundTask(work))
+
+    async def download(request: Request) -> Response:
+        from storage.files import redeem
+
+        async with db.session() as s:
+            found = await redeem(s, settings, request.path_params["token"])
+        if found is None:
+            return PlainTextResponse("ลิงก์นี้หมดอายุหรือถูกใช้แล้ว / This link has expired or was used.", status_code=404)
+        path, filename = found
+        return FileResponse(path, filename=filename)
+
+    return Starlette(routes=[Route("/healthz", healthz),
+                             Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+                             Route("/line/webhook", line_webhook, methods=["POST"]),
+                             Route("/files/{token}", download)], lifespan=lifespan)

@@ -111,7 +111,7 @@ async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, ed
     if not awaiting_only:
         header += "\n" + _("Still awaiting an answer: {missing} of {total}.").format(missing=missing, total=len(pairs))
     text = header + (_("\n(page {page} of {pages})").format(page=page + 1, pages=pages) if pages > 1 else "")
-    ctx.say(text, buttons, edit=edit)
+    ctx.say(text, buttons, edit=edit, style="items")
 
 
 # ---------------------------------------------------------------- one item

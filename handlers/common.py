@@ -72,7 +72,8 @@ def help_lines(ctx: Ctx) -> list[str]:
                   _("/import — send the plan file (.xlsx or .csv) and import it"),
                   _("/narrative — the round's supporting factors, problems and suggestions"),
                   _("/bindgroup CODE — in a group: send the unit's reminders to this group")]
-    lines += [_("/lang th|en — ภาษาไทย / English"), _("/cancel — stop what we are doing")]
+    lines += [_("/link — use Tidtam on both Telegram and LINE"), _("/notify telegram|line|all — where reminders reach you"),
+              _("/lang th|en — ภาษาไทย / English"), _("/cancel — stop what we are doing")]
     return lines
 
 

@@ -69,8 +69,9 @@ class Ctx:
     def finish(self) -> None:
         self.goto("")
 
-    def say(self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False) -> None:
-        self.response.say(text, buttons, edit=edit)
+    def say(self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False,
+            style: str = "") -> None:
+        self.response.say(text, buttons, edit=edit, style=style)
 
     async def log_refusal(self, what: str) -> None:
         """Note a refused attempt; written to the audit log even when the step itself is rolled back."""

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
-from handlers import admin, checkin, common, digest, manager, onboarding
+from handlers import accounts, admin, checkin, common, digest, manager, onboarding
 from handlers.context import Ctx
 from handlers.events import Incoming, Response
 from locales.errors import UserError
@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[Command, str]] = {
     "help": (common.help_, EVERYONE),
     "lang": (common.lang, EVERYONE),
     "cancel": (common.cancel, EVERYONE),
+    "link": (accounts.link, EVERYONE),
+    "notify": (accounts.notify, EVERYONE),
     "report": (checkin.report, UNITS),
     "status": (checkin.status, UNITS),
     "item": (manager.item, EVERYONE),
@@ -156,7 +158,7 @@ async def _context(session: AsyncSession, event: Incoming, settings: Settings) -
 async def route(ctx: Ctx) -> None:
     event = ctx.event
     command = event.command
-    if ctx.person is None and not (command and command[0] in ("start", "help")):
+    if ctx.person is None and not (command and command[0] in ("start", "help", "link")):
         ctx.say(_("Welcome to Tidtam. Please open the invite link from your administrator, "
                   "or type /start followed by your invite code."))
         return

@@ -75,6 +75,7 @@ class Message:
     buttons: list[list[Button]] = field(default_factory=list)
     attachment: Attachment | None = None
     edit: bool = False
+    style: str = ""  # "items": a list to choose from (LINE shows a carousel); "": plain
 
 
 @dataclass
@@ -93,6 +94,7 @@ class Response:
     deliveries: list[Delivery] = field(default_factory=list)
     notice: str = ""  # a short toast for a pressed button (Telegram's callback answer)
 
-    def say(self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False) -> "Response":
-        self.messages.append(Message(text, buttons or [], edit=edit))
+    def say(self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False,
+            style: str = "") -> "Response":
+        self.messages.append(Message(text, buttons or [], edit=edit, style=style))
         return self

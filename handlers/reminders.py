@@ -10,7 +10,7 @@ from handlers.common import clip, due_text, round_name
 from handlers.events import Button, Delivery, Message
 from locales.i18n import DEFAULT_LANGUAGE, _, current_language, set_language
 from storage.answers import Pair
-from storage.models import Role, Round, Unit
+from storage.models import ChannelAccount, Person, Role, Round, Unit
 from storage.people import People
 
 TITLES_SHOWN = 3
@@ -53,9 +53,20 @@ async def unit_addresses(session: AsyncSession, org_id: int, unit_id: int, *, he
         if groups:
             return [Address(g.platform, g.chat_id, True, DEFAULT_LANGUAGE) for g in groups]
         persons = await people.unit_people(unit_id, (Role.MEMBER,)) or await people.unit_people(unit_id, (Role.HEAD,))
-    lang = {p.id: p.lang for p in persons}
-    return [Address(a.platform, a.external_id, False, lang[a.person_id])
-            for a in await people.accounts(list(lang))]
+    by_id = {p.id: p for p in persons}
+    accounts = [(a, by_id[a.person_id]) for a in await people.accounts(list(by_id))]
+    return [Address(a.platform, a.external_id, False, p.lang) for a, p in preferred_accounts(accounts)]
+
+
+def preferred_accounts(accounts: list[tuple[ChannelAccount, Person]]) -> list[tuple[ChannelAccount, Person]]:
+    """Each person's accounts where they want reminders (/notify); all of them when they did not choose."""
+    chosen = []
+    for account, person in accounts:
+        mine = [a for a, p in accounts if p.id == person.id]
+        wanted = person.notify_platform
+        if not wanted or account.platform == wanted or all(a.platform != wanted for a in mine):
+            chosen.append((account, person))
+    return chosen
 
 
 async def unit_reminders(session: AsyncSession, org_id: int, rnd: Round, unit: Unit,

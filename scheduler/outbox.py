@@ -46,7 +46,8 @@ class PermanentFailure(Exception):
 
 
 class Sender(Protocol):
-    async def send(self, chat_id: str, message: Message) -> None: ...
+    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
+        """``key`` is the outbox key: a platform that deduplicates retries (LINE) uses it."""
 
 
 # ---------------------------------------------------------------- payloads
@@ -194,7 +195,7 @@ class Dispatcher:
         message = from_payload(row.payload, self.data_dir)
         await self.limiter.acquire(row.platform, row.chat_id, row.is_group)
         try:
-            await self.senders[row.platform].send(row.chat_id, message)
+            await self.senders[row.platform].send(row.chat_id, message, key=row.key)
         except RetryLater as e:
             self.limiter.pause(row.platform, e.seconds)
             await self._finish(row, state=OutboxState.PENDING, attempts=row.attempts + 1, last_error=str(e)[:500],

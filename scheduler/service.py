@@ -28,7 +28,7 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 
 class SchedulerService:
     def __init__(self, db: Database, settings: Settings, senders: dict[str, Sender], *, tick_enabled: bool = True,
-                 idle_sleep: float = 1.0):
+                 idle_sleep: float = 1.0, quota_check=None):
         self.db, self.settings, self.tick_enabled, self.idle_sleep = db, settings, tick_enabled, idle_sleep
         self.holder = lock.holder_id()
         self.dispatcher = Dispatcher(db, senders, settings.data_dir, owner=self.holder)
@@ -37,6 +37,8 @@ class SchedulerService:
         self._loop_task: asyncio.Task | None = None
         self._stopping = asyncio.Event()
         self.last_tick_seconds: float | None = None
+        self.quota_check = quota_check  # LINE: read the quota and consumption once a day
+        self._quota_checked = 0.0
 
     async def start(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone=BANGKOK)
@@ -67,6 +69,12 @@ class SchedulerService:
         try:
             if not await self._hold_lock():
                 return
+            if self.quota_check is not None and time.monotonic() - self._quota_checked > 24 * 3600:
+                try:
+                    await self.quota_check()
+                    self._quota_checked = time.monotonic()
+                except Exception as e:
+                    log.warning("could not read the LINE quota: %s", type(e).__name__)
             started = time.perf_counter()
             report = await tick(self.db, self.settings)
             self.last_tick_seconds = time.perf_counter() - started

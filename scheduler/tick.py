@@ -19,11 +19,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.settings import Settings
 from handlers.digest import build_digest
 from handlers.events import Message
-from handlers.reminders import Address, reminder_message, thanks_message, unit_addresses
+from handlers.reminders import Address, preferred_accounts, reminder_message, thanks_message, unit_addresses
 from locales.i18n import _, set_language
 from scheduler.calendar import WorkCalendar, org_calendar
 from scheduler.ladder import ALL_RUNGS, ladder
 from scheduler.outbox import enqueue, known_keys, to_payload
+from scheduler.quota import month_of, non_essential, usage, used_percent
 from storage.answers import Answers
 from storage.db import Database
 from storage.models import ChannelAccount, Membership, Organisation, OutboxState, Person, Role, Round, RoundState
@@ -101,14 +102,23 @@ async def auto_open(session: AsyncSession, org_id: int, today: dt.date) -> Round
     return due
 
 
-async def manager_addresses(session: AsyncSession, org_id: int) -> list[Address]:
-    q = (select(ChannelAccount, Person.lang).join(Person, col(Person.id) == ChannelAccount.person_id)
+async def role_addresses(session: AsyncSession, org_id: int, role: Role) -> list[Address]:
+    """Private chats of everyone with an organisation-wide role, where each wants to be reached."""
+    q = (select(ChannelAccount, Person).join(Person, col(Person.id) == ChannelAccount.person_id)
          .join(Membership, col(Membership.person_id) == Person.id)
-         .where(Membership.org_id == org_id, Membership.role == Role.MANAGER))
-    seen: dict[tuple[str, str], Address] = {}
-    for account, lang in (await session.exec(q)).all():
-        seen[(account.platform, account.external_id)] = Address(account.platform, account.external_id, False, lang)
-    return list(seen.values())
+         .where(Membership.org_id == org_id, Membership.role == role))
+    rows = (await session.exec(q)).all()
+    chosen = preferred_accounts([(a, p) for a, p in rows])
+    return list({(a.platform, a.external_id): Address(a.platform, a.external_id, False, p.lang)
+                 for a, p in chosen}.values())
+
+
+async def manager_addresses(session: AsyncSession, org_id: int) -> list[Address]:
+    return await role_addresses(session, org_id, Role.MANAGER)
+
+
+async def admin_addresses(session: AsyncSession, org_id: int) -> list[Address]:
+    return await role_addresses(session, org_id, Role.ADMIN)
 
 
 async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, org: Organisation, rnd: Round,
@@ -121,7 +131,8 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
     plan = OrgPlan()
     prefix = f"o{org.id}:r{rnd.id}:"
     if claimed is None:
-        claimed = await known_keys(session, org.id, prefix) | await known_keys(session, org.id, f"o{org.id}:digest:")
+        claimed = (await known_keys(session, org.id, prefix) | await known_keys(session, org.id, f"o{org.id}:digest:")
+                   | await known_keys(session, org.id, f"o{org.id}:line-quota:"))
     answers = Answers(session, org.id)
     pairs = await answers.pairs(rnd.fiscal_year_id)
     latest = await answers.latest(rnd)
@@ -165,7 +176,29 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
                 elif working:
                     plan.sends.append(planned)
     await _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection)
+    await _mind_line_quota(session, settings, org, now, plan, claimed, working)
     return plan
+
+
+async def _mind_line_quota(session, settings, org, now, plan: OrgPlan, claimed, working) -> None:
+    """Past LINE_QUOTA_STOP_PERCENT, hold back non-essential LINE pushes; past the warning level, tell the admins."""
+    percent = used_percent(await usage(session, now))
+    if percent is None:
+        return
+    if percent >= settings.line_quota_stop_percent:
+        plan.sends = [p for p in plan.sends if not (p.address.platform == "line" and non_essential(p.kind, p.key))]
+    level = settings.line_quota_stop_percent if percent >= settings.line_quota_stop_percent else \
+        settings.line_quota_warn_percent if percent >= settings.line_quota_warn_percent else None
+    if level is None or not working:
+        return
+    for a in await admin_addresses(session, org.id):
+        key = f"o{org.id}:line-quota:{month_of(now)}:{level}:{a.platform}:{a.chat_id}"
+        if key not in claimed:
+            set_language(a.lang)
+            text = _("LINE messages this month: {percent}% of the quota is used.").format(percent=round(percent))
+            if level == settings.line_quota_stop_percent:
+                text += " " + _("Thank-yous and repeated overdue reminders on LINE are held back until next month.")
+            plan.sends.append(Planned(key, "notice", a, Message(text)))
 
 
 async def _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection) -> None:

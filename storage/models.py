@@ -162,6 +162,8 @@ class Person(SQLModel, table=True):
     org_id: int = Field(foreign_key="organisation.id", index=True)
     display_name: str = Field(default="", max_length=200)
     lang: str = Field(default="th", max_length=5)
+    notify_platform: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
+    # where reminders go; empty: every linked account
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -331,3 +333,40 @@ class SchedulerLock(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=50)
     holder: str = Field(max_length=200)
     expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time code that links a person's account on another platform (Telegram ↔ LINE)."""
+
+    __tablename__ = "link_code"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    code: str = Field(max_length=20, unique=True)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+    used: bool = False
+
+
+class DownloadLink(SQLModel, table=True):
+    """A short-lived, unguessable link to a file (LINE cannot send documents in chat)."""
+
+    __tablename__ = "download_link"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    token: str = Field(max_length=64, unique=True)
+    path: str = Field(max_length=500)  # relative to the data directory
+    filename: str = Field(max_length=200)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+    used_at: Optional[dt.datetime] = Field(default=None, sa_type=UTCDateTime)
+
+
+class LineUsage(SQLModel, table=True):
+    """LINE messages counted against the monthly quota (pushes × recipients), and what LINE itself reports."""
+
+    __tablename__ = "line_usage"
+    month: str = Field(primary_key=True, max_length=7)  # 2026-04, Asia/Bangkok
+    pushed: int = 0
+    quota: Optional[int] = None
+    consumed: Optional[int] = None  # as LINE reports it
+    checked_at: Optional[dt.datetime] = Field(default=None, sa_type=UTCDateTime)

@@ -30,7 +30,7 @@ class Recorder:
         self.sent: list[tuple[str, str]] = []
         self.fail_with = list(fail_with or [])
 
-    async def send(self, chat_id: str, message: Message) -> None:
+    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
         if self.fail_with:
             raise self.fail_with.pop(0)
         self.sent.append((chat_id, message.text))

@@ -70,7 +70,7 @@ class Recorder:
     def __init__(self):
         self.sent: list[tuple[dt.datetime, str, str]] = []
 
-    async def send(self, chat_id: str, message: Message) -> None:
+    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
         self.sent.append((dt.datetime.now(BKK), chat_id, message.text))
 
 

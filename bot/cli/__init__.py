@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from bot.cli import line as line_commands
 from bot.cli import org as org_commands
 from bot.cli import plan as plan_commands
 from bot.cli import report as report_commands
@@ -41,6 +42,7 @@ schedule_commands.register(app)
 app.add_typer(plan_commands.app, name="plan", help="Import, show and template the plan.")
 app.add_typer(round_commands.app, name="round", help="The fiscal year's two reporting rounds.")
 app.add_typer(report_commands.app, name="report", help="The round's official documents and figures.")
+app.add_typer(line_commands.app, name="line", help="LINE Official Account: messages and quota.")
 
 
 def _log_unexpected(exc: BaseException) -> Path | None:

@@ -27,13 +27,15 @@ def run_bot(poll_interval: float = typer.Option(0.0, "--poll-interval", help="se
     settings = state().settings
     if no_scheduler:
         settings = settings.model_copy(update={"run_scheduler": False})
-    if not settings.telegram_bot_token:
-        raise UserError(_("No platform is configured: set TELEGRAM_BOT_TOKEN (see .env.example), "
-                          "or try `tidtam demo`."))
+    if not (settings.telegram_bot_token or settings.line_channel_secret):
+        raise UserError(_("No platform is configured: set TELEGRAM_BOT_TOKEN or LINE_CHANNEL_SECRET (see "
+                          ".env.example), or try `tidtam demo`."))
+    if settings.line_channel_secret and not settings.line_channel_access_token:
+        raise UserError(_("LINE needs LINE_CHANNEL_ACCESS_TOKEN as well as LINE_CHANNEL_SECRET"))
     db = Database(settings.effective_database_url)
     asyncio.run(db.upgrade())
-    if settings.telegram_webhook_url:
-        if not settings.telegram_webhook_secret:
+    if settings.telegram_webhook_url or settings.line_channel_secret:
+        if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
             raise UserError(_("A webhook needs TELEGRAM_WEBHOOK_SECRET, a random secret Telegram sends back"))
         import uvicorn
 

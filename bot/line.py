@@ -1,0 +1,259 @@
+"""The LINE adapter: signed webhook events in, the neutral core, replies (free) and pushes (counted) out.
+
+Replies use the event's reply token whenever the person spoke first; pushes are only for
+the outbox (reminders, digests) and carry X-Line-Retry-Key derived from the outbox key,
+so a retried push is never delivered twice. Buttons become quick replies (≤ 13) and a
+list of items a Flex carousel (≤ 12 bubbles). LINE cannot send documents: files go as
+short-lived download links served by the web app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from zoneinfo import ZoneInfo
+
+from linebot.v3 import WebhookParser
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.messaging import (AsyncApiClient, AsyncMessagingApi, AsyncMessagingApiBlob, Configuration,
+                                  FlexContainer, FlexMessage, PostbackAction, PushMessageRequest, QuickReply,
+                                  QuickReplyItem, ReplyMessageRequest, TextMessage)
+from linebot.v3.messaging.exceptions import ApiException
+from linebot.v3.webhooks import (FileMessageContent, FollowEvent, GroupSource, ImageMessageContent, JoinEvent,
+                                 LeaveEvent, MessageEvent, PostbackEvent, RoomSource, TextMessageContent,
+                                 UnfollowEvent)
+from sqlmodel import select
+
+from bot.settings import Settings
+from handlers.core import handle
+from handlers.events import Incoming, IncomingFile, Message, Response
+from locales.i18n import _
+from scheduler.outbox import PermanentFailure, RetryLater
+from storage.db import Database
+from storage.files import link_for
+from storage.models import GroupChat, LineUsage
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+PLATFORM = "line"
+BANGKOK = ZoneInfo("Asia/Bangkok")
+MAX_MESSAGES = 5        # per reply or push request
+MAX_QUICK_REPLIES = 13
+MAX_BUBBLES = 12
+TEXT_LIMIT = 5000
+RETRY_NAMESPACE = uuid.UUID("6f1d0a52-3c2e-4b6e-9a55-7b9f1f0e7a11")
+
+
+def retry_key(outbox_key: str) -> str:
+    """The same outbox row always retries with the same X-Line-Retry-Key."""
+    return str(uuid.uuid5(RETRY_NAMESPACE, outbox_key))
+
+
+def month_of(moment: dt.datetime) -> str:
+    return moment.astimezone(BANGKOK).strftime("%Y-%m")
+
+
+class LineAdapter:
+    def __init__(self, settings: Settings, db: Database):
+        self.settings, self.db = settings, db
+        self.parser = WebhookParser(settings.line_channel_secret)
+        host = settings.line_api_base_url.rstrip("/") or None
+        self.client = AsyncApiClient(Configuration(host=host, access_token=settings.line_channel_access_token))
+        self.api = AsyncMessagingApi(self.client)
+        # message content lives on api-data.line.me; a test server serves both
+        self.blob_client = AsyncApiClient(Configuration(host=host, access_token=settings.line_channel_access_token))
+        self.blob = AsyncMessagingApiBlob(self.blob_client)
+
+    async def close(self) -> None:
+        await self.client.close()
+        await self.blob_client.close()
+
+    # ------------------------------------------------------------ in
+    def parse(self, body: str, signature: str) -> list:
+        """The events of a webhook body; InvalidSignatureError when X-Line-Signature does not match."""
+        if not signature:
+            raise InvalidSignatureError("missing X-Line-Signature")
+        return self.parser.parse(body, signature)
+
+    def to_event(self, ev) -> Incoming | None:
+        source = ev.source
+        user_id = getattr(source, "user_id", None) or ""
+        if isinstance(source, GroupSource):
+            chat_id, chat_type = source.group_id, "group"
+        elif isinstance(source, RoomSource):
+            chat_id, chat_type = source.room_id, "group"
+        else:
+            chat_id, chat_type = user_id, "private"
+        base = dict(platform=PLATFORM, user_id=user_id, chat_id=chat_id, chat_type=chat_type,
+                    event_id=getattr(ev, "webhook_event_id", None))
+        if isinstance(ev, PostbackEvent):
+            return Incoming(**base, data=ev.postback.data)
+        if isinstance(ev, FollowEvent):
+            return Incoming(**base, text="/start")  # greets, or says how to join
+        if isinstance(ev, MessageEvent):
+            content = ev.message
+            if isinstance(content, TextMessageContent):
+                return Incoming(**base, text=content.text)
+            if isinstance(content, ImageMessageContent):
+                return Incoming(**base, file=IncomingFile("photo", f"{content.id}.jpg", None, "image/jpeg",
+                                                          self._fetcher(content.id)))
+            if isinstance(content, FileMessageContent):
+                return Incoming(**base, file=IncomingFile("document", content.file_name, content.file_size,
+                                                          "application/octet-stream", self._fetcher(content.id)))
+        return None
+
+    def _fetcher(self, message_id: str):
+        async def fetch() -> bytes:
+            return bytes(await self.blob.get_message_content(message_id))
+        return fetch
+
+    async def handle_event(self, ev) -> None:
+        if isinstance(ev, (UnfollowEvent, LeaveEvent)):
+            await self._forget_chat(ev)
+            return
+        if isinstance(ev, JoinEvent):
+            await self.reply(ev.reply_token, [Message(_("Hello. An administrator can bind this group to a unit: "
+                                                        "/bindgroup CODE"))])
+            return
+        event = self.to_event(ev)
+        if event is None:
+            return
+        response = await handle(self.db, event, self.settings)
+        reply_token = getattr(ev, "reply_token", None)
+        if reply_token and response.messages:
+            await self.reply(reply_token, await self.render_all(response, event))
+
+    async def _forget_chat(self, ev) -> None:
+        source = ev.source
+        if isinstance(source, (GroupSource, RoomSource)):
+            chat_id = getattr(source, "group_id", None) or getattr(source, "room_id", None)
+            async with self.db.session() as s:
+                for g in (await s.exec(select(GroupChat).where(GroupChat.platform == PLATFORM,
+                                                               GroupChat.chat_id == chat_id))).all():
+                    await s.delete(g)
+
+    # ------------------------------------------------------------ out
+    async def render_all(self, response: Response, event: Incoming | None = None) -> list:
+        out = []
+        for message in response.messages:
+            out += await self.render(message, event)
+        return _fit(out)
+
+    async def render(self, message: Message, event: Incoming | None = None, to: str = "") -> list:
+        rendered = []
+        text = message.text
+        if message.attachment is not None:
+            link = await self._link(message, event.user_id if event else to)
+            text = (text + "\n" if text else "") + _("{name}: {link} (the link works once, for {hours} hours)").format(
+                name=message.attachment.filename, link=link, hours=self.settings.download_link_hours)
+        buttons = [b for row in message.buttons for b in row]
+        if message.style == "items" and buttons:
+            items = [b for b in buttons if b.data.startswith("pk:")][:MAX_BUBBLES]
+            others = [b for b in buttons if not b.data.startswith("pk:")]
+            rendered.append(TextMessage(text=text[:TEXT_LIMIT]))
+            rendered.append(carousel(items, _("Choose an item")))
+            if others:
+                rendered[-1].quick_reply = _quick(others)
+            return rendered
+        msg = TextMessage(text=(text or "…")[:TEXT_LIMIT])
+        if buttons:
+            msg.quick_reply = _quick(buttons[:MAX_QUICK_REPLIES])
+        return [msg]
+
+    async def _link(self, message: Message, recipient: str) -> str:
+        async with self.db.session() as s:
+            return await link_for(s, self.settings, message.attachment.path, message.attachment.filename,
+                                  platform=PLATFORM, external_id=recipient)
+
+    async def reply(self, reply_token: str, messages: list) -> None:
+        try:
+            await self.api.reply_message(ReplyMessageRequest(reply_token=reply_token, messages=messages[:MAX_MESSAGES]))
+        except ApiException as e:
+            log.warning("LINE reply failed: HTTP %s", e.status)
+
+    async def push(self, to: str, messages: list, key: str) -> None:
+        try:
+            await self.api.push_message(PushMessageRequest(to=to, messages=messages[:MAX_MESSAGES]),
+                                        x_line_retry_key=retry_key(key) if key else None)
+        except ApiException as e:
+            body = (e.body or "") if isinstance(e.body, str) else str(e.body)
+            if e.status == 409:  # accepted before under this retry key: already delivered
+                return
+            if e.status == 429 and "monthly limit" in body.lower():
+                log.error("LINE monthly message limit reached; pushes stop until next month")
+                raise PermanentFailure("LINE monthly limit") from e
+            if e.status == 429:
+                raise RetryLater(float((e.headers or {}).get("Retry-After", 60)), "LINE 429") from e
+            if e.status and e.status < 500:
+                raise PermanentFailure(f"LINE HTTP {e.status}") from e
+            raise
+        await self._count(to)
+
+    async def _count(self, to: str) -> None:
+        """Count a push × its recipients against this month's quota."""
+        recipients = 1
+        if to.startswith(("C", "R")):  # a group or a room: every member counts
+            try:
+                recipients = (await self.api.get_group_member_count(to)).count
+            except ApiException:
+                recipients = 1
+        month = month_of(utcnow())
+        async with self.db.session() as s:
+            row = await s.get(LineUsage, month) or LineUsage(month=month)
+            row.pushed += recipients
+            s.add(row)
+
+    async def check_quota(self) -> LineUsage:
+        """Read the quota and LINE's own count of this month's messages (the scheduler does it daily)."""
+        quota = await self.api.get_message_quota()
+        consumption = await self.api.get_message_quota_consumption()
+        month = month_of(utcnow())
+        async with self.db.session() as s:
+            row = await s.get(LineUsage, month) or LineUsage(month=month)
+            row.quota = quota.value if quota.type == "limited" else None
+            row.consumed = consumption.total_usage
+            row.checked_at = utcnow()
+            s.add(row)
+        return row
+
+
+def _quick(buttons) -> QuickReply:
+    return QuickReply(items=[QuickReplyItem(action=PostbackAction(label=b.label[:20], data=b.data[:300],
+                                                                 display_text=b.label[:300]))
+                             for b in buttons[:MAX_QUICK_REPLIES]])
+
+
+def carousel(buttons, alt_text: str) -> FlexMessage:
+    bubbles = [{
+        "type": "bubble", "size": "kilo",
+        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": [
+            {"type": "text", "text": b.label[:300], "wrap": True, "size": "sm"}]},
+        "footer": {"type": "box", "layout": "vertical", "contents": [
+            {"type": "button", "style": "primary", "height": "sm",
+             "action": {"type": "postback", "label": _("Answer")[:20], "data": b.data, "displayText": b.label[:300]}}]},
+    } for b in buttons[:MAX_BUBBLES]]
+    return FlexMessage(alt_text=alt_text[:400], contents=FlexContainer.from_dict({"type": "carousel",
+                                                                                  "contents": bubbles}))
+
+
+def _fit(messages: list) -> list:
+    """At most five messages a request: merge consecutive plain texts first."""
+    out: list = []
+    for m in messages:
+        if (out and isinstance(m, TextMessage) and isinstance(out[-1], TextMessage) and not out[-1].quick_reply
+                and len(out[-1].text) + len(m.text) < TEXT_LIMIT - 2):
+            out[-1] = TextMessage(text=out[-1].text + "\n\n" + m.text, quick_reply=m.quick_reply)
+        else:
+            out.append(m)
+    return out[:MAX_MESSAGES]
+
+
+class LineSender:
+    """The outbox dispatcher's way to LINE: one push per row, with the row's retry key."""
+
+    def __init__(self, adapter: LineAdapter):
+        self.adapter = adapter
+
+    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
+        await self.adapter.push(chat_id, await self.adapter.render(message, to=chat_id), key)

@@ -1,0 +1,72 @@
+"""One person on two platforms: /link makes a one-time code, /link CODE on the other platform joins the
+accounts; /notify picks where reminders go."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import select
+
+from handlers.context import Ctx
+from locales.errors import UserError
+from locales.i18n import _
+from storage.models import ChannelAccount, LinkCode, Organisation, Person
+from storage.people import conversation_of, new_code, roles_of
+from storage.repo import audit
+from storage.types import utcnow
+
+PLATFORMS = ("telegram", "line")
+
+
+async def link(ctx: Ctx, args: str = "") -> None:
+    """Without a code: make one for this person. With a code: add this chat account to its person."""
+    code = args.strip().upper()
+    if ctx.event.chat_type == "group":
+        ctx.say(_("Please use this command in a private chat with me."))
+        return
+    if not code:
+        if ctx.person is None:
+            ctx.say(_("Type /link followed by the code you got on your other chat app."))
+            return
+        row = LinkCode(org_id=ctx.org_id, person_id=ctx.person.id, code=new_code(),
+                       expires_at=utcnow() + dt.timedelta(minutes=30))
+        ctx.session.add(row)
+        ctx.say(_("On your other chat app (Telegram or LINE), send this to the Tidtam bot within 30 minutes:\n"
+                  "/link {code}").format(code=row.code))
+        return
+    row = (await ctx.session.exec(select(LinkCode).where(LinkCode.code == code))).first()
+    if row is None or row.used or row.expires_at < utcnow():
+        raise UserError(_("This link code is not valid or has expired. Make a new one with /link."))
+    if ctx.account is not None:
+        if ctx.account.person_id == row.person_id:
+            ctx.say(_("These accounts are already linked."))
+            return
+        raise UserError(_("This chat account already belongs to someone in Tidtam."))
+    person = await ctx.session.get(Person, row.person_id)
+    account = ChannelAccount(org_id=person.org_id, person_id=person.id, platform=ctx.event.platform,
+                             external_id=ctx.event.user_id)
+    ctx.session.add(account)
+    row.used = True
+    ctx.session.add(row)
+    await ctx.session.flush()
+    await audit(ctx.session, person.org_id, ctx.actor, "link", "channel_account", account.id,
+                new={"platform": ctx.event.platform}, person_id=person.id)
+    ctx.person, ctx.account = person, account
+    ctx.org = await ctx.session.get(Organisation, person.org_id)
+    ctx.roles = await roles_of(ctx.session, person)
+    ctx.conversation = await conversation_of(ctx.session, account)
+    ctx.say(_("Linked: {name} can now use Tidtam here too. Choose where reminders go with /notify.").format(
+        name=person.display_name))
+
+
+async def notify(ctx: Ctx, args: str = "") -> None:
+    """/notify telegram|line|all: where reminders and digests reach this person."""
+    choice = args.strip().lower()
+    if choice not in (*PLATFORMS, "all"):
+        ctx.say(_("Usage: /notify telegram, /notify line or /notify all (every linked app)"))
+        return
+    ctx.person.notify_platform = "" if choice == "all" else choice
+    ctx.session.add(ctx.person)
+    names = {"telegram": "Telegram", "line": "LINE"}
+    ctx.say(_("Reminders will reach you on: {where}.").format(where=_("every linked app") if choice == "all"
+                                                              else names[choice]))

@@ -1,0 +1,284 @@
+"""LINE conformance: signed webhook events built after webhook.yml go into the project's web app, and every
+reply and push goes through line-bot-sdk to a Prism mock of LINE's own messaging-api.yml, which refuses
+anything that does not match the spec."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+import uuid
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from linebot.v3.messaging import FlexMessage, ReplyMessageRequest, PushMessageRequest, TextMessage
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+import bot.line
+from bot.settings import Settings
+from bot.web import create_app
+from chat import invite_code, setup_org
+from conftest import EXAMPLE_PLAN
+from line_peer import SECRET, body, event, prism, sign  # noqa: F401  (prism is a fixture)
+from scheduler.outbox import Dispatcher, RateLimiter
+from scheduler.tick import tick
+from storage.db import Database
+from storage.models import ChannelAccount, LineUsage, Outbox, OutboxState, Person, ProcessedEvent, Role, StatusReport
+
+BKK = ZoneInfo("Asia/Bangkok")
+
+
+class Wire:
+    """What the bot sent to LINE (after Prism accepted it)."""
+
+    def __init__(self):
+        self.replies: list[list] = []
+        self.pushes: list[tuple[str, list, str | None]] = []
+
+
+@pytest.fixture
+def line(tmp_path, prism, monkeypatch):
+    wire = Wire()
+    real_push = bot.line.LineAdapter.push
+
+    async def reply(self, reply_token, messages):
+        await self.api.reply_message(ReplyMessageRequest(reply_token=reply_token, messages=messages[:5]))
+        wire.replies.append(messages)
+
+    async def push(self, to, messages, key):
+        captured = {}
+        original = self.api.push_message
+
+        async def spy(request, x_line_retry_key=None, **kw):
+            captured["key"] = x_line_retry_key
+            return await original(request, x_line_retry_key=x_line_retry_key, **kw)
+
+        self.api.push_message = spy
+        try:
+            await real_push(self, to, messages, key)
+        finally:
+            self.api.push_message = original
+        wire.pushes.append((to, messages, captured.get("key")))
+
+    monkeypatch.setattr(bot.line.LineAdapter, "reply", reply)
+    monkeypatch.setattr(bot.line.LineAdapter, "push", push)
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'line.db'}"
+
+    async def prepare():
+        db = Database(db_url)
+        await db.upgrade()
+        org = await setup_org(db, EXAMPLE_PLAN)
+        code = await invite_code(db, org, Role.ADMIN)
+        await db.dispose()
+        return code
+
+    admin_code = asyncio.run(prepare())
+    settings = Settings(data_dir=tmp_path / "data", database_url=db_url, line_channel_secret=SECRET,
+                        line_channel_access_token="test-token", line_api_base_url=prism, run_scheduler=False,
+                        public_base_url="https://tidtam.example.go.th")
+    with TestClient(create_app(settings)) as client:
+        yield client, wire, admin_code, settings
+
+
+def post(client, *events, secret=SECRET):
+    raw = body(*events)
+    return client.post("/line/webhook", content=raw, headers={"X-Line-Signature": sign(raw, secret),
+                                                               "Content-Type": "application/json"})
+
+
+def texts(messages) -> str:
+    return "\n".join(m.text for m in messages if isinstance(m, TextMessage))
+
+
+def quick(messages, part: str) -> str:
+    for m in messages:
+        for item in (m.quick_reply.items if getattr(m, "quick_reply", None) else []):
+            if part in item.action.label:
+                return item.action.data
+    raise AssertionError(f"no quick reply {part!r}")
+
+
+def say(client, wire, user, text, **kw):
+    assert post(client, event("message", user, text=text, **kw)).status_code == 200
+    return wire.replies[-1]
+
+
+def press(client, wire, user, data):
+    assert post(client, event("postback", user, data=data)).status_code == 200
+    return wire.replies[-1]
+
+
+def count(settings, model):
+    async def go():
+        db = Database(settings.database_url)
+        async with db.session(commit=False) as s:
+            n = len((await s.exec(select(model))).all())
+        await db.dispose()
+        return n
+    return asyncio.run(go())
+
+
+def test_a_round_on_line(line, tmp_path):
+    client, wire, admin_code, settings = line
+    ADMIN, STAFF = "U" + "a" * 32, "U" + "b" * 32
+
+    # onboarding by reply (free): the admin, then a member invited from chat
+    assert "ยินดีต้อนรับสู่ Tidtam" in texts(say(client, wire, ADMIN, f"/start {admin_code}"))
+    say(client, wire, ADMIN, "ผู้ดูแล ไลน์")
+    code = texts(say(client, wire, ADMIN, "/invite กองคลัง member")).splitlines()[-1]
+    say(client, wire, STAFF, f"/start {code}")
+    assert "ลงทะเบียนเรียบร้อย" in texts(say(client, wire, STAFF, "สมศรี ไลน์"))
+
+    # the unit's items come as a Flex carousel; statuses as quick replies
+    listing = say(client, wire, STAFF, "/report")
+    carousel = next(m for m in listing if isinstance(m, FlexMessage))
+    bubbles = carousel.contents.contents
+    assert 1 <= len(bubbles) <= 12
+    pick = next(b.footer.contents[0].action.data for b in bubbles if "1.2.2-2" in b.body.contents[0].text)
+    question = press(client, wire, STAFF, pick)
+    assert "รายการนี้มีสถานะอย่างไร" in texts(question)
+    press(client, wire, STAFF, quick(question, "อยู่ระหว่าง"))
+    say(client, wire, STAFF, "ปลูกต้นไม้แล้ว ๒ ครั้ง")
+    assert "ดำเนินการได้แล้วกี่" in texts(say(client, wire, STAFF, "๕,๐๐๐.๕๐"))
+    evidence = say(client, wire, STAFF, "๑")
+    summary = press(client, wire, STAFF, quick(evidence, "ต่อไป"))
+    assert "เบิกจ่าย: 5,000.50 บาท" in texts(summary)
+    done = press(client, wire, STAFF, quick(summary, "ยืนยัน"))
+    assert "บันทึกแล้ว: 1.2.2-2" in texts(done)
+    assert all(len(r) <= 5 for r in wire.replies)
+    assert count(settings, StatusReport) == 1
+
+    # a redelivered event is acknowledged and not processed twice
+    again = event("message", STAFF, text="/status", event_id="01REDELIVERED0000000000000")
+    replies_before = len(wire.replies)
+    assert post(client, again).status_code == 200
+    assert post(client, {**again, "deliveryContext": {"isRedelivery": True}}).status_code == 200
+    assert len(wire.replies) == replies_before + 1
+
+    # forged or missing signatures: 400, nothing processed
+    forged = body(event("message", "U" + "c" * 32, text=f"/start {code}"))
+    assert client.post("/line/webhook", content=forged, headers={"X-Line-Signature": sign(forged, "wrong")}
+                       ).status_code == 400
+    assert client.post("/line/webhook", content=forged).status_code == 400
+    assert count(settings, Person) == 2
+
+    # documents: LINE cannot send files, so /export answers with one-time download links
+    export = texts(say(client, wire, ADMIN, "/export"))
+    links = re.findall(r"https://tidtam\.example\.go\.th(/files/[\w-]+)", export)
+    assert len(links) == 5
+    first = client.get(links[0])
+    assert first.status_code == 200 and len(first.content) > 5000
+    assert client.get(links[0]).status_code == 404  # once per file per person
+
+    # reminders and the digest are pushed, each with its outbox row's retry key, and counted
+    async def reminders():
+        db = Database(settings.database_url)
+        async with db.session() as s:
+            boss = Person(org_id=1, display_name="ปลัด", lang="th")
+            s.add(boss)
+            await s.flush()
+            s.add(ChannelAccount(org_id=1, person_id=boss.id, platform="line", external_id="U" + "d" * 32))
+            from storage.models import Membership
+            s.add(Membership(org_id=1, person_id=boss.id, role=Role.MANAGER))
+        with time_machine.travel(dt.datetime(2026, 3, 31, 9, 0, tzinfo=BKK), tick=False):
+            await tick(db, settings)
+            adapter = bot.line.LineAdapter(settings, db)
+            sent = await Dispatcher(db, {"line": bot.line.LineSender(adapter)}, settings.data_dir, "t",
+                                    RateLimiter({})).run_once()
+            await adapter.close()
+        async with db.session(commit=False) as s:
+            rows = (await s.exec(select(Outbox))).all()
+            usage = (await s.exec(select(LineUsage))).all()
+        await db.dispose()
+        return sent, rows, usage
+
+    sent, rows, usage = asyncio.run(reminders())
+    assert sent == len([r for r in rows if r.state == OutboxState.SENT]) >= 2
+    assert {to for to, _m, _k in wire.pushes} >= {STAFF, "U" + "d" * 32}
+    for to, messages, key in wire.pushes:
+        row = next(r for r in rows if r.chat_id == to and r.state == OutboxState.SENT)
+        assert key == bot.line.retry_key(row.key) and uuid.UUID(key)
+        assert len(messages) <= 5
+    assert usage[0].pushed == len(wire.pushes)
+
+
+def test_link_a_telegram_account_to_line(line):
+    client, wire, admin_code, settings = line
+    from chat import Chat, join
+
+    async def telegram_side():
+        db = Database(settings.database_url)
+        chat = Chat(db, settings)
+        await join(chat, "tg-1", admin_code, "คนสองแอป")
+        said = await chat.type("tg-1", "/link")
+        await db.dispose()
+        return said.text
+
+    code = re.search(r"/link (\w+)", asyncio.run(telegram_side())).group(1)
+    user = "U" + "e" * 32
+    assert "เชื่อมบัญชีแล้ว: คนสองแอป" in texts(say(client, wire, user, f"/link {code}"))
+    assert "/invite" in texts(say(client, wire, user, "/help"))  # the same person, with the same roles
+    assert "ทาง: LINE" in texts(say(client, wire, user, "/notify line"))
+    assert "ไม่ถูกต้องหรือหมดอายุ" in texts(say(client, wire, "U" + "f" * 32, f"/link {code}"))  # used once
+
+    async def accounts():
+        db = Database(settings.database_url)
+        async with db.session(commit=False) as s:
+            rows = (await s.exec(select(ChannelAccount))).all()
+            person = (await s.exec(select(Person))).one()
+        await db.dispose()
+        return {a.platform for a in rows}, person.notify_platform
+
+    assert asyncio.run(accounts()) == ({"telegram", "line"}, "line")
+
+
+async def _line_world(db_url: str):
+    from storage.models import Membership, Unit
+
+    db = Database(db_url)
+    await db.upgrade()
+    org = await setup_org(db, EXAMPLE_PLAN)
+    async with db.session() as s:
+        units = (await s.exec(select(Unit))).all()
+        for i, unit in enumerate(units):
+            p = Person(org_id=org, display_name=f"staff{i}")
+            s.add(p)
+            await s.flush()
+            s.add(ChannelAccount(org_id=org, person_id=p.id, platform="line", external_id=f"U{i:032d}"))
+            s.add(Membership(org_id=org, person_id=p.id, unit_id=unit.id, role=Role.MEMBER))
+        admin = Person(org_id=org, display_name="admin")
+        s.add(admin)
+        await s.flush()
+        s.add(ChannelAccount(org_id=org, person_id=admin.id, platform="line", external_id="U" + "9" * 32))
+        s.add(Membership(org_id=org, person_id=admin.id, role=Role.ADMIN))
+    return db, org
+
+
+async def test_quota_low_holds_back_non_essential_pushes_and_tells_admins(tmp_path):
+    db, org = await _line_world(f"sqlite+aiosqlite:///{tmp_path / 'q.db'}")
+    settings = Settings(data_dir=tmp_path)
+    async with db.session() as s:
+        s.add(LineUsage(month="2026-04", pushed=290, quota=300))  # 96.7 %
+    with time_machine.travel(dt.datetime(2026, 4, 21, 9, 0, tzinfo=BKK), tick=False):  # over4 day
+        await tick(db, settings)
+    async with db.session(commit=False) as s:
+        rows = (await s.exec(select(Outbox))).all()
+    await db.dispose()
+    rungs = {r.key.split(":")[3] for r in rows if r.kind == "reminder" and r.state == OutboxState.PENDING}
+    assert "over4" not in rungs                   # a repeated overdue nudge: held back
+    notices = [r for r in rows if r.kind == "notice"]
+    assert len(notices) == 1 and "ร้อยละ 97" in notices[0].payload["text"] and "ระงับ" in notices[0].payload["text"]
+
+
+def test_line_usage_estimates_the_next_round(cli_env, capsys):
+    from bot.cli import main
+
+    asyncio.run(_line_world(f"sqlite+aiosqlite:///{cli_env / 'data' / 'tidtam.db'}"))[0]
+    with time_machine.travel(dt.datetime(2026, 3, 10, 9, 0, tzinfo=BKK), tick=False):
+        assert main(["line", "usage"]) == 0
+    out = capsys.readouterr().out
+    assert "2026-03" in out and "2026-04" in out
+    months = {line.split()[0]: int(line.split()[1]) for line in out.splitlines() if line.startswith("2026-")}
+    assert months["2026-03"] >= 4 and months["2026-04"] > months["2026-03"]
