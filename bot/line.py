@@ -182,6 +182,7 @@ class LineAdapter:
                 return
             if e.status == 429 and "monthly limit" in body.lower():
                 log.error("LINE monthly message limit reached; pushes stop until next month")
+                await self._limit_reached()
                 raise PermanentFailure("LINE monthly limit") from e
             if e.status == 429:
                 raise RetryLater(float((e.headers or {}).get("Retry-After", 60)), "LINE 429") from e
@@ -202,6 +203,15 @@ class LineAdapter:
         async with self.db.session() as s:
             row = await s.get(LineUsage, month) or LineUsage(month=month)
             row.pushed += recipients
+            s.add(row)
+
+    async def _limit_reached(self) -> None:
+        """Record that the quota is spent, so admins are told (on their other app) and pushes are held back."""
+        month = month_of(utcnow())
+        async with self.db.session() as s:
+            row = await s.get(LineUsage, month) or LineUsage(month=month)
+            row.quota = row.quota or max(row.pushed, 1)
+            row.consumed = max(row.consumed or 0, row.quota)
             s.add(row)
 
     async def check_quota(self) -> LineUsage:

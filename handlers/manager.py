@@ -133,5 +133,18 @@ async def item(ctx: Ctx, args: str = "") -> None:
             line += "\n    " + clip(h.done_text, 200)
         if h.reason:
             line += "\n    " + _("Reason: {text}").format(text=clip(h.reason, 200))
+        for e in h.evidence:
+            line += "\n    " + _("Evidence: {where}").format(where=await _evidence_where(ctx, e))
         lines.append(line)
     ctx.say("\n".join(lines))
+
+
+async def _evidence_where(ctx: Ctx, evidence: dict) -> str:
+    """A URL as given; a stored file as a one-time download link for the person asking."""
+    if evidence.get("kind") == "url":
+        return evidence["url"]
+    from storage.files import link_for
+
+    return await link_for(ctx.session, ctx.settings, ctx.settings.data_dir / evidence["path"],
+                          evidence.get("name") or "evidence", platform=ctx.event.platform,
+                          external_id=ctx.event.user_id)

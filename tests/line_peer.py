@@ -73,7 +73,7 @@ def sign(body: bytes, secret: str = SECRET) -> str:
 
 
 def event(kind: str, user: str, *, text: str = "", data: str = "", event_id: str | None = None,
-          group: str | None = None, redelivery: bool = False) -> dict:
+          group: str | None = None, redelivery: bool = False, image: bool = False) -> dict:
     """A webhook event shaped as webhook.yml defines it."""
     source = {"type": "group", "groupId": group, "userId": user} if group else {"type": "user", "userId": user}
     ev = {"type": kind, "mode": "active", "timestamp": int(time.time() * 1000), "source": source,
@@ -81,7 +81,10 @@ def event(kind: str, user: str, *, text: str = "", data: str = "", event_id: str
           "deliveryContext": {"isRedelivery": redelivery}}
     if kind in ("message", "postback", "follow", "join"):
         ev["replyToken"] = uuid.uuid4().hex
-    if kind == "message":
+    if kind == "message" and image:
+        ev["message"] = {"type": "image", "id": str(next(_ids)), "quoteToken": "q" + uuid.uuid4().hex,
+                         "contentProvider": {"type": "line"}}
+    elif kind == "message":
         ev["message"] = {"type": "text", "id": str(next(_ids)), "quoteToken": "q" + uuid.uuid4().hex, "text": text}
     if kind == "postback":
         ev["postback"] = {"data": data}

@@ -142,13 +142,21 @@ def test_a_round_on_line(line, tmp_path):
     press(client, wire, STAFF, quick(question, "อยู่ระหว่าง"))
     say(client, wire, STAFF, "ปลูกต้นไม้แล้ว ๒ ครั้ง")
     assert "ดำเนินการได้แล้วกี่" in texts(say(client, wire, STAFF, "๕,๐๐๐.๕๐"))
-    evidence = say(client, wire, STAFF, "๑")
+    assert "หลักฐาน" in texts(say(client, wire, STAFF, "๑"))
+    # a photo as evidence: its content is fetched through the SDK's blob API (Prism serves the spec's route)
+    assert post(client, event("message", STAFF, image=True)).status_code == 200
+    evidence = wire.replies[-1]
+    assert "ได้รับแล้ว (1)" in texts(evidence)
     summary = press(client, wire, STAFF, quick(evidence, "ต่อไป"))
-    assert "เบิกจ่าย: 5,000.50 บาท" in texts(summary)
+    assert "เบิกจ่าย: 5,000.50 บาท" in texts(summary) and "หลักฐาน: 1 รายการ" in texts(summary)
     done = press(client, wire, STAFF, quick(summary, "ยืนยัน"))
     assert "บันทึกแล้ว: 1.2.2-2" in texts(done)
     assert all(len(r) <= 5 for r in wire.replies)
     assert count(settings, StatusReport) == 1
+    # the evidence file is reachable by a download link for those allowed to see the item
+    history = texts(say(client, wire, ADMIN, "/item 1.2.2-2"))
+    evidence_link = re.search(r"https://tidtam\.example\.go\.th(/files/[\w-]+)", history).group(1)
+    assert client.get(evidence_link).status_code == 200
 
     # a redelivered event is acknowledged and not processed twice
     again = event("message", STAFF, text="/status", event_id="01REDELIVERED0000000000000")
@@ -282,3 +290,32 @@ def test_line_usage_estimates_the_next_round(cli_env, capsys):
     assert "2026-03" in out and "2026-04" in out
     months = {line.split()[0]: int(line.split()[1]) for line in out.splitlines() if line.startswith("2026-")}
     assert months["2026-03"] >= 4 and months["2026-04"] > months["2026-03"]
+
+
+async def test_monthly_limit_is_not_retried_and_is_recorded(tmp_path, monkeypatch):
+    from linebot.v3.messaging.exceptions import ApiException
+
+    from handlers.events import Message
+    from scheduler.outbox import PermanentFailure
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+    await db.upgrade()
+    settings = Settings(data_dir=tmp_path, line_channel_secret=SECRET, line_channel_access_token="t",
+                        line_api_base_url="http://127.0.0.1:9")
+    adapter = bot.line.LineAdapter(settings, db)
+    calls = []
+
+    async def limit(*args, **kwargs):
+        calls.append(1)
+        error = ApiException(status=429, reason="Too Many Requests")
+        error.body = '{"message":"You have reached your monthly limit."}'  # LINE's words for it
+        raise error
+
+    monkeypatch.setattr(adapter.api, "push_message", limit)
+    with pytest.raises(PermanentFailure):
+        await bot.line.LineSender(adapter).send("U1", Message("แจ้งเตือน"), key="o1:r1:u1:d7:line:U1")
+    async with db.session(commit=False) as s:
+        row = (await s.exec(select(LineUsage))).one()
+    assert calls == [1] and row.consumed == row.quota  # 100 %: admins are told, pushes held back
+    await adapter.close()
+    await db.dispose()
