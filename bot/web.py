@@ -22,13 +22,23 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 
 
-def create_app(settings: Settings, db: Database | None = None) -> Starlette:
+def create_app(settings: Settings, db: Database | None = None, *, simulator: bool = False) -> Starlette:
+    """The web app; ``simulator``: also the local web chat simulator (no platform token needed)."""
     db = db or Database(settings.effective_database_url)
     state: dict = {}
+    extra = []
+    if simulator:
+        from bot.simulator import routes as simulator_routes
+
+        extra = simulator_routes(settings, db, state)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         await db.upgrade()
+        if simulator:
+            from bot.simulator import prepare
+
+            await prepare(db)
         if settings.telegram_bot_token:
             from bot.telegram import TelegramAdapter
 
@@ -47,7 +57,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             from bot.line import LineAdapter
 
             state["line"] = LineAdapter(settings, db)
-        if settings.run_scheduler:
+        if settings.run_scheduler and not simulator:  # the simulator sends on its own clock
             from scheduler.service import SchedulerService
 
             senders = {}
@@ -139,4 +149,4 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     return Starlette(routes=[Route("/healthz", healthz),
                              Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
                              Route("/line/webhook", line_webhook, methods=["POST"]),
-                             Route("/files/{token}", download)], lifespan=lifespan)
+                             Route("/files/{token}", download)] + extra, lifespan=lifespan)

@@ -370,3 +370,25 @@ class LineUsage(SQLModel, table=True):
     quota: Optional[int] = None
     consumed: Optional[int] = None  # as LINE reports it
     checked_at: Optional[dt.datetime] = Field(default=None, sa_type=UTCDateTime)
+
+
+class SimMessage(SQLModel, table=True):
+    """A message in the local web simulator's chats (the simulator is a channel like Telegram or LINE)."""
+
+    __tablename__ = "sim_message"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    chat_id: str = Field(max_length=100, index=True)
+    outgoing: bool = True  # from the bot
+    text: str = Field(default="", max_length=20000)
+    buttons: list[list[dict[str, str]]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    attachment: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
+    shown_at: str = Field(default="", max_length=40)  # the simulated time it appeared at
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SimState(SQLModel, table=True):
+    """The simulator's own state, such as its clock (real channels always use real time)."""
+
+    __tablename__ = "sim_state"
+    key: str = Field(primary_key=True, max_length=50)
+    value: str = Field(default="", max_length=200)

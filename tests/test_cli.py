@@ -176,9 +176,10 @@ def test_english_output(org, capsys):
 def test_demo_is_rerunnable(cli_env, capsys):
     code, out, err = tidtam(capsys, "demo")
     assert code == 0, err
-    assert "ข้อมูลสาธิต" in out and "1,048,500.50" in out and "รวมทั้งสิ้น" in out
-    code, out, _ = tidtam(capsys, "demo")
-    assert code == 0 and "ไม่มีการเปลี่ยนแปลง" in out
+    assert "สร้างองค์กรสาธิต" in out and "1,048,500.50" in out and "รวมทั้งสิ้น" in out
+    assert "หน่วยงาน (6)" in out
+    code, again, _ = tidtam(capsys, "demo")
+    assert code == 0 and "สร้างองค์กรสาธิต" not in again and "1,048,500.50" in again
 
 
 def test_several_orgs_need_a_choice(org, capsys):

@@ -17,7 +17,7 @@ from locales.errors import UserError
 from locales.i18n import _
 from storage.db import Database
 from storage.models import OrgKind
-from storage.repo import Rounds, Units, create_organisation, list_organisations
+from storage.repo import Units, create_organisation
 
 unit_app = typer.Typer(no_args_is_help=True, help="The organisation's units (a tree).")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -135,31 +135,15 @@ def backup(file: Path) -> None:
     typer.echo(_("Backed up the PostgreSQL database to {dst}").format(dst=file))
 
 
-DEMO_ORG = "เทศบาลตำบลตัวอย่าง (ข้อมูลสาธิต)"
-DEMO_FISCAL_YEAR = 2569  # the example plan's year
-EXAMPLE_PLAN = Path(__file__).resolve().parents[2] / "examples" / "plan-example.csv"
-
-
 def demo() -> None:
-    from bot.cli.plan import print_import_result, print_plan_summary
-    from storage.plan_file import parse_plan, read_table
-    from storage.plan_import import import_plan
-
-    rows = parse_plan(read_table(EXAMPLE_PLAN))
+    from bot.cli.plan import print_plan_summary
+    from bot.demo import ensure_demo
 
     async def go(db: Database) -> None:
         async with db.session() as session:
-            orgs = {o.name: o for o in await list_organisations(session)}
-            org = orgs.get(DEMO_ORG)
-            if org is None:
-                org = await create_organisation(session, name=DEMO_ORG, kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
-                                                province="ขอนแก่น", district="เมืองขอนแก่น",
-                                                fiscal_year=DEMO_FISCAL_YEAR, is_demo=True)
-                typer.echo(_("Created the demo organisation {name} (demo data, not a real one)").format(name=org.name))
-            fy = await Rounds(session, org.id).fiscal_year(DEMO_FISCAL_YEAR)
-            result = await import_plan(session, org.id, fy, rows, actor="demo")
-        print_import_result(result, dry_run=False)
-        typer.echo("")
+            org, created = await ensure_demo(session)
+        if created:
+            typer.echo(_("Created the demo organisation {name} (demo data, not a real one)").format(name=org.name))
         async with db.session(commit=False) as session:
             await print_plan_summary(session, org)
 
@@ -167,4 +151,3 @@ def demo() -> None:
     typer.echo("")
     typer.echo(_("Database: {url}").format(url=state().settings.effective_database_url))
     typer.echo(_("Next: `tidtam plan show`, `tidtam round list`, `tidtam plan template my-plan.xlsx`"))
-

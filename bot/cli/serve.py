@@ -28,8 +28,16 @@ def run_bot(poll_interval: float = typer.Option(0.0, "--poll-interval", help="se
     if no_scheduler:
         settings = settings.model_copy(update={"run_scheduler": False})
     if not (settings.telegram_bot_token or settings.line_channel_secret):
-        raise UserError(_("No platform is configured: set TELEGRAM_BOT_TOKEN or LINE_CHANNEL_SECRET (see "
-                          ".env.example), or try `tidtam demo`."))
+        import uvicorn
+
+        from bot.web import create_app
+
+        typer.echo(_("No platform token is set: Tidtam runs its simulator with a demo organisation (demo data)."))
+        typer.echo(_("Open http://{host}:{port}/ in a browser. Stop with Ctrl-C.").format(
+            host=settings.web_host, port=settings.web_port))
+        uvicorn.run(create_app(settings, simulator=True), host=settings.web_host, port=settings.web_port,
+                    log_level="warning")
+        return
     if settings.line_channel_secret and not settings.line_channel_access_token:
         raise UserError(_("LINE needs LINE_CHANNEL_ACCESS_TOKEN as well as LINE_CHANNEL_SECRET"))
     db = Database(settings.effective_database_url)

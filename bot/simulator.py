@@ -1,0 +1,252 @@
+"""The local web simulator: a third channel adapter over the same handlers, for trying Tidtam with no token.
+
+Several phone-shaped chats on one page (staff of two units, a unit head, the manager, the admin and a
+newcomer); what the bot says is stored like any channel's messages, and what the scheduler sends arrives
+through the same outbox. A clock control jumps to the next scheduled send so a whole round can be seen in
+minutes: the simulated clock exists only here — real channels always use real time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from bot.demo import CLOCK_START, DEMO_ORG, SIMULATOR, ensure_demo
+from bot.settings import Settings
+from handlers.core import handle
+from handlers.events import Incoming, IncomingFile, Message, Response as BotResponse
+from locales.i18n import _, set_language
+from scheduler.outbox import Dispatcher, RateLimiter
+from scheduler.tick import tick
+from storage.db import Database
+from storage.models import Organisation, SimMessage, SimState
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+STATIC = Path(__file__).parent / "static"
+PHONES = [("staff-a", "สมศรี · กองคลัง"), ("staff-b", "สมชาย · กองช่าง"), ("head-b", "วิชัย · หัวหน้ากองช่าง"),
+          ("manager", "ปลัดสมปอง · ผู้บริหาร"), ("admin", "ผู้ดูแลระบบ"), ("newcomer", "ผู้ใช้ใหม่")]
+MAX_UPLOAD = 25 * 1024 * 1024
+
+
+class SimulatorSender:
+    """What the outbox sends to a simulator chat lands in its message list."""
+
+    def __init__(self, sim: "Simulator"):
+        self.sim = sim
+
+    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
+        await self.sim.store(chat_id, message)
+
+
+class Simulator:
+    def __init__(self, settings: Settings, db: Database):
+        self.settings, self.db = settings, db
+        self.dispatcher = Dispatcher(db, {SIMULATOR: SimulatorSender(self)}, settings.data_dir, "simulator",
+                                     RateLimiter({}))
+        self._now: dt.datetime | None = None
+
+    # ------------------------------------------------------------ the clock
+    async def clock(self) -> dt.datetime:
+        async with self.db.session() as s:
+            row = await s.get(SimState, "clock")
+            if row is None:
+                row = SimState(key="clock", value=CLOCK_START.replace(tzinfo=BANGKOK).isoformat())
+                s.add(row)
+            return dt.datetime.fromisoformat(row.value)
+
+    async def _set_clock(self, moment: dt.datetime) -> None:
+        async with self.db.session() as s:
+            row = await s.get(SimState, "clock") or SimState(key="clock")
+            row.value = moment.isoformat()
+            s.add(row)
+
+    async def next_send(self) -> dict:
+        """Move the clock to the next moment the scheduler sends something, and send it."""
+        now = await self.clock()
+        from scheduler.tick import Policy
+
+        policy = Policy.from_settings(self.settings)
+        day = now.date()
+        for _step in range(200):
+            moment = dt.datetime.combine(day, policy.work_start, tzinfo=BANGKOK)
+            if moment > now:
+                report = await tick(self.db, self.settings, now=moment.astimezone(dt.timezone.utc))
+                if report.queued:
+                    await self._set_clock(moment)
+                    self._now = moment
+                    try:
+                        sent = await self.dispatcher.run_once()
+                    finally:
+                        self._now = None
+                    return {"clock": moment.isoformat(), "sent": sent}
+            day += dt.timedelta(days=1)
+        return {"clock": now.isoformat(), "sent": 0}
+
+    # ------------------------------------------------------------ messages
+    async def store(self, chat_id: str, message: Message, *, outgoing: bool = True) -> None:
+        clock = await self.clock() if self._now is None else self._now
+        attachment = None
+        if message.attachment is not None:
+            attachment = {"kind": message.attachment.kind, "filename": message.attachment.filename,
+                          "path": str(message.attachment.path)}
+        async with self.db.session() as s:
+            if message.edit and outgoing:
+                last = (await s.exec(select(SimMessage).where(SimMessage.chat_id == chat_id, SimMessage.outgoing)
+                                     .order_by(col(SimMessage.id).desc()).limit(1))).first()
+                if last is not None and last.buttons:
+                    last.text, last.buttons = message.text, _buttons(message)
+                    last.created_at = dt.datetime.now(dt.timezone.utc)
+                    s.add(last)
+                    return
+            s.add(SimMessage(chat_id=chat_id, outgoing=outgoing, text=message.text, buttons=_buttons(message),
+                             attachment=attachment, shown_at=clock.isoformat()))
+
+    async def act(self, chat_id: str, *, text: str = "", data: str | None = None,
+                  file: IncomingFile | None = None) -> None:
+        """A person on one of the phones typed, pressed a button or sent a file."""
+        if data is None:
+            shown = text if file is None else f"[{file.name}]"
+            await self.store(chat_id, Message(shown), outgoing=False)
+        event = Incoming(platform=SIMULATOR, user_id=chat_id, chat_id=chat_id, text=text, data=data, file=file,
+                         event_id=uuid.uuid4().hex, bot_username="")
+        response: BotResponse = await handle(self.db, event, self.settings)
+        for message in response.messages:
+            await self.store(chat_id, message)
+        await self.dispatcher.run_once()  # what a command sent to other chats (e.g. /remind)
+
+    async def messages(self, after: int) -> list[dict]:
+        async with self.db.session(commit=False) as s:
+            rows = (await s.exec(select(SimMessage).where(SimMessage.id > after).order_by(SimMessage.id))).all()
+            edited = (await s.exec(select(SimMessage).where(SimMessage.id <= after, SimMessage.created_at >
+                                                            dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5))
+                                   )).all()
+        return [_json(r) for r in list(edited) + list(rows)]
+
+
+def _buttons(message: Message) -> list[list[dict[str, str]]]:
+    return [[{"label": b.label, "data": b.data} for b in row] for row in message.buttons]
+
+
+def _json(r: SimMessage) -> dict:
+    shown = dt.datetime.fromisoformat(r.shown_at) if r.shown_at else None
+    return {"id": r.id, "chat": r.chat_id, "out": r.outgoing, "text": r.text, "buttons": r.buttons,
+            "attachment": ({"kind": r.attachment["kind"], "filename": r.attachment["filename"],
+                            "url": f"/sim/files/{r.id}"} if r.attachment else None),
+            "at": shown.astimezone(BANGKOK).strftime("%d/%m/%Y %H:%M") if shown else ""}
+
+
+def routes(settings: Settings, db: Database, state: dict) -> list[Route]:
+    """The simulator's page and API, added to the web app when no platform token is set."""
+    sim = Simulator(settings, db)
+    state["simulator"] = sim
+
+    async def page(request: Request) -> Response:
+        lang = request.query_params.get("lang", "th")
+        set_language(lang)
+        html = (STATIC / "index.html").read_text(encoding="utf-8")
+        labels = {"title": _("Tidtam simulator"), "demo": _("Demo data — not a real organisation"),
+                  "next": _("Jump to the next scheduled send"), "clock": _("Simulated clock"),
+                  "reports": _("Reports"), "send": _("Send"), "placeholder": _("Type a message or /help"),
+                  "attach": _("Attach"), "other": _("English") if lang == "th" else "ภาษาไทย",
+                  "other_lang": "en" if lang == "th" else "th", "nothing": _("Nothing more is scheduled."),
+                  "hint": _("Try: /help in any phone; /report as staff; /summary as the manager; /invite as the admin.")}
+        phones = [{"id": pid, "name": name} for pid, name in PHONES]
+        html = html.replace("__LABELS__", json.dumps(labels, ensure_ascii=False)).replace(
+            "__PHONES__", json.dumps(phones, ensure_ascii=False)).replace("__LANG__", lang)
+        return HTMLResponse(html)
+
+    async def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name == "sarabun.ttf":
+            import fontpkg_sarabun
+
+            return FileResponse(fontpkg_sarabun.ROOT / "files" / "Sarabun-Regular.ttf", media_type="font/ttf")
+        path = (STATIC / name).resolve()
+        if path.parent != STATIC.resolve() or not path.is_file():
+            return Response(status_code=404)
+        return FileResponse(path)
+
+    async def api_messages(request: Request) -> Response:
+        after = int(request.query_params.get("after", "0") or 0)
+        return JSONResponse({"messages": await sim.messages(after), "clock": (await sim.clock()).astimezone(
+            BANGKOK).strftime("%d/%m/%Y %H:%M")})
+
+    async def api_say(request: Request) -> Response:
+        body = await request.json()
+        chat, text = str(body.get("chat", "")), str(body.get("text", ""))[:20000]
+        if chat not in dict(PHONES) or not text.strip():
+            return JSONResponse({"error": "chat and text"}, status_code=400)
+        await sim.act(chat, text=text)
+        return JSONResponse({"ok": True})
+
+    async def api_press(request: Request) -> Response:
+        body = await request.json()
+        chat, data = str(body.get("chat", "")), str(body.get("data", ""))[:200]
+        if chat not in dict(PHONES):
+            return JSONResponse({"error": "chat"}, status_code=400)
+        await sim.act(chat, data=data)
+        return JSONResponse({"ok": True})
+
+    async def api_upload(request: Request) -> Response:
+        form = await request.form(max_part_size=MAX_UPLOAD)
+        chat, upload = str(form.get("chat", "")), form.get("file")
+        if chat not in dict(PHONES) or upload is None:
+            return JSONResponse({"error": "chat and file"}, status_code=400)
+        content = await upload.read()
+        kind = "photo" if (upload.content_type or "").startswith("image/") else "document"
+
+        async def fetch() -> bytes:
+            return content
+
+        await sim.act(chat, file=IncomingFile(kind, upload.filename or "file", len(content),
+                                              upload.content_type or "application/octet-stream", fetch))
+        return JSONResponse({"ok": True})
+
+    async def api_next(request: Request) -> Response:
+        return JSONResponse(await sim.next_send())
+
+    async def sim_file(request: Request) -> Response:
+        async with db.session(commit=False) as s:
+            row = await s.get(SimMessage, int(request.path_params["id"]))
+        if row is None or not row.attachment:
+            return Response(status_code=404)
+        path = Path(row.attachment["path"]).resolve()
+        if not path.is_relative_to(settings.data_dir.resolve()) or not path.is_file():
+            return Response(status_code=404)
+        return FileResponse(path, filename=row.attachment["filename"])
+
+    async def report(request: Request) -> Response:
+        fmt = request.path_params["fmt"]
+        if fmt not in ("xlsx", "docx", "pdf"):
+            return Response(status_code=404)
+        from reports.export import export
+        from reports.model import build_report
+        from storage.answers import Answers
+
+        set_language("th")
+        async with db.session(commit=False) as s:
+            org = (await s.exec(select(Organisation).where(Organisation.name == DEMO_ORG))).first()
+            rnd = await Answers(s, org.id).current_round() if org else None
+            if rnd is None:
+                return Response(status_code=404)
+            built = await build_report(s, settings, org, rnd)
+        files = export(built, [fmt], settings.data_dir / "exports" / "simulator" / uuid.uuid4().hex[:10])
+        return FileResponse(files[0], filename=files[0].name)
+
+    return [Route("/", page), Route("/static/{name}", static), Route("/sim/api/messages", api_messages),
+            Route("/sim/api/say", api_say, methods=["POST"]), Route("/sim/api/press", api_press, methods=["POST"]),
+            Route("/sim/api/upload", api_upload, methods=["POST"]), Route("/sim/api/next", api_next, methods=["POST"]),
+            Route("/sim/files/{id:int}", sim_file), Route("/sim/reports/{fmt}", report)]
+
+
+async def prepare(db: Database) -> None:
+    async with db.session() as s:
+        await ensure_demo(s)
