@@ -118,7 +118,7 @@ def test_a_round_in_the_simulator(server, browser, tmp_path):
     wait_for(page, "staff-a", "รายการนี้มีสถานะอย่างไร")
     text = click(page, "staff-a", "ดำเนินการแล้วเสร็จ", "ดำเนินการอะไร")
     text = say(page, "staff-a", "จัดอบรมแล้ว มีผู้เข้าร่วม ๕๐ คน", "")
-    for _ in range(5):
+    for _ in range(8):
         text = last_bot_text(page, "staff-a")
         if "กรุณาตรวจสอบคำตอบ" in text:
             break
@@ -126,10 +126,15 @@ def test_a_round_in_the_simulator(server, browser, tmp_path):
             say(page, "staff-a", "๑,๒๐๐", "ดำเนินการได้แล้วกี่")
         elif "ดำเนินการได้แล้วกี่" in text:
             say(page, "staff-a", "๑", "หลักฐาน")
-        elif "หลักฐาน" in text:
+        elif "หลักฐาน" in text and "ได้รับแล้ว" not in text:
+            # a photo attached from the phone's file picker
+            page.set_input_files("#phone-staff-a input[type=file]", str(tmp_path / "2-reminder.png"))
+            wait_for(page, "staff-a", "ได้รับแล้ว (1)")
+        elif "ได้รับแล้ว" in text:
             click(page, "staff-a", "ต่อไป", "กรุณาตรวจสอบคำตอบ")
         else:
             page.wait_for_timeout(300)
+    assert "หลักฐาน: 1 รายการ" in last_bot_text(page, "staff-a")
     page.screenshot(path=str(tmp_path / "3-confirm.png"))
     click(page, "staff-a", "ยืนยัน", "บันทึกแล้ว")
 
