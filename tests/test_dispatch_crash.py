@@ -2,7 +2,7 @@
 
 import pytest
 
-from stress.dispatch_kills import run
+from stress.dispatch_kills import run, run_two
 from telegram_peer import emulator  # noqa: F401  (a fixture)
 
 
@@ -14,3 +14,10 @@ def test_kills_lose_nothing_and_repeat_at_most_one_message_each(emulator, tmp_pa
     assert result.kills == 4
     assert result.missing == 0, result
     assert result.duplicated <= result.kills, result
+
+
+def test_two_scheduler_processes_send_nothing_twice(emulator, tmp_path):
+    client_url, api_url = emulator
+    result = run_two(messages=120, client_url=client_url, api_url=api_url, workdir=tmp_path)
+    print(result)
+    assert result.missing == 0 and result.duplicated == 0, result

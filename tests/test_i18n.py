@@ -38,3 +38,14 @@ def test_thai_catalogue_has_no_stray_scripts():
             name = unicodedata.name(ch, "")
             assert ord(ch) < 0x250 or name.startswith("THAI") or unicodedata.category(ch)[0] in "PSZ", \
                 (message.id, ch, name)
+
+
+def test_every_setting_is_in_env_example():
+    from pathlib import Path
+
+    from bot.settings import Settings
+
+    example = (Path(__file__).resolve().parents[1] / ".env.example").read_text(encoding="utf-8")
+    listed = {line.split("=", 1)[0].strip().lower() for line in example.splitlines()
+              if "=" in line and not line.lstrip().startswith("#")}
+    assert set(Settings.model_fields) == listed

@@ -113,6 +113,36 @@ def run(messages: int, kills: int, seed: int, client_url: str, api_url: str, wor
     return Result(messages, done_kills, delivered, messages - delivered, duplicated, seconds)
 
 
+def run_two(messages: int, client_url: str, api_url: str, workdir: Path) -> Result:
+    """Two scheduler processes on the same database at once: everything arrives, nothing twice."""
+    db_url = f"sqlite+aiosqlite:///{workdir / 'two.db'}"
+    asyncio.run(_prepare(db_url, messages))
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api_url, "DATABASE_URL": db_url,
+           "DATA_DIR": str(workdir / "data"), "PYTHONPATH": str(ROOT)}
+    log = (workdir / "two.log").open("a")
+    started = time.monotonic()
+    procs = [subprocess.Popen([sys.executable, "-m", "bot", "scheduler", "--no-tick"], env=env, cwd=workdir,
+                              stdout=log, stderr=subprocess.STDOUT) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 300
+        while asyncio.run(_remaining(db_url)) > 0 and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    history = httpx.post(f"{client_url}/getUpdatesHistory", json={"token": TOKEN}, timeout=30).json()["result"]
+    counts = Counter(item["message"]["text"] for item in history
+                     if "chat_id" in item.get("message", {}) and item["message"].get("text", "").startswith("wave "))
+    delivered = sum(1 for i in range(messages) if counts.get(f"wave {i}"))
+    return Result(messages, 0, delivered, messages - delivered, sum(c - 1 for c in counts.values() if c > 1),
+                  time.monotonic() - started)
+
+
 def main() -> None:
     from telegram_peer import start_harness
 
