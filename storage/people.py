@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -159,3 +160,46 @@ async def conversation_of(session: AsyncSession, account: ChannelAccount) -> Con
         session.add(conv)
         await session.flush()
     return conv
+
+
+async def forget_person(session: AsyncSession, org_id: int, person: Person, actor: str) -> dict[str, int]:
+    """Remove a person's personal data (Thailand's PDPA) and keep the organisation's records meaningful.
+
+    Their answers stay (an answer belongs to the unit's record) but no longer say who they were: the name
+    becomes a placeholder, chat accounts, conversations, roles and pending codes are deleted, and their name
+    is scrubbed from the audit log.
+    """
+    from sqlalchemy import delete, update
+
+    from storage.models import AuditLog, DownloadLink, LinkCode
+
+    old_name = person.display_name
+    counts = {}
+    accounts = (await session.exec(select(ChannelAccount).where(ChannelAccount.person_id == person.id))).all()
+    for account in accounts:
+        await session.exec(delete(Conversation).where(Conversation.account_id == account.id))
+        await session.delete(account)
+    counts["accounts"] = len(accounts)
+    counts["roles"] = (await session.exec(delete(Membership).where(Membership.person_id == person.id))).rowcount
+    await session.exec(delete(LinkCode).where(LinkCode.person_id == person.id))
+    await session.exec(update(DownloadLink).where(DownloadLink.person_id == person.id).values(person_id=None))
+    scrubbed = 0
+    if old_name:
+        for row in (await session.exec(select(AuditLog).where(AuditLog.org_id == org_id))).all():
+            changed = False
+            for field in ("old", "new"):
+                values = getattr(row, field)
+                if values and old_name in json.dumps(values, ensure_ascii=False):
+                    setattr(row, field, json.loads(json.dumps(values, ensure_ascii=False).replace(old_name, "-")))
+                    changed = True
+            if row.actor and any(row.actor == f"{a.platform}:{a.external_id}" for a in accounts):
+                row.actor, changed = f"person:{person.id}", True
+            if changed:
+                session.add(row)
+                scrubbed += 1
+    counts["audit_rows_scrubbed"] = scrubbed
+    person.display_name = f"ผู้ใช้ #{person.id} (ลบข้อมูลส่วนบุคคลแล้ว)"
+    person.notify_platform = ""
+    session.add(person)
+    await audit(session, org_id, actor, "forget", "person", person.id, new=counts)
+    return counts

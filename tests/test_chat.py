@@ -414,3 +414,27 @@ async def test_help_depends_on_role_and_language_switch(world):
     assert "awaiting your answer" in said.text
     said = await chat.press("klang", said.buttons[0].data)
     assert "What is the status" in said.text and said.buttons[0].label == "Not started"
+
+
+async def test_forget_a_person_keeps_the_answers_but_not_the_name(world):
+    from storage.models import ChannelAccount, Person
+    from storage.people import forget_person
+
+    chat, db, org = world
+    await answer(chat, "klang", "แล้วเสร็จ", money="1,000")
+    async with db.session() as s:
+        person = (await s.exec(select(Person).where(Person.display_name == "สมศรี คลัง"))).one()
+        counts = await forget_person(s, org, person, actor="test")
+    assert counts["accounts"] == 1 and counts["roles"] == 1 and counts["audit_rows_scrubbed"] >= 1
+    async with db.session(commit=False) as s:
+        assert await s.get(Person, person.id) is not None
+        assert "สมศรี" not in (await s.get(Person, person.id)).display_name
+        assert not (await s.exec(select(ChannelAccount).where(ChannelAccount.person_id == person.id))).all()
+        report = (await s.exec(select(StatusReport))).one()
+        assert report.person_id == person.id and report.disbursed == Decimal("1000.00")
+        logs = (await s.exec(select(AuditLog))).all()
+    assert all("สมศรี คลัง" not in str(log.old) + str(log.new) for log in logs)
+    said = await chat.type("klang", "/report")
+    assert "กรุณาเปิดลิงก์เชิญ" in said.text  # the chat account is gone
+    said = await chat.type("boss", "/summary")
+    assert "ดำเนินการแล้วเสร็จ" in said.text

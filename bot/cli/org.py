@@ -20,6 +20,7 @@ from storage.models import OrgKind
 from storage.repo import Units, create_organisation
 
 unit_app = typer.Typer(no_args_is_help=True, help="The organisation's units (a tree).")
+person_app = typer.Typer(no_args_is_help=True, help="People registered in the organisation.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 
 KIND_ALIASES = {
@@ -52,6 +53,7 @@ def register(app: typer.Typer) -> None:
     app.command("backup", help="Copy the database to FILE (SQLite online backup; pg_dump for PostgreSQL).")(backup)
     app.command("demo", help="Set up a demo organisation with the example plan and print its summary.")(demo)
     app.add_typer(unit_app, name="unit")
+    app.add_typer(person_app, name="person")
     app.add_typer(db_app, name="db")
 
 
@@ -151,3 +153,46 @@ def demo() -> None:
     typer.echo("")
     typer.echo(_("Database: {url}").format(url=state().settings.effective_database_url))
     typer.echo(_("Next: `tidtam plan show`, `tidtam round list`, `tidtam plan template my-plan.xlsx`"))
+
+
+@person_app.command("list", help="Everyone registered: id, name, roles.")
+def person_list() -> None:
+    from storage.people import People
+
+    async def go(db: Database) -> None:
+        async with org_session(db, commit=False) as (session, org):
+            rows = await People(session, org.id).members()
+            units = {u.id: u.name for u in await Units(session, org.id).all()}
+        for person, memberships, accounts in rows:
+            roles = ", ".join(f"{m.role.value}" + (f"@{units[m.unit_id]}" if m.unit_id else "") for m in memberships)
+            typer.echo(f"{person.id}\t{person.display_name}\t{roles}\t{','.join(a.platform for a in accounts)}")
+
+    run(go)
+
+
+@person_app.command("forget", help="Remove a person's personal data (PDPA); their answers stay, unnamed.")
+def person_forget(person: str = typer.Argument(..., help="id or name, see `tidtam person list`"),
+                  yes: bool = typer.Option(False, "--yes", help="do not ask to confirm")) -> None:
+    from sqlmodel import select
+
+    from storage.models import Person
+    from storage.people import forget_person
+
+    if not yes and sys.stdin.isatty() and not typer.confirm(_("Remove the personal data of {person}?").format(
+            person=person)):
+        raise typer.Abort()
+
+    async def go(db: Database) -> dict:
+        async with org_session(db) as (session, org):
+            q = select(Person).where(Person.org_id == org.id)
+            q = q.where(Person.id == int(person)) if person.isdigit() else q.where(Person.display_name == person)
+            found = (await session.exec(q)).all()
+            if len(found) != 1:
+                raise UserError(_("No single person matches \"{person}\"; see `tidtam person list`").format(
+                    person=person))
+            return await forget_person(session, org.id, found[0], actor="cli")
+
+    counts = run(go)
+    typer.echo(_("Personal data removed: {accounts} chat account(s), {roles} role(s); {audit} audit line(s) "
+                 "scrubbed. The answers stay, without the name.").format(
+        accounts=counts["accounts"], roles=counts["roles"], audit=counts["audit_rows_scrubbed"]))

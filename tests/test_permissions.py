@@ -1,0 +1,96 @@
+"""The permission matrix: every command × every role, and every item × own unit / other unit / other
+organisation — allowed or refused exactly as specified, with no escalation."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from bot.settings import Settings
+from chat import Chat, invite_code, join, setup_org
+from conftest import EXAMPLE_PLAN
+from storage.db import Database
+from storage.models import AuditLog, Role
+
+EVERYONE = {"help", "lang", "cancel", "link", "notify", "item"}
+UNITS = {"report", "status"}
+READERS = {"summary", "overdue", "digest", "export"}
+ADMINS = {"invite", "units", "members", "round", "remind", "import", "narrative", "bindgroup"}
+ROLES = ("member", "head", "manager", "admin")
+ALLOWED = {
+    "member": EVERYONE | UNITS,
+    "head": EVERYONE | UNITS,
+    "manager": EVERYONE | READERS,
+    "admin": EVERYONE | READERS | ADMINS,
+}
+REFUSED = ("ขออภัย", "ใช้ได้เฉพาะผู้ดูแลระบบ", "ดูได้เฉพาะผู้บริหาร", "เฉพาะเจ้าหน้าที่ของหน่วยงาน")
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory):
+    import asyncio
+
+    tmp = tmp_path_factory.mktemp("perm")
+
+    async def run():
+        db = Database(f"sqlite+aiosqlite:///{tmp / 'p.db'}")
+        await db.upgrade()
+        org = await setup_org(db, EXAMPLE_PLAN)
+        other = await setup_org(db, EXAMPLE_PLAN, name="อบต.อื่น")
+        chat = Chat(db, Settings(data_dir=tmp / "data"))
+        await join(chat, "member", await invite_code(db, org, Role.MEMBER, "กองคลัง"), "member")
+        await join(chat, "head", await invite_code(db, org, Role.HEAD, "กองคลัง"), "head")
+        await join(chat, "manager", await invite_code(db, org, Role.MANAGER), "manager")
+        await join(chat, "admin", await invite_code(db, org, Role.ADMIN), "admin")
+        await join(chat, "chang", await invite_code(db, org, Role.MEMBER, "กองช่าง"), "chang")
+        await join(chat, "outsider", await invite_code(db, other, Role.ADMIN), "outsider")
+        results = {}
+        for role in ROLES:
+            for command in sorted(EVERYONE | UNITS | READERS | ADMINS):
+                said = await chat.type(role, f"/{command}")
+                results[(role, command)] = said.text
+                await chat.type(role, "/cancel")
+        stranger = {c: (await chat.type("stranger", f"/{c}")).text for c in sorted(UNITS | READERS | ADMINS)}
+        own = (await chat.type("member", "/report")).buttons[0].data
+        chang = (await chat.type("chang", "/report")).buttons[0].data
+        await chat.type("outsider", "/round open 6")
+        await join(chat, "outsider-staff", await invite_code(db, other, Role.MEMBER, "กองคลัง"), "o")
+        foreign = (await chat.type("outsider-staff", "/report")).buttons[0].data
+        presses = {name: (await chat.press("member", data)).text
+                   for name, data in (("own", own), ("other unit", chang), ("other organisation", foreign))}
+        async with db.session(commit=False) as s:
+            refusals = len((await s.exec(select(AuditLog).where(AuditLog.action == "refused"))).all())
+        await db.dispose()
+        return results, stranger, presses, refusals
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_command_for_each_role(matrix, role):
+    results = matrix[0]
+    for command in sorted(EVERYONE | UNITS | READERS | ADMINS):
+        text = results[(role, command)]
+        refused = any(word in text for word in REFUSED)
+        if command in ALLOWED[role]:
+            assert not refused, (role, command, text)
+        else:
+            assert refused, (role, command, text)
+
+
+def test_strangers_get_only_the_way_in(matrix):
+    for command, text in matrix[1].items():
+        assert "กรุณาเปิดลิงก์เชิญ" in text, command
+
+
+def test_items_of_other_units_and_organisations_cannot_be_answered(matrix):
+    presses = matrix[2]
+    assert "รายการนี้มีสถานะอย่างไร" in presses["own"]
+    assert "เฉพาะรายการของหน่วยงานตนเอง" in presses["other unit"]
+    assert "เฉพาะรายการของหน่วยงานตนเอง" in presses["other organisation"]
+
+
+def test_refusals_are_logged(matrix):
+    results, _s, _p, refusals = matrix
+    expected = sum(1 for (role, command) in results if command not in ALLOWED[role])
+    assert refusals >= expected + 2  # + the two refused presses
