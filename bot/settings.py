@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir")
     tidtam_lang: str = Field("th", description="language of CLI output: th or en")
     tidtam_org: str = Field("", description="organisation the CLI acts on when the database holds several")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_format: str = Field("text", description="text or json (one JSON object a line)")
     evidence_max_mb: int = Field(20, description="largest evidence file a person may send, in MB")
 
     work_hours: str = Field("08:30-16:30", description="when reminders may be sent, Asia/Bangkok, working days")

@@ -91,6 +91,33 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def readyz(_request: Request) -> Response:
+        """Ready when the database answers and its schema is the code's."""
+        from alembic.script import ScriptDirectory
+
+        from storage.db import alembic_config
+
+        try:
+            current = await db.current_revision()
+        except Exception as e:
+            return JSONResponse({"status": "database unavailable", "error": type(e).__name__}, status_code=503)
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        if current != head:
+            return JSONResponse({"status": "schema not migrated", "current": current, "head": head}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    async def metrics(_request: Request) -> Response:
+        from sqlmodel import func, select
+
+        from bot.observe import OUTBOX_DEPTH, metrics_payload
+        from storage.models import Outbox, OutboxState
+
+        async with db.session(commit=False) as s:
+            OUTBOX_DEPTH.set((await s.exec(select(func.count()).select_from(Outbox).where(
+                Outbox.state.in_([OutboxState.PENDING, OutboxState.SENDING])))).one())
+        body, content_type = metrics_payload()
+        return Response(body, media_type=content_type)
+
     async def telegram_webhook(request: Request) -> Response:
         adapter = state.get("telegram")
         if adapter is None:
@@ -146,7 +173,7 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         path, filename = found
         return FileResponse(path, filename=filename)
 
-    return Starlette(routes=[Route("/healthz", healthz),
+    return Starlette(routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
                              Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
                              Route("/line/webhook", line_webhook, methods=["POST"]),
                              Route("/files/{token}", download)] + extra, lifespan=lifespan)

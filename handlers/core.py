@@ -14,6 +14,7 @@ from typing import Awaitable, Callable
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.observe import UPDATES
 from bot.settings import Settings
 from handlers import accounts, admin, checkin, common, digest, manager, onboarding
 from handlers.context import Ctx
@@ -101,6 +102,7 @@ async def handle(db: Database, event: Incoming, settings: Settings) -> Response:
     try:
         async with db.session() as session:
             if event.event_id and not await _first_time(session, event):
+                UPDATES.labels(event.platform, "duplicate").inc()
                 return Response()
             ctx = await _context(session, event, settings)
             savepoint = await session.begin_nested()
@@ -112,7 +114,8 @@ async def handle(db: Database, event: Incoming, settings: Settings) -> Response:
                 await savepoint.rollback()
                 ctx.response = Response(notice=str(e)[:190]).say(str(e))
             await ctx.write_refusals()
-            return ctx.response
+        UPDATES.labels(event.platform, "handled").inc()
+        return ctx.response
     except IntegrityError:
         if event.event_id:  # the same event, handled concurrently by another worker
             return Response()

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.observe import SENDS
 from handlers.events import Attachment, Button, Message
 from storage.db import Database
 from storage.models import Outbox, OutboxState
@@ -197,15 +198,18 @@ class Dispatcher:
         try:
             await self.senders[row.platform].send(row.chat_id, message, key=row.key)
         except RetryLater as e:
+            SENDS.labels(row.platform, "retry_later").inc()
             self.limiter.pause(row.platform, e.seconds)
             await self._finish(row, state=OutboxState.PENDING, attempts=row.attempts + 1, last_error=str(e)[:500],
                                not_before=self.clock() + dt.timedelta(seconds=e.seconds))
             return 0
         except PermanentFailure as e:
+            SENDS.labels(row.platform, "failed").inc()
             log.warning("outbox %s to %s failed for good: %s", row.id, row.platform, e)
             await self._finish(row, state=OutboxState.FAILED, attempts=row.attempts + 1, last_error=str(e)[:500])
             return 0
         except Exception as e:  # network trouble: back off and retry, then give up
+            SENDS.labels(row.platform, "error").inc()
             attempts = row.attempts + 1
             state = OutboxState.FAILED if attempts >= MAX_ATTEMPTS else OutboxState.PENDING
             log.warning("outbox %s to %s: %s (attempt %s)", row.id, row.platform, type(e).__name__, attempts)
@@ -213,6 +217,7 @@ class Dispatcher:
                                not_before=self.clock() + backoff(attempts))
             return 0
         await self._finish(row, state=OutboxState.SENT, attempts=row.attempts + 1, sent_at=self.clock())
+        SENDS.labels(row.platform, "sent").inc()
         return 1
 
     async def _finish(self, row: Outbox, **values: Any) -> None:

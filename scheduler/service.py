@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.observe import TICK_SECONDS
 from bot.settings import Settings
 from scheduler import lock
 from scheduler.outbox import Dispatcher, Sender
@@ -48,13 +49,19 @@ class SchedulerService:
         self._scheduler.start()
         self._loop_task = asyncio.create_task(self._dispatch_loop(), name="tidtam-dispatcher")
 
-    async def stop(self) -> None:
+    async def stop(self, drain_seconds: float = 10.0) -> None:
+        """Stop ticking; send what is already due (for up to ``drain_seconds``); let the lease go."""
         self._stopping.set()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         if self._loop_task is not None:
             await self._loop_task
         if self.active:
+            try:
+                await asyncio.wait_for(self.dispatcher.run_once(), timeout=drain_seconds)
+            except asyncio.TimeoutError:
+                log.warning("shutdown: the outbox was not drained within %s s; the next scheduler sends the rest",
+                            drain_seconds)
             await lock.release(self.db, self.holder)
 
     async def _hold_lock(self) -> bool:
@@ -78,6 +85,7 @@ class SchedulerService:
             started = time.perf_counter()
             report = await tick(self.db, self.settings)
             self.last_tick_seconds = time.perf_counter() - started
+            TICK_SECONDS.observe(self.last_tick_seconds)
             if report.queued or report.dropped or report.opened:
                 log.info("tick: %s queued, %s dropped, rounds opened %s", report.queued, report.dropped, report.opened)
         except Exception:

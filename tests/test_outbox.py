@@ -221,3 +221,19 @@ async def test_two_scheduler_services_send_nothing_twice(org_db, tmp_path):
     await other.dispose()
     assert sorted(a.sent + b.sent) == sorted(set(a.sent + b.sent)) and len(a.sent + b.sent) == 40
     assert not (a.sent and b.sent)  # only the lease holder sent
+
+
+async def test_shutdown_drains_the_outbox(org_db, tmp_path):
+    db, org = org_db
+    recorder = Recorder()
+    service = SchedulerService(db, Settings(data_dir=tmp_path), {"telegram": recorder}, tick_enabled=False,
+                               idle_sleep=30)
+    service.dispatcher.limiter = RateLimiter({})
+    await service.start()
+    await asyncio.sleep(0.3)  # the loop took the lease and found nothing yet
+    async with db.session() as s:
+        await enqueue(s, rows(org, 25))
+    await service.stop()      # the loop is asleep for 30 s: only the drain can send these
+    assert len(recorder.sent) == 25
+    async with db.session(commit=False) as s:
+        assert all(r.state == OutboxState.SENT for r in (await s.exec(select(Outbox))).all())

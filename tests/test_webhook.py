@@ -98,3 +98,23 @@ def test_a_failure_answers_5xx_and_the_redelivery_is_processed(web, monkeypatch)
     monkeypatch.setattr(bot.telegram, "handle", real)
     assert client.post("/telegram/webhook", json=body, headers=headers).status_code == 200
     assert count(db_url, Person) == 1 and count(db_url, ProcessedEvent) == 1
+
+
+def test_readiness_and_metrics(web, monkeypatch):
+    client, peer, code, db_url = web
+    assert client.get("/readyz").json() == {"status": "ready"}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    client.post("/telegram/webhook", json=update(21, f"/start {code}"), headers=headers)
+    client.post("/telegram/webhook", json=update(21, f"/start {code}"), headers=headers)
+    metrics = client.get("/metrics").text
+    assert 'tidtam_updates_total{outcome="handled",platform="telegram"}' in metrics
+    assert 'tidtam_updates_total{outcome="duplicate",platform="telegram"}' in metrics
+    assert "tidtam_outbox_depth 0.0" in metrics
+    from storage.db import Database
+
+    async def down(self):
+        raise ConnectionError("database unavailable")
+
+    monkeypatch.setattr(Database, "current_revision", down)
+    r = client.get("/readyz")
+    assert r.status_code == 503 and r.json()["status"] == "database unavailable"

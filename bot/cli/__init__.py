@@ -59,7 +59,11 @@ def _log_unexpected(exc: BaseException) -> Path | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and turn every failure into one readable line and an exit code."""
-    logging.basicConfig(level=logging.WARNING)
+    from bot.observe import configure_logging
+
+    configure_logging(get_settings())
+    if (argv if argv is not None else sys.argv[1:])[:1] not in (["run"], ["scheduler"]):
+        logging.getLogger().setLevel(logging.WARNING)  # one-shot commands print results, not logs
     set_language(get_settings().tidtam_lang)
     command = typer.main.get_command(app)
     try:
