@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     telegram_webhook_url: str = Field("", description="public https URL of /telegram/webhook; empty: long polling")
     telegram_webhook_secret: str = Field("", description="checked against X-Telegram-Bot-Api-Secret-Token")
     telegram_api_base_url: str = Field("", description="Bot API server, for test servers; empty: Telegram's")
+    telegram_rate_limiter: bool = Field(True, description="throttle sends to Telegram's limits (AIORateLimiter)")
 
     line_channel_secret: str = Field("", description="LINE Messaging API channel secret; empty: LINE is off")
     line_channel_access_token: str = Field("", description="LINE channel access token (long-lived)")

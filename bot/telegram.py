@@ -25,7 +25,9 @@ TEXT_LIMIT = 4096
 
 
 def build_application(settings: Settings, *, webhook: bool = False) -> Application:
-    builder = ApplicationBuilder().token(settings.telegram_bot_token).rate_limiter(AIORateLimiter())
+    builder = ApplicationBuilder().token(settings.telegram_bot_token)
+    if settings.telegram_rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter())
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")

@@ -30,7 +30,7 @@ from storage.models import Outbox, OutboxState
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 8
+GIVE_UP_AFTER = dt.timedelta(hours=24)  # transient failures are retried until then, never dropped sooner
 LEASE = dt.timedelta(minutes=2)
 
 
@@ -147,7 +147,8 @@ class RateLimiter:
 # ---------------------------------------------------------------- the dispatcher
 
 def backoff(attempts: int) -> dt.timedelta:
-    return dt.timedelta(seconds=min(3600, 5 * 2 ** (attempts - 1)))
+    """5 s, 10 s, 20 s … at most 5 minutes between tries."""
+    return dt.timedelta(seconds=min(300, 5 * 2 ** min(attempts - 1, 10)))
 
 
 class Dispatcher:
@@ -211,7 +212,7 @@ class Dispatcher:
         except Exception as e:  # network trouble: back off and retry, then give up
             SENDS.labels(row.platform, "error").inc()
             attempts = row.attempts + 1
-            state = OutboxState.FAILED if attempts >= MAX_ATTEMPTS else OutboxState.PENDING
+            state = OutboxState.FAILED if self.clock() - row.created_at > GIVE_UP_AFTER else OutboxState.PENDING
             log.warning("outbox %s to %s: %s (attempt %s)", row.id, row.platform, type(e).__name__, attempts)
             await self._finish(row, state=state, attempts=attempts, last_error=f"{type(e).__name__}: {e}"[:500],
                                not_before=self.clock() + backoff(attempts))

@@ -1,0 +1,132 @@
+"""Faults: a platform that refuses, fails or throttles for ten minutes during a reminder wave; a backup
+that restores; parsers fed anything."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from hypothesis import given, settings as hsettings
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from chat import setup_org
+from conftest import EXAMPLE_PLAN
+from handlers.events import Message
+from locales.errors import ParseError, UserError
+from scheduler.outbox import Dispatcher, RateLimiter, RetryLater, enqueue
+from storage.models import Outbox, OutboxState
+from storage.plan_file import PlanFileError, parse_plan
+
+BKK = ZoneInfo("Asia/Bangkok")
+START = dt.datetime(2026, 3, 31, 9, 0, tzinfo=BKK)
+
+
+class FlakyPlatform:
+    """Down for the first ten minutes — connection refused, 5xx, 429 with retry_after in turn — then fine."""
+
+    def __init__(self):
+        self.received: list[str] = []
+        self.failures = 0
+
+    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
+        now = dt.datetime.now(BKK)
+        if now < START + dt.timedelta(minutes=10):
+            self.failures += 1
+            kind = self.failures % 3
+            if kind == 0:
+                raise ConnectionRefusedError("connection refused")
+            if kind == 1:
+                raise RuntimeError("HTTP 502 Bad Gateway")
+            raise RetryLater(30, "429")
+        self.received.append(key)
+
+
+@pytest.mark.parametrize("n", [60])
+async def test_ten_minutes_of_outage_lose_nothing_and_repeat_nothing(db, n):
+    org = await setup_org(db, EXAMPLE_PLAN)
+    platform = FlakyPlatform()
+    with time_machine.travel(START, tick=False) as clock:
+        async with db.session() as s:
+            await enqueue(s, [{"org_id": org, "key": f"wave:{i}", "kind": "reminder", "platform": "telegram",
+                               "chat_id": str(1000 + i), "payload": {"text": f"แจ้งเตือน {i}", "buttons": []}}
+                              for i in range(n)])
+        dispatcher = Dispatcher(db, {"telegram": platform}, db_dir(), "t", RateLimiter({}))
+        for _second in range(0, 40 * 60, 15):  # the dispatcher loop, every 15 s for 40 minutes
+            await dispatcher.run_once()
+            clock.shift(15)
+    async with db.session(commit=False) as s:
+        rows = (await s.exec(select(Outbox))).all()
+    assert platform.failures > n                      # every row failed at least once during the outage
+    assert sorted(platform.received) == sorted(f"wave:{i}" for i in range(n))  # all delivered, once each
+    assert all(r.state == OutboxState.SENT for r in rows)
+    assert max(r.attempts for r in rows) <= 12        # backoff: a handful of tries, not a loop
+
+
+def db_dir():
+    from pathlib import Path
+
+    return Path("data")
+
+
+def test_backup_restores(cli_env, capsys):
+    from bot.cli import main
+    from bot.settings import get_settings
+
+    assert main(["demo"]) == 0
+    assert main(["backup", str(cli_env / "copy.db")]) == 0
+    capsys.readouterr()
+    with sqlite3.connect(cli_env / "copy.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    import os
+
+    os.environ["DATABASE_URL"] = f"sqlite:///{cli_env / 'copy.db'}"
+    get_settings.cache_clear()
+    try:
+        assert main(["plan", "show", "--json"]) == 0  # the copy works as the database
+        import json
+
+        items = json.loads(capsys.readouterr().out)
+        assert len(items) == 63
+    finally:
+        del os.environ["DATABASE_URL"]
+        get_settings.cache_clear()
+
+
+cells = st.one_of(st.none(), st.text(max_size=40), st.integers(-10**6, 10**12),
+                  st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(["-", "๑.๑", "1.1.1", "ทุกสำนัก/กอง",
+                                                                                  "โครงการ", "<b>x</b>", "๕,๐๐๐"]))
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(cells, min_size=17, max_size=17), min_size=1, max_size=5))
+def test_import_cells_fed_anything_are_read_or_refused_with_a_message(rows):
+    header = ["รหัส", "มิติ", "ชื่อมิติ", "ภารกิจ", "ชื่อภารกิจ", "ข้อย่อย", "ชื่อข้อย่อย", "ที่", "ประเภท",
+              "ชื่อโครงการ", "ตัวชี้วัด", "หน่วยนับ", "ปริมาณ", "งบประมาณตามแผน", "งบประมาณตามข้อบัญญัติ",
+              "ผู้รับผิดชอบ", "ระยะเวลา"]
+    table = [(1, header)] + [(i + 2, r) for i, r in enumerate(rows)]
+    try:
+        parsed = parse_plan(table)
+    except PlanFileError as e:
+        assert e.errors and all(str(err).startswith("แถว ") for err in e.errors)
+        return
+    except UserError as e:
+        assert str(e)
+        return
+    for r in parsed:
+        assert r.title and r.mission.startswith(r.dimension + ".")
+        assert r.budget_plan is None or r.budget_plan >= 0
+
+
+@given(st.text(max_size=30))
+def test_invite_and_link_codes_fed_anything(text):
+    from locales.thai import parse_date, parse_month_range, parse_quantity
+
+    for parser in (parse_date, parse_month_range, parse_quantity):
+        try:
+            parser(text)
+        except ParseError as e:
+            assert str(e)
