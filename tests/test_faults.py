@@ -130,3 +130,15 @@ def test_invite_and_link_codes_fed_anything(text):
             parser(text)
         except ParseError as e:
             assert str(e)
+
+
+def test_concurrent_people_through_the_webhook_lose_no_answer(tmp_path):
+    """A short run of the load script: every confirmed answer is stored, no request fails."""
+    import asyncio
+
+    from stress.load_webhook import main_async
+
+    result = asyncio.run(main_async(20, 5, f"sqlite+aiosqlite:///{tmp_path / 'l.db'}", tmp_path))
+    assert result["errors"] == 0 and result["replies_not_seen_in_60s"] == 0
+    assert result["answers_confirmed"] == result["status_reports_stored"] > 0
+    assert "Traceback" not in (tmp_path / "app.log").read_text()

@@ -109,6 +109,7 @@ class Load:
         self.latencies: list[float] = []
         self.errors = 0
         self.confirmed = 0
+        self.timeouts = 0
         self.client = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=400))
 
     async def post(self, update: dict) -> None:
@@ -140,9 +141,10 @@ class Load:
         event.clear()
         await self.post(self._update(chat, **kw))
         try:
-            await asyncio.wait_for(event.wait(), timeout=30)
+            await asyncio.wait_for(event.wait(), timeout=60)
         except asyncio.TimeoutError:
-            raise RuntimeError(f"no reply to {kw} in chat {chat}; last: {self.api.last.get(str(chat))}")
+            self.timeouts += 1
+            raise
         return self.api.last[str(chat)]
 
     def button(self, chat: int, part: str) -> str | None:
@@ -153,26 +155,35 @@ class Load:
 
     async def person(self, chat: int, until: float) -> None:
         while time.monotonic() < until:
-            reply = await self.step(chat, text="/status")
-            items = [b["callback_data"] for b in reply["buttons"] if b["callback_data"].startswith("pk:")]
-            if not items:
-                return
-            await self.step(chat, data=items[hash((chat, self.update_id)) % len(items)])
-            reply = await self.step(chat, data=self.button(chat, "แล้วเสร็จ"))
-            for _ in range(6):
-                text = reply["text"]
-                if "กรุณาตรวจสอบคำตอบ" in text:
-                    await self.step(chat, data=self.button(chat, "ยืนยัน"))
-                    self.confirmed += 1
-                    break
-                if "หลักฐาน" in text:
-                    reply = await self.step(chat, data=self.button(chat, "ต่อไป"))
-                elif "เบิกจ่าย" in text:
-                    reply = await self.step(chat, text="๑,๐๐๐")
-                elif "กี่" in text:
-                    reply = await self.step(chat, text="๑")
-                else:
-                    reply = await self.step(chat, text="ดำเนินการเรียบร้อย มีผู้เข้าร่วม ๕๐ คน")
+            try:
+                if not await self.answer_one(chat):
+                    return
+            except asyncio.TimeoutError:
+                continue  # counted; start again from /status
+
+    async def answer_one(self, chat: int) -> bool:
+        """One item answered by pressing what the bot sent; False when nothing is left."""
+        reply = await self.step(chat, text="/status")
+        items = [b["callback_data"] for b in reply["buttons"] if b["callback_data"].startswith("pk:")]
+        if not items:
+            return False
+        await self.step(chat, data=items[hash((chat, self.update_id)) % len(items)])
+        reply = await self.step(chat, data=self.button(chat, "แล้วเสร็จ"))
+        for _ in range(6):
+            text = reply["text"]
+            if "กรุณาตรวจสอบคำตอบ" in text:
+                await self.step(chat, data=self.button(chat, "ยืนยัน"))
+                self.confirmed += 1
+                return True
+            if "หลักฐาน" in text:
+                reply = await self.step(chat, data=self.button(chat, "ต่อไป"))
+            elif "เบิกจ่าย" in text:
+                reply = await self.step(chat, text="๑,๐๐๐")
+            elif "กี่" in text:
+                reply = await self.step(chat, text="๑")
+            else:
+                reply = await self.step(chat, text="ดำเนินการเรียบร้อย มีผู้เข้าร่วม ๕๐ คน")
+        return True
 
 
 async def main_async(people: int, seconds: int, db_url: str, workdir: Path) -> dict:
@@ -214,6 +225,7 @@ async def main_async(people: int, seconds: int, db_url: str, workdir: Path) -> d
     await db.dispose()
     lat = sorted(load.latencies)
     return {"people": people, "seconds": round(elapsed, 1), "requests": len(lat), "errors": load.errors,
+            "replies_not_seen_in_60s": load.timeouts,
             "answers_confirmed": load.confirmed, "status_reports_stored": stored,
             "answers_per_s": round(load.confirmed / elapsed, 1), "requests_per_s": round(len(lat) / elapsed, 1),
             "p50_ms": round(statistics.median(lat) * 1000, 1), "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 1)}
