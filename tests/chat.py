@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass, field
 
 from sqlmodel import select
@@ -51,7 +52,7 @@ class Chat:
 
     async def _send(self, user: str, **kw) -> Said:
         event = Incoming(platform=self.platform, user_id=user, chat_id=kw.pop("chat_id", user),
-                         event_id=str(next(_ids)), bot_username="TidtamTestBot", **kw)
+                         event_id=f"{next(_ids)}-{uuid.uuid4().hex[:12]}", bot_username="TidtamTestBot", **kw)
         return Said(await handle(self.db, event, self.settings))
 
     async def type(self, user: str, text: str, **kw) -> Said:

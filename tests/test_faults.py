@@ -142,3 +142,57 @@ def test_concurrent_people_through_the_webhook_lose_no_answer(tmp_path):
     assert result["errors"] == 0 and result["replies_not_seen_in_60s"] == 0
     assert result["answers_confirmed"] == result["status_reports_stored"] > 0
     assert "Traceback" not in (tmp_path / "app.log").read_text()
+
+
+def test_sigkill_during_answers_leaves_them_whole(tmp_path):
+    """Kill a process that is answering (and committing) over and over: every stored answer has its audit
+    line from the same transaction, the database is intact, and the conversation can carry on."""
+    import asyncio
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from chat import Chat, invite_code, join
+    from conftest import ROOT
+    from storage.db import Database
+    from storage.models import AuditLog, Role, StatusReport
+    from bot.settings import Settings
+
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"
+
+    async def prepare():
+        db = Database(db_url)
+        await db.upgrade()
+        org = await setup_org(db, EXAMPLE_PLAN)
+        await join(Chat(db, Settings(data_dir=tmp_path)), "klang", await invite_code(db, org, Role.MEMBER, "กองคลัง"),
+                   "สมศรี")
+        await db.dispose()
+
+    asyncio.run(prepare())
+    rng = random.Random(5)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for _kill in range(6):
+        proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "stress" / "answer_loop.py"), db_url,
+                                 str(tmp_path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(1.5, 3.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+    async def check():
+        db = Database(db_url)
+        async with db.session(commit=False) as s:
+            reports = (await s.exec(select(StatusReport))).all()
+            audited = {a.entity_id for a in (await s.exec(select(AuditLog).where(AuditLog.action == "answer"))).all()}
+        said = await Chat(db, Settings(data_dir=tmp_path)).type("klang", "/status")
+        await db.dispose()
+        return reports, audited, said
+
+    reports, audited, said = asyncio.run(check())
+    assert len(reports) > 10                               # the processes did answer between kills
+    assert {r.id for r in reports} == audited              # no answer without its audit line, or the reverse
+    assert "รายการของหน่วยงานคุณ" in said.text             # and the person carries on
+    with sqlite3.connect(tmp_path / "k.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
