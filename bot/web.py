@@ -154,6 +154,12 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         except (ValueError, UnicodeDecodeError, KeyError, TypeError):
             return JSONResponse({"error": "not a LINE webhook"}, status_code=400)
 
+        try:  # the work happens after the response, so make sure it can: else LINE redelivers later
+            await db.ping()
+        except Exception as e:
+            log.error("LINE webhook refused: database unavailable (%s)", type(e).__name__)
+            return JSONResponse({"error": "try again"}, status_code=503)
+
         async def work() -> None:  # after the response: LINE's connection is not held
             for ev in events:
                 try:

@@ -307,6 +307,9 @@ async def store_evidence(ctx: Ctx) -> dict:
     if ext not in EVIDENCE_TYPES:
         raise UserError(_("This kind of file cannot be kept as evidence; send a photo, PDF or office document."))
     content = await f.fetch()
+    if not content_matches(ext, content):
+        raise UserError(_("This file does not look like a {kind} file; please send it again.").format(
+            kind=ext.lstrip(".").upper()))
     if len(content) > limit:
         raise UserError(_("The file is too large ({size} MB); the limit is {limit} MB.").format(
             size=round(len(content) / 1024 / 1024, 1), limit=ctx.settings.evidence_max_mb))
@@ -316,6 +319,30 @@ async def store_evidence(ctx: Ctx) -> dict:
     stored.write_bytes(content)
     return {"kind": f.kind, "path": stored.relative_to(ctx.settings.data_dir).as_posix(),
             "name": Path(f.name).name[:200], "size": len(content), "mime": f.mime}
+
+
+MAGIC = {
+    ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",), ".png": (b"\x89PNG",), ".gif": (b"GIF8",),
+    ".pdf": (b"%PDF",), ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",), ".pptx": (b"PK\x03\x04",),
+    ".odt": (b"PK\x03\x04",), ".ods": (b"PK\x03\x04",), ".doc": (b"\xd0\xcf\x11\xe0",),
+    ".xls": (b"\xd0\xcf\x11\xe0",), ".ppt": (b"\xd0\xcf\x11\xe0",),
+}
+
+
+def content_matches(ext: str, content: bytes) -> bool:
+    """The file is what its name says: checked by its first bytes, not trusted from the name."""
+    if ext in MAGIC:
+        return content.startswith(MAGIC[ext])
+    if ext == ".webp":
+        return content[:4] == b"RIFF" and content[8:12] == b"WEBP"
+    if ext == ".heic":
+        return content[4:8] == b"ftyp"
+    if ext in (".txt", ".csv"):
+        try:
+            return b"\x00" not in content and bool(content.decode("utf-8-sig") is not None)
+        except UnicodeDecodeError:
+            return False
+    return False
 
 
 async def pressed_evidence_done(ctx: Ctx, value: str) -> None:

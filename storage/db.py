@@ -49,7 +49,8 @@ def make_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, pool_timeout=60)
+        in_memory = not parsed.database or parsed.database == ":memory:"
+        engine = create_async_engine(url) if in_memory else create_async_engine(url, pool_timeout=60)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
@@ -93,6 +94,13 @@ class Database:
             where = self.engine.url.render_as_string(hide_password=True)
             raise UserError(_("Cannot open the database {url}: {error}").format(
                 url=where, error=getattr(e, "orig", None) or e)) from e
+
+    async def ping(self) -> None:
+        """Raise when the database does not answer (a webhook then asks the platform to redeliver)."""
+        from sqlalchemy import text
+
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
 
     async def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext

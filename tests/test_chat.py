@@ -258,6 +258,16 @@ async def test_evidence_files_are_stored_under_generated_names(world, tmp_path):
     assert stored.read_bytes() == b"%PDF-1.4 test"
     assert stored.parent == chat.settings.data_dir / "evidence" / str(org) and stored.name != "passwd.pdf"
     assert evidence[0]["name"] == "passwd.pdf"
+    # those who may see the item reach the file by a one-time download link
+    said = await chat.type("boss", "/item " + (await chat.type("klang", "/status")).buttons[0].label.split()[1])
+    token = said.text.split("/files/")[1].split()[0]
+    from storage.files import redeem
+
+    async with db.session() as s:
+        path, name = await redeem(s, chat.settings, token)
+    assert path.read_bytes() == b"%PDF-1.4 test" and name == "passwd.pdf"
+    async with db.session() as s:
+        assert await redeem(s, chat.settings, token) is None  # once
 
 
 # ---------------------------------------------------------------- managers
@@ -438,3 +448,14 @@ async def test_forget_a_person_keeps_the_answers_but_not_the_name(world):
     assert "กรุณาเปิดลิงก์เชิญ" in said.text  # the chat account is gone
     said = await chat.type("boss", "/summary")
     assert "ดำเนินการแล้วเสร็จ" in said.text
+
+
+async def test_a_file_must_be_what_its_name_says(world):
+    chat, db, org = world
+    said = await chat.type("klang", "/report")
+    said = await chat.press("klang", said.buttons[0].data)
+    await chat.press("klang", said.button("ยังไม่ดำเนินการ"))
+    said = await chat.send_file("klang", "report.pdf", b"MZ\x90\x00 an executable", mime="application/pdf")
+    assert "ไม่ใช่ไฟล์ PDF ตามชื่อ" in said.text
+    said = await chat.send_file("klang", "photo.jpg", b"\xff\xd8\xff\xe0 jpeg", kind="photo", mime="image/jpeg")
+    assert "ได้รับแล้ว (1)" in said.text

@@ -196,3 +196,26 @@ def test_sigkill_during_answers_leaves_them_whole(tmp_path):
     assert "รายการของหน่วยงานคุณ" in said.text             # and the person carries on
     with sqlite3.connect(tmp_path / "k.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(st.text(max_size=40))
+def test_invite_codes_fed_anything(text):
+    """Whatever is typed after /start is either a usable code or a clear Thai refusal."""
+    import asyncio
+
+    from storage.db import Database
+    from storage.people import find_invite
+
+    async def go():
+        db = Database("sqlite+aiosqlite:///:memory:")
+        await db.upgrade()
+        try:
+            async with db.session(commit=False) as s:
+                await find_invite(s, text)
+        except UserError as e:
+            assert "รหัสเชิญ" in str(e)
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())

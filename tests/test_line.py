@@ -144,8 +144,10 @@ def test_a_round_on_line(line, tmp_path):
     assert "ดำเนินการได้แล้วกี่" in texts(say(client, wire, STAFF, "๕,๐๐๐.๕๐"))
     assert "หลักฐาน" in texts(say(client, wire, STAFF, "๑"))
     # a photo as evidence: its content is fetched through the SDK's blob API (Prism serves the spec's route)
+    # and checked — Prism's made-up body is no JPEG, so it is refused with a clear message
     assert post(client, event("message", STAFF, image=True)).status_code == 200
-    evidence = wire.replies[-1]
+    assert "ไม่ใช่ไฟล์ JPG" in texts(wire.replies[-1])
+    evidence = say(client, wire, STAFF, "https://www.example.go.th/activity/42")
     assert "ได้รับแล้ว (1)" in texts(evidence)
     summary = press(client, wire, STAFF, quick(evidence, "ต่อไป"))
     assert "เบิกจ่าย: 5,000.50 บาท" in texts(summary) and "หลักฐาน: 1 รายการ" in texts(summary)
@@ -153,10 +155,7 @@ def test_a_round_on_line(line, tmp_path):
     assert "บันทึกแล้ว: 1.2.2-2" in texts(done)
     assert all(len(r) <= 5 for r in wire.replies)
     assert count(settings, StatusReport) == 1
-    # the evidence file is reachable by a download link for those allowed to see the item
-    history = texts(say(client, wire, ADMIN, "/item 1.2.2-2"))
-    evidence_link = re.search(r"https://tidtam\.example\.go\.th(/files/[\w-]+)", history).group(1)
-    assert client.get(evidence_link).status_code == 200
+    assert "https://www.example.go.th/activity/42" in texts(say(client, wire, ADMIN, "/item 1.2.2-2"))
 
     # a redelivered event is acknowledged and not processed twice
     again = event("message", STAFF, text="/status", event_id="01REDELIVERED0000000000000")
@@ -319,3 +318,20 @@ async def test_monthly_limit_is_not_retried_and_is_recorded(tmp_path, monkeypatc
     assert calls == [1] and row.consumed == row.quota  # 100 %: admins are told, pushes held back
     await adapter.close()
     await db.dispose()
+
+
+def test_database_down_means_line_redelivers(line, monkeypatch):
+    client, wire, admin_code, settings = line
+    from storage.db import Database as DB
+
+    async def down(self):
+        raise ConnectionError("database unavailable")
+
+    ev = event("message", "U" + "7" * 32, text=f"/start {admin_code}", event_id="01DBDOWN000000000000000000")
+    with monkeypatch.context() as m:
+        m.setattr(DB, "ping", down)
+        assert post(client, ev).status_code == 503            # LINE will redeliver
+    assert count(settings, Person) == 0
+    assert post(client, {**ev, "deliveryContext": {"isRedelivery": True}}).status_code == 200
+    assert count(settings, Person) == 1 and count(settings, ProcessedEvent) == 1
+    assert post(client, ev).status_code == 200 and count(settings, Person) == 1   # and only once
