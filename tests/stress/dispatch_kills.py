@@ -73,6 +73,14 @@ async def _remaining(db_url: str) -> int:
     return n
 
 
+def _arrived(client_url: str, messages: int) -> tuple[int, int]:
+    """(messages that arrived at least once, extra copies) as the emulator's bot history shows."""
+    history = httpx.post(f"{client_url}/getUpdatesHistory", json={"token": TOKEN}, timeout=30).json()["result"]
+    counts = Counter(item["message"]["text"] for item in history
+                     if "chat_id" in item.get("message", {}) and item["message"].get("text", "").startswith("wave "))
+    return sum(1 for i in range(messages) if counts.get(f"wave {i}")), sum(c - 1 for c in counts.values() if c > 1)
+
+
 def run(messages: int, kills: int, seed: int, client_url: str, api_url: str, workdir: Path) -> Result:
     rng = random.Random(seed)
     db_url = f"sqlite+aiosqlite:///{workdir / 'crash.db'}"
@@ -105,11 +113,7 @@ def run(messages: int, kills: int, seed: int, client_url: str, api_url: str, wor
         except subprocess.TimeoutExpired:
             proc.kill()
     seconds = time.monotonic() - started
-    history = httpx.post(f"{client_url}/getUpdatesHistory", json={"token": TOKEN}, timeout=30).json()["result"]
-    counts = Counter(item["message"]["text"] for item in history
-                     if "chat_id" in item.get("message", {}) and item["message"].get("text", "").startswith("wave "))
-    delivered = sum(1 for i in range(messages) if counts.get(f"wave {i}"))
-    duplicated = sum(c - 1 for c in counts.values() if c > 1)
+    delivered, duplicated = _arrived(client_url, messages)
     return Result(messages, done_kills, delivered, messages - delivered, duplicated, seconds)
 
 
@@ -135,12 +139,8 @@ def run_two(messages: int, client_url: str, api_url: str, workdir: Path) -> Resu
                 p.wait(15)
             except subprocess.TimeoutExpired:
                 p.kill()
-    history = httpx.post(f"{client_url}/getUpdatesHistory", json={"token": TOKEN}, timeout=30).json()["result"]
-    counts = Counter(item["message"]["text"] for item in history
-                     if "chat_id" in item.get("message", {}) and item["message"].get("text", "").startswith("wave "))
-    delivered = sum(1 for i in range(messages) if counts.get(f"wave {i}"))
-    return Result(messages, 0, delivered, messages - delivered, sum(c - 1 for c in counts.values() if c > 1),
-                  time.monotonic() - started)
+    delivered, duplicated = _arrived(client_url, messages)
+    return Result(messages, 0, delivered, messages - delivered, duplicated, time.monotonic() - started)
 
 
 def main() -> None:
