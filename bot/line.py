@@ -9,10 +9,8 @@ short-lived download links served by the web app.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import uuid
-from zoneinfo import ZoneInfo
 
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
@@ -30,6 +28,7 @@ from handlers.core import handle
 from handlers.events import Incoming, IncomingFile, Message, Response
 from locales.i18n import _
 from scheduler.outbox import PermanentFailure, RetryLater
+from scheduler.quota import month_of
 from storage.db import Database
 from storage.files import link_for
 from storage.models import GroupChat, LineUsage
@@ -37,7 +36,6 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 PLATFORM = "line"
-BANGKOK = ZoneInfo("Asia/Bangkok")
 MAX_MESSAGES = 5        # per reply or push request
 MAX_QUICK_REPLIES = 13
 MAX_BUBBLES = 12
@@ -48,10 +46,6 @@ RETRY_NAMESPACE = uuid.UUID("6f1d0a52-3c2e-4b6e-9a55-7b9f1f0e7a11")
 def retry_key(outbox_key: str) -> str:
     """The same outbox row always retries with the same X-Line-Retry-Key."""
     return str(uuid.uuid5(RETRY_NAMESPACE, outbox_key))
-
-
-def month_of(moment: dt.datetime) -> str:
-    return moment.astimezone(BANGKOK).strftime("%Y-%m")
 
 
 class LineAdapter:

@@ -32,14 +32,6 @@ def narrative_label(field: str) -> str:
             "suggestions": _("Suggestions")}[field]
 
 
-async def admins_only(ctx: Ctx, what: str) -> bool:
-    if not ctx.roles.admin:
-        await ctx.log_refusal(what)
-        ctx.say(_("Only an administrator can do this."))
-        return False
-    return True
-
-
 # ---------------------------------------------------------------- invites, units, members
 
 async def invite(ctx: Ctx, args: str = "") -> None:

@@ -95,3 +95,15 @@ async def invite_code(db: Database, org_id: int, role: Role, unit: str | None = 
 async def join(chat: Chat, user: str, code: str, name: str) -> Said:
     await chat.type(user, f"/start {code}")
     return await chat.type(user, name)
+
+
+async def org_with_admin_invite(db_url: str) -> str:
+    """A fresh database with the example organisation (6-month round open); an admin invite code for it."""
+    from conftest import EXAMPLE_PLAN
+
+    db = Database(db_url)
+    await db.upgrade()
+    org = await setup_org(db, EXAMPLE_PLAN)
+    code = await invite_code(db, org, Role.ADMIN)
+    await db.dispose()
+    return code

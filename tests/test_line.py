@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 import bot.line
 from bot.settings import Settings
 from bot.web import create_app
-from chat import invite_code, setup_org
+from chat import org_with_admin_invite, setup_org
 from conftest import EXAMPLE_PLAN
 from line_peer import SECRET, body, event, prism, sign  # noqa: F401  (prism is a fixture)
 from scheduler.outbox import Dispatcher, RateLimiter
@@ -66,15 +66,7 @@ def line(tmp_path, prism, monkeypatch):
     monkeypatch.setattr(bot.line.LineAdapter, "push", push)
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'line.db'}"
 
-    async def prepare():
-        db = Database(db_url)
-        await db.upgrade()
-        org = await setup_org(db, EXAMPLE_PLAN)
-        code = await invite_code(db, org, Role.ADMIN)
-        await db.dispose()
-        return code
-
-    admin_code = asyncio.run(prepare())
+    admin_code = asyncio.run(org_with_admin_invite(db_url))
     settings = Settings(data_dir=tmp_path / "data", database_url=db_url, line_channel_secret=SECRET,
                         line_channel_access_token="test-token", line_api_base_url=prism, run_scheduler=False,
                         public_base_url="https://tidtam.example.go.th")

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from chat import invite_code, setup_org
-from conftest import EXAMPLE_PLAN, ROOT
+from chat import org_with_admin_invite
+from conftest import ROOT
 from telegram_peer import TOKEN, Peer, emulator, with_buttons  # noqa: F401  (emulator is a fixture)
 from storage.db import Database
-from storage.models import Role, StatusReport
+from storage.models import StatusReport
 
 class BotProcess:
     def __init__(self, tmp_path: Path, api: str, db_url: str):
@@ -56,15 +56,7 @@ def test_a_round_on_telegram(tmp_path, emulator):
     db_path = tmp_path / "tidtam.db"
     db_url = f"sqlite+aiosqlite:///{db_path}"
 
-    async def prepare():
-        db = Database(db_url)
-        await db.upgrade()
-        org = await setup_org(db, EXAMPLE_PLAN)
-        code = await invite_code(db, org, Role.ADMIN)
-        await db.dispose()
-        return code
-
-    admin_code = asyncio.run(prepare())
+    admin_code = asyncio.run(org_with_admin_invite(db_url))
     bot = BotProcess(tmp_path, api_url, db_url)
     bot.start()
     peer = Peer(client_url)
