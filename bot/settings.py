@@ -48,6 +48,7 @@ class Settings(BaseSettings):
 
     web_host: str = Field("127.0.0.1", description="where the web app listens")
     web_port: int = Field(8000, description="port of the web app (webhooks, health)")
+    web_workers: int = Field(1, ge=1, le=64, description="web worker processes (more than 1 needs PostgreSQL)")
 
     @property
     def effective_database_url(self) -> str:

@@ -69,13 +69,22 @@ class TelegramAdapter:
 
     async def handle_update(self, update: Update) -> None:
         """Raises on a database failure, so that a webhook answers 5xx and Telegram redelivers."""
+        response = await self.process(update)
+        await self.render(update, response)
+
+    async def process(self, update: Update) -> Response:
+        """Do the work and commit it; the reply is rendered separately (a webhook renders after its 200)."""
         event = self.to_event(update)
         if event is None:
-            if update.callback_query:
-                await update.callback_query.answer()
-            return
-        response = await handle(self.db, event, self.settings)
-        await self.render(update, response)
+            return Response()
+        return await handle(self.db, event, self.settings)
+
+    async def render_quietly(self, update: Update, response: Response) -> None:
+        """Render after the webhook answered: a failure is logged (the answer itself is already stored)."""
+        try:
+            await self.render(update, response)
+        except Exception as e:
+            log.warning("reply to update %s not sent: %s", update.update_id, type(e).__name__)
 
     def to_event(self, update: Update) -> Incoming | None:
         user, chat = update.effective_user, update.effective_chat

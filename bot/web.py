@@ -134,11 +134,12 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         except (ValueError, TypeError, KeyError):
             return JSONResponse({"error": "not an update"}, status_code=400)
         try:
-            await adapter.handle_update(update)
+            response = await adapter.process(update)
         except Exception as e:  # 5xx: Telegram redelivers, and the event was not marked processed
             log.error("telegram update %s failed: %s", update.update_id, type(e).__name__, exc_info=e)
             return JSONResponse({"error": "try again"}, status_code=500)
-        return JSONResponse({"ok": True})
+        # the answer is committed: Telegram gets its 200 now, the person's reply goes out right after
+        return JSONResponse({"ok": True}, background=BackgroundTask(adapter.render_quietly, update, response))
 
     async def line_webhook(request: Request) -> Response:
         adapter = state.get("line")
@@ -183,3 +184,12 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
                              Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
                              Route("/line/webhook", line_webhook, methods=["POST"]),
                              Route("/files/{token}", download)] + extra, lifespan=lifespan)
+
+
+def app_from_env() -> Starlette:
+    """The factory uvicorn's worker processes call (``WEB_WORKERS`` > 1): settings from the environment."""
+    from bot.observe import configure_logging
+
+    settings = Settings()
+    configure_logging(settings)
+    return create_app(settings)

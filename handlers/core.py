@@ -11,7 +11,10 @@ import logging
 import uuid
 from typing import Awaitable, Callable
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.observe import UPDATES
@@ -22,8 +25,9 @@ from handlers.events import Incoming, Response
 from locales.errors import UserError
 from locales.i18n import _, set_language
 from storage.db import Database
-from storage.models import Organisation, Person, ProcessedEvent
-from storage.people import account_of, conversation_of, roles_of
+from storage.models import ChannelAccount, Conversation, Organisation, Person, ProcessedEvent
+from storage.people import conversation_of, roles_of
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -137,23 +141,28 @@ async def _queue_deliveries(ctx: Ctx) -> None:
 
 
 async def _first_time(session: AsyncSession, event: Incoming) -> bool:
-    try:
-        async with session.begin_nested():
-            session.add(ProcessedEvent(platform=event.platform, event_id=event.event_id))
-    except IntegrityError:
-        return False
-    return True
+    """Mark the event processed; False when it was already (one statement, no savepoint)."""
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    result = await session.exec(insert(ProcessedEvent.__table__).values(
+        platform=event.platform, event_id=event.event_id, at=utcnow()).on_conflict_do_nothing(
+        index_elements=["platform", "event_id"]))
+    return result.rowcount == 1
 
 
 async def _context(session: AsyncSession, event: Incoming, settings: Settings) -> Ctx:
+    """Who is writing, read in one query (account, person, organisation, conversation) plus their roles."""
     ctx = Ctx(session=session, event=event, settings=settings)
-    ctx.account = await account_of(session, event.platform, event.user_id)
-    if ctx.account is not None:
-        ctx.person = await session.get(Person, ctx.account.person_id)
-        ctx.org = await session.get(Organisation, ctx.person.org_id)
+    q = (select(ChannelAccount, Person, Organisation, Conversation)
+         .join(Person, col(Person.id) == ChannelAccount.person_id)
+         .join(Organisation, col(Organisation.id) == Person.org_id)
+         .outerjoin(Conversation, col(Conversation.account_id) == ChannelAccount.id)
+         .where(ChannelAccount.platform == event.platform, ChannelAccount.external_id == event.user_id))
+    found = (await session.exec(q)).first()
+    if found is not None:
+        ctx.account, ctx.person, ctx.org, conversation = found
         ctx.roles = await roles_of(session, ctx.person)
         if event.chat_type == "private":
-            ctx.conversation = await conversation_of(session, ctx.account)
+            ctx.conversation = conversation or await conversation_of(session, ctx.account)
         set_language(ctx.person.lang)
     return ctx
 

@@ -1,29 +1,105 @@
-"""Exactly one active scheduler per database: a lease row the holder keeps renewing.
+"""Exactly one active scheduler per database.
 
-A second scheduler waits and takes over when the lease expires — at once when the holder
-was a process on this machine that no longer exists (a SIGKILL leaves no time to let go).
+On PostgreSQL: a session-level advisory lock, held on a connection of its own for as long
+as the process is the active scheduler. When the process dies its connection closes and
+PostgreSQL lets the lock go at once; a waiting scheduler takes it on its next try (every
+few seconds). Needs a direct connection or a session-mode pooler (not transaction pooling).
+
+On SQLite (one machine): a lease row the holder keeps renewing; a second scheduler takes
+over when the lease expires — at once when the holder was a process on this machine that no
+longer exists (a SIGKILL leaves no time to let go).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 import uuid
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
 from storage.models import SchedulerLock
 from storage.types import utcnow
 
+log = logging.getLogger(__name__)
 LOCK_NAME = "scheduler"
 TTL = dt.timedelta(seconds=45)
+ADVISORY_KEY = 0x5469_6474_616D  # "Tidtam"
 
 
 def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+class AdvisoryLock:
+    """PostgreSQL's pg_try_advisory_lock on a connection this object keeps checked out."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._conn: AsyncConnection | None = None
+
+    async def acquire(self) -> bool:
+        """Take the lock, or confirm it is still held (the connection still answers)."""
+        if self._conn is not None:
+            try:
+                await self._conn.execute(text("SELECT 1"))
+                return True
+            except Exception as e:  # the connection is gone, and the lock with it
+                log.warning("the scheduler's lock connection was lost (%s)", type(e).__name__)
+                await self._drop(lost=True)
+                return False
+        conn = await self.db.engine.connect()
+        try:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            got = (await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY})).scalar()
+        except Exception:
+            await conn.close()
+            raise
+        if not got:
+            await conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    async def release(self) -> None:
+        if self._conn is None:
+            return
+        try:
+            await self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+        finally:
+            await self._drop()
+
+    async def _drop(self, lost: bool = False) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if lost:
+                await conn.invalidate()  # never back into the pool
+        finally:
+            await conn.close()
+
+
+class LeaseLock:
+    """The lease row, for SQLite."""
+
+    def __init__(self, db: Database, holder: str, ttl: dt.timedelta = TTL):
+        self.db, self.holder, self.ttl = db, holder, ttl
+
+    async def acquire(self) -> bool:
+        return await acquire(self.db, self.holder, self.ttl)
+
+    async def release(self) -> None:
+        await release(self.db, self.holder)
+
+
+def for_database(db: Database, holder: str) -> AdvisoryLock | LeaseLock:
+    return LeaseLock(db, holder) if db.is_sqlite else AdvisoryLock(db)
 
 
 def _dead_local_holder(holder: str) -> bool:

@@ -1,7 +1,8 @@
 """The running scheduler: one APScheduler job ticks every minute; a loop drains the outbox.
 
-Only the holder of the database lease ticks and dispatches, so several processes may run
-this and exactly one is active; the others take over when it dies. APScheduler keeps no
+Only the holder of the scheduler lock (scheduler.lock: PostgreSQL's advisory lock, or a lease
+row on SQLite) ticks and dispatches, so several processes may run this and exactly one is
+active; the others take over when it dies. APScheduler keeps no
 schedule of its own here — the tick derives everything from the database — and late
 ticks are never dropped (no misfire grace limit, coalesced into one).
 """
@@ -32,6 +33,7 @@ class SchedulerService:
                  idle_sleep: float = 1.0, quota_check=None):
         self.db, self.settings, self.tick_enabled, self.idle_sleep = db, settings, tick_enabled, idle_sleep
         self.holder = lock.holder_id()
+        self.lock = lock.for_database(db, self.holder)
         self.dispatcher = Dispatcher(db, senders, settings.data_dir, owner=self.holder)
         self.active = False
         self._scheduler: AsyncIOScheduler | None = None
@@ -62,11 +64,15 @@ class SchedulerService:
             except asyncio.TimeoutError:
                 log.warning("shutdown: the outbox was not drained within %s s; the next scheduler sends the rest",
                             drain_seconds)
-            await lock.release(self.db, self.holder)
+            await self.lock.release()
 
     async def _hold_lock(self) -> bool:
         was = self.active
-        self.active = await lock.acquire(self.db, self.holder)
+        try:
+            self.active = await self.lock.acquire()
+        except Exception:
+            self.active = False
+            raise
         if self.active and not was:
             recovered = await self.dispatcher.recover()
             log.info("this process is now the active scheduler (%s sends recovered)", recovered)
@@ -92,11 +98,11 @@ class SchedulerService:
             log.exception("tick failed; the next one will try again")
 
     async def _dispatch_loop(self) -> None:
-        renewed = 0.0
+        renewed = -60.0
         while not self._stopping.is_set():
             sent = 0
             try:
-                if time.monotonic() - renewed > 10 or not self.active:
+                if time.monotonic() - renewed > (10 if self.active else 5):  # renew, or try to take over
                     await self._hold_lock()
                     renewed = time.monotonic()
                 if self.active:

@@ -12,7 +12,7 @@ from typing import Sequence
 
 from sqlmodel import col, select
 
-from storage.models import FiscalYear, PlanItem, Round, RoundState, StatusReport, Unit
+from storage.models import FiscalYear, PlanItem, PlanItemUnit, Round, RoundState, StatusReport, Unit
 from storage.repo import Plan, Scoped, Units, audit
 
 
@@ -46,6 +46,8 @@ class Answers(Scoped):
 
     async def pairs(self, fy_id: int, unit_ids: Sequence[int] | None = None) -> list[Pair]:
         """Every (item, owning unit) of the fiscal year, optionally limited to some units."""
+        if unit_ids is not None:
+            return await self._pairs_of(fy_id, unit_ids)
         fy = await self.session.get(FiscalYear, fy_id)
         plan = Plan(self.session, self.org_id)
         owners = await plan.owners(fy)
@@ -56,6 +58,20 @@ class Answers(Scoped):
                 if unit_ids is None or unit_id in unit_ids:
                     out.append(Pair(item, unit_id))
         return out
+
+    async def _pairs_of(self, fy_id: int, unit_ids: Sequence[int]) -> list[Pair]:
+        """A few units' pairs, read without loading the whole plan (this runs on every list a person opens)."""
+        in_year = (PlanItem.org_id == self.org_id, PlanItem.fiscal_year_id == fy_id)
+        active = set((await self.session.exec(select(Unit.id).where(
+            Unit.org_id == self.org_id, col(Unit.id).in_(list(unit_ids)), col(Unit.is_active)))).all())
+        found = [(item, unit_id) for item, unit_id in (await self.session.exec(
+            select(PlanItem, PlanItemUnit.unit_id).join(PlanItemUnit, col(PlanItemUnit.item_id) == PlanItem.id)
+            .where(*in_year, col(PlanItemUnit.unit_id).in_(list(unit_ids)), col(PlanItem.all_units).is_(False)))).all()]
+        if active:
+            found += [(item, unit_id) for item in (await self.session.exec(
+                select(PlanItem).where(*in_year, col(PlanItem.all_units)))).all() for unit_id in active]
+        found.sort(key=lambda p: (p[0].position, p[0].id, p[1]))
+        return [Pair(item, unit_id) for item, unit_id in found]
 
     async def latest(self, rnd: Round, unit_ids: Sequence[int] | None = None,
                      as_of: dt.datetime | None = None) -> dict[tuple[int, int], StatusReport]:
@@ -77,7 +93,13 @@ class Answers(Scoped):
                 if (p.item.id, p.unit_id) not in answered]
 
     async def owns(self, item: PlanItem, unit_id: int) -> bool:
-        return any(p.item.id == item.id for p in await self.pairs(item.fiscal_year_id, [unit_id]))
+        if item.org_id != self.org_id:
+            return False
+        if item.all_units:
+            unit = await self.unit(unit_id)
+            return unit is not None and unit.is_active
+        q = select(PlanItemUnit.item_id).where(PlanItemUnit.item_id == item.id, PlanItemUnit.unit_id == unit_id)
+        return (await self.session.exec(q)).first() is not None
 
     async def item(self, item_id: int) -> PlanItem | None:
         item = await self.session.get(PlanItem, item_id)
@@ -101,8 +123,10 @@ class Answers(Scoped):
     async def save(self, report: StatusReport, actor: str) -> StatusReport:
         """Append an answer and its audit line; the previous answer stays as history."""
         report.org_id = self.org_id
-        previous = (await self.latest(await self.round_by_id(report.round_id), [report.unit_id])).get(
-            (report.item_id, report.unit_id))
+        previous = (await self.session.exec(
+            select(StatusReport).where(StatusReport.org_id == self.org_id, StatusReport.round_id == report.round_id,
+                                       StatusReport.item_id == report.item_id, StatusReport.unit_id == report.unit_id)
+            .order_by(col(StatusReport.id).desc()).limit(1))).first()
         self.session.add(report)
         await self.session.flush()
         await audit(self.session, self.org_id, actor, "answer", "status_report", report.id,

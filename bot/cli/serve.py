@@ -45,16 +45,28 @@ def run_bot(poll_interval: float = typer.Option(0.0, "--poll-interval", help="se
     if settings.telegram_webhook_url or settings.line_channel_secret:
         if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
             raise UserError(_("A webhook needs TELEGRAM_WEBHOOK_SECRET, a random secret Telegram sends back"))
-        import uvicorn
-
-        from bot.web import create_app
-
-        uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port, log_level="warning")
+        _serve(settings)
         return
     from bot.telegram import run_polling
 
     typer.echo(_("Tidtam is listening on Telegram (long polling). Stop with Ctrl-C."))
     run_polling(settings, db, poll_interval=poll_interval)
+
+
+def _serve(settings) -> None:
+    """The web app under uvicorn; ``WEB_WORKERS`` > 1 starts that many processes (each builds its own app)."""
+    import os
+
+    import uvicorn
+
+    from bot.web import create_app
+
+    if settings.web_workers == 1:
+        uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port, log_level="warning")
+        return
+    os.environ["RUN_SCHEDULER"] = "true" if settings.run_scheduler else "false"
+    uvicorn.run("bot.web:app_from_env", factory=True, workers=settings.web_workers, host=settings.web_host,
+                port=settings.web_port, log_level="warning")
 
 
 def invite(unit: Optional[str] = typer.Argument(None, help="unit name (for head and member)"),
