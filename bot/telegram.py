@@ -79,10 +79,10 @@ class TelegramAdapter:
             return Response()
         return await handle(self.db, event, self.settings)
 
-    async def render_quietly(self, update: Update, response: Response) -> None:
+    async def render_quietly(self, update: Update, response: Response, answered: bool = False) -> None:
         """Render after the webhook answered: a failure is logged (the answer itself is already stored)."""
         try:
-            await self.render(update, response)
+            await self.render(update, response, answered=answered)
         except Exception as e:
             log.warning("reply to update %s not sent: %s", update.update_id, type(e).__name__)
 
@@ -117,9 +117,10 @@ class TelegramAdapter:
             return bytes(await tg_file.download_as_bytearray())
         return fetch
 
-    async def render(self, update: Update, response: Response) -> None:
+    async def render(self, update: Update, response: Response, *, answered: bool = False) -> None:
+        """Send the Response; ``answered``: the button press was already answered (in the webhook's reply)."""
         query = update.callback_query
-        if query is not None:
+        if query is not None and not answered:
             try:
                 await query.answer(text=response.notice[:190] or None)  # always answer a button press
             except BadRequest:

@@ -138,8 +138,15 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         except Exception as e:  # 5xx: Telegram redelivers, and the event was not marked processed
             log.error("telegram update %s failed: %s", update.update_id, type(e).__name__, exc_info=e)
             return JSONResponse({"error": "try again"}, status_code=500)
-        # the answer is committed: Telegram gets its 200 now, the person's reply goes out right after
-        return JSONResponse({"ok": True}, background=BackgroundTask(adapter.render_quietly, update, response))
+        # the answer is committed: Telegram gets its 200 now, the person's reply goes out right after. A button
+        # press is answered in the 200 itself (the Bot API runs a method given in a webhook's reply): one call less
+        body: dict = {"ok": True}
+        if update.callback_query is not None:
+            body = {"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id}
+            if response.notice:
+                body["text"] = response.notice[:190]
+        return JSONResponse(body, background=BackgroundTask(adapter.render_quietly, update, response,
+                                                            update.callback_query is not None))
 
     async def line_webhook(request: Request) -> Response:
         adapter = state.get("line")

@@ -64,6 +64,8 @@ def help_lines(ctx: Ctx) -> list[str]:
                   _("/item CODE — one item's history")]
     elif r.units:
         lines.append(_("/item CODE — one item's history"))
+    if r.overseer and not r.reads_everything:
+        lines.append(_("/summary [6|12] — the roll-up of the organisations you oversee"))
     if r.admin:
         lines += [_("/invite UNIT member|head — an invite code (also: /invite manager, /invite admin)"),
                   _("/units, /members — the organisation's units and people"),

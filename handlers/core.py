@@ -37,6 +37,7 @@ Press = Callable[[Ctx, str], Awaitable[None]]
 
 # who may run a command: None = anyone registered
 EVERYONE, UNITS, READERS, ADMINS = "everyone", "units", "readers", "admins"
+OVERSEERS_TOO = "overseers_too"  # readers, and overseers (who read the roll-up of the organisations they oversee)
 COMMANDS: dict[str, tuple[Command, str]] = {
     "start": (onboarding.start, EVERYONE),
     "help": (common.help_, EVERYONE),
@@ -47,7 +48,7 @@ COMMANDS: dict[str, tuple[Command, str]] = {
     "report": (checkin.report, UNITS),
     "status": (checkin.status, UNITS),
     "item": (manager.item, EVERYONE),
-    "summary": (manager.summary, READERS),
+    "summary": (manager.summary, OVERSEERS_TOO),
     "overdue": (manager.overdue, READERS),
     "digest": (digest.digest, READERS),
     "invite": (admin.invite, ADMINS),
@@ -97,7 +98,8 @@ BUTTONS: dict[str, tuple[Press, str]] = {
 
 def allowed(ctx: Ctx, who: str) -> bool:
     r = ctx.roles
-    return {EVERYONE: True, UNITS: bool(r.units), READERS: r.reads_everything, ADMINS: r.admin}[who]
+    return {EVERYONE: True, UNITS: bool(r.units), READERS: r.reads_everything, ADMINS: r.admin,
+            OVERSEERS_TOO: r.reads_everything or r.overseer}[who]
 
 
 async def handle(db: Database, event: Incoming, settings: Settings) -> Response:

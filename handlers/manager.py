@@ -58,9 +58,32 @@ def summary_text(s: RoundSummary) -> str:
 
 
 async def summary(ctx: Ctx, args: str = "") -> None:
-    """Counts by status overall and per dimension, the carried-out share, money, silent units."""
+    """Counts by status overall and per dimension, the carried-out share, money, silent units; for an overseer,
+    the roll-up of the organisations their organisation oversees."""
+    if ctx.roles.overseer and not ctx.roles.reads_everything:
+        await _rollup(ctx, args)
+        return
     if rnd := await _round(ctx):  # who may read it: handlers/core.py
         ctx.say(summary_text(await round_summary(ctx.session, ctx.org_id, rnd)))
+
+
+async def _rollup(ctx: Ctx, args: str) -> None:
+    """/summary [6|12] for an overseer: scoped to the organisations in their oversight list, nothing else."""
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from reports.model import carried_out_rule
+    from reports.rollup import overseen_ids, rollup, rollup_text
+    from storage.models import FiscalYear
+
+    ids = await overseen_ids(ctx.session, ctx.org_id)
+    if not ids:
+        ctx.say(_("Your organisation oversees no organisation yet: the deployment's operator adds them with "
+                  "`tidtam oversee add`."))
+        return
+    year = (await ctx.session.exec(select(func.max(FiscalYear.year_be)).where(col(FiscalYear.org_id).in_(ids)))).one()
+    months = 12 if args.strip() in ("12", "๑๒") else 6
+    ctx.say(rollup_text(await rollup(ctx.session, ids, year, months, carried_out_rule(ctx.settings)), limit=30))
 
 
 async def overdue(ctx: Ctx, args: str = "") -> None:

@@ -17,7 +17,7 @@ NAME_STEP = "onboard.name"
 
 def role_label(role: Role) -> str:
     return {Role.ADMIN: _("administrator"), Role.MANAGER: _("manager"), Role.HEAD: _("unit head"),
-            Role.MEMBER: _("unit member")}[role]
+            Role.MEMBER: _("unit member"), Role.OVERSEER: _("overseer")}[role]
 
 
 async def start(ctx: Ctx, args: str = "") -> None:

@@ -64,11 +64,31 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._turns: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
     @asynccontextmanager
     async def session(self, *, commit: bool = True) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on success (unless ``commit=False``, a dry
         run), rolled back on any error."""
+        if self.is_sqlite:
+            # SQLite has one writer at a time and every transaction here takes the write lock; waiting for it
+            # in SQLite's busy handler means sleeps of up to 100 ms, so this process queues its own in turn
+            async with self._turn():
+                async with self._transaction(commit) as session:
+                    yield session
+        else:
+            async with self._transaction(commit) as session:
+                yield session
+
+    def _turn(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._turns.get(loop)
+        if lock is None:
+            self._turns = {loop: (lock := asyncio.Lock())}  # one loop at a time; earlier loops are gone
+        return lock
+
+    @asynccontextmanager
+    async def _transaction(self, commit: bool) -> AsyncIterator[AsyncSession]:
         async with self._sessions() as session:
             transaction = await session.begin()
             try:

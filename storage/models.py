@@ -21,6 +21,7 @@ class OrgKind(str, enum.Enum):
     TOWN = "เทศบาลเมือง"
     SUBDISTRICT_MUNICIPALITY = "เทศบาลตำบล"
     SAO = "อบต."
+    OVERSIGHT = "หน่วยกำกับดูแล"  # a provincial office or a service provider overseeing several organisations
 
 
 class SectionLevel(str, enum.Enum):
@@ -41,6 +42,7 @@ class Role(str, enum.Enum):
     MANAGER = "manager"
     HEAD = "head"
     MEMBER = "member"
+    OVERSEER = "overseer"  # in an oversight organisation: reads roll-ups of the organisations it oversees
 
 
 class Status(str, enum.Enum):
@@ -74,6 +76,16 @@ class Organisation(SQLModel, table=True):
     district: str = Field(default="", max_length=100)
     address: str = Field(default="", max_length=400)
     is_demo: bool = False
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Oversight(SQLModel, table=True):
+    """An oversight organisation (kind OVERSIGHT) oversees another organisation: its roll-ups include it."""
+
+    __table_args__ = (UniqueConstraint("overseer_id", "org_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    overseer_id: int = Field(foreign_key="organisation.id", index=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -13,7 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.errors import UserError
 from locales.i18n import _
-from storage.models import ChannelAccount, Conversation, GroupChat, Invite, Membership, Person, Role, Unit
+from storage.models import (ChannelAccount, Conversation, GroupChat, Invite, Membership, OrgKind, Organisation, Person,
+                            Role, Unit)
 from storage.repo import Scoped, Units, audit
 from storage.types import utcnow
 
@@ -26,6 +27,7 @@ class Roles:
 
     admin: bool = False
     manager: bool = False
+    overseer: bool = False  # reads the roll-up of the organisations their organisation oversees
     units: dict[int, set[Role]] = field(default_factory=dict)
 
     @property
@@ -53,6 +55,8 @@ async def roles_of(session: AsyncSession, person: Person) -> Roles:
             roles.admin = True
         elif m.role == Role.MANAGER:
             roles.manager = True
+        elif m.role == Role.OVERSEER:
+            roles.overseer = True
         elif m.unit_id is not None:
             roles.units.setdefault(m.unit_id, set()).add(m.role)
     return roles
@@ -71,6 +75,11 @@ class People(Scoped):
             raise UserError(_("An invite can be used 1 to 500 times"))
         if not 1 <= days <= 90:
             raise UserError(_("An invite lasts 1 to 90 days"))
+        if role == Role.OVERSEER:
+            org = await self.session.get(Organisation, self.org_id)
+            if org.kind != OrgKind.OVERSIGHT:
+                raise UserError(_("Only an oversight organisation (kind {kind}) has overseers").format(
+                    kind=OrgKind.OVERSIGHT.value))
         unit = None
         if unit_name:
             unit = await Units(self.session, self.org_id).by_name(unit_name)

@@ -9,37 +9,19 @@ never skipped.
 from __future__ import annotations
 
 import asyncio
-import glob
 import itertools
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from bot.settings import get_settings
 from locales.i18n import set_language
+from pg_cluster import pg_bin, throwaway_cluster
 from storage.db import Database
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PLAN = ROOT / "examples" / "plan-example.csv"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
 
 
 @pytest.fixture(scope="session")
@@ -49,29 +31,11 @@ def pg_server():
     if url:
         yield url.replace("postgresql://", "postgresql+asyncpg://", 1)
         return
-    bindir = _pg_bin()
-    if bindir is None:
+    if pg_bin() is None:
         pytest.fail("PostgreSQL server binaries not found: run `make test` (it installs Debian's postgresql) "
                     "or set TIDTAM_TEST_PG_URL")
-    workdir = Path(tempfile.mkdtemp(prefix="tidtam-pg-"))
-    datadir = workdir / "data"
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(workdir, "postgres", "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(datadir), "-U", "tidtam", "--auth=trust",
-                    "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
-    log = workdir / "server.log"
-    subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(log), "-w", "-o",
-                    f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                   check=True, capture_output=True)
-    try:
-        yield f"postgresql+asyncpg://tidtam@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(workdir, ignore_errors=True)
+    with throwaway_cluster("fsync=off") as server:
+        yield server
 
 
 _counter = itertools.count()

@@ -10,18 +10,20 @@ from bot.settings import Settings
 from chat import Chat, invite_code, join, setup_org
 from conftest import EXAMPLE_PLAN
 from storage.db import Database
-from storage.models import AuditLog, Role
+from storage.models import AuditLog, OrgKind, Oversight, Role
+from storage.repo import create_organisation
 
 EVERYONE = {"help", "lang", "cancel", "link", "notify", "item"}
 UNITS = {"report", "status"}
 READERS = {"summary", "overdue", "digest", "export"}
 ADMINS = {"invite", "units", "members", "round", "remind", "import", "narrative", "bindgroup"}
-ROLES = ("member", "head", "manager", "admin")
+ROLES = ("member", "head", "manager", "admin", "overseer")
 ALLOWED = {
     "member": EVERYONE | UNITS,
     "head": EVERYONE | UNITS,
     "manager": EVERYONE | READERS,
     "admin": EVERYONE | READERS | ADMINS,
+    "overseer": EVERYONE | {"summary"},  # the roll-up of the organisations their office oversees
 }
 REFUSED = ("ขออภัย", "ใช้ได้เฉพาะผู้ดูแลระบบ", "ดูได้เฉพาะผู้บริหาร", "เฉพาะเจ้าหน้าที่ของหน่วยงาน")
 
@@ -44,6 +46,11 @@ def matrix(tmp_path_factory):
         await join(chat, "admin", await invite_code(db, org, Role.ADMIN), "admin")
         await join(chat, "chang", await invite_code(db, org, Role.MEMBER, "กองช่าง"), "chang")
         await join(chat, "outsider", await invite_code(db, other, Role.ADMIN), "outsider")
+        async with db.session() as s:
+            office = await create_organisation(s, name="สถ.จ.ทดสอบ", kind=OrgKind.OVERSIGHT, province="ขอนแก่น",
+                                               district="เมือง", fiscal_year=2569)
+            s.add(Oversight(overseer_id=office.id, org_id=org))
+        await join(chat, "overseer", await invite_code(db, office.id, Role.OVERSEER), "overseer")
         results = {}
         for role in ROLES:
             for command in sorted(EVERYONE | UNITS | READERS | ADMINS):

@@ -12,6 +12,7 @@ import typer
 
 from bot.cli import line as line_commands
 from bot.cli import org as org_commands
+from bot.cli import oversee as oversee_commands
 from bot.cli import plan as plan_commands
 from bot.cli import report as report_commands
 from bot.cli import rounds as round_commands
@@ -42,6 +43,7 @@ schedule_commands.register(app)
 app.add_typer(plan_commands.app, name="plan", help="Import, show and template the plan.")
 app.add_typer(round_commands.app, name="round", help="The fiscal year's two reporting rounds.")
 app.add_typer(report_commands.app, name="report", help="The round's official documents and figures.")
+app.add_typer(oversee_commands.app, name="oversee", help="An oversight organisation's list of organisations.")
 app.add_typer(line_commands.app, name="line", help="LINE Official Account: messages and quota.")
 
 

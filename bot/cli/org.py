@@ -28,6 +28,7 @@ KIND_ALIASES = {
     "เทศบาลเมือง": OrgKind.TOWN, "town": OrgKind.TOWN,
     "เทศบาลตำบล": OrgKind.SUBDISTRICT_MUNICIPALITY, "subdistrict": OrgKind.SUBDISTRICT_MUNICIPALITY,
     "อบต.": OrgKind.SAO, "อบต": OrgKind.SAO, "องค์การบริหารส่วนตำบล": OrgKind.SAO, "sao": OrgKind.SAO,
+    "หน่วยกำกับดูแล": OrgKind.OVERSIGHT, "oversight": OrgKind.OVERSIGHT,
 }
 
 
@@ -59,7 +60,7 @@ def register(app: typer.Typer) -> None:
 
 def init(
     org: Optional[str] = typer.Option(None, "--org", help="organisation name"),
-    kind: Optional[str] = typer.Option(None, "--kind", help="เทศบาลนคร | เทศบาลเมือง | เทศบาลตำบล | อบต."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="เทศบาลนคร | เทศบาลเมือง | เทศบาลตำบล | อบต. | หน่วยกำกับดูแล"),
     province: Optional[str] = typer.Option(None, "--province"),
     district: Optional[str] = typer.Option(None, "--district"),
     fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help="BE, e.g. 2569"),

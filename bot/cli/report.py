@@ -63,10 +63,15 @@ def print_checks(report) -> None:
 @app.command("summary", help="The round's figures (--json: exact decimals as strings, for roll-ups).")
 def report_summary(round_: int = typer.Option(..., "--round", help="6 or 12"),
                    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
-                   as_json: bool = typer.Option(False, "--json")) -> None:
+                   as_json: bool = typer.Option(False, "--json"),
+                   all_orgs: bool = typer.Option(False, "--all-orgs", help="a roll-up: every organisation in the "
+                                                 "database, or those --org oversees when it is an oversight one")
+                   ) -> None:
     from reports.model import build_report
 
     settings = state().settings
+    if all_orgs:
+        return _rollup(round_, fiscal_year, as_json)
 
     async def go(db: Database):
         async with org_session(db, commit=False) as (session, org):
@@ -103,3 +108,36 @@ def summary_json(r) -> dict:
         "disbursed_share_percent": money(r.disbursed_share),
         "checks": [{"kind": c.kind, "message": c.message} for c in r.checks],
     }
+
+
+def _rollup(months: int, fiscal_year: Optional[int], as_json: bool) -> None:
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from reports.model import carried_out_rule
+    from reports.rollup import all_org_ids, overseen_ids, rollup, rollup_json, rollup_text
+    from storage.models import FiscalYear, OrgKind
+    from storage.repo import find_organisation
+
+    if months not in (6, 12):
+        raise UserError(_("A round is 6 or 12 (months)"))
+    settings = state().settings
+
+    async def go(db: Database):
+        async with db.session(commit=False) as session:
+            overseer = await find_organisation(session, state().org) if state().org else None
+            if overseer is not None and overseer.kind == OrgKind.OVERSIGHT:
+                ids = await overseen_ids(session, overseer.id)
+            else:
+                ids = await all_org_ids(session)
+            if not ids:
+                raise UserError(_("No organisations to roll up"))
+            year = fiscal_year or (await session.exec(select(func.max(FiscalYear.year_be)).where(
+                col(FiscalYear.org_id).in_(ids)))).one()
+            return await rollup(session, ids, year, months, carried_out_rule(settings))
+
+    r = run(go)
+    if as_json:
+        echo_json(rollup_json(r))
+    else:
+        typer.echo(rollup_text(r))

@@ -70,13 +70,13 @@ def _serve(settings) -> None:
 
 
 def invite(unit: Optional[str] = typer.Argument(None, help="unit name (for head and member)"),
-           role: str = typer.Option("member", "--role", help="member | head | manager | admin"),
+           role: str = typer.Option("member", "--role", help="member | head | manager | admin | overseer"),
            uses: int = typer.Option(1, "--uses"), days: int = typer.Option(7, "--days"),
            as_json: bool = typer.Option(False, "--json")) -> None:
     try:
         chosen = Role(role.lower())
     except ValueError:
-        raise UserError(_("Unknown role \"{role}\"; use member, head, manager or admin").format(role=role))
+        raise UserError(_("Unknown role \"{role}\"; use member, head, manager, admin or overseer").format(role=role))
 
     async def go(db: Database):
         async with org_session(db) as (session, org):

@@ -1,0 +1,59 @@
+"""``tidtam oversee``: which organisations an oversight organisation (a provincial office) rolls up."""
+
+from __future__ import annotations
+
+from typing import List
+
+import typer
+from sqlmodel import select
+
+from bot.cli.common import org_session, run, table
+from locales.errors import UserError
+from locales.i18n import _
+from storage.db import Database
+from storage.models import OrgKind, Organisation, Oversight
+from storage.repo import audit, list_organisations
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def _oversight(org: Organisation) -> None:
+    if org.kind != OrgKind.OVERSIGHT:
+        raise UserError(_("{name} is not an oversight organisation; create one with `tidtam init --kind {kind}` "
+                          "and choose it with --org").format(name=org.name, kind=OrgKind.OVERSIGHT.value))
+
+
+@app.command("add", help="Add organisations (names or ids; 'all' = every other one) to --org's oversight.")
+def oversee_add(orgs: List[str] = typer.Argument(...)) -> None:
+    async def go(db: Database) -> int:
+        async with org_session(db) as (session, overseer):
+            _oversight(overseer)
+            everyone = [o for o in await list_organisations(session) if o.kind != OrgKind.OVERSIGHT]
+            by_key = {**{o.name: o for o in everyone}, **{str(o.id): o for o in everyone}}
+            chosen = everyone if orgs == ["all"] else []
+            for key in orgs if orgs != ["all"] else []:
+                if key not in by_key:
+                    raise UserError(_("No organisation named \"{name}\"").format(name=key))
+                chosen.append(by_key[key])
+            have = set((await session.exec(select(Oversight.org_id).where(
+                Oversight.overseer_id == overseer.id))).all())
+            added = [o for o in chosen if o.id not in have]
+            for o in added:
+                session.add(Oversight(overseer_id=overseer.id, org_id=o.id))
+                await audit(session, overseer.id, "cli", "oversee", "organisation", o.id, new={"name": o.name})
+            return len(added)
+
+    typer.echo(_("{n} organisation(s) added to the oversight list.").format(n=run(go)))
+
+
+@app.command("list", help="The organisations --org oversees.")
+def oversee_list() -> None:
+    async def go(db: Database):
+        async with org_session(db, commit=False) as (session, overseer):
+            _oversight(overseer)
+            return (await session.exec(select(Organisation).join(Oversight, Oversight.org_id == Organisation.id)
+                                       .where(Oversight.overseer_id == overseer.id).order_by(Organisation.id))).all()
+
+    rows = run(go)
+    typer.echo(table([[str(o.id), o.name, o.province, o.district] for o in rows],
+                     [_("id"), _("name"), _("province"), _("district")]) if rows else _("None yet."))

@@ -1,0 +1,172 @@
+"""A roll-up across organisations (a provincial office's view): each organisation's round figures, and totals.
+
+Read in a handful of set-wise queries whatever the number of organisations, and computed with
+the same rules as one organisation's summary (``combined_status``, the carried-out rule), so a
+line of the roll-up equals that organisation's own /summary.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from reports.summary import AWAITING, DEFAULT_CARRIED_OUT, STATUS_ORDER, combined_status, percent
+from storage.models import (FiscalYear, OrgKind, Organisation, Oversight, PlanItem, PlanItemUnit, Round, Status,
+                            StatusReport, Unit)
+
+
+@dataclass
+class OrgFigures:
+    org: Organisation
+    round: Round | None
+    items: int = 0
+    counts: Counter = field(default_factory=Counter)
+    carried_out: int = 0
+    budget_plan: Decimal = Decimal("0.00")
+    disbursed: Decimal = Decimal("0.00")
+    pairs: int = 0
+    awaiting_pairs: int = 0
+
+    @property
+    def carried_out_share(self) -> Decimal:
+        return percent(self.carried_out, self.items)
+
+    @property
+    def answered_share(self) -> Decimal:
+        return percent(self.pairs - self.awaiting_pairs, self.pairs)
+
+
+@dataclass
+class Rollup:
+    year_be: int
+    months: int
+    rule: tuple[Status, ...]
+    orgs: list[OrgFigures]
+
+    def total(self, name: str):
+        return sum((getattr(o, name) for o in self.orgs), Decimal("0.00") if name in ("budget_plan", "disbursed")
+                   else 0)
+
+    @property
+    def counts(self) -> Counter:
+        out: Counter = Counter()
+        for o in self.orgs:
+            out.update(o.counts)
+        return out
+
+    @property
+    def carried_out_share(self) -> Decimal:
+        return percent(self.total("carried_out"), self.total("items"))
+
+
+async def overseen_ids(session: AsyncSession, overseer_id: int) -> list[int]:
+    q = select(Oversight.org_id).where(Oversight.overseer_id == overseer_id).order_by(Oversight.org_id)
+    return list((await session.exec(q)).all())
+
+
+async def all_org_ids(session: AsyncSession) -> list[int]:
+    q = select(Organisation.id).where(Organisation.kind != OrgKind.OVERSIGHT).order_by(Organisation.id)
+    return list((await session.exec(q)).all())
+
+
+async def rollup(session: AsyncSession, org_ids: Sequence[int], year_be: int, months: int,
+                 rule: tuple[Status, ...] = DEFAULT_CARRIED_OUT) -> Rollup:
+    """The round of ``months`` in fiscal year ``year_be`` for each organisation in ``org_ids`` (and only those)."""
+    ids = list(org_ids)
+    orgs = {o.id: o for o in (await session.exec(select(Organisation).where(col(Organisation.id).in_(ids)))).all()}
+    rounds = {r.org_id: r for r in (await session.exec(
+        select(Round).join(FiscalYear, col(FiscalYear.id) == Round.fiscal_year_id)
+        .where(col(Round.org_id).in_(ids), FiscalYear.year_be == year_be, Round.months == months))).all()}
+    fy_ids = [r.fiscal_year_id for r in rounds.values()]
+    items = (await session.exec(
+        select(PlanItem.id, PlanItem.org_id, PlanItem.all_units, PlanItem.budget_plan)
+        .where(col(PlanItem.fiscal_year_id).in_(fy_ids), col(PlanItem.org_id).in_(ids)))).all()
+    owners: dict[int, list[int]] = {}
+    for item_id, unit_id in (await session.exec(
+            select(PlanItemUnit.item_id, PlanItemUnit.unit_id).join(PlanItem, col(PlanItem.id) == PlanItemUnit.item_id)
+            .where(col(PlanItem.fiscal_year_id).in_(fy_ids), col(PlanItem.org_id).in_(ids)))).all():
+        owners.setdefault(item_id, []).append(unit_id)
+    active: dict[int, list[int]] = {}
+    for unit_id, org_id in (await session.exec(select(Unit.id, Unit.org_id).where(
+            col(Unit.org_id).in_(ids), col(Unit.is_active)).order_by(Unit.id))).all():
+        active.setdefault(org_id, []).append(unit_id)
+    latest: dict[tuple[int, int], tuple[Status, Decimal | None]] = {}
+    for item_id, unit_id, status, disbursed in (await session.exec(
+            select(StatusReport.item_id, StatusReport.unit_id, StatusReport.status, StatusReport.disbursed)
+            .where(col(StatusReport.round_id).in_([r.id for r in rounds.values()]),
+                   col(StatusReport.org_id).in_(ids)).order_by(StatusReport.id))).all():
+        latest[(item_id, unit_id)] = (status, disbursed)
+
+    figures = {i: OrgFigures(orgs[i], rounds.get(i)) for i in ids if i in orgs}
+    for item_id, org_id, all_units, budget in items:
+        f = figures[org_id]
+        units = active.get(org_id, []) if all_units else owners.get(item_id, [])
+        answers = [latest.get((item_id, u)) for u in units]
+        status = combined_status([a[0] if a else None for a in answers]) if units else AWAITING
+        f.items += 1
+        f.counts[status] += 1
+        f.budget_plan += budget or 0
+        f.disbursed += sum((a[1] or Decimal(0) for a in answers if a), Decimal("0.00"))
+        f.pairs += len(units)
+        f.awaiting_pairs += sum(1 for a in answers if a is None)
+    for f in figures.values():
+        f.carried_out = sum(f.counts[s.value] for s in rule)
+    return Rollup(year_be, months, rule, [figures[i] for i in ids if i in figures])
+
+
+def rollup_json(r: Rollup) -> dict:
+    money = lambda v: format(v, "f")  # noqa: E731
+    return {
+        "fiscal_year": r.year_be, "round": r.months,
+        "carried_out_rule": {"statuses": [s.value for s in r.rule], "formula": "count(status in rule) / items * 100"},
+        "organisations": [{
+            "id": o.org.id, "name": o.org.name, "province": o.org.province, "district": o.org.district,
+            "round_state": o.round.state.value if o.round else None, "items": o.items,
+            "counts": {s: o.counts[s] for s in STATUS_ORDER}, "carried_out": o.carried_out,
+            "carried_out_share_percent": money(o.carried_out_share), "budget_plan": money(o.budget_plan),
+            "disbursed": money(o.disbursed), "unit_answers_expected": o.pairs, "unit_answers_awaiting": o.awaiting_pairs,
+        } for o in r.orgs],
+        "totals": {"organisations": len(r.orgs), "items": r.total("items"),
+                   "counts": {s: r.counts[s] for s in STATUS_ORDER}, "carried_out": r.total("carried_out"),
+                   "carried_out_share_percent": money(r.carried_out_share),
+                   "budget_plan": money(r.total("budget_plan")), "disbursed": money(r.total("disbursed")),
+                   "organisations_without_the_round": sum(1 for o in r.orgs if o.round is None),
+                   "organisations_not_fully_answered": sum(1 for o in r.orgs if o.awaiting_pairs)},
+    }
+
+
+def rollup_text(r: Rollup, limit: int = 40) -> str:
+    """The overseer's /summary: totals with their rules, then the organisations least answered first."""
+    from locales.i18n import _
+    from locales.thai import format_amount
+    from reports.summary import status_label
+
+    def baht(value: Decimal) -> str:
+        return _("{amount} baht").format(amount=format_amount(value))
+
+    counts = r.counts
+    lines = [_("Roll-up of {n} organisations: {months}-month round, fiscal year {year}").format(
+        n=len(r.orgs), months=r.months, year=r.year_be), "",
+        _("All {n} items:").format(n=r.total("items"))]
+    lines += [f"  {status_label(k)}: {counts[k]}" for k in STATUS_ORDER]
+    names = " + ".join(status_label(s.value) for s in r.rule)
+    lines += ["", _("Carried out: {share}%").format(share=r.carried_out_share),
+              "  " + _("carried out = items with status {names} ({n}) ÷ all items in the plan ({total}) × 100").format(
+                  names=names, n=r.total("carried_out"), total=r.total("items")),
+              _("Disbursed {disbursed} of the planned {planned} ({share}%)").format(
+                  disbursed=baht(r.total("disbursed")), planned=baht(r.total("budget_plan")),
+                  share=percent(r.total("disbursed"), r.total("budget_plan"))), ""]
+    missing = [o for o in r.orgs if o.round is None]
+    if missing:
+        lines.append(_("Without this round set up: {names}").format(names=", ".join(o.org.name for o in missing)))
+    ranked = sorted((o for o in r.orgs if o.round is not None), key=lambda o: (o.answered_share, o.org.name))
+    lines.append(_("Organisations, least answered first (answered · carried out):"))
+    lines += [f"  {o.org.name}: {o.answered_share}% · {o.carried_out_share}%" for o in ranked[:limit]]
+    if len(ranked) > limit:
+        lines.append(_("  … and {n} more: tidtam report summary --all-orgs --json").format(n=len(ranked) - limit))
+    return "\n".join(lines)
