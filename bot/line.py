@@ -58,8 +58,13 @@ class LineAdapter:
         # message content lives on api-data.line.me; a test server serves both
         self.blob_client = AsyncApiClient(Configuration(host=host, access_token=settings.line_channel_access_token))
         self.blob = AsyncMessagingApiBlob(self.blob_client)
+        self._uncounted: dict[str, int] = {}  # month → pushes not yet added to line_usage
 
     async def close(self) -> None:
+        try:
+            await self.flush_counts()
+        except Exception as e:
+            log.warning("LINE push counts not written: %s", type(e).__name__)
         await self.client.close()
         await self.blob_client.close()
 
@@ -194,10 +199,18 @@ class LineAdapter:
             except ApiException:
                 recipients = 1
         month = month_of(utcnow())
+        self._uncounted[month] = self._uncounted.get(month, 0) + recipients
+
+    async def flush_counts(self) -> None:
+        """Write the pushes counted since the last flush (one transaction per dispatcher batch, not per push)."""
+        counted, self._uncounted = self._uncounted, {}
+        if not counted:
+            return
         async with self.db.session() as s:
-            row = await s.get(LineUsage, month) or LineUsage(month=month)
-            row.pushed += recipients
-            s.add(row)
+            for month, n in counted.items():
+                row = await s.get(LineUsage, month) or LineUsage(month=month)
+                row.pushed += n
+                s.add(row)
 
     async def _limit_reached(self) -> None:
         """Record that the quota is spent, so admins are told (on their other app) and pushes are held back."""
@@ -261,3 +274,6 @@ class LineSender:
 
     async def send(self, chat_id: str, message: Message, key: str = "") -> None:
         await self.adapter.push(chat_id, await self.adapter.render(message, to=chat_id), key)
+
+    async def flush(self) -> None:
+        await self.adapter.flush_counts()

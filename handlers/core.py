@@ -25,8 +25,9 @@ from handlers.events import Incoming, Response
 from locales.errors import UserError
 from locales.i18n import _, set_language
 from storage.db import Database
-from storage.models import ChannelAccount, Conversation, Organisation, Person, ProcessedEvent
-from storage.people import conversation_of, roles_of
+from storage.models import ChannelAccount, Conversation, Membership, Organisation, Person, ProcessedEvent
+from storage.people import Roles, conversation_of
+from storage.repo import audit
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,13 @@ def allowed(ctx: Ctx, who: str) -> bool:
             OVERSEERS_TOO: r.reads_everything or r.overseer}[who]
 
 
+class _StepRefused(Exception):
+    """A step's UserError, carried out of the transaction so that all of it rolls back."""
+
+    def __init__(self, error: UserError, org_id: int | None, person_id: int | None, refusals: list[str]):
+        self.error, self.org_id, self.person_id, self.refusals = error, org_id, person_id, refusals
+
+
 async def handle(db: Database, event: Incoming, settings: Settings) -> Response:
     """Handle one event exactly once; the Response is what to send back."""
     set_language(None)
@@ -111,21 +119,36 @@ async def handle(db: Database, event: Incoming, settings: Settings) -> Response:
                 UPDATES.labels(event.platform, "duplicate").inc()
                 return Response()
             ctx = await _context(session, event, settings)
-            savepoint = await session.begin_nested()
             try:
                 await route(ctx)
                 await _queue_deliveries(ctx)
-                await savepoint.commit()
             except UserError as e:
-                await savepoint.rollback()
-                ctx.response = Response(notice=str(e)[:190]).say(str(e))
+                raise _StepRefused(e, ctx.org.id if ctx.org else None, ctx.person.id if ctx.person else None,
+                                   ctx.refusals) from e
             await ctx.write_refusals()
         UPDATES.labels(event.platform, "handled").inc()
         return ctx.response
+    except _StepRefused as refused:
+        return await _refused(db, event, refused)
     except IntegrityError:
         if event.event_id:  # the same event, handled concurrently by another worker
             return Response()
         raise
+
+
+async def _refused(db: Database, event: Incoming, refused: _StepRefused) -> Response:
+    """The step wrote nothing (its transaction rolled back); mark the event handled, log refusals, say why.
+    (Cheaper than a savepoint around every step: errors are rare, steps are not.)"""
+    async with db.session() as session:
+        if event.event_id and not await _first_time(session, event):
+            return Response()
+        if refused.org_id is not None:
+            for what in refused.refusals:
+                await audit(session, refused.org_id, f"{event.platform}:{event.user_id}", "refused", what, None,
+                            person_id=refused.person_id)
+    UPDATES.labels(event.platform, "handled").inc()
+    text = str(refused.error)
+    return Response(notice=text[:190]).say(text)
 
 
 async def _queue_deliveries(ctx: Ctx) -> None:
@@ -152,17 +175,18 @@ async def _first_time(session: AsyncSession, event: Incoming) -> bool:
 
 
 async def _context(session: AsyncSession, event: Incoming, settings: Settings) -> Ctx:
-    """Who is writing, read in one query (account, person, organisation, conversation) plus their roles."""
+    """Who is writing, read in one query: account, person, organisation, conversation and every role."""
     ctx = Ctx(session=session, event=event, settings=settings)
-    q = (select(ChannelAccount, Person, Organisation, Conversation)
+    q = (select(ChannelAccount, Person, Organisation, Conversation, Membership.role, Membership.unit_id)
          .join(Person, col(Person.id) == ChannelAccount.person_id)
          .join(Organisation, col(Organisation.id) == Person.org_id)
          .outerjoin(Conversation, col(Conversation.account_id) == ChannelAccount.id)
+         .outerjoin(Membership, (col(Membership.person_id) == Person.id) & (col(Membership.org_id) == Person.org_id))
          .where(ChannelAccount.platform == event.platform, ChannelAccount.external_id == event.user_id))
-    found = (await session.exec(q)).first()
-    if found is not None:
-        ctx.account, ctx.person, ctx.org, conversation = found
-        ctx.roles = await roles_of(session, ctx.person)
+    rows = (await session.exec(q)).all()
+    if rows:
+        ctx.account, ctx.person, ctx.org, conversation = rows[0][:4]
+        ctx.roles = Roles.of((role, unit_id) for *_entities, role, unit_id in rows if role is not None)
         if event.chat_type == "private":
             ctx.conversation = conversation or await conversation_of(session, ctx.account)
         set_language(ctx.person.lang)

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import secrets
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -38,6 +38,21 @@ class Roles:
     def reads_everything(self) -> bool:
         return self.admin or self.manager
 
+    @classmethod
+    def of(cls, memberships: Iterable[tuple[Role, int | None]]) -> "Roles":
+        """From (role, unit id) pairs: a person's memberships in their organisation."""
+        roles = cls()
+        for role, unit_id in memberships:
+            if role == Role.ADMIN:
+                roles.admin = True
+            elif role == Role.MANAGER:
+                roles.manager = True
+            elif role == Role.OVERSEER:
+                roles.overseer = True
+            elif unit_id is not None:
+                roles.units.setdefault(unit_id, set()).add(role)
+        return roles
+
     def heads(self, unit_id: int) -> bool:
         return Role.HEAD in self.units.get(unit_id, set())
 
@@ -48,18 +63,9 @@ async def account_of(session: AsyncSession, platform: str, external_id: str) -> 
 
 
 async def roles_of(session: AsyncSession, person: Person) -> Roles:
-    q = select(Membership).where(Membership.org_id == person.org_id, Membership.person_id == person.id)
-    roles = Roles()
-    for m in (await session.exec(q)).all():
-        if m.role == Role.ADMIN:
-            roles.admin = True
-        elif m.role == Role.MANAGER:
-            roles.manager = True
-        elif m.role == Role.OVERSEER:
-            roles.overseer = True
-        elif m.unit_id is not None:
-            roles.units.setdefault(m.unit_id, set()).add(m.role)
-    return roles
+    q = select(Membership.role, Membership.unit_id).where(Membership.org_id == person.org_id,
+                                                          Membership.person_id == person.id)
+    return Roles.of((await session.exec(q)).all())
 
 
 def new_code(length: int = 8) -> str:
