@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -237,3 +238,25 @@ async def test_shutdown_drains_the_outbox(org_db, tmp_path):
     assert len(recorder.sent) == 25
     async with db.session(commit=False) as s:
         assert all(r.state == OutboxState.SENT for r in (await s.exec(select(Outbox))).all())
+
+
+async def test_a_chat_that_must_wait_does_not_hold_up_the_others(org_db):
+    """Telegram allows one message a second to a chat: its second message is put back for a second, and
+    everyone else's goes out meanwhile instead of queueing behind it."""
+    db, org = org_db
+    async with db.session() as s:
+        await enqueue(s, [{**r, "chat_id": "1000"} for r in rows(org, 2, "same")]
+                      + [{**r, "chat_id": str(2000 + i)} for i, r in enumerate(rows(org, 5, "other"))])
+    now = [100.0]
+
+    async def no_sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    recorder = Recorder()
+    dispatcher = Dispatcher(db, {"telegram": recorder}, Path("."),
+                            "t", RateLimiter({"telegram": Limits(30, 1, 20)}, clock=lambda: now[0], sleep=no_sleep))
+    assert await dispatcher.run_once() == 6
+    assert [chat for chat, _t in recorder.sent].count("1000") == 1
+    async with db.session(commit=False) as s:
+        waiting = (await s.exec(select(Outbox).where(Outbox.state == OutboxState.PENDING))).all()
+    assert [r.chat_id for r in waiting] == ["1000"] and waiting[0].attempts == 0
