@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,13 +24,15 @@ from handlers.events import Message
 from handlers.reminders import Address, preferred_accounts, reminder_message, thanks_message, unit_addresses
 from locales.i18n import _, set_language
 from scheduler.calendar import WorkCalendar, org_calendar
+from scheduler.due import digest_mark, rounds_to_open, rounds_to_plan
 from scheduler.ladder import ALL_RUNGS, ladder
 from scheduler.outbox import enqueue, known_keys, to_payload
 from scheduler.quota import month_of, non_essential, usage, used_percent
 from storage.answers import Answers
 from storage.db import Database
-from storage.models import ChannelAccount, Membership, Organisation, OutboxState, Person, Role, Round, RoundState
-from storage.repo import Units, audit, list_organisations
+from storage.models import (ChannelAccount, Membership, Organisation, OutboxState, Person, Role, Round, RoundState,
+                            TickMark)
+from storage.repo import Units, audit
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -72,6 +76,7 @@ class Planned:
 class OrgPlan:
     sends: list[Planned] = field(default_factory=list)
     dropped: list[Planned] = field(default_factory=list)
+    marks: list[tuple[int, str]] = field(default_factory=list)  # (unit id or 0, what): planned, see TickMark
 
 
 @dataclass
@@ -155,6 +160,7 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
         unit, todo = units[unit_id], waiting.get(unit_id, [])
         if not todo:
             if "thanks" in policy.rungs and working and not projection:
+                plan.marks.append((unit_id, "thanks"))
                 for a in await reach(unit_id):
                     key = f"{prefix}u{unit_id}:thanks:{a.platform}:{a.chat_id}"
                     if key not in claimed:
@@ -164,6 +170,8 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
         for rung in rungs:
             if rung.day > today:
                 break
+            if working or today >= rung.until:
+                plan.marks.append((unit_id, rung.name))
             for a in await reach(unit_id, rung.track == "head"):
                 key = f"{prefix}u{unit_id}:{rung.name}:{a.platform}:{a.chat_id}"
                 if key in claimed:
@@ -191,6 +199,7 @@ async def _mind_line_quota(session, settings, org, now, plan: OrgPlan, claimed, 
         settings.line_quota_warn_percent if percent >= settings.line_quota_warn_percent else None
     if level is None or not working:
         return
+    plan.marks.append((0, quota_mark(now, level)))
     for a in await admin_addresses(session, org.id):
         key = f"o{org.id}:line-quota:{month_of(now)}:{level}:{a.platform}:{a.chat_id}"
         if key not in claimed:
@@ -208,6 +217,7 @@ async def _plan_digest(session, settings, policy, org, rnd, now, working, claime
                                  policy.digest_time, tzinfo=BANGKOK)
     if not working or local < moment:
         return
+    plan.marks.append((0, digest_mark(local)))
     built: dict[str, Message] = {}
     for a in await manager_addresses(session, org.id):
         key = f"o{org.id}:digest:{year}-W{week:02d}:{a.platform}:{a.chat_id}"
@@ -226,28 +236,57 @@ def _row(org_id: int, planned: Planned, data_dir, state: OutboxState = OutboxSta
             "is_group": a.is_group, "payload": to_payload(planned.message, data_dir), "state": state}
 
 
+def quota_mark(now: dt.datetime, level: int) -> str:
+    return f"line-quota:{month_of(now)}:{level}"
+
+
+async def _quota_level(session: AsyncSession, settings: Settings, now: dt.datetime) -> int | None:
+    percent = used_percent(await usage(session, now))
+    if percent is None:
+        return None
+    return settings.line_quota_stop_percent if percent >= settings.line_quota_stop_percent else \
+        settings.line_quota_warn_percent if percent >= settings.line_quota_warn_percent else None
+
+
 async def tick(db: Database, settings: Settings, now: dt.datetime | None = None) -> TickReport:
-    """One pass over every organisation: open rounds that start today, claim what is due."""
+    """Open the rounds that start today, then plan the organisations that have anything new (scheduler.due)
+    and claim what is due — one transaction per organisation, so one failing stops no other."""
     now = now or utcnow()
     policy = Policy.from_settings(settings)
     today = now.astimezone(BANGKOK).date()
     report = TickReport()
     async with db.session() as session:
-        orgs = await list_organisations(session)
-    for org in orgs:
-        async with db.session() as session:  # one transaction per organisation: one failing stops no other
-            opened = await auto_open(session, org.id, today)
+        to_open = await rounds_to_open(session, today)
+    for org_id in to_open:
+        async with db.session() as session:
+            opened = await auto_open(session, org_id, today)
             if opened:
+                org = await session.get(Organisation, org_id)
                 report.opened.append(f"{org.name}: {opened.months}")
-            rnd = await Answers(session, org.id).open_round()
-            if rnd is None:
+    async with db.session(commit=False) as session:
+        level = await _quota_level(session, settings, now)
+        due = await rounds_to_plan(session, policy, now, quota_mark(now, level) if level else None)
+    for rnd in due:
+        async with db.session() as session:
+            org = await session.get(Organisation, rnd.org_id)
+            rnd = await session.get(Round, rnd.id)
+            if rnd is None or rnd.state != RoundState.OPEN:
                 continue
             plan = await plan_org(session, settings, policy, org, rnd, now)
             report.queued += await enqueue(session, [_row(org.id, p, settings.data_dir) for p in plan.sends])
             report.dropped += await enqueue(session, [_row(org.id, p, settings.data_dir, OutboxState.DROPPED)
                                                       for p in plan.dropped])
+            await _mark(session, org.id, rnd.id, plan.marks)
             for p in plan.dropped:
                 log.info("reminder %s dropped: found after the next rung was due", p.key)
     set_language(None)
     return report
 
+
+async def _mark(session: AsyncSession, org_id: int, round_id: int, marks: list[tuple[int, str]]) -> None:
+    if not marks:
+        return
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.exec(insert(TickMark.__table__).values(
+        [{"org_id": org_id, "round_id": round_id, "unit_id": u, "mark": m} for u, m in sorted(set(marks))])
+        .on_conflict_do_nothing(index_elements=["round_id", "unit_id", "mark"]))

@@ -299,6 +299,20 @@ class ProcessedEvent(SQLModel, table=True):
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class TickMark(SQLModel, table=True):
+    """What the minute tick has planned already: a rung or the thank-you for a unit, a week's digest or a
+    quota notice for the organisation (unit 0). Lets the tick find, set-wise, the few organisations with
+    anything new instead of planning every one each minute; the outbox keys stay the guard against twice."""
+
+    __tablename__ = "tick_mark"
+    __table_args__ = (UniqueConstraint("round_id", "unit_id", "mark"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    round_id: int = Field(foreign_key="round.id")
+    unit_id: int = 0
+    mark: str = Field(max_length=60)
+
+
 class Holiday(SQLModel, table=True):
     """A day off an admin adds on top of weekends and Thailand's public holidays."""
 

@@ -136,7 +136,14 @@ def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help="only drain 
             await adapter.app.initialize()
             adapters.append(adapter)
             senders["telegram"] = TelegramSender(adapter)
-        service = SchedulerService(db, settings, senders, tick_enabled=not no_tick, idle_sleep=0.2)
+        line = None
+        if settings.line_channel_secret:
+            from bot.line import LineAdapter, LineSender
+
+            line = LineAdapter(settings, db)
+            senders["line"] = LineSender(line)
+        service = SchedulerService(db, settings, senders, tick_enabled=not no_tick, idle_sleep=0.2,
+                                   quota_check=line.check_quota if line else None)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -147,6 +154,8 @@ def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help="only drain 
         await service.stop()
         for a in adapters:
             await a.app.shutdown()
+        if line is not None:
+            await line.close()
         await db.dispose()
 
     asyncio.run(main())

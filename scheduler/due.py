@@ -1,0 +1,125 @@
+"""Which organisations have anything new for the tick, found set-wise for the whole deployment.
+
+A provincial deployment holds thousands of organisations; planning each one every minute costs
+a dozen queries each. Here a handful of queries cover them all: open rounds, the working
+calendars, each unit's items owned and still awaiting, and the tick marks (what was planned
+before). Only an organisation with a unit that awaits answers and has a due rung not yet
+marked — or a thank-you, a digest or a quota notice not yet marked — is planned in full.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, exists, func, literal
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from scheduler.calendar import WorkCalendar
+from scheduler.ladder import Rung, ladder
+from storage.models import Holiday, PlanItem, PlanItemUnit, Round, RoundState, StatusReport, TickMark, Unit
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+@lru_cache(maxsize=256)
+def calendar_of(days_off: frozenset[dt.date]) -> WorkCalendar:
+    return WorkCalendar(set(days_off))
+
+
+@lru_cache(maxsize=4096)
+def ladder_of(opens_on: dt.date, due_on: dt.date, submit_by: dt.date, days_off: frozenset[dt.date],
+              rungs: frozenset[str]) -> tuple[Rung, ...]:
+    return tuple(ladder(opens_on, due_on, submit_by, calendar_of(days_off), rungs))
+
+
+def digest_mark(local: dt.datetime) -> str:
+    year, week, _day = local.isocalendar()
+    return f"digest:{year}-W{week:02d}"
+
+
+async def unit_counts(session: AsyncSession) -> dict[tuple[int, int], tuple[int, int]]:
+    """(round id, unit id) → (item answers owed, still awaiting) for every open round, in two queries."""
+    def answered(unit_id):
+        return exists().where(StatusReport.round_id == Round.id, StatusReport.item_id == PlanItem.id,
+                              StatusReport.unit_id == unit_id)
+
+    open_ = Round.state == RoundState.OPEN
+    explicit = (select(Round.id, PlanItemUnit.unit_id, func.count(),
+                       func.sum(case((answered(PlanItemUnit.unit_id), literal(0)), else_=literal(1))))
+                .join(PlanItem, and_(col(PlanItem.fiscal_year_id) == Round.fiscal_year_id,
+                                     col(PlanItem.all_units).is_(False)))
+                .join(PlanItemUnit, col(PlanItemUnit.item_id) == PlanItem.id)
+                .where(open_).group_by(Round.id, PlanItemUnit.unit_id))
+    every_unit = (select(Round.id, Unit.id, func.count(),
+                         func.sum(case((answered(Unit.id), literal(0)), else_=literal(1))))
+                  .join(PlanItem, and_(col(PlanItem.fiscal_year_id) == Round.fiscal_year_id, col(PlanItem.all_units)))
+                  .join(Unit, and_(col(Unit.org_id) == Round.org_id, col(Unit.is_active)))
+                  .where(open_).group_by(Round.id, Unit.id))
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    for q in (explicit, every_unit):
+        for round_id, unit_id, owed, waiting in (await session.exec(q)).all():
+            before = out.get((round_id, unit_id), (0, 0))
+            out[(round_id, unit_id)] = (before[0] + owed, before[1] + int(waiting or 0))
+    return out
+
+
+async def rounds_to_plan(session: AsyncSession, policy, now: dt.datetime, quota_mark: str | None = None
+                         ) -> list[Round]:
+    """The open rounds whose organisation is in working time and has something not yet marked."""
+    local = now.astimezone(BANGKOK)
+    today = local.date()
+    rounds = (await session.exec(select(Round).where(Round.state == RoundState.OPEN))).all()
+    if not rounds:
+        return []
+    days_off: dict[int, set[dt.date]] = defaultdict(set)
+    for org_id, day in (await session.exec(select(Holiday.org_id, Holiday.day))).all():
+        days_off[org_id].add(day)
+    working, claimable = [], {}
+    for r in rounds:
+        off = frozenset(days_off.get(r.org_id, ()))
+        if not policy.working_time(local, calendar_of(off)):
+            continue
+        working.append(r)
+        claimable[r.id] = frozenset(g.name for g in ladder_of(r.opens_on, r.due_on, r.submit_by, off, policy.rungs)
+                                    if g.day <= today < g.until)
+    if not working:
+        return []
+    counts = await unit_counts(session)
+    marked: dict[tuple[int, int], set[str]] = defaultdict(set)
+    names = set().union(*claimable.values()) | {"thanks", digest_mark(local)} | ({quota_mark} if quota_mark else set())
+    for round_id, unit_id, mark in (await session.exec(
+            select(TickMark.round_id, TickMark.unit_id, TickMark.mark)
+            .join(Round, col(Round.id) == TickMark.round_id)
+            .where(Round.state == RoundState.OPEN, col(TickMark.mark).in_(names)))).all():
+        marked[(round_id, unit_id)].add(mark)
+    units_of: dict[int, list[int]] = defaultdict(list)
+    for round_id, unit_id in counts:
+        units_of[round_id].append(unit_id)
+    moment = dt.datetime.combine(today - dt.timedelta(days=local.weekday() - policy.digest_weekday),
+                                 policy.digest_time, tzinfo=BANGKOK)
+    digest_due = local >= moment
+    due = []
+    for r in working:
+        org_marks = marked.get((r.id, 0), set())
+        if (digest_due and digest_mark(local) not in org_marks) or (quota_mark and quota_mark not in org_marks):
+            due.append(r)
+            continue
+        for unit_id in units_of.get(r.id, ()):
+            owed, waiting = counts[(r.id, unit_id)]
+            have = marked.get((r.id, unit_id), set())
+            if (waiting and claimable[r.id] - have) or (not waiting and owed and "thanks" in policy.rungs
+                                                        and "thanks" not in have):
+                due.append(r)
+                break
+    return due
+
+
+async def rounds_to_open(session: AsyncSession, today: dt.date) -> list[int]:
+    """Organisations with a planned round whose collection starts today (or started, and it was missed)."""
+    q = select(Round.org_id).where(Round.state == RoundState.PLANNED, Round.opens_on <= today,
+                                   Round.submit_by >= today).distinct()
+    return list((await session.exec(q)).all())

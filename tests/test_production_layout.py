@@ -1,0 +1,111 @@
+"""The README's production layout, run for real: Caddy with TLS (deploy/Caddyfile) in front of two web
+workers (WEB_WORKERS=2, no scheduler in them), one `tidtam scheduler` process, PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from conftest import ROOT, fresh_pg_database
+from pg_cluster import free_port
+from stress.load_webhook import SECRET, TOKEN, FakeBotApi, prepare
+
+pytestmark = pytest.mark.postgres
+
+
+def _update(update_id: int, chat: int, text: str) -> dict:
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": int(time.time()), "text": text,
+        "from": {"id": chat, "is_bot": False, "first_name": "staff"}, "chat": {"id": chat, "type": "private"},
+        "entities": [{"offset": 0, "length": len(text), "type": "bot_command"}]}}
+
+
+def test_caddy_tls_two_web_workers_and_a_scheduler(pg_server, tmp_path):
+    if shutil.which("caddy") is None:
+        pytest.fail("caddy not found: run `make test` (scripts/ensure-system installs Debian's caddy)")
+    asyncio.run(_layout(fresh_pg_database(pg_server), tmp_path))
+
+
+async def _layout(db_url: str, tmp: Path) -> None:
+    chats = await prepare(db_url, 2)
+    api = FakeBotApi()
+    api_port, app_port, https_port, http_port = free_port(), free_port(), free_port(), free_port()
+    fake = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/bot{token}/{method}", api.method,
+                                                                 methods=["GET", "POST"])]),
+                                         host="127.0.0.1", port=api_port, log_level="warning"))
+    fake_task = asyncio.create_task(fake.serve())
+    env = {**os.environ, "DATABASE_URL": db_url, "DATA_DIR": str(tmp / "data"), "PYTHONPATH": str(ROOT),
+           "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{api_port}",
+           "TELEGRAM_WEBHOOK_URL": f"https://localhost:{https_port}/telegram/webhook",
+           "TELEGRAM_WEBHOOK_SECRET": SECRET, "WEB_PORT": str(app_port), "WEB_WORKERS": "2",
+           "XDG_DATA_HOME": str(tmp / "caddy-data"), "XDG_CONFIG_HOME": str(tmp / "caddy-config"),
+           "TIDTAM_DOMAIN": "localhost", "TIDTAM_UPSTREAM": f"127.0.0.1:{app_port}"}
+    (tmp / "Caddyfile").write_text(  # the deployed file, with test ports and no system trust store
+        f"{{\n\thttp_port {http_port}\n\thttps_port {https_port}\n\tskip_install_trust\n\tadmin off\n}}\n"
+        f"import {ROOT / 'deploy' / 'Caddyfile'}\n")
+    logs = {name: (tmp / f"{name}.log").open("w") for name in ("web", "scheduler", "caddy")}
+    procs = {
+        "web": subprocess.Popen([sys.executable, "-m", "bot", "run", "--no-scheduler"], env=env, cwd=tmp,
+                                stdout=logs["web"], stderr=subprocess.STDOUT),
+        "scheduler": subprocess.Popen([sys.executable, "-m", "bot", "scheduler"], env=env, cwd=tmp,
+                                      stdout=logs["scheduler"], stderr=subprocess.STDOUT),
+        "caddy": subprocess.Popen(["caddy", "run", "--config", str(tmp / "Caddyfile"), "--adapter", "caddyfile"],
+                                  env=env, cwd=tmp, stdout=logs["caddy"], stderr=subprocess.STDOUT),
+    }
+    root_ca = tmp / "caddy-data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+    base = f"https://localhost:{https_port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if root_ca.exists():
+                try:
+                    async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=root_ca)) as c:
+                        if (await c.get(base + "/readyz", timeout=2)).status_code == 200:
+                            break
+                except httpx.HTTPError:
+                    pass
+            await asyncio.sleep(0.3)
+        else:
+            pytest.fail("the layout did not come up: " + " | ".join(
+                (tmp / f"{n}.log").read_text(errors="replace")[-800:] for n in logs))
+
+        workers = [p for p in psutil.Process(procs["web"].pid).children(recursive=True)
+                   if "python" in p.name().lower()]
+        assert len(workers) >= 2, "two uvicorn worker processes"
+
+        async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=root_ca), base_url=base) as c:
+            forged = await c.post("/telegram/webhook", json=_update(1, chats[0], "/help"),
+                                  headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
+            assert forged.status_code == 403
+            for i, chat in enumerate(chats * 3):  # several requests: both workers serve
+                api.waiters.setdefault(str(chat), asyncio.Event()).clear()
+                r = await c.post("/telegram/webhook", json=_update(100 + i, chat, "/status"),
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+                assert r.status_code == 200
+                await asyncio.wait_for(api.waiters[str(chat)].wait(), 20)
+                assert "รายการของหน่วยงานคุณ" in api.last[str(chat)]["text"]
+        assert "now the active scheduler" in (tmp / "scheduler.log").read_text(errors="replace")
+        assert "active scheduler" not in (tmp / "web.log").read_text(errors="replace")
+    finally:
+        for p in procs.values():
+            p.terminate()
+        for p in procs.values():
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        fake.should_exit = True
+        await fake_task
