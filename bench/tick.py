@@ -129,8 +129,14 @@ async def timed_tick(url: str, data_dir: Path, when: dt.datetime) -> dict:
     started = time.perf_counter()
     report = await tick(db, settings, now=when.astimezone(dt.timezone.utc))
     seconds = time.perf_counter() - started
+    from sqlmodel import func, select
+
+    from storage.models import Outbox
+
+    async with db.session(commit=False) as s:
+        rows = (await s.exec(select(func.count()).select_from(Outbox))).one()
     await db.dispose()
-    return {"seconds": round(seconds, 2), "queued": report.queued, "dropped": report.dropped}
+    return {"seconds": round(seconds, 2), "queued": report.queued, "dropped": report.dropped, "outbox_rows": rows}
 
 
 async def main_async(url: str, orgs: int, units: int, data_dir: Path) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.common import clip, due_text, round_name
 from handlers.events import Button, Delivery, Message
 from locales.i18n import DEFAULT_LANGUAGE, _, current_language, set_language
 from storage.answers import Pair
-from storage.models import ChannelAccount, Person, Role, Round, Unit
+from storage.models import ChannelAccount, GroupChat, Membership, Person, Role, Round, Unit
 from storage.people import People
 
 TITLES_SHOWN = 3
@@ -56,6 +57,37 @@ async def unit_addresses(session: AsyncSession, org_id: int, unit_id: int, *, he
     by_id = {p.id: p for p in persons}
     accounts = [(a, by_id[a.person_id]) for a in await people.accounts(list(by_id))]
     return [Address(a.platform, a.external_id, False, p.lang) for a, p in preferred_accounts(accounts)]
+
+
+class OrgAddresses:
+    """Every unit's addresses in one organisation, read in two queries — the same choice as unit_addresses,
+    for the tick, which plans thousands of units."""
+
+    def __init__(self, groups: dict[int, list[Address]], people: dict[tuple[int, Role], list[tuple]]):
+        self.groups, self.people = groups, people
+
+    @classmethod
+    async def load(cls, session: AsyncSession, org_id: int) -> "OrgAddresses":
+        groups: dict[int, list[Address]] = {}
+        for g in (await session.exec(select(GroupChat).where(GroupChat.org_id == org_id)
+                                     .order_by(GroupChat.id))).all():
+            groups.setdefault(g.unit_id, []).append(Address(g.platform, g.chat_id, True, DEFAULT_LANGUAGE))
+        q = (select(Membership.unit_id, Membership.role, Person, ChannelAccount)
+             .join(Person, col(Person.id) == Membership.person_id)
+             .join(ChannelAccount, col(ChannelAccount.person_id) == Person.id)
+             .where(Membership.org_id == org_id, col(Membership.unit_id).is_not(None),
+                    ChannelAccount.org_id == org_id).order_by(Person.id, ChannelAccount.id))
+        people: dict[tuple[int, Role], list[tuple]] = {}
+        for unit_id, role, person, account in (await session.exec(q)).all():
+            people.setdefault((unit_id, role), []).append((account, person))
+        return cls(groups, people)
+
+    def of(self, unit_id: int, *, heads_only: bool = False) -> list[Address]:
+        if not heads_only and self.groups.get(unit_id):
+            return list(self.groups[unit_id])
+        accounts = self.people.get((unit_id, Role.HEAD), []) if heads_only else \
+            self.people.get((unit_id, Role.MEMBER)) or self.people.get((unit_id, Role.HEAD), [])
+        return [Address(a.platform, a.external_id, False, p.lang) for a, p in preferred_accounts(accounts)]
 
 
 def preferred_accounts(accounts: list[tuple[ChannelAccount, Person]]) -> list[tuple[ChannelAccount, Person]]:

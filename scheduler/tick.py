@@ -8,6 +8,7 @@ next rung of its track, and is then recorded as dropped instead of being sent la
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.settings import Settings
 from handlers.digest import build_digest
 from handlers.events import Message
-from handlers.reminders import Address, preferred_accounts, reminder_message, thanks_message, unit_addresses
+from handlers.reminders import Address, OrgAddresses, preferred_accounts, reminder_message, thanks_message
 from locales.i18n import _, set_language
 from scheduler.calendar import WorkCalendar, org_calendar
 from scheduler.due import digest_mark, rounds_to_open, rounds_to_plan
@@ -136,8 +137,7 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
     plan = OrgPlan()
     prefix = f"o{org.id}:r{rnd.id}:"
     if claimed is None:
-        claimed = (await known_keys(session, org.id, prefix) | await known_keys(session, org.id, f"o{org.id}:digest:")
-                   | await known_keys(session, org.id, f"o{org.id}:line-quota:"))
+        claimed = await known_keys(session, org.id, f"o{org.id}:")  # one query: this org's rounds, digests, notices
     answers = Answers(session, org.id)
     pairs = await answers.pairs(rnd.fiscal_year_id)
     latest = await answers.latest(rnd)
@@ -149,12 +149,10 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
             waiting.setdefault(p.unit_id, []).append(p)
     rungs = ladder(rnd.opens_on, rnd.due_on, rnd.submit_by, cal, policy.rungs)
     units = {u.id: u for u in await Units(session, org.id).all()}
-    addresses: dict[tuple[int, bool], list[Address]] = {}
+    book = await OrgAddresses.load(session, org.id)
 
     async def reach(unit_id: int, heads: bool = False) -> list[Address]:
-        if (unit_id, heads) not in addresses:
-            addresses[(unit_id, heads)] = await unit_addresses(session, org.id, unit_id, heads_only=heads)
-        return addresses[(unit_id, heads)]
+        return book.of(unit_id, heads_only=heads)
 
     for unit_id in sorted(owned):
         unit, todo = units[unit_id], waiting.get(unit_id, [])
@@ -266,19 +264,24 @@ async def tick(db: Database, settings: Settings, now: dt.datetime | None = None)
     async with db.session(commit=False) as session:
         level = await _quota_level(session, settings, now)
         due = await rounds_to_plan(session, policy, now, quota_mark(now, level) if level else None)
-    for rnd in due:
-        async with db.session() as session:
+    gate = asyncio.Semaphore(1 if db.is_sqlite else 4)  # PostgreSQL works while Python builds the next plan
+
+    async def plan_one(rnd: Round) -> None:
+        async with gate, db.session() as session:
             org = await session.get(Organisation, rnd.org_id)
             rnd = await session.get(Round, rnd.id)
             if rnd is None or rnd.state != RoundState.OPEN:
-                continue
+                return
             plan = await plan_org(session, settings, policy, org, rnd, now)
-            report.queued += await enqueue(session, [_row(org.id, p, settings.data_dir) for p in plan.sends])
-            report.dropped += await enqueue(session, [_row(org.id, p, settings.data_dir, OutboxState.DROPPED)
-                                                      for p in plan.dropped])
+            queued = await enqueue(session, [_row(org.id, p, settings.data_dir) for p in plan.sends])
+            dropped = await enqueue(session, [_row(org.id, p, settings.data_dir, OutboxState.DROPPED)
+                                              for p in plan.dropped])
+            report.queued, report.dropped = report.queued + queued, report.dropped + dropped  # after the awaits
             await _mark(session, org.id, rnd.id, plan.marks)
             for p in plan.dropped:
                 log.info("reminder %s dropped: found after the next rung was due", p.key)
+
+    await asyncio.gather(*(plan_one(r) for r in due))
     set_language(None)
     return report
 

@@ -260,3 +260,24 @@ async def test_a_chat_that_must_wait_does_not_hold_up_the_others(org_db):
     async with db.session(commit=False) as s:
         waiting = (await s.exec(select(Outbox).where(Outbox.state == OutboxState.PENDING))).all()
     assert [r.chat_id for r in waiting] == ["1000"] and waiting[0].attempts == 0
+
+
+async def test_a_tick_over_many_organisations_counts_what_it_queued(db, tmp_path):
+    """On PostgreSQL several organisations are planned at once: every one is planned, the count is exact,
+    and the next minute (marked) plans none again."""
+    orgs = [await setup_org(db, EXAMPLE_PLAN, name=f"อปท. {i}") for i in range(6)]
+    for i, org in enumerate(orgs):
+        await _member(db, org, "กองคลัง", f"m{i}")
+    settings = Settings(data_dir=tmp_path)
+    with time_machine.travel(dt.datetime(2026, 3, 31, 9, 0, tzinfo=BKK), tick=False):
+        report = await tick(db, settings)
+    async with db.session(commit=False) as s:
+        pending = (await s.exec(select(Outbox).where(Outbox.state == OutboxState.PENDING))).all()
+    assert report.queued == len(pending) == 6
+    assert {r.org_id for r in pending} == set(orgs)
+    with time_machine.travel(dt.datetime(2026, 3, 31, 9, 1, tzinfo=BKK), tick=False):
+        async with db.session(commit=False) as s:
+            from scheduler.due import rounds_to_plan
+            from scheduler.tick import Policy
+
+            assert await rounds_to_plan(s, Policy.from_settings(settings), dt.datetime.now(dt.timezone.utc)) == []
