@@ -28,13 +28,19 @@ import inbound  # noqa: E402
 
 
 def rss_mb(proc: psutil.Process) -> float:
-    total = 0
+    """All the app's processes together (uvicorn's supervisor and its workers)."""
+    return sum(per_process_mb(proc))
+
+
+def per_process_mb(proc: psutil.Process) -> list[float]:
+    out = []
     for p in [proc, *proc.children(recursive=True)]:
         try:
-            total += p.memory_info().rss
+            if "resource_tracker" not in " ".join(p.cmdline()):
+                out.append(p.memory_info().rss / 2**20)
         except psutil.NoSuchProcess:
             pass
-    return total / 2**20
+    return out
 
 
 async def soak(kind: str, minutes: float, rate: float, pg_url: str | None) -> dict:
@@ -54,15 +60,18 @@ async def soak(kind: str, minutes: float, rate: float, pg_url: str | None) -> di
         app = psutil.Process(proc.pid)
         await asyncio.sleep(3)
         idle = rss_mb(app)
+        idle_each = [round(m, 1) for m in per_process_mb(app)]
         await gen.run(rate, 30)  # warm-up: every code path loaded, pools filled
         samples = [(0.0, rss_mb(app))]
         started = time.monotonic()
         done = 0
+        last_each: list[float] = []
         while time.monotonic() - started < minutes * 60:
             gen.reset()
             await gen.run(rate, 30)
             done += gen.done
             samples.append((round((time.monotonic() - started) / 60, 2), round(rss_mb(app), 1)))
+            last_each = [round(m, 1) for m in per_process_mb(app)]
             print(json.dumps({"minute": samples[-1][0], "rss_mb": samples[-1][1], "updates": gen.done,
                               "errors": gen.errors}), flush=True)
     finally:
@@ -72,7 +81,7 @@ async def soak(kind: str, minutes: float, rate: float, pg_url: str | None) -> di
     xs, ys = [s[0] for s in samples[1:]], [s[1] for s in samples[1:]]
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
     slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / (sum((x - mean_x) ** 2 for x in xs) or 1)
-    return {"target": kind, "idle_rss_mb": round(idle, 1), "after_warm_up_mb": round(samples[0][1], 1),
+    return {"target": kind, "idle_rss_mb": round(idle, 1), "idle_per_process_mb": idle_each, "last_per_process_mb": last_each, "after_warm_up_mb": round(samples[0][1], 1),
             "first_soak_sample_mb": ys[0], "last_mb": ys[-1], "max_mb": max(ys),
             "slope_mb_per_10_min": round(slope * 10, 2), "updates": done,
             "updates_per_s": round(done / (minutes * 60), 1)}

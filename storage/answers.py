@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Sequence
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from storage.models import FiscalYear, PlanItem, PlanItemUnit, Round, RoundState, StatusReport, Unit
 from storage.repo import Plan, Scoped, Units, audit
@@ -77,15 +77,15 @@ class Answers(Scoped):
                      as_of: dt.datetime | None = None) -> dict[tuple[int, int], StatusReport]:
         """(item id, unit id) → the newest answer in the round (answers are append-only), optionally as it
         stood at ``as_of``."""
-        q = select(StatusReport).where(StatusReport.org_id == self.org_id, StatusReport.round_id == rnd.id)
+        newest = select(func.max(StatusReport.id)).where(StatusReport.org_id == self.org_id,
+                                                          StatusReport.round_id == rnd.id)
         if unit_ids is not None:
-            q = q.where(col(StatusReport.unit_id).in_(list(unit_ids)))
+            newest = newest.where(col(StatusReport.unit_id).in_(list(unit_ids)))
         if as_of is not None:
-            q = q.where(StatusReport.created_at <= as_of)
-        latest: dict[tuple[int, int], StatusReport] = {}
-        for r in (await self.session.exec(q.order_by(StatusReport.id))).all():
-            latest[(r.item_id, r.unit_id)] = r
-        return latest
+            newest = newest.where(StatusReport.created_at <= as_of)
+        newest = newest.group_by(StatusReport.item_id, StatusReport.unit_id)
+        q = select(StatusReport).where(col(StatusReport.id).in_(newest))  # not every earlier version too
+        return {(r.item_id, r.unit_id): r for r in (await self.session.exec(q)).all()}
 
     async def awaiting(self, rnd: Round, unit_ids: Sequence[int]) -> list[Pair]:
         answered = await self.latest(rnd, unit_ids)
