@@ -12,7 +12,7 @@ from locales.errors import UserError
 from locales.i18n import _
 from storage.models import ChannelAccount, LinkCode, Organisation, Person
 from storage.people import conversation_of, new_code, roles_of
-from storage.repo import audit
+from storage.repo import audit, replan
 from storage.types import utcnow
 
 PLATFORMS = ("telegram", "line")
@@ -46,6 +46,7 @@ async def link(ctx: Ctx, args: str = "") -> None:
     account = ChannelAccount(org_id=person.org_id, person_id=person.id, platform=ctx.event.platform,
                              external_id=ctx.event.user_id)
     ctx.session.add(account)
+    await replan(ctx.session, person.org_id)
     row.used = True
     ctx.session.add(row)
     await ctx.session.flush()
@@ -67,6 +68,7 @@ async def notify(ctx: Ctx, args: str = "") -> None:
         return
     ctx.person.notify_platform = "" if choice == "all" else choice
     ctx.session.add(ctx.person)
+    await replan(ctx.session, ctx.org_id)
     names = {"telegram": "Telegram", "line": "LINE"}
     ctx.say(_("Reminders will reach you on: {where}.").format(where=_("every linked app") if choice == "all"
                                                               else names[choice]))

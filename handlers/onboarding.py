@@ -10,7 +10,7 @@ from locales.errors import UserError
 from locales.i18n import _, set_language
 from storage.models import GroupChat, Organisation, Role, Unit
 from storage.people import conversation_of, find_invite, join, roles_of
-from storage.repo import audit
+from storage.repo import audit, replan
 
 NAME_STEP = "onboard.name"
 
@@ -88,6 +88,7 @@ async def bindgroup(ctx: Ctx, args: str = "") -> None:
         raise UserError(_("This group is already bound to another organisation"))
     group.unit_id = unit.id
     ctx.session.add(group)
+    await replan(ctx.session, ctx.org_id)
     await ctx.session.flush()
     await audit(ctx.session, ctx.org_id, ctx.actor, "bind", "group_chat", group.id,
                 new={"unit": unit.name, "chat": ctx.event.chat_id}, person_id=ctx.person.id)

@@ -165,8 +165,9 @@ def rollup_text(r: Rollup, limit: int = 40) -> str:
     if missing:
         lines.append(_("Without this round set up: {names}").format(names=", ".join(o.org.name for o in missing)))
     ranked = sorted((o for o in r.orgs if o.round is not None), key=lambda o: (o.answered_share, o.org.name))
-    lines.append(_("Organisations, least answered first (answered · carried out):"))
-    lines += [f"  {o.org.name}: {o.answered_share}% · {o.carried_out_share}%" for o in ranked[:limit]]
+    lines.append(_("Organisations, least answered first:"))
+    lines += [_("  {name}: answered {answered}% · carried out {carried}%").format(
+        name=o.org.name, answered=o.answered_share, carried=o.carried_out_share) for o in ranked[:limit]]
     if len(ranked) > limit:
         lines.append(_("  … and {n} more: tidtam report summary --all-orgs --json").format(n=len(ranked) - limit))
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from locales.errors import UserError
 from locales.i18n import _
 from storage.models import (ChannelAccount, Conversation, GroupChat, Invite, Membership, OrgKind, Organisation, Person,
                             Role, Unit)
-from storage.repo import Scoped, Units, audit
+from storage.repo import Scoped, Units, audit, replan
 from storage.types import utcnow
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and retyped
@@ -162,6 +162,7 @@ async def join(session: AsyncSession, invite: Invite, platform: str, external_id
         session.add(Membership(org_id=invite.org_id, person_id=person.id, unit_id=invite.unit_id, role=invite.role))
     invite.uses_left -= 1
     session.add(invite)
+    await replan(session, invite.org_id)
     await audit(session, invite.org_id, f"{platform}:{external_id}", "join", "invite", invite.id,
                 new={"person": person.id, "role": invite.role.value, "unit": invite.unit_id}, person_id=person.id)
     await session.flush()

@@ -27,6 +27,17 @@ from storage.models import (
 ALL_UNITS_LABEL = "ทุกสำนัก/กอง"
 
 
+async def replan(session: AsyncSession, org_id: int) -> None:
+    """Someone new can be reached (joined, linked an app, chose an app, bound a group): forget the tick's
+    marks for the organisation, so the next minute plans it again. The outbox keys still keep anyone from
+    getting a reminder twice; the newcomer gets the rung that is due now, as everyone did."""
+    from sqlalchemy import delete
+
+    from storage.models import TickMark
+
+    await session.exec(delete(TickMark).where(TickMark.org_id == org_id))
+
+
 async def audit(session: AsyncSession, org_id: int, actor: str, action: str, entity: str,
                 entity_id: int | None, old: dict[str, Any] | None = None,
                 new: dict[str, Any] | None = None, person_id: int | None = None) -> None:

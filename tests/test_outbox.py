@@ -281,3 +281,23 @@ async def test_a_tick_over_many_organisations_counts_what_it_queued(db, tmp_path
             from scheduler.tick import Policy
 
             assert await rounds_to_plan(s, Policy.from_settings(settings), dt.datetime.now(dt.timezone.utc)) == []
+
+
+async def test_someone_who_joins_while_a_rung_is_due_gets_it_and_no_one_gets_it_twice(org_db, tmp_path):
+    """The tick marks what it planned and skips marked organisations; a newcomer makes it plan them again."""
+    from chat import Chat, invite_code, join
+
+    db, org = org_db
+    await _member(db, org, "กองคลัง", "first")
+    settings = Settings(data_dir=tmp_path)
+    with time_machine.travel(dt.datetime(2026, 3, 31, 9, 0, tzinfo=BKK), tick=False):
+        assert (await tick(db, settings)).queued == 1                     # d7 to the one member
+    with time_machine.travel(dt.datetime(2026, 3, 31, 9, 1, tzinfo=BKK), tick=False):
+        assert (await tick(db, settings)).queued == 0                     # marked: nothing new
+        await join(Chat(db, settings), "newcomer", await invite_code(db, org, Role.MEMBER, "กองคลัง"), "ใหม่")
+    with time_machine.travel(dt.datetime(2026, 3, 31, 9, 2, tzinfo=BKK), tick=False):
+        assert (await tick(db, settings)).queued == 1                     # the newcomer's d7, and only that
+    async with db.session(commit=False) as s:
+        pending = (await s.exec(select(Outbox).where(Outbox.state == OutboxState.PENDING))).all()
+    chats = sorted(r.chat_id for r in pending)
+    assert chats == ["first", "newcomer"]
