@@ -121,8 +121,8 @@ class FakeBotApi:
                 out = json.dumps({"ok": True, "result": result}).encode()
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                              + str(len(out)).encode() + b"\r\n\r\n" + out)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass  # the client went away, or the run is over
         finally:
             writer.close()
 

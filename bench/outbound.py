@@ -110,8 +110,8 @@ class FakePlatforms:
                 data = json.dumps(out).encode()
                 writer.write(f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}"
                              f"\r\n\r\n".encode() + data)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass  # the client went away, or the run is over
         finally:
             writer.close()
 
