@@ -101,7 +101,7 @@ class Limits:
 
 
 # platforms whose pushes are idempotent on their side, sent this many at a time
-BATCHED = {"line": 64}
+BATCHED = {"line": 16}
 
 PLATFORM_LIMITS = {
     "telegram": Limits(per_second=30, per_chat_second=1, per_group_minute=20),
