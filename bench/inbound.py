@@ -25,18 +25,18 @@ import asyncio
 import collections
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import psutil  # noqa: E402
+
+import fake_http  # noqa: E402
 
 TOKEN = "123456:BENCH"
 SECRET = "bench-secret"
@@ -110,27 +110,10 @@ class FakeBotApi:
         self.ids = 0
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                path = lines[0].split(" ")[1]
-                headers = {k.strip().lower(): v.strip() for k, _s, v in (ln.partition(":") for ln in lines[1:] if ln)}
-                body = await reader.readexactly(int(headers.get("content-length", "0")))
-                result = self.method(path.rsplit("/", 1)[-1], headers.get("content-type", ""), body)
-                out = json.dumps({"ok": True, "result": result}).encode()
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                             + str(len(out)).encode() + b"\r\n\r\n" + out)
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
-            pass  # the client went away, or the run is over
-        finally:
-            writer.close()
+        await fake_http.serve(reader, writer, lambda path, headers, body: (200, {
+            "ok": True, "result": self.method(path.rsplit("/", 1)[-1], fake_http.params(headers, body))}))
 
-    def method(self, name: str, content_type: str, body: bytes):
-        if content_type.startswith("application/json"):
-            params = json.loads(body or b"{}")
-        else:
-            params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+    def method(self, name: str, params: dict):
         if name == "getMe":
             return {"id": 1, "is_bot": True, "first_name": "Bench", "username": "TidtamBenchBot"}
         if name in ("sendMessage", "editMessageText"):
@@ -266,29 +249,9 @@ class Generator:
 # ---------------------------------------------------------------- targets
 
 async def prepare_tidtam(db_url: str) -> list[int]:
-    from sqlmodel import select
+    from stress.load_webhook import prepare
 
-    from chat import setup_org
-    from conftest import EXAMPLE_PLAN
-    from storage.db import Database
-    from storage.models import ChannelAccount, Membership, Person as PersonRow, Role, Unit
-
-    db = Database(db_url)
-    await db.upgrade()
-    org = await setup_org(db, EXAMPLE_PLAN)
-    chats = []
-    async with db.session() as s:
-        units = (await s.exec(select(Unit).where(Unit.org_id == org))).all()
-        for i in range(PEOPLE):
-            p = PersonRow(org_id=org, display_name=f"staff {i}")
-            s.add(p)
-            await s.flush()
-            chat = 700_000 + i
-            s.add(ChannelAccount(org_id=org, person_id=p.id, platform="telegram", external_id=str(chat)))
-            s.add(Membership(org_id=org, person_id=p.id, unit_id=units[i % len(units)].id, role=Role.MEMBER))
-            chats.append(chat)
-    await db.dispose()
-    return chats
+    return await prepare(db_url, PEOPLE)
 
 
 def start_target(kind: str, port: int, api_url: str, db_url: str, workdir: Path) -> subprocess.Popen:
@@ -344,7 +307,7 @@ async def bench_target(kind: str, rates: list[int], seconds: float, pg_url: str 
         db_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     elif kind == "postgres":
         db_url = pg_url
-    chats = list(range(700_000, 700_000 + PEOPLE)) if echo else await prepare_tidtam(db_url)
+    chats = list(range(500_000, 500_000 + PEOPLE)) if echo else await prepare_tidtam(db_url)
     people = [Person(c, echo) for c in chats]
     app_port = free_port()
     gen = Generator(app_port, people)
@@ -361,7 +324,6 @@ async def bench_target(kind: str, rates: list[int], seconds: float, pg_url: str 
         for rate in rates:
             gen.reset()
             cpu = cpu_seconds(app)
-            started = time.perf_counter()
             await gen.run(rate, seconds)
             cpu = cpu_seconds(app) - cpu
             row = {"target": kind, "rate": rate, "updates_per_s": round(gen.done / seconds, 1),

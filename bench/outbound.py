@@ -16,16 +16,16 @@ import argparse
 import asyncio
 import collections
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import fake_http  # noqa: E402
 
 TOKEN = "123456:OUTBOUND"
 
@@ -91,29 +91,14 @@ class FakePlatforms:
         return 200, {"sentMessages": [{"id": str(len(self.accepted["line"])), "quoteToken": "q"}]}
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                path = lines[0].split(" ")[1]
-                headers = {k.strip().lower(): v.strip() for k, _s, v in (ln.partition(":") for ln in lines[1:] if ln)}
-                body = await reader.readexactly(int(headers.get("content-length", "0")))
-                if path == "/stats":
-                    status, out = 200, {"accepted": self.accepted, "refused": self.refused}
-                elif path.startswith("/v2/bot/"):
-                    status, out = self.line(json.loads(body or b"{}"), headers.get("x-line-retry-key", ""))
-                else:
-                    ctype = headers.get("content-type", "")
-                    params = (json.loads(body or b"{}") if ctype.startswith("application/json")
-                              else {k: v[0] for k, v in parse_qs(body.decode()).items()})
-                    status, out = self.telegram(path.rsplit("/", 1)[-1], params)
-                data = json.dumps(out).encode()
-                writer.write(f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}"
-                             f"\r\n\r\n".encode() + data)
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
-            pass  # the client went away, or the run is over
-        finally:
-            writer.close()
+        await fake_http.serve(reader, writer, self.handle)
+
+    def handle(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+        if path == "/stats":
+            return 200, {"accepted": self.accepted, "refused": self.refused}
+        if path.startswith("/v2/bot/"):
+            return self.line(json.loads(body or b"{}"), headers.get("x-line-retry-key", ""))
+        return self.telegram(path.rsplit("/", 1)[-1], fake_http.params(headers, body))
 
 
 def _room(w: Window, now: float) -> bool:

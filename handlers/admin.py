@@ -11,7 +11,7 @@ from handlers.common import MAX_TEXT, clip, round_name, round_state_label
 from handlers.context import Ctx, token
 from handlers.events import Attachment, Button, Message
 from handlers.onboarding import role_label
-from handlers.reminders import unit_reminders
+from handlers.reminders import OrgAddresses, unit_reminders
 from locales.errors import UserError
 from locales.i18n import _
 from locales.thai import format_date
@@ -163,11 +163,12 @@ async def remind(ctx: Ctx, args: str = "") -> None:
     if rnd is None:
         raise UserError(_("No reporting round is open at the moment. Your administrator opens it with /round."))
     sent_to, unreachable = [], []
+    book = await OrgAddresses.load(ctx.session, ctx.org_id)
     for unit in await Units(ctx.session, ctx.org_id).all():
         waiting = await answers.awaiting(rnd, [unit.id])
         if not waiting:
             continue
-        deliveries = await unit_reminders(ctx.session, ctx.org_id, rnd, unit, waiting)
+        deliveries = unit_reminders(book, rnd, unit, waiting)
         ctx.response.deliveries += deliveries
         if deliveries:
             sent_to.append(_("{unit} ({n} item(s), {m} chat(s))").format(unit=unit.name, n=len(waiting),

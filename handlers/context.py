@@ -79,9 +79,14 @@ class Ctx:
 
     async def write_refusals(self) -> None:
         if self.org is not None:
-            for what in self.refusals:
-                await audit(self.session, self.org.id, self.actor, "refused", what, None,
-                            person_id=self.person.id if self.person else None)
+            await write_refusals(self.session, self.org.id, self.actor, self.person.id if self.person else None,
+                                 self.refusals)
+
+
+async def write_refusals(session: AsyncSession, org_id: int, actor: str, person_id: int | None,
+                         refusals: list[str]) -> None:
+    for what in refusals:
+        await audit(session, org_id, actor, "refused", what, None, person_id=person_id)
 
 
 def token() -> str:

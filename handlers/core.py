@@ -20,14 +20,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.observe import UPDATES
 from bot.settings import Settings
 from handlers import accounts, admin, checkin, common, digest, manager, onboarding
-from handlers.context import Ctx
+from handlers.context import Ctx, write_refusals
 from handlers.events import Incoming, Response
 from locales.errors import UserError
 from locales.i18n import _, set_language
 from storage.db import Database
 from storage.models import ChannelAccount, Conversation, Membership, Organisation, Person, ProcessedEvent
 from storage.people import Roles, conversation_of
-from storage.repo import audit
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -143,9 +142,8 @@ async def _refused(db: Database, event: Incoming, refused: _StepRefused) -> Resp
         if event.event_id and not await _first_time(session, event):
             return Response()
         if refused.org_id is not None:
-            for what in refused.refusals:
-                await audit(session, refused.org_id, f"{event.platform}:{event.user_id}", "refused", what, None,
-                            person_id=refused.person_id)
+            await write_refusals(session, refused.org_id, f"{event.platform}:{event.user_id}", refused.person_id,
+                                 refused.refusals)
     UPDATES.labels(event.platform, "handled").inc()
     text = str(refused.error)
     return Response(notice=text[:190]).say(text)

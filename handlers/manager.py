@@ -69,19 +69,15 @@ async def summary(ctx: Ctx, args: str = "") -> None:
 
 async def _rollup(ctx: Ctx, args: str) -> None:
     """/summary [6|12] for an overseer: scoped to the organisations in their oversight list, nothing else."""
-    from sqlalchemy import func
-    from sqlmodel import col, select
-
     from reports.model import carried_out_rule
-    from reports.rollup import overseen_ids, rollup, rollup_text
-    from storage.models import FiscalYear
+    from reports.rollup import latest_year, overseen_ids, rollup, rollup_text
 
     ids = await overseen_ids(ctx.session, ctx.org_id)
     if not ids:
         ctx.say(_("Your organisation oversees no organisation yet: the deployment's operator adds them with "
                   "`tidtam oversee add`."))
         return
-    year = (await ctx.session.exec(select(func.max(FiscalYear.year_be)).where(col(FiscalYear.org_id).in_(ids)))).one()
+    year = await latest_year(ctx.session, ids)
     months = 12 if args.strip() in ("12", "๑๒") else 6
     ctx.say(rollup_text(await rollup(ctx.session, ids, year, months, carried_out_rule(ctx.settings)), limit=30))
 

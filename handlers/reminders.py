@@ -12,7 +12,6 @@ from handlers.events import Button, Delivery, Message
 from locales.i18n import DEFAULT_LANGUAGE, _, current_language, set_language
 from storage.answers import Pair
 from storage.models import ChannelAccount, GroupChat, Membership, Person, Role, Round, Unit
-from storage.people import People
 
 TITLES_SHOWN = 3
 
@@ -42,26 +41,8 @@ class Address:
     lang: str
 
 
-async def unit_addresses(session: AsyncSession, org_id: int, unit_id: int, *, heads_only: bool = False
-                         ) -> list[Address]:
-    """Where to reach a unit: its bound group chats, else its members' private chats (its head's when it has
-    no member yet). ``heads_only``: the head's private chat, for the escalation after the due date."""
-    people = People(session, org_id)
-    if heads_only:
-        persons = await people.unit_people(unit_id, (Role.HEAD,))
-    else:
-        groups = await people.group_chats(unit_id)
-        if groups:
-            return [Address(g.platform, g.chat_id, True, DEFAULT_LANGUAGE) for g in groups]
-        persons = await people.unit_people(unit_id, (Role.MEMBER,)) or await people.unit_people(unit_id, (Role.HEAD,))
-    by_id = {p.id: p for p in persons}
-    accounts = [(a, by_id[a.person_id]) for a in await people.accounts(list(by_id))]
-    return [Address(a.platform, a.external_id, False, p.lang) for a, p in preferred_accounts(accounts)]
-
-
 class OrgAddresses:
-    """Every unit's addresses in one organisation, read in two queries — the same choice as unit_addresses,
-    for the tick, which plans thousands of units."""
+    """Every unit's addresses in one organisation, read in two queries (the tick plans thousands of units)."""
 
     def __init__(self, groups: dict[int, list[Address]], people: dict[tuple[int, Role], list[tuple]]):
         self.groups, self.people = groups, people
@@ -83,6 +64,8 @@ class OrgAddresses:
         return cls(groups, people)
 
     def of(self, unit_id: int, *, heads_only: bool = False) -> list[Address]:
+        """Where to reach a unit: its bound group chats, else its members' private chats (its head's when it
+        has no member yet). ``heads_only``: the head's private chat, for the escalation after the due date."""
         if not heads_only and self.groups.get(unit_id):
             return list(self.groups[unit_id])
         accounts = self.people.get((unit_id, Role.HEAD), []) if heads_only else \
@@ -101,10 +84,9 @@ def preferred_accounts(accounts: list[tuple[ChannelAccount, Person]]) -> list[tu
     return chosen
 
 
-async def unit_reminders(session: AsyncSession, org_id: int, rnd: Round, unit: Unit,
-                         awaiting: list[Pair]) -> list[Delivery]:
+def unit_reminders(book: OrgAddresses, rnd: Round, unit: Unit, awaiting: list[Pair]) -> list[Delivery]:
     out, speaking = [], current_language()
-    for address in await unit_addresses(session, org_id, unit.id):
+    for address in book.of(unit.id):
         set_language(address.lang)
         out.append(Delivery(address.platform, address.chat_id, reminder_message(rnd, unit, awaiting),
                             is_group=address.is_group))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Sequence
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reports.summary import AWAITING, DEFAULT_CARRIED_OUT, STATUS_ORDER, combined_status, percent
@@ -72,6 +72,12 @@ async def overseen_ids(session: AsyncSession, overseer_id: int) -> list[int]:
 async def all_org_ids(session: AsyncSession) -> list[int]:
     q = select(Organisation.id).where(Organisation.kind != OrgKind.OVERSIGHT).order_by(Organisation.id)
     return list((await session.exec(q)).all())
+
+
+async def latest_year(session: AsyncSession, org_ids: Sequence[int]) -> int | None:
+    """The newest fiscal year any of these organisations has (BE)."""
+    q = select(func.max(FiscalYear.year_be)).where(col(FiscalYear.org_id).in_(list(org_ids)))
+    return (await session.exec(q)).one()
 
 
 async def rollup(session: AsyncSession, org_ids: Sequence[int], year_be: int, months: int,

@@ -6,6 +6,7 @@ FY N (BE) runs 1 October N-544 CE to 30 September N-543 CE.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from dataclasses import dataclass
 
 BE_OFFSET = 543
@@ -87,4 +88,10 @@ async def org_calendar(session, org_id: int) -> WorkCalendar:
     from storage.models import Holiday
 
     days = (await session.exec(select(Holiday.day).where(Holiday.org_id == org_id))).all()
-    return WorkCalendar(set(days))
+    return calendar_for(frozenset(days))
+
+
+@lru_cache(maxsize=256)
+def calendar_for(days_off: frozenset[dt.date]) -> WorkCalendar:
+    """One calendar per set of extra days off: the public holidays are worked out once, not per organisation."""
+    return WorkCalendar(days_off)

@@ -18,22 +18,17 @@ from sqlalchemy import and_, case, exists, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scheduler.calendar import WorkCalendar
+from scheduler.calendar import calendar_for
 from scheduler.ladder import Rung, ladder
 from storage.models import Holiday, PlanItem, PlanItemUnit, Round, RoundState, StatusReport, TickMark, Unit
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
-@lru_cache(maxsize=256)
-def calendar_of(days_off: frozenset[dt.date]) -> WorkCalendar:
-    return WorkCalendar(set(days_off))
-
-
 @lru_cache(maxsize=4096)
 def ladder_of(opens_on: dt.date, due_on: dt.date, submit_by: dt.date, days_off: frozenset[dt.date],
               rungs: frozenset[str]) -> tuple[Rung, ...]:
-    return tuple(ladder(opens_on, due_on, submit_by, calendar_of(days_off), rungs))
+    return tuple(ladder(opens_on, due_on, submit_by, calendar_for(days_off), rungs))
 
 
 def digest_mark(local: dt.datetime) -> str:
@@ -81,7 +76,7 @@ async def rounds_to_plan(session: AsyncSession, policy, now: dt.datetime, quota_
     working, claimable = [], {}
     for r in rounds:
         off = frozenset(days_off.get(r.org_id, ()))
-        if not policy.working_time(local, calendar_of(off)):
+        if not policy.working_time(local, calendar_for(off)):
             continue
         working.append(r)
         claimable[r.id] = frozenset(g.name for g in ladder_of(r.opens_on, r.due_on, r.submit_by, off, policy.rungs)

@@ -25,8 +25,8 @@ from handlers.events import Message
 from handlers.reminders import Address, OrgAddresses, preferred_accounts, reminder_message, thanks_message
 from locales.i18n import _, set_language
 from scheduler.calendar import WorkCalendar, org_calendar
-from scheduler.due import digest_mark, rounds_to_open, rounds_to_plan
-from scheduler.ladder import ALL_RUNGS, ladder
+from scheduler.due import digest_mark, ladder_of, rounds_to_open, rounds_to_plan
+from scheduler.ladder import ALL_RUNGS
 from scheduler.outbox import enqueue, known_keys, to_payload
 from scheduler.quota import month_of, non_essential, usage, used_percent
 from storage.answers import Answers
@@ -147,7 +147,7 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
         owned[p.unit_id] = owned.get(p.unit_id, 0) + 1
         if (p.item.id, p.unit_id) not in latest:
             waiting.setdefault(p.unit_id, []).append(p)
-    rungs = ladder(rnd.opens_on, rnd.due_on, rnd.submit_by, cal, policy.rungs)
+    rungs = ladder_of(rnd.opens_on, rnd.due_on, rnd.submit_by, cal.extra, policy.rungs)
     units = {u.id: u for u in await Units(session, org.id).all()}
     book = await OrgAddresses.load(session, org.id)
 

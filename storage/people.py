@@ -203,10 +203,10 @@ async def forget_person(session: AsyncSession, org_id: int, person: Person, acto
     if old_name:
         for row in (await session.exec(select(AuditLog).where(AuditLog.org_id == org_id))).all():
             changed = False
-            for field in ("old", "new"):
-                values = getattr(row, field)
+            for column in ("old", "new"):
+                values = getattr(row, column)
                 if values and old_name in json.dumps(values, ensure_ascii=False):
-                    setattr(row, field, json.loads(json.dumps(values, ensure_ascii=False).replace(old_name, "-")))
+                    setattr(row, column, json.loads(json.dumps(values, ensure_ascii=False).replace(old_name, "-")))
                     changed = True
             if row.actor and any(row.actor == f"{a.platform}:{a.external_id}" for a in accounts):
                 row.actor, changed = f"person:{person.id}", True

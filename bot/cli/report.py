@@ -18,9 +18,13 @@ from storage.repo import Rounds
 app = typer.Typer(no_args_is_help=True)
 
 
-async def _round(session, org_id: int, months: int, fiscal_year: Optional[int]) -> Round:
+def _check_months(months: int) -> None:
     if months not in (6, 12):
         raise UserError(_("A round is 6 or 12 (months)"))
+
+
+async def _round(session, org_id: int, months: int, fiscal_year: Optional[int]) -> Round:
+    _check_months(months)
     repo = Rounds(session, org_id)
     return await repo.get(await repo.fiscal_year(fiscal_year), months)
 
@@ -111,16 +115,12 @@ def summary_json(r) -> dict:
 
 
 def _rollup(months: int, fiscal_year: Optional[int], as_json: bool) -> None:
-    from sqlalchemy import func
-    from sqlmodel import col, select
-
     from reports.model import carried_out_rule
-    from reports.rollup import all_org_ids, overseen_ids, rollup, rollup_json, rollup_text
-    from storage.models import FiscalYear, OrgKind
+    from reports.rollup import all_org_ids, latest_year, overseen_ids, rollup, rollup_json, rollup_text
+    from storage.models import OrgKind
     from storage.repo import find_organisation
 
-    if months not in (6, 12):
-        raise UserError(_("A round is 6 or 12 (months)"))
+    _check_months(months)
     settings = state().settings
 
     async def go(db: Database):
@@ -132,8 +132,7 @@ def _rollup(months: int, fiscal_year: Optional[int], as_json: bool) -> None:
                 ids = await all_org_ids(session)
             if not ids:
                 raise UserError(_("No organisations to roll up"))
-            year = fiscal_year or (await session.exec(select(func.max(FiscalYear.year_be)).where(
-                col(FiscalYear.org_id).in_(ids)))).one()
+            year = fiscal_year or await latest_year(session, ids)
             return await rollup(session, ids, year, months, carried_out_rule(settings))
 
     r = run(go)
