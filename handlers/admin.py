@@ -18,8 +18,9 @@ from locales.thai import format_date
 from storage.answers import Answers
 from storage.models import Role, Round, RoundNarrative, RoundState
 from storage.people import People
-from storage.plan_file import PlanFileError, parse_plan, read_table
+from storage.plan_file import PlanFileError
 from storage.plan_import import import_plan
+from storage.plan_sandbox import read_plan_async
 from storage.repo import Rounds, Units, audit
 from storage.types import utcnow
 
@@ -204,15 +205,15 @@ async def got_import_file(ctx: Ctx) -> None:
     if ext not in (".xlsx", ".csv"):
         raise UserError(_("A plan file must be .xlsx or .csv (got {name}); download the template with "
                           "`tidtam plan template`").format(name=clip(Path(f.name).name, 60)))
-    if f.size is not None and f.size > IMPORT_MAX_BYTES:
-        raise UserError(_("The file is too large ({size} MB); the limit is {limit} MB.").format(
-            size=round(f.size / 1024 / 1024, 1), limit=IMPORT_MAX_BYTES // 1024 // 1024))
+    _refuse_large(f.size)
+    content = await f.fetch()
+    _refuse_large(len(content))  # a platform may not say the size before
     folder = ctx.settings.data_dir / "imports" / str(ctx.org_id)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}{ext}"
-    path.write_bytes(await f.fetch())
+    path.write_bytes(content)
     try:
-        rows = parse_plan(read_table(path))
+        rows = await read_plan_async(path)
     except PlanFileError as e:
         ctx.say("\n".join([str(e)] + [f"- {err}" for err in e.errors[:30]]))
         return
@@ -226,6 +227,12 @@ async def got_import_file(ctx: Ctx) -> None:
             [[Button(_("Import"), f"imp:{tk}:y"), Button(_("Cancel"), f"imp:{tk}:n")]])
 
 
+def _refuse_large(size: int | None) -> None:
+    if size is not None and size > IMPORT_MAX_BYTES:
+        raise UserError(_("The file is too large ({size} MB); the limit is {limit} MB.").format(
+            size=round(size / 1024 / 1024, 1), limit=IMPORT_MAX_BYTES // 1024 // 1024))
+
+
 async def pressed_import(ctx: Ctx, value: str) -> None:
     tk, _sep, answer = value.partition(":")
     if ctx.step != "admin.import_confirm" or ctx.data.get("tk") != tk:
@@ -236,7 +243,7 @@ async def pressed_import(ctx: Ctx, value: str) -> None:
     if answer != "y":
         ctx.say(_("Import cancelled; nothing was written."), edit=True)
         return
-    rows = parse_plan(read_table(path))
+    rows = await read_plan_async(path)
     fy = await Rounds(ctx.session, ctx.org_id).fiscal_year()
     result = await import_plan(ctx.session, ctx.org_id, fy, rows, actor=ctx.actor)
     ctx.say("\n".join([_("Imported.")] + result.lines(dry_run=False)), edit=True)

@@ -76,6 +76,16 @@ class PlanFileError(UserError):
         self.errors = errors
         super().__init__(_("The plan file has {n} problem(s); nothing was imported").format(n=len(errors)))
 
+    def __reduce__(self):  # it crosses from the reading child process (plan_sandbox) with its cell errors
+        return _rebuild_plan_file_error, (str(self), self.errors)
+
+
+def _rebuild_plan_file_error(message: str, errors: list[CellError]) -> PlanFileError:
+    error = PlanFileError.__new__(PlanFileError)
+    Exception.__init__(error, message)
+    error.errors = errors
+    return error
+
 
 @dataclass
 class PlanRow:
@@ -119,37 +129,116 @@ def clean_text(value: Any) -> str:
     return re.sub(r"\s+", " ", text.replace("\u200b", "").replace("\xa0", " ")).strip()
 
 
+# Limits that any real plan fits with a wide margin (the largest seen has 75 items in 21 columns), checked
+# while reading, so that no file — a mistake or an attack — can take a shared server's memory or time.
+MAX_FILE_BYTES = 20 * 1024 * 1024      # the file as sent, and an .xlsx's contents unpacked
+MAX_ROWS = 2000                        # data rows (not counting the header and empty rows)
+MAX_COLUMNS = 60
+MAX_CELL_CHARS = 64 * 1024
+MAX_TEXT_CHARS = 20 * 1024 * 1024      # all cells together
+MAX_ZIP_MEMBERS = 1000
+MAX_LINES = 50_000                     # rows read, empty ones included
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:g}"
+
+
+class _Budget:
+    """Counts rows, columns and characters as they are read, and refuses at the first limit crossed."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.chars = 0
+
+    def take(self, line: int, cells: list[Any]) -> list[Any] | None:
+        """The row's cells, or None for a row with nothing in it."""
+        if line > MAX_LINES:
+            raise UserError(_("The file has more than {limit} rows, empty ones included; a plan has at most "
+                              "{items} items. Delete the rows below the plan.").format(limit=MAX_LINES,
+                                                                                       items=MAX_ROWS))
+        while cells and (cells[-1] is None or cells[-1] == ""):
+            cells.pop()
+        if not cells:
+            return None
+        if len(cells) > MAX_COLUMNS:
+            raise UserError(_("Row {row} has more than {limit} columns; a plan has at most {limit}. Delete the "
+                              "columns after the last one the plan uses.").format(row=line, limit=MAX_COLUMNS))
+        for value in cells:
+            if isinstance(value, str):
+                if len(value) > MAX_CELL_CHARS:
+                    raise UserError(_("A cell in row {row} holds more than {limit} characters; a cell may "
+                                      "hold at most {limit}.").format(row=line, limit=MAX_CELL_CHARS))
+                self.chars += len(value)
+        if self.chars > MAX_TEXT_CHARS:
+            raise UserError(_("The file holds more than {limit} MB of text; a plan has far less.").format(
+                limit=_mb(MAX_TEXT_CHARS)))
+        self.rows += 1
+        if self.rows > MAX_ROWS + 1:  # + the header
+            raise UserError(_("The file has more than {limit} rows; a plan has at most {limit} items.").format(
+                limit=MAX_ROWS))
+        return cells
+
+
 def read_table(path: Path) -> list[tuple[int, list[Any]]]:
-    """(row number, cells) for every row of the first sheet or the CSV, header included."""
+    """(row number, cells) for every non-empty row of the first sheet or the CSV, header included, within
+    the limits above (UserError naming the limit otherwise)."""
     if not path.exists():
         raise UserError(_("File not found: {path}").format(path=path))
     if path.is_dir():
         raise UserError(_("{path} is a folder, not a file").format(path=path))
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        return _read_xlsx(path)
-    if suffix == ".csv":
-        return _read_csv(path)
-    raise UserError(_("A plan file must be .xlsx or .csv (got {name}); download the template with "
-                      "`tidtam plan template`").format(name=path.name))
+    if suffix not in (".xlsx", ".csv"):
+        raise UserError(_("A plan file must be .xlsx or .csv (got {name}); download the template with "
+                          "`tidtam plan template`").format(name=path.name))
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise UserError(_("The file is too large ({size} MB); the limit is {limit} MB.").format(
+            size=round(path.stat().st_size / 1024 / 1024, 1), limit=_mb(MAX_FILE_BYTES)))
+    return _read_xlsx(path) if suffix == ".xlsx" else _read_csv(path)
+
+
+def _check_zip(path: Path) -> None:
+    """Refuse from the zip directory alone, before anything is unpacked (a zip member never yields more
+    than the size its directory entry declares)."""
+    not_xlsx = UserError(_("{name} is not a readable Excel (.xlsx) file").format(name=path.name))
+    try:
+        with zipfile.ZipFile(path) as z:
+            members = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise not_xlsx
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise not_xlsx
+    if sum(m.file_size for m in members) > MAX_FILE_BYTES:
+        raise UserError(_("Unpacked, the file would be larger than {limit} MB; a plan is far smaller. Save it "
+                          "again from Excel, or as CSV.").format(limit=_mb(MAX_FILE_BYTES)))
 
 
 def _read_xlsx(path: Path) -> list[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
+    _check_zip(path)
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        wb = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError):
         raise UserError(_("{name} is not a readable Excel (.xlsx) file").format(name=path.name))
+    budget, out = _Budget(), []
     try:
         ws = wb.worksheets[0]
-        return [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+        ws.reset_dimensions()  # the file's own <dimension> may be wrong, by mistake or on purpose: read every row
+        # cells right of column MAX_COLUMNS + 1 are never materialised; one there is enough to refuse
+        for i, r in enumerate(ws.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1):
+            cells = budget.take(i, list(r))
+            if cells is not None:
+                out.append((i, cells))
+        return out
+    except (KeyError, ValueError, TypeError, SyntaxError, zipfile.BadZipFile):
+        raise UserError(_("{name} is not a readable Excel (.xlsx) file").format(name=path.name))
     finally:
         wb.close()
 
 
 def _read_csv(path: Path) -> list[tuple[int, list[Any]]]:
-    raw = path.read_bytes()
+    raw = path.read_bytes()  # at most MAX_FILE_BYTES
     for encoding in ("utf-8-sig", "cp874"):  # cp874: what Excel on Thai Windows saves as "CSV"
         try:
             text = raw.decode(encoding)
@@ -158,12 +247,23 @@ def _read_csv(path: Path) -> list[tuple[int, list[Any]]]:
             continue
     else:  # pragma: no cover - cp874 decodes almost any byte string
         raise UserError(_("{name} is not a text (CSV) file").format(name=path.name))
+    del raw
     if "\x00" in text:
         raise UserError(_("{name} is not a text (CSV) file").format(name=path.name))
-    first = text.split("\n", 1)[0]
+    first = text[:MAX_CELL_CHARS * 4].split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
+    csv.field_size_limit(MAX_CELL_CHARS + 1)  # one character more than allowed, so the budget names the limit
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [(reader.line_num, row) for row in reader]
+    budget, out = _Budget(), []
+    try:
+        for row in reader:
+            cells = budget.take(reader.line_num, list(row))
+            if cells is not None:
+                out.append((reader.line_num, cells))
+    except csv.Error:  # a field longer than the limit, or a NUL byte the decoder let through
+        raise UserError(_("A cell in row {row} holds more than {limit} characters; a cell may hold at most "
+                          "{limit}.").format(row=reader.line_num, limit=MAX_CELL_CHARS))
+    return out
 
 
 # ---------------------------------------------------------------- checking the rows

@@ -61,12 +61,13 @@ class Chat:
     async def press(self, user: str, data: str, **kw) -> Said:
         return await self._send(user, data=data, **kw)
 
-    async def send_file(self, user: str, name: str, content: bytes, *, kind="document", size=None,
+    async def send_file(self, user: str, name: str, content: bytes, *, kind="document", size: int | None | str = "len",
                         mime="application/octet-stream") -> Said:
+        """``size=None``: the platform did not say (LINE images, for one)."""
         async def fetch() -> bytes:
             return content
 
-        return await self._send(user, file=IncomingFile(kind, name, len(content) if size is None else size, mime,
+        return await self._send(user, file=IncomingFile(kind, name, len(content) if size == "len" else size, mime,
                                                         fetch))
 
 

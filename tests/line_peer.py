@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT
 
 PEERS = ROOT / "tests" / "peers"
-SPECS = ROOT.parent / "shared" / "peers" / "line"
+SPECS = PEERS / "line"  # vendored from line/line-openapi (Apache-2.0), see tests/peers/line/README.md
 SECRET = "test-channel-secret"
 _ids = itertools.count(1)
 

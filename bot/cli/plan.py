@@ -16,7 +16,7 @@ from locales.i18n import _
 from locales.thai import format_amount
 from storage.db import Database
 from storage.models import Organisation
-from storage.plan_file import parse_plan, read_table
+from storage.plan_sandbox import read_plan
 from storage.plan_import import ImportResult, import_plan
 from storage.plan_template import write_template
 from storage.repo import Plan, Rounds, Units
@@ -29,7 +29,7 @@ FiscalYearOption = typer.Option(None, "--fiscal-year", help="BE; default: the or
 @app.command("import", help="Import the plan from .xlsx or .csv (atomic; --dry-run writes nothing).")
 def plan_import(file: Path, dry_run: bool = typer.Option(False, "--dry-run"),
                 fiscal_year: Optional[int] = FiscalYearOption) -> None:
-    rows = parse_plan(read_table(file))  # every cell checked before the database is touched
+    rows = read_plan(file)  # every cell checked, in a child process with limits, before the database is touched
 
     async def go(db: Database) -> ImportResult:
         async with org_session(db, commit=not dry_run) as (session, org):

@@ -1,5 +1,5 @@
 // The Telegram emulator (telegram-test-api) and, in front of its bot API, a small proxy that
-// corrects where the emulator differs from Telegram (see ../../../shared/peers/README.md):
+// corrects where the emulator differs from Telegram (the quirks below):
 //   - sendMessage answers `date` in milliseconds; Telegram uses seconds
 //   - getMe answers a user without `is_bot`
 //   - editMessageText / editMessageReplyMarkup answer `result: null` (Telegram: the Message)
