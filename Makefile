@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 .PHONY: run test catalogues clean system-run system-test
 
 run: system-run $(VENV)/.installed
-	$(BIN)/tidtam run
+	$(BIN)/tidtam run --simulator
 
 test: system-test $(VENV)/.installed-test tests/peers/node_modules/.installed
 	$(BIN)/python -m pytest

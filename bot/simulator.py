@@ -23,6 +23,7 @@ from bot.demo import CLOCK_START, DEMO_ORG, SIMULATOR, ensure_demo
 from bot.settings import Settings
 from handlers.core import handle
 from handlers.events import Incoming, IncomingFile, Message, Response as BotResponse
+from locales.errors import UserError
 from locales.i18n import _, set_language
 from scheduler.outbox import Dispatcher, RateLimiter
 from scheduler.tick import tick
@@ -78,7 +79,8 @@ class Simulator:
         for _step in range(200):
             moment = dt.datetime.combine(day, policy.work_start, tzinfo=BANGKOK)
             if moment > now:
-                report = await tick(self.db, self.settings, now=moment.astimezone(dt.timezone.utc))
+                report = await tick(self.db, self.settings, now=moment.astimezone(dt.timezone.utc),
+                                    org_ids={await demo_org_id(self.db)})
                 if report.queued:
                     await self._set_clock(moment)
                     self._now = moment
@@ -247,6 +249,39 @@ def routes(settings: Settings, db: Database, state: dict) -> list[Route]:
             Route("/sim/files/{id:int}", sim_file), Route("/sim/reports/{fmt}", report)]
 
 
+def refuse_unsafe_settings(settings: Settings) -> None:
+    """The simulator is for a laptop: no production database, no platform, no public webhook."""
+    from sqlalchemy.engine import make_url
+
+    problems = []
+    if settings.database_url and make_url(settings.effective_database_url).get_backend_name() != "sqlite":
+        problems.append("DATABASE_URL")
+    problems += [name.upper() for name in ("telegram_bot_token", "telegram_webhook_url", "line_channel_secret",
+                                           "line_channel_access_token") if getattr(settings, name)]
+    if problems:
+        raise UserError(_("The simulator runs only on its own SQLite database with no platform set up; unset "
+                          "{settings} (or use another DATA_DIR with no .env).").format(settings=", ".join(problems)))
+
+
+async def refuse_real_organisations(db: Database) -> None:
+    async with db.session(commit=False) as s:
+        names = (await s.exec(select(Organisation.name).where(Organisation.is_demo == False))).all()  # noqa: E712
+    if names:
+        raise UserError(_("This database holds real organisations ({names}); the simulator runs only on a "
+                          "database of its own: set DATA_DIR to an empty folder.").format(
+            names=", ".join(names[:3]) + (" …" if len(names) > 3 else "")))
+
+
+async def demo_org_id(db: Database) -> int:
+    async with db.session(commit=False) as s:
+        org = (await s.exec(select(Organisation).where(Organisation.name == DEMO_ORG,
+                                                       Organisation.is_demo == True))).first()  # noqa: E712
+    if org is None:
+        raise UserError(_("The demo organisation is missing."))
+    return org.id
+
+
 async def prepare(db: Database) -> None:
+    await refuse_real_organisations(db)
     async with db.session() as s:
         await ensure_demo(s)

@@ -28,8 +28,9 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
     state: dict = {}
     extra = []
     if simulator:
-        from bot.simulator import routes as simulator_routes
+        from bot.simulator import refuse_unsafe_settings, routes as simulator_routes
 
+        refuse_unsafe_settings(settings)
         extra = simulator_routes(settings, db, state)
 
     @contextlib.asynccontextmanager

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -246,15 +247,17 @@ async def _quota_level(session: AsyncSession, settings: Settings, now: dt.dateti
         settings.line_quota_warn_percent if percent >= settings.line_quota_warn_percent else None
 
 
-async def tick(db: Database, settings: Settings, now: dt.datetime | None = None) -> TickReport:
+async def tick(db: Database, settings: Settings, now: dt.datetime | None = None, *,
+               org_ids: Collection[int] | None = None) -> TickReport:
     """Open the rounds that start today, then plan the organisations that have anything new (scheduler.due)
-    and claim what is due — one transaction per organisation, so one failing stops no other."""
+    and claim what is due — one transaction per organisation, so one failing stops no other. ``org_ids``:
+    only these (the simulator's clock moves for its demo organisation alone)."""
     now = now or utcnow()
     policy = Policy.from_settings(settings)
     today = now.astimezone(BANGKOK).date()
     report = TickReport()
     async with db.session() as session:
-        to_open = await rounds_to_open(session, today)
+        to_open = [o for o in await rounds_to_open(session, today) if org_ids is None or o in org_ids]
     for org_id in to_open:
         async with db.session() as session:
             opened = await auto_open(session, org_id, today)
@@ -264,6 +267,7 @@ async def tick(db: Database, settings: Settings, now: dt.datetime | None = None)
     async with db.session(commit=False) as session:
         level = await _quota_level(session, settings, now)
         due = await rounds_to_plan(session, policy, now, quota_mark(now, level) if level else None)
+    due = [r for r in due if org_ids is None or r.org_id in org_ids]
     gate = asyncio.Semaphore(1 if db.is_sqlite else 4)  # PostgreSQL works while Python builds the next plan
 
     async def plan_one(rnd: Round) -> None:

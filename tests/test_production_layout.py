@@ -109,3 +109,32 @@ async def _layout(db_url: str, tmp: Path) -> None:
                 p.kill()
         fake.should_exit = True
         await fake_task
+
+
+def _shipped_env(tmp: Path, **override: str) -> dict[str, str]:
+    """deploy/tidtam.env.example as shipped (empty tokens, a webhook URL, two workers), on test paths."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "LINE_", "DATABASE_URL"))}
+    for line in (ROOT / "deploy" / "tidtam.env.example").read_text().splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            key, value = line.split("=", 1)
+            env[key.strip()] = value.strip()
+    env.update({"DATA_DIR": str(tmp / "data"), "PYTHONPATH": str(ROOT), "WEB_PORT": str(free_port()),
+                "TIDTAM_LANG": "th"}, **override)
+    return env
+
+
+def test_the_shipped_env_with_empty_tokens_refuses_to_start(pg_server, tmp_path):
+    """No platform token: `tidtam run` says which settings are missing and serves nothing — it does not
+    start the simulator on the production database; nor does `--simulator` with these settings."""
+    env = _shipped_env(tmp_path, DATABASE_URL=fresh_pg_database(pg_server).replace("+asyncpg", ""))
+    done = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "TELEGRAM_BOT_TOKEN" in done.stderr and "LINE_CHANNEL_SECRET" in done.stderr
+    assert done.stderr.startswith("ข้อผิดพลาด: ") and "Traceback" not in done.stderr
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://127.0.0.1:{env['WEB_PORT']}/", timeout=1)
+    done = subprocess.run([sys.executable, "-m", "bot", "run", "--simulator"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "DATABASE_URL" in done.stderr and "TELEGRAM_WEBHOOK_URL" in done.stderr, \
+        done.stderr

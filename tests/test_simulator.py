@@ -34,7 +34,7 @@ def server(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "LINE_", "DATABASE_URL"))}
     env.update({"DATA_DIR": str(tmp_path / "data"), "WEB_PORT": str(port), "PYTHONPATH": str(ROOT)})
     log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, stdout=log,
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--simulator"], env=env, cwd=tmp_path, stdout=log,
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(150):

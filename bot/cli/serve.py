@@ -23,21 +23,19 @@ def register(app: typer.Typer) -> None:
 
 
 def run_bot(poll_interval: float = typer.Option(0.0, "--poll-interval", help="seconds between polls"),
-            no_scheduler: bool = typer.Option(False, "--no-scheduler", help="web/bot only (extra workers)")) -> None:
+            no_scheduler: bool = typer.Option(False, "--no-scheduler", help="web/bot only (extra workers)"),
+            simulator: bool = typer.Option(False, "--simulator",
+                                           help="the local web simulator with demo data (no platform)")) -> None:
     settings = state().settings
     if no_scheduler:
         settings = settings.model_copy(update={"run_scheduler": False})
-    if not (settings.telegram_bot_token or settings.line_channel_secret):
-        import uvicorn
-
-        from bot.web import create_app
-
-        typer.echo(_("No platform token is set: Tidtam runs its simulator with a demo organisation (demo data)."))
-        typer.echo(_("Open http://{host}:{port}/ in a browser. Stop with Ctrl-C.").format(
-            host=settings.web_host, port=settings.web_port))
-        uvicorn.run(create_app(settings, simulator=True), host=settings.web_host, port=settings.web_port,
-                    log_level="warning")
+    if simulator:
+        _run_simulator(settings)
         return
+    if not (settings.telegram_bot_token or settings.line_channel_secret):
+        raise UserError(_("No platform is set up: set TELEGRAM_BOT_TOKEN (Telegram) or LINE_CHANNEL_SECRET and "
+                          "LINE_CHANNEL_ACCESS_TOKEN (LINE). To try Tidtam with demo data instead: "
+                          "tidtam run --simulator"))
     if settings.line_channel_secret and not settings.line_channel_access_token:
         raise UserError(_("LINE needs LINE_CHANNEL_ACCESS_TOKEN as well as LINE_CHANNEL_SECRET"))
     db = Database(settings.effective_database_url)
@@ -51,6 +49,32 @@ def run_bot(poll_interval: float = typer.Option(0.0, "--poll-interval", help="se
 
     typer.echo(_("Tidtam is listening on Telegram (long polling). Stop with Ctrl-C."))
     run_polling(settings, db, poll_interval=poll_interval)
+
+
+def _run_simulator(settings) -> None:
+    """Only on a database of its own: the simulator's clock runs the scheduler, which must never reach a
+    real organisation or a real person."""
+    import uvicorn
+
+    from bot.simulator import refuse_unsafe_settings, refuse_real_organisations
+    from bot.web import create_app
+
+    refuse_unsafe_settings(settings)
+    db = Database(settings.effective_database_url)
+    asyncio.run(_checked(db, refuse_real_organisations))
+    typer.echo(_("Tidtam runs its simulator with a demo organisation (demo data)."))
+    typer.echo(_("Open http://{host}:{port}/ in a browser. Stop with Ctrl-C.").format(
+        host=settings.web_host, port=settings.web_port))
+    uvicorn.run(create_app(settings, simulator=True), host=settings.web_host, port=settings.web_port,
+                log_level="warning")
+
+
+async def _checked(db: Database, check) -> None:
+    try:
+        await db.upgrade()
+        await check(db)
+    finally:
+        await db.dispose()
 
 
 def _serve(settings) -> None:
