@@ -24,7 +24,7 @@ from bot.settings import Settings
 from handlers.core import handle
 from handlers.events import Incoming, IncomingFile, Message, Response as BotResponse
 from locales.errors import UserError
-from locales.i18n import _, set_language
+from locales.i18n import LANGUAGES, _, set_language
 from scheduler.outbox import Dispatcher, RateLimiter
 from scheduler.tick import tick
 from storage.db import Database
@@ -152,6 +152,7 @@ def routes(settings: Settings, db: Database, state: dict) -> list[Route]:
 
     async def page(request: Request) -> Response:
         lang = request.query_params.get("lang", "th")
+        lang = lang if lang in LANGUAGES else "th"  # it is written into the page
         set_language(lang)
         html = (STATIC / "index.html").read_text(encoding="utf-8")
         labels = {"title": _("Tidtam simulator"), "demo": _("Demo data — not a real organisation"),
@@ -161,9 +162,9 @@ def routes(settings: Settings, db: Database, state: dict) -> list[Route]:
                   "other_lang": "en" if lang == "th" else "th", "nothing": _("Nothing more is scheduled."),
                   "hint": _("Try: /help in any phone; /report as staff; /summary as the manager; /invite as the admin.")}
         phones = [{"id": pid, "name": name} for pid, name in PHONES]
-        html = html.replace("__LABELS__", json.dumps(labels, ensure_ascii=False)).replace(
-            "__PHONES__", json.dumps(phones, ensure_ascii=False)).replace("__LANG__", lang)
-        return HTMLResponse(html)
+        html = html.replace("__LABELS__", _script_json(labels)).replace(
+            "__PHONES__", _script_json(phones)).replace("__LANG__", lang)
+        return HTMLResponse(html, headers=PAGE_HEADERS)
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
@@ -182,7 +183,7 @@ def routes(settings: Settings, db: Database, state: dict) -> list[Route]:
             BANGKOK).strftime("%d/%m/%Y %H:%M")})
 
     async def api_say(request: Request) -> Response:
-        body = await request.json()
+        body = await _json_object(request)
         chat, text = str(body.get("chat", "")), str(body.get("text", ""))[:20000]
         if chat not in dict(PHONES) or not text.strip():
             return JSONResponse({"error": "chat and text"}, status_code=400)
@@ -190,7 +191,7 @@ def routes(settings: Settings, db: Database, state: dict) -> list[Route]:
         return JSONResponse({"ok": True})
 
     async def api_press(request: Request) -> Response:
-        body = await request.json()
+        body = await _json_object(request)
         chat, data = str(body.get("chat", "")), str(body.get("data", ""))[:200]
         if chat not in dict(PHONES):
             return JSONResponse({"error": "chat"}, status_code=400)
@@ -243,10 +244,58 @@ def routes(settings: Settings, db: Database, state: dict) -> list[Route]:
         files = export(built, [fmt], settings.data_dir / "exports" / "simulator" / uuid.uuid4().hex[:10])
         return FileResponse(files[0], filename=files[0].name)
 
-    return [Route("/", page), Route("/static/{name}", static), Route("/sim/api/messages", api_messages),
-            Route("/sim/api/say", api_say, methods=["POST"]), Route("/sim/api/press", api_press, methods=["POST"]),
-            Route("/sim/api/upload", api_upload, methods=["POST"]), Route("/sim/api/next", api_next, methods=["POST"]),
-            Route("/sim/files/{id:int}", sim_file), Route("/sim/reports/{fmt}", report)]
+    hosts = {"127.0.0.1", "localhost", "::1", settings.web_host}
+
+    def guard(endpoint, body: str = ""):
+        return same_site_only(endpoint, hosts, body)
+
+    return [Route("/", guard(page)), Route("/static/{name}", static),
+            Route("/sim/api/messages", guard(api_messages)),
+            Route("/sim/api/say", guard(api_say, "json"), methods=["POST"]),
+            Route("/sim/api/press", guard(api_press, "json"), methods=["POST"]),
+            Route("/sim/api/upload", guard(api_upload, "form"), methods=["POST"]),
+            Route("/sim/api/next", guard(api_next, "json"), methods=["POST"]),
+            Route("/sim/files/{id:int}", guard(sim_file)), Route("/sim/reports/{fmt}", guard(report))]
+
+
+PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                                           "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+                "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+
+
+async def _json_object(request: Request) -> dict:
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, RecursionError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _script_json(value) -> str:
+    """JSON safe inside a <script> element: no "</script>" or "<!--" can end it early."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace(
+        "&", "\\u0026")
+
+
+def same_site_only(endpoint, hosts: set[str], body: str = ""):
+    """Refuse what another site could make a browser send: a Host that is not this machine (DNS rebinding),
+    and on POST a missing or foreign Origin, and a body a plain HTML form can send (``json``: only
+    application/json; ``form``: only with the header the page's own script adds, which forces a preflight)."""
+    async def guarded(request: Request) -> Response:
+        host = request.url.hostname or ""
+        if host.strip("[]") not in hosts:
+            return JSONResponse({"error": "unknown host"}, status_code=403)
+        if request.method == "POST":
+            origin = request.headers.get("origin", "")
+            if origin != f"{request.url.scheme}://{request.headers.get('host', '')}":
+                return JSONResponse({"error": "cross-site request"}, status_code=403)
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if body == "json" and content_type != "application/json":
+                return JSONResponse({"error": "JSON only"}, status_code=415)
+            if body == "form" and request.headers.get("x-tidtam-simulator") != "1":
+                return JSONResponse({"error": "cross-site request"}, status_code=403)
+        return await endpoint(request)
+    return guarded
 
 
 def refuse_unsafe_settings(settings: Settings) -> None:

@@ -101,7 +101,7 @@
       const form = new FormData();
       form.append("chat", p.id);
       form.append("file", f);
-      await fetch("/sim/api/upload", {method: "POST", body: form});
+      await fetch("/sim/api/upload", {method: "POST", body: form, headers: {"X-Tidtam-Simulator": "1"}});
       e.target.value = "";
       poll();
     };
