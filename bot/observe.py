@@ -22,21 +22,36 @@ def metrics_payload() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
 
 
-class Redact(logging.Filter):
-    """Replace every configured secret (tokens, channel secret, DB password) wherever it shows up."""
+_secrets: re.Pattern[str] | None = None
 
-    def __init__(self, secrets: list[str]):
+
+def remember_secrets(values: list[str]) -> None:
+    """The values ``redact`` hides: each configured secret, and a bot token's part after the colon too."""
+    global _secrets
+    parts = set()
+    for value in values:
+        if value and len(value) >= 6:
+            parts.add(value)
+            tail = value.split(":", 1)[-1]
+            if len(tail) >= 16:
+                parts.add(tail)
+    _secrets = re.compile("|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True))) if parts else None
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret replaced by ***: for any line a log, a file or a terminal gets."""
+    return _secrets.sub("***", text) if _secrets is not None and text else text
+
+
+class Redacting(logging.Formatter):
+    """Formats with ``inner``, then redacts the whole result: message, arguments, traceback and all."""
+
+    def __init__(self, inner: logging.Formatter):
         super().__init__()
-        self.pattern = re.compile("|".join(re.escape(s) for s in secrets if s and len(s) >= 6)) if any(
-            s and len(s) >= 6 for s in secrets) else None
+        self.inner = inner
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.pattern is not None:
-            message = record.getMessage()
-            redacted = self.pattern.sub("***", message)
-            if redacted != message:
-                record.msg, record.args = redacted, ()
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(self.inner.format(record))
 
 
 class JsonFormatter(logging.Formatter):
@@ -62,14 +77,19 @@ def secrets_of(settings: Settings) -> list[str]:
 
 
 def configure_logging(settings: Settings) -> None:
-    """Root handler with the secrets filter; HTTP client request lines (which carry the bot token in their
-    URL) only from WARNING up."""
+    """One root handler that redacts every secret from whatever it writes, tracebacks included; uvicorn's
+    loggers and Python's warnings go through it too (uvicorn is started with ``log_config=None``). HTTP
+    client request lines (which carry the bot token in their URL) only from WARNING up."""
+    remember_secrets(secrets_of(settings))
     root = logging.getLogger()
     root.setLevel(getattr(logging, settings.log_level.upper(), logging.INFO))
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else
-                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(Redact(secrets_of(settings)))
+    handler.setFormatter(Redacting(JsonFormatter() if settings.log_format == "json" else
+                                   logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")))
     root.handlers = [handler]
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
+    logging.captureWarnings(True)
     for noisy in ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler.executors.default"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -50,6 +50,31 @@ class Settings(BaseSettings):
     web_port: int = Field(8000, description="port of the web app (webhooks, health)")
     web_workers: int = Field(1, ge=1, le=64, description="web worker processes (more than 1 needs PostgreSQL)")
 
+    def problems(self) -> list[str]:
+        """What is wrong with these settings, each a sentence for the person who set them (checked at start)."""
+        from urllib.parse import urlsplit
+
+        from locales.i18n import _
+
+        found = []
+        for name in ("telegram_api_base_url", "line_api_base_url", "telegram_webhook_url", "public_base_url"):
+            value = getattr(self, name)
+            parts = urlsplit(value) if value else None
+            if parts is not None and (parts.scheme not in ("http", "https") or not parts.hostname):
+                found.append(_("{setting} must be an address such as https://example.go.th (got {value})").format(
+                    setting=name.upper(), value=value[:80]))
+        base = self.telegram_api_base_url.rstrip("/")
+        if urlsplit(base).path.rsplit("/", 1)[-1].startswith("bot"):
+            found.append(_("TELEGRAM_API_BASE_URL is the Bot API server's address without /bot: Tidtam adds "
+                           "/bot and the token itself (got {value})").format(value=base[:80]))
+        if self.telegram_webhook_url and not self.telegram_webhook_url.startswith("https://"):
+            found.append(_("TELEGRAM_WEBHOOK_URL must start with https:// (Telegram calls only https webhooks)"))
+        if self.log_format not in ("text", "json"):
+            found.append(_("LOG_FORMAT is text or json (got {value})").format(value=self.log_format[:20]))
+        if self.web_workers > 1 and not self.database_url:
+            found.append(_("WEB_WORKERS above 1 needs PostgreSQL (DATABASE_URL): SQLite has one writer"))
+        return found
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -36,6 +36,26 @@ def build_application(settings: Settings, *, webhook: bool = False) -> Applicati
     return builder.build()
 
 
+async def check_token(settings: Settings) -> None:
+    """Ask the Bot API who the bot is, so a wrong token or server is one clear sentence at start."""
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    from locales.errors import UserError
+    from locales.i18n import _
+
+    bot = build_application(settings).bot
+    where = settings.telegram_api_base_url or "api.telegram.org"
+    try:
+        async with bot:  # initialize() asks getMe
+            pass
+    except InvalidToken:
+        raise UserError(_("The Bot API server ({where}) refused TELEGRAM_BOT_TOKEN: copy the token again from "
+                          "@BotFather").format(where=where)) from None
+    except (NetworkError, TelegramError) as e:
+        raise UserError(_("Cannot reach the Bot API server ({where}): {error}").format(
+            where=where, error=type(e).__name__)) from None
+
+
 class TelegramAdapter:
     def __init__(self, settings: Settings, db: Database, *, webhook: bool = False):
         self.settings, self.db = settings, db

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -19,6 +20,7 @@ from bot.cli import rounds as round_commands
 from bot.cli import schedule as schedule_commands
 from bot.cli import serve as serve_commands
 from bot.cli.common import CliState, set_state
+from bot.observe import redact
 from bot.settings import get_settings
 from locales.errors import UserError
 from locales.i18n import _, set_language
@@ -52,8 +54,8 @@ def _log_unexpected(exc: BaseException) -> Path | None:
         log_dir = get_settings().data_dir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         path = log_dir / "tidtam-errors.log"
-        with path.open("a", encoding="utf-8") as f:
-            f.write("".join(traceback.format_exception(exc)) + "\n")
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8") as f:
+            f.write(redact("".join(traceback.format_exception(exc))) + "\n")
         return path
     except OSError:
         return None
@@ -63,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and turn every failure into one readable line and an exit code."""
     from bot.observe import configure_logging
 
+    os.umask(0o077)  # the database, evidence, exports and logs: readable by this user only
     configure_logging(get_settings())
     if (argv if argv is not None else sys.argv[1:])[:1] not in (["run"], ["scheduler"]):
         logging.getLogger().setLevel(logging.WARNING)  # one-shot commands print results, not logs
@@ -74,13 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     except UserError as e:
-        typer.echo(_("Error: {message}").format(message=e), err=True)
+        typer.echo(redact(_("Error: {message}").format(message=e)), err=True)
         for detail in getattr(e, "errors", [])[:200]:
             typer.echo(f"  - {detail}", err=True)
         return 1
-    except Exception as e:  # the last line of defence: a person never sees a traceback
+    except Exception as e:  # the last line of defence: a person never sees a traceback, nor a secret
         where = _log_unexpected(e)
-        typer.echo(_("Unexpected error ({kind}): {message}").format(kind=type(e).__name__, message=e)
+        typer.echo(redact(_("Unexpected error ({kind}): {message}").format(kind=type(e).__name__, message=e))
                    + (" — " + _("details in {path}").format(path=where) if where else ""), err=True)
         return 2
 

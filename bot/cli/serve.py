@@ -27,6 +27,7 @@ def run_bot(poll_interval: float = typer.Option(0.0, "--poll-interval", help="se
             simulator: bool = typer.Option(False, "--simulator",
                                            help="the local web simulator with demo data (no platform)")) -> None:
     settings = state().settings
+    refuse_wrong_settings(settings)
     if no_scheduler:
         settings = settings.model_copy(update={"run_scheduler": False})
     if simulator:
@@ -40,6 +41,10 @@ def run_bot(poll_interval: float = typer.Option(0.0, "--poll-interval", help="se
         raise UserError(_("LINE needs LINE_CHANNEL_ACCESS_TOKEN as well as LINE_CHANNEL_SECRET"))
     db = Database(settings.effective_database_url)
     asyncio.run(db.upgrade())
+    if settings.telegram_bot_token:
+        from bot.telegram import check_token
+
+        asyncio.run(check_token(settings))
     if settings.telegram_webhook_url or settings.line_channel_secret:
         if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
             raise UserError(_("A webhook needs TELEGRAM_WEBHOOK_SECRET, a random secret Telegram sends back"))
@@ -49,6 +54,12 @@ def run_bot(poll_interval: float = typer.Option(0.0, "--poll-interval", help="se
 
     typer.echo(_("Tidtam is listening on Telegram (long polling). Stop with Ctrl-C."))
     run_polling(settings, db, poll_interval=poll_interval)
+
+
+def refuse_wrong_settings(settings) -> None:
+    problems = settings.problems()
+    if problems:
+        raise UserError("; ".join(problems))
 
 
 def _run_simulator(settings) -> None:
@@ -66,7 +77,7 @@ def _run_simulator(settings) -> None:
     typer.echo(_("Open http://{host}:{port}/ in a browser. Stop with Ctrl-C.").format(
         host=settings.web_host, port=settings.web_port))
     uvicorn.run(create_app(settings, simulator=True), host=settings.web_host, port=settings.web_port,
-                log_level="warning")
+                log_level="warning", log_config=None)
 
 
 async def _checked(db: Database, check) -> None:
@@ -86,11 +97,12 @@ def _serve(settings) -> None:
     from bot.web import create_app
 
     if settings.web_workers == 1:
-        uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port, log_level="warning")
+        uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port, log_level="warning",
+                    log_config=None)  # uvicorn's lines go through our handler: redacted, JSON if asked
         return
     os.environ["RUN_SCHEDULER"] = "true" if settings.run_scheduler else "false"
     uvicorn.run("bot.web:app_from_env", factory=True, workers=settings.web_workers, host=settings.web_host,
-                port=settings.web_port, log_level="warning")
+                port=settings.web_port, log_level="warning", log_config=None)
 
 
 def invite(unit: Optional[str] = typer.Argument(None, help="unit name (for head and member)"),
@@ -148,14 +160,16 @@ def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help="only drain 
     from scheduler.service import SchedulerService
 
     settings = state().settings
+    refuse_wrong_settings(settings)
 
     async def main() -> None:
         db = Database(settings.effective_database_url)
         await db.upgrade()
         senders, adapters = {}, []
         if settings.telegram_bot_token:
-            from bot.telegram import TelegramAdapter, TelegramSender
+            from bot.telegram import TelegramAdapter, TelegramSender, check_token
 
+            await check_token(settings)
             adapter = TelegramAdapter(settings, db, webhook=True)
             await adapter.app.initialize()
             adapters.append(adapter)
