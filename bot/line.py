@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
@@ -108,20 +109,29 @@ class LineAdapter:
         return fetch
 
     async def handle_event(self, ev) -> None:
+        reply = await self.record(ev)
+        if reply is not None:
+            await reply()
+
+    async def record(self, ev) -> Callable[[], Awaitable[None]] | None:
+        """Handle the event, its effects committed; what is left is the reply, returned to send later."""
         if isinstance(ev, (UnfollowEvent, LeaveEvent)):
             await self._forget_chat(ev)
-            return
+            return None
         if isinstance(ev, JoinEvent):
-            await self.reply(ev.reply_token, [Message(_("Hello. An administrator can bind this group to a unit: "
-                                                        "/bindgroup CODE"))])
-            return
+            hello = [Message(_("Hello. An administrator can bind this group to a unit: /bindgroup CODE"))]
+            return lambda: self.reply(ev.reply_token, hello)
         event = self.to_event(ev)
         if event is None:
-            return
+            return None
         response = await handle(self.db, event, self.settings)
         reply_token = getattr(ev, "reply_token", None)
-        if reply_token and response.messages:
+        if not (reply_token and response.messages):
+            return None
+
+        async def reply() -> None:
             await self.reply(reply_token, await self.render_all(response, event))
+        return reply
 
     async def _forget_chat(self, ev) -> None:
         source = ev.source

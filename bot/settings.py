@@ -9,11 +9,15 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")  # a test Bot API server may call an http webhook here
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     data_dir: Path = Field(Path("data"), description="where the SQLite file, uploads and exports live")
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir")
+    new_installation: bool = Field(False, description="allow a new SQLite file beside an earlier one's data")
     tidtam_lang: str = Field("th", description="language of CLI output: th or en")
     tidtam_org: str = Field("", description="organisation the CLI acts on when the database holds several")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
@@ -67,7 +71,8 @@ class Settings(BaseSettings):
         if urlsplit(base).path.rsplit("/", 1)[-1].startswith("bot"):
             found.append(_("TELEGRAM_API_BASE_URL is the Bot API server's address without /bot: Tidtam adds "
                            "/bot and the token itself (got {value})").format(value=base[:80]))
-        if self.telegram_webhook_url and not self.telegram_webhook_url.startswith("https://"):
+        hook = urlsplit(self.telegram_webhook_url)
+        if self.telegram_webhook_url and hook.scheme != "https" and hook.hostname not in LOOPBACK:
             found.append(_("TELEGRAM_WEBHOOK_URL must start with https:// (Telegram calls only https webhooks)"))
         if self.log_format not in ("text", "json"):
             found.append(_("LOG_FORMAT is text or json (got {value})").format(value=self.log_format[:20]))

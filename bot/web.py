@@ -24,7 +24,7 @@ MAX_BODY = 1024 * 1024
 
 def create_app(settings: Settings, db: Database | None = None, *, simulator: bool = False) -> Starlette:
     """The web app; ``simulator``: also the local web chat simulator (no platform token needed)."""
-    db = db or Database(settings.effective_database_url)
+    db = db or Database(settings.effective_database_url, new_installation=settings.new_installation)
     state: dict = {}
     extra = []
     if simulator:
@@ -93,14 +93,17 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         return JSONResponse({"status": "ok"})
 
     async def readyz(_request: Request) -> Response:
-        """Ready when the database answers and its schema is the code's."""
+        """Ready when a write to the database commits — to the file that was opened — and its schema is the
+        code's."""
         from alembic.script import ScriptDirectory
 
         from storage.db import alembic_config
 
         try:
             current = await db.current_revision()
+            await db.check_writable()
         except Exception as e:
+            log.error("not ready: %s: %s", type(e).__name__, e)
             return JSONResponse({"status": "database unavailable", "error": type(e).__name__}, status_code=503)
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()
         if current != head:
@@ -163,20 +166,26 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         except (ValueError, UnicodeDecodeError, KeyError, TypeError):
             return JSONResponse({"error": "not a LINE webhook"}, status_code=400)
 
-        try:  # the work happens after the response, so make sure it can: else LINE redelivers later
-            await db.ping()
-        except Exception as e:
-            log.error("LINE webhook refused: database unavailable (%s)", type(e).__name__)
-            return JSONResponse({"error": "try again"}, status_code=503)
+        # each event is handled — its answer committed — before LINE gets its 200: an event acknowledged is
+        # never lost. If one fails, LINE gets a 500 and redelivers (the events already done are recognised by
+        # their webhook event id). Only the replies go out after the response.
+        replies = []
+        for ev in events:
+            try:
+                replies.append(await adapter.record(ev))
+            except Exception as e:
+                log.error("LINE event not recorded: %s", type(e).__name__, exc_info=e)
+                return JSONResponse({"error": "try again"}, status_code=500)
 
-        async def work() -> None:  # after the response: LINE's connection is not held
-            for ev in events:
-                try:
-                    await adapter.handle_event(ev)
-                except Exception as e:
-                    log.error("LINE event failed: %s", type(e).__name__, exc_info=e)
+        async def reply_all() -> None:
+            for reply in replies:
+                if reply is not None:
+                    try:
+                        await reply()
+                    except Exception as e:
+                        log.error("LINE reply failed: %s", type(e).__name__, exc_info=e)
 
-        return JSONResponse({"ok": True}, background=BackgroundTask(work))
+        return JSONResponse({"ok": True}, background=BackgroundTask(reply_all))
 
     async def download(request: Request) -> Response:
         from storage.files import redeem

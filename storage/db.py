@@ -57,11 +57,29 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True)
 
 
-class Database:
-    """One engine and its session factory; the unit every command and request works through."""
+DATA_FOLDERS = ("evidence", "exports", "imports", "logs", "charts", "backups")
 
-    def __init__(self, url: str) -> None:
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL or memory)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+class Database:
+    """One engine and its session factory; the unit every command and request works through.
+
+    ``new_installation``: a SQLite file may be created beside data that an earlier database left (evidence,
+    exports, logs …). Without it that is refused — the file was deleted or DATA_DIR points elsewhere, and a
+    fresh database would quietly make every registered person a stranger."""
+
+    def __init__(self, url: str, *, new_installation: bool = False) -> None:
         self.url = url
+        self.new_installation = new_installation
+        self.file = sqlite_file(url)
+        self._opened: tuple[int, int] | None = None  # (device, inode) of the SQLite file once opened
         self.engine = make_engine(url)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._turns: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
@@ -107,6 +125,7 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     async def upgrade(self, revision: str = "head") -> None:
+        self._refuse_silent_new_file()
         try:
             async with self.engine.begin() as conn:
                 await conn.run_sync(_run_upgrade, revision)
@@ -114,6 +133,35 @@ class Database:
             where = self.engine.url.render_as_string(hide_password=True)
             raise UserError(_("Cannot open the database {url}: {error}").format(
                 url=where, error=getattr(e, "orig", None) or e)) from e
+        if self.file is not None:
+            st = self.file.stat()
+            self._opened = (st.st_dev, st.st_ino)
+
+    def _refuse_silent_new_file(self) -> None:
+        if self.file is None or self.file.exists() or self.new_installation:
+            return
+        folder = self.file.parent
+        left = [name for name in DATA_FOLDERS if (folder / name).is_dir() and any((folder / name).iterdir())]
+        if left:
+            raise UserError(_("The database file {file} is missing, but {folder} holds data of an earlier one "
+                              "({left}). Restore the file from a backup; or, if this really is a new "
+                              "installation, set NEW_INSTALLATION=true once.").format(
+                file=self.file, folder=folder, left=", ".join(left)))
+
+    async def check_writable(self) -> None:
+        """Raise unless a write commits, to the very file that was opened (a deleted or replaced SQLite file,
+        a read-only disk or a database in recovery all fail here)."""
+        from sqlalchemy import text
+
+        if self.file is not None and self._opened is not None:
+            try:
+                st = self.file.stat()
+            except OSError:
+                raise RuntimeError("the SQLite file is gone") from None
+            if (st.st_dev, st.st_ino) != self._opened:
+                raise RuntimeError("the SQLite file was replaced")
+        async with self.session() as s:
+            await (await s.connection()).execute(text("UPDATE alembic_version SET version_num = version_num"))
 
     async def ping(self) -> None:
         """Raise when the database does not answer (a webhook then asks the platform to redeliver)."""

@@ -308,13 +308,13 @@ def test_database_down_means_line_redelivers(line, monkeypatch):
     client, wire, admin_code, settings = line
     from storage.db import Database as DB
 
-    async def down(self):
+    def down(self, **kw):
         raise ConnectionError("database unavailable")
 
     ev = event("message", "U" + "7" * 32, text=f"/start {admin_code}", event_id="01DBDOWN000000000000000000")
     with monkeypatch.context() as m:
-        m.setattr(DB, "ping", down)
-        assert post(client, ev).status_code == 503            # LINE will redeliver
+        m.setattr(DB, "session", down)
+        assert post(client, ev).status_code == 500            # LINE will redeliver
     assert count(settings, Person) == 0
     assert post(client, {**ev, "deliveryContext": {"isRedelivery": True}}).status_code == 200
     assert count(settings, Person) == 1 and count(settings, ProcessedEvent) == 1

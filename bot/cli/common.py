@@ -41,7 +41,8 @@ def run(fn: Callable[[Database], Awaitable[T]], *, upgrade: bool = True) -> T:
     """Open the database (migrating it to the latest schema first), run ``fn``, close it."""
 
     async def main() -> T:
-        db = Database(state().settings.effective_database_url)
+        db = Database(state().settings.effective_database_url,
+                      new_installation=state().settings.new_installation)
         try:
             if upgrade:
                 await db.upgrade()

@@ -30,7 +30,7 @@ def line_usage(refresh: bool = typer.Option(False, "--refresh", help="read the q
         from bot.line import LineAdapter
 
         async def read() -> None:
-            db = Database(settings.effective_database_url)
+            db = Database(settings.effective_database_url, new_installation=settings.new_installation)
             adapter = LineAdapter(settings, db)
             try:
                 await adapter.check_quota()

@@ -39,7 +39,7 @@ def run_bot(poll_interval: float = typer.Option(0.0, "--poll-interval", help="se
                           "tidtam run --simulator"))
     if settings.line_channel_secret and not settings.line_channel_access_token:
         raise UserError(_("LINE needs LINE_CHANNEL_ACCESS_TOKEN as well as LINE_CHANNEL_SECRET"))
-    db = Database(settings.effective_database_url)
+    db = Database(settings.effective_database_url, new_installation=settings.new_installation)
     asyncio.run(db.upgrade())
     if settings.telegram_bot_token:
         from bot.telegram import check_token
@@ -71,7 +71,7 @@ def _run_simulator(settings) -> None:
     from bot.web import create_app
 
     refuse_unsafe_settings(settings)
-    db = Database(settings.effective_database_url)
+    db = Database(settings.effective_database_url, new_installation=settings.new_installation)
     asyncio.run(_checked(db, refuse_real_organisations))
     typer.echo(_("Tidtam runs its simulator with a demo organisation (demo data)."))
     typer.echo(_("Open http://{host}:{port}/ in a browser. Stop with Ctrl-C.").format(
@@ -163,7 +163,7 @@ def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help="only drain 
     refuse_wrong_settings(settings)
 
     async def main() -> None:
-        db = Database(settings.effective_database_url)
+        db = Database(settings.effective_database_url, new_installation=settings.new_installation)
         await db.upgrade()
         senders, adapters = {}, []
         if settings.telegram_bot_token:

@@ -1,0 +1,99 @@
+"""Nothing acknowledged is lost: a LINE event gets its 200 only once its effects are committed; /readyz
+proves a write commits, to the file that was opened; a start does not quietly create an empty database
+beside an earlier one's data."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import event as sa_event
+from starlette.testclient import TestClient
+
+from bot.cli import main
+from bot.settings import Settings
+from bot.web import create_app
+from chat import org_with_admin_invite
+from line_peer import SECRET, body, event, sign
+from storage.db import Database
+from storage.models import Person, ProcessedEvent
+from tests_support import count_rows
+
+
+def read_only_switch(db: Database) -> dict:
+    """While ``switch["on"]``, every transaction refuses writes, as a file or disk gone read-only does (the
+    tests run as root, whom file modes do not stop)."""
+    switch = {"on": False}
+    sa_event.listen(db.engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql(
+        f"PRAGMA query_only={'ON' if switch['on'] else 'OFF'}"))
+    return switch
+
+
+def post(client, *events):
+    raw = body(*events)
+    return client.post("/line/webhook", content=raw, headers={"X-Line-Signature": sign(raw),
+                                                               "Content-Type": "application/json"})
+
+
+@pytest.fixture
+def line_settings(tmp_path):
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'line.db'}"
+    code = asyncio.run(org_with_admin_invite(db_url))
+    settings = Settings(data_dir=tmp_path / "data", database_url=db_url, line_channel_secret=SECRET,
+                        line_channel_access_token="test-token", line_api_base_url="http://127.0.0.1:9",
+                        run_scheduler=False)
+    return settings, code
+
+
+def test_an_event_that_cannot_be_written_is_not_acknowledged(line_settings):
+    settings, code = line_settings
+    db = Database(settings.effective_database_url)
+    switch = read_only_switch(db)
+    ev = event("message", "U" + "7" * 32, text=f"/start {code}", event_id="01READONLY0000000000000000")
+    with TestClient(create_app(settings, db)) as client:
+        assert client.get("/readyz").status_code == 200
+        switch["on"] = True
+        assert client.get("/readyz").status_code == 503
+        assert post(client, ev).status_code == 500   # LINE redelivers; nothing was acknowledged
+    check = Database(settings.effective_database_url)
+    assert asyncio.run(count_rows(check, Person)) == 0
+    with TestClient(create_app(settings)) as client:  # the disk is writable again: the redelivery lands once
+        assert client.get("/readyz").status_code == 200
+        assert post(client, {**ev, "deliveryContext": {"isRedelivery": True}}).status_code == 200
+        assert post(client, ev).status_code == 200
+    assert asyncio.run(count_rows(check, Person)) == 1
+    assert asyncio.run(count_rows(check, ProcessedEvent)) == 1
+
+
+def test_readyz_notices_a_deleted_or_replaced_database_file(line_settings, tmp_path):
+    settings, _code = line_settings
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/readyz").status_code == 200
+        (tmp_path / "line.db").rename(tmp_path / "moved.db")
+        assert client.get("/readyz").status_code == 503
+        (tmp_path / "moved.db").rename(tmp_path / "line.db")
+        assert client.get("/readyz").status_code == 200
+        (tmp_path / "line.db").unlink()
+        (tmp_path / "line.db").write_bytes((tmp_path / "line.db-wal").read_bytes()[:0])  # a new, empty file
+        assert client.get("/readyz").status_code == 503
+
+
+def test_a_start_beside_earlier_data_refuses_to_create_an_empty_database(cli_env, capsys, monkeypatch):
+    init = ["init", "--org", "เทศบาลตำบลทดสอบ", "--kind", "เทศบาลตำบล", "--province", "ขอนแก่น",
+            "--district", "เมือง", "--fiscal-year", "2569"]
+    assert main(init) == 0
+    data = cli_env / "data"
+    (data / "evidence" / "1").mkdir(parents=True)
+    (data / "evidence" / "1" / "photo.jpg").write_bytes(b"\xff\xd8")
+    for name in ("tidtam.db", "tidtam.db-wal", "tidtam.db-shm"):
+        (data / name).unlink(missing_ok=True)
+    capsys.readouterr()
+    assert main(["unit", "list"]) == 1
+    err = capsys.readouterr().err
+    assert "ไม่พบไฟล์ฐานข้อมูล" in err and "evidence" in err and "NEW_INSTALLATION" in err
+    assert not (data / "tidtam.db").exists()
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("NEW_INSTALLATION", "true")
+    get_settings.cache_clear()
+    assert main(init) == 0
