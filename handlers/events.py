@@ -7,11 +7,15 @@ and render the ``Response`` natively (inline keyboard, quick replies, HTML).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Awaitable, Callable, Literal
 
 from storage.types import utcnow
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -38,6 +42,10 @@ class Incoming:
     event_id: str | None = None  # for exactly-once handling of redelivered events
     bot_username: str = ""
     at: dt.datetime = field(default_factory=utcnow)
+
+    def __post_init__(self) -> None:
+        # what a person types is stored and goes into documents (XML): no control character but line breaks
+        self.text = _CONTROL.sub("", self.text) if self.text else self.text
 
     @property
     def command(self) -> tuple[str, str] | None:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -24,12 +25,12 @@ MONEY_FORMAT = "#,##0.00"
 def _sheet(wb: Workbook, name: str, report: RoundReport, table: Table) -> None:
     ws = wb.create_sheet(name)
     ncols = len(table.header)
-    ws.append([report.org_name])
-    ws.append([table.title])
+    ws.append([_text(report.org_name)])
+    ws.append([_text(table.title)])
     for r in (1, 2):
         ws.cell(row=r, column=1).font = Font(name=FONT, size=16, bold=True)
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
-    ws.append(table.header)
+    ws.append([_text(h) for h in table.header])
     header_row = 3
     for c in range(1, ncols + 1):
         cell = ws.cell(row=header_row, column=c)
@@ -41,7 +42,7 @@ def _sheet(wb: Workbook, name: str, report: RoundReport, table: Table) -> None:
         values = list(row.cells) + [""] * (ncols - len(row.cells))
         for col, number in row.numbers.items():
             values[col] = number  # exact numbers, so a person can add them up in Excel
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in values])
+        ws.append([float(v) if isinstance(v, Decimal) else _text(v) for v in values])
         n = ws.max_row
         if len(row.cells) == 1:
             ws.merge_cells(start_row=n, start_column=1, end_row=n, end_column=ncols)
@@ -56,7 +57,7 @@ def _sheet(wb: Workbook, name: str, report: RoundReport, table: Table) -> None:
             if (c - 1) in row.numbers and isinstance(row.numbers[c - 1], Decimal):
                 cell.number_format = MONEY_FORMAT
     for note in table.notes:
-        ws.append([note])
+        ws.append([_text(note)])
         ws.cell(row=ws.max_row, column=1).font = Font(name=FONT, size=14, italic=True)
     total = sum(table.widths)
     for i, w in enumerate(table.widths, start=1):
@@ -70,6 +71,22 @@ def _sheet(wb: Workbook, name: str, report: RoundReport, table: Table) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
+def _text(value):
+    """A string without the control characters XML cannot hold (a pasted title may carry one)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def as_text_only(wb: Workbook) -> None:
+    """Every string is a text cell, whatever it starts with: openpyxl takes "=…" for a formula, and a title,
+    KPI or unit name from a plan file must never become one (=HYPERLINK, =cmd|…). Tidtam writes no formula:
+    each number is computed here and written as a number."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+
+
 def write_xlsx(report: RoundReport, path: Path) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
@@ -79,9 +96,10 @@ def write_xlsx(report: RoundReport, path: Path) -> Path:
     ws.append([_("Checks before signing")])
     ws.cell(row=1, column=1).font = Font(name=FONT, size=16, bold=True)
     for line in checks_lines(report):
-        ws.append([line])
+        ws.append([_text(line)])
         ws.cell(row=ws.max_row, column=1).font = Font(name=FONT, size=14)
     ws.column_dimensions["A"].width = 140
+    as_text_only(wb)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

@@ -126,6 +126,7 @@ def clean_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = html.unescape(re.sub(r"<[^>]*>", " ", str(value)))
+    text = re.sub(r"[\x00-\x08\x0e-\x1f\x7f]", "", text)  # control characters: no document's XML holds them
     return re.sub(r"\s+", " ", text.replace("\u200b", "").replace("\xa0", " ")).strip()
 
 
