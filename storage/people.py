@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -182,37 +181,51 @@ async def forget_person(session: AsyncSession, org_id: int, person: Person, acto
     """Remove a person's personal data (Thailand's PDPA) and keep the organisation's records meaningful.
 
     Their answers stay (an answer belongs to the unit's record) but no longer say who they were: the name
-    becomes a placeholder, chat accounts, conversations, roles and pending codes are deleted, and their name
-    is scrubbed from the audit log.
+    becomes a placeholder; chat accounts, conversations, roles and pending codes are deleted; messages still
+    queued to them are dropped and their texts cleared; their download links stop working; and the audit log
+    is rewritten by structure — the lines about this person's name, and the lines they acted in — never by
+    searching for their name as text (which would change other people's lines).
     """
-    from sqlalchemy import delete, update
+    from sqlalchemy import delete, false, or_, update
 
-    from storage.models import AuditLog, DownloadLink, LinkCode
+    from storage.models import AuditLog, DownloadLink, LinkCode, Outbox, OutboxState
 
-    old_name = person.display_name
     counts = {}
-    accounts = (await session.exec(select(ChannelAccount).where(ChannelAccount.person_id == person.id))).all()
+    accounts = (await session.exec(select(ChannelAccount).where(ChannelAccount.person_id == person.id,
+                                                                ChannelAccount.org_id == org_id))).all()
+    actors = {f"{a.platform}:{a.external_id}" for a in accounts}
     for account in accounts:
         await session.exec(delete(Conversation).where(Conversation.account_id == account.id))
+        outbox = (await session.exec(select(Outbox).where(Outbox.org_id == org_id, Outbox.platform == account.platform,
+                                                          Outbox.chat_id == account.external_id,
+                                                          Outbox.is_group == False))).all()  # noqa: E712
+        for row in outbox:
+            if row.state in (OutboxState.PENDING, OutboxState.SENDING, OutboxState.FAILED):
+                row.state, row.last_error = OutboxState.DROPPED, "person forgotten"
+            row.payload = {}  # the texts said their name
+            session.add(row)
+        counts["queued_dropped"] = counts.get("queued_dropped", 0) + len(outbox)
         await session.delete(account)
     counts["accounts"] = len(accounts)
     counts["roles"] = (await session.exec(delete(Membership).where(Membership.person_id == person.id))).rowcount
     await session.exec(delete(LinkCode).where(LinkCode.person_id == person.id))
+    counts["links_revoked"] = (await session.exec(
+        update(DownloadLink).where(DownloadLink.person_id == person.id, DownloadLink.used_at.is_(None))
+        .values(used_at=utcnow()))).rowcount
     await session.exec(update(DownloadLink).where(DownloadLink.person_id == person.id).values(person_id=None))
     scrubbed = 0
-    if old_name:
-        for row in (await session.exec(select(AuditLog).where(AuditLog.org_id == org_id))).all():
-            changed = False
+    about = (AuditLog.entity == "person") & (AuditLog.entity_id == person.id)
+    acted = col(AuditLog.actor).in_(actors) if actors else false()
+    for row in (await session.exec(select(AuditLog).where(AuditLog.org_id == org_id, or_(about, acted)))).all():
+        if row.entity == "person" and row.entity_id == person.id:
             for column in ("old", "new"):
                 values = getattr(row, column)
-                if values and old_name in json.dumps(values, ensure_ascii=False):
-                    setattr(row, column, json.loads(json.dumps(values, ensure_ascii=False).replace(old_name, "-")))
-                    changed = True
-            if row.actor and any(row.actor == f"{a.platform}:{a.external_id}" for a in accounts):
-                row.actor, changed = f"person:{person.id}", True
-            if changed:
-                session.add(row)
-                scrubbed += 1
+                if values and "display_name" in values:
+                    setattr(row, column, {**values, "display_name": "-"})
+        if row.actor in actors:
+            row.actor = f"person:{person.id}"
+        session.add(row)
+        scrubbed += 1
     counts["audit_rows_scrubbed"] = scrubbed
     person.display_name = f"ผู้ใช้ #{person.id} (ลบข้อมูลส่วนบุคคลแล้ว)"
     person.notify_platform = ""

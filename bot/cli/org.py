@@ -195,5 +195,7 @@ def person_forget(person: str = typer.Argument(..., help="id or name, see `tidta
 
     counts = run(go)
     typer.echo(_("Personal data removed: {accounts} chat account(s), {roles} role(s); {audit} audit line(s) "
-                 "scrubbed. The answers stay, without the name.").format(
-        accounts=counts["accounts"], roles=counts["roles"], audit=counts["audit_rows_scrubbed"]))
+                 "scrubbed; {queued} message(s) to them cleared, {links} download link(s) revoked. The answers "
+                 "stay, without the name.").format(
+        accounts=counts["accounts"], roles=counts["roles"], audit=counts["audit_rows_scrubbed"],
+        queued=counts.get("queued_dropped", 0), links=counts["links_revoked"]))
