@@ -188,14 +188,22 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         return JSONResponse({"ok": True}, background=BackgroundTask(reply_all))
 
     async def download(request: Request) -> Response:
+        """A one-time link is spent only by a whole GET: a HEAD or a Range request (link previews, download
+        managers probing) is answered without using it up."""
         from storage.files import redeem
 
+        full_get = request.method == "GET" and "range" not in request.headers
         async with db.session() as s:
-            found = await redeem(s, settings, request.path_params["token"])
+            found = await redeem(s, settings, request.path_params["token"], spend=full_get)
         if found is None:
             return PlainTextResponse("ลิงก์นี้หมดอายุหรือถูกใช้แล้ว / This link has expired or was used.", status_code=404)
         path, filename = found
-        return FileResponse(path, filename=filename)
+        if request.method == "HEAD":
+            return FileResponse(path, filename=filename)  # headers only
+        if not full_get:
+            return PlainTextResponse("ดาวน์โหลดได้ทั้งไฟล์เท่านั้น / Only the whole file can be downloaded.",
+                                     status_code=416, headers={"Accept-Ranges": "none"})
+        return FileResponse(path, filename=filename, headers={"Accept-Ranges": "none", "Cache-Control": "no-store"})
 
     return Starlette(routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
                              Route("/telegram/webhook", telegram_webhook, methods=["POST"]),

@@ -39,16 +39,24 @@ async def link_for(session: AsyncSession, settings: Settings, path: Path, filena
     return f"{base}/files/{link.token}"
 
 
-async def redeem(session: AsyncSession, settings: Settings, token: str) -> tuple[Path, str] | None:
-    """The file behind a link, once: None when unknown, expired or used already."""
+async def redeem(session: AsyncSession, settings: Settings, token: str, *, spend: bool = True
+                 ) -> tuple[Path, str] | None:
+    """The file behind a link: None when unknown, expired or used already. ``spend``: use the link up, in one
+    conditional UPDATE, so that of any number of concurrent requests exactly one gets the file."""
+    from sqlalchemy import update
     from sqlmodel import select
 
+    now = utcnow()
     link = (await session.exec(select(DownloadLink).where(DownloadLink.token == token))).first()
-    if link is None or link.used_at is not None or link.expires_at < utcnow():
+    if link is None or link.used_at is not None or link.expires_at < now:
         return None
     path = (settings.data_dir / link.path).resolve()
     if not path.is_relative_to(settings.data_dir.resolve()) or not path.is_file():
         return None
-    link.used_at = utcnow()
-    session.add(link)
+    if spend:
+        taken = await session.exec(update(DownloadLink).where(DownloadLink.id == link.id,
+                                                              DownloadLink.used_at.is_(None))
+                                   .values(used_at=now))
+        if taken.rowcount != 1:
+            return None
     return path, link.filename
