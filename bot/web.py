@@ -130,12 +130,15 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         given = request.headers.get("x-telegram-bot-api-secret-token", "")
         if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
             return JSONResponse({"error": "forbidden"}, status_code=403)
-        body = await request.body()
-        if len(body) > MAX_BODY:
+        body = await read_limited(request)
+        if body is None:
             return JSONResponse({"error": "too large"}, status_code=413)
         try:
-            update = Update.de_json(json.loads(body), adapter.app.bot)
-        except (ValueError, TypeError, KeyError):
+            data = json.loads(body)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an update")
+            update = Update.de_json(data, adapter.app.bot)
+        except Exception:  # malformed, or nested past the parser's depth: Telegram's own are never like this
             return JSONResponse({"error": "not an update"}, status_code=400)
         try:
             response = await adapter.process(update)
@@ -156,14 +159,14 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         adapter = state.get("line")
         if adapter is None:
             return JSONResponse({"error": "LINE is not configured"}, status_code=404)
-        body = await request.body()
-        if len(body) > MAX_BODY:
+        body = await read_limited(request)  # the signature covers the body, so it is read — but never past the limit
+        if body is None:
             return JSONResponse({"error": "too large"}, status_code=413)
         try:
             events = adapter.parse(body.decode("utf-8"), request.headers.get("x-line-signature", ""))
         except InvalidSignatureError:
             return JSONResponse({"error": "bad signature"}, status_code=400)
-        except (ValueError, UnicodeDecodeError, KeyError, TypeError):
+        except Exception:  # signed, but not LINE's shape (an array, null, nesting past the parser's depth)
             return JSONResponse({"error": "not a LINE webhook"}, status_code=400)
 
         # each event is handled — its answer committed — before LINE gets its 200: an event acknowledged is
@@ -209,6 +212,23 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
                              Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
                              Route("/line/webhook", line_webhook, methods=["POST"]),
                              Route("/files/{token}", download)] + extra, lifespan=lifespan)
+
+
+async def read_limited(request: Request, limit: int = MAX_BODY) -> bytes | None:
+    """The body, or None as soon as it is known to be larger than ``limit`` (by its Content-Length, or while
+    it streams in): a 200 MB POST costs nothing."""
+    try:
+        if int(request.headers.get("content-length") or 0) > limit:
+            return None
+    except ValueError:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def app_from_env() -> Starlette:
