@@ -187,7 +187,8 @@ class LineAdapter:
                                         x_line_retry_key=retry_key(key) if key else None)
         except ApiException as e:
             body = (e.body or "") if isinstance(e.body, str) else str(e.body)
-            if e.status == 409:  # accepted before under this retry key: already delivered
+            if e.status == 409:  # accepted before under this retry key: delivered, and counted by LINE
+                await self._count(to)
                 return
             if e.status == 429 and "monthly limit" in body.lower():
                 log.error("LINE monthly message limit reached; pushes stop until next month")

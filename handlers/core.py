@@ -26,7 +26,7 @@ from locales.errors import UserError
 from locales.i18n import _, set_language
 from storage.db import Database
 from storage.models import ChannelAccount, Conversation, Membership, Organisation, Person, ProcessedEvent
-from storage.people import Roles, conversation_of
+from storage.people import InviteRefused, Roles, conversation_of, record_refused_invite
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -144,6 +144,8 @@ async def _refused(db: Database, event: Incoming, refused: _StepRefused) -> Resp
         if refused.org_id is not None:
             await write_refusals(session, refused.org_id, f"{event.platform}:{event.user_id}", refused.person_id,
                                  refused.refusals)
+        if isinstance(refused.error, InviteRefused):
+            await record_refused_invite(session, refused.error, event.platform, event.user_id)
     UPDATES.labels(event.platform, "handled").inc()
     text = str(refused.error)
     return Response(notice=text[:190]).say(text)

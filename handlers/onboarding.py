@@ -34,7 +34,7 @@ async def start(ctx: Ctx, args: str = "") -> None:
             ctx.say(_("Welcome back, {name}.").format(name=ctx.person.display_name) + "\n\n"
                     + "\n".join(help_lines(ctx)))
         return
-    invite = await find_invite(ctx.session, code)
+    invite = await find_invite(ctx.session, code, ctx.event.platform, ctx.event.user_id)
     person, account, is_new = await join(ctx.session, invite, ctx.event.platform, ctx.event.user_id, ctx.account)
     ctx.person, ctx.account = person, account
     ctx.org = await ctx.session.get(Organisation, person.org_id)
@@ -75,7 +75,7 @@ async def bindgroup(ctx: Ctx, args: str = "") -> None:
         return
     if not args.strip():
         raise UserError(_("Please add the unit's invite code: /bindgroup CODE"))
-    invite = await find_invite(ctx.session, args)
+    invite = await find_invite(ctx.session, args, ctx.event.platform, ctx.event.user_id)
     if invite.org_id != ctx.org_id or invite.unit_id is None:
         raise UserError(_("This code is not an invite to one of your organisation's units"))
     unit = await ctx.session.get(Unit, invite.unit_id)

@@ -10,7 +10,7 @@ import enum
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import ExactDecimal, Money, UTCDateTime, utcnow
@@ -418,3 +418,16 @@ class SimState(SQLModel, table=True):
     __tablename__ = "sim_state"
     key: str = Field(primary_key=True, max_length=50)
     value: str = Field(default="", max_length=200)
+
+
+class JoinAttempt(SQLModel, table=True):
+    """An invite code refused to a chat account: the record that limits guessing (per account and per
+    organisation), kept across restarts and shared by every worker."""
+
+    __tablename__ = "join_attempt"
+    __table_args__ = (Index("ix_join_attempt_account", "platform", "external_id", "at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    external_id: str = Field(max_length=100)
+    org_id: Optional[int] = Field(default=None, foreign_key="organisation.id", index=True)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -12,8 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.errors import UserError
 from locales.i18n import _
-from storage.models import (ChannelAccount, Conversation, GroupChat, Invite, Membership, OrgKind, Organisation, Person,
-                            Role, Unit)
+from storage.models import (ChannelAccount, Conversation, GroupChat, Invite, JoinAttempt, Membership, OrgKind,
+                            Organisation, Person, Role, Unit)
 from storage.repo import Scoped, Units, audit, replan
 from storage.types import utcnow
 
@@ -125,16 +125,55 @@ class People(Scoped):
         return list((await self.session.exec(q)).all())
 
 
-async def find_invite(session: AsyncSession, code: str) -> Invite:
-    """A usable invite, or a UserError saying why not (unknown, used up, expired)."""
-    invite = (await session.exec(select(Invite).where(Invite.code == code.strip().upper()))).first()
+# wrong invite codes a chat account may try, and an organisation may see tried, before tries are refused
+ACCOUNT_TRIES, ACCOUNT_WINDOW = 5, dt.timedelta(minutes=15)
+ORG_TRIES, ORG_WINDOW = 30, dt.timedelta(hours=1)
+
+
+class InviteRefused(UserError):
+    """A code that does not let this account join; ``org_id`` when the code is one of an organisation's."""
+
+    def __init__(self, message: str, org_id: int | None = None, invite_id: int | None = None):
+        super().__init__(message)
+        self.org_id, self.invite_id = org_id, invite_id
+
+
+async def find_invite(session: AsyncSession, code: str, platform: str = "", external_id: str = "") -> Invite:
+    """A usable invite, or an InviteRefused saying why not (unknown, used up, expired, too many tries)."""
+    now = utcnow()
+    if platform and await _tries(session, JoinAttempt.platform == platform, JoinAttempt.external_id == external_id,
+                                 since=now - ACCOUNT_WINDOW) >= ACCOUNT_TRIES:
+        raise UserError(_("Too many wrong invite codes from this chat. Please wait {minutes} minutes, or ask your "
+                          "administrator for a new link.").format(minutes=int(ACCOUNT_WINDOW.total_seconds() // 60)))
+    invite = (await session.exec(select(Invite).where(Invite.code == code.strip().upper()[:40]))).first()
     if invite is None:
-        raise UserError(_("This invite code is not valid. Please check it or ask your administrator for a new one."))
+        raise InviteRefused(_("This invite code is not valid. Please check it or ask your administrator for a new "
+                              "one."))
+    if await _tries(session, JoinAttempt.org_id == invite.org_id, since=now - ORG_WINDOW) >= ORG_TRIES:
+        raise UserError(_("Too many wrong invite codes for this organisation in the last hour. Please try again "
+                          "later, or ask your administrator."))
     if invite.uses_left <= 0:
-        raise UserError(_("This invite code has already been used. Please ask your administrator for a new one."))
-    if invite.expires_at < utcnow():
-        raise UserError(_("This invite code has expired. Please ask your administrator for a new one."))
+        raise InviteRefused(_("This invite code has already been used. Please ask your administrator for a new "
+                              "one."), invite.org_id, invite.id)
+    if invite.expires_at < now:
+        raise InviteRefused(_("This invite code has expired. Please ask your administrator for a new one."),
+                            invite.org_id, invite.id)
     return invite
+
+
+async def _tries(session: AsyncSession, *where, since: dt.datetime) -> int:
+    from sqlmodel import func
+
+    q = select(func.count()).select_from(JoinAttempt).where(*where, JoinAttempt.at >= since)
+    return (await session.exec(q)).one()
+
+
+async def record_refused_invite(session: AsyncSession, error: InviteRefused, platform: str,
+                                external_id: str) -> None:
+    """After the step rolled back: count the try, and audit it in the organisation the code belongs to."""
+    session.add(JoinAttempt(platform=platform, external_id=external_id, org_id=error.org_id))
+    if error.org_id is not None:
+        await audit(session, error.org_id, f"{platform}:{external_id}", "refused", "invite", error.invite_id)
 
 
 async def join(session: AsyncSession, invite: Invite, platform: str, external_id: str,
@@ -205,6 +244,8 @@ async def forget_person(session: AsyncSession, org_id: int, person: Person, acto
             row.payload = {}  # the texts said their name
             session.add(row)
         counts["queued_dropped"] = counts.get("queued_dropped", 0) + len(outbox)
+        await session.exec(delete(JoinAttempt).where(JoinAttempt.platform == account.platform,
+                                                     JoinAttempt.external_id == account.external_id))
         await session.delete(account)
     counts["accounts"] = len(accounts)
     counts["roles"] = (await session.exec(delete(Membership).where(Membership.person_id == person.id))).rowcount

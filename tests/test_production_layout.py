@@ -90,6 +90,7 @@ async def _layout(db_url: str, tmp: Path) -> None:
             forged = await c.post("/telegram/webhook", json=_update(1, chats[0], "/help"),
                                   headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
             assert forged.status_code == 403
+            assert (await c.get("/metrics")).status_code == 404  # served on loopback only
             for i, chat in enumerate(chats * 3):  # several requests: both workers serve
                 api.waiters.setdefault(str(chat), asyncio.Event()).clear()
                 r = await c.post("/telegram/webhook", json=_update(100 + i, chat, "/status"),

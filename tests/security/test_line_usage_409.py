@@ -1,0 +1,35 @@
+"""A push LINE answers 409 was accepted earlier under its retry key — delivered, and in LINE's count: ours
+counts it too."""
+
+from __future__ import annotations
+
+from linebot.v3.messaging.exceptions import ApiException
+from sqlmodel import select
+
+from bot.line import LineAdapter
+from bot.settings import Settings
+from handlers.events import Message
+from storage.db import Database
+from storage.models import LineUsage
+
+
+async def test_a_409_push_is_counted(tmp_path, monkeypatch):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'u.db'}")
+    await db.upgrade()
+    adapter = LineAdapter(Settings(data_dir=tmp_path, line_channel_secret="s", line_channel_access_token="t",
+                                   line_api_base_url="http://127.0.0.1:9"), db)
+    outcomes = iter([None, ApiException(status=409, reason="Conflict"), None])
+
+    async def push_message(request, x_line_retry_key=None, **kw):
+        outcome = next(outcomes)
+        if outcome is not None:
+            raise outcome
+
+    monkeypatch.setattr(adapter.api, "push_message", push_message)
+    for key in ("a", "b", "c"):
+        await adapter.push("U" + "1" * 32, await adapter.render(Message("แจ้งเตือน"), to="U" + "1" * 32), key)
+    await adapter.flush_counts()
+    async with db.session(commit=False) as s:
+        assert (await s.exec(select(LineUsage))).one().pushed == 3
+    await adapter.close()
+    await db.dispose()
