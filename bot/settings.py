@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: str = Field("text", description="text or json (one JSON object a line)")
     evidence_max_mb: int = Field(20, description="largest evidence file a person may send, in MB")
+    import_memory_mb: int = Field(512, ge=16, description="address space of the child that reads a plan file")
+    import_seconds: float = Field(30, gt=0, description="wall clock and CPU time of that child")
 
     work_hours: str = Field("08:30-16:30", description="when reminders may be sent, Asia/Bangkok, working days")
     digest_at: str = Field("mon 08:30", description="weekday and time of the managers' weekly digest")

@@ -213,7 +213,7 @@ async def got_import_file(ctx: Ctx) -> None:
     path = folder / f"{uuid.uuid4().hex}{ext}"
     path.write_bytes(content)
     try:
-        rows = await read_plan_async(path)
+        rows = await read_plan_async(path, ctx.settings.import_memory_mb, ctx.settings.import_seconds)
     except PlanFileError as e:
         ctx.say("\n".join([str(e)] + [f"- {err}" for err in e.errors[:30]]))
         return
@@ -243,7 +243,7 @@ async def pressed_import(ctx: Ctx, value: str) -> None:
     if answer != "y":
         ctx.say(_("Import cancelled; nothing was written."), edit=True)
         return
-    rows = await read_plan_async(path)
+    rows = await read_plan_async(path, ctx.settings.import_memory_mb, ctx.settings.import_seconds)
     fy = await Rounds(ctx.session, ctx.org_id).fiscal_year()
     result = await import_plan(ctx.session, ctx.org_id, fy, rows, actor=ctx.actor)
     ctx.say("\n".join([_("Imported.")] + result.lines(dry_run=False)), edit=True)

@@ -20,51 +20,43 @@ from locales.i18n import _, current_language
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 
 
-def memory_limit() -> int:
-    """The child's address space in bytes (TIDTAM_IMPORT_MEMORY_MB, default 512)."""
-    return int(os.environ.get("TIDTAM_IMPORT_MEMORY_MB", "512")) * 1024 * 1024
+MEMORY_MB, SECONDS = 512, 30.0  # the defaults of IMPORT_MEMORY_MB and IMPORT_SECONDS
 
 
-def time_limit() -> float:
-    """Seconds of wall clock (and of CPU) the child may take (TIDTAM_IMPORT_SECONDS, default 30)."""
-    return float(os.environ.get("TIDTAM_IMPORT_SECONDS", "30"))
-
-
-def read_plan(path: Path) -> list:
-    """The plan's checked rows (``PlanRow``), read by a child process; ``UserError`` / ``PlanFileError``
-    for the file's problems, and for a file that needs more memory or time than any plan does."""
+def read_plan(path: Path, memory_mb: int = MEMORY_MB, seconds: float = SECONDS) -> list:
+    """The plan's checked rows (``PlanRow``), read by a child process with ``memory_mb`` of address space
+    and ``seconds`` of wall clock and CPU; ``UserError`` / ``PlanFileError`` for the file's problems, and
+    for a file that needs more memory or time than any plan does."""
     path = Path(path).resolve()
     if not path.is_file():
         from storage.plan_file import read_table
 
         read_table(path)  # says what is wrong with the path itself
-    seconds = time_limit()
-    command = [sys.executable, "-m", "storage.plan_sandbox", current_language(), str(path), str(memory_limit()),
-               str(seconds)]
+    command = [sys.executable, "-m", "storage.plan_sandbox", current_language(), str(path),
+               str(memory_mb * 1024 * 1024), str(seconds)]
     try:
         done = subprocess.run(command, capture_output=True, timeout=seconds, env=_child_env(), cwd=_package_root())
     except subprocess.TimeoutExpired:
         raise UserError(_("Reading the file took longer than {seconds} seconds, far longer than any plan "
                           "needs; nothing was imported.").format(seconds=f"{seconds:g}"))
     if done.returncode != 0 or not done.stdout or len(done.stdout) > MAX_RESULT_BYTES:
-        raise _too_much()
+        raise _too_much(memory_mb)
     outcome, value = pickle.loads(done.stdout)  # noqa: S301 - our own child's answer, on a pipe
     if outcome == "rows":
         return value
     if outcome == "memory":
-        raise _too_much()
+        raise _too_much(memory_mb)
     raise value
 
 
-async def read_plan_async(path: Path) -> list:
+async def read_plan_async(path: Path, memory_mb: int = MEMORY_MB, seconds: float = SECONDS) -> list:
     """``read_plan`` without blocking the event loop (other people's messages go on meanwhile)."""
-    return await asyncio.to_thread(read_plan, path)
+    return await asyncio.to_thread(read_plan, path, memory_mb, seconds)
 
 
-def _too_much() -> UserError:
+def _too_much(memory_mb: int) -> UserError:
     return UserError(_("Reading the file needed more than {mb} MB of memory, far more than any plan needs; "
-                       "nothing was imported. Save it again from Excel, or as CSV.").format(
-        mb=memory_limit() // 1024 // 1024))
+                       "nothing was imported. Save it again from Excel, or as CSV.").format(mb=memory_mb))
 
 
 def _package_root() -> str:

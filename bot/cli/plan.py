@@ -10,7 +10,7 @@ from typing import Any, Optional
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cli.common import echo_json, org_session, run, table
+from bot.cli.common import echo_json, org_session, run, state, table
 from locales.errors import UserError
 from locales.i18n import _
 from locales.thai import format_amount
@@ -29,7 +29,8 @@ FiscalYearOption = typer.Option(None, "--fiscal-year", help="BE; default: the or
 @app.command("import", help="Import the plan from .xlsx or .csv (atomic; --dry-run writes nothing).")
 def plan_import(file: Path, dry_run: bool = typer.Option(False, "--dry-run"),
                 fiscal_year: Optional[int] = FiscalYearOption) -> None:
-    rows = read_plan(file)  # every cell checked, in a child process with limits, before the database is touched
+    settings = state().settings  # every cell checked, in a child process with limits, before the database is touched
+    rows = read_plan(file, settings.import_memory_mb, settings.import_seconds)
 
     async def go(db: Database) -> ImportResult:
         async with org_session(db, commit=not dry_run) as (session, org):

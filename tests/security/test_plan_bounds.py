@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import func, select
 
 from bot.cli import main
-from bot.settings import Settings
+from bot.settings import Settings, get_settings
 from chat import Chat, invite_code, join, setup_org
 from conftest import EXAMPLE_PLAN
 from security import hostile_files as hostile
@@ -66,17 +66,20 @@ def test_cli_refuses_each_hostile_file_naming_the_limit(org, capsys, case):
 
 def test_the_childs_memory_limit_is_enforced(org, capsys, monkeypatch):
     """An ordinary plan in a child allowed 40 MB: the limit really applies (and is named)."""
-    monkeypatch.setenv("TIDTAM_IMPORT_MEMORY_MB", "40")
+    monkeypatch.setenv("IMPORT_MEMORY_MB", "40")
+    get_settings.cache_clear()
     code, _out, err = tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN))
     assert code == 1 and "หน่วยความจำเกิน 40 MB" in err, err
-    monkeypatch.setenv("TIDTAM_IMPORT_MEMORY_MB", "512")
+    monkeypatch.setenv("IMPORT_MEMORY_MB", "512")
+    get_settings.cache_clear()
     code, out, err = tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN))
     assert code == 0, err
     assert len(plan_items(capsys)) == 63
 
 
 def test_the_childs_time_limit_is_enforced(org, capsys, monkeypatch):
-    monkeypatch.setenv("TIDTAM_IMPORT_SECONDS", "0.01")
+    monkeypatch.setenv("IMPORT_SECONDS", "0.01")
+    get_settings.cache_clear()
     code, _out, err = tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN))
     assert code == 1 and "เกิน 0.01 วินาที" in err, err
     assert plan_items(capsys) == []
