@@ -27,11 +27,11 @@ def read_plan(path: Path, memory_mb: int = MEMORY_MB, seconds: float = SECONDS) 
     """The plan's checked rows (``PlanRow``), read by a child process with ``memory_mb`` of address space
     and ``seconds`` of wall clock and CPU; ``UserError`` / ``PlanFileError`` for the file's problems, and
     for a file that needs more memory or time than any plan does."""
-    path = Path(path).resolve()
-    if not path.is_file():
+    if not Path(path).is_file():
         from storage.plan_file import read_table
 
-        read_table(path)  # says what is wrong with the path itself
+        read_table(Path(path))  # says what is wrong with the path itself, as the person gave it
+    path = Path(path).resolve()
     command = [sys.executable, "-m", "storage.plan_sandbox", current_language(), str(path),
                str(memory_mb * 1024 * 1024), str(seconds)]
     try:
