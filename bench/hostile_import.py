@@ -56,7 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="tidtam-hostile-"))
     work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "DATA_DIR": str(work / "data"), "TIDTAM_LANG": "en"}
+    env = {**os.environ, "DATA_DIR": tempfile.mkdtemp(prefix="tidtam-data-"), "TIDTAM_LANG": "en"}
     env.pop("DATABASE_URL", None)
     subprocess.run([TIDTAM, "init", "--org", "Bench", "--kind", "เทศบาลตำบล", "--province", "ขอนแก่น",
                     "--district", "เมือง", "--fiscal-year", "2569"], env=env, check=True, capture_output=True)
