@@ -34,6 +34,7 @@ from storage.answers import Answers
 from storage.db import Database
 from storage.models import (ChannelAccount, Membership, Organisation, OutboxState, Person, Role, Round, RoundState,
                             TickMark)
+from storage.people import forget_old_join_attempts
 from storage.repo import Units, audit
 from storage.types import utcnow
 
@@ -258,6 +259,8 @@ async def tick(db: Database, settings: Settings, now: dt.datetime | None = None,
     report = TickReport()
     async with db.session() as session:
         to_open = [o for o in await rounds_to_open(session, today) if org_ids is None or o in org_ids]
+        if org_ids is None:
+            await forget_old_join_attempts(session, now)
     for org_id in to_open:
         async with db.session() as session:
             opened = await auto_open(session, org_id, today)

@@ -168,6 +168,13 @@ async def _tries(session: AsyncSession, *where, since: dt.datetime) -> int:
     return (await session.exec(q)).one()
 
 
+async def forget_old_join_attempts(session: AsyncSession, now: dt.datetime) -> None:
+    """Refused tries older than the longest window count for nothing: the tick deletes them."""
+    from sqlalchemy import delete
+
+    await session.exec(delete(JoinAttempt).where(JoinAttempt.at < now - max(ACCOUNT_WINDOW, ORG_WINDOW)))
+
+
 async def record_refused_invite(session: AsyncSession, error: InviteRefused, platform: str,
                                 external_id: str) -> None:
     """After the step rolled back: count the try, and audit it in the organisation the code belongs to."""

@@ -56,3 +56,17 @@ async def test_an_organisations_codes_are_shielded_after_many_wrong_tries(tmp_pa
     said = await chat.type("newcomer", f"/start {fresh}")
     assert "หน่วยงานนี้หลายครั้งเกินไป" in said.text
     await db.dispose()
+
+
+async def test_the_tick_forgets_old_tries(tmp_path):
+    from scheduler.tick import tick
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 't.db'}")
+    await db.upgrade()
+    async with db.session() as s:
+        s.add(JoinAttempt(platform="telegram", external_id="a", at=dt.datetime(2026, 12, 1, 8, tzinfo=dt.timezone.utc)))
+        s.add(JoinAttempt(platform="telegram", external_id="b", at=dt.datetime(2026, 12, 1, 9, tzinfo=dt.timezone.utc)))
+    await tick(db, Settings(data_dir=tmp_path), now=dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc))
+    async with db.session(commit=False) as s:
+        assert [a.external_id for a in (await s.exec(select(JoinAttempt))).all()] == ["b"]
+    await db.dispose()
