@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from handlers.common import MAX_TEXT, clip, round_name, round_state_label
-from handlers.context import Ctx, token
+from handlers.context import Ctx, resume, token
 from handlers.events import Attachment, Button, Message
 from handlers.onboarding import role_label
 from handlers.reminders import OrgAddresses, unit_reminders
@@ -196,7 +196,10 @@ async def import_(ctx: Ctx, args: str = "") -> None:
 
 
 async def got_import_file(ctx: Ctx) -> None:
-    """Checks the file and shows what importing it would do; nothing is written before [Import]."""
+    """Checks the file and shows what importing it would do; nothing is written before [Import].
+
+    Downloading and reading the file happen after this step's transaction (``ctx.later``): on SQLite a
+    transaction holds the one write lock, and everybody else's answers would wait for the file."""
     f = ctx.event.file
     if f is None:
         ctx.say(_("Please send the plan as a file (.xlsx or .csv), or type /cancel."))
@@ -206,7 +209,11 @@ async def got_import_file(ctx: Ctx) -> None:
         raise UserError(_("A plan file must be .xlsx or .csv (got {name}); download the template with "
                           "`tidtam plan template`").format(name=clip(Path(f.name).name, 60)))
     _refuse_large(f.size)
-    content = await f.fetch()
+    ctx.later(lambda db: _check_import_file(ctx, db, ext))
+
+
+async def _check_import_file(ctx: Ctx, db, ext: str) -> None:
+    content = await ctx.event.file.fetch()
     _refuse_large(len(content))  # a platform may not say the size before
     folder = ctx.settings.data_dir / "imports" / str(ctx.org_id)
     folder.mkdir(parents=True, exist_ok=True)
@@ -217,12 +224,15 @@ async def got_import_file(ctx: Ctx) -> None:
     except PlanFileError as e:
         ctx.say("\n".join([str(e)] + [f"- {err}" for err in e.errors[:30]]))
         return
-    fy = await Rounds(ctx.session, ctx.org_id).fiscal_year()
-    savepoint = await ctx.session.begin_nested()
-    result = await import_plan(ctx.session, ctx.org_id, fy, rows, actor=ctx.actor)
-    await savepoint.rollback()
     tk = token()
-    ctx.goto("admin.import_confirm", tk=tk, path=path.relative_to(ctx.settings.data_dir).as_posix())
+    async with db.session() as session:
+        if not await resume(ctx, session, ("admin.import", "admin.import_confirm")):
+            return  # the person moved on (/cancel) while the file was read
+        fy = await Rounds(session, ctx.org_id).fiscal_year()
+        savepoint = await session.begin_nested()
+        result = await import_plan(session, ctx.org_id, fy, rows, actor=ctx.actor)
+        await savepoint.rollback()
+        ctx.goto("admin.import_confirm", tk=tk, path=path.relative_to(ctx.settings.data_dir).as_posix())
     ctx.say("\n".join(result.lines(dry_run=True)),
             [[Button(_("Import"), f"imp:{tk}:y"), Button(_("Cancel"), f"imp:{tk}:n")]])
 
@@ -239,13 +249,18 @@ async def pressed_import(ctx: Ctx, value: str) -> None:
         ctx.say(_("This button belongs to an earlier file. Send /import again."), edit=True)
         return
     path = ctx.settings.data_dir / ctx.data["path"]
-    ctx.finish()
+    ctx.finish()  # committed before the import: a second press finds nothing to confirm
     if answer != "y":
         ctx.say(_("Import cancelled; nothing was written."), edit=True)
         return
+    ctx.later(lambda db: _import_confirmed(ctx, db, path))
+
+
+async def _import_confirmed(ctx: Ctx, db, path: Path) -> None:
     rows = await read_plan_async(path, ctx.settings.import_memory_mb, ctx.settings.import_seconds)
-    fy = await Rounds(ctx.session, ctx.org_id).fiscal_year()
-    result = await import_plan(ctx.session, ctx.org_id, fy, rows, actor=ctx.actor)
+    async with db.session() as session:
+        fy = await Rounds(session, ctx.org_id).fiscal_year()
+        result = await import_plan(session, ctx.org_id, fy, rows, actor=ctx.actor)
     ctx.say("\n".join([_("Imported.")] + result.lines(dry_run=False)), edit=True)
 
 

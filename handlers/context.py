@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +28,7 @@ class Ctx:
     conversation: Conversation | None = None
     response: Response = field(default_factory=Response)
     refusals: list[str] = field(default_factory=list)
+    after: list[Callable[[Any], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def org_id(self) -> int:
@@ -69,6 +70,12 @@ class Ctx:
     def finish(self) -> None:
         self.goto("")
 
+    def later(self, job: Callable[[Any], Awaitable[None]]) -> None:
+        """Run ``job(db)`` once this step's transaction has committed, before the reply goes out: for slow
+        work (downloading and reading a file) that must not hold the transaction. The job opens its own
+        sessions (``resume`` rebinds this context to one); its UserError is said to the person."""
+        self.after.append(job)
+
     def say(self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False,
             style: str = "") -> None:
         self.response.say(text, buttons, edit=edit, style=style)
@@ -87,6 +94,16 @@ async def write_refusals(session: AsyncSession, org_id: int, actor: str, person_
                          refusals: list[str]) -> None:
     for what in refusals:
         await audit(session, org_id, actor, "refused", what, None, person_id=person_id)
+
+
+async def resume(ctx: Ctx, session: AsyncSession, steps: tuple[str, ...]) -> bool:
+    """Rebind ``ctx`` to a new session with its conversation read again; False when the conversation is no
+    longer at one of ``steps`` (it moved on meanwhile)."""
+    conversation = await session.get(Conversation, ctx.conversation.id) if ctx.conversation else None
+    if conversation is None or conversation.step not in steps:
+        return False
+    ctx.session, ctx.conversation = session, conversation
+    return True
 
 
 def token() -> str:

@@ -126,6 +126,11 @@ async def handle(db: Database, event: Incoming, settings: Settings) -> Response:
                                    ctx.refusals) from e
             await ctx.write_refusals()
         UPDATES.labels(event.platform, "handled").inc()
+        for job in ctx.after:  # the step is committed; this work holds no transaction of it
+            try:
+                await job(db)
+            except UserError as e:
+                ctx.say(str(e))
         return ctx.response
     except _StepRefused as refused:
         return await _refused(db, event, refused)

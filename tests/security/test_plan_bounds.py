@@ -101,16 +101,27 @@ async def titles(db) -> int:
         return (await s.exec(select(func.count()).select_from(PlanItem))).one()
 
 
-async def test_chat_import_reads_off_the_event_loop_and_refuses_in_thai(admin_chat, tmp_path, monkeypatch):
+async def test_chat_import_reads_outside_any_transaction_and_refuses_in_thai(admin_chat, tmp_path, monkeypatch):
     chat, db = admin_chat
     before = await titles(db)
     import subprocess
 
-    threads = []
+    import sqlite3
+
+    threads, writable = [], []
     real_run = subprocess.run
 
     def watched_run(*args, **kwargs):
         threads.append(threading.current_thread() is threading.main_thread())
+        other = sqlite3.connect(tmp_path / "chat.db", timeout=0)  # another writer, not willing to wait
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            writable.append(True)
+        except sqlite3.OperationalError:
+            writable.append(False)
+        finally:
+            other.close()
         return real_run(*args, **kwargs)
 
     monkeypatch.setattr(subprocess, "run", watched_run)
@@ -119,6 +130,7 @@ async def test_chat_import_reads_off_the_event_loop_and_refuses_in_thai(admin_ch
     said = await chat.send_file("admin", "แผน.xlsx", path.read_bytes())
     assert "เกิน 2000 แถว" in said.text and "Traceback" not in said.text
     assert threads == [False]  # the child was waited for in a worker thread, not on the event loop
+    assert writable == [True]  # and no transaction held SQLite's write lock meanwhile: others answer on
     assert await titles(db) == before
 
 
