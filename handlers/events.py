@@ -7,15 +7,11 @@ and render the ``Response`` natively (inline keyboard, quick replies, HTML).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Awaitable, Callable, Literal
 
-from storage.types import utcnow
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from storage.types import utcnow, without_control_characters
 
 
 @dataclass
@@ -45,7 +41,7 @@ class Incoming:
 
     def __post_init__(self) -> None:
         # what a person types is stored and goes into documents (XML): no control character but line breaks
-        self.text = _CONTROL.sub("", self.text) if self.text else self.text
+        self.text = without_control_characters(self.text)
 
     @property
     def command(self) -> tuple[str, str] | None:

@@ -7,7 +7,6 @@ the pair (item, unit) is the unit of work.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -15,6 +14,7 @@ from sqlmodel import col, func, select
 
 from storage.models import FiscalYear, PlanItem, PlanItemUnit, Round, RoundState, StatusReport, Unit
 from storage.repo import Plan, Scoped, Units, audit
+from storage.types import without_control_characters
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ class Answers(Scoped):
         """Append an answer and its audit line; the previous answer stays as history."""
         report.org_id = self.org_id
         for name in ("done_text", "months", "problems", "reason"):  # they go into documents' XML
-            setattr(report, name, CONTROL_CHARACTERS.sub("", getattr(report, name) or ""))
+            setattr(report, name, without_control_characters(getattr(report, name) or ""))
         previous = (await self.session.exec(
             select(StatusReport).where(StatusReport.org_id == self.org_id, StatusReport.round_id == report.round_id,
                                        StatusReport.item_id == report.item_id, StatusReport.unit_id == report.unit_id)
@@ -136,9 +136,6 @@ class Answers(Scoped):
                     old=_summary(previous) if previous else None, new=_summary(report),
                     person_id=report.person_id)
         return report
-
-
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _summary(r: StatusReport) -> dict:

@@ -163,13 +163,6 @@ class Database:
         async with self.session() as s:
             await (await s.connection()).execute(text("UPDATE alembic_version SET version_num = version_num"))
 
-    async def ping(self) -> None:
-        """Raise when the database does not answer (a webhook then asks the platform to redeliver)."""
-        from sqlalchemy import text
-
-        async with self.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-
     async def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
 

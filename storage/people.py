@@ -236,7 +236,7 @@ async def forget_person(session: AsyncSession, org_id: int, person: Person, acto
 
     from storage.models import AuditLog, DownloadLink, LinkCode, Outbox, OutboxState
 
-    counts = {}
+    counts = {"queued_dropped": 0}
     accounts = (await session.exec(select(ChannelAccount).where(ChannelAccount.person_id == person.id,
                                                                 ChannelAccount.org_id == org_id))).all()
     actors = {f"{a.platform}:{a.external_id}" for a in accounts}
@@ -250,7 +250,7 @@ async def forget_person(session: AsyncSession, org_id: int, person: Person, acto
                 row.state, row.last_error = OutboxState.DROPPED, "person forgotten"
             row.payload = {}  # the texts said their name
             session.add(row)
-        counts["queued_dropped"] = counts.get("queued_dropped", 0) + len(outbox)
+        counts["queued_dropped"] += len(outbox)
         await session.exec(delete(JoinAttempt).where(JoinAttempt.platform == account.platform,
                                                      JoinAttempt.external_id == account.external_id))
         await session.delete(account)

@@ -21,6 +21,7 @@ from locales.errors import ParseError, UserError
 from locales.i18n import _
 from locales.thai import NO_BUDGET, MonthRange, parse_amount, parse_month_range, parse_quantity, to_arabic_digits
 from storage.models import ItemKind
+from storage.types import without_control_characters
 
 ALL_UNITS_WORDS = ("ทุกสำนัก/กอง", "ทุกกอง/สำนัก", "ทุกสำนัก", "ทุกกอง", "ทุกหน่วยงาน", "ทุกส่วนราชการ", "all")
 
@@ -126,7 +127,7 @@ def clean_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = html.unescape(re.sub(r"<[^>]*>", " ", str(value)))
-    text = re.sub(r"[\x00-\x08\x0e-\x1f\x7f]", "", text)  # control characters: no document's XML holds them
+    text = without_control_characters(text.replace("\x0b", " ").replace("\x0c", " "))  # XML holds none
     return re.sub(r"\s+", " ", text.replace("\u200b", "").replace("\xa0", " ")).strip()
 
 

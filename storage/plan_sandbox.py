@@ -20,10 +20,7 @@ from locales.i18n import _, current_language
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 
 
-MEMORY_MB, SECONDS = 512, 30.0  # the defaults of IMPORT_MEMORY_MB and IMPORT_SECONDS
-
-
-def read_plan(path: Path, memory_mb: int = MEMORY_MB, seconds: float = SECONDS) -> list:
+def read_plan(path: Path, memory_mb: int, seconds: float) -> list:
     """The plan's checked rows (``PlanRow``), read by a child process with ``memory_mb`` of address space
     and ``seconds`` of wall clock and CPU; ``UserError`` / ``PlanFileError`` for the file's problems, and
     for a file that needs more memory or time than any plan does."""
@@ -49,7 +46,7 @@ def read_plan(path: Path, memory_mb: int = MEMORY_MB, seconds: float = SECONDS) 
     raise value
 
 
-async def read_plan_async(path: Path, memory_mb: int = MEMORY_MB, seconds: float = SECONDS) -> list:
+async def read_plan_async(path: Path, memory_mb: int, seconds: float) -> list:
     """``read_plan`` without blocking the event loop (other people's messages go on meanwhile)."""
     return await asyncio.to_thread(read_plan, path, memory_mb, seconds)
 

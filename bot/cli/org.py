@@ -198,4 +198,4 @@ def person_forget(person: str = typer.Argument(..., help="id or name, see `tidta
                  "scrubbed; {queued} message(s) to them cleared, {links} download link(s) revoked. The answers "
                  "stay, without the name.").format(
         accounts=counts["accounts"], roles=counts["roles"], audit=counts["audit_rows_scrubbed"],
-        queued=counts.get("queued_dropped", 0), links=counts["links_revoked"]))
+        queued=counts["queued_dropped"], links=counts["links_revoked"]))
