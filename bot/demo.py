@@ -9,13 +9,13 @@ from pathlib import Path
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from scheduler.calendar import fiscal_year_of
 from storage.models import ChannelAccount, Membership, Organisation, OrgKind, Person, Role
 from storage.plan_file import parse_plan, read_table
 from storage.plan_import import import_plan
 from storage.repo import Rounds, Units, create_organisation
 
 DEMO_ORG = "เทศบาลตำบลตัวอย่าง (ข้อมูลสาธิต)"
-DEMO_FISCAL_YEAR = 2569  # the example plan's year
 EXAMPLE_PLAN = Path(__file__).resolve().parents[1] / "examples" / "plan-example.csv"
 UNITS = ["สำนักปลัด", "กองคลัง", "กองช่าง", "กองการศึกษา", "กองสาธารณสุขและสิ่งแวดล้อม", "กองการประปา"]
 # the simulator's phones: (chat id, name shown in reports, role, unit)
@@ -28,6 +28,7 @@ PEOPLE = [
 ]
 SIMULATOR = "simulator"
 CLOCK_START = dt.datetime(2026, 3, 13, 8, 0)  # two days before the 6-month round opens (Asia/Bangkok)
+DEMO_FISCAL_YEAR = fiscal_year_of(CLOCK_START.date())  # the year the simulated clock starts in
 
 
 def demo_rows():

@@ -28,6 +28,7 @@ from bot.settings import Settings
 from handlers.core import handle
 from handlers.events import Incoming, IncomingFile, Message, Response
 from locales.i18n import _
+from locales.thai import clip
 from scheduler.outbox import PermanentFailure, RetryLater
 from scheduler.quota import month_of
 from storage.db import Database
@@ -247,8 +248,8 @@ class LineAdapter:
 
 
 def _quick(buttons) -> QuickReply:
-    return QuickReply(items=[QuickReplyItem(action=PostbackAction(label=b.label[:20], data=b.data[:300],
-                                                                 display_text=b.label[:300]))
+    return QuickReply(items=[QuickReplyItem(action=PostbackAction(label=clip(b.label, 20), data=b.data[:300],
+                                                                 display_text=clip(b.label, 300)))
                              for b in buttons[:MAX_QUICK_REPLIES]])
 
 
@@ -256,10 +257,11 @@ def carousel(buttons, alt_text: str) -> FlexMessage:
     bubbles = [{
         "type": "bubble", "size": "kilo",
         "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": [
-            {"type": "text", "text": b.label[:300], "wrap": True, "size": "sm"}]},
+            {"type": "text", "text": clip(b.label, 300), "wrap": True, "size": "sm"}]},
         "footer": {"type": "box", "layout": "vertical", "contents": [
             {"type": "button", "style": "primary", "height": "sm",
-             "action": {"type": "postback", "label": _("Answer")[:20], "data": b.data, "displayText": b.label[:300]}}]},
+             "action": {"type": "postback", "label": clip(_("Answer"), 20), "data": b.data,
+                        "displayText": clip(b.label, 300)}}]},
     } for b in buttons[:MAX_BUBBLES]]
     return FlexMessage(alt_text=alt_text[:400], contents=FlexContainer.from_dict({"type": "carousel",
                                                                                   "contents": bubbles}))

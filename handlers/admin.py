@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
@@ -22,9 +24,11 @@ from storage.plan_file import PlanFileError
 from storage.plan_import import import_plan
 from storage.plan_sandbox import read_plan_async
 from storage.repo import Rounds, Units, audit
+from storage.round_state import set_round_state
 from storage.types import utcnow
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
+BANGKOK = ZoneInfo("Asia/Bangkok")
 NARRATIVE_FIELDS = ("supporting", "problems", "suggestions")
 
 
@@ -141,18 +145,14 @@ async def pressed_round(ctx: Ctx, value: str) -> None:
 
 
 async def _set_state(ctx: Ctx, rnd: Round, state: RoundState) -> None:
-    if state == RoundState.OPEN:
-        q = select(Round).where(Round.org_id == ctx.org_id, Round.state == RoundState.OPEN, Round.id != rnd.id)
-        if (await ctx.session.exec(q)).first():
-            raise UserError(_("Another round is open; close it first with /round close."))
-    if rnd.state == state:
-        return
-    old = rnd.state
-    rnd.state = state
-    ctx.session.add(rnd)
-    await audit(ctx.session, ctx.org_id, ctx.actor, "update", "round", rnd.id, old={"state": old.value},
-                new={"state": state.value}, person_id=ctx.person.id)
-    ctx.response.notice = round_state_label(rnd)
+    was = rnd.state
+    carried = await set_round_state(ctx.session, ctx.org_id, rnd, state, actor=ctx.actor, person_id=ctx.person.id,
+                                    today=dt.datetime.now(BANGKOK).date())
+    if carried:
+        ctx.say(_("{round} is open. {n} answer(s) completed in the 6-month round are carried forward: those items "
+                  "count as completed and their units are not asked again.").format(round=round_name(rnd), n=carried))
+    if was != rnd.state:
+        ctx.response.notice = round_state_label(rnd)
 
 
 # ---------------------------------------------------------------- reminders now

@@ -1,8 +1,10 @@
 """Check-in: a unit answers for its items, one short step at a time.
 
 /report → pick an item → status → what was done → money disbursed (items with a budget)
-→ quantity (items with a target) → evidence (optional) → reason (could not be done)
-→ summary [confirm] [edit] → saved, and the next awaiting item is asked at once.
+→ quantity (items with a target) → evidence (optional) → summary [confirm] [edit] → saved, and the
+next awaiting item is asked at once. "Could not be done" asks e-PlanNACC's reason instead of what
+was done (a text only for "other"), then the money. In the 12-month round each item shows its
+6-month answer, and one press keeps it, asking only the money disbursed to date.
 The draft lives in the conversation row; every button of a draft carries its token.
 """
 
@@ -20,13 +22,16 @@ from handlers.events import Button
 from locales.errors import ParseError, UserError
 from locales.i18n import _
 from locales.thai import NO_BUDGET, format_quantity, parse_amount, parse_quantity
-from reports.summary import AWAITING, status_label
+from reports.summary import AWAITING, reason_label, reason_text, status_button, status_label
 from storage.answers import Answers, Pair
-from storage.models import PlanItem, Round, Status, StatusReport
+from storage.budget import budget_basis
+from storage.models import CannotReason, PlanItem, Round, Status, StatusReport
 
 PAGE = 8
 STATUS_CODES = {"n": Status.NOT_STARTED, "i": Status.IN_PROGRESS, "c": Status.COMPLETED, "x": Status.CANNOT}
 CODE_OF = {v: k for k, v in STATUS_CODES.items()}
+UNCHANGED = "="  # the status button that keeps the 6-month answer
+REASON_CODES = {"b": CannotReason.NO_BUDGET, "p": CannotReason.POLICY, "s": CannotReason.STAFF, "o": CannotReason.OTHER}
 ICON = {AWAITING: "⏳", Status.NOT_STARTED.value: "◻️", Status.IN_PROGRESS.value: "🔄",
         Status.COMPLETED.value: "✅", Status.CANNOT.value: "⛔"}
 EVIDENCE_TYPES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".gif", ".pdf", ".doc", ".docx", ".xls", ".xlsx",
@@ -39,7 +44,8 @@ URL_RE = re.compile(r"^https?://\S+$", re.IGNORECASE)
 async def _open_round(ctx: Ctx) -> Round | None:
     rnd = await Answers(ctx.session, ctx.org_id).open_round()
     if rnd is None:
-        ctx.say(_("No reporting round is open at the moment. Your administrator opens it with /round."))
+        ctx.say(_("No reporting round is open at the moment. Open one with /round.") if ctx.roles.admin else
+                _("No reporting round is open at the moment. Your administrator opens it when collection starts."))
     return rnd
 
 
@@ -97,6 +103,8 @@ async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, ed
         answer = latest.get((p.item.id, p.unit_id))
         icon = ICON[answer.status.value if answer else AWAITING]
         label = f"{icon} {p.item.code} {p.item.title}"
+        if answer and answer.carried:
+            label = f"{icon} {p.item.code} " + _("(from the 6-month round)") + f" {p.item.title}"
         if many_units:
             label = f"[{units[p.unit_id]}] " + label
         buttons.append([Button(clip(label), f"pk:{p.item.id}:{p.unit_id}")])
@@ -133,14 +141,43 @@ async def pressed_pick(ctx: Ctx, value: str) -> None:
 
 
 async def ask_status(ctx: Ctx, rnd: Round, item: PlanItem, unit_id: int, *, edit: bool = False) -> None:
+    """The item, the answer it has now (or its 6-month answer, in the 12-month round), and the status buttons."""
     tk = token()
     ctx.goto("report.status", tk=tk, round=rnd.id, item=item.id, unit=unit_id)
-    unit = await Answers(ctx.session, ctx.org_id).unit(unit_id)
-    buttons = [[Button(status_label(s.value), f"st:{tk}:{CODE_OF[s]}")] for s in
-               (Status.NOT_STARTED, Status.IN_PROGRESS, Status.COMPLETED, Status.CANNOT)]
+    answers = Answers(ctx.session, ctx.org_id)
+    unit = await answers.unit(unit_id)
+    owners = await answers.owner_names(item)
+    text = item_card(item, unit.name if len(ctx.roles.units) > 1 or len(owners) > 1 else "", owners)
+    now = (await answers.latest(rnd, [unit_id])).get((item.id, unit_id))
+    before = None if now else (await answers.previous(rnd, [unit_id])).get((item.id, unit_id))
+    if now:
+        text += "\n\n" + (_("Current answer (carried from the 6-month round):") if now.carried
+                           else _("Current answer:")) + "\n" + answer_text(item, now)
+    elif before:
+        text += "\n\n" + _("Answer in the 6-month round:") + "\n" + answer_text(item, before)
+    buttons = []
+    if before:
+        buttons.append([Button(_("No change since the 6-month round"), f"st:{tk}:{UNCHANGED}")])
+    buttons += [[Button(status_button(s.value), f"st:{tk}:{CODE_OF[s]}")] for s in
+                (Status.NOT_STARTED, Status.IN_PROGRESS, Status.COMPLETED, Status.CANNOT)]
     buttons.append([Button(_("Stop for now"), f"cx:{tk}")])
-    ctx.say(item_card(item, unit.name if len(ctx.roles.units) > 1 else "") + "\n\n"
-            + _("What is the status of this item?"), buttons, edit=edit)
+    ctx.say(text + "\n\n" + (_("What is its status now?") if now or before else
+                              _("What is the status of this item?")), buttons, edit=edit)
+
+
+def answer_text(item: PlanItem, r: StatusReport) -> str:
+    """An answer in a few lines: status, what was done or why not, money, quantity."""
+    lines = [_("Status: {status}").format(status=status_label(r.status.value))]
+    if r.done_text:
+        lines.append(_("What was done: {text}").format(text=clip(r.done_text, 300)))
+    if r.status == Status.CANNOT and reason_text(r):
+        lines.append(_("Reason: {text}").format(text=clip(reason_text(r), 300)))
+    if not item.no_budget and (r.disbursed is not None or r.no_budget_used):
+        lines.append(_("Disbursed: {amount}").format(amount=_("none") if r.no_budget_used else baht(r.disbursed)))
+    if item.target_qty is not None and r.qty_achieved is not None:
+        lines.append(_("Achieved: {qty} of {target} {unit}").format(
+            qty=format_quantity(r.qty_achieved), target=format_quantity(item.target_qty), unit=item.target_unit))
+    return "\n".join(lines)
 
 
 async def _draft(ctx: Ctx, tk: str) -> tuple[Round, PlanItem] | None:
@@ -159,20 +196,68 @@ async def _draft(ctx: Ctx, tk: str) -> tuple[Round, PlanItem] | None:
 
 
 async def pressed_status(ctx: Ctx, value: str) -> None:
-    """Stores the chosen status and asks what was done (or the next question)."""
+    """Stores the chosen status and asks the next question: what was done, or why it could not be done."""
     tk, _sep, code = value.partition(":")
-    if code not in STATUS_CODES:
+    if code not in STATUS_CODES and code != UNCHANGED:
         raise UserError(_("This button is not valid. Type /report to start again."))
-    if not await _draft(ctx, tk):
+    if not (found := await _draft(ctx, tk)):
+        return
+    rnd, item = found
+    if code == UNCHANGED:
+        await _keep_previous(ctx, rnd, item)
         return
     st = STATUS_CODES[code]
     ctx.move("report.status", status=st.value)
-    ctx.say(_("Status: {status}").format(status=status_label(st.value)), edit=True)
+    ctx.say(f"{item.code} {item.title}\n" + _("Status: {status}").format(status=status_label(st.value)), edit=True)
     if st == Status.NOT_STARTED:
         await _ask_evidence(ctx)
+    elif st == Status.CANNOT:
+        ctx.move("report.reason_category")
+        ctx.say(_("Why could it not be done?"),
+                [[Button(reason_label(c), f"rc:{tk}:{k}")] for k, c in REASON_CODES.items()])
     else:
         ctx.move("report.done")
         ctx.say(_("What was done? Please describe it briefly (what, when, how many took part)."))
+
+
+async def _keep_previous(ctx: Ctx, rnd: Round, item: PlanItem) -> None:
+    """The 6-month answer, kept as it was; only the money disbursed to date is asked again."""
+    unit_id = ctx.data["unit"]
+    before = (await Answers(ctx.session, ctx.org_id).previous(rnd, [unit_id])).get((item.id, unit_id))
+    if before is None:
+        raise UserError(_("This button is not valid. Type /report to start again."))
+    ctx.move("report.status", status=before.status.value, done=before.done_text,
+             qty=None if before.qty_achieved is None else format(before.qty_achieved, "f"),
+             evidence=list(before.evidence), reason=before.reason,
+             reason_category=before.reason_category.value if before.reason_category else None, kept=True)
+    ctx.say(f"{item.code} {item.title}\n" + _("No change since the 6-month round: {status}").format(
+        status=status_label(before.status.value)), edit=True)
+    if before.status == Status.NOT_STARTED or budget_basis(item) is None:
+        await _show_summary(ctx)
+    else:
+        ctx.move("report.money")
+        ctx.say(_("How much has been disbursed in the whole year so far, in baht? (6-month round: {before}; "
+                  "budget {budget})\nType for example 5,000 or ๕,๐๐๐.๕๐; type - if nothing was spent.").format(
+            before=_("none") if before.no_budget_used else baht(before.disbursed), budget=baht(budget_basis(item))))
+
+
+async def pressed_reason_category(ctx: Ctx, value: str) -> None:
+    """e-PlanNACC's reason for "could not be done"; "other" asks for a text."""
+    tk, _sep, code = value.partition(":")
+    if code not in REASON_CODES:
+        raise UserError(_("This button is not valid. Type /report to start again."))
+    if not await _draft(ctx, tk):
+        return
+    if ctx.data.get("status") != Status.CANNOT.value:
+        raise UserError(_("This button is not valid. Type /report to start again."))
+    category = REASON_CODES[code]
+    ctx.remember(reason_category=category.value, reason="")
+    ctx.say(_("Reason: {text}").format(text=reason_label(category)), edit=True)
+    if category == CannotReason.OTHER:
+        ctx.move("report.reason")
+        ctx.say(_("Please describe the reason briefly."))
+    else:
+        await _ask_money(ctx)
 
 
 async def got_done_text(ctx: Ctx) -> None:
@@ -192,11 +277,7 @@ async def _ask_money(ctx: Ctx) -> None:
     ctx.move("report.money")
     ctx.say(_("How much has been disbursed so far, in baht? (budget {budget})\n"
               "Type for example 5,000 or ๕,๐๐๐.๕๐; type - if nothing was spent.").format(
-        budget=baht(_budget(item))))
-
-
-def _budget(item: PlanItem) -> Decimal | None:
-    return item.budget_ordinance or item.budget_plan
+        budget=baht(budget_basis(item))))
 
 
 async def got_money(ctx: Ctx) -> None:
@@ -209,7 +290,7 @@ async def got_money(ctx: Ctx) -> None:
     item = await Answers(ctx.session, ctx.org_id).item(ctx.data["item"])
     amount = None if value is NO_BUDGET else value
     ctx.remember(disbursed=None if amount is None else format(amount, "f"), no_money=amount is None)
-    budget = _budget(item)
+    budget = budget_basis(item)
     if amount is not None and budget is not None and amount > budget:
         ctx.move("report.money_confirm")
         ctx.say(_("{amount} is more than the budget of {budget}. Is it correct?").format(
@@ -233,6 +314,9 @@ async def pressed_money_confirm(ctx: Ctx, value: str) -> None:
 
 
 async def _ask_qty(ctx: Ctx, item: PlanItem) -> None:
+    if ctx.data.get("kept") or ctx.data.get("status") == Status.CANNOT.value:
+        await _show_summary(ctx)  # kept: as it was; could not be done: nothing achieved, no evidence to ask
+        return
     if item.target_qty is None:
         await _ask_evidence(ctx)
         return
@@ -348,10 +432,6 @@ def content_matches(ext: str, content: bytes) -> bool:
 async def pressed_evidence_done(ctx: Ctx, value: str) -> None:
     if not await _draft(ctx, value):
         return
-    if ctx.data.get("status") == Status.CANNOT.value:
-        ctx.move("report.reason")
-        ctx.say(_("Why could it not be done? A reason is required."))
-        return
     await _show_summary(ctx)
 
 
@@ -360,7 +440,7 @@ async def got_reason(ctx: Ctx) -> None:
     if text is None:
         return
     ctx.remember(reason=text)
-    await _show_summary(ctx)
+    await _ask_money(ctx)
 
 
 async def _show_summary(ctx: Ctx) -> None:
@@ -378,8 +458,10 @@ async def _show_summary(ctx: Ctx) -> None:
             qty=format_quantity(Decimal(d["qty"])), target=format_quantity(item.target_qty), unit=item.target_unit))
     if d.get("evidence"):
         lines.append(_("Evidence: {n} item(s)").format(n=len(d["evidence"])))
-    if d.get("reason"):
-        lines.append(_("Reason: {text}").format(text=d["reason"]))
+    if d["status"] == Status.CANNOT.value:
+        category = CannotReason(d["reason_category"]) if d.get("reason_category") else None
+        lines.append(_("Reason: {text}").format(text=reason_text(StatusReport(
+            reason=d.get("reason") or "", reason_category=category)) or "-"))
     ctx.move("report.confirm")
     tk = d["tk"]
     ctx.say("\n".join(lines), [[Button(_("Confirm"), f"ok:{tk}"), Button(_("Edit"), f"ed:{tk}")],
@@ -398,12 +480,16 @@ async def pressed_confirm(ctx: Ctx, value: str) -> None:
         org_id=ctx.org_id, round_id=rnd.id, item_id=item.id, unit_id=d["unit"], status=Status(d["status"]),
         done_text=d.get("done", ""), qty_achieved=Decimal(d["qty"]) if d.get("qty") else None,
         disbursed=Decimal(d["disbursed"]) if d.get("disbursed") else None, no_budget_used=bool(d.get("no_money")),
-        evidence=d.get("evidence", []), reason=d.get("reason", ""), person_id=ctx.person.id,
-        channel=ctx.event.platform), actor=ctx.actor)
+        evidence=d.get("evidence", []), reason=d.get("reason", "") if d["status"] == Status.CANNOT.value else "",
+        reason_category=CannotReason(d["reason_category"]) if d["status"] == Status.CANNOT.value
+        and d.get("reason_category") else None,
+        person_id=ctx.person.id, channel=ctx.event.platform), actor=ctx.actor)
     ctx.finish()
     ctx.say(_("Saved: {code} — {status}. Thank you.").format(code=item.code, status=status_label(saved.status.value)),
             edit=True)
     nxt = await _next_awaiting(ctx, rnd, preferred_unit=d["unit"])
+    if nxt is None or nxt.unit_id != d["unit"]:
+        await Answers(ctx.session, ctx.org_id).mark_thanked(rnd, d["unit"])  # this reply says it: no push after
     if nxt:
         await ask_status(ctx, rnd, nxt.item, nxt.unit_id)
     else:

@@ -7,7 +7,9 @@ from decimal import Decimal
 from handlers.context import Ctx
 from handlers.events import Button
 from locales.i18n import _, set_language
+from locales.thai import clip as thai_clip
 from locales.thai import format_amount, format_date, format_quantity
+from storage.budget import budget_basis, budgets_differ
 from storage.models import PlanItem, Round
 
 MAX_TEXT = 2000  # characters in a free-text answer
@@ -15,26 +17,37 @@ TITLE_IN_BUTTON = 48
 
 
 def clip(text: str, width: int = TITLE_IN_BUTTON) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return thai_clip(text, width)
 
 
 def baht(value: Decimal | None) -> str:
     return _("{amount} baht").format(amount=format_amount(value)) if value is not None else "-"
 
 
-def item_card(item: PlanItem, unit_name: str = "") -> str:
-    """What a person needs to see of an item to answer for it."""
+def budget_lines(item: PlanItem) -> list[str]:
+    """The item's budget as one wording everywhere; both budgets when the plan's and the ordinance's differ,
+    with the one money is compared with (storage.budget)."""
+    if item.no_budget or budget_basis(item) is None:
+        return [_("Budget: none")]
+    if budgets_differ(item):
+        return [_("Budget in the plan: {plan}; under the ordinance: {ordinance} (disbursed money is compared with "
+                  "the ordinance budget)").format(plan=baht(item.budget_plan), ordinance=baht(item.budget_ordinance))]
+    return [_("Budget: {amount}").format(amount=baht(budget_basis(item)))]
+
+
+def item_card(item: PlanItem, unit_name: str = "", owners: list[str] | None = None) -> str:
+    """What a person needs to see of an item to answer for it; ``owners``: every unit that answers for it."""
     lines = [f"{item.code} {item.title}"]
     if item.kpi:
         lines.append(_("Indicator: {kpi}").format(kpi=item.kpi))
     if item.target_qty is not None:
         lines.append(_("Target: {qty} {unit}").format(qty=format_quantity(item.target_qty), unit=item.target_unit))
-    if item.no_budget:
-        lines.append(_("Budget: none"))
-    else:
-        lines.append(_("Budget: {amount}").format(amount=baht(item.budget_ordinance or item.budget_plan)))
+    lines += budget_lines(item)
     if unit_name:
         lines.append(_("Unit: {unit}").format(unit=unit_name))
+    if owners and len(owners) > 1:
+        lines.append(_("Shared by {n} units ({names}): answer for {unit}'s own part only.").format(
+            n=len(owners), names=thai_clip(", ".join(owners), 200), unit=unit_name or _("your unit")))
     return "\n".join(lines)
 
 
@@ -48,6 +61,15 @@ def round_name(rnd: Round) -> str:
 
 def due_text(rnd: Round) -> str:
     return format_date(rnd.due_on, thai_digits=False)
+
+
+def welcome_text(ctx: Ctx) -> str:
+    """To someone not yet registered: LINE has no invite links (no start parameter), so there they type the code."""
+    if ctx.event.platform == "line":
+        return _("Welcome to Tidtam. Please type /start followed by the invite code from your administrator, "
+                 "for example /start AB12CD34.")
+    return _("Welcome to Tidtam. Please open the invite link from your administrator, "
+             "or type /start followed by your invite code.")
 
 
 def help_lines(ctx: Ctx) -> list[str]:
@@ -82,8 +104,7 @@ def help_lines(ctx: Ctx) -> list[str]:
 async def help_(ctx: Ctx, args: str = "") -> None:
     """Lists only what the asker's role may do."""
     if ctx.person is None:
-        ctx.say(_("Welcome to Tidtam. Please open the invite link from your administrator, "
-                  "or type /start followed by your invite code."))
+        ctx.say(welcome_text(ctx))
         return
     ctx.say("\n".join(help_lines(ctx)))
 

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.observe import UPDATES
 from bot.settings import Settings
 from handlers import accounts, admin, checkin, common, digest, manager, onboarding
+from handlers.common import welcome_text
 from handlers.context import Ctx, write_refusals
 from handlers.events import Incoming, Response
 from locales.errors import UserError
@@ -72,6 +73,7 @@ STEPS: dict[str, Step] = {
     "report.money_confirm": checkin.wrong_input,
     "report.qty": checkin.got_qty,
     "report.evidence": checkin.got_evidence,
+    "report.reason_category": checkin.wrong_input,
     "report.reason": checkin.got_reason,
     "report.confirm": checkin.wrong_input,
     "admin.import": admin.got_import_file,
@@ -86,6 +88,7 @@ BUTTONS: dict[str, tuple[Press, str]] = {
     "st": (checkin.pressed_status, UNITS),
     "mc": (checkin.pressed_money_confirm, UNITS),
     "ev": (checkin.pressed_evidence_done, UNITS),
+    "rc": (checkin.pressed_reason_category, UNITS),
     "ok": (checkin.pressed_confirm, UNITS),
     "ed": (checkin.pressed_edit, UNITS),
     "cx": (checkin.pressed_cancel, UNITS),
@@ -202,8 +205,7 @@ async def route(ctx: Ctx) -> None:
     event = ctx.event
     command = event.command
     if ctx.person is None and not (command and command[0] in ("start", "help", "link")):
-        ctx.say(_("Welcome to Tidtam. Please open the invite link from your administrator, "
-                  "or type /start followed by your invite code."))
+        ctx.say(welcome_text(ctx))
         return
     if command:
         await _command(ctx, *command)

@@ -15,7 +15,7 @@ from handlers.manager import summary_text
 from locales.i18n import _
 from locales.thai import format_date
 from reports.chart import status_chart
-from reports.summary import STATUS_ORDER, round_summary, status_label
+from reports.summary import STATUS_ORDER, reason_text, round_summary, status_label
 from scheduler.calendar import org_calendar
 from storage.answers import Answers
 from storage.models import Organisation, Round
@@ -58,7 +58,7 @@ async def build_digest(session: AsyncSession, settings: Settings, org: Organisat
     if summary.cannot:
         lines += ["", _("Could not be done:")]
         for item, reports in summary.cannot:
-            reasons = "; ".join(clip(r.reason, 120) for r in reports)
+            reasons = "; ".join(clip(reason_text(r), 120) for r in reports)
             lines.append(f"  {item.code} {clip(item.title, 60)} — {reasons}")
     chart = status_chart(summary, settings.data_dir / "charts" / f"org{org.id}-round{rnd.id}-{today.isoformat()}.png",
                          _("Items by dimension and status — {round}, fiscal year {year}").format(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from handlers.common import baht, clip, round_name, round_state_label
+from handlers.common import baht, budget_lines, clip, round_name, round_state_label
 from handlers.context import Ctx
 from locales.i18n import _
 from locales.thai import format_amount, format_date, format_datetime
-from reports.summary import STATUS_ORDER, RoundSummary, round_summary, status_label
+from reports.summary import (AWAITING, STATUS_ORDER, RoundSummary, disbursed_rule, reason_label, reason_text,
+                             round_summary, status_label)
 from storage.answers import Answers
-from storage.models import Person, Round, Unit
+from storage.models import CannotReason, Person, Round, Status, Unit
 from storage.people import People
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -41,11 +42,19 @@ def summary_text(s: RoundSummary) -> str:
     for d in s.per_dimension:
         counts = " · ".join(f"{status_label(k)} {d.counts[k]}" for k in STATUS_ORDER if d.counts[k])
         lines.append(_("Dimension {code} ({n} items): {counts}").format(code=d.section.code, n=d.items, counts=counts))
+    if s.carried:
+        lines += ["", _("Carried from the 6-month round as completed: {n} answer(s); they are not asked again.")
+                  .format(n=s.carried)]
+    if s.reasons:
+        unstated = _("no reason given")
+        lines += ["", _("Why items could not be done:")] + [
+            "  {label}: {n}".format(label=reason_label(CannotReason(k)) if k != "unstated" else unstated, n=n)
+            for k, n in sorted(s.reasons.items())]
     lines += ["", _("Carried out: {share}%").format(share=s.carried_out_share),
               "  " + s.carried_out_formula(),
-              _("Disbursed {disbursed} of the planned {planned} ({share}%)").format(
-                  disbursed=baht(s.disbursed), planned=baht(s.budget_plan), share=s.disbursed_share),
-              "  " + _("disbursed share = latest disbursed amounts of all answers ÷ plan budget of all items × 100")]
+              _("Disbursed {disbursed} of the budget {planned} ({share}%)").format(
+                  disbursed=baht(s.disbursed), planned=baht(s.budget_basis), share=s.disbursed_share),
+              "  " + disbursed_rule(s.round)]
     silent = s.silent_units
     lines.append("")
     if silent:
@@ -125,28 +134,44 @@ async def item(ctx: Ctx, args: str = "") -> None:
         ctx.say(_("This item belongs to another unit."))
         return
     history = await answers.history(found.id, visible)
-    lines = [f"{found.code} {found.title}",
-             _("Budget: {amount}").format(amount=_("none") if found.no_budget else
-                                          baht(found.budget_ordinance or found.budget_plan))]
+    owners = await answers.owner_names(found)
+    lines = [f"{found.code} {found.title}"] + budget_lines(found)
+    if len(owners) > 1:
+        lines.append(_("Shared by {n} units: {names}; each answers for its own part.").format(
+            n=len(owners), names=", ".join(owners)))
     if not history:
         lines.append(_("No answers yet."))
     rounds = {}
+    units: dict[int, Unit] = {}
     for h in history:
         rounds.setdefault(h.round_id, await answers.round_by_id(h.round_id))
-        unit = await ctx.session.get(Unit, h.unit_id)
+        units.setdefault(h.unit_id, await ctx.session.get(Unit, h.unit_id))
         who = await ctx.session.get(Person, h.person_id) if h.person_id else None
         line = _("{round} · {unit} · {status} · {when} · {who}").format(
-            round=round_name(rounds[h.round_id]), unit=unit.name, status=status_label(h.status.value),
+            round=round_name(rounds[h.round_id]), unit=units[h.unit_id].name, status=status_label(h.status.value),
             when=format_datetime(h.created_at), who=who.display_name if who else "-")
+        if h.carried:
+            line += " · " + _("carried from the 6-month round")
         if h.disbursed is not None:
             line += " · " + _("disbursed {amount}").format(amount=format_amount(h.disbursed))
         if h.done_text:
             line += "\n    " + clip(h.done_text, 200)
-        if h.reason:
-            line += "\n    " + _("Reason: {text}").format(text=clip(h.reason, 200))
+        if h.status == Status.CANNOT and reason_text(h):
+            line += "\n    " + _("Reason: {text}").format(text=clip(reason_text(h), 200))
         for e in h.evidence:
             line += "\n    " + _("Evidence: {where}").format(where=await _evidence_where(ctx, e))
         lines.append(line)
+    if rnd and len(owners) > 1:
+        latest = await answers.latest(rnd, visible)
+        lines += ["", _("Each unit's answer in {round}:").format(round=round_name(rnd))]
+        for (item_id, unit_id), r in sorted(latest.items(), key=lambda kv: kv[0][1]):
+            if item_id == found.id:
+                unit = units.get(unit_id) or await ctx.session.get(Unit, unit_id)
+                lines.append(f"  {unit.name}: {status_label(r.status.value)}")
+        answered = {unit_id for (item_id, unit_id) in latest if item_id == found.id}
+        lines += [f"  {(await answers.unit(p.unit_id)).name}: {status_label(AWAITING)}"
+                  for p in await answers.pairs(rnd.fiscal_year_id, visible)
+                  if p.item.id == found.id and p.unit_id not in answered]
     ctx.say("\n".join(lines))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from handlers.common import help_lines
+from handlers.common import help_lines, welcome_text
 from handlers.context import Ctx
 from locales.errors import UserError
 from locales.i18n import _, set_language
@@ -28,8 +28,7 @@ async def start(ctx: Ctx, args: str = "") -> None:
         return
     if not code:
         if ctx.person is None:
-            ctx.say(_("Welcome to Tidtam. Please open the invite link from your administrator, "
-                      "or type /start followed by your invite code."))
+            ctx.say(welcome_text(ctx))
         else:
             ctx.say(_("Welcome back, {name}.").format(name=ctx.person.display_name) + "\n\n"
                     + "\n".join(help_lines(ctx)))

@@ -17,7 +17,7 @@ from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digi
 from pythainlp.util.date import thai_abbr_months, thai_full_months
 
 from locales.errors import ParseError
-from locales.i18n import _
+from locales.i18n import _, current_language
 
 BE_OFFSET = 543
 SATANG = Decimal("0.01")
@@ -192,7 +192,9 @@ def parse_date(text: str) -> dt.date:
 
 
 def format_date(value: dt.date, *, thai_digits: bool = True, abbr: bool = False) -> str:
-    """``10 เมษายน 2569`` (or ``๑๐ เม.ย. ๒๕๖๙``): the BE form every person sees."""
+    """``10 เมษายน 2569`` (or ``๑๐ เม.ย. ๒๕๖๙``): the BE form every person sees; in English, ``10 April 2026``."""
+    if current_language() == "en":
+        return f"{value.day} {value:%b %Y}" if abbr else f"{value.day} {value:%B %Y}"
     month = (MONTHS_ABBR if abbr else MONTHS_FULL)[value.month - 1]
     return digits(f"{value.day} {month} {value.year + BE_OFFSET}", thai_digits)
 
@@ -202,7 +204,8 @@ def format_datetime(value: dt.datetime, *, thai_digits: bool = False) -> str:
     from zoneinfo import ZoneInfo
 
     local = value.astimezone(ZoneInfo("Asia/Bangkok"))
-    text = f"{format_date(local.date(), thai_digits=False, abbr=True)} {local:%H:%M} น."
+    unit = "" if current_language() == "en" else " น."
+    text = f"{format_date(local.date(), thai_digits=False, abbr=True)} {local:%H:%M}{unit}"
     return digits(text, thai_digits)
 
 
@@ -258,3 +261,25 @@ def parse_month_range(text: str) -> MonthRange:
     if start > end:
         raise ParseError(_("The months in \"{text}\" run backwards").format(text=text))
     return MonthRange(start, end)
+
+
+# ---------------------------------------------------------------- shortening
+
+def clip(text: str, width: int) -> str:
+    """At most ``width`` characters, cut at a word boundary (else a character cluster), never inside one:
+    a Thai vowel or tone mark cut off its consonant misspells the word ("ไม่สามารถดำเนินการได" for "…ได้")."""
+    if len(text) <= width:
+        return text
+    from pythainlp.tokenize import subword_tokenize, word_tokenize
+
+    room = width - 1  # for the "…"
+    for pieces in (word_tokenize(text, keep_whitespace=True), subword_tokenize(text, engine="tcc")):
+        kept, used = [], 0
+        for piece in pieces:
+            if used + len(piece) > room:
+                break
+            kept.append(piece)
+            used += len(piece)
+        if used >= room // 2:  # a word boundary not too far back; else clusters fill the line
+            break
+    return "".join(kept).rstrip() + "…"

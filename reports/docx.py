@@ -52,17 +52,23 @@ def set_font(rpr_owner, size: float = BODY_PT, bold: bool | None = None) -> None
             rpr.append(OxmlElement("w:bCs"))
 
 
-def _new_document() -> Document:
+def _new_document(thai_digits: bool = True) -> Document:
     doc = Document()
     normal = doc.styles["Normal"]
     set_font(normal, BODY_PT)
     normal.paragraph_format.space_after = Pt(0)
-    _page(doc.sections[0], landscape=False)
+    _page(doc.sections[0], landscape=False, thai_digits=thai_digits)
     _page_numbers(doc.sections[0])
     return doc
 
 
-def _page(section, *, landscape: bool) -> None:
+def _page(section, *, landscape: bool, thai_digits: bool) -> None:
+    """Size, margins, and page numbers in the document's digits (OOXML's thaiNumbers: ๑ ๒ ๓)."""
+    number_type = section._sectPr.find(qn("w:pgNumType"))
+    if number_type is None:
+        number_type = OxmlElement("w:pgNumType")
+        section._sectPr.append(number_type)
+    number_type.set(qn("w:fmt"), "thaiNumbers" if thai_digits else "decimal")
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
     section.left_margin, section.right_margin = (Mm(20), Mm(15)) if landscape else (Mm(30), Mm(20))
@@ -136,7 +142,9 @@ def add_table(doc, table: Table, width_mm: float) -> None:
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         _shade(cell, "BDD7EE")
     for row in table.rows:
-        cells = t.add_row().cells
+        added = t.add_row()
+        added._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row never splits across pages
+        cells = added.cells
         if len(row.cells) == 1:
             merged = cells[0].merge(cells[-1])
             cells = [merged]
@@ -160,7 +168,7 @@ def add_table(doc, table: Table, width_mm: float) -> None:
 
 
 def write_report_docx(report: RoundReport, path: Path) -> Path:
-    doc = _new_document()
+    doc = _new_document(report.thai_digits)
     center = WD_ALIGN_PARAGRAPH.CENTER
     for _i in range(6):
         para(doc)
@@ -187,7 +195,7 @@ def write_report_docx(report: RoundReport, path: Path) -> Path:
 
     for table in all_tables(report):
         section = doc.add_section(WD_SECTION.NEW_PAGE)
-        _page(section, landscape=table.wide)
+        _page(section, landscape=table.wide, thai_digits=report.thai_digits)
         add_table(doc, table, 262 if table.wide else 160)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(path)
@@ -201,6 +209,8 @@ def summary_lines(report: RoundReport) -> list[str]:
         n=report.num(report.items), budget=report.money(report.budget))]
     lines.append(", ".join(f"{status_label(s)} {report.num(report.count(s))}" for s in STATUS_ORDER))
     lines += [report.carried_out_rule_text(), report.disbursed_rule_text(), report.combined_rule_text()]
+    if report.cumulative:
+        lines.insert(0, report.cumulative_text())
     return lines
 
 
@@ -211,7 +221,7 @@ def narrative_sections(report: RoundReport) -> list[tuple[str, str]]:
 
 
 def write_memo_docx(report: RoundReport, path: Path) -> Path:
-    doc = _new_document()
+    doc = _new_document(report.thai_digits)
     parts = memo_parts(report)
     para(doc, _("Memorandum"), size=29, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     for label, value in parts.header:

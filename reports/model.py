@@ -18,8 +18,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.settings import Settings
 from locales.i18n import _
 from locales.thai import BE_OFFSET, digits, format_amount, format_date, format_quantity
-from reports.summary import AWAITING, RoundSummary, percent, round_summary, status_label
+from reports.summary import AWAITING, RoundSummary, percent, reason_text, round_summary, status_label
 from storage.answers import Answers
+from storage.budget import budget_basis
 from storage.models import (FiscalYear, Organisation, OrgKind, PlanItem, PlanSection, Round, RoundNarrative,
                             Status, StatusReport)
 from storage.repo import Plan, Units
@@ -40,8 +41,9 @@ class UnitAnswer:
     months: str = ""
     disbursed: Decimal | None = None
     qty: Decimal | None = None
-    reason: str = ""
+    reason: str = ""       # e-PlanNACC's category and the typed text, as one line
     links: list[str] = field(default_factory=list)
+    carried: bool = False  # carried forward from the 6-month round
 
 
 @dataclass
@@ -152,8 +154,22 @@ class RoundReport:
         return percent(self.carried_out, self.items)
 
     @property
+    def budget_basis(self) -> Decimal:
+        """The budget money is compared with (storage.budget), summed over the rows."""
+        return sum((budget_basis(r.item) or Decimal(0) for r in self.rows), Decimal("0.00"))
+
+    @property
+    def budget_ordinance(self) -> Decimal:
+        return sum((r.item.budget_ordinance or Decimal(0) for r in self.rows), Decimal("0.00"))
+
+    @property
     def disbursed_share(self) -> Decimal:
-        return percent(self.disbursed, self.budget)
+        return percent(self.disbursed, self.budget_basis)
+
+    @property
+    def cumulative(self) -> bool:
+        """The 12-month report is the year's cumulative result, built on the 6-month one."""
+        return self.round.months == 12
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.rows if r.status == status)
@@ -171,9 +187,21 @@ class RoundReport:
                                     share=self.pct(self.carried_out_share)))
 
     def disbursed_rule_text(self) -> str:
-        return self.text(_("Disbursed = the latest amount each owning unit reported ({disbursed} baht) ÷ the plan budget of "
-                 "all items ({budget} baht) × 100 = {share}%").format(
-            disbursed=self.money(self.disbursed), budget=self.money(self.budget), share=self.pct(self.disbursed_share)))
+        text = _("Disbursed = the latest amount each owning unit reported ({disbursed} baht) ÷ the budget of all items "
+                 "({budget} baht: the ordinance budget where an item has one, else its plan budget) × 100 = "
+                 "{share}%").format(disbursed=self.money(self.disbursed), budget=self.money(self.budget_basis),
+                                    share=self.pct(self.disbursed_share))
+        if self.cumulative:
+            text += " " + _("Amounts are cumulative for the fiscal year; an item carried from the 6-month round "
+                            "counts with the amount reported then.")
+        return self.text(text)
+
+    def cumulative_text(self) -> str:
+        """Said at the top of the 12-month documents."""
+        return self.text(_("The 12-month results are cumulative for the whole fiscal year ({start} – {end}). Results "
+                           "marked † were reported completed in the 6-month round and carried forward ({n} answer(s))."
+                           ).format(start=self.date(self.round.period_start), end=self.date(self.round.period_end),
+                                    n=self.summary.carried))
 
     def combined_rule_text(self) -> str:
         return _("An item owned by several units is carried out only when every owning unit reports it so; "
@@ -302,8 +330,9 @@ def _answer(unit: str, r: StatusReport | None) -> UnitAnswer:
     if not months and r.date_from:
         months = f"{r.date_from.day}/{r.date_from.month}/{r.date_from.year + BE_OFFSET}"
     return UnitAnswer(unit, r.status.value, r.done_text, months,
-                      None if r.no_budget_used else r.disbursed, r.qty_achieved, r.reason,
-                      [e["url"] for e in r.evidence if e.get("kind") == "url"])
+                      None if r.no_budget_used else r.disbursed, r.qty_achieved,
+                      reason_text(r) if r.status == Status.CANNOT else "",
+                      [e["url"] for e in r.evidence if e.get("kind") == "url"], r.carried)
 
 
 def checks(report: RoundReport, latest: dict, unit_names: dict[int, str], owners: dict[int, list[int]],
@@ -312,7 +341,7 @@ def checks(report: RoundReport, latest: dict, unit_names: dict[int, str], owners
     out: list[Check] = []
     for row in report.rows:
         it = row.item
-        budget = it.budget_ordinance or it.budget_plan
+        budget = budget_basis(it)
         if budget is not None and row.disbursed > budget:
             out.append(Check("over_budget", _("{code}: disbursed {disbursed} baht is more than the budget of "
                                               "{budget} baht").format(code=it.code, disbursed=format_amount(row.disbursed),
@@ -326,6 +355,12 @@ def checks(report: RoundReport, latest: dict, unit_names: dict[int, str], owners
     answered_units = {unit_id for (_item, unit_id) in latest}
     for unit_id in sorted({u for units in owners.values() for u in units} - answered_units):
         out.append(Check("silent_unit", _("{unit} has not answered at all in this round").format(unit=unit_names[unit_id])))
+    if report.cumulative:
+        waiting = [r.item.code for r in report.rows if r.status == Status.NOT_STARTED.value]
+        if waiting:
+            out.append(Check("not_started", _("e-PlanNACC has no “not started” in the 12-month report: {n} item(s) are "
+                                              "still not started: {codes}").format(n=len(waiting),
+                                                                                  codes=", ".join(waiting))))
     if today > report.round.due_on:
         awaiting = [r.item.code for r in report.rows if r.status == AWAITING]
         if awaiting:

@@ -16,7 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.i18n import _
 from storage.answers import Answers
-from storage.models import FiscalYear, PlanItem, PlanSection, Round, Status, StatusReport, Unit
+from storage.budget import budget_basis
+from storage.models import CannotReason, FiscalYear, PlanItem, PlanSection, Round, Status, StatusReport, Unit
 from storage.repo import Plan, Units
 
 AWAITING = "awaiting"  # no owning unit has answered yet (e-PlanNACC's รอรายงาน)
@@ -33,6 +34,40 @@ def status_label(status: str) -> str:
         Status.COMPLETED.value: _("Completed"),
         Status.CANNOT.value: _("Could not be done"),
     }[status]
+
+
+def status_button(status: str) -> str:
+    """A status as a button: short enough for LINE's 20-character quick replies, never cut mid-word."""
+    return _("Could not do it") if status == Status.CANNOT.value else status_label(status)
+
+
+def reason_label(category: CannotReason | None) -> str:
+    """e-PlanNACC's reasons an item could not be done."""
+    return {
+        CannotReason.NO_BUDGET: _("No budget was allocated"),
+        CannotReason.POLICY: _("The executives' policy changed"),
+        CannotReason.STAFF: _("Not enough staff"),
+        CannotReason.OTHER: _("Other"),
+        None: "",
+    }[category]
+
+
+def reason_text(report: StatusReport) -> str:
+    """The category and the typed reason, as one line: "บุคลากรไม่เพียงพอ", "อื่นๆ: ..."."""
+    label = reason_label(report.reason_category)
+    if label and report.reason:
+        return f"{label}: {report.reason}"
+    return label or report.reason
+
+
+def disbursed_rule(rnd: Round) -> str:
+    """How the disbursed share is computed, the same words in the chat, the digest and the documents."""
+    text = _("disbursed share = latest disbursed amount of every answer ÷ budget of all items × 100; an item's "
+             "budget is its ordinance budget where it has one, else its plan budget")
+    if rnd.months == 12:
+        text += "; " + _("amounts are cumulative for the whole fiscal year, and an item carried from the 6-month "
+                         "round counts with the amount reported then")
+    return text
 
 
 def combined_status(answers: Sequence[Status | None]) -> str:
@@ -85,11 +120,14 @@ class RoundSummary:
     carried_out: int
     budget_plan: Decimal
     budget_ordinance: Decimal
+    budget_basis: Decimal  # what money is compared with: storage.budget
     disbursed: Decimal
     units: list[UnitProgress]
     item_status: dict[int, str]
     cannot: list[tuple[PlanItem, list[StatusReport]]]
     last_answer: dict[int, dt.datetime]  # unit id → when it last answered in this round
+    carried: int = 0       # (item, unit) answers carried forward from the 6-month round
+    reasons: Counter = field(default_factory=Counter)  # e-PlanNACC reason → "could not be done" answers
 
     @property
     def carried_out_share(self) -> Decimal:
@@ -97,7 +135,7 @@ class RoundSummary:
 
     @property
     def disbursed_share(self) -> Decimal:
-        return percent(self.disbursed, self.budget_plan)
+        return percent(self.disbursed, self.budget_basis)
 
     @property
     def silent_units(self) -> list[UnitProgress]:
@@ -159,5 +197,9 @@ async def round_summary(session: AsyncSession, org_id: int, rnd: Round,
         carried_out_rule=carried_out_rule, carried_out=carried,
         budget_plan=sum((i.budget_plan or Decimal(0) for i in items), Decimal("0.00")),
         budget_ordinance=sum((i.budget_ordinance or Decimal(0) for i in items), Decimal("0.00")),
+        budget_basis=sum((budget_basis(i) or Decimal(0) for i in items), Decimal("0.00")),
         disbursed=disbursed_total, units=sorted(unit_rows.values(), key=lambda u: u.unit.id),
-        item_status=item_status, cannot=cannot, last_answer=last_answer)
+        item_status=item_status, cannot=cannot, last_answer=last_answer,
+        carried=sum(1 for r in latest.values() if r.carried),
+        reasons=Counter(r.reason_category.value if r.reason_category else "unstated"
+                        for r in latest.values() if r.status == Status.CANNOT))

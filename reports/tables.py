@@ -11,6 +11,7 @@ from decimal import Decimal
 from locales.i18n import _
 from reports.model import EPLAN_COLUMN_OF, EPLAN_COLUMNS, ItemRow, RoundReport
 from reports.summary import status_label
+from storage.budget import budget_basis
 from storage.models import Status
 
 TICK = "☑"
@@ -52,8 +53,9 @@ def summary_table(r: RoundReport) -> Table:
                             {1: m.planned, 2: m.budget, 3: m.carried_out, 4: m.disbursed}))
     rows.append(Row([_("Grand total"), r.num(r.items), r.money(r.budget), r.num(r.carried_out),
                      r.money(r.disbursed)], "total", {1: r.items, 2: r.budget, 3: r.carried_out, 4: r.disbursed}))
-    notes = [r.carried_out_rule_text(), r.disbursed_rule_text(), r.combined_rule_text(),
-             _("Dimension rows are the sums of their missions; the grand total is the sum of the dimensions.")]
+    notes = ([r.cumulative_text()] if r.cumulative else []) + [
+        r.carried_out_rule_text(), r.disbursed_rule_text(), r.combined_rule_text(),
+        _("Dimension rows are the sums of their missions; the grand total is the sum of the dimensions.")]
     return Table(_("Summary of results — {title}").format(title=r.title), header, rows, [46, 12, 16, 12, 16], notes)
 
 
@@ -61,7 +63,7 @@ def _result_text(r: RoundReport, row: ItemRow) -> str:
     several = len(row.answers) > 1
     parts = []
     for a in row.answers:
-        text = status_label(a.status) + (f": {a.done}" if a.done else "")
+        text = status_label(a.status) + (" †" if a.carried else "") + (f": {a.done}" if a.done else "")
         if a.qty is not None:
             text += " " + _("(achieved {qty} {unit})").format(qty=r.qty(a.qty), unit=row.item.target_unit)
         parts.append(f"[{a.unit}] {text}" if several else text)
@@ -100,24 +102,45 @@ def detail_table(r: RoundReport) -> Table:
     rows.append(Row([_("Grand total"), r.num(r.items) + " " + _("items"), "", "", "", "", "", r.money(r.budget),
                      r.money(r.disbursed), "", ""], "total", {7: r.budget, 8: r.disbursed}))
     return Table(_("Report form — {title}").format(title=r.title), header, rows,
-                 [4, 24, 15, 6, 6, 32, 9, 11, 11, 13, 16], [r.combined_rule_text()], wide=True)
+                 [4, 24, 15, 6, 6, 32, 9, 11, 11, 13, 16],
+                 ([r.cumulative_text()] if r.cumulative else []) + [r.combined_rule_text()], wide=True)
+
+
+def included_in(r: RoundReport, row: ItemRow) -> str:
+    """e-PlanNACC's "บรรจุไว้ในข้อบัญญัติ/เทศบัญญัติ/แผนการดำเนินงาน", from the budgets the plan gives."""
+    it = row.item
+    if it.no_budget or budget_basis(it) is None:
+        return _("no budget")
+    if it.budget_ordinance is not None:
+        return _("municipal ordinance") if r.org_name.startswith("เทศบาล") else _("ordinance")
+    return _("operational plan")
 
 
 def status_table(r: RoundReport) -> Table:
-    header = [_("No."), _("Project"), _("Dimension"), _("Budget (baht)"), _("Disbursed (baht)")] + \
+    header = [_("No."), _("Project"), _("Dimension"), _("Budget in the plan (baht)"),
+              _("Budget under the ordinance (baht)"), _("Included in"), _("Disbursed (baht)")] + \
              [status_label(c) for c in EPLAN_COLUMNS] + [_("Remarks")]
     rows = []
+    first = 7  # the first status column
     for row in r.rows:
         column = EPLAN_COLUMN_OF[row.status]
-        remark = status_label(Status.NOT_STARTED.value) if row.status == Status.NOT_STARTED.value else ""
+        remarks = [status_label(Status.NOT_STARTED.value)] if row.status == Status.NOT_STARTED.value else []
+        if any(a.carried for a in row.answers):
+            remarks.append(_("† carried from the 6-month round"))
+        remarks += [(f"[{a.unit}] " if len(row.answers) > 1 else "") + _("Reason: {text}").format(text=a.reason)
+                    for a in row.answers if a.reason]
         cells = [r.num(row.no), row.item.title, r.text(row.dimension.code), r.money(row.item.budget_plan),
-                 r.money(row.disbursed) if row.money_reported else "-"] + [TICK if c == column else "" for c in EPLAN_COLUMNS] + [remark]
-        rows.append(Row(cells, "data", _numbers(row.no, {3: row.item.budget_plan, 4: row.disbursed})))
+                 r.money(row.item.budget_ordinance), included_in(r, row),
+                 r.money(row.disbursed) if row.money_reported else "-"] + \
+            [TICK if c == column else "" for c in EPLAN_COLUMNS] + [r.text("\n".join(remarks))]
+        rows.append(Row(cells, "data", _numbers(row.no, {3: row.item.budget_plan, 4: row.item.budget_ordinance,
+                                                         6: row.disbursed})))
     counts = [r.eplan_count(c) for c in EPLAN_COLUMNS]
-    rows.append(Row([_("Total"), r.num(r.items) + " " + _("items"), "", r.money(r.budget), r.money(r.disbursed)]
-                    + [r.num(n) for n in counts] + [""], "total",
-                    {3: r.budget, 4: r.disbursed, **{5 + i: n for i, n in enumerate(counts)}}))
-    notes = [_("Items per status: {counts}; total {total}").format(
+    rows.append(Row([_("Total"), r.num(r.items) + " " + _("items"), "", r.money(r.budget),
+                     r.money(r.budget_ordinance), "", r.money(r.disbursed)] + [r.num(n) for n in counts] + [""], "total",
+                    {3: r.budget, 4: r.budget_ordinance, 6: r.disbursed,
+                     **{first + i: n for i, n in enumerate(counts)}}))
+    notes = ([r.cumulative_text()] if r.cumulative else []) + [_("Items per status: {counts}; total {total}").format(
         counts=", ".join(f"{status_label(c)} {r.num(n)}" for c, n in zip(EPLAN_COLUMNS, counts)),
         total=r.num(sum(counts))),
         r.carried_out_rule_text(), r.disbursed_rule_text(), r.combined_rule_text()]
@@ -125,7 +148,7 @@ def status_table(r: RoundReport) -> Table:
         notes.append(_("e-PlanNACC has no “not started” status: those {n} item(s) are ticked as “in progress” and "
                        "marked in the remarks.").format(n=r.num(r.count(Status.NOT_STARTED.value))))
     return Table(_("Status of projects (e-PlanNACC) — {title}").format(title=r.title), header, rows,
-                 [5, 34, 7, 11, 11, 8, 9, 9, 9, 12], notes, wide=True)
+                 [5, 30, 6, 10, 10, 9, 10, 7, 8, 8, 8, 12], notes, wide=True)
 
 
 def checks_lines(r: RoundReport) -> list[str]:

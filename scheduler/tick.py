@@ -24,6 +24,7 @@ from bot.settings import Settings
 from handlers.digest import build_digest
 from handlers.events import Message
 from handlers.reminders import Address, OrgAddresses, preferred_accounts, reminder_message, thanks_message
+from locales.errors import UserError
 from locales.i18n import _, set_language
 from scheduler.calendar import WorkCalendar, org_calendar
 from scheduler.due import digest_mark, ladder_of, rounds_to_open, rounds_to_plan
@@ -35,7 +36,8 @@ from storage.db import Database
 from storage.models import (ChannelAccount, Membership, Organisation, OutboxState, Person, Role, Round, RoundState,
                             TickMark)
 from storage.people import forget_old_join_attempts
-from storage.repo import Units, audit
+from storage.repo import Units
+from storage.round_state import set_round_state
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -96,17 +98,12 @@ async def auto_open(session: AsyncSession, org_id: int, today: dt.date) -> Round
     due = next((r for r in rounds if r.state == RoundState.PLANNED and r.opens_on <= today <= r.submit_by), None)
     if due is None:
         return None
-    for r in rounds:
-        if r.state == RoundState.OPEN and r.id != due.id:
-            r.state = RoundState.CLOSED
-            session.add(r)
-            await audit(session, org_id, "scheduler", "update", "round", r.id, old={"state": "open"},
-                        new={"state": "closed"})
-    due.state = RoundState.OPEN
-    session.add(due)
-    await audit(session, org_id, "scheduler", "update", "round", due.id, old={"state": "planned"},
-                new={"state": "open"})
-    await session.flush()
+    try:
+        await set_round_state(session, org_id, due, RoundState.OPEN, actor="scheduler", today=today,
+                              close_others=True)
+    except UserError as refused:  # a 6-month round planned after the 12-month one opened: left as it is
+        log.warning("round %s of organisation %s not opened: %s", due.id, org_id, refused)
+        return None
     return due
 
 
@@ -156,11 +153,16 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
     async def reach(unit_id: int, heads: bool = False) -> list[Address]:
         return book.of(unit_id, heads_only=heads)
 
+    own = {unit_id for (_item, unit_id), r in latest.items() if not r.carried}
+    thanked = set((await session.exec(select(TickMark.unit_id).where(
+        TickMark.round_id == rnd.id, TickMark.mark == "thanks"))).all())
     for unit_id in sorted(owned):
         unit, todo = units[unit_id], waiting.get(unit_id, [])
         if not todo:
             if "thanks" in policy.rungs and working and not projection:
                 plan.marks.append((unit_id, "thanks"))
+                if unit_id not in own or unit_id in thanked:
+                    continue  # all carried from the 6-month round, or the chat's reply said it already
                 for a in await reach(unit_id):
                     key = f"{prefix}u{unit_id}:thanks:{a.platform}:{a.chat_id}"
                     if key not in claimed:

@@ -10,9 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Sequence
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, func, select
 
-from storage.models import FiscalYear, PlanItem, PlanItemUnit, Round, RoundState, StatusReport, Unit
+from storage.models import (FiscalYear, PlanItem, PlanItemUnit, Round, RoundState, Status, StatusReport, TickMark,
+                            Unit)
 from storage.repo import Plan, Scoped, Units, audit
 from storage.types import without_control_characters
 
@@ -93,6 +96,54 @@ class Answers(Scoped):
         return [p for p in await self.pairs(rnd.fiscal_year_id, unit_ids)
                 if (p.item.id, p.unit_id) not in answered]
 
+    async def earlier_round(self, rnd: Round) -> Round | None:
+        """The 6-month round of a 12-month round's fiscal year (the 12-month report builds on it)."""
+        if rnd.months != 12:
+            return None
+        q = select(Round).where(Round.org_id == self.org_id, Round.fiscal_year_id == rnd.fiscal_year_id,
+                                Round.months == 6)
+        return (await self.session.exec(q)).first()
+
+    async def previous(self, rnd: Round, unit_ids: Sequence[int] | None = None
+                       ) -> dict[tuple[int, int], StatusReport]:
+        """The latest 6-month answers, shown beside each item asked again in the 12-month round."""
+        earlier = await self.earlier_round(rnd)
+        return await self.latest(earlier, unit_ids) if earlier else {}
+
+    async def carry_forward(self, rnd: Round, actor: str) -> int:
+        """Copy each completed 6-month answer into the 12-month round, unless the pair has a 12-month answer
+        already: it is then completed there, awaited by no one and reminded to no one. Idempotent."""
+        done = {k: r for k, r in (await self.previous(rnd)).items() if r.status == Status.COMPLETED}
+        if not done:
+            return 0
+        mine = await self.latest(rnd)
+        carried = 0
+        for key, r in sorted(done.items()):
+            if key in mine:
+                continue
+            copy = StatusReport(**{name: getattr(r, name) for name in _CARRIED_FIELDS},
+                                round_id=rnd.id, carried_from_id=r.id, channel="carried")
+            self.session.add(copy)
+            await self.session.flush()
+            await audit(self.session, self.org_id, actor, "carry", "status_report", copy.id,
+                        old=_summary(r), new=_summary(copy))
+            carried += 1
+        return carried
+
+    async def mark_thanked(self, rnd: Round, unit_id: int) -> None:
+        """The chat has just told the unit it is complete: the scheduler's thank-you push would repeat it."""
+        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
+        await self.session.exec(insert(TickMark.__table__).values(
+            org_id=self.org_id, round_id=rnd.id, unit_id=unit_id, mark="thanks")
+            .on_conflict_do_nothing(index_elements=["round_id", "unit_id", "mark"]))
+
+    async def owner_names(self, item: PlanItem) -> list[str]:
+        """The units that answer for an item (each for its own part)."""
+        q = select(Unit.name).where(Unit.org_id == self.org_id, col(Unit.is_active))
+        if not item.all_units:
+            q = q.join(PlanItemUnit, col(PlanItemUnit.unit_id) == Unit.id).where(PlanItemUnit.item_id == item.id)
+        return list((await self.session.exec(q.order_by(Unit.id))).all())
+
     async def owns(self, item: PlanItem, unit_id: int) -> bool:
         if item.org_id != self.org_id:
             return False
@@ -124,6 +175,7 @@ class Answers(Scoped):
     async def save(self, report: StatusReport, actor: str) -> StatusReport:
         """Append an answer and its audit line; the previous answer stays as history."""
         report.org_id = self.org_id
+        report.carried_from_id = None  # a unit's own answer, even when it repeats the carried one
         for name in ("done_text", "months", "problems", "reason"):  # they go into documents' XML
             setattr(report, name, without_control_characters(getattr(report, name) or ""))
         previous = (await self.session.exec(
@@ -138,7 +190,14 @@ class Answers(Scoped):
         return report
 
 
+_CARRIED_FIELDS = ("org_id", "item_id", "unit_id", "status", "done_text", "qty_achieved", "disbursed", "no_budget_used",
+                   "months", "date_from", "date_to", "evidence", "problems", "reason", "reason_category", "person_id",
+                   "created_at")
+
+
 def _summary(r: StatusReport) -> dict:
     return {"item": r.item_id, "unit": r.unit_id, "round": r.round_id, "status": r.status.value,
+            **({"carried_from": r.carried_from_id} if r.carried_from_id else {}),
+            **({"reason_category": r.reason_category.value} if r.reason_category else {}),
             "disbursed": None if r.disbursed is None else format(r.disbursed, "f"),
             "qty": None if r.qty_achieved is None else format(r.qty_achieved, "f")}

@@ -35,6 +35,7 @@ class ItemKind(str, enum.Enum):
     PROJECT = "โครงการ"
     ACTIVITY = "กิจกรรม"
     MEASURE = "มาตรการ"
+    GUIDELINE = "แนวปฏิบัติงาน"
 
 
 class Role(str, enum.Enum):
@@ -52,6 +53,15 @@ class Status(str, enum.Enum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     CANNOT = "cannot"
+
+
+class CannotReason(str, enum.Enum):
+    """e-PlanNACC's four reasons an item could not be done (OTHER comes with a text)."""
+
+    NO_BUDGET = "no_budget"
+    POLICY = "policy"
+    STAFF = "staff"
+    OTHER = "other"
 
 
 class RoundState(str, enum.Enum):
@@ -218,9 +228,16 @@ class StatusReport(SQLModel, table=True):
     evidence: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     problems: str = Field(default="", max_length=4000)
     reason: str = Field(default="", max_length=4000)
+    reason_category: Optional[CannotReason] = Field(default=None, sa_type=_enum(CannotReason))
     person_id: Optional[int] = Field(default=None, foreign_key="person.id")
     channel: str = Field(default="", max_length=20)
+    # the 6-month answer this one repeats in the 12-month round (a completed item is carried, not asked again)
+    carried_from_id: Optional[int] = Field(default=None, foreign_key="status_report.id")
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def carried(self) -> bool:
+        return self.carried_from_id is not None
 
 
 class RoundNarrative(SQLModel, table=True):

@@ -280,7 +280,10 @@ def _section_code(value: str, depth: int) -> str:
 
 
 def _kind(type_cell: str, title: str) -> ItemKind | None:
+    """e-PlanNACC's four types; "แนวปฏิบัติ" (with or without งาน) is a แนวปฏิบัติงาน."""
     for text in (type_cell, re.sub(r"^[\s\"“”'‘’]+", "", title)):
+        if text.startswith("แนวปฏิบัติ"):
+            return ItemKind.GUIDELINE
         for kind in ItemKind:
             if text.startswith(kind.value):
                 return kind
@@ -348,7 +351,8 @@ def parse_plan(table: list[tuple[int, list[Any]]]) -> list[PlanRow]:
             err("title", _("the project title is empty"))
         kind = _kind(text["type"], text["title"])
         if text["title"] and kind is None:
-            err("type", _("say whether it is a โครงการ, กิจกรรม or มาตรการ (the title does not start with one)"))
+            err("type", _("say whether it is a โครงการ, กิจกรรม, มาตรการ or แนวปฏิบัติงาน (the title does not start "
+                          "with one)"))
 
         budgets: dict[str, Decimal | None] = {}
         no_budget_cells = 0

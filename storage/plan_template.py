@@ -10,6 +10,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from locales.i18n import _
 from storage.plan_file import ALL_UNITS_WORDS, COLUMNS, THAI_HEADER
+from storage.repo import ItemView
+from storage.types import without_control_characters
+
+NO_BUDGET_TEXT = "ไม่ใช้งบประมาณ"
 
 EXAMPLE = {
     "code": "", "strategy": "", "strategy_title": "", "dimension": "1",
@@ -36,7 +40,7 @@ def column_notes() -> dict[str, str]:
         "subitem": _("Optional. Sub-item code such as 1.1.1; it must start with the mission."),
         "subitem_title": _("Optional. Sub-item title."),
         "number": _("Optional. The number printed in the plan (numbers may repeat; the code identifies the item)."),
-        "type": _("Optional. โครงการ, กิจกรรม or มาตรการ; empty means the first word of the title."),
+        "type": _("Optional. โครงการ, กิจกรรม, มาตรการ or แนวปฏิบัติงาน; empty means the first word of the title."),
         "title": _("Required. The project, activity or measure as written in the plan."),
         "kpi": _("The indicator (ตัวชี้วัด)."),
         "target_unit": _("Unit of count: คน, ครั้ง, แห่ง, ชุมชน, ช่องทาง, ฉบับ, ร้อยละ …"),
@@ -50,13 +54,37 @@ def column_notes() -> dict[str, str]:
     }
 
 
-def write_template(path: Path) -> Path:
+def plan_row(view: ItemView) -> dict[str, str]:
+    """One item as the template's columns: importing the row again gives the same item."""
+    it = view.item
+
+    def money(value) -> str:
+        return NO_BUDGET_TEXT if it.no_budget else "" if value is None else format(value, "f")
+
+    return {
+        "code": it.code, "strategy": view.strategy.code if view.strategy else "",
+        "strategy_title": view.strategy.title if view.strategy else "",
+        "dimension": view.dimension.code, "dimension_title": view.dimension.title,
+        "mission": view.mission.code, "mission_title": view.mission.title,
+        "subitem": view.subitem.code if view.subitem else "", "subitem_title": view.subitem.title if view.subitem else "",
+        "number": it.number, "type": it.kind.value, "title": it.title, "kpi": it.kpi,
+        "target_unit": it.target_unit, "target_qty": "" if it.target_qty is None else format(it.target_qty, "f"),
+        "budget_plan": money(it.budget_plan), "budget_ordinance": money(it.budget_ordinance),
+        "units": ";".join(view.unit_names), "months": it.months,
+    }
+
+
+def write_template(path: Path, rows: list[dict[str, str]] | None = None) -> Path:
+    """The workbook with one example row, or with ``rows`` (a year's plan, to edit into next year's)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "แผน"
     keys = list(COLUMNS)
     ws.append([THAI_HEADER[k] for k in keys])
-    ws.append([EXAMPLE[k] for k in keys])
+    for row in rows or [EXAMPLE]:
+        ws.append([without_control_characters(row.get(k) or "") for k in keys])
+        for cell in ws[ws.max_row]:
+            cell.data_type = "s"  # a title starting with "=" stays text, never a formula
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for i, key in enumerate(keys, start=1):
         cell = ws.cell(row=1, column=i)
@@ -65,10 +93,10 @@ def write_template(path: Path) -> Path:
         width = 60 if key in ("title", "mission_title", "kpi") else 28 if key.endswith("title") else 14
         ws.column_dimensions[cell.column_letter].width = width
     ws.freeze_panes = "A2"
-    kinds = DataValidation(type="list", formula1='"โครงการ,กิจกรรม,มาตรการ"', allow_blank=True)
+    kinds = DataValidation(type="list", formula1='"โครงการ,กิจกรรม,มาตรการ,แนวปฏิบัติงาน"', allow_blank=True)
     ws.add_data_validation(kinds)
     kinds.add(f"{ws.cell(row=2, column=keys.index('type') + 1).column_letter}2:"
-              f"{ws.cell(row=2, column=keys.index('type') + 1).column_letter}500")
+              f"{ws.cell(row=2, column=keys.index('type') + 1).column_letter}{max(500, len(rows or []) + 100)}")
 
     notes = wb.create_sheet("คำอธิบาย")
     notes.append([_("Column (Thai)"), _("Column (English)"), _("What to write")])

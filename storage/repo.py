@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.errors import UserError
 from locales.i18n import _
-from scheduler.calendar import default_rounds
+from scheduler.calendar import default_rounds, fiscal_year_of
 from storage.models import (
     AuditLog,
     FiscalYear,
@@ -25,6 +25,13 @@ from storage.models import (
 )
 
 ALL_UNITS_LABEL = "ทุกสำนัก/กอง"
+
+
+def this_fiscal_year(today: dt.date | None = None) -> int:
+    """The BE fiscal year that contains today in Bangkok (October starts the next one)."""
+    from zoneinfo import ZoneInfo
+
+    return fiscal_year_of(today or dt.datetime.now(ZoneInfo("Asia/Bangkok")).date())
 
 
 async def replan(session: AsyncSession, org_id: int) -> None:
@@ -142,8 +149,12 @@ class Units(Scoped):
 
 class Rounds(Scoped):
     async def fiscal_year(self, year_be: int | None = None) -> FiscalYear:
-        """The given fiscal year, or the latest one the organisation has."""
+        """The given fiscal year; by default the one that contains today, or (not set up yet) the latest one."""
         q = select(FiscalYear).where(FiscalYear.org_id == self.org_id)
+        if not year_be:
+            current = (await self.session.exec(q.where(FiscalYear.year_be == this_fiscal_year()))).first()
+            if current is not None:
+                return current
         q = q.where(FiscalYear.year_be == year_be) if year_be else q.order_by(col(FiscalYear.year_be).desc())
         fy = (await self.session.exec(q)).first()
         if fy is None:

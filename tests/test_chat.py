@@ -36,8 +36,11 @@ async def answer(chat: Chat, user: str, status: str, *, done="ดำเนิน
     """Answer the item whose status question is on screen; returns the last reply."""
     said = await chat.press(user, (await chat.type(user, "/report")).buttons[0].data)
     said = await chat.press(user, said.button(status))
-    steps = {"ดำเนินการอะไร": done, "เบิกจ่ายไปแล้ว": money, "ดำเนินการได้แล้วกี่": qty, "เหตุใด": reason}
+    steps = {"ดำเนินการอะไร": done, "เบิกจ่ายไปแล้ว": money, "ดำเนินการได้แล้วกี่": qty, "พิมพ์เหตุผล": reason}
     for _ in range(8):
+        if "เหตุใดจึงดำเนินการไม่ได้" in said.text:
+            said = await chat.press(user, said.button("อื่นๆ"))
+            continue
         if "กรุณาตรวจสอบคำตอบ" in said.text:
             return await chat.press(user, said.button("ยืนยัน"))
         if "หลักฐาน (ไม่บังคับ)" in said.text:
@@ -138,25 +141,49 @@ async def test_amount_above_budget_asks_to_confirm(world):
     assert "ดำเนินการได้แล้วกี่" in said.text
 
 
-async def test_not_started_skips_to_evidence_and_cannot_requires_a_reason(world):
+async def test_not_started_skips_to_evidence_and_cannot_asks_eplannacc_reason_first(world):
     chat, db, org = world
     said = await answer(chat, "klang", "ยังไม่ดำเนินการ")
     assert "บันทึกแล้ว" in said.text
-    said = await chat.press("klang", said.button("ไม่สามารถ"))
-    for _ in range(4):
-        if "หลักฐาน" in said.text:
-            said = await chat.press("klang", said.button("ต่อไป"))
-            break
-        said = await chat.type("klang", "-" if "เบิกจ่าย" in said.text else "๑" if "กี่" in said.text else "งดจัด")
-    assert "เหตุใดจึงดำเนินการไม่ได้" in said.text
+    said = await chat.press("klang", said.button("ดำเนินการไม่ได้"))
+    assert "เหตุใดจึงดำเนินการไม่ได้" in said.text and "ดำเนินการอะไร" not in said.text
+    assert [b.label for b in said.buttons] == ["ไม่ได้รับงบประมาณ", "นโยบายผู้บริหารเปลี่ยนแปลง",
+                                               "บุคลากรไม่เพียงพอ", "อื่นๆ"]
+    said = await chat.press("klang", said.button("อื่นๆ"))
+    assert "กรุณาพิมพ์เหตุผล" in said.text
     said = await chat.type("klang", "   ")
     assert "กรุณาพิมพ์ข้อความ" in said.text
     said = await chat.type("klang", "งดจัดกิจกรรมเนื่องจากโรคระบาด")
-    assert "เหตุผล: งดจัดกิจกรรม" in said.text
+    for _ in range(3):
+        if "กรุณาตรวจสอบคำตอบ" in said.text:
+            break
+        assert "หลักฐาน" not in said.text and "ดำเนินการอะไร" not in said.text
+        said = await chat.type("klang", "-" if "เบิกจ่าย" in said.text else "๑")
+    assert "เหตุผล: อื่นๆ: งดจัดกิจกรรม" in said.text
     await chat.press("klang", said.button("ยืนยัน"))
     async with db.session(commit=False) as s:
-        statuses = [r.status.value for r in (await s.exec(select(StatusReport).order_by(StatusReport.id))).all()]
-    assert statuses == ["not_started", "cannot"]
+        rows = (await s.exec(select(StatusReport).order_by(StatusReport.id))).all()
+    assert [r.status.value for r in rows] == ["not_started", "cannot"]
+    assert rows[1].reason_category.value == "other" and rows[1].reason == "งดจัดกิจกรรมเนื่องจากโรคระบาด"
+    assert rows[1].done_text == ""
+
+
+async def test_a_reason_button_is_stored_with_no_text_and_counted(world):
+    chat, db, org = world
+    said = await chat.press("chang", (await chat.type("chang", "/report")).buttons[0].data)
+    said = await chat.press("chang", said.button("ดำเนินการไม่ได้"))
+    said = await chat.press("chang", said.button("บุคลากรไม่เพียงพอ"))
+    for _ in range(3):
+        if "กรุณาตรวจสอบคำตอบ" in said.text:
+            break
+        said = await chat.type("chang", "-")
+    assert "เหตุผล: บุคลากรไม่เพียงพอ" in said.text
+    await chat.press("chang", said.button("ยืนยัน"))
+    said = await chat.type("boss", "/summary")
+    assert "เหตุผลที่ดำเนินการไม่ได้:" in said.text and "บุคลากรไม่เพียงพอ: 1" in said.text
+    code = (await chat.type("chang", "/status")).buttons[0].label.split()[1]
+    said = await chat.type("boss", f"/item {code}")
+    assert "เหตุผล: บุคลากรไม่เพียงพอ" in said.text
 
 
 async def test_changing_an_answer_keeps_the_history(world):
@@ -237,7 +264,7 @@ async def test_old_button_after_the_round_closed(world):
     said = await chat.press("klang", status_button)
     assert "รอบรายงานนี้ปิดแล้ว" in said.text
     said = await chat.type("klang", "/report")
-    assert "ยังไม่เปิดรอบรายงาน" in said.text
+    assert "ยังไม่เปิดรอบรายงาน" in said.text and "/round" not in said.text  # a hint only for who may run it
     assert await count_rows(db, StatusReport) == 0
 
 
@@ -284,7 +311,7 @@ async def test_summary_counts_exactly(world):
     assert "ดำเนินการแล้วเสร็จ: 1" in text and "อยู่ระหว่างดำเนินการ: 1" in text and "รอรายงาน: 61" in text
     assert "ดำเนินการแล้ว: ร้อยละ 1.59" in text and "(1) ÷ รายการทั้งหมดในแผน (63)" in text
     assert "มิติที่ 1 (19 รายการ): รอรายงาน 18 · อยู่ระหว่างดำเนินการ 1" in text
-    assert "เบิกจ่าย 1,000.00 บาท จากงบตามแผน 1,048,500.50 บาท" in text
+    assert "เบิกจ่าย 1,000.00 บาท จากงบประมาณ 1,048,500.50 บาท" in text
     assert "กองคลัง: 3 จาก 5 รายการ" in text and "กองช่าง: 1 จาก 2 รายการ" in text
 
 

@@ -19,6 +19,7 @@ from bot.cli import report as report_commands
 from bot.cli import rounds as round_commands
 from bot.cli import schedule as schedule_commands
 from bot.cli import serve as serve_commands
+from bot.cli import year as year_commands
 from bot.cli.common import CliState, set_state
 from bot.observe import redact
 from bot.settings import get_settings
@@ -44,6 +45,7 @@ serve_commands.register(app)
 schedule_commands.register(app)
 app.add_typer(plan_commands.app, name="plan", help="Import, show and template the plan.")
 app.add_typer(round_commands.app, name="round", help="The fiscal year's two reporting rounds.")
+app.add_typer(year_commands.app, name="year", help="Fiscal years: start the next one from this one's plan.")
 app.add_typer(report_commands.app, name="report", help="The round's official documents and figures.")
 app.add_typer(oversee_commands.app, name="oversee", help="An oversight organisation's list of organisations.")
 app.add_typer(line_commands.app, name="line", help="LINE Official Account: messages and quota.")

@@ -18,7 +18,7 @@ from storage.db import Database
 from storage.models import Organisation
 from storage.plan_sandbox import read_plan
 from storage.plan_import import ImportResult, import_plan
-from storage.plan_template import write_template
+from storage.plan_template import plan_row, write_template
 from storage.repo import Plan, Rounds, Units
 
 app = typer.Typer(no_args_is_help=True)
@@ -45,12 +45,26 @@ def print_import_result(result: ImportResult, *, dry_run: bool) -> None:
         typer.echo(line)
 
 
-@app.command("template", help="Write a ready-to-fill plan workbook (.xlsx) with Thai headers and notes.")
-def plan_template(out: Path) -> None:
+@app.command("template", help="Write a ready-to-fill plan workbook (.xlsx) with Thai headers and notes; "
+                              "--from-year fills it with that year's plan, to edit instead of starting blank.")
+def plan_template(out: Path, from_year: Optional[int] = typer.Option(None, "--from-year", help="BE, e.g. 2569")
+                  ) -> None:
     if out.suffix.lower() != ".xlsx":
         raise UserError(_("The template is an Excel file: give a name ending in .xlsx"))
-    write_template(out)
-    typer.echo(_("Wrote {path}").format(path=out))
+    rows = None
+    if from_year is not None:
+        async def go(db: Database) -> list[dict[str, str]]:
+            async with org_session(db, commit=False) as (session, org):
+                fy = await Rounds(session, org.id).fiscal_year(from_year)
+                return [plan_row(v) for v in await Plan(session, org.id).views(fy)]
+
+        rows = run(go)
+        if not rows:
+            raise UserError(_("The plan of fiscal year {year} has no items yet: `tidtam plan import FILE`")
+                            .format(year=from_year))
+    write_template(out, rows)
+    typer.echo(_("Wrote {path}").format(path=out) + (" " + _("({n} items of fiscal year {year})").format(
+        n=len(rows), year=from_year) if rows else ""))
 
 
 @app.command("show", help="List the plan's items with budgets and units.")
@@ -84,18 +98,9 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def _item_json(v) -> dict[str, Any]:
-    it = v.item
-    return {
-        "code": it.code, "strategy": v.strategy.code if v.strategy else "",
-        "strategy_title": v.strategy.title if v.strategy else "",
-        "dimension": v.dimension.code, "dimension_title": v.dimension.title,
-        "mission": v.mission.code, "mission_title": v.mission.title,
-        "subitem": v.subitem.code if v.subitem else "", "subitem_title": v.subitem.title if v.subitem else "",
-        "number": it.number, "type": it.kind.value, "title": it.title, "kpi": it.kpi,
-        "target_unit": it.target_unit, "target_qty": None if it.target_qty is None else format(it.target_qty, "f"),
-        "budget_plan": _money(it.budget_plan), "budget_ordinance": _money(it.budget_ordinance),
-        "no_budget": it.no_budget, "units": ";".join(v.unit_names), "months": it.months,
-    }
+    return {**plan_row(v), "budget_plan": _money(v.item.budget_plan), "budget_ordinance": _money(v.item.budget_ordinance),
+            "target_qty": None if v.item.target_qty is None else format(v.item.target_qty, "f"),
+            "no_budget": v.item.no_budget}
 
 
 async def print_plan_summary(session: AsyncSession, org: Organisation) -> None:

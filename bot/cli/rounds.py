@@ -7,6 +7,7 @@ from typing import Optional, Sequence
 import typer
 
 from bot.cli.common import echo_json, org_session, run, table
+from bot.cli.year import all_years, today_year_hint
 from handlers.common import round_state_label
 from locales.errors import UserError
 from locales.i18n import _
@@ -32,6 +33,9 @@ def round_list(as_json: bool = typer.Option(False, "--json"),
             repo = Rounds(session, org.id)
             fy = await repo.fiscal_year(fiscal_year)
             rounds = await repo.of_year(fy)
+            hint = None if fiscal_year else today_year_hint(await all_years(session, org.id))
+        if hint:
+            typer.echo(hint, err=True)
         if as_json:
             echo_json([{
                 "fiscal_year": fy.year_be, "months": r.months, "state": r.state.value,

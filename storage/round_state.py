@@ -1,0 +1,59 @@
+"""Opening and closing a round — the one place that does it, for the admin's /round and the scheduler alike.
+
+The two rounds of a fiscal year are one year's story: the 12-month report is cumulative and
+builds on the 6-month one (e-PlanNACC locks an item reported completed for the rest of the
+year). So opening the 12-month round carries forward every completed 6-month answer, and the
+6-month round cannot be reopened once the 12-month round has been opened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from locales.errors import UserError
+from locales.i18n import _
+from storage.answers import Answers
+from storage.models import Round, RoundState
+from storage.repo import audit
+
+
+async def set_round_state(session: AsyncSession, org_id: int, rnd: Round, state: RoundState, *, actor: str,
+                          today: dt.date, person_id: int | None = None, close_others: bool = False) -> int:
+    """Open or close ``rnd``; returns how many answers were carried forward (opening a 12-month round)."""
+    if rnd.state == state:
+        return 0
+    if state == RoundState.OPEN:
+        await _may_open(session, org_id, rnd, actor, close_others)
+    old = {"state": rnd.state.value}
+    new = {"state": state.value}
+    if state == RoundState.OPEN and today < rnd.opens_on:
+        # opened early: the ladder's opening message goes out now, not on the planned date
+        old["opens_on"], new["opens_on"] = rnd.opens_on.isoformat(), today.isoformat()
+        rnd.opens_on = today
+    rnd.state = state
+    session.add(rnd)
+    await audit(session, org_id, actor, "update", "round", rnd.id, old=old, new=new, person_id=person_id)
+    await session.flush()
+    if state == RoundState.OPEN:
+        return await Answers(session, org_id).carry_forward(rnd, actor)
+    return 0
+
+
+async def _may_open(session: AsyncSession, org_id: int, rnd: Round, actor: str, close_others: bool) -> None:
+    year = (await session.exec(select(Round).where(Round.org_id == org_id,
+                                                   Round.fiscal_year_id == rnd.fiscal_year_id))).all()
+    if rnd.months == 6 and any(r.months == 12 and r.state != RoundState.PLANNED for r in year):
+        raise UserError(_("The 12-month round has been opened, and it builds on the 6-month round, so the 6-month "
+                          "round cannot be opened again. Change answers in the 12-month round instead."))
+    others = (await session.exec(select(Round).where(Round.org_id == org_id, Round.state == RoundState.OPEN,
+                                                     col(Round.id) != rnd.id))).all()
+    if others and not close_others:
+        raise UserError(_("Another round is open; close it first with /round close."))
+    for other in others:
+        other.state = RoundState.CLOSED
+        session.add(other)
+        await audit(session, org_id, actor, "update", "round", other.id, old={"state": "open"},
+                    new={"state": "closed"})
