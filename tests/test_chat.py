@@ -404,17 +404,17 @@ async def test_remind_only_units_still_awaiting_and_prefers_the_group(world):
 async def test_import_from_chat_dry_run_then_confirm(world, tmp_path):
     chat, db, org = world
     await chat.type("admin", "/import")
-    content = EXAMPLE_PLAN.read_text(encoding="utf-8").replace("โครงการสมุดความดี", "โครงการสมุดความดีพนักงาน", 1)
+    content = EXAMPLE_PLAN.read_text(encoding="utf-8").replace("โครงการสมุดความดี", "โครงการสมุดบันทึกความดี", 1)
     said = await chat.send_file("admin", "แผน.csv", content.encode("utf-8"))
     assert "ทดลองนำเข้า" in said.text and "เปลี่ยนแปลง 1" in said.text
     async with db.session(commit=False) as s:
         assert (await s.exec(select(func.count()).select_from(PlanItem)
-                             .where(PlanItem.title.like("%สมุดความดีพนักงาน%")))).one() == 0
+                             .where(PlanItem.title.like("%สมุดบันทึกความดี%")))).one() == 0
     said = await chat.press("admin", said.button("นำเข้า"))
     assert "นำเข้าแล้ว" in said.text
     async with db.session(commit=False) as s:
         assert (await s.exec(select(func.count()).select_from(PlanItem)
-                             .where(PlanItem.title.like("%สมุดความดีพนักงาน%")))).one() == 1
+                             .where(PlanItem.title.like("%สมุดบันทึกความดี%")))).one() == 1
     await chat.type("admin", "/import")
     bad = content.replace('"๑๐,๐๐๐"', '"หนึ่งหมื่น"', 1)
     said = await chat.send_file("admin", "bad.csv", bad.encode("utf-8"))

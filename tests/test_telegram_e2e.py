@@ -131,6 +131,25 @@ def test_a_round_on_telegram(tmp_path, emulator):
         assert "(1) ÷ รายการทั้งหมดในแผน (63)" in text and "ร้อยละ 1.59" in text
         assert "เบิกจ่าย 12,500.50 บาท" in text
         peer.say(KLANG, "/summary", "ขออภัย")
+
+        # the year goes on: the 6-month round closes, the 12-month round asks only what is not completed
+        peer.say(ADMIN, "/round close", "ปิดแล้ว")
+        peer.say(ADMIN, "/round open 12", "ยกคำตอบที่ดำเนินการแล้วเสร็จในรอบ 6 เดือนมา 2 คำตอบ")
+        listing = with_buttons(peer.say(KLANG, "/report", "รอรายงาน"))
+        picks = [label for label, data in listing.buttons if data.startswith("pk:")]
+        assert len(picks) == 4 and not any(" 2.2-1 " in label for label in picks), picks  # 2.2-1: carried
+        pick = next(data for label, data in listing.buttons if "1.2.2-2" in label)
+        q = with_buttons(peer.press(KLANG, listing, pick, "คำตอบในรอบ 6 เดือน"))
+        assert "ปลูกต้นไม้ ๒ ครั้ง" in q.text and "12,500.50" in q.text
+        money = peer.press(KLANG, q, q.button("ไม่เปลี่ยนแปลง"), "ทั้งปีงบประมาณเบิกจ่ายไปแล้ว")
+        assert "1.2.2-2" in money[0].text  # the item's code stays in view after the press
+        s = with_buttons(peer.say(KLANG, "๑๘,๐๐๐", "กรุณาตรวจสอบคำตอบ"))
+        peer.press(KLANG, s, s.button("ยืนยัน"), "บันทึกแล้ว: 1.2.2-2")
+        text = peer.say(BOSS, "/summary", "สรุปรอบ 12 เดือน")[-1].text
+        assert "ยกมาจากรอบ 6 เดือนเป็นดำเนินการแล้วเสร็จ: 2 คำตอบ" in text and "เบิกจ่าย 18,000.00 บาท" in text
+        assert "สะสมทั้งปีงบประมาณ" in text
+        peer.say(ADMIN, "/round close", "ปิดแล้ว")
+        peer.say(ADMIN, "/round open 6", "เปิดรอบ 6 เดือนอีกไม่ได้")
     finally:
         bot.stop()
 
@@ -142,7 +161,8 @@ def test_a_round_on_telegram(tmp_path, emulator):
         return [(r.unit_id, r.status.value, r.disbursed) for r in rows]
 
     rows = asyncio.run(stored())
-    assert len(rows) == 4  # three answers and one change; the history stays
-    assert [r[1] for r in rows] == ["in_progress", "completed", "not_started", "completed"]
+    assert len(rows) == 7  # three answers and one change; the history stays; two carried, one new in round 12
+    assert [r[1] for r in rows] == ["in_progress", "completed", "not_started", "completed", "completed", "completed",
+                                    "in_progress"]
     log = bot.log.read_text(encoding="utf-8")
     assert "Traceback" not in log, log[-3000:]
