@@ -16,6 +16,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reports.summary import AWAITING, DEFAULT_CARRIED_OUT, STATUS_ORDER, combined_status, percent
+from storage.budget import basis_of
 from storage.models import (FiscalYear, OrgKind, Organisation, Oversight, PlanItem, PlanItemUnit, Round, Status,
                             StatusReport, Unit)
 
@@ -28,6 +29,7 @@ class OrgFigures:
     counts: Counter = field(default_factory=Counter)
     carried_out: int = 0
     budget_plan: Decimal = Decimal("0.00")
+    budget_basis: Decimal = Decimal("0.00")  # storage.budget: what disbursed money is compared with
     disbursed: Decimal = Decimal("0.00")
     pairs: int = 0
     awaiting_pairs: int = 0
@@ -49,7 +51,7 @@ class Rollup:
     orgs: list[OrgFigures]
 
     def total(self, name: str):
-        return sum((getattr(o, name) for o in self.orgs), Decimal("0.00") if name in ("budget_plan", "disbursed")
+        return sum((getattr(o, name) for o in self.orgs), Decimal("0.00") if name in ("budget_plan", "budget_basis", "disbursed")
                    else 0)
 
     @property
@@ -90,7 +92,8 @@ async def rollup(session: AsyncSession, org_ids: Sequence[int], year_be: int, mo
         .where(col(Round.org_id).in_(ids), FiscalYear.year_be == year_be, Round.months == months))).all()}
     fy_ids = [r.fiscal_year_id for r in rounds.values()]
     items = (await session.exec(
-        select(PlanItem.id, PlanItem.org_id, PlanItem.all_units, PlanItem.budget_plan)
+        select(PlanItem.id, PlanItem.org_id, PlanItem.all_units, PlanItem.budget_plan, PlanItem.budget_ordinance,
+               PlanItem.no_budget)
         .where(col(PlanItem.fiscal_year_id).in_(fy_ids), col(PlanItem.org_id).in_(ids)))).all()
     owners: dict[int, list[int]] = {}
     for item_id, unit_id in (await session.exec(
@@ -109,7 +112,7 @@ async def rollup(session: AsyncSession, org_ids: Sequence[int], year_be: int, mo
         latest[(item_id, unit_id)] = (status, disbursed)
 
     figures = {i: OrgFigures(orgs[i], rounds.get(i)) for i in ids if i in orgs}
-    for item_id, org_id, all_units, budget in items:
+    for item_id, org_id, all_units, budget, ordinance, no_budget in items:
         f = figures[org_id]
         units = active.get(org_id, []) if all_units else owners.get(item_id, [])
         answers = [latest.get((item_id, u)) for u in units]
@@ -117,6 +120,7 @@ async def rollup(session: AsyncSession, org_ids: Sequence[int], year_be: int, mo
         f.items += 1
         f.counts[status] += 1
         f.budget_plan += budget or 0
+        f.budget_basis += basis_of(budget, ordinance, no_budget) or 0
         f.disbursed += sum((a[1] or Decimal(0) for a in answers if a), Decimal("0.00"))
         f.pairs += len(units)
         f.awaiting_pairs += sum(1 for a in answers if a is None)
@@ -135,12 +139,13 @@ def rollup_json(r: Rollup) -> dict:
             "round_state": o.round.state.value if o.round else None, "items": o.items,
             "counts": {s: o.counts[s] for s in STATUS_ORDER}, "carried_out": o.carried_out,
             "carried_out_share_percent": money(o.carried_out_share), "budget_plan": money(o.budget_plan),
-            "disbursed": money(o.disbursed), "unit_answers_expected": o.pairs, "unit_answers_awaiting": o.awaiting_pairs,
+            "budget_basis": money(o.budget_basis), "disbursed": money(o.disbursed), "unit_answers_expected": o.pairs, "unit_answers_awaiting": o.awaiting_pairs,
         } for o in r.orgs],
         "totals": {"organisations": len(r.orgs), "items": r.total("items"),
                    "counts": {s: r.counts[s] for s in STATUS_ORDER}, "carried_out": r.total("carried_out"),
                    "carried_out_share_percent": money(r.carried_out_share),
-                   "budget_plan": money(r.total("budget_plan")), "disbursed": money(r.total("disbursed")),
+                   "budget_plan": money(r.total("budget_plan")), "budget_basis": money(r.total("budget_basis")),
+                   "disbursed": money(r.total("disbursed")),
                    "organisations_without_the_round": sum(1 for o in r.orgs if o.round is None),
                    "organisations_not_fully_answered": sum(1 for o in r.orgs if o.awaiting_pairs)},
     }
@@ -150,7 +155,7 @@ def rollup_text(r: Rollup, limit: int = 40) -> str:
     """The overseer's /summary: totals with their rules, then the organisations least answered first."""
     from locales.i18n import _
     from locales.thai import format_amount
-    from reports.summary import status_label
+    from reports.summary import disbursed_rule, status_label
 
     def baht(value: Decimal) -> str:
         return _("{amount} baht").format(amount=format_amount(value))
@@ -164,9 +169,10 @@ def rollup_text(r: Rollup, limit: int = 40) -> str:
     lines += ["", _("Carried out: {share}%").format(share=r.carried_out_share),
               "  " + _("carried out = items with status {names} ({n}) ÷ all items in the plan ({total}) × 100").format(
                   names=names, n=r.total("carried_out"), total=r.total("items")),
-              _("Disbursed {disbursed} of the planned {planned} ({share}%)").format(
-                  disbursed=baht(r.total("disbursed")), planned=baht(r.total("budget_plan")),
-                  share=percent(r.total("disbursed"), r.total("budget_plan"))), ""]
+              _("Disbursed {disbursed} of the budget {planned} ({share}%)").format(
+                  disbursed=baht(r.total("disbursed")), planned=baht(r.total("budget_basis")),
+                  share=percent(r.total("disbursed"), r.total("budget_basis"))),
+              "  " + disbursed_rule(Round(months=r.months)), ""]
     missing = [o for o in r.orgs if o.round is None]
     if missing:
         lines.append(_("Without this round set up: {names}").format(names=", ".join(o.org.name for o in missing)))

@@ -14,9 +14,14 @@ from storage.models import PlanItem
 
 def budget_basis(item: PlanItem) -> Decimal | None:
     """The amount disbursed money is measured against (None: the item uses no budget)."""
-    if item.no_budget:
+    return basis_of(item.budget_plan, item.budget_ordinance, item.no_budget)
+
+
+def basis_of(plan: Decimal | None, ordinance: Decimal | None, no_budget: bool) -> Decimal | None:
+    """``budget_basis`` for columns read set-wise (roll-ups of many organisations)."""
+    if no_budget:
         return None
-    return item.budget_ordinance if item.budget_ordinance is not None else item.budget_plan
+    return ordinance if ordinance is not None else plan
 
 
 def budgets_differ(item: PlanItem) -> bool:

@@ -225,3 +225,38 @@ def test_real_process_exit_code_and_no_traceback(cli_env):
     done = subprocess.run([sys.executable, "-m", "bot", "--lang", "en", "plan", "import", "nope.csv"], env=env,
                           cwd=cli_env, capture_output=True, text=True)
     assert done.returncode == 1 and done.stderr.strip() == "Error: File not found: nope.csv"
+
+
+def test_next_year_from_this_one(org, capsys, tmp_path):
+    assert tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN))[0] == 0
+    code, out, err = tidtam(capsys, "round", "list")
+    assert code == 0 and "tidtam year start 2570" in err  # the year containing today (30 Nov 2026) is 2570
+    code, out, _ = tidtam(capsys, "year", "start", "2570")
+    assert code == 0 and "คัดลอกแผนของปี 2569 มา: 63 รายการ" in out
+    code, out, err = tidtam(capsys, "round", "list", "--json")
+    assert code == 0 and err == "" and {r["fiscal_year"] for r in json.loads(out)} == {2570}  # today's year
+    code, out, _ = tidtam(capsys, "plan", "show", "--json")
+    new = json.loads(out)
+    code, out, _ = tidtam(capsys, "plan", "show", "--json", "--fiscal-year", "2569")
+    old = json.loads(out)
+    assert [(i["code"], i["title"], i["budget_plan"], i["units"]) for i in new] == \
+        [(i["code"], i["title"], i["budget_plan"], i["units"]) for i in old]
+    code, _, err = tidtam(capsys, "year", "start", "2570")
+    assert_one_thai_error(code, err, "มีแผนอยู่แล้ว")
+
+    # last year's plan as the workbook to edit: importing it unchanged into 2569 changes nothing
+    book = tmp_path / "แผน2569.xlsx"
+    code, out, _ = tidtam(capsys, "plan", "template", str(book), "--from-year", "2569")
+    assert code == 0 and "63 รายการของปีงบประมาณ 2569" in out
+    code, out, _ = tidtam(capsys, "plan", "import", str(book), "--fiscal-year", "2569", "--dry-run")
+    assert code == 0 and "ใหม่ 0 เปลี่ยนแปลง 0 ไม่เปลี่ยน 63" in out, out
+
+
+def test_guideline_items_are_an_eplannacc_type(org, capsys, tmp_path):
+    rows = EXAMPLE_PLAN.read_text(encoding="utf-8").splitlines()
+    rows[1] = rows[1].replace(",โครงการอบรมคุณธรรม", ",แนวปฏิบัติการอบรมคุณธรรม", 1)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert tidtam(capsys, "plan", "import", str(plan))[0] == 0
+    code, out, _ = tidtam(capsys, "plan", "show", "--json")
+    assert json.loads(out)[0]["type"] == "แนวปฏิบัติงาน"

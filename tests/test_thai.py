@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from locales.errors import ParseError
@@ -152,3 +152,38 @@ def test_quantities():
     assert parse_quantity("") is None
     with pytest.raises(ParseError):
         parse_quantity("ร้อยคน")
+
+
+# ---------------------------------------------------------------- shortening labels
+
+THAI_TEXT = st.text(alphabet=st.sampled_from(list("กขคงจฉชซดตถทนบปผพฟมยรลวสหอฮะัาำิีึืุูเแโใไ่้๊๋็์ ")
+                                             + ["1", "2", "-", "."]), max_size=120)
+
+
+@settings(deadline=None)  # the first call loads pythainlp's dictionary
+@given(THAI_TEXT, st.integers(min_value=4, max_value=60))
+def test_clip_never_cuts_inside_a_character_cluster(text, width):
+    import unicodedata
+
+    from locales.thai import clip
+
+    out = clip(text, width)
+    assert len(out) <= width
+    if out == text:
+        return
+    kept = out[:-1].rstrip()
+    assert out.endswith("…") and text.startswith(kept)
+    rest = text[len(kept):]
+    # what follows the cut never hangs on the kept part: no vowel or tone mark, no ะ า ำ left behind
+    assert not rest or (unicodedata.category(rest[0]) != "Mn" and rest[0] not in "ะาำๅ"), (text, out)
+
+
+def test_labels_keep_their_tone_marks():
+    from bot.line import _quick
+    from handlers.events import Button
+    from locales.thai import clip
+
+    assert clip("ไม่สามารถดำเนินการได้", 20) == "ไม่สามารถดำเนินการ…"  # not "ไม่สามารถดำเนินการได"
+    label = _quick([Button("ไม่สามารถดำเนินการได้", "st:x:x")]).items[0].action.label
+    assert label == "ไม่สามารถดำเนินการ…"
+    assert clip("⏳ 1.1-1 โครงการบริหารงานตามหลักธรรมาภิบาลทับซ้อน", 40) == "⏳ 1.1-1 โครงการบริหารงานตามหลัก…"
