@@ -23,6 +23,7 @@ from storage.repo import audit
 async def set_round_state(session: AsyncSession, org_id: int, rnd: Round, state: RoundState, *, actor: str,
                           today: dt.date, person_id: int | None = None, close_others: bool = False) -> int:
     """Open or close ``rnd``; returns how many answers were carried forward (opening a 12-month round)."""
+    await session.refresh(rnd, with_for_update=True)  # two admins pressing at once: the second sees it done
     if rnd.state == state:
         return 0
     if state == RoundState.OPEN:

@@ -39,8 +39,9 @@ BKK = ZoneInfo("Asia/Bangkok")
 
 
 @pytest.fixture
-async def world(tmp_path):
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'year.db'}")
+async def world(tmp_path, db_url):
+    """On SQLite and on PostgreSQL."""
+    db = Database(db_url)
     await db.upgrade()
     org = await setup_org(db, EXAMPLE_PLAN)
     settings = Settings(data_dir=tmp_path / "data")
