@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from sqlmodel import select
 
 from bot.settings import Settings
+from bot.cli.report import summary_json
 from chat import Chat, invite_code, join, setup_org
 from conftest import EXAMPLE_PLAN
 from locales.thai import to_thai_digits
@@ -151,6 +152,9 @@ async def test_the_twelve_month_round_asks_only_what_is_not_completed(world):
     assert rows["2.2-2"].status == "in_progress"  # กองช่าง's part carried, กองคลัง's still awaited
     assert rows["1.2.2-2"].disbursed == Decimal("12000.00")
     assert report.summary.carried == 4
+    figures = summary_json(report)
+    assert figures["carried_from_6_months"] == 4 and figures["cumulative_for_the_year"] is True
+    assert figures["awaiting_answers"] == sum(u.awaiting for u in report.summary.units) > 0
     assert "ผลรอบ 12 เดือนเป็นผลสะสมทั้งปีงบประมาณ (1 ตุลาคม 2568 – 30 กันยายน 2569)" in report.cumulative_text()
     assert "ดำเนินการแล้วเสร็จ †" in next(r.cells[5] for r in detail_table(report).rows
                                           if r.kind == "data" and r.cells[1] == rows["2.2-1"].item.title)
@@ -189,6 +193,11 @@ async def test_carrying_is_idempotent_and_needs_a_completed_answer(world):
         assert await answers.carry_forward(twelve, "test") == 0  # again: nothing new
         latest = await answers.latest(twelve)
         assert [r.status for r in latest.values()] == [Status.COMPLETED]
+        six = await answers.earlier_round(twelve)
+        report = await build_report(s, settings, await s.get(Organisation, org), six)
+    assert summary_json(report)["cannot_reasons"] == {"staff": 1}
+    assert any("[กองคลัง]" not in c and "เหตุผล: บุคลากรไม่เพียงพอ" in c for r in status_table(report).rows
+               for c in r.cells[-1:])
 
 
 async def test_an_early_opening_tells_units_now(world):
