@@ -16,6 +16,7 @@ from bot.settings import Settings
 from handlers.core import handle
 from handlers.events import Incoming, IncomingFile, Message, Response
 from locales.i18n import _, set_language
+from locales.thai import clip
 from scheduler.outbox import PermanentFailure, RetryLater
 from storage.db import Database
 
@@ -142,7 +143,7 @@ class TelegramAdapter:
         query = update.callback_query
         if query is not None and not answered:
             try:
-                await query.answer(text=response.notice[:190] or None)  # always answer a button press
+                await query.answer(text=clip(response.notice, 190) or None)  # always answer a button press
             except BadRequest:
                 pass  # too old to answer; the messages below still go out
         chat_id = update.effective_chat.id
@@ -173,9 +174,9 @@ class TelegramAdapter:
             a = message.attachment
             with a.path.open("rb") as f:
                 if a.kind == "photo":
-                    await self.app.bot.send_photo(chat_id, f, caption=a.caption[:1024] or None)
+                    await self.app.bot.send_photo(chat_id, f, caption=clip(a.caption, 1024) or None)
                 else:
-                    await self.app.bot.send_document(chat_id, f, filename=a.filename, caption=a.caption[:1024] or None)
+                    await self.app.bot.send_document(chat_id, f, filename=a.filename, caption=clip(a.caption, 1024) or None)
 
 
 
@@ -198,7 +199,7 @@ class TelegramSender:
 def _markup(message: Message) -> InlineKeyboardMarkup | None:
     if not message.buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label[:64], callback_data=b.data[:64]) for b in row]
+    return InlineKeyboardMarkup([[InlineKeyboardButton(clip(b.label, 64), callback_data=b.data[:64]) for b in row]
                                  for row in message.buttons])
 
 

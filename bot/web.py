@@ -16,6 +16,7 @@ from starlette.routing import Route
 from telegram import Update
 
 from bot.settings import Settings
+from locales.thai import clip
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         if update.callback_query is not None:
             body = {"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id}
             if response.notice:
-                body["text"] = response.notice[:190]
+                body["text"] = clip(response.notice, 190)
         return JSONResponse(body, background=BackgroundTask(adapter.render_quietly, update, response,
                                                             update.callback_query is not None))
 

@@ -25,6 +25,7 @@ from handlers.context import Ctx, write_refusals
 from handlers.events import Incoming, Response
 from locales.errors import UserError
 from locales.i18n import _, set_language
+from locales.thai import clip
 from storage.db import Database
 from storage.models import ChannelAccount, Conversation, Membership, Organisation, Person, ProcessedEvent
 from storage.people import InviteRefused, Roles, conversation_of, record_refused_invite
@@ -156,7 +157,7 @@ async def _refused(db: Database, event: Incoming, refused: _StepRefused) -> Resp
             await record_refused_invite(session, refused.error, event.platform, event.user_id)
     UPDATES.labels(event.platform, "handled").inc()
     text = str(refused.error)
-    return Response(notice=text[:190]).say(text)
+    return Response(notice=clip(text, 190)).say(text)
 
 
 async def _queue_deliveries(ctx: Ctx) -> None:

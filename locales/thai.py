@@ -274,12 +274,21 @@ def clip(text: str, width: int) -> str:
 
     room = width - 1  # for the "…"
     for pieces in (word_tokenize(text, keep_whitespace=True), subword_tokenize(text, engine="tcc")):
-        kept, used = [], 0
+        used = 0
         for piece in pieces:
             if used + len(piece) > room:
                 break
-            kept.append(piece)
             used += len(piece)
         if used >= room // 2:  # a word boundary not too far back; else clusters fill the line
             break
-    return "".join(kept).rstrip() + "…"
+    cut = used
+    while cut > 0 and _hangs(text[cut]):  # a mark where no tokenizer groups it (after a digit, say)
+        cut -= 1
+    return text[:cut].rstrip() + "…"
+
+
+def _hangs(char: str) -> bool:
+    """A character that belongs to the one before it: a Thai vowel or tone mark, or ะ า ำ ๅ."""
+    import unicodedata
+
+    return unicodedata.category(char) == "Mn" or char in "ะาำๅ"

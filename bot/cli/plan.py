@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.cli.common import echo_json, org_session, run, state, table
 from locales.errors import UserError
 from locales.i18n import _
-from locales.thai import format_amount
+from locales.thai import clip, format_amount
 from storage.db import Database
 from storage.models import Organisation
 from storage.plan_sandbox import read_plan
@@ -80,17 +80,13 @@ def plan_show(as_json: bool = typer.Option(False, "--json"), fiscal_year: Option
             typer.echo(_("The plan of fiscal year {year} has no items yet: `tidtam plan import FILE`")
                        .format(year=fy.year_be))
             return
-        rows = [[v.item.code, _clip(v.item.title, 60), format_amount(v.item.budget_plan),
+        rows = [[v.item.code, clip(v.item.title, 60), format_amount(v.item.budget_plan),
                  format_amount(v.item.budget_ordinance), ", ".join(v.unit_names) or _("(none)")] for v in views]
         typer.echo(table(rows, [_("Code"), _("Title"), _("Plan budget"), _("Ordinance"), _("Units")]))
         total = sum((v.item.budget_plan or Decimal(0) for v in views), Decimal("0"))
         typer.echo(_("{n} items; plan budget {total} baht").format(n=len(views), total=format_amount(total)))
 
     run(go)
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -116,7 +112,7 @@ async def print_plan_summary(session: AsyncSession, org: Organisation) -> None:
     for code in sorted(per_dim, key=lambda c: [int(p) for p in c.split(".")]):
         vs = per_dim[code]
         budget = sum((v.item.budget_plan or Decimal(0) for v in vs), Decimal("0"))
-        rows.append([code, _clip(vs[0].dimension.title, 50), str(len(vs)),
+        rows.append([code, clip(vs[0].dimension.title, 50), str(len(vs)),
                      str(sum(1 for v in vs if v.item.no_budget)), format_amount(budget)])
     total = sum((v.item.budget_plan or Decimal(0) for v in views), Decimal("0"))
     rows.append(["", _("Total"), str(len(views)), str(sum(1 for v in views if v.item.no_budget)),
