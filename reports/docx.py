@@ -23,6 +23,9 @@ from reports.model import RoundReport
 from reports.tables import Table, all_tables, checks_lines
 
 FONT = "TH Sarabun New"
+# sectPr children that come after pgNumType in the OOXML schema
+PGNUMTYPE_BEFORE = ("cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection", "bidi", "rtlGutter",
+                    "docGrid", "printerSettings", "sectPrChange")
 BODY_PT = 16
 TABLE_PT = 14
 
@@ -63,11 +66,18 @@ def _new_document(thai_digits: bool = True) -> Document:
 
 
 def _page(section, *, landscape: bool, thai_digits: bool) -> None:
-    """Size, margins, and page numbers in the document's digits (OOXML's thaiNumbers: ๑ ๒ ๓)."""
-    number_type = section._sectPr.find(qn("w:pgNumType"))
+    """Size, margins, and page numbers in the document's digits (OOXML's thaiNumbers: ๑ ๒ ๓ in Word;
+    LibreOffice does not know that format and shows 1 2 3 — never its Thai letters)."""
+    sect = section._sectPr
+    number_type = sect.find(qn("w:pgNumType"))
     if number_type is None:
         number_type = OxmlElement("w:pgNumType")
-        section._sectPr.append(number_type)
+        later = next((sect.find(qn(f"w:{tag}")) for tag in PGNUMTYPE_BEFORE if sect.find(qn(f"w:{tag}")) is not None),
+                     None)
+        if later is None:
+            sect.append(number_type)
+        else:
+            later.addprevious(number_type)  # Word reads sectPr's children only in the schema's order
     number_type.set(qn("w:fmt"), "thaiNumbers" if thai_digits else "decimal")
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
@@ -76,6 +86,7 @@ def _page(section, *, landscape: bool, thai_digits: bool) -> None:
 
 
 def _page_numbers(section) -> None:
+    """A PAGE field, written in the section's number format (``_page``)."""
     para = section.footer.paragraphs[0]
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = para.add_run()
@@ -131,6 +142,8 @@ def add_table(doc, table: Table, width_mm: float) -> None:
     t.autofit = False
     total = sum(table.widths)
     widths = [Mm(width_mm * w / total) for w in table.widths]
+    for column, width in zip(t.columns, widths):
+        column.width = width  # the grid LibreOffice lays a fixed table out by (Word reads the cells' widths)
     head = t.rows[0]
     _repeat_header(head)
     for i, text in enumerate(table.header):
