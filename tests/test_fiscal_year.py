@@ -134,6 +134,13 @@ async def test_the_twelve_month_round_asks_only_what_is_not_completed(world):
     assert "กองคลัง: 1 จาก 5 รายการ" in said.text
     assert "สะสมทั้งปีงบประมาณ" in said.text
 
+    # /overdue and the digest read the same: กองคลัง owes 2.2-2 only, กองช่าง 1.2.2-2 (its 2.2-2 was carried)
+    with time_machine.travel(dt.datetime(2026, 10, 20, 10, 0, tzinfo=BKK), tick=False):
+        said = await chat.type("boss", "/overdue")
+    assert "กองคลัง: รอรายงาน 1 รายการ" in said.text and "กองช่าง: รอรายงาน 1 รายการ" in said.text
+    said = await chat.type("boss", "/digest")
+    assert "ยกมาจากรอบ 6 เดือนเป็นดำเนินการแล้วเสร็จ: 4 คำตอบ" in said.text
+
     # round 6 cannot be reopened under round 12
     said = await chat.type("admin", "/round close")
     said = await chat.type("admin", "/round open 6")
