@@ -145,11 +145,11 @@ async def ask_status(ctx: Ctx, rnd: Round, item: PlanItem, unit_id: int, *, edit
     tk = token()
     ctx.goto("report.status", tk=tk, round=rnd.id, item=item.id, unit=unit_id)
     answers = Answers(ctx.session, ctx.org_id)
-    unit = await answers.unit(unit_id)
-    owners = await answers.owner_names(item)
-    text = item_card(item, unit.name if len(ctx.roles.units) > 1 or len(owners) > 1 else "", owners)
-    now = (await answers.latest(rnd, [unit_id])).get((item.id, unit_id))
-    before = None if now else (await answers.previous(rnd, [unit_id])).get((item.id, unit_id))
+    owners = await answers.owner_units(item)
+    unit = next((u for u in owners if u.id == unit_id), None) or await answers.unit(unit_id)
+    text = item_card(item, unit.name if len(ctx.roles.units) > 1 or len(owners) > 1 else "", [u.name for u in owners])
+    now, before = await answers.answers_of(rnd, item.id, unit_id)
+    before = None if now else before
     if now:
         text += "\n\n" + (_("Current answer (carried from the 6-month round):") if now.carried
                            else _("Current answer:")) + "\n" + answer_text(item, now)
@@ -222,8 +222,7 @@ async def pressed_status(ctx: Ctx, value: str) -> None:
 
 async def _keep_previous(ctx: Ctx, rnd: Round, item: PlanItem) -> None:
     """The 6-month answer, kept as it was; only the money disbursed to date is asked again."""
-    unit_id = ctx.data["unit"]
-    before = (await Answers(ctx.session, ctx.org_id).previous(rnd, [unit_id])).get((item.id, unit_id))
+    _now, before = await Answers(ctx.session, ctx.org_id).answers_of(rnd, item.id, ctx.data["unit"])
     if before is None:
         raise UserError(_("This button is not valid. Type /report to start again."))
     ctx.move("report.status", status=before.status.value, done=before.done_text,

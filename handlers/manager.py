@@ -134,7 +134,7 @@ async def item(ctx: Ctx, args: str = "") -> None:
         ctx.say(_("This item belongs to another unit."))
         return
     history = await answers.history(found.id, visible)
-    owners = await answers.owner_names(found)
+    owners = [u.name for u in await answers.owner_units(found)]
     lines = [f"{found.code} {found.title}"] + budget_lines(found)
     if len(owners) > 1:
         lines.append(_("Shared by {n} units: {names}; each answers for its own part.").format(

@@ -110,6 +110,17 @@ class Answers(Scoped):
         earlier = await self.earlier_round(rnd)
         return await self.latest(earlier, unit_ids) if earlier else {}
 
+    async def answers_of(self, rnd: Round, item_id: int, unit_id: int) -> tuple[StatusReport | None, StatusReport | None]:
+        """One pair's answer in ``rnd`` and, in a 12-month round, its latest 6-month one — in one query."""
+        rows = (await self.session.exec(
+            select(StatusReport, Round.months).join(Round, col(Round.id) == StatusReport.round_id)
+            .where(StatusReport.org_id == self.org_id, StatusReport.item_id == item_id,
+                   StatusReport.unit_id == unit_id, Round.fiscal_year_id == rnd.fiscal_year_id)
+            .order_by(col(StatusReport.id).desc()))).all()
+        now = next((r for r, _months in rows if r.round_id == rnd.id), None)
+        before = next((r for r, months in rows if months == 6), None) if rnd.months == 12 else None
+        return now, before
+
     async def carry_forward(self, rnd: Round, actor: str) -> int:
         """Copy each completed 6-month answer into the 12-month round, unless the pair has a 12-month answer
         already: it is then completed there, awaited by no one and reminded to no one. Idempotent."""
@@ -137,9 +148,9 @@ class Answers(Scoped):
             org_id=self.org_id, round_id=rnd.id, unit_id=unit_id, mark="thanks")
             .on_conflict_do_nothing(index_elements=["round_id", "unit_id", "mark"]))
 
-    async def owner_names(self, item: PlanItem) -> list[str]:
+    async def owner_units(self, item: PlanItem) -> list[Unit]:
         """The units that answer for an item (each for its own part)."""
-        q = select(Unit.name).where(Unit.org_id == self.org_id, col(Unit.is_active))
+        q = select(Unit).where(Unit.org_id == self.org_id, col(Unit.is_active))
         if not item.all_units:
             q = q.join(PlanItemUnit, col(PlanItemUnit.unit_id) == Unit.id).where(PlanItemUnit.item_id == item.id)
         return list((await self.session.exec(q.order_by(Unit.id))).all())
