@@ -218,10 +218,12 @@ async def route(ctx: Ctx) -> None:
         await checkin.got_file_anytime(ctx)
     elif ctx.step in STEPS:
         await STEPS[ctx.step](ctx)
-    elif event.file is not None:
+    elif event.file is not None and ctx.roles.units:
         ctx.say(_("Thank you. To attach evidence, first choose the item with /report."))
-    else:
+    elif ctx.roles.units:
         ctx.say(_("Type /report to answer for your items, or /help to see what I can do."))
+    else:  # a hint only for what this person may run
+        ctx.say(_("Type /help to see what I can do."))
 
 
 async def _command(ctx: Ctx, name: str, args: str) -> None:

@@ -233,6 +233,14 @@ async def test_no_thank_you_push_after_the_reply_said_it(world):
     assert "chang" not in thanks
 
 
+async def test_hints_only_for_what_the_person_may_run(world):
+    chat, db, org, settings = world
+    said = await chat.type("boss", "สวัสดี")
+    assert "/report" not in said.text and "/help" in said.text
+    said = await chat.type("klang", "สวัสดี")
+    assert "/report" in said.text
+
+
 async def test_english_dates_in_english(world):
     chat, db, org, settings = world
     await chat.type("klang", "/lang en")
