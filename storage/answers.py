@@ -104,11 +104,10 @@ class Answers(Scoped):
                                 Round.months == 6)
         return (await self.session.exec(q)).first()
 
-    async def previous(self, rnd: Round, unit_ids: Sequence[int] | None = None
-                       ) -> dict[tuple[int, int], StatusReport]:
-        """The latest 6-month answers, shown beside each item asked again in the 12-month round."""
+    async def previous(self, rnd: Round) -> dict[tuple[int, int], StatusReport]:
+        """The latest 6-month answers of a 12-month round's year (none for a 6-month round)."""
         earlier = await self.earlier_round(rnd)
-        return await self.latest(earlier, unit_ids) if earlier else {}
+        return await self.latest(earlier) if earlier else {}
 
     async def answers_of(self, rnd: Round, item_id: int, unit_id: int) -> tuple[StatusReport | None, StatusReport | None]:
         """One pair's answer in ``rnd`` and, in a 12-month round, its latest 6-month one — in one query."""
