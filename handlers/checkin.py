@@ -104,7 +104,7 @@ async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, ed
         icon = ICON[answer.status.value if answer else AWAITING]
         label = f"{icon} {p.item.code} {p.item.title}"
         if answer and answer.carried:
-            label = f"{icon} {p.item.code} " + _("(from the 6-month round)") + f" {p.item.title}"
+            label = f"{icon} {p.item.code} " + _("(carried)") + f" {p.item.title}"  # from the 6-month round
         if many_units:
             label = f"[{units[p.unit_id]}] " + label
         buttons.append([Button(clip(label), f"pk:{p.item.id}:{p.unit_id}")])
