@@ -314,10 +314,9 @@ async def got_narrative(ctx: Ctx) -> None:
 # ---------------------------------------------------------------- documents
 
 async def export(ctx: Ctx, args: str = "") -> None:
-    """/export [6|12]: the round's documents (XLSX, DOCX, PDF) as files, and what to check before signing."""
-    from reports.export import FORMATS, export as write_all
-    from reports.model import build_report
-
+    """/export [6|12]: the round's documents (XLSX, DOCX, PDF) as files, and what to check before signing.
+    The round is chosen in the step; the documents are read and laid out after its transaction has committed
+    (``ctx.later``), so the seconds of rendering hold no write lock while everyone else answers."""
     answers = Answers(ctx.session, ctx.org_id)
     words = args.split()
     if words and words[0] in ("6", "12"):
@@ -327,9 +326,26 @@ async def export(ctx: Ctx, args: str = "") -> None:
         rnd = await answers.current_round()
     if rnd is None:
         raise UserError(_("No round has been set up yet."))
-    report = await build_report(ctx.session, ctx.settings, ctx.org, rnd)
-    folder = ctx.settings.data_dir / "exports" / str(ctx.org_id) / uuid.uuid4().hex[:12]
-    files = write_all(report, list(FORMATS), folder)
+    round_id, org = rnd.id, ctx.org
+
+    async def render(db) -> None:
+        import asyncio
+
+        from reports.export import FORMATS, export as write_all
+        from reports.model import build_report
+
+        async with db.session(commit=False) as session:  # one consistent read, then no transaction at all
+            chosen = await Answers(session, ctx.org_id).round_by_id(round_id)
+            report = await build_report(session, ctx.settings, org, chosen)
+        folder = ctx.settings.data_dir / "exports" / str(ctx.org_id) / uuid.uuid4().hex[:12]
+        files = await asyncio.to_thread(write_all, report, list(FORMATS), folder)
+        _say_exported(ctx, report, files)
+
+    ctx.later(render)
+
+
+def _say_exported(ctx: Ctx, report, files: list[Path]) -> None:
+    rnd = report.round
     lines = [_("The documents of {round}, fiscal year {year}:").format(round=round_name(rnd),
                                                                        year=report.fiscal_year.year_be)]
     lines += [f"• {c.message}" for c in report.checks] if report.checks else [_("Checks before signing: no issue found.")]

@@ -233,3 +233,39 @@ async def test_export_from_chat_sends_the_files(tmp_path):
     assert "เอกสารรายงานรอบ 6 เดือน" in said.text and "ข้อควรตรวจสอบก่อนลงนาม" in said.text
     assert "ขออภัย" in (await chat.type("klang", "/export")).text
     await db.dispose()
+
+
+async def test_export_from_chat_renders_outside_the_transaction(tmp_path, monkeypatch):
+    """The seconds of layout hold no SQLite write lock: another writer gets BEGIN IMMEDIATE meanwhile."""
+    import sqlite3
+    import threading
+
+    import reports.export
+    from chat import Chat, invite_code, join
+    from storage.models import Role
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    await db.upgrade()
+    org = await setup_org(db, EXAMPLE_PLAN)
+    chat = Chat(db, Settings(data_dir=tmp_path / "data"))
+    await join(chat, "admin", await invite_code(db, org, Role.ADMIN), "ผู้ดูแล")
+    seen = []
+    real_export = reports.export.export
+
+    def watched(*args, **kwargs):
+        other = sqlite3.connect(tmp_path / "x.db", timeout=0)  # a writer that will not wait
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            seen.append(("writable", threading.current_thread() is threading.main_thread()))
+        except sqlite3.OperationalError:
+            seen.append(("locked", threading.current_thread() is threading.main_thread()))
+        finally:
+            other.close()
+        return real_export(*args, **kwargs)
+
+    monkeypatch.setattr(reports.export, "export", watched)
+    said = await chat.type("admin", "/export")
+    assert seen == [("writable", False)]  # no write lock held, and laid out in a worker thread
+    assert len([m for m in said.response.messages if m.attachment]) == 5
+    await db.dispose()
