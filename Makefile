@@ -3,13 +3,18 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test catalogues clean system-run system-test
+.PHONY: run test lint catalogues clean system-run system-test
 
 run: system-run $(VENV)/.installed
 	$(BIN)/tidtam run --simulator
 
-test: system-test $(VENV)/.installed-test tests/peers/node_modules/.installed
+test: lint system-test tests/peers/node_modules/.installed
 	$(BIN)/python -m pytest
+
+# imports point down the layers (import-linter, pyproject's contract) and ruff finds nothing
+lint: $(VENV)/.installed-test
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 
 system-run:
 	./scripts/ensure-system run

@@ -29,7 +29,7 @@ async def main(repeat: int) -> None:
     from sqlalchemy import event
     from sqlmodel import select
 
-    from bot.settings import Settings
+    from base.settings import Settings
     from chat import Chat, invite_code, join, setup_org
     from conftest import EXAMPLE_PLAN
     from storage.answers import Answers
@@ -44,7 +44,9 @@ async def main(repeat: int) -> None:
     chat = Chat(db, Settings(data_dir=tmp / "data"))
     await join(chat, "klang", await invite_code(db, org, Role.MEMBER, "กองคลัง"), "สมศรี คลัง")
     statements = [0]
-    event.listen(db.engine.sync_engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1))
+    event.listen(
+        db.engine.sync_engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1)
+    )
 
     async def pick_step() -> tuple[list[float], float]:
         async with db.session(commit=False) as s:

@@ -17,13 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from openpyxl import Workbook  # noqa: E402
+from openpyxl import Workbook
 
-from storage.db import Database  # noqa: E402
-from storage.models import OrgKind  # noqa: E402
-from storage.plan_file import THAI_HEADER, parse_plan, read_table  # noqa: E402
-from storage.plan_import import import_plan  # noqa: E402
-from storage.repo import Rounds, create_organisation  # noqa: E402
+from storage.db import Database
+from storage.models import OrgKind
+from storage.plan_file import THAI_HEADER, parse_plan, read_table
+from storage.plan_import import import_plan
+from storage.repo import Rounds, create_organisation
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "plan-example.csv"
 

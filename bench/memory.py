@@ -81,10 +81,19 @@ async def soak(kind: str, minutes: float, rate: float, pg_url: str | None) -> di
     xs, ys = [s[0] for s in samples[1:]], [s[1] for s in samples[1:]]
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
     slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / (sum((x - mean_x) ** 2 for x in xs) or 1)
-    return {"target": kind, "idle_rss_mb": round(idle, 1), "idle_per_process_mb": idle_each, "last_per_process_mb": last_each, "after_warm_up_mb": round(samples[0][1], 1),
-            "first_soak_sample_mb": ys[0], "last_mb": ys[-1], "max_mb": max(ys),
-            "slope_mb_per_10_min": round(slope * 10, 2), "updates": done,
-            "updates_per_s": round(done / (minutes * 60), 1)}
+    return {
+        "target": kind,
+        "idle_rss_mb": round(idle, 1),
+        "idle_per_process_mb": idle_each,
+        "last_per_process_mb": last_each,
+        "after_warm_up_mb": round(samples[0][1], 1),
+        "first_soak_sample_mb": ys[0],
+        "last_mb": ys[-1],
+        "max_mb": max(ys),
+        "slope_mb_per_10_min": round(slope * 10, 2),
+        "updates": done,
+        "updates_per_s": round(done / (minutes * 60), 1),
+    }
 
 
 def main() -> None:

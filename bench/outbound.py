@@ -146,7 +146,7 @@ async def fill(db_url: str, telegram: int, groups: int, line: int) -> None:
 
 async def dispatch(db_url: str, base: str, data_dir: Path) -> float:
     from bot.line import LineAdapter, LineSender
-    from bot.settings import Settings
+    from base.settings import Settings
     from bot.telegram import TelegramAdapter, TelegramSender
     from scheduler.outbox import Dispatcher
     from storage.db import Database

@@ -20,17 +20,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from import_plan import make_xlsx  # noqa: E402
+from import_plan import make_xlsx
 
-from bot.settings import Settings  # noqa: E402
-from reports.export import export  # noqa: E402
-from reports.model import build_report  # noqa: E402
-from storage.answers import Answers  # noqa: E402
-from storage.db import Database  # noqa: E402
-from storage.models import OrgKind, Round, RoundState, Status, StatusReport  # noqa: E402
-from storage.plan_file import parse_plan, read_table  # noqa: E402
-from storage.plan_import import import_plan  # noqa: E402
-from storage.repo import Rounds, create_organisation  # noqa: E402
+from base.settings import Settings
+from reports.export import export
+from reports.model import build_report
+from storage.answers import Answers
+from storage.db import Database
+from storage.models import OrgKind, Round, RoundState, Status, StatusReport
+from storage.plan_file import parse_plan, read_table
+from storage.plan_import import import_plan
+from storage.repo import Rounds, create_organisation
 
 
 async def prepare(tmp: Path, n: int) -> tuple[Database, int, int]:

@@ -120,7 +120,7 @@ async def answer_all(url: str, n_units: int) -> None:
 
 
 async def timed_tick(url: str, data_dir: Path, when: dt.datetime) -> dict:
-    from bot.settings import Settings
+    from base.settings import Settings
     from scheduler.tick import tick
     from storage.db import Database
 

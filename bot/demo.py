@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scheduler.calendar import fiscal_year_of
+from domain.calendar import fiscal_year_of
 from storage.models import ChannelAccount, Membership, Organisation, OrgKind, Person, Role
 from storage.plan_file import parse_plan, read_table
 from storage.plan_import import import_plan

@@ -24,9 +24,9 @@ from linebot.v3.webhooks import (FileMessageContent, FollowEvent, GroupSource, I
                                  UnfollowEvent)
 from sqlmodel import select
 
-from bot.settings import Settings
+from base.settings import Settings
 from handlers.core import handle
-from handlers.events import Incoming, IncomingFile, Message, Response
+from base.events import Incoming, IncomingFile, Message, Response
 from locales.i18n import _
 from locales.thai import clip
 from scheduler.outbox import PermanentFailure, RetryLater

@@ -20,9 +20,9 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 
 from bot.demo import CLOCK_START, DEMO_ORG, SIMULATOR, ensure_demo
-from bot.settings import Settings
+from base.settings import Settings
 from handlers.core import handle
-from handlers.events import Incoming, IncomingFile, Message, Response as BotResponse
+from base.events import Incoming, IncomingFile, Message, Response as BotResponse
 from locales.errors import UserError
 from locales.i18n import LANGUAGES, _, set_language
 from scheduler.outbox import Dispatcher, RateLimiter
@@ -155,12 +155,20 @@ def routes(settings: Settings, db: Database, state: dict) -> list[Route]:
         lang = lang if lang in LANGUAGES else "th"  # it is written into the page
         set_language(lang)
         html = (STATIC / "index.html").read_text(encoding="utf-8")
-        labels = {"title": _("Tidtam simulator"), "demo": _("Demo data — not a real organisation"),
-                  "next": _("Jump to the next scheduled send"), "clock": _("Simulated clock"),
-                  "reports": _("Reports"), "send": _("Send"), "placeholder": _("Type a message or /help"),
-                  "attach": _("Attach"), "other": _("English") if lang == "th" else "ภาษาไทย",
-                  "other_lang": "en" if lang == "th" else "th", "nothing": _("Nothing more is scheduled."),
-                  "hint": _("Try: /help in any phone; /report as staff; /summary as the manager; /invite as the admin.")}
+        labels = {
+            "title": _("Tidtam simulator"),
+            "demo": _("Demo data — not a real organisation"),
+            "next": _("Jump to the next scheduled send"),
+            "clock": _("Simulated clock"),
+            "reports": _("Reports"),
+            "send": _("Send"),
+            "placeholder": _("Type a message or /help"),
+            "attach": _("Attach"),
+            "other": _("English") if lang == "th" else "ภาษาไทย",
+            "other_lang": "en" if lang == "th" else "th",
+            "nothing": _("Nothing more is scheduled."),
+            "hint": _("Try: /help in any phone; /report as staff; /summary as the manager; /invite as the admin."),
+        }
         phones = [{"id": pid, "name": name} for pid, name in PHONES]
         html = html.replace("__LABELS__", _script_json(labels)).replace(
             "__PHONES__", _script_json(phones)).replace("__LANG__", lang)

@@ -12,9 +12,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.settings import Settings
+from base.settings import Settings
 from handlers.core import handle
-from handlers.events import Incoming, IncomingFile, Message, Response
+from base.events import Incoming, IncomingFile, Message, Response
 from locales.i18n import _, set_language
 from locales.thai import clip
 from scheduler.outbox import PermanentFailure, RetryLater
@@ -176,8 +176,9 @@ class TelegramAdapter:
                 if a.kind == "photo":
                     await self.app.bot.send_photo(chat_id, f, caption=clip(a.caption, 1024) or None)
                 else:
-                    await self.app.bot.send_document(chat_id, f, filename=a.filename, caption=clip(a.caption, 1024) or None)
-
+                    await self.app.bot.send_document(
+                        chat_id, f, filename=a.filename, caption=clip(a.caption, 1024) or None
+                    )
 
 
 class TelegramSender:

@@ -15,7 +15,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from telegram import Update
 
-from bot.settings import Settings
+from base.settings import Settings
 from locales.thai import clip
 from storage.db import Database
 
@@ -114,7 +114,7 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
     async def metrics(_request: Request) -> Response:
         from sqlmodel import func, select
 
-        from bot.observe import OUTBOX_DEPTH, metrics_payload
+        from base.observe import OUTBOX_DEPTH, metrics_payload
         from storage.models import Outbox, OutboxState
 
         async with db.session(commit=False) as s:
@@ -234,7 +234,7 @@ async def read_limited(request: Request, limit: int = MAX_BODY) -> bytes | None:
 
 def app_from_env() -> Starlette:
     """The factory uvicorn's worker processes call (``WEB_WORKERS`` > 1): settings from the environment."""
-    from bot.observe import configure_logging
+    from base.observe import configure_logging
 
     settings = Settings()
     configure_logging(settings)

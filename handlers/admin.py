@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from handlers.common import MAX_TEXT, clip, round_name, round_state_label
 from handlers.context import Ctx, resume, token
-from handlers.events import Attachment, Button, Message
+from base.events import Attachment, Button, Message
 from handlers.onboarding import role_label
 from handlers.reminders import OrgAddresses, unit_reminders
 from locales.errors import UserError
@@ -348,7 +348,9 @@ def _say_exported(ctx: Ctx, report, files: list[Path]) -> None:
     rnd = report.round
     lines = [_("The documents of {round}, fiscal year {year}:").format(round=round_name(rnd),
                                                                        year=report.fiscal_year.year_be)]
-    lines += [f"• {c.message}" for c in report.checks] if report.checks else [_("Checks before signing: no issue found.")]
+    lines += (
+        [f"• {c.message}" for c in report.checks] if report.checks else [_("Checks before signing: no issue found.")]
+    )
     if report.checks:
         lines.insert(1, _("Checks before signing ({n}):").format(n=len(report.checks)))
     ctx.say("\n".join(lines))

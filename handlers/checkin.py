@@ -18,13 +18,13 @@ from pathlib import Path
 
 from handlers.common import MAX_TEXT, baht, clip, due_text, item_card, round_name
 from handlers.context import Ctx, token
-from handlers.events import Button
+from base.events import Button
 from locales.errors import ParseError, UserError
 from locales.i18n import _
 from locales.thai import NO_BUDGET, format_quantity, parse_amount, parse_quantity
 from reports.summary import AWAITING, reason_label, reason_text, status_button, status_label
 from storage.answers import Answers, Pair
-from storage.budget import budget_basis
+from domain.budget import budget_basis
 from storage.models import CannotReason, PlanItem, Round, Status, StatusReport
 
 PAGE = 8

@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from handlers.context import Ctx
-from handlers.events import Button
+from base.events import Button
 from locales.i18n import _, set_language
 from locales.thai import clip as thai_clip
 from locales.thai import format_amount, format_date, format_quantity
-from storage.budget import budget_basis, budgets_differ
+from domain.budget import budget_basis, budgets_differ
 from storage.models import PlanItem, Round
 
 MAX_TEXT = 2000  # characters in a free-text answer
@@ -26,7 +26,7 @@ def baht(value: Decimal | None) -> str:
 
 def budget_lines(item: PlanItem) -> list[str]:
     """The item's budget as one wording everywhere; both budgets when the plan's and the ordinance's differ,
-    with the one money is compared with (storage.budget)."""
+    with the one money is compared with (domain.budget)."""
     if item.no_budget or budget_basis(item) is None:
         return [_("Budget: none")]
     if budgets_differ(item):
@@ -96,8 +96,12 @@ def help_lines(ctx: Ctx) -> list[str]:
                   _("/import — send the plan file (.xlsx or .csv) and import it"),
                   _("/narrative — the round's supporting factors, problems and suggestions"),
                   _("/bindgroup CODE — in a group: send the unit's reminders to this group")]
-    lines += [_("/link — use Tidtam on both Telegram and LINE"), _("/notify telegram|line|all — where reminders reach you"),
-              _("/lang th|en — ภาษาไทย / English"), _("/cancel — stop what we are doing")]
+    lines += [
+        _("/link — use Tidtam on both Telegram and LINE"),
+        _("/notify telegram|line|all — where reminders reach you"),
+        _("/lang th|en — ภาษาไทย / English"),
+        _("/cancel — stop what we are doing"),
+    ]
     return lines
 
 

@@ -8,8 +8,8 @@ from typing import Any, Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.settings import Settings
-from handlers.events import Button, Incoming, Response
+from base.settings import Settings
+from base.events import Button, Incoming, Response
 from storage.models import ChannelAccount, Conversation, Organisation, Person
 from storage.people import Roles
 from storage.repo import audit

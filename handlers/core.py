@@ -17,16 +17,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.observe import UPDATES
-from bot.settings import Settings
+from base.observe import UPDATES
+from base.settings import Settings
 from handlers import accounts, admin, checkin, common, digest, manager, onboarding
 from handlers.common import welcome_text
 from handlers.context import Ctx, write_refusals
-from handlers.events import Incoming, Response
+from base.events import Incoming, Response
 from locales.errors import UserError
 from locales.i18n import _, set_language
 from locales.thai import clip
 from storage.db import Database
+from storage.outbox import enqueue, to_payload
 from storage.models import ChannelAccount, Conversation, Membership, Organisation, Person, ProcessedEvent
 from storage.people import InviteRefused, Roles, conversation_of, record_refused_invite
 from storage.types import utcnow
@@ -162,8 +163,6 @@ async def _refused(db: Database, event: Incoming, refused: _StepRefused) -> Resp
 
 async def _queue_deliveries(ctx: Ctx) -> None:
     """Messages to other chats go through the outbox (rate limits, retries, the send ledger)."""
-    from scheduler.outbox import enqueue, to_payload
-
     if not ctx.response.deliveries or ctx.org is None:
         return
     tag = ctx.event.event_id or uuid.uuid4().hex

@@ -7,16 +7,16 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.settings import Settings
+from base.settings import Settings
 from handlers.common import clip, round_name
 from handlers.context import Ctx
-from handlers.events import Attachment, Message
+from base.events import Attachment, Message
 from handlers.manager import summary_text
 from locales.i18n import _
 from locales.thai import format_date
 from reports.chart import status_chart
 from reports.summary import STATUS_ORDER, reason_text, round_summary, status_label
-from scheduler.calendar import org_calendar
+from storage.holidays import org_calendar
 from storage.answers import Answers
 from storage.models import Organisation, Round
 from storage.types import utcnow

@@ -96,7 +96,9 @@ async def overdue(ctx: Ctx, args: str = "") -> None:
     if not (rnd := await _round(ctx)):
         return
     if today() <= rnd.due_on:
-        ctx.say(_("Nothing is overdue yet: units answer by {due}.").format(due=format_date(rnd.due_on, thai_digits=False)))
+        ctx.say(
+            _("Nothing is overdue yet: units answer by {due}.").format(due=format_date(rnd.due_on, thai_digits=False))
+        )
         return
     s = await round_summary(ctx.session, ctx.org_id, rnd)
     if not s.silent_units:

@@ -8,7 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.common import clip, due_text, round_name
-from handlers.events import Button, Delivery, Message
+from base.events import Button, Delivery, Message
 from locales.i18n import DEFAULT_LANGUAGE, _, current_language, set_language
 from storage.answers import Pair
 from storage.models import ChannelAccount, GroupChat, Membership, Person, Role, Round, Unit

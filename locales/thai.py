@@ -54,7 +54,9 @@ class Budget(enum.Enum):
 NO_BUDGET = Budget.NONE
 
 # "-" and the ways people (and OCR) write "no budget": ไม่ใช้งบประมาณ, ไม่ใช่งบประมาณ, ไม่ใช้ ...
-_NO_BUDGET_RE = re.compile(r"^(?:-+|–|—|ไม่ใช[้่]?\s*(?:งบ(?:ประมาณ)?)?\s*-?|ไม่มี(?:งบ(?:ประมาณ)?)?|ไม่ได้ใช้(?:งบ(?:ประมาณ)?)?)$")
+_NO_BUDGET_RE = re.compile(
+    r"^(?:-+|–|—|ไม่ใช[้่]?\s*(?:งบ(?:ประมาณ)?)?\s*-?|ไม่มี(?:งบ(?:ประมาณ)?)?|ไม่ได้ใช้(?:งบ(?:ประมาณ)?)?)$"
+)
 _AMOUNT_RE = re.compile(r"^(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
 _BAHT_SUFFIX_RE = re.compile(r"\s*(?:บาท|บ\.|thb|฿)\s*$", re.IGNORECASE)
 _BAHT_PREFIX_RE = re.compile(r"^\s*(?:฿|thb)\s*", re.IGNORECASE)
@@ -90,14 +92,18 @@ def parse_amount(text: str | int | float | Decimal | None, *, allow_empty_as_non
         raise ParseError(_("Please type the amount in digits, not words, for example 5,000 or ๕,๐๐๐"))
     m = _AMOUNT_RE.match(s)
     if not m:
-        raise ParseError(_("Cannot read \"{text}\" as an amount in baht; type for example 5,000 or 5000.50").format(text=text))
+        raise ParseError(
+            _('Cannot read "{text}" as an amount in baht; type for example 5,000 or 5000.50').format(text=text)
+        )
     frac = m["frac"] or ""
     if len(frac) > 2:
         raise ParseError(_("An amount has at most two decimal places (satang): {text}").format(text=text))
     try:
         value = Decimal(m["int"].replace(",", "") + "." + (frac or "0"))
     except InvalidOperation:  # pragma: no cover - the regex admits only digits
-        raise ParseError(_("Cannot read \"{text}\" as an amount in baht; type for example 5,000 or 5000.50").format(text=text))
+        raise ParseError(
+            _('Cannot read "{text}" as an amount in baht; type for example 5,000 or 5000.50').format(text=text)
+        )
     if value >= Decimal("1e12"):
         raise ParseError(_("The amount {text} is too large").format(text=text))
     return value.quantize(SATANG)
@@ -174,9 +180,14 @@ def _make_date(day: int, month: int, year: int, original: str) -> dt.date:
         return dt.date(ce, month, day)
     except ValueError:
         if 1 <= month <= 12:
-            raise ParseError(_("There is no day {day} in {month} {year}").format(
-                day=day, month=MONTHS_FULL[month - 1], year=ce + BE_OFFSET))
-        raise ParseError(_("Cannot read \"{text}\" as a date; type for example 10/4/2569 or 10 เม.ย. 2569").format(text=original))
+            raise ParseError(
+                _("There is no day {day} in {month} {year}").format(
+                    day=day, month=MONTHS_FULL[month - 1], year=ce + BE_OFFSET
+                )
+            )
+        raise ParseError(
+            _('Cannot read "{text}" as a date; type for example 10/4/2569 or 10 เม.ย. 2569').format(text=original)
+        )
 
 
 def parse_date(text: str) -> dt.date:
@@ -188,7 +199,7 @@ def parse_date(text: str) -> dt.date:
         return _make_date(int(m[1]), int(m[2]), int(m[3]), text)
     if m := re.fullmatch(rf"(\d{{1,2}})\s*({_MONTH_ALT})\s*(?:พ\.\s*ศ\.\s*)?(\d{{2}}|\d{{4}})", s):
         return _make_date(int(m[1]), _MONTHS[m[2].replace(" ", "")], int(m[3]), text)
-    raise ParseError(_("Cannot read \"{text}\" as a date; type for example 10/4/2569 or 10 เม.ย. 2569").format(text=text))
+    raise ParseError(_('Cannot read "{text}" as a date; type for example 10/4/2569 or 10 เม.ย. 2569').format(text=text))
 
 
 def format_date(value: dt.date, *, thai_digits: bool = True, abbr: bool = False) -> str:
@@ -236,7 +247,9 @@ _MONTH_YEAR_RE = re.compile(rf"^({_MONTH_ALT})\s*(?:พ\.\s*ศ\.\s*)?(\d{{2}}|\
 def _month_year(part: str, original: str) -> tuple[int, int | None]:
     m = _MONTH_YEAR_RE.match(part.strip())
     if not m:
-        raise ParseError(_("Cannot read \"{text}\" as months; type for example ต.ค.68-มี.ค.69 or ม.ค.69").format(text=original))
+        raise ParseError(
+            _('Cannot read "{text}" as months; type for example ต.ค.68-มี.ค.69 or ม.ค.69').format(text=original)
+        )
     return _MONTHS[m[1].replace(" ", "")], (year_to_ce(int(m[2])) if m[2] else None)
 
 
@@ -251,7 +264,9 @@ def parse_month_range(text: str) -> MonthRange:
         d = dt.date(year, month, 1)
         return MonthRange(d, d)
     if len(parts) != 2:
-        raise ParseError(_("Cannot read \"{text}\" as months; type for example ต.ค.68-มี.ค.69 or ม.ค.69").format(text=text))
+        raise ParseError(
+            _('Cannot read "{text}" as months; type for example ต.ค.68-มี.ค.69 or ม.ค.69').format(text=text)
+        )
     (m1, y1), (m2, y2) = _month_year(parts[0], text), _month_year(parts[1], text)
     if y2 is None:
         raise ParseError(_("Please add the year to \"{text}\", for example ม.ค.69").format(text=text))

@@ -25,8 +25,13 @@ def memo_parts(r: RoundReport) -> MemoParts:
         office += " " + r.text(r.org_address)
     subject = _("Results of the anti-corruption action plan, fiscal year B.E. {year}, {round}").format(
         year=r.year_text, round=r.round_text)
-    header = [(_("Government agency"), office), (_("No."), f"{r.doc_prefix}/{DOTS[:12]}" if r.doc_prefix else DOTS[:20]),
-              (_("Date"), r.date(r.today)), (_("Subject"), subject), (_("Addressed to"), r.executive)]
+    header = [
+        (_("Government agency"), office),
+        (_("No."), f"{r.doc_prefix}/{DOTS[:12]}" if r.doc_prefix else DOTS[:20]),
+        (_("Date"), r.date(r.today)),
+        (_("Subject"), subject),
+        (_("Addressed to"), r.executive),
+    ]
     counts = ", ".join(f"{status_label(s)} {r.num(r.count(s))}" for s in STATUS_ORDER)
     background = [_("{org} has an anti-corruption action plan for fiscal year B.E. {year} of {n} projects, "
                     "activities and measures with a plan budget of {budget} baht, and must report on it for {round} "

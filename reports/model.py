@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.settings import Settings
+from base.settings import Settings
 from locales.i18n import _
 from locales.thai import BE_OFFSET, digits, format_amount, format_date, format_quantity
 from reports.summary import AWAITING, RoundSummary, percent, reason_text, round_summary, status_label
 from storage.answers import Answers
-from storage.budget import budget_basis
+from domain.budget import budget_basis
 from storage.models import (FiscalYear, Organisation, OrgKind, PlanItem, PlanSection, Round, RoundNarrative,
                             Status, StatusReport)
 from storage.repo import Plan, Units
@@ -155,7 +155,7 @@ class RoundReport:
 
     @property
     def budget_basis(self) -> Decimal:
-        """The budget money is compared with (storage.budget), summed over the rows."""
+        """The budget money is compared with (domain.budget), summed over the rows."""
         return sum((budget_basis(r.item) or Decimal(0) for r in self.rows), Decimal("0.00"))
 
     @property
@@ -182,9 +182,16 @@ class RoundReport:
         return _(" or ").join(f"“{status_label(s.value)}”" for s in self.summary.carried_out_rule)
 
     def carried_out_rule_text(self) -> str:
-        return self.text(_("Carried out = items whose status is {names} ({n}) ÷ all items in the plan ({total}) × 100 = "
-                 "{share}%").format(names=self.rule_names, n=self.num(self.carried_out), total=self.num(self.items),
-                                    share=self.pct(self.carried_out_share)))
+        return self.text(
+            _(
+                "Carried out = items whose status is {names} ({n}) ÷ all items in the plan ({total}) × 100 = {share}%"
+            ).format(
+                names=self.rule_names,
+                n=self.num(self.carried_out),
+                total=self.num(self.items),
+                share=self.pct(self.carried_out_share),
+            )
+        )
 
     def disbursed_rule_text(self) -> str:
         text = _("Disbursed = the latest amount each owning unit reported ({disbursed} baht) ÷ the budget of all items "
@@ -296,9 +303,16 @@ async def build_report(session: AsyncSession, settings: Settings, org: Organisat
         for unit_id in owners.get(it.id, []):
             r = latest.get((it.id, unit_id))
             unit_answers.append(_answer(unit_names[unit_id], r))
-        row = ItemRow(n, it, view.dimension, view.mission,
-                      [unit_names[u] for u in owners.get(it.id, [])] or view.unit_names, unit_answers,
-                      summary.item_status[it.id], sum((a.disbursed or Decimal(0) for a in unit_answers), Decimal("0.00")))
+        row = ItemRow(
+            n,
+            it,
+            view.dimension,
+            view.mission,
+            [unit_names[u] for u in owners.get(it.id, [])] or view.unit_names,
+            unit_answers,
+            summary.item_status[it.id],
+            sum((a.disbursed or Decimal(0) for a in unit_answers), Decimal("0.00")),
+        )
         row.carried_out = row.status in {s.value for s in rule}
         rows.append(row)
         dim = blocks.setdefault(view.dimension.id, DimensionBlock(view.dimension, []))
@@ -343,9 +357,14 @@ def checks(report: RoundReport, latest: dict, unit_names: dict[int, str], owners
         it = row.item
         budget = budget_basis(it)
         if budget is not None and row.disbursed > budget:
-            out.append(Check("over_budget", _("{code}: disbursed {disbursed} baht is more than the budget of "
-                                              "{budget} baht").format(code=it.code, disbursed=format_amount(row.disbursed),
-                                                                      budget=format_amount(budget))))
+            out.append(
+                Check(
+                    "over_budget",
+                    _("{code}: disbursed {disbursed} baht is more than the budget of {budget} baht").format(
+                        code=it.code, disbursed=format_amount(row.disbursed), budget=format_amount(budget)
+                    ),
+                )
+            )
         for a in row.answers:
             if a.status == Status.CANNOT.value and not a.reason.strip():
                 out.append(Check("no_reason", _("{code} ({unit}): “could not be done” without a reason").format(
@@ -354,7 +373,9 @@ def checks(report: RoundReport, latest: dict, unit_names: dict[int, str], owners
             out.append(Check("no_unit", _("{code}: no unit owns this item").format(code=it.code)))
     answered_units = {unit_id for (_item, unit_id) in latest}
     for unit_id in sorted({u for units in owners.values() for u in units} - answered_units):
-        out.append(Check("silent_unit", _("{unit} has not answered at all in this round").format(unit=unit_names[unit_id])))
+        out.append(
+            Check("silent_unit", _("{unit} has not answered at all in this round").format(unit=unit_names[unit_id]))
+        )
     if report.cumulative:
         waiting = [r.item.code for r in report.rows if r.status == Status.NOT_STARTED.value]
         if waiting:
@@ -364,9 +385,15 @@ def checks(report: RoundReport, latest: dict, unit_names: dict[int, str], owners
     if today > report.round.due_on:
         awaiting = [r.item.code for r in report.rows if r.status == AWAITING]
         if awaiting:
-            out.append(Check("awaiting_after_due", _("{n} item(s) still awaiting report after the due date ({due}): "
-                                                     "{codes}").format(n=len(awaiting),
-                                                                       due=format_date(report.round.due_on, thai_digits=False),
-                                                                       codes=", ".join(awaiting[:30]) + (" …" if len(awaiting) > 30 else ""))))
+            out.append(
+                Check(
+                    "awaiting_after_due",
+                    _("{n} item(s) still awaiting report after the due date ({due}): {codes}").format(
+                        n=len(awaiting),
+                        due=format_date(report.round.due_on, thai_digits=False),
+                        codes=", ".join(awaiting[:30]) + (" …" if len(awaiting) > 30 else ""),
+                    ),
+                )
+            )
     return out
 

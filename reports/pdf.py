@@ -25,7 +25,10 @@ def _fonts() -> dict[str, str]:
     import fontpkg_sarabun
 
     files = fontpkg_sarabun.ROOT / "files"
-    return {"font_regular": (files / "Sarabun-Regular.ttf").as_uri(), "font_bold": (files / "Sarabun-Bold.ttf").as_uri()}
+    return {
+        "font_regular": (files / "Sarabun-Regular.ttf").as_uri(),
+        "font_bold": (files / "Sarabun-Bold.ttf").as_uri(),
+    }
 
 
 def _labels(r: RoundReport) -> dict[str, str]:

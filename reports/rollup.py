@@ -16,7 +16,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reports.summary import AWAITING, DEFAULT_CARRIED_OUT, STATUS_ORDER, combined_status, percent
-from storage.budget import basis_of
+from domain.budget import basis_of
 from storage.models import (FiscalYear, OrgKind, Organisation, Oversight, PlanItem, PlanItemUnit, Round, Status,
                             StatusReport, Unit)
 
@@ -29,7 +29,7 @@ class OrgFigures:
     counts: Counter = field(default_factory=Counter)
     carried_out: int = 0
     budget_plan: Decimal = Decimal("0.00")
-    budget_basis: Decimal = Decimal("0.00")  # storage.budget: what disbursed money is compared with
+    budget_basis: Decimal = Decimal("0.00")  # domain.budget: what disbursed money is compared with
     disbursed: Decimal = Decimal("0.00")
     pairs: int = 0
     awaiting_pairs: int = 0
@@ -51,8 +51,10 @@ class Rollup:
     orgs: list[OrgFigures]
 
     def total(self, name: str):
-        return sum((getattr(o, name) for o in self.orgs), Decimal("0.00") if name in ("budget_plan", "budget_basis", "disbursed")
-                   else 0)
+        return sum(
+            (getattr(o, name) for o in self.orgs),
+            Decimal("0.00") if name in ("budget_plan", "budget_basis", "disbursed") else 0,
+        )
 
     @property
     def counts(self) -> Counter:
@@ -132,22 +134,40 @@ async def rollup(session: AsyncSession, org_ids: Sequence[int], year_be: int, mo
 def rollup_json(r: Rollup) -> dict:
     money = lambda v: format(v, "f")  # noqa: E731
     return {
-        "fiscal_year": r.year_be, "round": r.months,
+        "fiscal_year": r.year_be,
+        "round": r.months,
         "carried_out_rule": {"statuses": [s.value for s in r.rule], "formula": "count(status in rule) / items * 100"},
-        "organisations": [{
-            "id": o.org.id, "name": o.org.name, "province": o.org.province, "district": o.org.district,
-            "round_state": o.round.state.value if o.round else None, "items": o.items,
-            "counts": {s: o.counts[s] for s in STATUS_ORDER}, "carried_out": o.carried_out,
-            "carried_out_share_percent": money(o.carried_out_share), "budget_plan": money(o.budget_plan),
-            "budget_basis": money(o.budget_basis), "disbursed": money(o.disbursed), "unit_answers_expected": o.pairs, "unit_answers_awaiting": o.awaiting_pairs,
-        } for o in r.orgs],
-        "totals": {"organisations": len(r.orgs), "items": r.total("items"),
-                   "counts": {s: r.counts[s] for s in STATUS_ORDER}, "carried_out": r.total("carried_out"),
-                   "carried_out_share_percent": money(r.carried_out_share),
-                   "budget_plan": money(r.total("budget_plan")), "budget_basis": money(r.total("budget_basis")),
-                   "disbursed": money(r.total("disbursed")),
-                   "organisations_without_the_round": sum(1 for o in r.orgs if o.round is None),
-                   "organisations_not_fully_answered": sum(1 for o in r.orgs if o.awaiting_pairs)},
+        "organisations": [
+            {
+                "id": o.org.id,
+                "name": o.org.name,
+                "province": o.org.province,
+                "district": o.org.district,
+                "round_state": o.round.state.value if o.round else None,
+                "items": o.items,
+                "counts": {s: o.counts[s] for s in STATUS_ORDER},
+                "carried_out": o.carried_out,
+                "carried_out_share_percent": money(o.carried_out_share),
+                "budget_plan": money(o.budget_plan),
+                "budget_basis": money(o.budget_basis),
+                "disbursed": money(o.disbursed),
+                "unit_answers_expected": o.pairs,
+                "unit_answers_awaiting": o.awaiting_pairs,
+            }
+            for o in r.orgs
+        ],
+        "totals": {
+            "organisations": len(r.orgs),
+            "items": r.total("items"),
+            "counts": {s: r.counts[s] for s in STATUS_ORDER},
+            "carried_out": r.total("carried_out"),
+            "carried_out_share_percent": money(r.carried_out_share),
+            "budget_plan": money(r.total("budget_plan")),
+            "budget_basis": money(r.total("budget_basis")),
+            "disbursed": money(r.total("disbursed")),
+            "organisations_without_the_round": sum(1 for o in r.orgs if o.round is None),
+            "organisations_not_fully_answered": sum(1 for o in r.orgs if o.awaiting_pairs),
+        },
     }
 
 

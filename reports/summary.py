@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.i18n import _
 from storage.answers import Answers
-from storage.budget import budget_basis
+from domain.budget import budget_basis
 from storage.models import CannotReason, FiscalYear, PlanItem, PlanSection, Round, Status, StatusReport, Unit
 from storage.repo import Plan, Units
 
@@ -120,7 +120,7 @@ class RoundSummary:
     carried_out: int
     budget_plan: Decimal
     budget_ordinance: Decimal
-    budget_basis: Decimal  # what money is compared with: storage.budget
+    budget_basis: Decimal  # what money is compared with: domain.budget
     disbursed: Decimal
     units: list[UnitProgress]
     item_status: dict[int, str]

@@ -11,7 +11,7 @@ from decimal import Decimal
 from locales.i18n import _
 from reports.model import EPLAN_COLUMN_OF, EPLAN_COLUMNS, ItemRow, RoundReport
 from reports.summary import status_label
-from storage.budget import budget_basis
+from domain.budget import budget_basis
 from storage.models import Status
 
 TICK = "☑"
@@ -136,10 +136,23 @@ def status_table(r: RoundReport) -> Table:
         rows.append(Row(cells, "data", _numbers(row.no, {3: row.item.budget_plan, 4: row.item.budget_ordinance,
                                                          6: row.disbursed})))
     counts = [r.eplan_count(c) for c in EPLAN_COLUMNS]
-    rows.append(Row([_("Total"), r.num(r.items) + " " + _("items"), "", r.money(r.budget),
-                     r.money(r.budget_ordinance), "", r.money(r.disbursed)] + [r.num(n) for n in counts] + [""], "total",
-                    {3: r.budget, 4: r.budget_ordinance, 6: r.disbursed,
-                     **{first + i: n for i, n in enumerate(counts)}}))
+    rows.append(
+        Row(
+            [
+                _("Total"),
+                r.num(r.items) + " " + _("items"),
+                "",
+                r.money(r.budget),
+                r.money(r.budget_ordinance),
+                "",
+                r.money(r.disbursed),
+            ]
+            + [r.num(n) for n in counts]
+            + [""],
+            "total",
+            {3: r.budget, 4: r.budget_ordinance, 6: r.disbursed, **{first + i: n for i, n in enumerate(counts)}},
+        )
+    )
     notes = ([r.cumulative_text()] if r.cumulative else []) + [_("Items per status: {counts}; total {total}").format(
         counts=", ".join(f"{status_label(c)} {r.num(n)}" for c, n in zip(EPLAN_COLUMNS, counts)),
         total=r.num(sum(counts))),

@@ -18,8 +18,8 @@ from sqlalchemy import and_, case, exists, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scheduler.calendar import calendar_for
-from scheduler.ladder import Rung, ladder
+from domain.calendar import calendar_for
+from domain.ladder import Rung, ladder
 from storage.models import Holiday, PlanItem, PlanItemUnit, Round, RoundState, StatusReport, TickMark, Unit
 
 BANGKOK = ZoneInfo("Asia/Bangkok")

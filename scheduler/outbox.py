@@ -18,15 +18,13 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Protocol
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.observe import SENDS
-from handlers.events import Attachment, Button, Message
+from base.observe import SENDS
+from base.events import Message
 from storage.db import Database
 from storage.models import Outbox, OutboxState
+from storage.outbox import enqueue, from_payload, known_keys, to_payload  # noqa: F401  (callers read them here)
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -49,46 +47,6 @@ class PermanentFailure(Exception):
 class Sender(Protocol):
     async def send(self, chat_id: str, message: Message, key: str = "") -> None:
         """``key`` is the outbox key: a platform that deduplicates retries (LINE) uses it."""
-
-
-# ---------------------------------------------------------------- payloads
-
-def to_payload(message: Message, data_dir: Path) -> dict[str, Any]:
-    payload: dict[str, Any] = {"text": message.text,
-                               "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in message.buttons]}
-    if message.attachment is not None:
-        a = message.attachment
-        path = a.path.resolve()
-        rel = path.relative_to(data_dir.resolve()).as_posix() if path.is_relative_to(data_dir.resolve()) else str(path)
-        payload["attachment"] = {"kind": a.kind, "path": rel, "filename": a.filename, "caption": a.caption}
-    return payload
-
-
-def from_payload(payload: dict[str, Any], data_dir: Path) -> Message:
-    attachment = None
-    if a := payload.get("attachment"):
-        attachment = Attachment(a["kind"], data_dir / a["path"], a["filename"], a.get("caption", ""))
-    return Message(payload.get("text", ""), [[Button(b["label"], b["data"]) for b in row]
-                                             for row in payload.get("buttons", [])], attachment)
-
-
-async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Claim sends in the ledger; rows whose key exists already are left alone. Returns rows inserted."""
-    if not rows:
-        return 0
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    now = utcnow()
-    values = [{"state": OutboxState.PENDING, "attempts": 0, "not_before": now, "owner": "", "last_error": "",
-               "created_at": now, "is_group": False, **r} for r in rows]
-    result = await session.exec(insert(Outbox.__table__).values(values).on_conflict_do_nothing(
-        index_elements=["key"]))
-    return max(result.rowcount or 0, 0)
-
-
-async def known_keys(session: AsyncSession, org_id: int, prefix: str) -> set[str]:
-    q = select(Outbox.key).where(Outbox.org_id == org_id, col(Outbox.key).startswith(prefix))
-    return set((await session.exec(q)).all())
 
 
 # ---------------------------------------------------------------- rate limits
@@ -225,8 +183,11 @@ class Dispatcher:
                 ids = list((await s.exec(q)).all())
                 if not ids:
                     return []
-                claimed = await s.exec(update(Outbox).where(col(Outbox.id).in_(ids), Outbox.state == OutboxState.PENDING)
-                                       .values(state=OutboxState.SENDING, owner=self.owner, lease_until=now + LEASE))
+                claimed = await s.exec(
+                    update(Outbox)
+                    .where(col(Outbox.id).in_(ids), Outbox.state == OutboxState.PENDING)
+                    .values(state=OutboxState.SENDING, owner=self.owner, lease_until=now + LEASE)
+                )
                 if claimed.rowcount:
                     return list((await s.exec(select(Outbox).where(
                         # these ids were pending a moment ago, so the ones now ours were claimed just now

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.observe import TICK_SECONDS
-from bot.settings import Settings
+from base.observe import TICK_SECONDS
+from base.settings import Settings
 from scheduler import lock
 from scheduler.outbox import Dispatcher, Sender
 from scheduler.tick import tick

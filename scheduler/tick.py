@@ -20,15 +20,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.settings import Settings
+from base.settings import Settings
 from handlers.digest import build_digest
-from handlers.events import Message
+from base.events import Message
 from handlers.reminders import Address, OrgAddresses, preferred_accounts, reminder_message, thanks_message
 from locales.errors import UserError
 from locales.i18n import _, set_language
-from scheduler.calendar import WorkCalendar, org_calendar
+from domain.calendar import WorkCalendar
+from storage.holidays import org_calendar
 from scheduler.due import digest_mark, ladder_of, rounds_to_open, rounds_to_plan
-from scheduler.ladder import ALL_RUNGS
+from domain.ladder import ALL_RUNGS
 from scheduler.outbox import enqueue, known_keys, to_payload
 from scheduler.quota import month_of, non_essential, usage, used_percent
 from storage.answers import Answers

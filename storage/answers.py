@@ -109,7 +109,9 @@ class Answers(Scoped):
         earlier = await self.earlier_round(rnd)
         return await self.latest(earlier) if earlier else {}
 
-    async def answers_of(self, rnd: Round, item_id: int, unit_id: int) -> tuple[StatusReport | None, StatusReport | None]:
+    async def answers_of(
+        self, rnd: Round, item_id: int, unit_id: int
+    ) -> tuple[StatusReport | None, StatusReport | None]:
         """One pair's answer in ``rnd`` and, in a 12-month round, its latest 6-month one — in one query."""
         rows = (await self.session.exec(
             select(StatusReport, Round.months).join(Round, col(Round.id) == StatusReport.round_id)

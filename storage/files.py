@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.settings import Settings
+from base.settings import Settings
 from storage.models import DownloadLink
 from storage.people import account_of
 from storage.types import utcnow

@@ -38,7 +38,7 @@ def read_plan(path: Path, memory_mb: int, seconds: float) -> list:
                           "needs; nothing was imported.").format(seconds=f"{seconds:g}"))
     if done.returncode != 0 or not done.stdout or len(done.stdout) > MAX_RESULT_BYTES:
         raise _too_much(memory_mb)
-    outcome, value = pickle.loads(done.stdout)  # noqa: S301 - our own child's answer, on a pipe
+    outcome, value = pickle.loads(done.stdout)
     if outcome == "rows":
         return value
     if outcome == "memory":

@@ -62,15 +62,25 @@ def plan_row(view: ItemView) -> dict[str, str]:
         return NO_BUDGET_TEXT if it.no_budget else "" if value is None else format(value, "f")
 
     return {
-        "code": it.code, "strategy": view.strategy.code if view.strategy else "",
+        "code": it.code,
+        "strategy": view.strategy.code if view.strategy else "",
         "strategy_title": view.strategy.title if view.strategy else "",
-        "dimension": view.dimension.code, "dimension_title": view.dimension.title,
-        "mission": view.mission.code, "mission_title": view.mission.title,
-        "subitem": view.subitem.code if view.subitem else "", "subitem_title": view.subitem.title if view.subitem else "",
-        "number": it.number, "type": it.kind.value, "title": it.title, "kpi": it.kpi,
-        "target_unit": it.target_unit, "target_qty": "" if it.target_qty is None else format(it.target_qty, "f"),
-        "budget_plan": money(it.budget_plan), "budget_ordinance": money(it.budget_ordinance),
-        "units": ";".join(view.unit_names), "months": it.months,
+        "dimension": view.dimension.code,
+        "dimension_title": view.dimension.title,
+        "mission": view.mission.code,
+        "mission_title": view.mission.title,
+        "subitem": view.subitem.code if view.subitem else "",
+        "subitem_title": view.subitem.title if view.subitem else "",
+        "number": it.number,
+        "type": it.kind.value,
+        "title": it.title,
+        "kpi": it.kpi,
+        "target_unit": it.target_unit,
+        "target_qty": "" if it.target_qty is None else format(it.target_qty, "f"),
+        "budget_plan": money(it.budget_plan),
+        "budget_ordinance": money(it.budget_ordinance),
+        "units": ";".join(view.unit_names),
+        "months": it.months,
     }
 
 

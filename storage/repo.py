@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.errors import UserError
 from locales.i18n import _
-from scheduler.calendar import default_rounds, fiscal_year_of
+from domain.calendar import default_rounds, fiscal_year_of
 from storage.models import (
     AuditLog,
     FiscalYear,

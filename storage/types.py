@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, DateTime, String
 from sqlalchemy.types import TypeDecorator
+
+from base.values import utcnow, without_control_characters  # noqa: F401  (storage's callers read them here)
 
 SATANG_PER_BAHT = 100
 
@@ -69,16 +70,3 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
-
-
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def without_control_characters(text: str) -> str:
-    """Text a person or a file supplied, fit for documents' XML: every control character but tab and line
-    breaks removed."""
-    return CONTROL_CHARACTERS.sub("", text) if text else text
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)

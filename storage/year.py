@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlmodel import col, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.errors import UserError
 from locales.i18n import _
@@ -102,7 +101,9 @@ class Years(Scoped):
         for it in items:
             fields = it.model_dump(exclude={"id", "fiscal_year_id", "months", "month_from", "month_to", *SECTION_LINKS})
             links = {name: new_id[getattr(it, name)] if getattr(it, name) else None for name in SECTION_LINKS}
-            copy = PlanItem(**fields, **links, fiscal_year_id=target.id, **_shifted(it, target.year_be - source.year_be))
+            copy = PlanItem(
+                **fields, **links, fiscal_year_id=target.id, **_shifted(it, target.year_be - source.year_be)
+            )
             self.session.add(copy)
             await self.session.flush()
             for unit_id in owners.get(it.id, []):

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import get_settings
+from base.settings import get_settings
 from locales.i18n import set_language
 from pg_cluster import pg_bin, throwaway_cluster
 from storage.db import Database
+
+pytest_plugins = ["telegram_peer", "line_peer"]  # their fixtures: emulator, prism
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PLAN = ROOT / "examples" / "plan-example.csv"

@@ -68,7 +68,9 @@ class Peer:
             if any(expect in m.text for m in changed):
                 return changed
             time.sleep(0.05)
-        raise AssertionError(f"no reply with {expect!r} for {chat_id}; last: {[m.text for m in self.messages(chat_id)][-3:]}")
+        raise AssertionError(
+            f"no reply with {expect!r} for {chat_id}; last: {[m.text for m in self.messages(chat_id)][-3:]}"
+        )
 
     def say(self, uid: int, text: str, expect: str) -> list[BotMessage]:
         body = {"botToken": TOKEN, "from": self._user(uid), "date": int(time.time()), "text": text,

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from sqlmodel import func, select
 
-from bot.settings import Settings
+from base.settings import Settings
 from chat import Chat, invite_code, join, setup_org
 from conftest import EXAMPLE_PLAN
 from storage.db import Database
@@ -223,7 +223,7 @@ async def test_redelivered_event_is_processed_once(world):
     chat, db, org = world
     said = await chat.type("klang", "/report")
     from handlers.core import handle
-    from handlers.events import Incoming
+    from base.events import Incoming
 
     event = Incoming(platform="telegram", user_id="klang", chat_id="klang", data=said.buttons[0].data,
                      event_id="update-42")

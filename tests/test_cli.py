@@ -198,7 +198,7 @@ def test_several_orgs_need_a_choice(org, capsys):
 ])
 def test_unusable_database_url(cli_env, capsys, monkeypatch, url, fragment):
     monkeypatch.setenv("DATABASE_URL", url)
-    from bot.settings import get_settings
+    from base.settings import get_settings
     get_settings.cache_clear()
     code, _, err = tidtam(capsys, "unit", "list")
     assert_one_thai_error(code, err, fragment)

@@ -3,7 +3,6 @@
 import pytest
 
 from stress.dispatch_kills import run, run_two
-from telegram_peer import emulator  # noqa: F401  (a fixture)
 
 
 @pytest.mark.parametrize("seed", [11])

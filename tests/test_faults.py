@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from chat import setup_org
 from conftest import EXAMPLE_PLAN
-from handlers.events import Message
+from base.events import Message
 from locales.errors import ParseError, UserError
 from scheduler.outbox import Dispatcher, RateLimiter, RetryLater, enqueue
 from storage.models import Outbox, OutboxState
@@ -74,7 +74,7 @@ def db_dir():
 
 def test_backup_restores(cli_env, capsys):
     from bot.cli import main
-    from bot.settings import get_settings
+    from base.settings import get_settings
 
     assert main(["demo"]) == 0
     assert main(["backup", str(cli_env / "copy.db")]) == 0
@@ -159,7 +159,7 @@ def test_sigkill_during_answers_leaves_them_whole(tmp_path):
     from conftest import ROOT
     from storage.db import Database
     from storage.models import AuditLog, Role, StatusReport
-    from bot.settings import Settings
+    from base.settings import Settings
 
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"
 

@@ -19,7 +19,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from sqlmodel import select
 
-from bot.settings import Settings
+from base.settings import Settings
 from bot.cli.report import summary_json
 from chat import Chat, invite_code, join, setup_org
 from conftest import EXAMPLE_PLAN
@@ -218,7 +218,7 @@ async def test_an_early_opening_tells_units_now(world):
         twelve = (await s.exec(select(Round).where(Round.org_id == org, Round.months == 12))).one()
         assert twelve.opens_on == dt.date(2026, 9, 1)
         keys = (await s.exec(select(Outbox.key).where(Outbox.kind == "reminder"))).all()
-    assert any(k.endswith(f":open:telegram:klang") for k in keys), keys
+    assert any(k.endswith(":open:telegram:klang") for k in keys), keys
 
 
 async def test_no_thank_you_push_after_the_reply_said_it(world):

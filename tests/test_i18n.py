@@ -43,7 +43,7 @@ def test_thai_catalogue_has_no_stray_scripts():
 def test_every_setting_is_in_env_example():
     from pathlib import Path
 
-    from bot.settings import Settings
+    from base.settings import Settings
 
     example = (Path(__file__).resolve().parents[1] / ".env.example").read_text(encoding="utf-8")
     listed = {line.split("=", 1)[0].strip().lower() for line in example.splitlines()

@@ -5,8 +5,8 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.calendar import WorkCalendar, default_rounds, fiscal_year_bounds, fiscal_year_of
-from scheduler.ladder import ALL_RUNGS, ladder
+from domain.calendar import WorkCalendar, default_rounds, fiscal_year_bounds, fiscal_year_of
+from domain.ladder import ALL_RUNGS, ladder
 
 D = dt.date
 

@@ -12,16 +12,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from linebot.v3.messaging import FlexMessage, ReplyMessageRequest, PushMessageRequest, TextMessage
+from linebot.v3.messaging import FlexMessage, ReplyMessageRequest, TextMessage
 from sqlmodel import select
 from starlette.testclient import TestClient
 
 import bot.line
-from bot.settings import Settings
+from base.settings import Settings
 from bot.web import create_app
 from chat import org_with_admin_invite, setup_org
 from conftest import EXAMPLE_PLAN
-from line_peer import SECRET, body, event, prism, sign  # noqa: F401  (prism is a fixture)
+from line_peer import SECRET, body, event, sign
 from scheduler.outbox import Dispatcher, RateLimiter
 from scheduler.tick import tick
 from storage.db import Database
@@ -278,7 +278,7 @@ def test_line_usage_estimates_the_next_round(cli_env, capsys):
 async def test_monthly_limit_is_not_retried_and_is_recorded(tmp_path, monkeypatch):
     from linebot.v3.messaging.exceptions import ApiException
 
-    from handlers.events import Message
+    from base.events import Message
     from scheduler.outbox import PermanentFailure
 
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")

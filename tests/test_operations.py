@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.observe import JsonFormatter, Redacting, remember_secrets, secrets_of
-from bot.settings import Settings
+from base.observe import JsonFormatter, Redacting, remember_secrets, secrets_of
+from base.settings import Settings
 
 
 def test_tokens_are_redacted_from_any_log_line(caplog):
@@ -29,7 +29,7 @@ def test_json_log_lines():
 
 def test_cli_logs_never_show_the_token(cli_env, monkeypatch, capfd):
     from bot.cli import main
-    from bot.settings import get_settings
+    from base.settings import get_settings
 
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "999999:NEVER-IN-LOGS-123")
     monkeypatch.setenv("LOG_FORMAT", "json")

@@ -12,10 +12,10 @@ import pytest
 import time_machine
 from sqlmodel import select
 
-from bot.settings import Settings
+from base.settings import Settings
 from chat import setup_org
 from conftest import EXAMPLE_PLAN
-from handlers.events import Message
+from base.events import Message
 from scheduler import lock
 from scheduler.outbox import Dispatcher, Limits, PermanentFailure, RateLimiter, RetryLater, enqueue
 from scheduler.service import SchedulerService

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.settings import Settings
+from base.settings import Settings
 from chat import Chat, invite_code, join, setup_org
 from conftest import EXAMPLE_PLAN
 from storage.db import Database

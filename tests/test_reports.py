@@ -19,7 +19,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
-from bot.settings import Settings
+from base.settings import Settings
 from chat import setup_org
 from conftest import EXAMPLE_PLAN
 from locales.i18n import set_language
@@ -136,8 +136,13 @@ def test_docx_totals_fonts_headers_and_page_numbers(exported):
     doc = Document(by["report.docx"])
     summary = doc.tables[0]
     last = [cell.text for cell in summary.rows[-1].cells]
-    assert last == ["รวมทั้งสิ้น", "๖๓", to_thai_digits(f"{expected['budget']:,.2f}"),
-                    to_thai_digits(str(expected["counts"]["completed"])), to_thai_digits(f"{expected['disbursed']:,.2f}")]
+    assert last == [
+        "รวมทั้งสิ้น",
+        "๖๓",
+        to_thai_digits(f"{expected['budget']:,.2f}"),
+        to_thai_digits(str(expected["counts"]["completed"])),
+        to_thai_digits(f"{expected['disbursed']:,.2f}"),
+    ]
     for table in doc.tables:
         assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     fonts = doc.styles["Normal"].element.rPr.find(qn("w:rFonts"))
@@ -148,7 +153,8 @@ def test_docx_totals_fonts_headers_and_page_numbers(exported):
     assert any(s.orientation == 1 for s in doc.sections)  # wide tables on landscape pages
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "ปัจจัยสนับสนุน" in text and "บุคลากรมีภารกิจมาก" in text
-    assert f"ร้อยละที่ดำเนินการ = จำนวนรายการที่มีสถานะ “ดำเนินการแล้วเสร็จ” ({to_thai_digits(str(expected['counts']['completed']))})" in text
+    completed = to_thai_digits(str(expected["counts"]["completed"]))
+    assert f"ร้อยละที่ดำเนินการ = จำนวนรายการที่มีสถานะ “ดำเนินการแล้วเสร็จ” ({completed})" in text
 
     memo = "\n".join(p.text for p in Document(by["memo.docx"]).paragraphs)
     assert "บันทึกข้อความ" in memo and "เรียน นายกเทศมนตรีตำบลทดสอบ" in memo.replace("\n", " ")

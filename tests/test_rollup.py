@@ -9,7 +9,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.settings import Settings
+from base.settings import Settings
 from chat import Chat, invite_code, join, setup_org
 from conftest import EXAMPLE_PLAN
 from reports.rollup import all_org_ids, rollup

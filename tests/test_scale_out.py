@@ -14,7 +14,6 @@ from conftest import fresh_pg_database
 from scheduler.lock import ADVISORY_KEY, AdvisoryLock
 from storage.db import Database
 from stress.dispatch_kills import ROOT, TOKEN, _arrived, _prepare, _remaining
-from telegram_peer import emulator  # noqa: F401  (a fixture)
 
 ACTIVE = "now the active scheduler"
 

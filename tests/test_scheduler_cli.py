@@ -25,7 +25,7 @@ async def _world(cli_env):
     db = Database(f"sqlite+aiosqlite:///{cli_env / 'data' / 'tidtam.db'}")
     await db.upgrade()
     org = await setup_org(db, EXAMPLE_PLAN)
-    from bot.settings import Settings
+    from base.settings import Settings
 
     chat = Chat(db, Settings(data_dir=cli_env / "data"))
     await join(chat, "klang", await invite_code(db, org, Role.MEMBER, "กองคลัง"), "สมศรี คลัง")

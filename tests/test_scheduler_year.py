@@ -20,10 +20,10 @@ import pytest
 import time_machine
 from sqlmodel import select
 
-from bot.settings import Settings
+from base.settings import Settings
 from conftest import EXAMPLE_PLAN
-from handlers.events import Message
-from scheduler.calendar import WorkCalendar
+from base.events import Message
+from domain.calendar import WorkCalendar
 from scheduler.outbox import Dispatcher, RateLimiter
 from scheduler.tick import tick
 from storage.answers import Answers
@@ -187,7 +187,10 @@ async def test_a_fiscal_year_of_reminders_and_digests(tmp_path):
         return ({n for n, d in ladder.items() if d <= when} | {"thanks"},
                 {n for n, d in head_ladder.items() if d <= when})
 
-    for months, ladder, head_ladder, plan in ((6, SIX, SIX_HEAD, ANSWERS_SIX), (12, TWELVE, TWELVE_HEAD, ANSWERS_TWELVE)):
+    for months, ladder, head_ladder, plan in (
+        (6, SIX, SIX_HEAD, ANSWERS_SIX),
+        (12, TWELVE, TWELVE_HEAD, ANSWERS_TWELVE),
+    ):
         for k in range(8):
             unit_rungs, head_rungs = expected(ladder, head_ladder, plan[k])
             if months == 12 and isinstance(ANSWERS_SIX[k], D):

@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from chat import org_with_admin_invite
 from conftest import ROOT
-from telegram_peer import TOKEN, Peer, emulator, with_buttons  # noqa: F401  (emulator is a fixture)
+from telegram_peer import TOKEN, Peer, with_buttons
 from storage.db import Database
 from storage.models import StatusReport
 

@@ -84,7 +84,9 @@ def test_parse_amount_never_crashes(text):
         value = parse_amount(text)
     except ParseError:
         return
-    assert value is NO_BUDGET or (isinstance(value, Decimal) and value >= 0 and value == value.quantize(Decimal("0.01")))
+    assert value is NO_BUDGET or (
+        isinstance(value, Decimal) and value >= 0 and value == value.quantize(Decimal("0.01"))
+    )
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -180,7 +182,7 @@ def test_clip_never_cuts_inside_a_character_cluster(text, width):
 
 def test_labels_keep_their_tone_marks():
     from bot.line import _quick
-    from handlers.events import Button
+    from base.events import Button
     from locales.thai import clip
 
     assert clip("ไม่สามารถดำเนินการได้", 20) == "ไม่สามารถดำเนินการ…"  # not "ไม่สามารถดำเนินการได"

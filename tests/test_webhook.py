@@ -9,13 +9,13 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from bot.settings import Settings
+from base.settings import Settings
 from bot.web import create_app
 from chat import invite_code, setup_org
 from conftest import EXAMPLE_PLAN
 from storage.db import Database
 from storage.models import Person, ProcessedEvent, Role
-from telegram_peer import TOKEN, Peer, emulator  # noqa: F401  (emulator is a fixture)
+from telegram_peer import TOKEN, Peer
 
 SECRET = "s3cret-token_for-tests"
 

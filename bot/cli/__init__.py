@@ -21,8 +21,8 @@ from bot.cli import schedule as schedule_commands
 from bot.cli import serve as serve_commands
 from bot.cli import year as year_commands
 from bot.cli.common import CliState, set_state
-from bot.observe import redact
-from bot.settings import get_settings
+from base.observe import redact
+from base.settings import get_settings
 from locales.errors import UserError
 from locales.i18n import _, set_language
 
@@ -65,7 +65,7 @@ def _log_unexpected(exc: BaseException) -> Path | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and turn every failure into one readable line and an exit code."""
-    from bot.observe import configure_logging
+    from base.observe import configure_logging
 
     os.umask(0o077)  # the database, evidence, exports and logs: readable by this user only
     configure_logging(get_settings())

@@ -11,7 +11,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
 
 import typer
 
-from bot.settings import Settings, get_settings
+from base.settings import Settings, get_settings
 from storage.db import Database
 from storage.models import Organisation
 from storage.repo import find_organisation

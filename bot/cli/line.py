@@ -65,11 +65,17 @@ def line_usage(refresh: bool = typer.Option(False, "--refresh", help="read the q
     row, rnd, per_month = run(go)
     quota = row.quota if row else None
     percent = used_percent(row)
-    typer.echo(_("This month ({month}): {pushed} message(s) pushed by Tidtam; LINE counts {consumed}; quota {quota}{share}")
-               .format(month=month_of(utcnow()), pushed=row.pushed if row else 0,
-                       consumed=row.consumed if row and row.consumed is not None else "-",
-                       quota=quota if quota else _("unknown or unlimited"),
-                       share=f" ({percent:.0f}%)" if percent is not None else ""))
+    typer.echo(
+        _(
+            "This month ({month}): {pushed} message(s) pushed by Tidtam; LINE counts {consumed}; quota {quota}{share}"
+        ).format(
+            month=month_of(utcnow()),
+            pushed=row.pushed if row else 0,
+            consumed=row.consumed if row and row.consumed is not None else "-",
+            quota=quota if quota else _("unknown or unlimited"),
+            share=f" ({percent:.0f}%)" if percent is not None else "",
+        )
+    )
     if rnd is None:
         typer.echo(_("No round is open or coming: nothing is scheduled."))
         return

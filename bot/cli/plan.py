@@ -94,9 +94,13 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def _item_json(v) -> dict[str, Any]:
-    return {**plan_row(v), "budget_plan": _money(v.item.budget_plan), "budget_ordinance": _money(v.item.budget_ordinance),
-            "target_qty": None if v.item.target_qty is None else format(v.item.target_qty, "f"),
-            "no_budget": v.item.no_budget}
+    return {
+        **plan_row(v),
+        "budget_plan": _money(v.item.budget_plan),
+        "budget_ordinance": _money(v.item.budget_ordinance),
+        "target_qty": None if v.item.target_qty is None else format(v.item.target_qty, "f"),
+        "no_budget": v.item.no_budget,
+    }
 
 
 async def print_plan_summary(session: AsyncSession, org: Organisation) -> None:

@@ -15,7 +15,8 @@ from bot.cli.common import org_session, run, state, table
 from locales.errors import UserError
 from locales.i18n import _
 from locales.thai import format_date, parse_date
-from scheduler.calendar import fiscal_year_bounds, org_calendar
+from domain.calendar import fiscal_year_bounds
+from storage.holidays import org_calendar
 from storage.db import Database
 from storage.models import ChannelAccount, Holiday, Person, Round, RoundState
 from storage.repo import Rounds, audit
@@ -110,7 +111,11 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
                         from storage.models import Unit
 
                         units[p.unit_id] = (await session.get(Unit, p.unit_id)).name
-                    who = _("group chat") if p.address.is_group else names.get((p.address.platform, p.address.chat_id), "-")
+                    who = (
+                        _("group chat")
+                        if p.address.is_group
+                        else names.get((p.address.platform, p.address.chat_id), "-")
+                    )
                     rung = p.key.split(":")[3] if p.kind == "reminder" else p.kind
                     rows.append([f"{format_date(day, thai_digits=False, abbr=True)} {moment:%H:%M}", rung,
                                  units.get(p.unit_id, "-"), who, p.address.platform])

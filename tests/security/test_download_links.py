@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from starlette.testclient import TestClient
 
-from bot.settings import Settings
+from base.settings import Settings
 from bot.web import create_app
 from chat import setup_org
 from conftest import EXAMPLE_PLAN

@@ -11,7 +11,7 @@ from sqlalchemy import event as sa_event
 from starlette.testclient import TestClient
 
 from bot.cli import main
-from bot.settings import Settings
+from base.settings import Settings
 from bot.web import create_app
 from chat import org_with_admin_invite
 from line_peer import SECRET, body, event, sign
@@ -92,7 +92,7 @@ def test_a_start_beside_earlier_data_refuses_to_create_an_empty_database(cli_env
     err = capsys.readouterr().err
     assert "ไม่พบไฟล์ฐานข้อมูล" in err and "evidence" in err and "NEW_INSTALLATION" in err
     assert not (data / "tidtam.db").exists()
-    from bot.settings import get_settings
+    from base.settings import get_settings
 
     monkeypatch.setenv("NEW_INSTALLATION", "true")
     get_settings.cache_clear()

@@ -8,7 +8,7 @@ import asyncio
 from sqlmodel import select
 
 from bot.cli import main
-from bot.settings import Settings
+from base.settings import Settings
 from chat import Chat, invite_code, join, setup_org
 from conftest import EXAMPLE_PLAN
 from storage.db import Database
@@ -71,7 +71,7 @@ def test_forget_by_structure_not_by_substring(cli_env, capsys):
 
     row, link, links = asyncio.run(after())
     assert row.state == OutboxState.DROPPED and row.payload == {}   # never sent, and the text is gone
-    assert link is None and all(l.person_id is None for l in links)
+    assert link is None and all(one.person_id is None for one in links)
 
     for name in ('"x', 'นาย "โก้" ดี'):
         assert main(["person", "forget", name, "--yes"]) == 0, capsys.readouterr().err

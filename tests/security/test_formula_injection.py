@@ -6,7 +6,7 @@ import csv
 
 from openpyxl import load_workbook
 
-from bot.settings import Settings
+from base.settings import Settings
 from chat import setup_org
 from reports.export import export
 from reports.model import build_report

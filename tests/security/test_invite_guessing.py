@@ -9,7 +9,7 @@ import datetime as dt
 import time_machine
 from sqlmodel import select
 
-from bot.settings import Settings
+from base.settings import Settings
 from chat import Chat, invite_code, setup_org
 from conftest import EXAMPLE_PLAN
 from storage.db import Database

@@ -7,8 +7,8 @@ from linebot.v3.messaging.exceptions import ApiException
 from sqlmodel import select
 
 from bot.line import LineAdapter
-from bot.settings import Settings
-from handlers.events import Message
+from base.settings import Settings
+from base.events import Message
 from storage.db import Database
 from storage.models import LineUsage
 

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import func, select
 
 from bot.cli import main
-from bot.settings import Settings, get_settings
+from base.settings import Settings, get_settings
 from chat import Chat, invite_code, join, setup_org
 from conftest import EXAMPLE_PLAN
 from security import hostile_files as hostile

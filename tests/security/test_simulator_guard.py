@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.cli import main
 from bot.demo import ensure_demo
-from bot.settings import Settings
+from base.settings import Settings
 from bot.simulator import Simulator, refuse_real_organisations
 from chat import Chat, invite_code, join, setup_org
 from conftest import EXAMPLE_PLAN

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from bot.settings import Settings
+from base.settings import Settings
 from bot.web import create_app
 
 BASE = "http://127.0.0.1:8000"

@@ -13,12 +13,12 @@ import pytest
 import uvicorn
 from starlette.testclient import TestClient
 
-from bot.settings import Settings
+from base.settings import Settings
 from bot.web import create_app
 from chat import org_with_admin_invite
 from line_peer import SECRET, sign
 from pg_cluster import free_port
-from telegram_peer import TOKEN, emulator  # noqa: F401  (emulator is a fixture)
+from telegram_peer import TOKEN
 
 TG_SECRET = "tg-webhook-secret-1"
 

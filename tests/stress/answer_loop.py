@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from bot.settings import Settings  # noqa: E402
+from base.settings import Settings  # noqa: E402
 from chat import Chat  # noqa: E402
 from storage.db import Database  # noqa: E402
 

@@ -8,11 +8,18 @@ otherwise the plan's budget is.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Protocol
 
-from storage.models import PlanItem
+
+class Budgeted(Protocol):
+    """What the rule reads of a plan item."""
+
+    budget_plan: Decimal | None
+    budget_ordinance: Decimal | None
+    no_budget: bool
 
 
-def budget_basis(item: PlanItem) -> Decimal | None:
+def budget_basis(item: Budgeted) -> Decimal | None:
     """The amount disbursed money is measured against (None: the item uses no budget)."""
     return basis_of(item.budget_plan, item.budget_ordinance, item.no_budget)
 
@@ -24,5 +31,5 @@ def basis_of(plan: Decimal | None, ordinance: Decimal | None, no_budget: bool) -
     return ordinance if ordinance is not None else plan
 
 
-def budgets_differ(item: PlanItem) -> bool:
+def budgets_differ(item: Budgeted) -> bool:
     return None not in (item.budget_plan, item.budget_ordinance) and item.budget_plan != item.budget_ordinance

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from scheduler.calendar import WorkCalendar
+from domain.calendar import WorkCalendar
 
 ALL_RUNGS = ("open", "d7", "d3", "d1", "due", "overdue", "head", "thanks")
 

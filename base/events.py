@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Awaitable, Callable, Literal
 
-from storage.types import utcnow, without_control_characters
+from base.values import utcnow, without_control_characters
 
 
 @dataclass

@@ -81,16 +81,6 @@ class WorkCalendar:
         return n
 
 
-async def org_calendar(session, org_id: int) -> WorkCalendar:
-    """The organisation's working days: public holidays plus the days its admin added."""
-    from sqlmodel import select
-
-    from storage.models import Holiday
-
-    days = (await session.exec(select(Holiday.day).where(Holiday.org_id == org_id))).all()
-    return calendar_for(frozenset(days))
-
-
 @lru_cache(maxsize=256)
 def calendar_for(days_off: frozenset[dt.date]) -> WorkCalendar:
     """One calendar per set of extra days off: the public holidays are worked out once, not per organisation."""

@@ -9,7 +9,7 @@ import re
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
-from bot.settings import Settings
+from base.settings import Settings
 
 UPDATES = Counter("tidtam_updates_total", "Platform events handled", ["platform", "outcome"])
 SENDS = Counter("tidtam_sends_total", "Outbox sends", ["platform", "outcome"])
