@@ -11,10 +11,12 @@ run: system-run $(VENV)/.installed
 test: lint system-test tests/peers/node_modules/.installed
 	$(BIN)/python -m pytest
 
-# imports point down the layers (import-linter, pyproject's contract) and ruff finds nothing
+# imports point down the layers (import-linter, pyproject's contract), ruff finds nothing, and mypy
+# (strict on base, domain and locales) neither
 lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 system-run:
 	./scripts/ensure-system run

@@ -48,13 +48,14 @@ class WorkCalendar:
     """Working days: not a weekend, not a Thai public holiday, not a day the organisation added."""
 
     def __init__(self, extra_days_off: set[dt.date] | frozenset[dt.date] = frozenset()):
-        import holidays
+        from holidays.countries.thailand import Thailand
 
-        self._public = holidays.Thailand(language="th")
+        self._public = Thailand(language="th")  # type: ignore[no-untyped-call]
         self.extra = frozenset(extra_days_off)
 
     def holiday_name(self, day: dt.date) -> str | None:
-        return self._public.get(day)
+        name = self._public.get(day)
+        return str(name) if name is not None else None
 
     def is_working(self, day: dt.date) -> bool:
         return day.weekday() < 5 and day not in self._public and day not in self.extra

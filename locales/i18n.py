@@ -35,7 +35,7 @@ def translations(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buf)
 
 
-def set_language(lang: str | None) -> contextvars.Token:
+def set_language(lang: str | None) -> contextvars.Token[str]:
     """Use ``lang`` for every ``_()`` in this context (a request, a command)."""
     return _current.set(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
 

@@ -231,7 +231,9 @@ class MonthRange:
 
     def format(self, *, thai_digits: bool = True) -> str:
         a, b = self.start, self.end
-        yy = lambda d: f"{(d.year + BE_OFFSET) % 100:02d}"  # noqa: E731
+
+        def yy(d: dt.date) -> str:
+            return f"{(d.year + BE_OFFSET) % 100:02d}"
         if a == b:
             text = f"{MONTHS_ABBR[a.month - 1]}{yy(a)}"
         elif a.year == b.year:
