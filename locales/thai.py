@@ -283,23 +283,24 @@ def parse_month_range(text: str) -> MonthRange:
 # ---------------------------------------------------------------- shortening
 
 def clip(text: str, width: int) -> str:
-    """At most ``width`` characters, cut at a word boundary (else a character cluster), never inside one:
-    a Thai vowel or tone mark cut off its consonant misspells the word ("ไม่สามารถดำเนินการได" for "…ได้")."""
+    """At most ``width`` characters, cut where Thai writes a space (a phrase boundary) if one is not too far
+    back, else between character clusters — never inside one: a vowel or tone mark cut off its consonant
+    misspells the word ("ไม่สามารถดำเนินการได" for "…ได้"). Clusters come from pythainlp's TCC rules, which
+    need no word list (a dictionary segmenter costs ~0.7 s of CPU to load in every process)."""
     if len(text) <= width:
         return text
-    from pythainlp.tokenize import subword_tokenize, word_tokenize
+    from pythainlp.tokenize import subword_tokenize
 
     room = width - 1  # for the "…"
-    for pieces in (word_tokenize(text, keep_whitespace=True), subword_tokenize(text, engine="tcc")):
-        used = 0
-        for piece in pieces:
-            if used + len(piece) > room:
-                break
-            used += len(piece)
-        if used >= room // 2:  # a word boundary not too far back; else clusters fill the line
+    space = text.rfind(" ", 0, room + 1)
+    if space >= room // 2:
+        return text[:space].rstrip() + "…"
+    cut = 0
+    for cluster in subword_tokenize(text, engine="tcc"):
+        if cut + len(cluster) > room:
             break
-    cut = used
-    while cut > 0 and _hangs(text[cut]):  # a mark where no tokenizer groups it (after a digit, say)
+        cut += len(cluster)
+    while cut > 0 and _hangs(text[cut]):  # a mark where no cluster rule groups it (after a digit, say)
         cut -= 1
     return text[:cut].rstrip() + "…"
 
