@@ -15,9 +15,19 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")  # a test Bot API server may call a
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    data_dir: Path = Field(Path("data"), description="where the SQLite file, uploads and exports live")
-    database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir")
-    new_installation: bool = Field(False, description="allow a new SQLite file beside an earlier one's data")
+    data_dir: Path = Field(
+        Path("data"), description="the SQLite file `tidtam.db`, evidence, exports, logs (`logs/tidtam-errors.log`)"
+    )
+    database_url: str = Field(
+        "",
+        description="empty: SQLite in DATA_DIR; `postgresql://user:pass@host/db` for PostgreSQL "
+        "(asyncpg is picked for you)",
+    )
+    new_installation: bool = Field(
+        False,
+        description="allow creating a new SQLite file where DATA_DIR still holds an earlier database's evidence, "
+        "exports, logs or backups (refused otherwise: the file was lost, restore it)",
+    )
     tidtam_lang: str = Field("th", description="language of CLI output: th or en")
     tidtam_org: str = Field("", description="organisation the CLI acts on when the database holds several")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
@@ -28,20 +38,28 @@ class Settings(BaseSettings):
 
     work_hours: str = Field("08:30-16:30", description="when reminders may be sent, Asia/Bangkok, working days")
     digest_at: str = Field("mon 08:30", description="weekday and time of the managers' weekly digest")
-    reminder_rungs: str = Field("open,d7,d3,d1,due,overdue,head,thanks", description="reminder rungs that are on")
+    reminder_rungs: str = Field(
+        "open,d7,d3,d1,due,overdue,head,thanks", description="reminder rungs that are on (reminders.md)"
+    )
     run_scheduler: bool = Field(True, description="run the minute tick and the outbox dispatcher in this process")
 
     report_org_name: str = Field("", description="organisation name on documents; empty: as registered")
     report_org_address: str = Field("", description="address and phone line under the name on documents")
     report_doc_prefix: str = Field("", description="document number prefix of the memo (ที่), e.g. ขก ๗๓๒๐๑")
     report_digits: str = Field("thai", description="digits in documents: thai or arabic")
-    report_carried_out: str = Field("completed", description="statuses counted as carried out: completed[,in_progress]")
+    report_carried_out: str = Field(
+        "completed", description="what counts as carried out: `completed` or `completed,in_progress`"
+    )
 
     telegram_bot_token: str = Field("", description="from @BotFather; empty: no Telegram")
-    telegram_bot_username: str = Field("", description="for invite links; read from Telegram when empty")
+    telegram_bot_username: str = Field("", description="for invite links; read from Telegram (getMe) when empty")
     telegram_webhook_url: str = Field("", description="public https URL of /telegram/webhook; empty: long polling")
     telegram_webhook_secret: str = Field("", description="checked against X-Telegram-Bot-Api-Secret-Token")
-    telegram_api_base_url: str = Field("", description="Bot API server, for test servers; empty: Telegram's")
+    telegram_api_base_url: str = Field(
+        "",
+        description="another Bot API server (tests, a local Bot API server), without `/bot`; checked at start; "
+        "empty: Telegram's",
+    )
     telegram_rate_limiter: bool = Field(True, description="throttle sends to Telegram's limits (AIORateLimiter)")
 
     line_channel_secret: str = Field("", description="LINE Messaging API channel secret; empty: LINE is off")
@@ -54,7 +72,9 @@ class Settings(BaseSettings):
 
     web_host: str = Field("127.0.0.1", description="where the web app listens")
     web_port: int = Field(8000, description="port of the web app (webhooks, health)")
-    web_workers: int = Field(1, ge=1, le=64, description="web worker processes (more than 1 needs PostgreSQL)")
+    web_workers: int = Field(
+        1, ge=1, le=64, description="web worker processes (uvicorn); more than one needs PostgreSQL — see production.md"
+    )
 
     def problems(self) -> list[str]:
         """What is wrong with these settings, each a sentence for the person who set them (checked at start)."""
@@ -101,3 +121,22 @@ def normalise_database_url(url: str) -> str:
 @cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def reference() -> str:
+    """docs/configuration.md, made from the fields above: the one source of what each setting means."""
+    lines = ["# Configuration", "",
+             "<!-- generated from base/settings.py by `python -m base.settings > docs/configuration.md`; "
+             "a test fails when it differs -->", "",
+             "Settings come from the environment or a `.env` file (pydantic-settings); `.env.example` lists them "
+             "all.", "", "| setting | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = f"`{str(default).lower() if isinstance(default, bool) else default}`" if default != "" else "empty"
+        lines.append(f"| `{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(reference(), end="")
+

@@ -49,3 +49,13 @@ def test_every_setting_is_in_env_example():
     listed = {line.split("=", 1)[0].strip().lower() for line in example.splitlines()
               if "=" in line and not line.lstrip().startswith("#")}
     assert set(Settings.model_fields) == listed
+
+
+def test_the_configuration_reference_is_generated_from_the_settings():
+    """docs/configuration.md is made from base/settings.py's fields: one source, never edited by hand."""
+    from pathlib import Path
+
+    from base.settings import reference
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert docs == reference(), "run: python -m base.settings > docs/configuration.md"

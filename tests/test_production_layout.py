@@ -1,4 +1,4 @@
-"""The README's production layout, run for real: Caddy with TLS (deploy/Caddyfile) in front of two web
+"""docs/production.md's layout, run for real: Caddy with TLS (deploy/Caddyfile) in front of two web
 workers (WEB_WORKERS=2, no scheduler in them), one `tidtam scheduler` process, PostgreSQL."""
 
 from __future__ import annotations
