@@ -3,13 +3,17 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint catalogues clean system-run system-test
+.PHONY: run test test-fast lint catalogues clean system-run system-test
 
 run: system-run $(VENV)/.installed
 	$(BIN)/tidtam run --simulator
 
 test: lint system-test tests/peers/node_modules/.installed
 	$(BIN)/python -m pytest
+
+# the tests that need no server of their own (no PostgreSQL, emulator, browser) and are quick; CI runs all
+test-fast: lint
+	$(BIN)/python -m pytest -q -m "not postgres and not peers and not browser and not slow"
 
 # imports point down the layers (import-linter, pyproject's contract), ruff finds nothing, and mypy
 # (strict on base, domain and locales) neither

@@ -30,8 +30,8 @@ async def main(repeat: int) -> None:
     from sqlmodel import select
 
     from base.settings import Settings
-    from chat import Chat, invite_code, join, setup_org
-    from conftest import EXAMPLE_PLAN
+    from support.chat import Chat, invite_code, join, setup_org
+    from support.paths import EXAMPLE_PLAN
     from storage.answers import Answers
     from storage.db import Database
     from storage.models import Role, Round, RoundState, Status, StatusReport, Unit

@@ -298,7 +298,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def bench_target(kind: str, rates: list[int], seconds: float, pg_url: str | None) -> list[dict]:
-    from pg_cluster import free_port
+    from support.postgres import free_port
 
     workdir = Path(tempfile.mkdtemp(prefix=f"tidtam-inbound-{kind}-"))
     echo = kind == "echo"
@@ -358,7 +358,7 @@ async def bench_target(kind: str, rates: list[int], seconds: float, pg_url: str 
 async def main_async(targets: list[str], rates: list[int], seconds: float, pg_url: str) -> list[dict]:
     from contextlib import ExitStack
 
-    from pg_cluster import throwaway_cluster
+    from support.postgres import throwaway_cluster
 
     out = []
     with ExitStack() as stack:

@@ -44,7 +44,7 @@ def per_process_mb(proc: psutil.Process) -> list[float]:
 
 
 async def soak(kind: str, minutes: float, rate: float, pg_url: str | None) -> dict:
-    from pg_cluster import free_port
+    from support.postgres import free_port
 
     workdir = Path(tempfile.mkdtemp(prefix="tidtam-memory-"))
     db_url = pg_url if kind == "postgres" else f"sqlite+aiosqlite:///{workdir / 'memory.db'}"
@@ -102,7 +102,7 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=100)
     ap.add_argument("--target", default="sqlite", choices=("sqlite", "postgres"))
     args = ap.parse_args()
-    from pg_cluster import throwaway_cluster
+    from support.postgres import throwaway_cluster
 
     with ExitStack() as stack:
         pg = stack.enter_context(throwaway_cluster()) if args.target == "postgres" else None

@@ -57,7 +57,7 @@ def main() -> None:
     ap.add_argument("--orgs", type=int, default=600)
     ap.add_argument("--database-url", default="")
     args = ap.parse_args()
-    from pg_cluster import throwaway_cluster
+    from support.postgres import throwaway_cluster
 
     with ExitStack() as stack:
         url = args.database_url or stack.enter_context(throwaway_cluster())

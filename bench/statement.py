@@ -26,8 +26,8 @@ async def measure(url: str) -> dict[str, float]:
     from sqlalchemy import text
     from sqlmodel import select
 
-    from chat import setup_org
-    from conftest import EXAMPLE_PLAN
+    from support.chat import setup_org
+    from support.paths import EXAMPLE_PLAN
     from storage.db import Database
     from storage.models import Round
 
@@ -57,7 +57,7 @@ async def measure(url: str) -> dict[str, float]:
 
 
 def main() -> None:
-    from pg_cluster import throwaway_cluster
+    from support.postgres import throwaway_cluster
 
     with ExitStack() as stack:
         pg = stack.enter_context(throwaway_cluster())

@@ -158,7 +158,7 @@ def main() -> None:
     ap.add_argument("--units", type=int, default=8)
     ap.add_argument("--database-url", default="")
     args = ap.parse_args()
-    from pg_cluster import throwaway_cluster
+    from support.postgres import throwaway_cluster
 
     with ExitStack() as stack:
         url = args.database_url or stack.enter_context(throwaway_cluster("shared_buffers=512MB", "max_wal_size=4GB"))

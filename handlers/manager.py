@@ -12,7 +12,7 @@ from locales.thai import format_amount, format_date, format_datetime
 from reports.summary import (AWAITING, STATUS_ORDER, RoundSummary, disbursed_rule, reason_label, reason_text,
                              round_summary, status_label)
 from storage.answers import Answers
-from storage.models import CannotReason, Person, Round, Status, Unit
+from storage.models import CannotReason, Person, Round, Status, StatusReport, Unit
 from storage.people import People
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -135,46 +135,45 @@ async def item(ctx: Ctx, args: str = "") -> None:
         await ctx.log_refusal("item")
         ctx.say(_("This item belongs to another unit."))
         return
-    history = await answers.history(found.id, visible)
-    owners = [u.name for u in await answers.owner_units(found)]
+    owners = await answers.owner_units(found)
     lines = [f"{found.code} {found.title}"] + budget_lines(found)
     if len(owners) > 1:
         lines.append(_("Shared by {n} units: {names}; each answers for its own part.").format(
-            n=len(owners), names=", ".join(owners)))
+            n=len(owners), names=", ".join(u.name for u in owners)))
+    history = await answers.history(found.id, visible)
     if not history:
         lines.append(_("No answers yet."))
-    rounds = {}
-    units: dict[int, Unit] = {}
+    rounds: dict[int, Round | None] = {}
     for h in history:
         rounds.setdefault(h.round_id, await answers.round_by_id(h.round_id))
-        units.setdefault(h.unit_id, await ctx.session.get(Unit, h.unit_id))
-        who = await ctx.session.get(Person, h.person_id) if h.person_id else None
-        line = _("{round} · {unit} · {status} · {when} · {who}").format(
-            round=round_name(rounds[h.round_id]), unit=units[h.unit_id].name, status=status_label(h.status.value),
-            when=format_datetime(h.created_at), who=who.display_name if who else "-")
-        if h.carried:
-            line += " · " + _("carried from the 6-month round")
-        if h.disbursed is not None:
-            line += " · " + _("disbursed {amount}").format(amount=format_amount(h.disbursed))
-        if h.done_text:
-            line += "\n    " + clip(h.done_text, 200)
-        if h.status == Status.CANNOT and reason_text(h):
-            line += "\n    " + _("Reason: {text}").format(text=clip(reason_text(h), 200))
-        for e in h.evidence:
-            line += "\n    " + _("Evidence: {where}").format(where=await _evidence_where(ctx, e))
-        lines.append(line)
+        lines.append(await _history_line(ctx, h, rounds[h.round_id]))
     if rnd and len(owners) > 1:
         latest = await answers.latest(rnd, visible)
         lines += ["", _("Each unit's answer in {round}:").format(round=round_name(rnd))]
-        for (item_id, unit_id), r in sorted(latest.items(), key=lambda kv: kv[0][1]):
-            if item_id == found.id:
-                unit = units.get(unit_id) or await ctx.session.get(Unit, unit_id)
-                lines.append(f"  {unit.name}: {status_label(r.status.value)}")
-        answered = {unit_id for (item_id, unit_id) in latest if item_id == found.id}
-        lines += [f"  {(await answers.unit(p.unit_id)).name}: {status_label(AWAITING)}"
-                  for p in await answers.pairs(rnd.fiscal_year_id, visible)
-                  if p.item.id == found.id and p.unit_id not in answered]
+        lines += [f"  {u.name}: " + status_label(latest[(found.id, u.id)].status.value if (found.id, u.id) in latest
+                                                 else AWAITING)
+                  for u in owners if visible is None or u.id in visible]
     ctx.say("\n".join(lines))
+
+
+async def _history_line(ctx: Ctx, h: StatusReport, rnd: Round | None) -> str:
+    """One answer of an item's history: round, unit, status, when, who; money, what was done, why not, evidence."""
+    unit = await ctx.session.get(Unit, h.unit_id)
+    who = await ctx.session.get(Person, h.person_id) if h.person_id else None
+    line = _("{round} · {unit} · {status} · {when} · {who}").format(
+        round=round_name(rnd) if rnd else "-", unit=unit.name, status=status_label(h.status.value),
+        when=format_datetime(h.created_at), who=who.display_name if who else "-")
+    if h.carried:
+        line += " · " + _("carried from the 6-month round")
+    if h.disbursed is not None:
+        line += " · " + _("disbursed {amount}").format(amount=format_amount(h.disbursed))
+    if h.done_text:
+        line += "\n    " + clip(h.done_text, 200)
+    if h.status == Status.CANNOT and reason_text(h):
+        line += "\n    " + _("Reason: {text}").format(text=clip(reason_text(h), 200))
+    for e in h.evidence:
+        line += "\n    " + _("Evidence: {where}").format(where=await _evidence_where(ctx, e))
+    return line
 
 
 async def _evidence_where(ctx: Ctx, evidence: dict) -> str:

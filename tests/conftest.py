@@ -8,22 +8,17 @@ never skipped.
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import os
-from pathlib import Path
 
 import pytest
 
 from base.settings import get_settings
 from locales.i18n import set_language
-from pg_cluster import pg_bin, throwaway_cluster
+from support.postgres import fresh_pg_database, pg_bin, throwaway_cluster
 from storage.db import Database
 
-pytest_plugins = ["telegram_peer", "line_peer"]  # their fixtures: emulator, prism
+pytest_plugins = ["support.telegram", "support.line"]  # their fixtures: emulator, prism
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE_PLAN = ROOT / "examples" / "plan-example.csv"
 
 
 @pytest.fixture(scope="session")
@@ -38,27 +33,6 @@ def pg_server():
                     "or set TIDTAM_TEST_PG_URL")
     with throwaway_cluster("fsync=off") as server:
         yield server
-
-
-_counter = itertools.count()
-
-
-def fresh_pg_database(server_url: str) -> str:
-    """Create an empty database on the test server and return its URL."""
-    import asyncpg
-
-    name = f"tidtam_test_{os.getpid()}_{next(_counter)}"
-    plain = server_url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-    async def create() -> None:
-        conn = await asyncpg.connect(plain)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    return server_url.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -93,3 +67,18 @@ def cli_env(tmp_path, monkeypatch):
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()
+
+
+SERVERS = {"pg_server": "postgres", "emulator": "peers", "prism": "peers", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark what a test needs, from the fixtures it asks for: `make test-fast` leaves those out."""
+    for item in items:
+        needs = {SERVERS[name] for name in getattr(item, "fixturenames", ()) if name in SERVERS}
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("db_url") == "postgres":
+            needs.add("postgres")
+        for marker in needs:
+            item.add_marker(marker)
+

@@ -10,11 +10,11 @@ import time_machine
 from sqlmodel import func, select
 
 from base.settings import Settings
-from chat import Chat, invite_code, join, setup_org
-from conftest import EXAMPLE_PLAN
+from support.chat import Chat, invite_code, join, setup_org
+from support.paths import EXAMPLE_PLAN
 from storage.db import Database
 from storage.models import AuditLog, GroupChat, Outbox, PlanItem, Role, Round, RoundNarrative, RoundState, StatusReport
-from tests_support import count_rows
+from support.db import count_rows
 
 @pytest.fixture
 async def world(tmp_path):

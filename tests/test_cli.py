@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
-from conftest import EXAMPLE_PLAN, ROOT
+from support.paths import EXAMPLE_PLAN, ROOT
 
 INIT = ["init", "--org", "เทศบาลตำบลทดสอบ", "--kind", "เทศบาลตำบล", "--province", "ขอนแก่น",
         "--district", "เมืองขอนแก่น", "--fiscal-year", "2569"]

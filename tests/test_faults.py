@@ -13,8 +13,8 @@ from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from chat import setup_org
-from conftest import EXAMPLE_PLAN
+from support.chat import setup_org
+from support.paths import EXAMPLE_PLAN
 from base.events import Message
 from locales.errors import ParseError, UserError
 from scheduler.outbox import Dispatcher, RateLimiter, RetryLater, enqueue
@@ -132,6 +132,7 @@ def test_invite_and_link_codes_fed_anything(text):
             assert str(e)
 
 
+@pytest.mark.slow
 def test_concurrent_people_through_the_webhook_lose_no_answer(tmp_path):
     """A short run of the load script: every confirmed answer is stored, no request fails."""
     import asyncio
@@ -144,6 +145,7 @@ def test_concurrent_people_through_the_webhook_lose_no_answer(tmp_path):
     assert "Traceback" not in (tmp_path / "app.log").read_text()
 
 
+@pytest.mark.slow
 def test_sigkill_during_answers_leaves_them_whole(tmp_path):
     """Kill a process that is answering (and committing) over and over: every stored answer has its audit
     line from the same transaction, the database is intact, and the conversation can carry on."""
@@ -155,8 +157,8 @@ def test_sigkill_during_answers_leaves_them_whole(tmp_path):
     import sys
     import time
 
-    from chat import Chat, invite_code, join
-    from conftest import ROOT
+    from support.chat import Chat, invite_code, join
+    from support.paths import ROOT
     from storage.db import Database
     from storage.models import AuditLog, Role, StatusReport
     from base.settings import Settings

@@ -21,8 +21,8 @@ from sqlmodel import select
 
 from base.settings import Settings
 from bot.cli.report import summary_json
-from chat import Chat, invite_code, join, setup_org
-from conftest import EXAMPLE_PLAN
+from support.chat import Chat, invite_code, join, setup_org
+from support.paths import EXAMPLE_PLAN
 from locales.thai import to_thai_digits
 from reports.export import export
 from reports.model import build_report

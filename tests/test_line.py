@@ -19,9 +19,9 @@ from starlette.testclient import TestClient
 import bot.line
 from base.settings import Settings
 from bot.web import create_app
-from chat import org_with_admin_invite, setup_org
-from conftest import EXAMPLE_PLAN
-from line_peer import SECRET, body, event, sign
+from support.chat import org_with_admin_invite, setup_org
+from support.paths import EXAMPLE_PLAN
+from support.line import SECRET, body, event, sign
 from scheduler.outbox import Dispatcher, RateLimiter
 from scheduler.tick import tick
 from storage.db import Database
@@ -197,7 +197,7 @@ def test_a_round_on_line(line, tmp_path):
 
 def test_link_a_telegram_account_to_line(line):
     client, wire, admin_code, settings = line
-    from chat import Chat, join
+    from support.chat import Chat, join
 
     async def telegram_side():
         db = Database(settings.database_url)

@@ -13,8 +13,8 @@ import time_machine
 from sqlmodel import select
 
 from base.settings import Settings
-from chat import setup_org
-from conftest import EXAMPLE_PLAN
+from support.chat import setup_org
+from support.paths import EXAMPLE_PLAN
 from base.events import Message
 from scheduler import lock
 from scheduler.outbox import Dispatcher, Limits, PermanentFailure, RateLimiter, RetryLater, enqueue
@@ -285,7 +285,7 @@ async def test_a_tick_over_many_organisations_counts_what_it_queued(db, tmp_path
 
 async def test_someone_who_joins_while_a_rung_is_due_gets_it_and_no_one_gets_it_twice(org_db, tmp_path):
     """The tick marks what it planned and skips marked organisations; a newcomer makes it plan them again."""
-    from chat import Chat, invite_code, join
+    from support.chat import Chat, invite_code, join
 
     db, org = org_db
     await _member(db, org, "กองคลัง", "first")

@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import select
 
 from base.settings import Settings
-from chat import Chat, invite_code, join, setup_org
-from conftest import EXAMPLE_PLAN
+from support.chat import Chat, invite_code, join, setup_org
+from support.paths import EXAMPLE_PLAN
 from storage.db import Database
 from storage.models import AuditLog, OrgKind, Oversight, Role
 from storage.repo import create_organisation

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import func, select
 
-from conftest import EXAMPLE_PLAN
+from support.paths import EXAMPLE_PLAN
 from storage.models import AuditLog, OrgKind, PlanItem, PlanItemUnit, PlanSection, Unit
 from storage.plan_file import PlanFileError, parse_plan, read_table
 from storage.plan_import import import_plan

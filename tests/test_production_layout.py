@@ -19,11 +19,12 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from conftest import ROOT, fresh_pg_database
-from pg_cluster import free_port
+from support.paths import ROOT
+from support.postgres import fresh_pg_database
+from support.postgres import free_port
 from stress.load_webhook import SECRET, TOKEN, FakeBotApi, prepare
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def _update(update_id: int, chat: int, text: str) -> dict:

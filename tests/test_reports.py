@@ -20,8 +20,8 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from base.settings import Settings
-from chat import setup_org
-from conftest import EXAMPLE_PLAN
+from support.chat import setup_org
+from support.paths import EXAMPLE_PLAN
 from locales.i18n import set_language
 from locales.thai import to_thai_digits
 from reports.export import export
@@ -222,7 +222,7 @@ def test_report_cli_summary_json_and_export(cli_env, capsys):
 
 
 async def test_export_from_chat_sends_the_files(tmp_path):
-    from chat import Chat, invite_code, join
+    from support.chat import Chat, invite_code, join
     from storage.models import Role
 
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
@@ -247,7 +247,7 @@ async def test_export_from_chat_renders_outside_the_transaction(tmp_path, monkey
     import threading
 
     import reports.export
-    from chat import Chat, invite_code, join
+    from support.chat import Chat, invite_code, join
     from storage.models import Role
 
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from base.settings import Settings
-from chat import Chat, invite_code, join, setup_org
-from conftest import EXAMPLE_PLAN
+from support.chat import Chat, invite_code, join, setup_org
+from support.paths import EXAMPLE_PLAN
 from reports.rollup import all_org_ids, rollup
 from reports.summary import STATUS_ORDER, percent, round_summary
 from storage.models import OrgKind, Oversight, Role, Round

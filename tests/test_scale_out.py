@@ -10,14 +10,14 @@ import time
 import asyncpg
 import pytest
 
-from conftest import fresh_pg_database
+from support.postgres import fresh_pg_database
 from scheduler.lock import ADVISORY_KEY, AdvisoryLock
 from storage.db import Database
 from stress.dispatch_kills import ROOT, TOKEN, _arrived, _prepare, _remaining
 
 ACTIVE = "now the active scheduler"
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 async def _advisory_holders(db_url: str) -> int:

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from bot.cli import main
-from chat import Chat, invite_code, join, setup_org
-from conftest import EXAMPLE_PLAN
+from support.chat import Chat, invite_code, join, setup_org
+from support.paths import EXAMPLE_PLAN
 from storage.db import Database
 from storage.models import Role
 

@@ -21,7 +21,7 @@ import time_machine
 from sqlmodel import select
 
 from base.settings import Settings
-from conftest import EXAMPLE_PLAN
+from support.paths import EXAMPLE_PLAN
 from base.events import Message
 from domain.calendar import WorkCalendar
 from scheduler.outbox import Dispatcher, RateLimiter
@@ -33,6 +33,8 @@ from storage.models import (ChannelAccount, GroupChat, Holiday, Membership, OrgK
 from storage.plan_file import parse_plan, read_table
 from storage.plan_import import import_plan
 from storage.repo import Rounds, Units, create_organisation
+
+pytestmark = pytest.mark.slow  # a whole fiscal year of ticks
 
 BKK = ZoneInfo("Asia/Bangkok")
 D = dt.date

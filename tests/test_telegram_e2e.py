@@ -17,9 +17,9 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from chat import org_with_admin_invite
-from conftest import ROOT
-from telegram_peer import TOKEN, Peer, with_buttons
+from support.chat import org_with_admin_invite
+from support.paths import ROOT
+from support.telegram import TOKEN, Peer, with_buttons
 from storage.db import Database
 from storage.models import StatusReport
 

@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 
 from base.settings import Settings
 from bot.web import create_app
-from chat import setup_org
-from conftest import EXAMPLE_PLAN
+from support.chat import setup_org
+from support.paths import EXAMPLE_PLAN
 from storage.db import Database
 from storage.files import link_for, redeem
 

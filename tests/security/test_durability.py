@@ -13,11 +13,11 @@ from starlette.testclient import TestClient
 from bot.cli import main
 from base.settings import Settings
 from bot.web import create_app
-from chat import org_with_admin_invite
-from line_peer import SECRET, body, event, sign
+from support.chat import org_with_admin_invite
+from support.line import SECRET, body, event, sign
 from storage.db import Database
 from storage.models import Person, ProcessedEvent
-from tests_support import count_rows
+from support.db import count_rows
 
 
 def read_only_switch(db: Database) -> dict:

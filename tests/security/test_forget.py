@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from bot.cli import main
 from base.settings import Settings
-from chat import Chat, invite_code, join, setup_org
-from conftest import EXAMPLE_PLAN
+from support.chat import Chat, invite_code, join, setup_org
+from support.paths import EXAMPLE_PLAN
 from storage.db import Database
 from storage.files import link_for, redeem
 from storage.models import AuditLog, DownloadLink, Outbox, OutboxState, Person, Role

@@ -7,7 +7,7 @@ import csv
 from openpyxl import load_workbook
 
 from base.settings import Settings
-from chat import setup_org
+from support.chat import setup_org
 from reports.export import export
 from reports.model import build_report
 from storage.answers import Answers

@@ -11,8 +11,8 @@ from sqlmodel import func, select
 
 from bot.cli import main
 from base.settings import Settings, get_settings
-from chat import Chat, invite_code, join, setup_org
-from conftest import EXAMPLE_PLAN
+from support.chat import Chat, invite_code, join, setup_org
+from support.paths import EXAMPLE_PLAN
 from security import hostile_files as hostile
 from storage.db import Database
 from storage.models import PlanItem, Role

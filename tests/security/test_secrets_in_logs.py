@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from pg_cluster import free_port
+from support.paths import ROOT
+from support.postgres import free_port
 
 TOKEN = "123456:AAHsecretTOKENpartNeverLogged_x9"
 TAIL = TOKEN.split(":", 1)[1]

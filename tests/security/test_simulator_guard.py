@@ -12,8 +12,8 @@ from bot.cli import main
 from bot.demo import ensure_demo
 from base.settings import Settings
 from bot.simulator import Simulator, refuse_real_organisations
-from chat import Chat, invite_code, join, setup_org
-from conftest import EXAMPLE_PLAN
+from support.chat import Chat, invite_code, join, setup_org
+from support.paths import EXAMPLE_PLAN
 from locales.errors import UserError
 from storage.db import Database
 from storage.models import Outbox, Role, Round, RoundState

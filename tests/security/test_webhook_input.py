@@ -15,10 +15,10 @@ from starlette.testclient import TestClient
 
 from base.settings import Settings
 from bot.web import create_app
-from chat import org_with_admin_invite
-from line_peer import SECRET, sign
-from pg_cluster import free_port
-from telegram_peer import TOKEN
+from support.chat import org_with_admin_invite
+from support.line import SECRET, sign
+from support.postgres import free_port
+from support.telegram import TOKEN
 
 TG_SECRET = "tg-webhook-secret-1"
 
@@ -107,7 +107,7 @@ def test_a_streamed_200_mb_line_body_is_cut_off_after_the_limit(settings):
 
 
 def test_line_redelivery_of_the_same_body_is_handled_once(settings):
-    from line_peer import body, event
+    from support.line import body, event
 
     ev = event("follow", "U" + "9" * 32, event_id="01SAMEEVENT000000000000000")
     raw = body(ev)

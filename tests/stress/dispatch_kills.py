@@ -144,7 +144,7 @@ def run_two(messages: int, client_url: str, api_url: str, workdir: Path) -> Resu
 
 
 def main() -> None:
-    from telegram_peer import start_harness
+    from support.telegram import start_harness
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=600)

@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,10 +40,7 @@ TOKEN = "123456:LOAD-TEST"
 SECRET = "load-secret"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from support.ports import free_port  # noqa: E402
 
 
 class FakeBotApi:
@@ -81,8 +77,8 @@ class FakeBotApi:
 
 
 async def prepare(db_url: str, people: int) -> list[int]:
-    from chat import setup_org
-    from conftest import EXAMPLE_PLAN
+    from support.chat import setup_org
+    from support.paths import EXAMPLE_PLAN
 
     db = Database(db_url)
     await db.upgrade()

@@ -9,7 +9,6 @@ import hmac
 import itertools
 import json
 import shutil
-import socket
 import subprocess
 import time
 import uuid
@@ -17,18 +16,13 @@ import uuid
 import httpx
 import pytest
 
-from conftest import ROOT
+from support.paths import ROOT
+from support.ports import free_port
 
 PEERS = ROOT / "tests" / "peers"
 SPECS = PEERS / "line"  # vendored from line/line-openapi (Apache-2.0), see tests/peers/line/README.md
 SECRET = "test-channel-secret"
 _ids = itertools.count(1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

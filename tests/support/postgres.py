@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import asyncio
+import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import Iterator
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from support.ports import free_port
 
 
 def pg_bin() -> Path | None:
@@ -53,3 +49,24 @@ def throwaway_cluster(*options: str) -> Iterator[str]:
         subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"],
                        capture_output=True)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+_counter = itertools.count()
+
+
+def fresh_pg_database(server_url: str) -> str:
+    """Create an empty database on the test server and return its URL."""
+    import asyncpg
+
+    name = f"tidtam_test_{os.getpid()}_{next(_counter)}"
+    plain = server_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+    async def create() -> None:
+        conn = await asyncpg.connect(plain)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return server_url.rsplit("/", 1)[0] + "/" + name

@@ -100,7 +100,7 @@ async def join(chat: Chat, user: str, code: str, name: str) -> Said:
 
 async def org_with_admin_invite(db_url: str) -> str:
     """A fresh database with the example organisation (6-month round open); an admin invite code for it."""
-    from conftest import EXAMPLE_PLAN
+    from support.paths import EXAMPLE_PLAN
 
     db = Database(db_url)
     await db.upgrade()

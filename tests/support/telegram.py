@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -12,16 +11,11 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from conftest import ROOT
+from support.paths import ROOT
+from support.ports import free_port
 
 PEERS = ROOT / "tests" / "peers"
 TOKEN = "123456:TEST-TOKEN"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
