@@ -26,6 +26,7 @@ from sqlmodel import select
 
 from base.settings import Settings
 from handlers.core import handle
+from handlers.protocol import Pick
 from base.events import Incoming, IncomingFile, Message, Response
 from locales.i18n import _
 from locales.thai import clip
@@ -159,8 +160,8 @@ class LineAdapter:
                 name=message.attachment.filename, link=link, hours=self.settings.download_link_hours)
         buttons = [b for row in message.buttons for b in row]
         if message.style == "items" and buttons:
-            items = [b for b in buttons if b.data.startswith("pk:")][:MAX_BUBBLES]
-            others = [b for b in buttons if not b.data.startswith("pk:")]
+            items = [b for b in buttons if b.data.startswith(PICK)][:MAX_BUBBLES]
+            others = [b for b in buttons if not b.data.startswith(PICK)]
             rendered.append(TextMessage(text=text[:TEXT_LIMIT]))
             rendered.append(carousel(items, _("Choose an item")))
             if others:
@@ -245,6 +246,9 @@ class LineAdapter:
             row.checked_at = utcnow()
             s.add(row)
         return row
+
+
+PICK = Pick.prefix + ":"  # an item's button: shown as a card of the carousel
 
 
 def _quick(buttons) -> QuickReply:

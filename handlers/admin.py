@@ -14,6 +14,7 @@ from handlers.context import Ctx, resume, token
 from base.events import Attachment, Button, Message
 from handlers.onboarding import role_label
 from handlers.reminders import OrgAddresses, unit_reminders
+from handlers.protocol import ImportAnswer, NarrativeField, RoundAction, Step
 from locales.errors import UserError
 from locales.i18n import _
 from locales.thai import format_date
@@ -128,15 +129,15 @@ async def _show_rounds(ctx: Ctx, rounds: list[Round], *, edit: bool = False) -> 
             round=round_name(r), state=round_state_label(r), opens=format_date(r.opens_on, thai_digits=False),
             due=format_date(r.due_on, thai_digits=False), submit=format_date(r.submit_by, thai_digits=False)))
         if r.state == RoundState.OPEN:
-            buttons.append([Button(_("Close {round}").format(round=round_name(r)), f"rnd:close:{r.id}")])
+            buttons.append([Button(_("Close {round}").format(round=round_name(r)), RoundAction("close", r.id).pack())])
         else:
-            buttons.append([Button(_("Open {round}").format(round=round_name(r)), f"rnd:open:{r.id}")])
+            buttons.append([Button(_("Open {round}").format(round=round_name(r)), RoundAction("open", r.id).pack())])
     ctx.say("\n".join(lines), buttons, edit=edit)
 
 
-async def pressed_round(ctx: Ctx, value: str) -> None:
-    action, _sep, round_id = value.partition(":")
-    rnd = await Answers(ctx.session, ctx.org_id).round_by_id(int(round_id)) if round_id.isdigit() else None
+async def pressed_round(ctx: Ctx, press: RoundAction) -> None:
+    action = press.action
+    rnd = await Answers(ctx.session, ctx.org_id).round_by_id(press.round_id)
     if rnd is None or action not in ("open", "close"):
         raise UserError(_("This button is not valid."))
     await _set_state(ctx, rnd, RoundState.OPEN if action == "open" else RoundState.CLOSED)
@@ -191,7 +192,7 @@ async def remind(ctx: Ctx, args: str = "") -> None:
 # ---------------------------------------------------------------- plan import from chat
 
 async def import_(ctx: Ctx, args: str = "") -> None:
-    ctx.goto("admin.import")
+    ctx.goto(Step.IMPORT)
     ctx.say(_("Please send the plan file (.xlsx or .csv) as a document. Type /cancel to stop."))
 
 
@@ -226,15 +227,15 @@ async def _check_import_file(ctx: Ctx, db, ext: str) -> None:
         return
     tk = token()
     async with db.session() as session:
-        if not await resume(ctx, session, ("admin.import", "admin.import_confirm")):
+        if not await resume(ctx, session, (Step.IMPORT, Step.IMPORT_CONFIRM)):
             return  # the person moved on (/cancel) while the file was read
         fy = await Rounds(session, ctx.org_id).fiscal_year()
         savepoint = await session.begin_nested()
         result = await import_plan(session, ctx.org_id, fy, rows, actor=ctx.actor)
         await savepoint.rollback()
-        ctx.goto("admin.import_confirm", tk=tk, path=path.relative_to(ctx.settings.data_dir).as_posix())
+        ctx.goto(Step.IMPORT_CONFIRM, tk=tk, path=path.relative_to(ctx.settings.data_dir).as_posix())
     ctx.say("\n".join(result.lines(dry_run=True)),
-            [[Button(_("Import"), f"imp:{tk}:y"), Button(_("Cancel"), f"imp:{tk}:n")]])
+            [[Button(_("Import"), ImportAnswer(tk, "y").pack()), Button(_("Cancel"), ImportAnswer(tk, "n").pack())]])
 
 
 def _refuse_large(size: int | None) -> None:
@@ -243,9 +244,9 @@ def _refuse_large(size: int | None) -> None:
             size=round(size / 1024 / 1024, 1), limit=IMPORT_MAX_BYTES // 1024 // 1024))
 
 
-async def pressed_import(ctx: Ctx, value: str) -> None:
-    tk, _sep, answer = value.partition(":")
-    if ctx.step != "admin.import_confirm" or ctx.data.get("tk") != tk:
+async def pressed_import(ctx: Ctx, press: ImportAnswer) -> None:
+    tk, answer = press.tk, press.answer
+    if ctx.step != Step.IMPORT_CONFIRM or ctx.data.get("tk") != tk:
         ctx.say(_("This button belongs to an earlier file. Send /import again."), edit=True)
         return
     path = ctx.settings.data_dir / ctx.data["path"]
@@ -280,14 +281,15 @@ async def narrative(ctx: Ctx, args: str = "") -> None:
     lines = [_("Narrative of {round}:").format(round=round_name(rnd))]
     for name in NARRATIVE_FIELDS:
         lines.append(f"\n{narrative_label(name)}:\n{getattr(nar, name) or _('(not written yet)')}")
-    ctx.say("\n".join(lines), [[Button(_("Write: {section}").format(section=narrative_label(n)), f"nar:{n}")]
-                               for n in NARRATIVE_FIELDS])
+    ctx.say("\n".join(lines), [[Button(_("Write: {section}").format(section=narrative_label(n)),
+                                       NarrativeField(n).pack())] for n in NARRATIVE_FIELDS])
 
 
-async def pressed_narrative(ctx: Ctx, value: str) -> None:
+async def pressed_narrative(ctx: Ctx, press: NarrativeField) -> None:
+    value = press.field
     if value not in NARRATIVE_FIELDS:
         raise UserError(_("This button is not valid."))
-    ctx.goto("admin.narrative", field=value)
+    ctx.goto(Step.NARRATIVE, field=value)
     ctx.say(_("Please type the text for \"{section}\" (it replaces what was there).").format(
         section=narrative_label(value)))
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from handlers.common import MAX_TEXT, baht, clip, due_text, item_card, round_name
 from handlers.context import Ctx, token
+from handlers.protocol import (Cancel, Confirm, Edit, EvidenceDone, ListPage, MoneyConfirm, Pick, Reason, SetStatus,
+                               Step)
 from base.events import Button
 from locales.errors import ParseError, UserError
 from locales.i18n import _
@@ -69,8 +71,8 @@ async def status(ctx: Ctx, args: str = "") -> None:
         await _show_list(ctx, rnd, awaiting_only=False, page=0)
 
 
-async def pressed_list(ctx: Ctx, value: str) -> None:
-    mode, _sep, page = value.partition(":")
+async def pressed_list(ctx: Ctx, press: ListPage) -> None:
+    mode, page = press.mode, press.page
     if await _require_unit(ctx) and (rnd := await _open_round(ctx)):
         await _show_list(ctx, rnd, awaiting_only=mode == "a", page=int(page) if page.isdigit() else 0, edit=True)
 
@@ -107,13 +109,13 @@ async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, ed
             label = f"{icon} {p.item.code} " + _("(carried)") + f" {p.item.title}"  # from the 6-month round
         if many_units:
             label = f"[{units[p.unit_id]}] " + label
-        buttons.append([Button(clip(label), f"pk:{p.item.id}:{p.unit_id}")])
+        buttons.append([Button(clip(label), Pick(p.item.id, p.unit_id).pack())])
     nav = []
     mode = "a" if awaiting_only else "s"
     if page > 0:
-        nav.append(Button(_("◀ Previous"), f"ls:{mode}:{page - 1}"))
+        nav.append(Button(_("◀ Previous"), ListPage(mode, page - 1).pack()))
     if page < pages - 1:
-        nav.append(Button(_("Next ▶"), f"ls:{mode}:{page + 1}"))
+        nav.append(Button(_("Next ▶"), ListPage(mode, page + 1).pack()))
     if nav:
         buttons.append(nav)
     if not awaiting_only:
@@ -124,12 +126,9 @@ async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, ed
 
 # ---------------------------------------------------------------- one item
 
-async def pressed_pick(ctx: Ctx, value: str) -> None:
+async def pressed_pick(ctx: Ctx, press: Pick) -> None:
     """Starts a draft answer for the chosen item of one of the person's units."""
-    try:
-        item_id, unit_id = (int(v) for v in value.split(":"))
-    except ValueError:
-        raise UserError(_("This button is not valid. Type /report to start again."))
+    item_id, unit_id = press.item, press.unit
     if not await _require_unit(ctx) or not (rnd := await _open_round(ctx)):
         return
     answers = Answers(ctx.session, ctx.org_id)
@@ -143,7 +142,7 @@ async def pressed_pick(ctx: Ctx, value: str) -> None:
 async def ask_status(ctx: Ctx, rnd: Round, item: PlanItem, unit_id: int, *, edit: bool = False) -> None:
     """The item, the answer it has now (or its 6-month answer, in the 12-month round), and the status buttons."""
     tk = token()
-    ctx.goto("report.status", tk=tk, round=rnd.id, item=item.id, unit=unit_id)
+    ctx.goto(Step.REPORT_STATUS, tk=tk, round=rnd.id, item=item.id, unit=unit_id)
     answers = Answers(ctx.session, ctx.org_id)
     owners = await answers.owner_units(item)
     unit = next((u for u in owners if u.id == unit_id), None) or await answers.unit(unit_id)
@@ -157,10 +156,10 @@ async def ask_status(ctx: Ctx, rnd: Round, item: PlanItem, unit_id: int, *, edit
         text += "\n\n" + _("Answer in the 6-month round:") + "\n" + answer_text(item, before)
     buttons = []
     if before:
-        buttons.append([Button(_("No change since the 6-month round"), f"st:{tk}:{UNCHANGED}")])
-    buttons += [[Button(status_button(s.value), f"st:{tk}:{CODE_OF[s]}")] for s in
+        buttons.append([Button(_("No change since the 6-month round"), SetStatus(tk, UNCHANGED).pack())])
+    buttons += [[Button(status_button(s.value), SetStatus(tk, CODE_OF[s]).pack())] for s in
                 (Status.NOT_STARTED, Status.IN_PROGRESS, Status.COMPLETED, Status.CANNOT)]
-    buttons.append([Button(_("Stop for now"), f"cx:{tk}")])
+    buttons.append([Button(_("Stop for now"), Cancel(tk).pack())])
     ctx.say(text + "\n\n" + (_("What is its status now?") if now or before else
                               _("What is the status of this item?")), buttons, edit=edit)
 
@@ -182,7 +181,7 @@ def answer_text(item: PlanItem, r: StatusReport) -> str:
 
 async def _draft(ctx: Ctx, tk: str) -> tuple[Round, PlanItem] | None:
     """The draft a button belongs to, still answerable; None (with a message) otherwise."""
-    if not ctx.step.startswith("report.") or ctx.data.get("tk") != tk:
+    if not Step.in_report(ctx.step) or ctx.data.get("tk") != tk:
         ctx.response.notice = _("This button belongs to an earlier answer.")
         ctx.say(_("This button belongs to an earlier answer. Type /report to continue."))
         return None
@@ -195,9 +194,9 @@ async def _draft(ctx: Ctx, tk: str) -> tuple[Round, PlanItem] | None:
     return rnd, await answers.item(ctx.data["item"])
 
 
-async def pressed_status(ctx: Ctx, value: str) -> None:
+async def pressed_status(ctx: Ctx, press: SetStatus) -> None:
     """Stores the chosen status and asks the next question: what was done, or why it could not be done."""
-    tk, _sep, code = value.partition(":")
+    tk, code = press.tk, press.code
     if code not in STATUS_CODES and code != UNCHANGED:
         raise UserError(_("This button is not valid. Type /report to start again."))
     if not (found := await _draft(ctx, tk)):
@@ -207,16 +206,16 @@ async def pressed_status(ctx: Ctx, value: str) -> None:
         await _keep_previous(ctx, rnd, item)
         return
     st = STATUS_CODES[code]
-    ctx.move("report.status", status=st.value)
+    ctx.move(Step.REPORT_STATUS, status=st.value)
     ctx.say(f"{item.code} {item.title}\n" + _("Status: {status}").format(status=status_label(st.value)), edit=True)
     if st == Status.NOT_STARTED:
         await _ask_evidence(ctx)
     elif st == Status.CANNOT:
-        ctx.move("report.reason_category")
+        ctx.move(Step.REPORT_REASON_CATEGORY)
         ctx.say(_("Why could it not be done?"),
-                [[Button(reason_label(c), f"rc:{tk}:{k}")] for k, c in REASON_CODES.items()])
+                [[Button(reason_label(c), Reason(tk, k).pack())] for k, c in REASON_CODES.items()])
     else:
-        ctx.move("report.done")
+        ctx.move(Step.REPORT_DONE)
         ctx.say(_("What was done? Please describe it briefly (what, when, how many took part)."))
 
 
@@ -225,7 +224,7 @@ async def _keep_previous(ctx: Ctx, rnd: Round, item: PlanItem) -> None:
     _now, before = await Answers(ctx.session, ctx.org_id).answers_of(rnd, item.id, ctx.data["unit"])
     if before is None:
         raise UserError(_("This button is not valid. Type /report to start again."))
-    ctx.move("report.status", status=before.status.value, done=before.done_text,
+    ctx.move(Step.REPORT_STATUS, status=before.status.value, done=before.done_text,
              qty=None if before.qty_achieved is None else format(before.qty_achieved, "f"),
              evidence=list(before.evidence), reason=before.reason,
              reason_category=before.reason_category.value if before.reason_category else None, kept=True)
@@ -234,15 +233,15 @@ async def _keep_previous(ctx: Ctx, rnd: Round, item: PlanItem) -> None:
     if before.status == Status.NOT_STARTED or budget_basis(item) is None:
         await _show_summary(ctx)
     else:
-        ctx.move("report.money")
+        ctx.move(Step.REPORT_MONEY)
         ctx.say(_("How much has been disbursed in the whole year so far, in baht? (6-month round: {before}; "
                   "budget {budget})\nType for example 5,000 or ๕,๐๐๐.๕๐; type - if nothing was spent.").format(
             before=_("none") if before.no_budget_used else baht(before.disbursed), budget=baht(budget_basis(item))))
 
 
-async def pressed_reason_category(ctx: Ctx, value: str) -> None:
+async def pressed_reason_category(ctx: Ctx, press: Reason) -> None:
     """e-PlanNACC's reason for "could not be done"; "other" asks for a text."""
-    tk, _sep, code = value.partition(":")
+    tk, code = press.tk, press.code
     if code not in REASON_CODES:
         raise UserError(_("This button is not valid. Type /report to start again."))
     if not await _draft(ctx, tk):
@@ -253,7 +252,7 @@ async def pressed_reason_category(ctx: Ctx, value: str) -> None:
     ctx.remember(reason_category=category.value, reason="")
     ctx.say(_("Reason: {text}").format(text=reason_label(category)), edit=True)
     if category == CannotReason.OTHER:
-        ctx.move("report.reason")
+        ctx.move(Step.REPORT_REASON)
         ctx.say(_("Please describe the reason briefly."))
     else:
         await _ask_money(ctx)
@@ -273,7 +272,7 @@ async def _ask_money(ctx: Ctx) -> None:
     if item.no_budget:
         await _ask_qty(ctx, item)
         return
-    ctx.move("report.money")
+    ctx.move(Step.REPORT_MONEY)
     ctx.say(_("How much has been disbursed so far, in baht? (budget {budget})\n"
               "Type for example 5,000 or ๕,๐๐๐.๕๐; type - if nothing was spent.").format(
         budget=baht(budget_basis(item))))
@@ -291,24 +290,24 @@ async def got_money(ctx: Ctx) -> None:
     ctx.remember(disbursed=None if amount is None else format(amount, "f"), no_money=amount is None)
     budget = budget_basis(item)
     if amount is not None and budget is not None and amount > budget:
-        ctx.move("report.money_confirm")
+        ctx.move(Step.REPORT_MONEY_CONFIRM)
         ctx.say(_("{amount} is more than the budget of {budget}. Is it correct?").format(
             amount=baht(amount), budget=baht(budget)),
-            [[Button(_("Yes, it is correct"), f"mc:{ctx.data['tk']}:y"),
-              Button(_("No, type again"), f"mc:{ctx.data['tk']}:n")]])
+            [[Button(_("Yes, it is correct"), MoneyConfirm(ctx.data["tk"], "y").pack()),
+              Button(_("No, type again"), MoneyConfirm(ctx.data["tk"], "n").pack())]])
         return
     await _ask_qty(ctx, item)
 
 
-async def pressed_money_confirm(ctx: Ctx, value: str) -> None:
-    tk, _sep, answer = value.partition(":")
+async def pressed_money_confirm(ctx: Ctx, press: MoneyConfirm) -> None:
+    tk, answer = press.tk, press.answer
     if not await _draft(ctx, tk):
         return
     if answer == "y":
         ctx.say(_("Noted: {amount}.").format(amount=baht(Decimal(ctx.data["disbursed"]))), edit=True)
         await _ask_qty(ctx, await Answers(ctx.session, ctx.org_id).item(ctx.data["item"]))
     else:
-        ctx.move("report.money", disbursed=None)
+        ctx.move(Step.REPORT_MONEY, disbursed=None)
         ctx.say(_("Please type the amount disbursed again."), edit=True)
 
 
@@ -319,7 +318,7 @@ async def _ask_qty(ctx: Ctx, item: PlanItem) -> None:
     if item.target_qty is None:
         await _ask_evidence(ctx)
         return
-    ctx.move("report.qty")
+    ctx.move(Step.REPORT_QTY)
     ctx.say(_("How many {unit} have been achieved so far? (target {qty})").format(
         unit=item.target_unit or _("units"), qty=format_quantity(item.target_qty)))
 
@@ -336,9 +335,9 @@ async def got_qty(ctx: Ctx) -> None:
 
 
 async def _ask_evidence(ctx: Ctx) -> None:
-    ctx.move("report.evidence", evidence=ctx.data.get("evidence", []))
+    ctx.move(Step.REPORT_EVIDENCE, evidence=ctx.data.get("evidence", []))
     ctx.say(_("Evidence (optional): send photos, a file or a web link (URL). Press Next when done."),
-            [[Button(_("Next"), f"ev:{ctx.data['tk']}")]])
+            [[Button(_("Next"), EvidenceDone(ctx.data["tk"]).pack())]])
 
 
 async def got_evidence(ctx: Ctx) -> None:
@@ -347,23 +346,23 @@ async def got_evidence(ctx: Ctx) -> None:
     evidence = list(ctx.data.get("evidence", []))
     if len(evidence) >= 10:
         ctx.say(_("That is enough evidence for one answer (10). Press Next."),
-                [[Button(_("Next"), f"ev:{ctx.data['tk']}")]])
+                [[Button(_("Next"), EvidenceDone(ctx.data["tk"]).pack())]])
         return
     if event.file is not None:
         try:
             evidence.append(await store_evidence(ctx))
         except UserError as e:
-            ctx.say(str(e), [[Button(_("Next"), f"ev:{ctx.data['tk']}")]])
+            ctx.say(str(e), [[Button(_("Next"), EvidenceDone(ctx.data["tk"]).pack())]])
             return
     elif URL_RE.match(event.text.strip()) and len(event.text.strip()) <= 1000:
         evidence.append({"kind": "url", "url": event.text.strip()})
     else:
         ctx.say(_("Please send a photo, a file or a link starting with http, or press Next."),
-                [[Button(_("Next"), f"ev:{ctx.data['tk']}")]])
+                [[Button(_("Next"), EvidenceDone(ctx.data["tk"]).pack())]])
         return
     ctx.remember(evidence=evidence)
     ctx.say(_("Received ({n}). Send more, or press Next.").format(n=len(evidence)),
-            [[Button(_("Next"), f"ev:{ctx.data['tk']}")]])
+            [[Button(_("Next"), EvidenceDone(ctx.data["tk"]).pack())]])
 
 
 async def got_file_anytime(ctx: Ctx) -> None:
@@ -428,8 +427,8 @@ def content_matches(ext: str, content: bytes) -> bool:
     return False
 
 
-async def pressed_evidence_done(ctx: Ctx, value: str) -> None:
-    if not await _draft(ctx, value):
+async def pressed_evidence_done(ctx: Ctx, press: EvidenceDone) -> None:
+    if not await _draft(ctx, press.tk):
         return
     await _show_summary(ctx)
 
@@ -461,18 +460,18 @@ async def _show_summary(ctx: Ctx) -> None:
         category = CannotReason(d["reason_category"]) if d.get("reason_category") else None
         lines.append(_("Reason: {text}").format(text=reason_text(StatusReport(
             reason=d.get("reason") or "", reason_category=category)) or "-"))
-    ctx.move("report.confirm")
+    ctx.move(Step.REPORT_CONFIRM)
     tk = d["tk"]
-    ctx.say("\n".join(lines), [[Button(_("Confirm"), f"ok:{tk}"), Button(_("Edit"), f"ed:{tk}")],
-                               [Button(_("Cancel"), f"cx:{tk}")]])
+    ctx.say("\n".join(lines), [[Button(_("Confirm"), Confirm(tk).pack()), Button(_("Edit"), Edit(tk).pack())],
+                               [Button(_("Cancel"), Cancel(tk).pack())]])
 
 
-async def pressed_confirm(ctx: Ctx, value: str) -> None:
+async def pressed_confirm(ctx: Ctx, press: Confirm) -> None:
     """Writes the answer (a new StatusReport; the history stays) and asks the next awaiting item."""
-    if not (found := await _draft(ctx, value)):
+    if not (found := await _draft(ctx, press.tk)):
         return
     rnd, item = found
-    if ctx.step != "report.confirm":
+    if ctx.step != Step.REPORT_CONFIRM:
         raise UserError(_("This button is not valid. Type /report to start again."))
     d = ctx.data
     saved = await Answers(ctx.session, ctx.org_id).save(StatusReport(
@@ -502,15 +501,15 @@ async def _next_awaiting(ctx: Ctx, rnd: Round, preferred_unit: int) -> Pair | No
     return waiting[0] if waiting else None
 
 
-async def pressed_edit(ctx: Ctx, value: str) -> None:
-    if not (found := await _draft(ctx, value)):
+async def pressed_edit(ctx: Ctx, press: Edit) -> None:
+    if not (found := await _draft(ctx, press.tk)):
         return
     rnd, item = found
     await ask_status(ctx, rnd, item, ctx.data["unit"], edit=True)
 
 
-async def pressed_cancel(ctx: Ctx, value: str) -> None:
-    if ctx.data.get("tk") == value:
+async def pressed_cancel(ctx: Ctx, press: Cancel) -> None:
+    if ctx.data.get("tk") == press.tk:
         ctx.finish()
     ctx.say(_("Stopped. Nothing more was saved. Type /report when you are ready."), edit=True)
 
@@ -519,10 +518,10 @@ async def wrong_input(ctx: Ctx) -> None:
     """Text where a button is expected: show the buttons again."""
     rnd, item = await Answers(ctx.session, ctx.org_id).round_by_id(ctx.data["round"]), \
         await Answers(ctx.session, ctx.org_id).item(ctx.data["item"])
-    if ctx.step == "report.status":
+    if ctx.step == Step.REPORT_STATUS:
         ctx.say(_("Please press one of the buttons to choose the status."))
         await ask_status(ctx, rnd, item, ctx.data["unit"])
-    elif ctx.step == "report.confirm":
+    elif ctx.step == Step.REPORT_CONFIRM:
         ctx.say(_("Please press Confirm, Edit or Cancel."))
         await _show_summary(ctx)
     else:

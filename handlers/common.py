@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from handlers.context import Ctx
+from handlers.protocol import Language
 from base.events import Button
 from locales.i18n import _, set_language
 from locales.thai import clip as thai_clip
@@ -72,52 +73,12 @@ def welcome_text(ctx: Ctx) -> str:
              "or type /start followed by your invite code.")
 
 
-def help_lines(ctx: Ctx) -> list[str]:
-    r = ctx.roles
-    lines = [_("What I can do for you:")]
-    if r.units:
-        lines += [_("/report — answer for your unit's items still awaiting an answer"),
-                  _("/status — your unit's items and their latest status; change an answer")]
-    if r.reads_everything:
-        lines += [_("/summary — where the round stands, by status and dimension"),
-                  _("/overdue — units that have not answered past the due date"),
-                  _("/digest — the weekly digest now, with its chart"),
-                  _("/export [6|12] — the round's documents (XLSX, DOCX, PDF)"),
-                  _("/item CODE — one item's history")]
-    elif r.units:
-        lines.append(_("/item CODE — one item's history"))
-    if r.overseer and not r.reads_everything:
-        lines.append(_("/summary [6|12] — the roll-up of the organisations you oversee"))
-    if r.admin:
-        lines += [_("/invite UNIT member|head — an invite code (also: /invite manager, /invite admin)"),
-                  _("/units, /members — the organisation's units and people"),
-                  _("/round — show, open or close the round"),
-                  _("/remind — remind now the units that have not answered"),
-                  _("/import — send the plan file (.xlsx or .csv) and import it"),
-                  _("/narrative — the round's supporting factors, problems and suggestions"),
-                  _("/bindgroup CODE — in a group: send the unit's reminders to this group")]
-    lines += [
-        _("/link — use Tidtam on both Telegram and LINE"),
-        _("/notify telegram|line|all — where reminders reach you"),
-        _("/lang th|en — ภาษาไทย / English"),
-        _("/cancel — stop what we are doing"),
-    ]
-    return lines
-
-
-async def help_(ctx: Ctx, args: str = "") -> None:
-    """Lists only what the asker's role may do."""
-    if ctx.person is None:
-        ctx.say(welcome_text(ctx))
-        return
-    ctx.say("\n".join(help_lines(ctx)))
-
-
 async def lang(ctx: Ctx, args: str = "") -> None:
     """Switches this person's language."""
     choice = args.strip().lower()
     if choice not in ("th", "en"):
-        ctx.say(_("Choose a language:"), [[Button("ภาษาไทย", "lang:th"), Button("English", "lang:en")]])
+        ctx.say(_("Choose a language:"),
+                [[Button("ภาษาไทย", Language("th").pack()), Button("English", Language("en").pack())]])
         return
     await set_person_language(ctx, choice)
 
@@ -129,8 +90,8 @@ async def set_person_language(ctx: Ctx, choice: str) -> None:
     ctx.say(_("I will speak English from now on.") if choice == "en" else _("I will speak Thai from now on."))
 
 
-async def pressed_lang(ctx: Ctx, value: str) -> None:
-    await set_person_language(ctx, value if value in ("th", "en") else "th")
+async def pressed_lang(ctx: Ctx, press: Language) -> None:
+    await set_person_language(ctx, press.lang if press.lang in ("th", "en") else "th")
 
 
 async def cancel(ctx: Ctx, args: str = "") -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -19,9 +19,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.observe import UPDATES
 from base.settings import Settings
-from handlers import accounts, admin, checkin, common, digest, manager, onboarding
+from handlers import admin, checkin, common, onboarding, protocol
+from handlers.commands import ADMINS, COMMANDS, EVERYONE, UNITS, allowed
 from handlers.common import welcome_text
 from handlers.context import Ctx, write_refusals
+from handlers.protocol import Step
 from base.events import Incoming, Response
 from locales.errors import UserError
 from locales.i18n import _, set_language
@@ -34,77 +36,43 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-Command = Callable[[Ctx, str], Awaitable[None]]
-Step = Callable[[Ctx], Awaitable[None]]
-Press = Callable[[Ctx, str], Awaitable[None]]
-
-# who may run a command: None = anyone registered
-EVERYONE, UNITS, READERS, ADMINS = "everyone", "units", "readers", "admins"
-OVERSEERS_TOO = "overseers_too"  # readers, and overseers (who read the roll-up of the organisations they oversee)
-COMMANDS: dict[str, tuple[Command, str]] = {
-    "start": (onboarding.start, EVERYONE),
-    "help": (common.help_, EVERYONE),
-    "lang": (common.lang, EVERYONE),
-    "cancel": (common.cancel, EVERYONE),
-    "link": (accounts.link, EVERYONE),
-    "notify": (accounts.notify, EVERYONE),
-    "report": (checkin.report, UNITS),
-    "status": (checkin.status, UNITS),
-    "item": (manager.item, EVERYONE),
-    "summary": (manager.summary, OVERSEERS_TOO),
-    "overdue": (manager.overdue, READERS),
-    "digest": (digest.digest, READERS),
-    "invite": (admin.invite, ADMINS),
-    "units": (admin.units, ADMINS),
-    "members": (admin.members, ADMINS),
-    "round": (admin.round_, ADMINS),
-    "remind": (admin.remind, ADMINS),
-    "import": (admin.import_, ADMINS),
-    "narrative": (admin.narrative, ADMINS),
-    "export": (admin.export, READERS),
-    "bindgroup": (onboarding.bindgroup, ADMINS),
-}
-GROUP_COMMANDS = {"start", "help", "bindgroup"}
+Answer = Callable[[Ctx], Awaitable[None]]  # what a typed text or a sent file does at a step
+Pressed = Callable[[Ctx, Any], Awaitable[None]]  # takes the button's record
 
 # what a typed text or a sent file answers, by conversation step
-STEPS: dict[str, Step] = {
-    onboarding.NAME_STEP: onboarding.got_name,
-    "report.status": checkin.wrong_input,
-    "report.done": checkin.got_done_text,
-    "report.money": checkin.got_money,
-    "report.money_confirm": checkin.wrong_input,
-    "report.qty": checkin.got_qty,
-    "report.evidence": checkin.got_evidence,
-    "report.reason_category": checkin.wrong_input,
-    "report.reason": checkin.got_reason,
-    "report.confirm": checkin.wrong_input,
-    "admin.import": admin.got_import_file,
-    "admin.import_confirm": admin.got_import_file,
-    "admin.narrative": admin.got_narrative,
+STEPS: dict[str, Answer] = {
+    Step.NAME: onboarding.got_name,
+    Step.REPORT_STATUS: checkin.wrong_input,
+    Step.REPORT_DONE: checkin.got_done_text,
+    Step.REPORT_MONEY: checkin.got_money,
+    Step.REPORT_MONEY_CONFIRM: checkin.wrong_input,
+    Step.REPORT_QTY: checkin.got_qty,
+    Step.REPORT_EVIDENCE: checkin.got_evidence,
+    Step.REPORT_REASON_CATEGORY: checkin.wrong_input,
+    Step.REPORT_REASON: checkin.got_reason,
+    Step.REPORT_CONFIRM: checkin.wrong_input,
+    Step.IMPORT: admin.got_import_file,
+    Step.IMPORT_CONFIRM: admin.got_import_file,
+    Step.NARRATIVE: admin.got_narrative,
 }
 
-# button payloads "prefix:value"
-BUTTONS: dict[str, tuple[Press, str]] = {
-    "ls": (checkin.pressed_list, UNITS),
-    "pk": (checkin.pressed_pick, UNITS),
-    "st": (checkin.pressed_status, UNITS),
-    "mc": (checkin.pressed_money_confirm, UNITS),
-    "ev": (checkin.pressed_evidence_done, UNITS),
-    "rc": (checkin.pressed_reason_category, UNITS),
-    "ok": (checkin.pressed_confirm, UNITS),
-    "ed": (checkin.pressed_edit, UNITS),
-    "cx": (checkin.pressed_cancel, UNITS),
-    "lang": (common.pressed_lang, EVERYONE),
-    "rnd": (admin.pressed_round, ADMINS),
-    "imp": (admin.pressed_import, ADMINS),
-    "nar": (admin.pressed_narrative, ADMINS),
+# what a button press does, by the record its data unpacks to (handlers/protocol.py)
+BUTTONS: dict[type[protocol.Press], tuple[Pressed, str]] = {
+    protocol.ListPage: (checkin.pressed_list, UNITS),
+    protocol.Pick: (checkin.pressed_pick, UNITS),
+    protocol.SetStatus: (checkin.pressed_status, UNITS),
+    protocol.MoneyConfirm: (checkin.pressed_money_confirm, UNITS),
+    protocol.EvidenceDone: (checkin.pressed_evidence_done, UNITS),
+    protocol.Reason: (checkin.pressed_reason_category, UNITS),
+    protocol.Confirm: (checkin.pressed_confirm, UNITS),
+    protocol.Edit: (checkin.pressed_edit, UNITS),
+    protocol.Cancel: (checkin.pressed_cancel, UNITS),
+    protocol.Language: (common.pressed_lang, EVERYONE),
+    protocol.RoundAction: (admin.pressed_round, ADMINS),
+    protocol.ImportAnswer: (admin.pressed_import, ADMINS),
+    protocol.NarrativeField: (admin.pressed_narrative, ADMINS),
 }
-
-
-def allowed(ctx: Ctx, who: str) -> bool:
-    r = ctx.roles
-    return {EVERYONE: True, UNITS: bool(r.units), READERS: r.reads_everything, ADMINS: r.admin,
-            OVERSEERS_TOO: r.reads_everything or r.overseer}[who]
+BY_PREFIX = {kind.prefix: kind for kind in BUTTONS}
 
 
 class _StepRefused(Exception):
@@ -213,7 +181,7 @@ async def route(ctx: Ctx) -> None:
         await _button(ctx, event.data)
     elif event.chat_type == "group":
         return  # group talk is not for the bot
-    elif event.file is not None and ctx.step.startswith("report.") and ctx.step != "report.evidence":
+    elif event.file is not None and Step.in_report(ctx.step) and ctx.step != Step.REPORT_EVIDENCE:
         await checkin.got_file_anytime(ctx)
     elif ctx.step in STEPS:
         await STEPS[ctx.step](ctx)
@@ -226,38 +194,42 @@ async def route(ctx: Ctx) -> None:
 
 
 async def _command(ctx: Ctx, name: str, args: str) -> None:
-    if name not in COMMANDS:
+    command = COMMANDS.get(name)
+    if command is None:
         ctx.say(_("I do not know the command /{name}. Type /help to see what I can do.").format(name=name[:30]))
         return
-    if ctx.event.chat_type == "group" and name not in GROUP_COMMANDS:
+    if ctx.event.chat_type == "group" and not command.in_groups:
         ctx.say(_("Please use this command in a private chat with me."))
         return
-    fn, who = COMMANDS[name]
-    if ctx.person is not None and not allowed(ctx, who):
+    if ctx.person is not None and not allowed(ctx, command.who):
         await ctx.log_refusal(f"/{name}")
         ctx.say(_("Sorry, /{name} is not available to you. Type /help to see what you can do.").format(name=name))
         return
-    if ctx.conversation is not None and name not in ("help", "lang", "item", "summary", "overdue", "status"):
+    if ctx.conversation is not None and not command.keeps_draft:
         ctx.finish()  # a new command abandons the half-done one
-    await fn(ctx, args)
+    await command.run(ctx, args)
 
 
 async def _button(ctx: Ctx, data: str) -> None:
-    if data.startswith("cmd:"):
-        name = data[4:]
-        if name in COMMANDS and not (ctx.event.chat_type == "group" and name not in GROUP_COMMANDS):
+    prefix, _sep, value = data.partition(":")
+    if prefix == protocol.RunCommand.prefix:
+        name = value
+        if name in COMMANDS and not (ctx.event.chat_type == "group" and not COMMANDS[name].in_groups):
             await _command(ctx, name, "")
         else:
             ctx.say(_("Please open a private chat with me and type /{name}.").format(name=name[:30]))
         return
-    prefix, _sep, value = data.partition(":")
-    entry = BUTTONS.get(prefix)
-    if entry is None or ctx.event.chat_type == "group":
+    kind = BY_PREFIX.get(prefix)
+    try:
+        if kind is None or ctx.event.chat_type == "group":
+            raise protocol.BadPress(data)
+        press = kind.unpack(value)
+    except protocol.BadPress:
         await ctx.log_refusal("button")
         raise UserError(_("This button is not valid. Type /help to see what I can do."))
-    fn, who = entry
+    fn, who = BUTTONS[kind]
     if not allowed(ctx, who):
         await ctx.log_refusal("button")
         ctx.say(_("Sorry, this is not available to you."))
         return
-    await fn(ctx, value)
+    await fn(ctx, press)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from handlers.common import help_lines, welcome_text
+from handlers.common import welcome_text
 from handlers.context import Ctx
+from handlers.protocol import Step
 from locales.errors import UserError
 from locales.i18n import _, set_language
 from storage.models import GroupChat, Organisation, Role, Unit
 from storage.people import conversation_of, find_invite, join, roles_of
 from storage.repo import audit, replan
 
-NAME_STEP = "onboard.name"
 
 
 def role_label(role: Role) -> str:
@@ -31,7 +31,7 @@ async def start(ctx: Ctx, args: str = "") -> None:
             ctx.say(welcome_text(ctx))
         else:
             ctx.say(_("Welcome back, {name}.").format(name=ctx.person.display_name) + "\n\n"
-                    + "\n".join(help_lines(ctx)))
+                    + "\n".join(_help_lines(ctx)))
         return
     invite = await find_invite(ctx.session, code, ctx.event.platform, ctx.event.user_id)
     person, account, is_new = await join(ctx.session, invite, ctx.event.platform, ctx.event.user_id, ctx.account)
@@ -44,7 +44,7 @@ async def start(ctx: Ctx, args: str = "") -> None:
     where = _("{role} of {unit}").format(role=role_label(invite.role), unit=unit.name) if unit \
         else role_label(invite.role)
     if is_new or not person.display_name:
-        ctx.goto(NAME_STEP)
+        ctx.goto(Step.NAME)
         ctx.say(_("Welcome to Tidtam, the follow-up of {org}'s anti-corruption action plan. "
                   "You are joining as {where}.").format(org=ctx.org.name, where=where) + "\n\n"
                 + _("Please type your name as it should appear in reports (for example สมศรี ใจดี)."))
@@ -64,7 +64,7 @@ async def got_name(ctx: Ctx) -> None:
     await audit(ctx.session, ctx.org_id, ctx.actor, "update", "person", ctx.person.id,
                 old={"display_name": old}, new={"display_name": name}, person_id=ctx.person.id)
     ctx.finish()
-    ctx.say(_("Thank you, {name}. You are registered.").format(name=name) + "\n\n" + "\n".join(help_lines(ctx)))
+    ctx.say(_("Thank you, {name}. You are registered.").format(name=name) + "\n\n" + "\n".join(_help_lines(ctx)))
 
 
 async def bindgroup(ctx: Ctx, args: str = "") -> None:
@@ -92,3 +92,10 @@ async def bindgroup(ctx: Ctx, args: str = "") -> None:
     await audit(ctx.session, ctx.org_id, ctx.actor, "bind", "group_chat", group.id,
                 new={"unit": unit.name, "chat": ctx.event.chat_id}, person_id=ctx.person.id)
     ctx.say(_("This group now receives the reminders of {unit}.").format(unit=unit.name))
+
+
+def _help_lines(ctx: Ctx) -> list[str]:
+    from handlers.commands import help_lines  # the table of commands includes this module's
+
+    return help_lines(ctx)
+

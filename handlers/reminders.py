@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.common import clip, due_text, round_name
 from base.events import Button, Delivery, Message
+from handlers.protocol import RunCommand
 from locales.i18n import DEFAULT_LANGUAGE, _, current_language, set_language
 from storage.answers import Pair
 from storage.models import ChannelAccount, GroupChat, Membership, Person, Role, Round, Unit
@@ -25,7 +26,7 @@ def reminder_message(rnd: Round, unit: Unit, awaiting: list[Pair], *, to_head: b
     lines += [f"• {p.item.code} {clip(p.item.title, 70)}" for p in awaiting[:TITLES_SHOWN]]
     if len(awaiting) > TITLES_SHOWN:
         lines.append(_("… and {n} more").format(n=len(awaiting) - TITLES_SHOWN))
-    return Message("\n".join(lines), [[Button(_("Answer now"), "cmd:report")]])
+    return Message("\n".join(lines), [[Button(_("Answer now"), RunCommand("report").pack())]])
 
 
 def thanks_message(rnd: Round, unit: Unit) -> Message:

@@ -25,7 +25,7 @@ def extract() -> list[str]:
     seen: dict[str, None] = {}
     for folder in SOURCE_DIRS:
         for _file, _line, message, _comments, _context in extract_from_dir(
-                ROOT / folder, method_map=[("**.py", "python")], keywords={"_": None, "ngettext": (1, 2)}):
+                ROOT / folder, method_map=[("**.py", "python")], keywords={"_": None, "N_": None, "ngettext": (1, 2)}):
             for text in (message if isinstance(message, tuple) else (message,)):
                 if text:
                     seen.setdefault(text, None)

@@ -101,3 +101,16 @@ def test_refusals_are_logged(matrix):
     results, _s, _p, refusals = matrix
     expected = sum(1 for (role, command) in results if command not in ALLOWED[role])
     assert refusals >= expected + 2  # + the two refused presses
+
+
+def test_help_lists_exactly_what_the_role_may_run(matrix):
+    """/help is generated from the same table that decides who may run a command."""
+    import re
+
+    results = matrix[0]
+    for role in ROLES:
+        text = results[(role, "help")]
+        listed = set(re.findall(r"^/(\w+)", text, re.M)) | set(re.findall(r", /(\w+)", text))
+        # an overseer's own organisation has no items: /item is not offered to them (typed, it shows its usage)
+        expected = ALLOWED[role] - {"help"} - ({"item"} if role == "overseer" else set())
+        assert listed == expected, (role, sorted(listed ^ expected))

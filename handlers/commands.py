@@ -1,0 +1,93 @@
+"""Every command in one table: its name, what runs it, who may run it, whether it works in a group, and its
+``/help`` line — so who may run a command and what ``/help`` says about it can never disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from handlers import accounts, admin, checkin, common, digest, manager, onboarding
+from handlers.context import Ctx
+from locales.i18n import N_, _
+
+Run = Callable[[Ctx, str], Awaitable[None]]
+
+# who may run a command
+EVERYONE, UNITS, READERS, ADMINS = "everyone", "units", "readers", "admins"
+OVERSEERS_TOO = "overseers_too"  # readers, and overseers (who read the roll-up of the organisations they oversee)
+UNITS_OR_READERS = "units_or_readers"
+OVERSEERS_ONLY = "overseers_only"  # overseers who are not readers (for their own /help line)
+
+
+def allowed(ctx: Ctx, who: str) -> bool:
+    r = ctx.roles
+    return {EVERYONE: True, UNITS: bool(r.units), READERS: r.reads_everything, ADMINS: r.admin,
+            OVERSEERS_TOO: r.reads_everything or r.overseer, UNITS_OR_READERS: bool(r.units) or r.reads_everything,
+            OVERSEERS_ONLY: r.overseer and not r.reads_everything}[who]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    run: Run
+    who: str
+    in_groups: bool = False
+    keeps_draft: bool = False  # run in the middle of an answer without abandoning it (it only reads)
+    help: tuple[tuple[str, str], ...] = ()  # (shown to whom, its /help line), in /help's order
+
+    def help_lines(self, ctx: Ctx) -> list[str]:
+        return [_(line) for shown_to, line in self.help if allowed(ctx, shown_to)]
+
+
+async def help_(ctx: Ctx, args: str = "") -> None:
+    """Lists only what the asker's role may do."""
+    if ctx.person is None:
+        ctx.say(common.welcome_text(ctx))
+        return
+    ctx.say("\n".join(help_lines(ctx)))
+
+
+# the order of this table is the order of /help
+TABLE: tuple[Command, ...] = (
+    Command("report", checkin.report, UNITS, help=(
+        (UNITS, N_("/report — answer for your unit's items still awaiting an answer")),)),
+    Command("status", checkin.status, UNITS, keeps_draft=True, help=(
+        (UNITS, N_("/status — your unit's items and their latest status; change an answer")),)),
+    Command("summary", manager.summary, OVERSEERS_TOO, keeps_draft=True, help=(
+        (READERS, N_("/summary — where the round stands, by status and dimension")),
+        (OVERSEERS_ONLY, N_("/summary [6|12] — the roll-up of the organisations you oversee")))),
+    Command("overdue", manager.overdue, READERS, keeps_draft=True, help=(
+        (READERS, N_("/overdue — units that have not answered past the due date")),)),
+    Command("digest", digest.digest, READERS, help=((READERS, N_("/digest — the weekly digest now, with its chart")),)),
+    Command("export", admin.export, READERS, help=(
+        (READERS, N_("/export [6|12] — the round's documents (XLSX, DOCX, PDF)")),)),
+    Command("item", manager.item, EVERYONE, keeps_draft=True, help=(
+        (UNITS_OR_READERS, N_("/item CODE — one item's history")),)),
+    Command("invite", admin.invite, ADMINS, help=(
+        (ADMINS, N_("/invite UNIT member|head — an invite code (also: /invite manager, /invite admin)")),)),
+    Command("units", admin.units, ADMINS, help=(
+        (ADMINS, N_("/units, /members — the organisation's units and people")),)),
+    Command("members", admin.members, ADMINS),  # on the line of /units
+    Command("round", admin.round_, ADMINS, help=((ADMINS, N_("/round — show, open or close the round")),)),
+    Command("remind", admin.remind, ADMINS, help=(
+        (ADMINS, N_("/remind — remind now the units that have not answered")),)),
+    Command("import", admin.import_, ADMINS, help=(
+        (ADMINS, N_("/import — send the plan file (.xlsx or .csv) and import it")),)),
+    Command("narrative", admin.narrative, ADMINS, help=(
+        (ADMINS, N_("/narrative — the round's supporting factors, problems and suggestions")),)),
+    Command("bindgroup", onboarding.bindgroup, ADMINS, in_groups=True, help=(
+        (ADMINS, N_("/bindgroup CODE — in a group: send the unit's reminders to this group")),)),
+    Command("link", accounts.link, EVERYONE, help=((EVERYONE, N_("/link — use Tidtam on both Telegram and LINE")),)),
+    Command("notify", accounts.notify, EVERYONE, help=(
+        (EVERYONE, N_("/notify telegram|line|all — where reminders reach you")),)),
+    Command("lang", common.lang, EVERYONE, keeps_draft=True, help=((EVERYONE, N_("/lang th|en — ภาษาไทย / English")),)),
+    Command("cancel", common.cancel, EVERYONE, help=((EVERYONE, N_("/cancel — stop what we are doing")),)),
+    Command("start", onboarding.start, EVERYONE, in_groups=True),
+    Command("help", help_, EVERYONE, in_groups=True, keeps_draft=True),
+)
+COMMANDS = {c.name: c for c in TABLE}
+
+
+def help_lines(ctx: Ctx) -> list[str]:
+    """What this person may run, one line each, in the table's order."""
+    return [_("What I can do for you:")] + [line for c in TABLE for line in c.help_lines(ctx)]

@@ -1,0 +1,161 @@
+"""The chat's protocol in one module: what a button carries, and the steps a conversation can be at.
+
+A button's data is a small typed record packed as ``prefix:field:field`` (Telegram allows 64 bytes, LINE
+300): ``Pick(item=12, unit=3).pack() == "pk:12:3"``, and ``Pick.unpack("12:3")`` gives the record back or
+raises ``BadPress`` — so no handler splits strings or trusts their shape. The steps are the values stored in
+``conversation.step``; a restart resumes at the same one.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, fields
+from typing import ClassVar, TypeVar
+
+P = TypeVar("P", bound="Press")
+
+
+class BadPress(ValueError):
+    """Button data of the wrong shape: forged, truncated, or from another version."""
+
+
+@dataclass(frozen=True)
+class Press:
+    prefix: ClassVar[str] = ""
+
+    def pack(self) -> str:
+        return ":".join([self.prefix, *(str(getattr(self, f.name)) for f in fields(self))])
+
+    @classmethod
+    def unpack(cls: type[P], value: str) -> P:
+        parts = value.split(":") if value else []
+        names = fields(cls)
+        if len(parts) != len(names):
+            raise BadPress(value)
+        values: dict[str, int | str] = {}
+        for field, part in zip(names, parts):
+            if field.type in ("int", int):
+                if not part.isdigit() or len(part) > 12:
+                    raise BadPress(value)
+                values[field.name] = int(part)
+            else:
+                values[field.name] = part
+        return cls(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ListPage(Press):
+    prefix: ClassVar[str] = "ls"
+    mode: str  # "a": awaiting only; "s": all the unit's items
+    page: int
+
+
+@dataclass(frozen=True)
+class Pick(Press):
+    """An item, for one of the person's units."""
+
+    prefix: ClassVar[str] = "pk"
+    item: int
+    unit: int
+
+
+@dataclass(frozen=True)
+class SetStatus(Press):
+    prefix: ClassVar[str] = "st"
+    tk: str    # the draft's token: a stale or forged button is recognised
+    code: str  # n, i, c, x — or "=": no change since the 6-month round
+
+
+@dataclass(frozen=True)
+class Reason(Press):
+    prefix: ClassVar[str] = "rc"
+    tk: str
+    code: str  # e-PlanNACC's reason
+
+
+@dataclass(frozen=True)
+class MoneyConfirm(Press):
+    prefix: ClassVar[str] = "mc"
+    tk: str
+    answer: str  # y or n
+
+
+@dataclass(frozen=True)
+class EvidenceDone(Press):
+    prefix: ClassVar[str] = "ev"
+    tk: str
+
+
+@dataclass(frozen=True)
+class Confirm(Press):
+    prefix: ClassVar[str] = "ok"
+    tk: str
+
+
+@dataclass(frozen=True)
+class Edit(Press):
+    prefix: ClassVar[str] = "ed"
+    tk: str
+
+
+@dataclass(frozen=True)
+class Cancel(Press):
+    prefix: ClassVar[str] = "cx"
+    tk: str
+
+
+@dataclass(frozen=True)
+class Language(Press):
+    prefix: ClassVar[str] = "lang"
+    lang: str
+
+
+@dataclass(frozen=True)
+class RoundAction(Press):
+    prefix: ClassVar[str] = "rnd"
+    action: str  # open or close
+    round_id: int
+
+
+@dataclass(frozen=True)
+class ImportAnswer(Press):
+    prefix: ClassVar[str] = "imp"
+    tk: str
+    answer: str  # y or n
+
+
+@dataclass(frozen=True)
+class NarrativeField(Press):
+    prefix: ClassVar[str] = "nar"
+    field: str
+
+
+@dataclass(frozen=True)
+class RunCommand(Press):
+    """A button that runs a command as if it were typed (a reminder's "answer now")."""
+
+    prefix: ClassVar[str] = "cmd"
+    name: str
+
+
+class Step(enum.StrEnum):
+    """Where a person is in a conversation (``conversation.step``)."""
+
+    NAME = "onboard.name"
+    REPORT_STATUS = "report.status"
+    REPORT_DONE = "report.done"
+    REPORT_MONEY = "report.money"
+    REPORT_MONEY_CONFIRM = "report.money_confirm"
+    REPORT_QTY = "report.qty"
+    REPORT_EVIDENCE = "report.evidence"
+    REPORT_REASON_CATEGORY = "report.reason_category"
+    REPORT_REASON = "report.reason"
+    REPORT_CONFIRM = "report.confirm"
+    IMPORT = "admin.import"
+    IMPORT_CONFIRM = "admin.import_confirm"
+    NARRATIVE = "admin.narrative"
+
+    @staticmethod
+    def in_report(step: str) -> bool:
+        """The person is in the middle of an answer (a draft of the check-in)."""
+        return step.startswith("report.")
