@@ -118,7 +118,7 @@ async def serve_fakes(port_file: str) -> None:
 # ---------------------------------------------------------------- the run
 
 async def fill(db_url: str, telegram: int, groups: int, line: int) -> None:
-    from scheduler.outbox import enqueue
+    from storage.outbox import enqueue
     from storage.db import Database
     from storage.models import OrgKind
     from storage.repo import create_organisation

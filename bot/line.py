@@ -35,7 +35,7 @@ from scheduler.quota import month_of
 from storage.db import Database
 from storage.files import link_for
 from storage.models import GroupChat, LineUsage
-from storage.types import utcnow
+from base.values import utcnow
 
 log = logging.getLogger(__name__)
 PLATFORM = "line"

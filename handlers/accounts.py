@@ -13,7 +13,7 @@ from locales.i18n import _
 from storage.models import ChannelAccount, LinkCode, Organisation, Person
 from storage.people import conversation_of, new_code, roles_of
 from storage.repo import audit, replan
-from storage.types import utcnow
+from base.values import utcnow
 
 PLATFORMS = ("telegram", "line")
 

@@ -26,7 +26,7 @@ from storage.plan_import import import_plan
 from storage.plan_sandbox import read_plan_async
 from storage.repo import Rounds, Units, audit
 from storage.round_state import set_round_state
-from storage.types import utcnow
+from base.values import utcnow
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 BANGKOK = ZoneInfo("Asia/Bangkok")

@@ -13,7 +13,7 @@ from base.events import Button, Incoming, Response
 from storage.models import ChannelAccount, Conversation, Organisation, Person
 from storage.people import Roles
 from storage.repo import audit
-from storage.types import utcnow
+from base.values import utcnow
 
 
 @dataclass

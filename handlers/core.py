@@ -32,7 +32,7 @@ from storage.db import Database
 from storage.outbox import enqueue, to_payload
 from storage.models import ChannelAccount, Conversation, Membership, Organisation, Person, ProcessedEvent
 from storage.people import InviteRefused, Roles, conversation_of, record_refused_invite
-from storage.types import utcnow
+from base.values import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from reports.summary import STATUS_ORDER, reason_text, round_summary, status_lab
 from storage.holidays import org_calendar
 from storage.answers import Answers
 from storage.models import Organisation, Round
-from storage.types import utcnow
+from base.values import utcnow
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 

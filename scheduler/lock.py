@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
 from storage.models import SchedulerLock
-from storage.types import utcnow
+from base.values import utcnow
 
 log = logging.getLogger(__name__)
 LOCK_NAME = "scheduler"

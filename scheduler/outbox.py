@@ -24,8 +24,8 @@ from base.observe import SENDS
 from base.events import Message
 from storage.db import Database
 from storage.models import Outbox, OutboxState
-from storage.outbox import enqueue, from_payload, known_keys, to_payload  # noqa: F401  (callers read them here)
-from storage.types import utcnow
+from storage.outbox import from_payload
+from base.values import utcnow
 
 log = logging.getLogger(__name__)
 GIVE_UP_AFTER = dt.timedelta(hours=24)  # transient failures are retried until then, never dropped sooner

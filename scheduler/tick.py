@@ -30,7 +30,7 @@ from domain.calendar import WorkCalendar
 from storage.holidays import org_calendar
 from scheduler.due import digest_mark, ladder_of, rounds_to_open, rounds_to_plan
 from domain.ladder import ALL_RUNGS
-from scheduler.outbox import enqueue, known_keys, to_payload
+from storage.outbox import enqueue, known_keys, to_payload
 from scheduler.quota import month_of, non_essential, usage, used_percent
 from storage.answers import Answers
 from storage.db import Database
@@ -39,7 +39,7 @@ from storage.models import (ChannelAccount, Membership, Organisation, OutboxStat
 from storage.people import forget_old_join_attempts
 from storage.repo import Units
 from storage.round_state import set_round_state
-from storage.types import utcnow
+from base.values import utcnow
 
 log = logging.getLogger(__name__)
 BANGKOK = ZoneInfo("Asia/Bangkok")

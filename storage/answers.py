@@ -17,7 +17,7 @@ from sqlmodel import col, func, select
 from storage.models import (FiscalYear, PlanItem, PlanItemUnit, Round, RoundState, Status, StatusReport, TickMark,
                             Unit)
 from storage.repo import Plan, Scoped, Units, audit
-from storage.types import without_control_characters
+from base.values import without_control_characters
 
 
 @dataclass(frozen=True)

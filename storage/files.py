@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.settings import Settings
 from storage.models import DownloadLink
 from storage.people import account_of
-from storage.types import utcnow
+from base.values import utcnow
 
 
 async def link_for(session: AsyncSession, settings: Settings, path: Path, filename: str, *, platform: str,

@@ -13,7 +13,8 @@ from typing import Any, Optional
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.types import ExactDecimal, Money, UTCDateTime, utcnow
+from storage.types import ExactDecimal, Money, UTCDateTime
+from base.values import utcnow
 
 
 class OrgKind(str, enum.Enum):

@@ -15,7 +15,7 @@ from locales.i18n import _
 from storage.models import (ChannelAccount, Conversation, GroupChat, Invite, JoinAttempt, Membership, OrgKind,
                             Organisation, Person, Role, Unit)
 from storage.repo import Scoped, Units, audit, replan
-from storage.types import utcnow
+from base.values import utcnow
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and retyped
 

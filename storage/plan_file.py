@@ -21,7 +21,7 @@ from locales.errors import ParseError, UserError
 from locales.i18n import _
 from locales.thai import NO_BUDGET, MonthRange, parse_amount, parse_month_range, parse_quantity, to_arabic_digits
 from storage.models import ItemKind
-from storage.types import without_control_characters
+from base.values import without_control_characters
 
 ALL_UNITS_WORDS = ("ทุกสำนัก/กอง", "ทุกกอง/สำนัก", "ทุกสำนัก", "ทุกกอง", "ทุกหน่วยงาน", "ทุกส่วนราชการ", "all")
 

@@ -11,7 +11,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from locales.i18n import _
 from storage.plan_file import ALL_UNITS_WORDS, COLUMNS, THAI_HEADER
 from storage.repo import ItemView
-from storage.types import without_control_characters
+from base.values import without_control_characters
 
 NO_BUDGET_TEXT = "ไม่ใช้งบประมาณ"
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, DateTime, String
 from sqlalchemy.types import TypeDecorator
 
-from base.values import utcnow, without_control_characters  # noqa: F401  (storage's callers read them here)
 
 SATANG_PER_BAHT = 100
 

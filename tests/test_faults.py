@@ -17,7 +17,8 @@ from support.chat import setup_org
 from support.paths import EXAMPLE_PLAN
 from base.events import Message
 from locales.errors import ParseError, UserError
-from scheduler.outbox import Dispatcher, RateLimiter, RetryLater, enqueue
+from scheduler.outbox import Dispatcher, RateLimiter, RetryLater
+from storage.outbox import enqueue
 from storage.models import Outbox, OutboxState
 from storage.plan_file import PlanFileError, parse_plan
 

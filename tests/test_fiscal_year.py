@@ -378,3 +378,32 @@ async def test_twelve_month_documents_rows_whole_thai_page_numbers_cumulative(wo
         lines = [line for page in status_pages for line in page.splitlines()
                  if line.strip().startswith(number + " ")]
         assert any(_bare(row.item.title)[:6] in _bare(line) for line in lines), (row.no, lines)
+
+
+async def test_forged_presses_of_the_new_buttons_are_refused_and_write_nothing(world):
+    chat, db, org, settings = world
+    said = await chat.type("klang", "/report")
+    said = await chat.press("klang", said.buttons[0].data)
+    tk = said.button("แล้วเสร็จ").split(":")[1]
+    for data in (f"rc:{tk}:b", f"st:{tk}:=", f"rc:{tk}:zz", "rc:forged:b", "pk:1:2:3", "st:" + "x" * 500):
+        said = await chat.press("klang", data)
+        assert "Traceback" not in said.text and ("ใช้ไม่ได้" in said.text or "คำตอบก่อนหน้า" in said.text), data
+    async with db.session(commit=False) as s:
+        assert (await s.exec(select(StatusReport))).all() == []
+
+
+async def test_last_years_plan_as_a_workbook_keeps_formula_like_titles_as_text(world, tmp_path):
+    from openpyxl import load_workbook
+
+    from storage.plan_template import plan_row, write_template
+
+    chat, db, org, settings = world
+    async with db.session() as s:
+        item = (await s.exec(select(PlanItem).where(PlanItem.code == "2.2-1"))).one()
+        item.title = '=HYPERLINK("http://evil.example","คลิก")'
+        s.add(item)
+    async with db.session(commit=False) as s:
+        rows = [plan_row(v) for v in await Plan(s, org).views(await Rounds(s, org).fiscal_year(2569))]
+    book = load_workbook(write_template(tmp_path / "plan.xlsx", rows))
+    cells = [c for row in book["แผน"].iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert cells and all(c.data_type == "s" for c in cells)  # text, never a formula

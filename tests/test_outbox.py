@@ -17,7 +17,8 @@ from support.chat import setup_org
 from support.paths import EXAMPLE_PLAN
 from base.events import Message
 from scheduler import lock
-from scheduler.outbox import Dispatcher, Limits, PermanentFailure, RateLimiter, RetryLater, enqueue
+from scheduler.outbox import Dispatcher, Limits, PermanentFailure, RateLimiter, RetryLater
+from storage.outbox import enqueue
 from scheduler.service import SchedulerService
 from scheduler.tick import tick
 from storage.db import Database

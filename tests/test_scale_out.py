@@ -119,7 +119,7 @@ def test_second_scheduler_waits_then_takes_over_within_a_minute(emulator, pg_ser
 async def _prepare_more(db_url: str, n: int) -> None:
     from sqlmodel import select
 
-    from scheduler.outbox import enqueue
+    from storage.outbox import enqueue
     from storage.models import Organisation
 
     db = Database(db_url)

@@ -15,7 +15,7 @@ from locales.i18n import _
 from scheduler.quota import month_of, used_percent
 from storage.db import Database
 from storage.models import LineUsage, Round, RoundState
-from storage.types import utcnow
+from base.values import utcnow
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 app = typer.Typer(no_args_is_help=True, help="LINE Official Account: messages and quota.")

@@ -92,7 +92,7 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
             names = {(a.platform, a.external_id): p.display_name for a, p in (await session.exec(
                 select(ChannelAccount, Person).join(Person, Person.id == ChannelAccount.person_id)
                 .where(ChannelAccount.org_id == org.id))).all()}
-            from scheduler.outbox import known_keys
+            from storage.outbox import known_keys
 
             claimed = await known_keys(session, org.id, f"o{org.id}:")
             units = {}

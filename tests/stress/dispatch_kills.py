@@ -29,7 +29,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from sqlmodel import func, select  # noqa: E402
 
-from scheduler.outbox import enqueue  # noqa: E402
+from storage.outbox import enqueue  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import OrgKind, Outbox, OutboxState  # noqa: E402
 from storage.repo import create_organisation  # noqa: E402
