@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot.services import services
 from bot.demo import CLOCK_START, DEMO_ORG, SIMULATOR, ensure_demo
 from base.settings import Settings
 from handlers.core import handle
@@ -35,6 +38,7 @@ STATIC = Path(__file__).parent / "static"
 PHONES = [("staff-a", "สมศรี · กองคลัง"), ("staff-b", "สมชาย · กองช่าง"), ("head-b", "วิชัย · หัวหน้ากองช่าง"),
           ("manager", "ปลัดสมปอง · ผู้บริหาร"), ("admin", "ผู้ดูแลระบบ"), ("newcomer", "ผู้ใช้ใหม่")]
 MAX_UPLOAD = 25 * 1024 * 1024
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class SimulatorSender:
@@ -145,116 +149,12 @@ def _json(r: SimMessage) -> dict:
             "at": shown.astimezone(BANGKOK).strftime("%d/%m/%Y %H:%M") if shown else ""}
 
 
-def routes(settings: Settings, db: Database, state: dict) -> list[Route]:
-    """The simulator's page and API, added to the web app when no platform token is set."""
-    sim = Simulator(settings, db)
-    state["simulator"] = sim
-
-    async def page(request: Request) -> Response:
-        lang = request.query_params.get("lang", "th")
-        lang = lang if lang in LANGUAGES else "th"  # it is written into the page
-        set_language(lang)
-        html = (STATIC / "index.html").read_text(encoding="utf-8")
-        labels = {
-            "title": _("Tidtam simulator"),
-            "demo": _("Demo data — not a real organisation"),
-            "next": _("Jump to the next scheduled send"),
-            "clock": _("Simulated clock"),
-            "reports": _("Reports"),
-            "send": _("Send"),
-            "placeholder": _("Type a message or /help"),
-            "attach": _("Attach"),
-            "other": _("English") if lang == "th" else "ภาษาไทย",
-            "other_lang": "en" if lang == "th" else "th",
-            "nothing": _("Nothing more is scheduled."),
-            "hint": _("Try: /help in any phone; /report as staff; /summary as the manager; /invite as the admin."),
-        }
-        phones = [{"id": pid, "name": name} for pid, name in PHONES]
-        html = html.replace("__LABELS__", _script_json(labels)).replace(
-            "__PHONES__", _script_json(phones)).replace("__LANG__", lang)
-        return HTMLResponse(html, headers=PAGE_HEADERS)
-
-    async def static(request: Request) -> Response:
-        name = request.path_params["name"]
-        if name == "sarabun.ttf":
-            import fontpkg_sarabun
-
-            return FileResponse(fontpkg_sarabun.ROOT / "files" / "Sarabun-Regular.ttf", media_type="font/ttf")
-        path = (STATIC / name).resolve()
-        if path.parent != STATIC.resolve() or not path.is_file():
-            return Response(status_code=404)
-        return FileResponse(path)
-
-    async def api_messages(request: Request) -> Response:
-        after = int(request.query_params.get("after", "0") or 0)
-        return JSONResponse({"messages": await sim.messages(after), "clock": (await sim.clock()).astimezone(
-            BANGKOK).strftime("%d/%m/%Y %H:%M")})
-
-    async def api_say(request: Request) -> Response:
-        body = await _json_object(request)
-        chat, text = str(body.get("chat", "")), str(body.get("text", ""))[:20000]
-        if chat not in dict(PHONES) or not text.strip():
-            return JSONResponse({"error": "chat and text"}, status_code=400)
-        await sim.act(chat, text=text)
-        return JSONResponse({"ok": True})
-
-    async def api_press(request: Request) -> Response:
-        body = await _json_object(request)
-        chat, data = str(body.get("chat", "")), str(body.get("data", ""))[:200]
-        if chat not in dict(PHONES):
-            return JSONResponse({"error": "chat"}, status_code=400)
-        await sim.act(chat, data=data)
-        return JSONResponse({"ok": True})
-
-    async def api_upload(request: Request) -> Response:
-        form = await request.form(max_part_size=MAX_UPLOAD)
-        chat, upload = str(form.get("chat", "")), form.get("file")
-        if chat not in dict(PHONES) or upload is None:
-            return JSONResponse({"error": "chat and file"}, status_code=400)
-        content = await upload.read()
-        kind = "photo" if (upload.content_type or "").startswith("image/") else "document"
-
-        async def fetch() -> bytes:
-            return content
-
-        await sim.act(chat, file=IncomingFile(kind, upload.filename or "file", len(content),
-                                              upload.content_type or "application/octet-stream", fetch))
-        return JSONResponse({"ok": True})
-
-    async def api_next(request: Request) -> Response:
-        return JSONResponse(await sim.next_send())
-
-    async def sim_file(request: Request) -> Response:
-        async with db.session(commit=False) as s:
-            row = await s.get(SimMessage, int(request.path_params["id"]))
-        if row is None or not row.attachment:
-            return Response(status_code=404)
-        path = Path(row.attachment["path"]).resolve()
-        if not path.is_relative_to(settings.data_dir.resolve()) or not path.is_file():
-            return Response(status_code=404)
-        return FileResponse(path, filename=row.attachment["filename"])
-
-    async def report(request: Request) -> Response:
-        fmt = request.path_params["fmt"]
-        if fmt not in ("xlsx", "docx", "pdf"):
-            return Response(status_code=404)
-        from reports.export import export
-        from reports.model import build_report
-        from storage.answers import Answers
-
-        set_language("th")
-        async with db.session(commit=False) as s:
-            org = (await s.exec(select(Organisation).where(Organisation.name == DEMO_ORG))).first()
-            rnd = await Answers(s, org.id).current_round() if org else None
-            if rnd is None:
-                return Response(status_code=404)
-            built = await build_report(s, settings, org, rnd)
-        files = export(built, [fmt], settings.data_dir / "exports" / "simulator" / uuid.uuid4().hex[:10])
-        return FileResponse(files[0], filename=files[0].name)
-
+def routes(settings: Settings) -> list[Route]:
+    """The simulator's page and API, added to the web app when no platform token is set; all but the static
+    files only for this machine's own pages (see ``same_site_only``)."""
     hosts = {"127.0.0.1", "localhost", "::1", settings.web_host}
 
-    def guard(endpoint, body: str = ""):
+    def guard(endpoint: Endpoint, body: str = "") -> Endpoint:
         return same_site_only(endpoint, hosts, body)
 
     return [Route("/", guard(page)), Route("/static/{name}", static),
@@ -264,6 +164,127 @@ def routes(settings: Settings, db: Database, state: dict) -> list[Route]:
             Route("/sim/api/upload", guard(api_upload, "form"), methods=["POST"]),
             Route("/sim/api/next", guard(api_next, "json"), methods=["POST"]),
             Route("/sim/files/{id:int}", guard(sim_file)), Route("/sim/reports/{fmt}", guard(report))]
+
+
+def simulator_of(request: Request) -> Simulator:
+    sim = services(request).simulator
+    assert sim is not None, "the simulator's routes are added only with the simulator"
+    return sim
+
+
+async def page(request: Request) -> Response:
+    lang = request.query_params.get("lang", "th")
+    lang = lang if lang in LANGUAGES else "th"  # it is written into the page
+    set_language(lang)
+    html = (STATIC / "index.html").read_text(encoding="utf-8")
+    labels = {
+        "title": _("Tidtam simulator"),
+        "demo": _("Demo data — not a real organisation"),
+        "next": _("Jump to the next scheduled send"),
+        "clock": _("Simulated clock"),
+        "reports": _("Reports"),
+        "send": _("Send"),
+        "placeholder": _("Type a message or /help"),
+        "attach": _("Attach"),
+        "other": _("English") if lang == "th" else "ภาษาไทย",
+        "other_lang": "en" if lang == "th" else "th",
+        "nothing": _("Nothing more is scheduled."),
+        "hint": _("Try: /help in any phone; /report as staff; /summary as the manager; /invite as the admin."),
+    }
+    phones = [{"id": pid, "name": name} for pid, name in PHONES]
+    html = html.replace("__LABELS__", _script_json(labels)).replace(
+        "__PHONES__", _script_json(phones)).replace("__LANG__", lang)
+    return HTMLResponse(html, headers=PAGE_HEADERS)
+
+
+async def static(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name == "sarabun.ttf":
+        import fontpkg_sarabun
+
+        return FileResponse(fontpkg_sarabun.ROOT / "files" / "Sarabun-Regular.ttf", media_type="font/ttf")
+    path = (STATIC / name).resolve()
+    if path.parent != STATIC.resolve() or not path.is_file():
+        return Response(status_code=404)
+    return FileResponse(path)
+
+
+async def api_messages(request: Request) -> Response:
+    sim = simulator_of(request)
+    after = int(request.query_params.get("after", "0") or 0)
+    return JSONResponse({"messages": await sim.messages(after), "clock": (await sim.clock()).astimezone(
+        BANGKOK).strftime("%d/%m/%Y %H:%M")})
+
+
+async def api_say(request: Request) -> Response:
+    body = await _json_object(request)
+    chat, text = str(body.get("chat", "")), str(body.get("text", ""))[:20000]
+    if chat not in dict(PHONES) or not text.strip():
+        return JSONResponse({"error": "chat and text"}, status_code=400)
+    await simulator_of(request).act(chat, text=text)
+    return JSONResponse({"ok": True})
+
+
+async def api_press(request: Request) -> Response:
+    body = await _json_object(request)
+    chat, data = str(body.get("chat", "")), str(body.get("data", ""))[:200]
+    if chat not in dict(PHONES):
+        return JSONResponse({"error": "chat"}, status_code=400)
+    await simulator_of(request).act(chat, data=data)
+    return JSONResponse({"ok": True})
+
+
+async def api_upload(request: Request) -> Response:
+    form = await request.form(max_part_size=MAX_UPLOAD)
+    chat, upload = str(form.get("chat", "")), form.get("file")
+    if chat not in dict(PHONES) or not isinstance(upload, UploadFile):
+        return JSONResponse({"error": "chat and file"}, status_code=400)
+    content = await upload.read()
+    kind = "photo" if (upload.content_type or "").startswith("image/") else "document"
+
+    async def fetch() -> bytes:
+        return content
+
+    await simulator_of(request).act(chat, file=IncomingFile(kind, upload.filename or "file", len(content),
+                                                            upload.content_type or "application/octet-stream",
+                                                            fetch))
+    return JSONResponse({"ok": True})
+
+
+async def api_next(request: Request) -> Response:
+    return JSONResponse(await simulator_of(request).next_send())
+
+
+async def sim_file(request: Request) -> Response:
+    sim = simulator_of(request)
+    async with sim.db.session(commit=False) as s:
+        row = await s.get(SimMessage, int(request.path_params["id"]))
+    if row is None or not row.attachment:
+        return Response(status_code=404)
+    path = Path(row.attachment["path"]).resolve()
+    if not path.is_relative_to(sim.settings.data_dir.resolve()) or not path.is_file():
+        return Response(status_code=404)
+    return FileResponse(path, filename=row.attachment["filename"])
+
+
+async def report(request: Request) -> Response:
+    fmt = request.path_params["fmt"]
+    if fmt not in ("xlsx", "docx", "pdf"):
+        return Response(status_code=404)
+    from reports.export import export
+    from reports.model import build_report
+    from storage.answers import Answers
+
+    sim = simulator_of(request)
+    set_language("th")
+    async with sim.db.session(commit=False) as s:
+        org = (await s.exec(select(Organisation).where(Organisation.name == DEMO_ORG))).first()
+        rnd = await Answers(s, org.id).current_round() if org else None
+        if org is None or rnd is None:
+            return Response(status_code=404)
+        built = await build_report(s, sim.settings, org, rnd)
+    files = export(built, [fmt], sim.settings.data_dir / "exports" / "simulator" / uuid.uuid4().hex[:10])
+    return FileResponse(files[0], filename=files[0].name)
 
 
 PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
@@ -285,7 +306,7 @@ def _script_json(value) -> str:
         "&", "\\u0026")
 
 
-def same_site_only(endpoint, hosts: set[str], body: str = ""):
+def same_site_only(endpoint: Endpoint, hosts: set[str], body: str = "") -> Endpoint:
     """Refuse what another site could make a browser send: a Host that is not this machine (DNS rebinding),
     and on POST a missing or foreign Origin, and a body a plain HTML form can send (``json``: only
     application/json; ``form``: only with the header the page's own script adds, which forces a preflight)."""

@@ -6,6 +6,7 @@ import contextlib
 import hmac
 import json
 import logging
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from telegram import Update
 
 from base.settings import Settings
 from locales.thai import clip
+from bot.services import Services, services as services_of
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -25,194 +27,221 @@ MAX_BODY = 1024 * 1024
 
 def create_app(settings: Settings, db: Database | None = None, *, simulator: bool = False) -> Starlette:
     """The web app; ``simulator``: also the local web chat simulator (no platform token needed)."""
-    db = db or Database(settings.effective_database_url, new_installation=settings.new_installation)
-    state: dict = {}
-    extra = []
+    services = Services(settings, db or Database(settings.effective_database_url,
+                                                 new_installation=settings.new_installation))
+    routes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
+              Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+              Route("/line/webhook", line_webhook, methods=["POST"]),
+              Route("/files/{token}", download)]
     if simulator:
-        from bot.simulator import refuse_unsafe_settings, routes as simulator_routes
+        from bot.simulator import Simulator, refuse_unsafe_settings, routes as simulator_routes
 
         refuse_unsafe_settings(settings)
-        extra = simulator_routes(settings, db, state)
+        services.simulator = Simulator(settings, services.db)
+        routes += simulator_routes(settings)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.services = services
+    return app
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_app):
-        await db.upgrade()
-        if simulator:
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    services: Services = app.state.services
+    await services.db.upgrade()
+    try:
+        if services.simulator is not None:
             from bot.simulator import prepare
 
-            await prepare(db)
-        if settings.telegram_bot_token:
-            from bot.telegram import TelegramAdapter
+            await prepare(services.db)
+        await start_channels(services)
+        if services.settings.run_scheduler and services.simulator is None:  # the simulator sends on its own clock
+            await start_scheduler(services)
+        yield
+    finally:
+        await stop(services)
 
-            polling = not settings.telegram_webhook_url  # LINE needs this web app; Telegram may still poll
-            adapter = TelegramAdapter(settings, db, webhook=not polling)
-            await adapter.app.initialize()
-            if polling:
-                await adapter.app.start()
-                await adapter.app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            else:
-                await adapter.app.bot.set_webhook(settings.telegram_webhook_url,
-                                                  secret_token=settings.telegram_webhook_secret or None,
-                                                  allowed_updates=Update.ALL_TYPES)
-            state["telegram"] = adapter
-        if settings.line_channel_secret:
-            from bot.line import LineAdapter
 
-            state["line"] = LineAdapter(settings, db)
-        if settings.run_scheduler and not simulator:  # the simulator sends on its own clock
-            from scheduler.service import SchedulerService
+async def start_channels(services: Services) -> None:
+    settings, db = services.settings, services.db
+    if settings.telegram_bot_token:
+        from bot.telegram import TelegramAdapter
 
-            senders = {}
-            if "telegram" in state:
-                from bot.telegram import TelegramSender
+        polling = not settings.telegram_webhook_url  # LINE needs this web app; Telegram may still poll
+        services.telegram = adapter = TelegramAdapter(settings, db, webhook=not polling)
+        await adapter.app.initialize()
+        if polling:
+            await adapter.app.start()
+            assert adapter.app.updater is not None
+            await adapter.app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        else:
+            await adapter.app.bot.set_webhook(settings.telegram_webhook_url,
+                                              secret_token=settings.telegram_webhook_secret or None,
+                                              allowed_updates=Update.ALL_TYPES)
+    if settings.line_channel_secret:
+        from bot.line import LineAdapter
 
-                senders["telegram"] = TelegramSender(state["telegram"])
-            if "line" in state:
-                from bot.line import LineSender
+        services.line = LineAdapter(settings, db)
 
-                senders["line"] = LineSender(state["line"])
-            state["scheduler"] = SchedulerService(db, settings, senders,
-                                                  quota_check=state["line"].check_quota if "line" in state else None)
-            await state["scheduler"].start()
+
+async def start_scheduler(services: Services) -> None:
+    from scheduler.service import SchedulerService
+
+    senders: dict = {}
+    if services.telegram is not None:
+        from bot.telegram import TelegramSender
+
+        senders["telegram"] = TelegramSender(services.telegram)
+    if services.line is not None:
+        from bot.line import LineSender
+
+        senders["line"] = LineSender(services.line)
+    services.scheduler = SchedulerService(services.db, services.settings, senders,
+                                          quota_check=services.line.check_quota if services.line else None)
+    await services.scheduler.start()
+
+
+async def stop(services: Services) -> None:
+    """Undo whatever was started, in reverse order; a half-started app stops too."""
+    if services.scheduler is not None:
+        await services.scheduler.stop()
+    if services.telegram is not None:
+        app = services.telegram.app
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+    if services.line is not None:
+        await services.line.close()
+    await services.db.dispose()
+
+
+async def healthz(_request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Ready when a write to the database commits — to the file that was opened — and its schema is the
+    code's."""
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config
+
+    db = services_of(request).db
+    try:
+        current = await db.current_revision()
+        await db.check_writable()
+    except Exception as e:
+        log.error("not ready: %s: %s", type(e).__name__, e)
+        return JSONResponse({"status": "database unavailable", "error": type(e).__name__}, status_code=503)
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if current != head:
+        return JSONResponse({"status": "schema not migrated", "current": current, "head": head}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+async def metrics(request: Request) -> Response:
+    from sqlmodel import func, select
+
+    from base.observe import OUTBOX_DEPTH, metrics_payload
+    from storage.models import Outbox, OutboxState
+
+    async with services_of(request).db.session(commit=False) as s:
+        OUTBOX_DEPTH.set((await s.exec(select(func.count()).select_from(Outbox).where(
+            Outbox.state.in_([OutboxState.PENDING, OutboxState.SENDING])))).one())
+    body, content_type = metrics_payload()
+    return Response(body, media_type=content_type)
+
+
+async def telegram_webhook(request: Request) -> Response:
+    services = services_of(request)
+    adapter = services.telegram
+    if adapter is None:
+        return JSONResponse({"error": "telegram is not configured"}, status_code=404)
+    secret = services.settings.telegram_webhook_secret
+    given = request.headers.get("x-telegram-bot-api-secret-token", "")
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        return JSONResponse({"error": "forbidden"}, status_code=403)
+    body = await read_limited(request)
+    if body is None:
+        return JSONResponse({"error": "too large"}, status_code=413)
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise ValueError("not an update")
+        update = Update.de_json(data, adapter.app.bot)
+    except Exception:  # malformed, or nested past the parser's depth: Telegram's own are never like this
+        return JSONResponse({"error": "not an update"}, status_code=400)
+    try:
+        response = await adapter.process(update)
+    except Exception as e:  # 5xx: Telegram redelivers, and the event was not marked processed
+        log.error("telegram update %s failed: %s", update.update_id, type(e).__name__, exc_info=e)
+        return JSONResponse({"error": "try again"}, status_code=500)
+    # the answer is committed: Telegram gets its 200 now, the person's reply goes out right after. A button
+    # press is answered in the 200 itself (the Bot API runs a method given in a webhook's reply): one call less
+    reply: dict = {"ok": True}
+    if update.callback_query is not None:
+        reply = {"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id}
+        if response.notice:
+            reply["text"] = clip(response.notice, 190)
+    return JSONResponse(reply, background=BackgroundTask(adapter.render_quietly, update, response,
+                                                         update.callback_query is not None))
+
+
+async def line_webhook(request: Request) -> Response:
+    adapter = services_of(request).line
+    if adapter is None:
+        return JSONResponse({"error": "LINE is not configured"}, status_code=404)
+    body = await read_limited(request)  # the signature covers the body, so it is read — but never past the limit
+    if body is None:
+        return JSONResponse({"error": "too large"}, status_code=413)
+    try:
+        events = adapter.parse(body.decode("utf-8"), request.headers.get("x-line-signature", ""))
+    except InvalidSignatureError:
+        return JSONResponse({"error": "bad signature"}, status_code=400)
+    except Exception:  # signed, but not LINE's shape (an array, null, nesting past the parser's depth)
+        return JSONResponse({"error": "not a LINE webhook"}, status_code=400)
+
+    # each event is handled — its answer committed — before LINE gets its 200: an event acknowledged is
+    # never lost. If one fails, LINE gets a 500 and redelivers (the events already done are recognised by
+    # their webhook event id). Only the replies go out after the response.
+    replies = []
+    for ev in events:
         try:
-            yield
-        finally:
-            if "scheduler" in state:
-                await state["scheduler"].stop()
-            if "telegram" in state:
-                app = state["telegram"].app
-                if app.updater is not None and app.updater.running:
-                    await app.updater.stop()
-                if app.running:
-                    await app.stop()
-                await app.shutdown()
-            if "line" in state:
-                await state["line"].close()
-            await db.dispose()
-
-    async def healthz(_request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(_request: Request) -> Response:
-        """Ready when a write to the database commits — to the file that was opened — and its schema is the
-        code's."""
-        from alembic.script import ScriptDirectory
-
-        from storage.db import alembic_config
-
-        try:
-            current = await db.current_revision()
-            await db.check_writable()
+            replies.append(await adapter.record(ev))
         except Exception as e:
-            log.error("not ready: %s: %s", type(e).__name__, e)
-            return JSONResponse({"status": "database unavailable", "error": type(e).__name__}, status_code=503)
-        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-        if current != head:
-            return JSONResponse({"status": "schema not migrated", "current": current, "head": head}, status_code=503)
-        return JSONResponse({"status": "ready"})
-
-    async def metrics(_request: Request) -> Response:
-        from sqlmodel import func, select
-
-        from base.observe import OUTBOX_DEPTH, metrics_payload
-        from storage.models import Outbox, OutboxState
-
-        async with db.session(commit=False) as s:
-            OUTBOX_DEPTH.set((await s.exec(select(func.count()).select_from(Outbox).where(
-                Outbox.state.in_([OutboxState.PENDING, OutboxState.SENDING])))).one())
-        body, content_type = metrics_payload()
-        return Response(body, media_type=content_type)
-
-    async def telegram_webhook(request: Request) -> Response:
-        adapter = state.get("telegram")
-        if adapter is None:
-            return JSONResponse({"error": "telegram is not configured"}, status_code=404)
-        secret = settings.telegram_webhook_secret
-        given = request.headers.get("x-telegram-bot-api-secret-token", "")
-        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
-            return JSONResponse({"error": "forbidden"}, status_code=403)
-        body = await read_limited(request)
-        if body is None:
-            return JSONResponse({"error": "too large"}, status_code=413)
-        try:
-            data = json.loads(body)
-            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-                raise ValueError("not an update")
-            update = Update.de_json(data, adapter.app.bot)
-        except Exception:  # malformed, or nested past the parser's depth: Telegram's own are never like this
-            return JSONResponse({"error": "not an update"}, status_code=400)
-        try:
-            response = await adapter.process(update)
-        except Exception as e:  # 5xx: Telegram redelivers, and the event was not marked processed
-            log.error("telegram update %s failed: %s", update.update_id, type(e).__name__, exc_info=e)
+            log.error("LINE event not recorded: %s", type(e).__name__, exc_info=e)
             return JSONResponse({"error": "try again"}, status_code=500)
-        # the answer is committed: Telegram gets its 200 now, the person's reply goes out right after. A button
-        # press is answered in the 200 itself (the Bot API runs a method given in a webhook's reply): one call less
-        body: dict = {"ok": True}
-        if update.callback_query is not None:
-            body = {"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id}
-            if response.notice:
-                body["text"] = clip(response.notice, 190)
-        return JSONResponse(body, background=BackgroundTask(adapter.render_quietly, update, response,
-                                                            update.callback_query is not None))
+    return JSONResponse({"ok": True}, background=BackgroundTask(reply_all, replies))
 
-    async def line_webhook(request: Request) -> Response:
-        adapter = state.get("line")
-        if adapter is None:
-            return JSONResponse({"error": "LINE is not configured"}, status_code=404)
-        body = await read_limited(request)  # the signature covers the body, so it is read — but never past the limit
-        if body is None:
-            return JSONResponse({"error": "too large"}, status_code=413)
-        try:
-            events = adapter.parse(body.decode("utf-8"), request.headers.get("x-line-signature", ""))
-        except InvalidSignatureError:
-            return JSONResponse({"error": "bad signature"}, status_code=400)
-        except Exception:  # signed, but not LINE's shape (an array, null, nesting past the parser's depth)
-            return JSONResponse({"error": "not a LINE webhook"}, status_code=400)
 
-        # each event is handled — its answer committed — before LINE gets its 200: an event acknowledged is
-        # never lost. If one fails, LINE gets a 500 and redelivers (the events already done are recognised by
-        # their webhook event id). Only the replies go out after the response.
-        replies = []
-        for ev in events:
+async def reply_all(replies: list) -> None:
+    for reply in replies:
+        if reply is not None:
             try:
-                replies.append(await adapter.record(ev))
+                await reply()
             except Exception as e:
-                log.error("LINE event not recorded: %s", type(e).__name__, exc_info=e)
-                return JSONResponse({"error": "try again"}, status_code=500)
+                log.error("LINE reply failed: %s", type(e).__name__, exc_info=e)
 
-        async def reply_all() -> None:
-            for reply in replies:
-                if reply is not None:
-                    try:
-                        await reply()
-                    except Exception as e:
-                        log.error("LINE reply failed: %s", type(e).__name__, exc_info=e)
 
-        return JSONResponse({"ok": True}, background=BackgroundTask(reply_all))
+async def download(request: Request) -> Response:
+    """A one-time link is spent only by a whole GET: a HEAD or a Range request (link previews, download
+    managers probing) is answered without using it up."""
+    from storage.files import redeem
 
-    async def download(request: Request) -> Response:
-        """A one-time link is spent only by a whole GET: a HEAD or a Range request (link previews, download
-        managers probing) is answered without using it up."""
-        from storage.files import redeem
-
-        full_get = request.method == "GET" and "range" not in request.headers
-        async with db.session() as s:
-            found = await redeem(s, settings, request.path_params["token"], spend=full_get)
-        if found is None:
-            return PlainTextResponse("ลิงก์นี้หมดอายุหรือถูกใช้แล้ว / This link has expired or was used.", status_code=404)
-        path, filename = found
-        if request.method == "HEAD":
-            return FileResponse(path, filename=filename)  # headers only
-        if not full_get:
-            return PlainTextResponse("ดาวน์โหลดได้ทั้งไฟล์เท่านั้น / Only the whole file can be downloaded.",
-                                     status_code=416, headers={"Accept-Ranges": "none"})
-        return FileResponse(path, filename=filename, headers={"Accept-Ranges": "none", "Cache-Control": "no-store"})
-
-    return Starlette(routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
-                             Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
-                             Route("/line/webhook", line_webhook, methods=["POST"]),
-                             Route("/files/{token}", download)] + extra, lifespan=lifespan)
+    services = services_of(request)
+    full_get = request.method == "GET" and "range" not in request.headers
+    async with services.db.session() as s:
+        found = await redeem(s, services.settings, request.path_params["token"], spend=full_get)
+    if found is None:
+        return PlainTextResponse("ลิงก์นี้หมดอายุหรือถูกใช้แล้ว / This link has expired or was used.", status_code=404)
+    path, filename = found
+    if request.method == "HEAD":
+        return FileResponse(path, filename=filename)  # headers only
+    if not full_get:
+        return PlainTextResponse("ดาวน์โหลดได้ทั้งไฟล์เท่านั้น / Only the whole file can be downloaded.",
+                                 status_code=416, headers={"Accept-Ranges": "none"})
+    return FileResponse(path, filename=filename, headers={"Accept-Ranges": "none", "Cache-Control": "no-store"})
 
 
 async def read_limited(request: Request, limit: int = MAX_BODY) -> bytes | None:

@@ -72,9 +72,8 @@ async def status(ctx: Ctx, args: str = "") -> None:
 
 
 async def pressed_list(ctx: Ctx, press: ListPage) -> None:
-    mode, page = press.mode, press.page
     if await _require_unit(ctx) and (rnd := await _open_round(ctx)):
-        await _show_list(ctx, rnd, awaiting_only=mode == "a", page=int(page) if page.isdigit() else 0, edit=True)
+        await _show_list(ctx, rnd, awaiting_only=press.mode == "a", page=press.page, edit=True)
 
 
 async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, edit: bool = False) -> None:

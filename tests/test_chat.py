@@ -128,6 +128,20 @@ async def test_full_answer_with_thai_digits_then_the_next_item_follows(world):
                              .where(AuditLog.action == "answer"))).one() == 1
 
 
+async def test_a_long_list_pages_forward_and_back(world, monkeypatch):
+    import handlers.checkin
+
+    monkeypatch.setattr(handlers.checkin, "PAGE", 2)
+    chat, _db, _org = world
+    said = await chat.type("klang", "/report")
+    assert "(หน้า 1 จาก 3)" in said.text and len(said.buttons) == 3
+    first = [b.label for b in said.buttons[:2]]
+    said = await chat.press("klang", said.button("ถัดไป"))
+    assert "(หน้า 2 จาก 3)" in said.text and [b.label for b in said.buttons[:2]] != first
+    said = await chat.press("klang", said.button("ก่อนหน้า"))
+    assert "(หน้า 1 จาก 3)" in said.text and [b.label for b in said.buttons[:2]] == first
+
+
 async def test_amount_above_budget_asks_to_confirm(world):
     chat, db, org = world
     said = await chat.type("klang", "/report")

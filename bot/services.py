@@ -1,0 +1,31 @@
+"""What the web app's routes share: one typed record on ``app.state``, filled by the lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+
+from base.settings import Settings
+from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.line import LineAdapter
+    from bot.simulator import Simulator
+    from bot.telegram import TelegramAdapter
+    from scheduler.service import SchedulerService
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    telegram: TelegramAdapter | None = None
+    line: LineAdapter | None = None
+    scheduler: SchedulerService | None = None
+    simulator: Simulator | None = None
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
