@@ -42,12 +42,12 @@ def demo_rows():
 
 async def ensure_demo(session: AsyncSession) -> tuple[Organisation, bool]:
     """The demo organisation, created with its plan and people if missing; (org, created)."""
-    org = (await session.exec(select(Organisation).where(Organisation.name == DEMO_ORG))).first()
-    created = org is None
+    found = (await session.exec(select(Organisation).where(Organisation.name == DEMO_ORG))).first()
+    created = found is None
+    org = found or await create_organisation(session, name=DEMO_ORG, kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
+                                             province="ขอนแก่น", district="เมืองขอนแก่น",
+                                             fiscal_year=DEMO_FISCAL_YEAR, is_demo=True, actor="demo")
     if created:
-        org = await create_organisation(session, name=DEMO_ORG, kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
-                                        province="ขอนแก่น", district="เมืองขอนแก่น", fiscal_year=DEMO_FISCAL_YEAR,
-                                        is_demo=True, actor="demo")
         units = Units(session, org.id)
         for name in UNITS:
             if await units.by_name(name) is None:

@@ -130,8 +130,9 @@ class Simulator:
 
     async def messages(self, after: int) -> list[dict]:
         async with self.db.session(commit=False) as s:
-            rows = (await s.exec(select(SimMessage).where(SimMessage.id > after).order_by(SimMessage.id))).all()
-            edited = (await s.exec(select(SimMessage).where(SimMessage.id <= after, SimMessage.created_at >
+            rows = (await s.exec(select(SimMessage).where(col(SimMessage.id) > after)
+                                 .order_by(col(SimMessage.id)))).all()
+            edited = (await s.exec(select(SimMessage).where(col(SimMessage.id) <= after, SimMessage.created_at >
                                                             dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5))
                                    )).all()
         return [_json(r) for r in list(edited) + list(rows)]
@@ -354,7 +355,7 @@ async def demo_org_id(db: Database) -> int:
     async with db.session(commit=False) as s:
         org = (await s.exec(select(Organisation).where(Organisation.name == DEMO_ORG,
                                                        Organisation.is_demo == True))).first()  # noqa: E712
-    if org is None:
+    if org is None or org.id is None:
         raise UserError(_("The demo organisation is missing."))
     return org.id
 

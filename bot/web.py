@@ -141,14 +141,14 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    from sqlmodel import func, select
+    from sqlmodel import col, func, select
 
     from base.observe import OUTBOX_DEPTH, metrics_payload
     from storage.models import Outbox, OutboxState
 
     async with services_of(request).db.session(commit=False) as s:
         OUTBOX_DEPTH.set((await s.exec(select(func.count()).select_from(Outbox).where(
-            Outbox.state.in_([OutboxState.PENDING, OutboxState.SENDING])))).one())
+            col(Outbox.state).in_([OutboxState.PENDING, OutboxState.SENDING])))).one())
     body, content_type = metrics_payload()
     return Response(body, media_type=content_type)
 

@@ -34,21 +34,21 @@ async def link(ctx: Ctx, args: str = "") -> None:
         ctx.say(_("On your other chat app (Telegram or LINE), send this to the Tidtam bot within 30 minutes:\n"
                   "/link {code}").format(code=row.code))
         return
-    row = (await ctx.session.exec(select(LinkCode).where(LinkCode.code == code))).first()
-    if row is None or row.used or row.expires_at < utcnow():
+    found = (await ctx.session.exec(select(LinkCode).where(LinkCode.code == code))).first()
+    if found is None or found.used or found.expires_at < utcnow():
         raise UserError(_("This link code is not valid or has expired. Make a new one with /link."))
     if ctx.account is not None:
-        if ctx.account.person_id == row.person_id:
+        if ctx.account.person_id == found.person_id:
             ctx.say(_("These accounts are already linked."))
             return
         raise UserError(_("This chat account already belongs to someone in Tidtam."))
-    person = await ctx.session.get(Person, row.person_id)
+    person = await ctx.session.get(Person, found.person_id)
     account = ChannelAccount(org_id=person.org_id, person_id=person.id, platform=ctx.event.platform,
                              external_id=ctx.event.user_id)
     ctx.session.add(account)
     await replan(ctx.session, person.org_id)
-    row.used = True
-    ctx.session.add(row)
+    found.used = True
+    ctx.session.add(found)
     await ctx.session.flush()
     await audit(ctx.session, person.org_id, ctx.actor, "link", "channel_account", account.id,
                 new={"platform": ctx.event.platform}, person_id=person.id)

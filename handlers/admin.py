@@ -323,7 +323,7 @@ async def export(ctx: Ctx, args: str = "") -> None:
     words = args.split()
     if words and words[0] in ("6", "12"):
         repo = Rounds(ctx.session, ctx.org_id)
-        rnd = await repo.get(await repo.fiscal_year(), int(words[0]))
+        rnd: Round | None = await repo.get(await repo.fiscal_year(), int(words[0]))
     else:
         rnd = await answers.current_round()
     if rnd is None:

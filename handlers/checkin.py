@@ -190,7 +190,10 @@ async def _draft(ctx: Ctx, tk: str) -> tuple[Round, PlanItem] | None:
         ctx.finish()
         ctx.say(_("This round has closed, so answers can no longer be changed. Please contact your administrator."))
         return None
-    return rnd, await answers.item(ctx.data["item"])
+    item = await answers.item(ctx.data["item"])
+    if item is None:  # items are never deleted; a draft naming none was not written by this code
+        raise UserError(_("This button is not valid. Type /report to start again."))
+    return rnd, item
 
 
 async def pressed_status(ctx: Ctx, press: SetStatus) -> None:

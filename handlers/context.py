@@ -32,7 +32,7 @@ class Ctx:
 
     @property
     def org_id(self) -> int:
-        assert self.org is not None
+        assert self.org is not None and self.org.id is not None
         return self.org.id
 
     @property

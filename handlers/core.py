@@ -144,7 +144,7 @@ async def _queue_deliveries(ctx: Ctx) -> None:
 async def _first_time(session: AsyncSession, event: Incoming) -> bool:
     """Mark the event processed; False when it was already (one statement, no savepoint)."""
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    result = await session.exec(insert(ProcessedEvent.__table__).values(
+    result = await session.exec(insert(ProcessedEvent.__table__).values(  # type: ignore[attr-defined]  # SQLModel does not declare __table__
         platform=event.platform, event_id=event.event_id, at=utcnow()).on_conflict_do_nothing(
         index_elements=["platform", "event_id"]))
     return result.rowcount == 1

@@ -78,6 +78,7 @@ async def bindgroup(ctx: Ctx, args: str = "") -> None:
     if invite.org_id != ctx.org_id or invite.unit_id is None:
         raise UserError(_("This code is not an invite to one of your organisation's units"))
     unit = await ctx.session.get(Unit, invite.unit_id)
+    assert unit is not None and unit.id is not None  # a unit is never deleted, only made inactive
     q = select(GroupChat).where(GroupChat.platform == ctx.event.platform, GroupChat.chat_id == ctx.event.chat_id)
     group = (await ctx.session.exec(q)).first()
     if group is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
@@ -55,7 +56,7 @@ def set_font(rpr_owner, size: float = BODY_PT, bold: bool | None = None) -> None
             rpr.append(OxmlElement("w:bCs"))
 
 
-def _new_document(thai_digits: bool = True) -> Document:
+def _new_document(thai_digits: bool = True) -> DocxDocument:
     doc = Document()
     normal = doc.styles["Normal"]
     set_font(normal, BODY_PT)

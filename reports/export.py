@@ -44,22 +44,22 @@ def export(r: RoundReport, formats: list[str], out_dir: Path, *, parallel: bool 
         if child.exitcode != 0:
             raise RuntimeError(f"the PDF writer failed (exit code {child.exitcode})")
         return written + [report_pdf, memo]
-    written: list[Path] = []
+    paths: list[Path] = []
     if "xlsx" in formats:
         from reports.xlsx import write_xlsx
 
-        written.append(write_xlsx(r, out_dir / f"{stem}-tables.xlsx"))
+        paths.append(write_xlsx(r, out_dir / f"{stem}-tables.xlsx"))
     if "docx" in formats:
         from reports.docx import write_memo_docx, write_report_docx
 
-        written.append(write_report_docx(r, out_dir / f"{stem}-report.docx"))
-        written.append(write_memo_docx(r, out_dir / f"{stem}-memo.docx"))
+        paths.append(write_report_docx(r, out_dir / f"{stem}-report.docx"))
+        paths.append(write_memo_docx(r, out_dir / f"{stem}-memo.docx"))
     if "pdf" in formats:
         from reports.pdf import write_memo_pdf, write_report_pdf
 
-        written.append(write_report_pdf(r, out_dir / f"{stem}-report.pdf"))
-        written.append(write_memo_pdf(r, out_dir / f"{stem}-memo.pdf"))
-    return written
+        paths.append(write_report_pdf(r, out_dir / f"{stem}-report.pdf"))
+        paths.append(write_memo_pdf(r, out_dir / f"{stem}-memo.pdf"))
+    return paths
 
 
 def _report_pdf_child(r: RoundReport, path: Path, lang: str) -> None:

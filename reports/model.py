@@ -296,7 +296,8 @@ async def build_report(session: AsyncSession, settings: Settings, org: Organisat
     for p in pairs:
         owners.setdefault(p.item.id, []).append(p.unit_id)
 
-    rows, blocks = [], {}
+    rows: list[ItemRow] = []
+    blocks: dict[int, DimensionBlock] = {}
     for n, view in enumerate(await plan.views(fy), start=1):
         it = view.item
         unit_answers = []

@@ -103,15 +103,15 @@ async def rollup(session: AsyncSession, org_ids: Sequence[int], year_be: int, mo
             .where(col(PlanItem.fiscal_year_id).in_(fy_ids), col(PlanItem.org_id).in_(ids)))).all():
         owners.setdefault(item_id, []).append(unit_id)
     active: dict[int, list[int]] = {}
-    for unit_id, org_id in (await session.exec(select(Unit.id, Unit.org_id).where(
+    for active_id, org_id in (await session.exec(select(Unit.id, Unit.org_id).where(
             col(Unit.org_id).in_(ids), col(Unit.is_active)).order_by(Unit.id))).all():
-        active.setdefault(org_id, []).append(unit_id)
+        active.setdefault(org_id, []).append(active_id)
     latest: dict[tuple[int, int], tuple[Status, Decimal | None]] = {}
     for item_id, unit_id, status, disbursed in (await session.exec(
             select(StatusReport.item_id, StatusReport.unit_id, StatusReport.status, StatusReport.disbursed)
             .where(col(StatusReport.round_id).in_([r.id for r in rounds.values()]),
                    col(StatusReport.org_id).in_(ids)).order_by(StatusReport.id))).all():
-        latest[(item_id, unit_id)] = (status, disbursed)
+        latest[(item_id, unit_id)] = (Status(status), disbursed)
 
     figures = {i: OrgFigures(orgs[i], rounds.get(i)) for i in ids if i in orgs}
     for item_id, org_id, all_units, budget, ordinance, no_budget in items:

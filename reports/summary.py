@@ -198,7 +198,7 @@ async def round_summary(session: AsyncSession, org_id: int, rnd: Round,
         budget_plan=sum((i.budget_plan or Decimal(0) for i in items), Decimal("0.00")),
         budget_ordinance=sum((i.budget_ordinance or Decimal(0) for i in items), Decimal("0.00")),
         budget_basis=sum((budget_basis(i) or Decimal(0) for i in items), Decimal("0.00")),
-        disbursed=disbursed_total, units=sorted(unit_rows.values(), key=lambda u: u.unit.id),
+        disbursed=disbursed_total, units=sorted(unit_rows.values(), key=lambda u: u.unit.id or 0),
         item_status=item_status, cannot=cannot, last_answer=last_answer,
         carried=sum(1 for r in latest.values() if r.carried),
         reasons=Counter(r.reason_category.value if r.reason_category else "unstated"

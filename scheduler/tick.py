@@ -279,10 +279,10 @@ async def tick(db: Database, settings: Settings, now: dt.datetime | None = None,
     async def plan_one(rnd: Round) -> None:
         async with gate, db.session() as session:
             org = await session.get(Organisation, rnd.org_id)
-            rnd = await session.get(Round, rnd.id)
-            if rnd is None or rnd.state != RoundState.OPEN:
+            fresh = await session.get(Round, rnd.id)
+            if fresh is None or fresh.state != RoundState.OPEN:
                 return
-            plan = await plan_org(session, settings, policy, org, rnd, now)
+            plan = await plan_org(session, settings, policy, org, fresh, now)
             queued = await enqueue(session, [_row(org.id, p, settings.data_dir) for p in plan.sends])
             dropped = await enqueue(session, [_row(org.id, p, settings.data_dir, OutboxState.DROPPED)
                                               for p in plan.dropped])
@@ -300,6 +300,6 @@ async def _mark(session: AsyncSession, org_id: int, round_id: int, marks: list[t
     if not marks:
         return
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.exec(insert(TickMark.__table__).values(
+    await session.exec(insert(TickMark.__table__).values(  # type: ignore[attr-defined]  # SQLModel does not declare __table__
         [{"org_id": org_id, "round_id": round_id, "unit_id": u, "mark": m} for u, m in sorted(set(marks))])
         .on_conflict_do_nothing(index_elements=["round_id", "unit_id", "mark"]))

@@ -145,7 +145,7 @@ class Answers(Scoped):
     async def mark_thanked(self, rnd: Round, unit_id: int) -> None:
         """The chat has just told the unit it is complete: the scheduler's thank-you push would repeat it."""
         insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
-        await self.session.exec(insert(TickMark.__table__).values(
+        await self.session.exec(insert(TickMark.__table__).values(  # type: ignore[attr-defined]  # SQLModel does not declare __table__
             org_id=self.org_id, round_id=rnd.id, unit_id=unit_id, mark="thanks")
             .on_conflict_do_nothing(index_elements=["round_id", "unit_id", "mark"]))
 

@@ -49,7 +49,7 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     now = utcnow()
     values = [{"state": OutboxState.PENDING, "attempts": 0, "not_before": now, "owner": "", "last_error": "",
                "created_at": now, "is_group": False, **r} for r in rows]
-    result = await session.exec(insert(Outbox.__table__).values(values).on_conflict_do_nothing(
+    result = await session.exec(insert(Outbox.__table__).values(values).on_conflict_do_nothing(  # type: ignore[attr-defined]  # SQLModel does not declare __table__
         index_elements=["key"]))
     return max(result.rowcount or 0, 0)
 

@@ -211,6 +211,7 @@ async def join(session: AsyncSession, invite: Invite, platform: str, external_id
     await audit(session, invite.org_id, f"{platform}:{external_id}", "join", "invite", invite.id,
                 new={"person": person.id, "role": invite.role.value, "unit": invite.unit_id}, person_id=person.id)
     await session.flush()
+    assert person is not None
     return person, account, is_new
 
 
@@ -245,11 +246,11 @@ async def forget_person(session: AsyncSession, org_id: int, person: Person, acto
         outbox = (await session.exec(select(Outbox).where(Outbox.org_id == org_id, Outbox.platform == account.platform,
                                                           Outbox.chat_id == account.external_id,
                                                           Outbox.is_group == False))).all()  # noqa: E712
-        for row in outbox:
-            if row.state in (OutboxState.PENDING, OutboxState.SENDING, OutboxState.FAILED):
-                row.state, row.last_error = OutboxState.DROPPED, "person forgotten"
-            row.payload = {}  # the texts said their name
-            session.add(row)
+        for queued in outbox:
+            if queued.state in (OutboxState.PENDING, OutboxState.SENDING, OutboxState.FAILED):
+                queued.state, queued.last_error = OutboxState.DROPPED, "person forgotten"
+            queued.payload = {}  # the texts said their name
+            session.add(queued)
         counts["queued_dropped"] += len(outbox)
         await session.exec(delete(JoinAttempt).where(JoinAttempt.platform == account.platform,
                                                      JoinAttempt.external_id == account.external_id))

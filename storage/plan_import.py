@@ -114,7 +114,8 @@ async def import_plan(session: AsyncSession, org_id: int, fy: FiscalYear, rows: 
             await audit(session, org_id, actor, "create", "plan_item", item.id,
                         new={k: _jsonable(v) for k, v in values.items()} | {"code": r.code, "units": r.units})
         else:
-            changes = {k: (getattr(item, k), v) for k, v in values.items() if getattr(item, k) != v}
+            changes: dict[str, tuple[object, object]] = {
+                k: (getattr(item, k), v) for k, v in values.items() if getattr(item, k) != v}
             old_units = sorted(owners.get(item.id, []))
             if old_units != unit_ids:
                 changes["units"] = (old_units, unit_ids)

@@ -84,11 +84,11 @@ class Years(Scoped):
             if not ready:
                 raise UserError(_("The plan's headings refer to each other in a loop; it cannot be copied"))
             for s in ready:
-                copy = PlanSection(org_id=self.org_id, fiscal_year_id=target.id, level=s.level, code=s.code,
-                                   title=s.title, parent_id=new_id.get(s.parent_id) if s.parent_id else None)
-                self.session.add(copy)
+                heading = PlanSection(org_id=self.org_id, fiscal_year_id=target.id, level=s.level, code=s.code,
+                                      title=s.title, parent_id=new_id.get(s.parent_id) if s.parent_id else None)
+                self.session.add(heading)
                 await self.session.flush()
-                new_id[s.id] = copy.id
+                new_id[s.id] = heading.id  # type: ignore[assignment]  # flushed: it has one
             pending = [s for s in pending if s.id not in new_id]
         items = (await self.session.exec(select(PlanItem).where(
             PlanItem.org_id == self.org_id, PlanItem.fiscal_year_id == source.id)

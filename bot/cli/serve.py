@@ -157,6 +157,7 @@ def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help="only drain 
     """A process of its own for the tick and the dispatcher (exactly one is active; see the README)."""
     import signal
 
+    from scheduler.outbox import Sender
     from scheduler.service import SchedulerService
 
     settings = state().settings
@@ -165,7 +166,8 @@ def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help="only drain 
     async def main() -> None:
         db = Database(settings.effective_database_url, new_installation=settings.new_installation)
         await db.upgrade()
-        senders, adapters = {}, []
+        senders: dict[str, Sender] = {}
+        adapters = []
         if settings.telegram_bot_token:
             from bot.telegram import TelegramAdapter, TelegramSender, check_token
 
