@@ -29,7 +29,7 @@ from locales.errors import UserError
 from locales.i18n import _, set_language
 from locales.thai import clip
 from storage.db import Database
-from storage.outbox import enqueue, to_payload
+from storage.outbox import OutboxKey, enqueue, to_payload
 from storage.models import ChannelAccount, Conversation, Membership, Organisation, Person, ProcessedEvent
 from storage.people import InviteRefused, Roles, conversation_of, record_refused_invite
 from base.values import utcnow
@@ -133,9 +133,10 @@ async def _queue_deliveries(ctx: Ctx) -> None:
     """Messages to other chats go through the outbox (rate limits, retries, the send ledger)."""
     if not ctx.response.deliveries or ctx.org is None:
         return
-    tag = ctx.event.event_id or uuid.uuid4().hex
+    tag = f"{ctx.event.platform}-{ctx.event.event_id or uuid.uuid4().hex}".replace(":", "-")
     await enqueue(ctx.session, [
-        {"org_id": ctx.org_id, "key": f"o{ctx.org_id}:e:{ctx.event.platform}:{tag}:{i}", "kind": "notice",
+        {"org_id": ctx.org_id, "key": str(OutboxKey(ctx.org_id, "e", f"{tag}-{i}", d.platform, d.chat_id)),
+         "kind": "notice",
          "platform": d.platform, "chat_id": d.chat_id, "is_group": d.is_group,
          "payload": to_payload(d.message, ctx.settings.data_dir)}
         for i, d in enumerate(ctx.response.deliveries)])

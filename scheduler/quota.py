@@ -28,10 +28,6 @@ def used_percent(row: LineUsage | None) -> float | None:
     return 100.0 * max(row.consumed or 0, row.pushed) / row.quota
 
 
-def non_essential(kind: str, key: str) -> bool:
+def non_essential(kind: str, rung: str) -> bool:
     """Thank-yous and repeated overdue nudges: the first to go when the quota runs low."""
-    if kind == "thanks":
-        return True
-    if kind == "reminder":
-        return key.split(":")[3] not in ESSENTIAL_RUNGS
-    return False
+    return kind == "thanks" or (kind == "reminder" and rung not in ESSENTIAL_RUNGS)

@@ -30,7 +30,7 @@ from domain.calendar import WorkCalendar
 from storage.holidays import org_calendar
 from scheduler.due import digest_mark, ladder_of, rounds_to_open, rounds_to_plan
 from domain.ladder import ALL_RUNGS
-from storage.outbox import enqueue, known_keys, to_payload
+from storage.outbox import OutboxKey, enqueue, known_keys, to_payload
 from scheduler.quota import month_of, non_essential, usage, used_percent
 from storage.answers import Answers
 from storage.db import Database
@@ -71,7 +71,7 @@ class Policy:
 
 @dataclass
 class Planned:
-    key: str
+    key: OutboxKey
     kind: str
     address: Address
     message: Message
@@ -135,9 +135,8 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
     cal = await org_calendar(session, org.id)
     working = policy.working_time(local, cal)
     plan = OrgPlan()
-    prefix = f"o{org.id}:r{rnd.id}:"
     if claimed is None:
-        claimed = await known_keys(session, org.id, f"o{org.id}:")  # one query: this org's rounds, digests, notices
+        claimed = await known_keys(session, org.id)
     answers = Answers(session, org.id)
     pairs = await answers.pairs(rnd.fiscal_year_id)
     latest = await answers.latest(rnd)
@@ -165,8 +164,8 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
                 if unit_id not in own or unit_id in thanked:
                     continue  # all carried from the 6-month round, or the chat's reply said it already
                 for a in await reach(unit_id):
-                    key = f"{prefix}u{unit_id}:thanks:{a.platform}:{a.chat_id}"
-                    if key not in claimed:
+                    key = OutboxKey.unit_in_round(org.id, rnd.id, unit_id, "thanks", a.platform, a.chat_id)
+                    if str(key) not in claimed:
                         set_language(a.lang)
                         plan.sends.append(Planned(key, "thanks", a, thanks_message(rnd, unit), unit_id))
             continue
@@ -176,8 +175,8 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
             if working or today >= rung.until:
                 plan.marks.append((unit_id, rung.name))
             for a in await reach(unit_id, rung.track == "head"):
-                key = f"{prefix}u{unit_id}:{rung.name}:{a.platform}:{a.chat_id}"
-                if key in claimed:
+                key = OutboxKey.unit_in_round(org.id, rnd.id, unit_id, rung.name, a.platform, a.chat_id)
+                if str(key) in claimed:
                     continue
                 set_language(a.lang)
                 planned = Planned(key, "reminder", a, reminder_message(rnd, unit, todo, to_head=rung.track == "head"),
@@ -197,15 +196,16 @@ async def _mind_line_quota(session, settings, org, now, plan: OrgPlan, claimed, 
     if percent is None:
         return
     if percent >= settings.line_quota_stop_percent:
-        plan.sends = [p for p in plan.sends if not (p.address.platform == "line" and non_essential(p.kind, p.key))]
+        plan.sends = [p for p in plan.sends
+                      if not (p.address.platform == "line" and non_essential(p.kind, p.key.subject))]
     level = settings.line_quota_stop_percent if percent >= settings.line_quota_stop_percent else \
         settings.line_quota_warn_percent if percent >= settings.line_quota_warn_percent else None
     if level is None or not working:
         return
     plan.marks.append((0, quota_mark(now, level)))
     for a in await admin_addresses(session, org.id):
-        key = f"o{org.id}:line-quota:{month_of(now)}:{level}:{a.platform}:{a.chat_id}"
-        if key not in claimed:
+        key = OutboxKey(org.id, f"line-quota:{month_of(now)}", str(level), a.platform, a.chat_id)
+        if str(key) not in claimed:
             set_language(a.lang)
             text = _("LINE messages this month: {percent}% of the quota is used.").format(percent=round(percent))
             if level == settings.line_quota_stop_percent:
@@ -223,8 +223,8 @@ async def _plan_digest(session, settings, policy, org, rnd, now, working, claime
     plan.marks.append((0, digest_mark(local)))
     built: dict[str, Message] = {}
     for a in await manager_addresses(session, org.id):
-        key = f"o{org.id}:digest:{year}-W{week:02d}:{a.platform}:{a.chat_id}"
-        if key in claimed:
+        key = OutboxKey(org.id, "digest", f"{year}-W{week:02d}", a.platform, a.chat_id)
+        if str(key) in claimed:
             continue
         if a.lang not in built:
             set_language(a.lang)
@@ -235,8 +235,9 @@ async def _plan_digest(session, settings, policy, org, rnd, now, working, claime
 
 def _row(org_id: int, planned: Planned, data_dir, state: OutboxState = OutboxState.PENDING) -> dict:
     a = planned.address
-    return {"org_id": org_id, "key": planned.key, "kind": planned.kind, "platform": a.platform, "chat_id": a.chat_id,
-            "is_group": a.is_group, "payload": to_payload(planned.message, data_dir), "state": state}
+    return {"org_id": org_id, "key": str(planned.key), "kind": planned.kind, "platform": a.platform,
+            "chat_id": a.chat_id, "is_group": a.is_group, "payload": to_payload(planned.message, data_dir),
+            "state": state}
 
 
 def quota_mark(now: dt.datetime, level: int) -> str:

@@ -6,6 +6,7 @@ sends them is scheduler.outbox.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,44 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.events import Attachment, Button, Message
 from base.values import utcnow
 from storage.models import Outbox, OutboxState
+
+
+@dataclass(frozen=True)
+class OutboxKey:
+    """A send's unique name in the ledger: two plans that name the same send queue it once, so it goes once.
+
+    Written ``o{org}:{scope}:{subject}:{platform}:{chat}``; built and read only through this type. ``scope`` says
+    what the send belongs to (``r7:u3``: unit 3 in round 7; ``digest``; ``line-quota:2026-12``; ``e``: an event's
+    messages to other chats), ``subject`` which one (the reminder rung or ``thanks``; the ISO week; the quota
+    level; the event and the message's place in it).
+    """
+
+    org_id: int
+    scope: str
+    subject: str
+    platform: str
+    chat_id: str
+
+    def __str__(self) -> str:
+        return f"o{self.org_id}:{self.scope}:{self.subject}:{self.platform}:{self.chat_id}"
+
+    @classmethod
+    def parse(cls, key: str) -> OutboxKey:
+        head, platform, chat_id = key.rsplit(":", 2)
+        org, *scope, subject = head.split(":")
+        if not org.startswith("o") or not scope:
+            raise ValueError(f"not an outbox key: {key!r}")
+        return cls(int(org[1:]), ":".join(scope), subject, platform, chat_id)
+
+    @classmethod
+    def unit_in_round(cls, org_id: int, round_id: int, unit_id: int, rung: str, platform: str,
+                      chat_id: str) -> OutboxKey:
+        return cls(org_id, f"r{round_id}:u{unit_id}", rung, platform, chat_id)
+
+    @staticmethod
+    def of_org(org_id: int) -> str:
+        """The prefix every key of one organisation starts with."""
+        return f"o{org_id}:"
 
 
 def to_payload(message: Message, data_dir: Path) -> dict[str, Any]:
@@ -49,11 +88,12 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     now = utcnow()
     values = [{"state": OutboxState.PENDING, "attempts": 0, "not_before": now, "owner": "", "last_error": "",
                "created_at": now, "is_group": False, **r} for r in rows]
-    result = await session.exec(insert(Outbox.__table__).values(values).on_conflict_do_nothing(  # type: ignore[attr-defined]  # SQLModel does not declare __table__
-        index_elements=["key"]))
+    table = Outbox.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+    result = await session.exec(insert(table).values(values).on_conflict_do_nothing(index_elements=["key"]))
     return max(result.rowcount or 0, 0)
 
 
-async def known_keys(session: AsyncSession, org_id: int, prefix: str) -> set[str]:
-    q = select(Outbox.key).where(Outbox.org_id == org_id, col(Outbox.key).startswith(prefix))
+async def known_keys(session: AsyncSession, org_id: int) -> set[str]:
+    """Every key the organisation's sends were claimed under (one query: rounds, digests, notices)."""
+    q = select(Outbox.key).where(Outbox.org_id == org_id, col(Outbox.key).startswith(OutboxKey.of_org(org_id)))
     return set((await session.exec(q)).all())

@@ -24,6 +24,7 @@ from support.paths import EXAMPLE_PLAN
 from support.line import SECRET, body, event, sign
 from scheduler.outbox import Dispatcher, RateLimiter
 from scheduler.tick import tick
+from storage.outbox import OutboxKey
 from storage.db import Database
 from storage.models import ChannelAccount, LineUsage, Outbox, OutboxState, Person, ProcessedEvent, Role, StatusReport
 
@@ -257,7 +258,7 @@ async def test_quota_low_holds_back_non_essential_pushes_and_tells_admins(tmp_pa
     async with db.session(commit=False) as s:
         rows = (await s.exec(select(Outbox))).all()
     await db.dispose()
-    rungs = {r.key.split(":")[3] for r in rows if r.kind == "reminder" and r.state == OutboxState.PENDING}
+    rungs = {OutboxKey.parse(r.key).subject for r in rows if r.kind == "reminder" and r.state == OutboxState.PENDING}
     assert "over4" not in rungs                   # a repeated overdue nudge: held back
     notices = [r for r in rows if r.kind == "notice"]
     assert len(notices) == 1 and "ร้อยละ 97" in notices[0].payload["text"] and "ระงับ" in notices[0].payload["text"]

@@ -18,7 +18,7 @@ from support.paths import EXAMPLE_PLAN
 from base.events import Message
 from scheduler import lock
 from scheduler.outbox import Dispatcher, Limits, PermanentFailure, RateLimiter, RetryLater
-from storage.outbox import enqueue
+from storage.outbox import OutboxKey, enqueue
 from scheduler.service import SchedulerService
 from scheduler.tick import tick
 from storage.db import Database
@@ -145,7 +145,7 @@ async def test_a_rung_missed_while_down_goes_out_late_that_day_but_is_dropped_on
     with time_machine.travel(dt.datetime(2026, 4, 16, 10, 0, tzinfo=BKK), tick=False):
         await tick(db, settings)
     async with db.session(commit=False) as s:
-        got = {r.key.split(":")[3]: r.state for r in (await s.exec(select(Outbox))).all()}
+        got = {OutboxKey.parse(r.key).subject: r.state for r in (await s.exec(select(Outbox))).all()}
     assert got["d7"] == OutboxState.PENDING
     assert got["d3"] == got["d1"] == OutboxState.DROPPED and got["due"] == OutboxState.PENDING
     assert "open" in got and got["open"] == OutboxState.DROPPED  # the open rung was superseded by d7

@@ -56,7 +56,7 @@ def line_usage(refresh: bool = typer.Option(False, "--refresh", help="read the q
                     moment = dt.datetime.combine(day, policy.work_start, tzinfo=BANGKOK)
                     plan = await plan_org(session, settings, policy, org, rnd, moment, claimed, projection=True)
                     for p in plan.sends:
-                        claimed.add(p.key)
+                        claimed.add(str(p.key))
                         if p.address.platform == "line":
                             per_month[day.strftime("%Y-%m")] += 1
                     day += dt.timedelta(days=1)

@@ -94,7 +94,7 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
                 .where(ChannelAccount.org_id == org.id))).all()}
             from storage.outbox import known_keys
 
-            claimed = await known_keys(session, org.id, f"o{org.id}:")
+            claimed = await known_keys(session, org.id)
             units = {}
             rows = []
             for offset in range(days + 1):
@@ -106,7 +106,7 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
                     moment = max(moment, dt.datetime.now(BANGKOK))
                 plan = await plan_org(session, settings, policy, org, rnd, moment, claimed, projection=True)
                 for p in plan.sends:
-                    claimed.add(p.key)
+                    claimed.add(str(p.key))
                     if p.unit_id and p.unit_id not in units:
                         from storage.models import Unit
 
@@ -116,7 +116,7 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
                         if p.address.is_group
                         else names.get((p.address.platform, p.address.chat_id), "-")
                     )
-                    rung = p.key.split(":")[3] if p.kind == "reminder" else p.kind
+                    rung = p.key.subject if p.kind == "reminder" else p.kind
                     rows.append([f"{format_date(day, thai_digits=False, abbr=True)} {moment:%H:%M}", rung,
                                  units.get(p.unit_id, "-"), who, p.address.platform])
         if not rows:
