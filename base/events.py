@@ -98,7 +98,8 @@ class Response:
     deliveries: list[Delivery] = field(default_factory=list)
     notice: str = ""  # a short toast for a pressed button (Telegram's callback answer)
 
-    def say(self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False,
-            style: str = "") -> "Response":
+    def say(
+        self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False, style: str = ""
+    ) -> "Response":
         self.messages.append(Message(text, buttons or [], edit=edit, style=style))
         return self

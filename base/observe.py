@@ -13,8 +13,9 @@ from base.settings import Settings
 
 UPDATES = Counter("tidtam_updates_total", "Platform events handled", ["platform", "outcome"])
 SENDS = Counter("tidtam_sends_total", "Outbox sends", ["platform", "outcome"])
-TICK_SECONDS = Histogram("tidtam_tick_seconds", "Duration of the minute tick",
-                         buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+TICK_SECONDS = Histogram(
+    "tidtam_tick_seconds", "Duration of the minute tick", buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+)
 OUTBOX_DEPTH = Gauge("tidtam_outbox_depth", "Outbox rows waiting to be sent")
 
 
@@ -56,8 +57,12 @@ class Redacting(logging.Formatter):
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        data = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
-                "message": record.getMessage()}
+        data = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         if record.exc_info:
             data["error"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)
@@ -72,8 +77,13 @@ def secrets_of(settings: Settings) -> list[str]:
             password = make_url(settings.database_url).password or ""
         except Exception:
             password = ""
-    return [settings.telegram_bot_token, settings.telegram_webhook_secret, settings.line_channel_secret,
-            settings.line_channel_access_token, password]
+    return [
+        settings.telegram_bot_token,
+        settings.telegram_webhook_secret,
+        settings.line_channel_secret,
+        settings.line_channel_access_token,
+        password,
+    ]
 
 
 def configure_logging(settings: Settings) -> None:
@@ -84,8 +94,13 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.setLevel(getattr(logging, settings.log_level.upper(), logging.INFO))
     handler = logging.StreamHandler()
-    handler.setFormatter(Redacting(JsonFormatter() if settings.log_format == "json" else
-                                   logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")))
+    handler.setFormatter(
+        Redacting(
+            JsonFormatter()
+            if settings.log_format == "json"
+            else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        )
+    )
     root.handlers = [handler]
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []

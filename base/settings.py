@@ -87,12 +87,19 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             parts = urlsplit(value) if value else None
             if parts is not None and (parts.scheme not in ("http", "https") or not parts.hostname):
-                found.append(_("{setting} must be an address such as https://example.go.th (got {value})").format(
-                    setting=name.upper(), value=value[:80]))
+                found.append(
+                    _("{setting} must be an address such as https://example.go.th (got {value})").format(
+                        setting=name.upper(), value=value[:80]
+                    )
+                )
         base = self.telegram_api_base_url.rstrip("/")
         if urlsplit(base).path.rsplit("/", 1)[-1].startswith("bot"):
-            found.append(_("TELEGRAM_API_BASE_URL is the Bot API server's address without /bot: Tidtam adds "
-                           "/bot and the token itself (got {value})").format(value=base[:80]))
+            found.append(
+                _(
+                    "TELEGRAM_API_BASE_URL is the Bot API server's address without /bot: Tidtam adds "
+                    "/bot and the token itself (got {value})"
+                ).format(value=base[:80])
+            )
         hook = urlsplit(self.telegram_webhook_url)
         if self.telegram_webhook_url and hook.scheme != "https" and hook.hostname not in LOOPBACK:
             found.append(_("TELEGRAM_WEBHOOK_URL must start with https:// (Telegram calls only https webhooks)"))
@@ -111,10 +118,13 @@ class Settings(BaseSettings):
 
 def normalise_database_url(url: str) -> str:
     """Accept the URLs people copy from their hosting (postgres://, sqlite:///) and pick async drivers."""
-    for plain, driver in (("postgres://", "postgresql+asyncpg://"), ("postgresql://", "postgresql+asyncpg://"),
-                          ("sqlite://", "sqlite+aiosqlite://")):
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
         if url.startswith(plain):
-            return driver + url[len(plain):]
+            return driver + url[len(plain) :]
     return url
 
 
@@ -125,11 +135,17 @@ def get_settings() -> Settings:
 
 def reference() -> str:
     """docs/configuration.md, made from the fields above: the one source of what each setting means."""
-    lines = ["# Configuration", "",
-             "<!-- generated from base/settings.py by `python -m base.settings > docs/configuration.md`; "
-             "a test fails when it differs -->", "",
-             "Settings come from the environment or a `.env` file (pydantic-settings); `.env.example` lists them "
-             "all.", "", "| setting | default | meaning |", "|---|---|---|"]
+    lines = [
+        "# Configuration",
+        "",
+        "<!-- generated from base/settings.py by `python -m base.settings > docs/configuration.md`; "
+        "a test fails when it differs -->",
+        "",
+        "Settings come from the environment or a `.env` file (pydantic-settings); `.env.example` lists them all.",
+        "",
+        "| setting | default | meaning |",
+        "|---|---|---|",
+    ]
     for name, field in Settings.model_fields.items():
         default = field.default
         shown = f"`{str(default).lower() if isinstance(default, bool) else default}`" if default != "" else "empty"
@@ -139,4 +155,3 @@ def reference() -> str:
 
 if __name__ == "__main__":
     print(reference(), end="")
-

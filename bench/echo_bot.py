@@ -26,8 +26,9 @@ async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build(api: str) -> Starlette:
-    application: Application = (ApplicationBuilder().token(TOKEN).base_url(f"{api}/bot").updater(None)
-                                .concurrent_updates(True).build())
+    application: Application = (
+        ApplicationBuilder().token(TOKEN).base_url(f"{api}/bot").updater(None).concurrent_updates(True).build()
+    )
     application.add_handler(MessageHandler(filters.TEXT, echo))
 
     async def webhook(request: Request) -> Response:
@@ -44,8 +45,9 @@ def build(api: str) -> Starlette:
             yield
             await application.stop()
 
-    return Starlette(routes=[Route("/telegram/webhook", webhook, methods=["POST"]), Route("/readyz", readyz)],
-                     lifespan=lifespan)
+    return Starlette(
+        routes=[Route("/telegram/webhook", webhook, methods=["POST"]), Route("/readyz", readyz)], lifespan=lifespan
+    )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,10 @@ async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, hand
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             status, out = handle(path, headers, body)
             data = json.dumps(out).encode()
-            writer.write(f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}"
-                         f"\r\n\r\n".encode() + data)
+            writer.write(
+                f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+                + data
+            )
     except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
         pass  # the client went away, or the run is over
     finally:

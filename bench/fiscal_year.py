@@ -72,9 +72,17 @@ async def main(repeat: int) -> None:
         six = await answers.open_round()
         for i, p in enumerate(await answers.pairs(six.fiscal_year_id)):
             status = Status.IN_PROGRESS if i % 3 == 1 else Status.COMPLETED
-            await answers.save(StatusReport(round_id=six.id, item_id=p.item.id, unit_id=p.unit_id, status=status,
-                                            done_text="ทำแล้ว", disbursed=None if p.item.no_budget else Decimal(1000)),
-                               "bench")
+            await answers.save(
+                StatusReport(
+                    round_id=six.id,
+                    item_id=p.item.id,
+                    unit_id=p.unit_id,
+                    status=status,
+                    done_text="ทำแล้ว",
+                    disbursed=None if p.item.no_budget else Decimal(1000),
+                ),
+                "bench",
+            )
         six.state = RoundState.CLOSED
         twelve = (await s.exec(select(Round).where(Round.org_id == org, Round.months == 12))).one()
         before = statements[0]

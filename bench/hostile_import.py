@@ -58,8 +58,25 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DATA_DIR": tempfile.mkdtemp(prefix="tidtam-data-"), "TIDTAM_LANG": "en"}
     env.pop("DATABASE_URL", None)
-    subprocess.run([TIDTAM, "init", "--org", "Bench", "--kind", "เทศบาลตำบล", "--province", "ขอนแก่น",
-                    "--district", "เมือง", "--fiscal-year", "2569"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            TIDTAM,
+            "init",
+            "--org",
+            "Bench",
+            "--kind",
+            "เทศบาลตำบล",
+            "--province",
+            "ขอนแก่น",
+            "--district",
+            "เมือง",
+            "--fiscal-year",
+            "2569",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     files = [("the 63-item example plan (accepted)", ROOT / "examples" / "plan-example.csv")]
     for name, make in HOSTILE.items():
         path = work / f"{make.__name__}{'.csv' if 'CSV' in name else '.xlsx'}"

@@ -29,16 +29,41 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "plan-example.csv"
 
 
 def make_xlsx(path: Path, n: int) -> Path:
-    keys = ["dimension", "dimension_title", "mission", "mission_title", "title", "kpi", "target_unit",
-            "target_qty", "budget_plan", "budget_ordinance", "units", "months"]
+    keys = [
+        "dimension",
+        "dimension_title",
+        "mission",
+        "mission_title",
+        "title",
+        "kpi",
+        "target_unit",
+        "target_qty",
+        "budget_plan",
+        "budget_ordinance",
+        "units",
+        "months",
+    ]
     wb = Workbook()
     ws = wb.active
     ws.append([THAI_HEADER[k] for k in keys])
     for i in range(n):
         d = i % 4 + 1
-        ws.append([d, f"มิติที่ {d}", f"{d}.{i % 3 + 1}", f"ภารกิจ {d}.{i % 3 + 1}", f"โครงการทดสอบที่ {i + 1}",
-                   "ร้อยละ 80", "คน", 100, "๕๐,๐๐๐" if i % 3 else "-", 50000 if i % 3 else "ไม่ใช้งบประมาณ",
-                   ["สำนักปลัด", "กองคลัง;กองช่าง", "ทุกสำนัก/กอง"][i % 3], "ต.ค.68-ก.ย.69"])
+        ws.append(
+            [
+                d,
+                f"มิติที่ {d}",
+                f"{d}.{i % 3 + 1}",
+                f"ภารกิจ {d}.{i % 3 + 1}",
+                f"โครงการทดสอบที่ {i + 1}",
+                "ร้อยละ 80",
+                "คน",
+                100,
+                "๕๐,๐๐๐" if i % 3 else "-",
+                50000 if i % 3 else "ไม่ใช้งบประมาณ",
+                ["สำนักปลัด", "กองคลัง;กองช่าง", "ทุกสำนัก/กอง"][i % 3],
+                "ต.ค.68-ก.ย.69",
+            ]
+        )
     wb.save(path)
     return path
 
@@ -47,8 +72,7 @@ async def once(url: str, path: Path) -> tuple[float, float, float]:
     db = Database(url)
     await db.upgrade()
     async with db.session() as s:
-        org = await create_organisation(s, name="bench", kind=OrgKind.SAO, province="p", district="d",
-                                        fiscal_year=2569)
+        org = await create_organisation(s, name="bench", kind=OrgKind.SAO, province="p", district="d", fiscal_year=2569)
     t0 = time.perf_counter()
     rows = parse_plan(read_table(path))
     t1 = time.perf_counter()
@@ -70,8 +94,10 @@ def main() -> None:
     ap.add_argument("--database-url", default="")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        files = {"example csv (63 items)": EXAMPLE,
-                 f"generated xlsx ({args.items} items)": make_xlsx(Path(tmp) / "plan.xlsx", args.items)}
+        files = {
+            "example csv (63 items)": EXAMPLE,
+            f"generated xlsx ({args.items} items)": make_xlsx(Path(tmp) / "plan.xlsx", args.items),
+        }
         for label, path in files.items():
             runs = []
             for i in range(args.repeat):
@@ -80,8 +106,10 @@ def main() -> None:
                     break  # one org name per database
                 runs.append(asyncio.run(once(url, path)))
             parse, first, again = (statistics.median(r[k] for r in runs) for k in range(3))
-            print(f"{label:28s} parse {parse * 1000:7.1f} ms   first import {first * 1000:7.1f} ms   "
-                  f"re-import (no change) {again * 1000:7.1f} ms   [median of {len(runs)}]")
+            print(
+                f"{label:28s} parse {parse * 1000:7.1f} ms   first import {first * 1000:7.1f} ms   "
+                f"re-import (no change) {again * 1000:7.1f} ms   [median of {len(runs)}]"
+            )
 
 
 if __name__ == "__main__":

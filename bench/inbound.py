@@ -45,6 +45,7 @@ PEOPLE = 100
 
 # ---------------------------------------------------------------- a small HTTP/1.1 client and server
 
+
 class Connection:
     """One keep-alive HTTP/1.1 connection; cheap enough that the generator is not what is measured."""
 
@@ -62,8 +63,13 @@ class Connection:
         return await self._post(path, body, headers)
 
     async def _post(self, path: str, body: bytes, headers: str) -> int:
-        self.writer.write((f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
-                           f"Content-Length: {len(body)}\r\n{headers}\r\n").encode() + body)
+        self.writer.write(
+            (
+                f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n{headers}\r\n"
+            ).encode()
+            + body
+        )
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
         length = 0
@@ -110,8 +116,14 @@ class FakeBotApi:
         self.ids = 0
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await fake_http.serve(reader, writer, lambda path, headers, body: (200, {
-            "ok": True, "result": self.method(path.rsplit("/", 1)[-1], fake_http.params(headers, body))}))
+        await fake_http.serve(
+            reader,
+            writer,
+            lambda path, headers, body: (
+                200,
+                {"ok": True, "result": self.method(path.rsplit("/", 1)[-1], fake_http.params(headers, body))},
+            ),
+        )
 
     def method(self, name: str, params: dict):
         if name == "getMe":
@@ -124,12 +136,17 @@ class FakeBotApi:
             mid = int(params.get("message_id") or self.ids)
             buttons = [b for row in markup.get("inline_keyboard", []) for b in row]
             self.on_message(chat, params.get("text", ""), buttons, mid)
-            return {"message_id": mid, "date": int(time.time()), "chat": {"id": chat, "type": "private"},
-                    "text": params.get("text", "")}
+            return {
+                "message_id": mid,
+                "date": int(time.time()),
+                "chat": {"id": chat, "type": "private"},
+                "text": params.get("text", ""),
+            }
         return True
 
 
 # ---------------------------------------------------------------- simulated staff
+
 
 class Person:
     """Walks the check-in with the buttons the bot sent; ``want`` says which reply moves it on."""
@@ -151,11 +168,13 @@ class Person:
         if self.echo:
             self.want = lambda text, buttons: True
             return self._message(update_id, user, "ส่งงานแล้ว ๑ รายการ"), False
-        plan = [("/status", lambda t, b: any(x["callback_data"].startswith("pk:") for x in b)),
-                ("pk:", lambda t, b: any("ยังไม่ดำเนินการ" in x["text"] for x in b)),
-                ("ยังไม่ดำเนินการ", lambda t, b: any("ต่อไป" in x["text"] for x in b)),
-                ("ต่อไป", lambda t, b: any("ยืนยัน" in x["text"] for x in b)),
-                ("ยืนยัน", lambda t, b: True)]
+        plan = [
+            ("/status", lambda t, b: any(x["callback_data"].startswith("pk:") for x in b)),
+            ("pk:", lambda t, b: any("ยังไม่ดำเนินการ" in x["text"] for x in b)),
+            ("ยังไม่ดำเนินการ", lambda t, b: any("ต่อไป" in x["text"] for x in b)),
+            ("ต่อไป", lambda t, b: any("ยืนยัน" in x["text"] for x in b)),
+            ("ยืนยัน", lambda t, b: True),
+        ]
         what, self.want = plan[self.step]
         confirm = self.step == 4
         if what.startswith("/"):
@@ -168,14 +187,29 @@ class Person:
         if data is None:  # the reply was not what the flow expects: start again from /status
             self.step = 0
             return self.next_update(update_id)
-        return {"update_id": update_id, "callback_query": {
-            "id": str(update_id), "from": user, "chat_instance": str(self.chat), "data": data,
-            "message": {"message_id": self.message_id, "date": int(time.time()),
-                        "chat": {"id": self.chat, "type": "private"}}}}, confirm
+        return {
+            "update_id": update_id,
+            "callback_query": {
+                "id": str(update_id),
+                "from": user,
+                "chat_instance": str(self.chat),
+                "data": data,
+                "message": {
+                    "message_id": self.message_id,
+                    "date": int(time.time()),
+                    "chat": {"id": self.chat, "type": "private"},
+                },
+            },
+        }, confirm
 
     def _message(self, update_id: int, user: dict, text: str) -> dict:
-        msg = {"message_id": update_id, "date": int(time.time()), "text": text, "from": user,
-               "chat": {"id": self.chat, "type": "private"}}
+        msg = {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "text": text,
+            "from": user,
+            "chat": {"id": self.chat, "type": "private"},
+        }
         if text.startswith("/"):
             msg["entities"] = [{"offset": 0, "length": len(text), "type": "bot_command"}]
         return {"update_id": update_id, "message": msg}
@@ -212,8 +246,9 @@ class Generator:
         update, confirm = person.next_update(self.update_id)
         person.sent_at = started = time.perf_counter()
         try:
-            status = await self.pool.post("/telegram/webhook", json.dumps(update).encode(),
-                                          f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n")
+            status = await self.pool.post(
+                "/telegram/webhook", json.dumps(update).encode(), f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n"
+            )
         except (OSError, asyncio.IncompleteReadError):
             status = 0
         self.webhook_ms.append((time.perf_counter() - started) * 1000)
@@ -248,6 +283,7 @@ class Generator:
 
 # ---------------------------------------------------------------- targets
 
+
 async def prepare_tidtam(db_url: str) -> list[int]:
     from stress.load_webhook import prepare
 
@@ -257,15 +293,30 @@ async def prepare_tidtam(db_url: str) -> list[int]:
 def start_target(kind: str, port: int, api_url: str, db_url: str, workdir: Path) -> subprocess.Popen:
     log = (workdir / f"{kind}.log").open("w")
     if kind == "echo":
-        return subprocess.Popen([sys.executable, str(ROOT / "bench" / "echo_bot.py"), str(port), api_url],
-                                stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api_url,
-           "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook", "TELEGRAM_WEBHOOK_SECRET": SECRET,
-           "TELEGRAM_RATE_LIMITER": "false", "RUN_SCHEDULER": "false", "DATABASE_URL": db_url,
-           "DATA_DIR": str(workdir / "data"), "WEB_PORT": str(port), "PYTHONPATH": str(ROOT),
-           "WEB_WORKERS": "2" if kind == "postgres" else "1", "LOG_LEVEL": "WARNING"}
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=workdir, stdout=log,
-                            stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "echo_bot.py"), str(port), api_url],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+        )
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api_url,
+        "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_RATE_LIMITER": "false",
+        "RUN_SCHEDULER": "false",
+        "DATABASE_URL": db_url,
+        "DATA_DIR": str(workdir / "data"),
+        "WEB_PORT": str(port),
+        "PYTHONPATH": str(ROOT),
+        "WEB_WORKERS": "2" if kind == "postgres" else "1",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT
+    )
 
 
 async def wait_ready(port: int) -> None:
@@ -326,12 +377,18 @@ async def bench_target(kind: str, rates: list[int], seconds: float, pg_url: str 
             cpu = cpu_seconds(app)
             await gen.run(rate, seconds)
             cpu = cpu_seconds(app) - cpu
-            row = {"target": kind, "rate": rate, "updates_per_s": round(gen.done / seconds, 1),
-                   "reports_per_s": round(gen.reports / seconds, 1),
-                   "webhook_p50_ms": round(pct(gen.webhook_ms, 0.5), 1),
-                   "webhook_p99_ms": round(pct(gen.webhook_ms, 0.99), 1),
-                   "reply_p99_ms": round(pct(gen.reply_ms, 0.99), 1), "errors": gen.errors,
-                   "starved": gen.starved, "app_cpu_ms_per_update": round(cpu * 1000 / max(gen.done, 1), 2)}
+            row = {
+                "target": kind,
+                "rate": rate,
+                "updates_per_s": round(gen.done / seconds, 1),
+                "reports_per_s": round(gen.reports / seconds, 1),
+                "webhook_p50_ms": round(pct(gen.webhook_ms, 0.5), 1),
+                "webhook_p99_ms": round(pct(gen.webhook_ms, 0.99), 1),
+                "reply_p99_ms": round(pct(gen.reply_ms, 0.99), 1),
+                "errors": gen.errors,
+                "starved": gen.starved,
+                "app_cpu_ms_per_update": round(cpu * 1000 / max(gen.done, 1), 2),
+            }
             row["held"] = row["updates_per_s"] >= 0.95 * rate and row["webhook_p99_ms"] <= 100 and not gen.errors
             rows.append(row)
             print(json.dumps(row), flush=True)
@@ -381,8 +438,7 @@ def main() -> None:
     ap.add_argument("--database-url", default="", help="an existing PostgreSQL database for the postgres target")
     args = ap.parse_args()
     targets = args.targets.split(",")
-    rows = asyncio.run(main_async(targets, [int(r) for r in args.rates.split(",")], args.seconds,
-                                  args.database_url))
+    rows = asyncio.run(main_async(targets, [int(r) for r in args.rates.split(",")], args.seconds, args.database_url))
     floor = best(rows, "echo")
     print("\nhighest rate held (≥ 95 % achieved, p99 ≤ 100 ms, no errors):")
     for kind in targets:

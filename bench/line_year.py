@@ -52,6 +52,7 @@ async def simulate(settings: Settings, tmp: Path) -> Counter:
             a.platform = "line"
             s.add(a)
         from storage.models import GroupChat
+
         for g in (await s.exec(__import__("sqlmodel").select(GroupChat))).all():
             await s.delete(g)
     org, units = world["org"], world["units"]

@@ -72,8 +72,12 @@ async def soak(kind: str, minutes: float, rate: float, pg_url: str | None) -> di
             done += gen.done
             samples.append((round((time.monotonic() - started) / 60, 2), round(rss_mb(app), 1)))
             last_each = [round(m, 1) for m in per_process_mb(app)]
-            print(json.dumps({"minute": samples[-1][0], "rss_mb": samples[-1][1], "updates": gen.done,
-                              "errors": gen.errors}), flush=True)
+            print(
+                json.dumps(
+                    {"minute": samples[-1][0], "rss_mb": samples[-1][1], "updates": gen.done, "errors": gen.errors}
+                ),
+                flush=True,
+            )
     finally:
         proc.terminate()
         proc.wait(20)

@@ -32,6 +32,7 @@ TOKEN = "123456:OUTBOUND"
 
 # ---------------------------------------------------------------- the fake platforms (a process of their own)
 
+
 class Window:
     """Arrivals in a sliding window; ``allow`` refuses one that would exceed ``count`` per ``seconds``."""
 
@@ -69,15 +70,25 @@ class FakePlatforms:
         windows = [self.tg_all, self.tg_chat[chat]] + ([self.tg_group[chat]] if group else [])
         if not all(_room(w, now) for w in windows):
             self.refused["telegram"] += 1
-            return 429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                         "parameters": {"retry_after": 1}}
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            }
         for w in windows:
             w.allow(now)
         self.accepted["telegram"].append((now, chat))
         self.ids += 1
-        return 200, {"ok": True, "result": {"message_id": self.ids, "date": int(time.time()),
-                                            "chat": {"id": int(chat), "type": "group" if group else "private"},
-                                            "text": params.get("text", "")}}
+        return 200, {
+            "ok": True,
+            "result": {
+                "message_id": self.ids,
+                "date": int(time.time()),
+                "chat": {"id": int(chat), "type": "group" if group else "private"},
+                "text": params.get("text", ""),
+            },
+        }
 
     def line(self, body: dict, retry_key: str) -> tuple[int, dict]:
         now = time.monotonic()
@@ -117,6 +128,7 @@ async def serve_fakes(port_file: str) -> None:
 
 # ---------------------------------------------------------------- the run
 
+
 async def fill(db_url: str, telegram: int, groups: int, line: int) -> None:
     from storage.outbox import enqueue
     from storage.db import Database
@@ -126,8 +138,9 @@ async def fill(db_url: str, telegram: int, groups: int, line: int) -> None:
     db = Database(db_url)
     await db.upgrade()
     async with db.session() as s:
-        org = (await create_organisation(s, name="bench", kind=OrgKind.SAO, province="p", district="d",
-                                         fiscal_year=2569)).id
+        org = (
+            await create_organisation(s, name="bench", kind=OrgKind.SAO, province="p", district="d", fiscal_year=2569)
+        ).id
     rows = []
     for i in range(telegram):  # one reminder each; every 13th person also gets a second message
         rows.append(("telegram", str(900_000 + i), False, f"t{i}"))
@@ -138,9 +151,21 @@ async def fill(db_url: str, telegram: int, groups: int, line: int) -> None:
     rows += [("line", "U" + f"{i:032x}", False, f"l{i}") for i in range(line)]
     for start in range(0, len(rows), 500):
         async with db.session() as s:
-            await enqueue(s, [{"org_id": org, "key": key, "kind": "reminder", "platform": platform, "chat_id": chat,
-                               "is_group": group, "payload": {"text": f"เตือน {key}", "buttons": []}}
-                              for platform, chat, group, key in rows[start:start + 500]])
+            await enqueue(
+                s,
+                [
+                    {
+                        "org_id": org,
+                        "key": key,
+                        "kind": "reminder",
+                        "platform": platform,
+                        "chat_id": chat,
+                        "is_group": group,
+                        "payload": {"text": f"เตือน {key}", "buttons": []},
+                    }
+                    for platform, chat, group, key in rows[start : start + 500]
+                ],
+            )
     await db.dispose()
 
 
@@ -151,9 +176,15 @@ async def dispatch(db_url: str, base: str, data_dir: Path) -> float:
     from scheduler.outbox import Dispatcher
     from storage.db import Database
 
-    settings = Settings(data_dir=data_dir, database_url=db_url, telegram_bot_token=TOKEN,
-                        telegram_api_base_url=base, line_channel_secret="s", line_channel_access_token="t",
-                        line_api_base_url=base)
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=db_url,
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=base,
+        line_channel_secret="s",
+        line_channel_access_token="t",
+        line_api_base_url=base,
+    )
     db = Database(db_url)
     tg = TelegramAdapter(settings, db, webhook=True)
     await tg.app.initialize()
@@ -178,8 +209,13 @@ async def _left(db) -> int:
     from storage.models import Outbox, OutboxState
 
     async with db.session(commit=False) as s:
-        return (await s.exec(select(func.count()).select_from(Outbox).where(
-            Outbox.state.in_([OutboxState.PENDING, OutboxState.SENDING])))).one()
+        return (
+            await s.exec(
+                select(func.count())
+                .select_from(Outbox)
+                .where(Outbox.state.in_([OutboxState.PENDING, OutboxState.SENDING]))
+            )
+        ).one()
 
 
 def binding_rate(times: list[float], limit: float) -> tuple[float, float]:
@@ -226,14 +262,28 @@ def main() -> None:
     line_times = [t for t, _to in stats["accepted"]["line"]]
     tg_rate, tg_share = binding_rate(tg, 30)
     line_rate, line_share = binding_rate(line_times, 2000)
-    print(json.dumps({
-        "seconds_total": round(elapsed, 1),
-        "telegram": {"private_messages": len(tg), "group_messages": sum(groups.values()),
-                     "rate_per_s": round(tg_rate, 2), "share_of_30_per_s": f"{tg_share:.1%}",
-                     "429s": stats["refused"]["telegram"]},
-        "line": {"pushes": len(line_times), "rate_per_s": round(line_rate, 1),
-                 "share_of_2000_per_s": f"{line_share:.1%}", "429s": stats["refused"]["line"]},
-    }, ensure_ascii=False, indent=1))
+    print(
+        json.dumps(
+            {
+                "seconds_total": round(elapsed, 1),
+                "telegram": {
+                    "private_messages": len(tg),
+                    "group_messages": sum(groups.values()),
+                    "rate_per_s": round(tg_rate, 2),
+                    "share_of_30_per_s": f"{tg_share:.1%}",
+                    "429s": stats["refused"]["telegram"],
+                },
+                "line": {
+                    "pushes": len(line_times),
+                    "rate_per_s": round(line_rate, 1),
+                    "share_of_2000_per_s": f"{line_share:.1%}",
+                    "429s": stats["refused"]["line"],
+                },
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

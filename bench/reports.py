@@ -37,8 +37,14 @@ async def prepare(tmp: Path, n: int) -> tuple[Database, int, int]:
     db = Database(f"sqlite+aiosqlite:///{tmp / 'bench.db'}")
     await db.upgrade()
     async with db.session() as s:
-        org = await create_organisation(s, name="เทศบาลตำบลทดสอบ", kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
-                                        province="ขอนแก่น", district="เมือง", fiscal_year=2569)
+        org = await create_organisation(
+            s,
+            name="เทศบาลตำบลทดสอบ",
+            kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
+            province="ขอนแก่น",
+            district="เมือง",
+            fiscal_year=2569,
+        )
         fy = await Rounds(s, org.id).fiscal_year(2569)
         await import_plan(s, org.id, fy, parse_plan(read_table(make_xlsx(tmp / "plan.xlsx", n))))
         rnd = await Rounds(s, org.id).get(fy, 6)
@@ -48,11 +54,19 @@ async def prepare(tmp: Path, n: int) -> tuple[Database, int, int]:
         answers = Answers(s, org.id)
         for i, p in enumerate(await answers.pairs(fy.id)):
             status = [Status.COMPLETED, Status.IN_PROGRESS, Status.NOT_STARTED, Status.CANNOT][i % 4]
-            await answers.save(StatusReport(org_id=org.id, round_id=rnd.id, item_id=p.item.id, unit_id=p.unit_id,
-                                            status=status, done_text="จัดอบรมแล้ว มีผู้เข้าร่วม ๕๐ คน",
-                                            disbursed=Decimal("12500.50") if p.item.budget_plan else None,
-                                            reason="งดจัดเนื่องจากโรคระบาด" if status == Status.CANNOT else ""),
-                               actor="bench")
+            await answers.save(
+                StatusReport(
+                    org_id=org.id,
+                    round_id=rnd.id,
+                    item_id=p.item.id,
+                    unit_id=p.unit_id,
+                    status=status,
+                    done_text="จัดอบรมแล้ว มีผู้เข้าร่วม ๕๐ คน",
+                    disbursed=Decimal("12500.50") if p.item.budget_plan else None,
+                    reason="งดจัดเนื่องจากโรคระบาด" if status == Status.CANNOT else "",
+                ),
+                actor="bench",
+            )
         return db, org.id, rnd.id
 
 
@@ -62,8 +76,9 @@ async def once(db: Database, org_id: int, round_id: int, out: Path) -> dict[str,
         from storage.models import Organisation
 
         t = time.perf_counter()
-        report = await build_report(s, Settings(data_dir=out), await s.get(Organisation, org_id),
-                                    await s.get(Round, round_id))
+        report = await build_report(
+            s, Settings(data_dir=out), await s.get(Organisation, org_id), await s.get(Round, round_id)
+        )
         times["build (queries)"] = time.perf_counter() - t
     for fmt in ("xlsx", "docx", "pdf"):
         t = time.perf_counter()

@@ -47,9 +47,12 @@ async def measure(url: str, orgs: int) -> dict:
                 carried += (await round_summary(s, rnd.org_id, rnd)).carried_out
         slow.append(time.perf_counter() - started)
     await db.dispose()
-    return {"organisations": r["totals"]["organisations"], "items": r["totals"]["items"],
-            "rollup_seconds": round(statistics.median(fast), 2),
-            "one_summary_after_another_seconds": round(statistics.median(slow), 2)}
+    return {
+        "organisations": r["totals"]["organisations"],
+        "items": r["totals"]["items"],
+        "rollup_seconds": round(statistics.median(fast), 2),
+        "one_summary_after_another_seconds": round(statistics.median(slow), 2),
+    }
 
 
 def main() -> None:

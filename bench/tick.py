@@ -47,17 +47,52 @@ async def load(url: str, orgs: int, units: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     now = dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc)
     y = 2026  # the 6-month round of fiscal year 2569
-    tables: dict[str, list[tuple]] = {t: [] for t in ("organisation", "fiscal_year", "round", "plan_section", "unit",
-                                                       "plan_item", "plan_item_unit", "person", "channel_account",
-                                                       "membership", "status_report")}
+    tables: dict[str, list[tuple]] = {
+        t: []
+        for t in (
+            "organisation",
+            "fiscal_year",
+            "round",
+            "plan_section",
+            "unit",
+            "plan_item",
+            "plan_item_unit",
+            "person",
+            "channel_account",
+            "membership",
+            "status_report",
+        )
+    }
     ids = {"section": 0, "item": 0, "unit": 0, "person": 0, "report": 0}
     for o in range(1, orgs + 1):
         tables["organisation"].append((o, f"อปท. {o:05d}", "อบต.", f"จังหวัด {o % 76}", "", "", False, now))
         tables["fiscal_year"].append((o, o, 2569))
-        tables["round"] += [(2 * o - 1, o, o, 6, dt.date(y - 1, 10, 1), dt.date(y, 3, 31), dt.date(y, 3, 1),
-                             dt.date(y, 3, 15), dt.date(y, 4, 30), "open"),
-                            (2 * o, o, o, 12, dt.date(y - 1, 10, 1), dt.date(y, 9, 30), dt.date(y, 9, 1),
-                             dt.date(y, 9, 15), dt.date(y, 10, 31), "planned")]
+        tables["round"] += [
+            (
+                2 * o - 1,
+                o,
+                o,
+                6,
+                dt.date(y - 1, 10, 1),
+                dt.date(y, 3, 31),
+                dt.date(y, 3, 1),
+                dt.date(y, 3, 15),
+                dt.date(y, 4, 30),
+                "open",
+            ),
+            (
+                2 * o,
+                o,
+                o,
+                12,
+                dt.date(y - 1, 10, 1),
+                dt.date(y, 9, 30),
+                dt.date(y, 9, 1),
+                dt.date(y, 9, 15),
+                dt.date(y, 10, 31),
+                "planned",
+            ),
+        ]
         dims = []
         for d in range(1, 5):
             ids["section"] += 1
@@ -80,17 +115,60 @@ async def load(url: str, orgs: int, units: int, seed: int = 7) -> None:
         for i in range(ITEMS):
             ids["item"] += 1
             dim, mission = dims[i % 4]
-            tables["plan_item"].append((ids["item"], o, o, f"{i // 4 + 1}.{i % 4 + 1}", str(i + 1), i, "โครงการ",
-                                        f"โครงการที่ {i + 1}", "", "ครั้ง", "1", 1_000_000, None, False, "", None,
-                                        None, False, None, dim, mission, None))
+            tables["plan_item"].append(
+                (
+                    ids["item"],
+                    o,
+                    o,
+                    f"{i // 4 + 1}.{i % 4 + 1}",
+                    str(i + 1),
+                    i,
+                    "โครงการ",
+                    f"โครงการที่ {i + 1}",
+                    "",
+                    "ครั้ง",
+                    "1",
+                    1_000_000,
+                    None,
+                    False,
+                    "",
+                    None,
+                    None,
+                    False,
+                    None,
+                    dim,
+                    mission,
+                    None,
+                )
+            )
             owners = [org_units[i % units]] + ([org_units[(i + 1) % units]] if i % 9 == 0 else [])
             for unit_id in owners:
                 tables["plan_item_unit"].append((ids["item"], unit_id))
                 if rng.random() < 0.3:
                     ids["report"] += 1
-                    tables["status_report"].append((ids["report"], o, 2 * o - 1, ids["item"], unit_id, "in_progress",
-                                                    "ดำเนินการแล้ว", None, None, False, "", None, None, "[]", "", "",
-                                                    None, "telegram", now))
+                    tables["status_report"].append(
+                        (
+                            ids["report"],
+                            o,
+                            2 * o - 1,
+                            ids["item"],
+                            unit_id,
+                            "in_progress",
+                            "ดำเนินการแล้ว",
+                            None,
+                            None,
+                            False,
+                            "",
+                            None,
+                            None,
+                            "[]",
+                            "",
+                            "",
+                            None,
+                            "telegram",
+                            now,
+                        )
+                    )
     from sqlmodel import SQLModel
 
     for table, rows in tables.items():  # columns in the models' order (migrations may have added some later)
@@ -108,14 +186,17 @@ async def answer_all(url: str, n_units: int) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
-    await conn.execute("""
+    await conn.execute(
+        """
         INSERT INTO status_report (org_id, round_id, item_id, unit_id, status, done_text, no_budget_used, months,
                                    evidence, problems, reason, channel, created_at)
         SELECT i.org_id, 2 * i.org_id - 1, i.id, pu.unit_id, 'completed', 'เสร็จ', false, '', '[]', '', '', 'telegram',
                now()
         FROM plan_item_unit pu JOIN plan_item i ON i.id = pu.item_id
         WHERE pu.unit_id <= $1 AND NOT EXISTS (SELECT 1 FROM status_report s WHERE s.round_id = 2 * i.org_id - 1
-                                               AND s.item_id = i.id AND s.unit_id = pu.unit_id)""", n_units)
+                                               AND s.item_id = i.id AND s.unit_id = pu.unit_id)""",
+        n_units,
+    )
     await conn.close()
 
 
@@ -144,8 +225,12 @@ async def main_async(url: str, orgs: int, units: int, data_dir: Path) -> None:
     await load(url, orgs, units)
     print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
     day = dt.date(2026, 3, 2)  # the first working day of a round that opens on Sunday 1 March 2569
-    for name, at, before in (("quiet", dt.time(8, 0), None), ("wave", dt.time(10, 0), None),
-                             ("steady", dt.time(10, 1), None), ("thanks", dt.time(10, 2), 500)):
+    for name, at, before in (
+        ("quiet", dt.time(8, 0), None),
+        ("wave", dt.time(10, 0), None),
+        ("steady", dt.time(10, 1), None),
+        ("thanks", dt.time(10, 2), 500),
+    ):
         if before:
             await answer_all(url, before)
         result = await timed_tick(url, data_dir, dt.datetime.combine(day, at, tzinfo=BKK))

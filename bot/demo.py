@@ -44,9 +44,16 @@ async def ensure_demo(session: AsyncSession) -> tuple[Organisation, bool]:
     """The demo organisation, created with its plan and people if missing; (org, created)."""
     found = (await session.exec(select(Organisation).where(Organisation.name == DEMO_ORG))).first()
     created = found is None
-    org = found or await create_organisation(session, name=DEMO_ORG, kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
-                                             province="ขอนแก่น", district="เมืองขอนแก่น",
-                                             fiscal_year=DEMO_FISCAL_YEAR, is_demo=True, actor="demo")
+    org = found or await create_organisation(
+        session,
+        name=DEMO_ORG,
+        kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
+        province="ขอนแก่น",
+        district="เมืองขอนแก่น",
+        fiscal_year=DEMO_FISCAL_YEAR,
+        is_demo=True,
+        actor="demo",
+    )
     if created:
         units = Units(session, org.id)
         for name in UNITS:
@@ -61,7 +68,8 @@ async def ensure_demo(session: AsyncSession) -> tuple[Organisation, bool]:
             session.add(person)
             await session.flush()
             session.add(ChannelAccount(org_id=org.id, person_id=person.id, platform=SIMULATOR, external_id=chat_id))
-            session.add(Membership(org_id=org.id, person_id=person.id, role=role,
-                                   unit_id=unit_ids[unit] if unit else None))
+            session.add(
+                Membership(org_id=org.id, person_id=person.id, role=role, unit_id=unit_ids[unit] if unit else None)
+            )
         await session.flush()
     return org, created

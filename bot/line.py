@@ -15,13 +15,34 @@ from collections.abc import Awaitable, Callable
 
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
-from linebot.v3.messaging import (AsyncApiClient, AsyncMessagingApi, AsyncMessagingApiBlob, Configuration,
-                                  FlexContainer, FlexMessage, PostbackAction, PushMessageRequest, QuickReply,
-                                  QuickReplyItem, ReplyMessageRequest, TextMessage)
+from linebot.v3.messaging import (
+    AsyncApiClient,
+    AsyncMessagingApi,
+    AsyncMessagingApiBlob,
+    Configuration,
+    FlexContainer,
+    FlexMessage,
+    PostbackAction,
+    PushMessageRequest,
+    QuickReply,
+    QuickReplyItem,
+    ReplyMessageRequest,
+    TextMessage,
+)
 from linebot.v3.messaging.exceptions import ApiException
-from linebot.v3.webhooks import (FileMessageContent, FollowEvent, GroupSource, ImageMessageContent, JoinEvent,
-                                 LeaveEvent, MessageEvent, PostbackEvent, RoomSource, TextMessageContent,
-                                 UnfollowEvent)
+from linebot.v3.webhooks import (
+    FileMessageContent,
+    FollowEvent,
+    GroupSource,
+    ImageMessageContent,
+    JoinEvent,
+    LeaveEvent,
+    MessageEvent,
+    PostbackEvent,
+    RoomSource,
+    TextMessageContent,
+    UnfollowEvent,
+)
 from sqlmodel import select
 
 from base.settings import Settings
@@ -39,7 +60,7 @@ from base.values import utcnow
 
 log = logging.getLogger(__name__)
 PLATFORM = "line"
-MAX_MESSAGES = 5        # per reply or push request
+MAX_MESSAGES = 5  # per reply or push request
 MAX_QUICK_REPLIES = 13
 MAX_BUBBLES = 12
 TEXT_LIMIT = 5000
@@ -87,8 +108,13 @@ class LineAdapter:
             chat_id, chat_type = source.room_id, "group"
         else:
             chat_id, chat_type = user_id, "private"
-        base = dict(platform=PLATFORM, user_id=user_id, chat_id=chat_id, chat_type=chat_type,
-                    event_id=getattr(ev, "webhook_event_id", None))
+        base = dict(
+            platform=PLATFORM,
+            user_id=user_id,
+            chat_id=chat_id,
+            chat_type=chat_type,
+            event_id=getattr(ev, "webhook_event_id", None),
+        )
         if isinstance(ev, PostbackEvent):
             return Incoming(**base, data=ev.postback.data)
         if isinstance(ev, FollowEvent):
@@ -98,16 +124,27 @@ class LineAdapter:
             if isinstance(content, TextMessageContent):
                 return Incoming(**base, text=content.text)
             if isinstance(content, ImageMessageContent):
-                return Incoming(**base, file=IncomingFile("photo", f"{content.id}.jpg", None, "image/jpeg",
-                                                          self._fetcher(content.id)))
+                return Incoming(
+                    **base,
+                    file=IncomingFile("photo", f"{content.id}.jpg", None, "image/jpeg", self._fetcher(content.id)),
+                )
             if isinstance(content, FileMessageContent):
-                return Incoming(**base, file=IncomingFile("document", content.file_name, content.file_size,
-                                                          "application/octet-stream", self._fetcher(content.id)))
+                return Incoming(
+                    **base,
+                    file=IncomingFile(
+                        "document",
+                        content.file_name,
+                        content.file_size,
+                        "application/octet-stream",
+                        self._fetcher(content.id),
+                    ),
+                )
         return None
 
     def _fetcher(self, message_id: str):
         async def fetch() -> bytes:
             return bytes(await self.blob.get_message_content(message_id))
+
         return fetch
 
     async def handle_event(self, ev) -> None:
@@ -133,6 +170,7 @@ class LineAdapter:
 
         async def reply() -> None:
             await self.reply(reply_token, await self.render_all(response, event))
+
         return reply
 
     async def _forget_chat(self, ev) -> None:
@@ -140,8 +178,9 @@ class LineAdapter:
         if isinstance(source, (GroupSource, RoomSource)):
             chat_id = getattr(source, "group_id", None) or getattr(source, "room_id", None)
             async with self.db.session() as s:
-                for g in (await s.exec(select(GroupChat).where(GroupChat.platform == PLATFORM,
-                                                               GroupChat.chat_id == chat_id))).all():
+                for g in (
+                    await s.exec(select(GroupChat).where(GroupChat.platform == PLATFORM, GroupChat.chat_id == chat_id))
+                ).all():
                     await s.delete(g)
 
     # ------------------------------------------------------------ out
@@ -157,7 +196,8 @@ class LineAdapter:
         if message.attachment is not None:
             link = await self._link(message, event.user_id if event else to)
             text = (text + "\n" if text else "") + _("{name}: {link} (the link works once, for {hours} hours)").format(
-                name=message.attachment.filename, link=link, hours=self.settings.download_link_hours)
+                name=message.attachment.filename, link=link, hours=self.settings.download_link_hours
+            )
         buttons = [b for row in message.buttons for b in row]
         if message.style == "items" and buttons:
             items = [b for b in buttons if b.data.startswith(PICK)][:MAX_BUBBLES]
@@ -174,8 +214,14 @@ class LineAdapter:
 
     async def _link(self, message: Message, recipient: str) -> str:
         async with self.db.session() as s:
-            return await link_for(s, self.settings, message.attachment.path, message.attachment.filename,
-                                  platform=PLATFORM, external_id=recipient)
+            return await link_for(
+                s,
+                self.settings,
+                message.attachment.path,
+                message.attachment.filename,
+                platform=PLATFORM,
+                external_id=recipient,
+            )
 
     async def reply(self, reply_token: str, messages: list) -> None:
         try:
@@ -185,8 +231,10 @@ class LineAdapter:
 
     async def push(self, to: str, messages: list, key: str) -> None:
         try:
-            await self.api.push_message(PushMessageRequest(to=to, messages=messages[:MAX_MESSAGES]),
-                                        x_line_retry_key=retry_key(key) if key else None)
+            await self.api.push_message(
+                PushMessageRequest(to=to, messages=messages[:MAX_MESSAGES]),
+                x_line_retry_key=retry_key(key) if key else None,
+            )
         except ApiException as e:
             body = (e.body or "") if isinstance(e.body, str) else str(e.body)
             if e.status == 409:  # accepted before under this retry key: delivered, and counted by LINE
@@ -252,31 +300,63 @@ PICK = Pick.prefix + ":"  # an item's button: shown as a card of the carousel
 
 
 def _quick(buttons) -> QuickReply:
-    return QuickReply(items=[QuickReplyItem(action=PostbackAction(label=clip(b.label, 20), data=b.data[:300],
-                                                                 display_text=clip(b.label, 300)))
-                             for b in buttons[:MAX_QUICK_REPLIES]])
+    return QuickReply(
+        items=[
+            QuickReplyItem(
+                action=PostbackAction(label=clip(b.label, 20), data=b.data[:300], display_text=clip(b.label, 300))
+            )
+            for b in buttons[:MAX_QUICK_REPLIES]
+        ]
+    )
 
 
 def carousel(buttons, alt_text: str) -> FlexMessage:
-    bubbles = [{
-        "type": "bubble", "size": "kilo",
-        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": [
-            {"type": "text", "text": clip(b.label, 300), "wrap": True, "size": "sm"}]},
-        "footer": {"type": "box", "layout": "vertical", "contents": [
-            {"type": "button", "style": "primary", "height": "sm",
-             "action": {"type": "postback", "label": clip(_("Answer"), 20), "data": b.data,
-                        "displayText": clip(b.label, 300)}}]},
-    } for b in buttons[:MAX_BUBBLES]]
-    return FlexMessage(alt_text=alt_text[:400], contents=FlexContainer.from_dict({"type": "carousel",
-                                                                                  "contents": bubbles}))
+    bubbles = [
+        {
+            "type": "bubble",
+            "size": "kilo",
+            "body": {
+                "type": "box",
+                "layout": "vertical",
+                "spacing": "sm",
+                "contents": [{"type": "text", "text": clip(b.label, 300), "wrap": True, "size": "sm"}],
+            },
+            "footer": {
+                "type": "box",
+                "layout": "vertical",
+                "contents": [
+                    {
+                        "type": "button",
+                        "style": "primary",
+                        "height": "sm",
+                        "action": {
+                            "type": "postback",
+                            "label": clip(_("Answer"), 20),
+                            "data": b.data,
+                            "displayText": clip(b.label, 300),
+                        },
+                    }
+                ],
+            },
+        }
+        for b in buttons[:MAX_BUBBLES]
+    ]
+    return FlexMessage(
+        alt_text=alt_text[:400], contents=FlexContainer.from_dict({"type": "carousel", "contents": bubbles})
+    )
 
 
 def _fit(messages: list) -> list:
     """At most five messages a request: merge consecutive plain texts first."""
     out: list = []
     for m in messages:
-        if (out and isinstance(m, TextMessage) and isinstance(out[-1], TextMessage) and not out[-1].quick_reply
-                and len(out[-1].text) + len(m.text) < TEXT_LIMIT - 2):
+        if (
+            out
+            and isinstance(m, TextMessage)
+            and isinstance(out[-1], TextMessage)
+            and not out[-1].quick_reply
+            and len(out[-1].text) + len(m.text) < TEXT_LIMIT - 2
+        ):
             out[-1] = TextMessage(text=out[-1].text + "\n\n" + m.text, quick_reply=m.quick_reply)
         else:
             out.append(m)

@@ -35,8 +35,14 @@ from storage.models import Organisation, SimMessage, SimState
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 STATIC = Path(__file__).parent / "static"
-PHONES = [("staff-a", "สมศรี · กองคลัง"), ("staff-b", "สมชาย · กองช่าง"), ("head-b", "วิชัย · หัวหน้ากองช่าง"),
-          ("manager", "ปลัดสมปอง · ผู้บริหาร"), ("admin", "ผู้ดูแลระบบ"), ("newcomer", "ผู้ใช้ใหม่")]
+PHONES = [
+    ("staff-a", "สมศรี · กองคลัง"),
+    ("staff-b", "สมชาย · กองช่าง"),
+    ("head-b", "วิชัย · หัวหน้ากองช่าง"),
+    ("manager", "ปลัดสมปอง · ผู้บริหาร"),
+    ("admin", "ผู้ดูแลระบบ"),
+    ("newcomer", "ผู้ใช้ใหม่"),
+]
 MAX_UPLOAD = 25 * 1024 * 1024
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -54,8 +60,9 @@ class SimulatorSender:
 class Simulator:
     def __init__(self, settings: Settings, db: Database):
         self.settings, self.db = settings, db
-        self.dispatcher = Dispatcher(db, {SIMULATOR: SimulatorSender(self)}, settings.data_dir, "simulator",
-                                     RateLimiter({}))
+        self.dispatcher = Dispatcher(
+            db, {SIMULATOR: SimulatorSender(self)}, settings.data_dir, "simulator", RateLimiter({})
+        )
         self._now: dt.datetime | None = None
 
     # ------------------------------------------------------------ the clock
@@ -83,8 +90,9 @@ class Simulator:
         for _step in range(200):
             moment = dt.datetime.combine(day, policy.work_start, tzinfo=BANGKOK)
             if moment > now:
-                report = await tick(self.db, self.settings, now=moment.astimezone(dt.timezone.utc),
-                                    org_ids={await demo_org_id(self.db)})
+                report = await tick(
+                    self.db, self.settings, now=moment.astimezone(dt.timezone.utc), org_ids={await demo_org_id(self.db)}
+                )
                 if report.queued:
                     await self._set_clock(moment)
                     self._now = moment
@@ -101,28 +109,54 @@ class Simulator:
         clock = await self.clock() if self._now is None else self._now
         attachment = None
         if message.attachment is not None:
-            attachment = {"kind": message.attachment.kind, "filename": message.attachment.filename,
-                          "path": str(message.attachment.path)}
+            attachment = {
+                "kind": message.attachment.kind,
+                "filename": message.attachment.filename,
+                "path": str(message.attachment.path),
+            }
         async with self.db.session() as s:
             if message.edit and outgoing:
-                last = (await s.exec(select(SimMessage).where(SimMessage.chat_id == chat_id, SimMessage.outgoing)
-                                     .order_by(col(SimMessage.id).desc()).limit(1))).first()
+                last = (
+                    await s.exec(
+                        select(SimMessage)
+                        .where(SimMessage.chat_id == chat_id, SimMessage.outgoing)
+                        .order_by(col(SimMessage.id).desc())
+                        .limit(1)
+                    )
+                ).first()
                 if last is not None and last.buttons:
                     last.text, last.buttons = message.text, _buttons(message)
                     last.created_at = dt.datetime.now(dt.timezone.utc)
                     s.add(last)
                     return
-            s.add(SimMessage(chat_id=chat_id, outgoing=outgoing, text=message.text, buttons=_buttons(message),
-                             attachment=attachment, shown_at=clock.isoformat()))
+            s.add(
+                SimMessage(
+                    chat_id=chat_id,
+                    outgoing=outgoing,
+                    text=message.text,
+                    buttons=_buttons(message),
+                    attachment=attachment,
+                    shown_at=clock.isoformat(),
+                )
+            )
 
-    async def act(self, chat_id: str, *, text: str = "", data: str | None = None,
-                  file: IncomingFile | None = None) -> None:
+    async def act(
+        self, chat_id: str, *, text: str = "", data: str | None = None, file: IncomingFile | None = None
+    ) -> None:
         """A person on one of the phones typed, pressed a button or sent a file."""
         if data is None:
             shown = text if file is None else f"[{file.name}]"
             await self.store(chat_id, Message(shown), outgoing=False)
-        event = Incoming(platform=SIMULATOR, user_id=chat_id, chat_id=chat_id, text=text, data=data, file=file,
-                         event_id=uuid.uuid4().hex, bot_username="")
+        event = Incoming(
+            platform=SIMULATOR,
+            user_id=chat_id,
+            chat_id=chat_id,
+            text=text,
+            data=data,
+            file=file,
+            event_id=uuid.uuid4().hex,
+            bot_username="",
+        )
         response: BotResponse = await handle(self.db, event, self.settings)
         for message in response.messages:
             await self.store(chat_id, message)
@@ -130,11 +164,17 @@ class Simulator:
 
     async def messages(self, after: int) -> list[dict]:
         async with self.db.session(commit=False) as s:
-            rows = (await s.exec(select(SimMessage).where(col(SimMessage.id) > after)
-                                 .order_by(col(SimMessage.id)))).all()
-            edited = (await s.exec(select(SimMessage).where(col(SimMessage.id) <= after, SimMessage.created_at >
-                                                            dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5))
-                                   )).all()
+            rows = (
+                await s.exec(select(SimMessage).where(col(SimMessage.id) > after).order_by(col(SimMessage.id)))
+            ).all()
+            edited = (
+                await s.exec(
+                    select(SimMessage).where(
+                        col(SimMessage.id) <= after,
+                        SimMessage.created_at > dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5),
+                    )
+                )
+            ).all()
         return [_json(r) for r in list(edited) + list(rows)]
 
 
@@ -144,10 +184,19 @@ def _buttons(message: Message) -> list[list[dict[str, str]]]:
 
 def _json(r: SimMessage) -> dict:
     shown = dt.datetime.fromisoformat(r.shown_at) if r.shown_at else None
-    return {"id": r.id, "chat": r.chat_id, "out": r.outgoing, "text": r.text, "buttons": r.buttons,
-            "attachment": ({"kind": r.attachment["kind"], "filename": r.attachment["filename"],
-                            "url": f"/sim/files/{r.id}"} if r.attachment else None),
-            "at": shown.astimezone(BANGKOK).strftime("%d/%m/%Y %H:%M") if shown else ""}
+    return {
+        "id": r.id,
+        "chat": r.chat_id,
+        "out": r.outgoing,
+        "text": r.text,
+        "buttons": r.buttons,
+        "attachment": (
+            {"kind": r.attachment["kind"], "filename": r.attachment["filename"], "url": f"/sim/files/{r.id}"}
+            if r.attachment
+            else None
+        ),
+        "at": shown.astimezone(BANGKOK).strftime("%d/%m/%Y %H:%M") if shown else "",
+    }
 
 
 def routes(settings: Settings) -> list[Route]:
@@ -158,13 +207,17 @@ def routes(settings: Settings) -> list[Route]:
     def guard(endpoint: Endpoint, body: str = "") -> Endpoint:
         return same_site_only(endpoint, hosts, body)
 
-    return [Route("/", guard(page)), Route("/static/{name}", static),
-            Route("/sim/api/messages", guard(api_messages)),
-            Route("/sim/api/say", guard(api_say, "json"), methods=["POST"]),
-            Route("/sim/api/press", guard(api_press, "json"), methods=["POST"]),
-            Route("/sim/api/upload", guard(api_upload, "form"), methods=["POST"]),
-            Route("/sim/api/next", guard(api_next, "json"), methods=["POST"]),
-            Route("/sim/files/{id:int}", guard(sim_file)), Route("/sim/reports/{fmt}", guard(report))]
+    return [
+        Route("/", guard(page)),
+        Route("/static/{name}", static),
+        Route("/sim/api/messages", guard(api_messages)),
+        Route("/sim/api/say", guard(api_say, "json"), methods=["POST"]),
+        Route("/sim/api/press", guard(api_press, "json"), methods=["POST"]),
+        Route("/sim/api/upload", guard(api_upload, "form"), methods=["POST"]),
+        Route("/sim/api/next", guard(api_next, "json"), methods=["POST"]),
+        Route("/sim/files/{id:int}", guard(sim_file)),
+        Route("/sim/reports/{fmt}", guard(report)),
+    ]
 
 
 def simulator_of(request: Request) -> Simulator:
@@ -193,8 +246,11 @@ async def page(request: Request) -> Response:
         "hint": _("Try: /help in any phone; /report as staff; /summary as the manager; /invite as the admin."),
     }
     phones = [{"id": pid, "name": name} for pid, name in PHONES]
-    html = html.replace("__LABELS__", _script_json(labels)).replace(
-        "__PHONES__", _script_json(phones)).replace("__LANG__", lang)
+    html = (
+        html.replace("__LABELS__", _script_json(labels))
+        .replace("__PHONES__", _script_json(phones))
+        .replace("__LANG__", lang)
+    )
     return HTMLResponse(html, headers=PAGE_HEADERS)
 
 
@@ -213,8 +269,12 @@ async def static(request: Request) -> Response:
 async def api_messages(request: Request) -> Response:
     sim = simulator_of(request)
     after = int(request.query_params.get("after", "0") or 0)
-    return JSONResponse({"messages": await sim.messages(after), "clock": (await sim.clock()).astimezone(
-        BANGKOK).strftime("%d/%m/%Y %H:%M")})
+    return JSONResponse(
+        {
+            "messages": await sim.messages(after),
+            "clock": (await sim.clock()).astimezone(BANGKOK).strftime("%d/%m/%Y %H:%M"),
+        }
+    )
 
 
 async def api_say(request: Request) -> Response:
@@ -246,9 +306,12 @@ async def api_upload(request: Request) -> Response:
     async def fetch() -> bytes:
         return content
 
-    await simulator_of(request).act(chat, file=IncomingFile(kind, upload.filename or "file", len(content),
-                                                            upload.content_type or "application/octet-stream",
-                                                            fetch))
+    await simulator_of(request).act(
+        chat,
+        file=IncomingFile(
+            kind, upload.filename or "file", len(content), upload.content_type or "application/octet-stream", fetch
+        ),
+    )
     return JSONResponse({"ok": True})
 
 
@@ -288,9 +351,12 @@ async def report(request: Request) -> Response:
     return FileResponse(files[0], filename=files[0].name)
 
 
-PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
-                                           "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-                "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 async def _json_object(request: Request) -> dict:
@@ -303,14 +369,14 @@ async def _json_object(request: Request) -> dict:
 
 def _script_json(value) -> str:
     """JSON safe inside a <script> element: no "</script>" or "<!--" can end it early."""
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace(
-        "&", "\\u0026")
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def same_site_only(endpoint: Endpoint, hosts: set[str], body: str = "") -> Endpoint:
     """Refuse what another site could make a browser send: a Host that is not this machine (DNS rebinding),
     and on POST a missing or foreign Origin, and a body a plain HTML form can send (``json``: only
     application/json; ``form``: only with the header the page's own script adds, which forces a preflight)."""
+
     async def guarded(request: Request) -> Response:
         host = request.url.hostname or ""
         if host.strip("[]") not in hosts:
@@ -325,6 +391,7 @@ def same_site_only(endpoint: Endpoint, hosts: set[str], body: str = "") -> Endpo
             if body == "form" and request.headers.get("x-tidtam-simulator") != "1":
                 return JSONResponse({"error": "cross-site request"}, status_code=403)
         return await endpoint(request)
+
     return guarded
 
 
@@ -335,26 +402,37 @@ def refuse_unsafe_settings(settings: Settings) -> None:
     problems = []
     if settings.database_url and make_url(settings.effective_database_url).get_backend_name() != "sqlite":
         problems.append("DATABASE_URL")
-    problems += [name.upper() for name in ("telegram_bot_token", "telegram_webhook_url", "line_channel_secret",
-                                           "line_channel_access_token") if getattr(settings, name)]
+    problems += [
+        name.upper()
+        for name in ("telegram_bot_token", "telegram_webhook_url", "line_channel_secret", "line_channel_access_token")
+        if getattr(settings, name)
+    ]
     if problems:
-        raise UserError(_("The simulator runs only on its own SQLite database with no platform set up; unset "
-                          "{settings} (or use another DATA_DIR with no .env).").format(settings=", ".join(problems)))
+        raise UserError(
+            _(
+                "The simulator runs only on its own SQLite database with no platform set up; unset "
+                "{settings} (or use another DATA_DIR with no .env)."
+            ).format(settings=", ".join(problems))
+        )
 
 
 async def refuse_real_organisations(db: Database) -> None:
     async with db.session(commit=False) as s:
-        names = (await s.exec(select(Organisation.name).where(Organisation.is_demo == False))).all()  # noqa: E712
+        names = (await s.exec(select(Organisation.name).where(col(Organisation.is_demo).is_(False)))).all()
     if names:
-        raise UserError(_("This database holds real organisations ({names}); the simulator runs only on a "
-                          "database of its own: set DATA_DIR to an empty folder.").format(
-            names=", ".join(names[:3]) + (" …" if len(names) > 3 else "")))
+        raise UserError(
+            _(
+                "This database holds real organisations ({names}); the simulator runs only on a "
+                "database of its own: set DATA_DIR to an empty folder."
+            ).format(names=", ".join(names[:3]) + (" …" if len(names) > 3 else ""))
+        )
 
 
 async def demo_org_id(db: Database) -> int:
     async with db.session(commit=False) as s:
-        org = (await s.exec(select(Organisation).where(Organisation.name == DEMO_ORG,
-                                                       Organisation.is_demo == True))).first()  # noqa: E712
+        org = (
+            await s.exec(select(Organisation).where(Organisation.name == DEMO_ORG, col(Organisation.is_demo)))
+        ).first()
     if org is None or org.id is None:
         raise UserError(_("The demo organisation is missing."))
     return org.id

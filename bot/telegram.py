@@ -50,11 +50,15 @@ async def check_token(settings: Settings) -> None:
         async with bot:  # initialize() asks getMe
             pass
     except InvalidToken:
-        raise UserError(_("The Bot API server ({where}) refused TELEGRAM_BOT_TOKEN: copy the token again from "
-                          "@BotFather").format(where=where)) from None
+        raise UserError(
+            _("The Bot API server ({where}) refused TELEGRAM_BOT_TOKEN: copy the token again from @BotFather").format(
+                where=where
+            )
+        ) from None
     except (NetworkError, TelegramError) as e:
-        raise UserError(_("Cannot reach the Bot API server ({where}): {error}").format(
-            where=where, error=type(e).__name__)) from None
+        raise UserError(
+            _("Cannot reach the Bot API server ({where}): {error}").format(where=where, error=type(e).__name__)
+        ) from None
 
 
 class TelegramAdapter:
@@ -78,13 +82,18 @@ class TelegramAdapter:
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the failure (never the message text) and tell the person, in Thai, to try again."""
-        log.error("update %s failed: %s", getattr(update, "update_id", "?"), type(context.error).__name__,
-                  exc_info=context.error)
+        log.error(
+            "update %s failed: %s",
+            getattr(update, "update_id", "?"),
+            type(context.error).__name__,
+            exc_info=context.error,
+        )
         if isinstance(update, Update) and update.effective_chat:
             set_language(None)
             try:
-                await self.app.bot.send_message(update.effective_chat.id,
-                                                _("Sorry, something went wrong on our side. Please try again."))
+                await self.app.bot.send_message(
+                    update.effective_chat.id, _("Sorry, something went wrong on our side. Please try again.")
+                )
             except TelegramError:
                 pass
 
@@ -111,9 +120,15 @@ class TelegramAdapter:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None or user.is_bot:
             return None
-        base = dict(platform=PLATFORM, user_id=str(user.id), chat_id=str(chat.id),
-                    chat_type="private" if chat.type == "private" else "group", user_name=user.full_name,
-                    event_id=str(update.update_id), bot_username=self.username)
+        base = dict(
+            platform=PLATFORM,
+            user_id=str(user.id),
+            chat_id=str(chat.id),
+            chat_type="private" if chat.type == "private" else "group",
+            user_name=user.full_name,
+            event_id=str(update.update_id),
+            bot_username=self.username,
+        )
         if update.callback_query is not None:
             return Incoming(**base, data=update.callback_query.data or "")
         message = update.message
@@ -124,18 +139,25 @@ class TelegramAdapter:
     def _file(self, message) -> IncomingFile | None:
         if message.photo:
             photo = message.photo[-1]  # the largest size
-            return IncomingFile("photo", f"{photo.file_unique_id}.jpg", photo.file_size, "image/jpeg",
-                                self._fetcher(photo.file_id))
+            return IncomingFile(
+                "photo", f"{photo.file_unique_id}.jpg", photo.file_size, "image/jpeg", self._fetcher(photo.file_id)
+            )
         if message.document:
             doc = message.document
-            return IncomingFile("document", doc.file_name or "file", doc.file_size,
-                                doc.mime_type or "application/octet-stream", self._fetcher(doc.file_id))
+            return IncomingFile(
+                "document",
+                doc.file_name or "file",
+                doc.file_size,
+                doc.mime_type or "application/octet-stream",
+                self._fetcher(doc.file_id),
+            )
         return None
 
     def _fetcher(self, file_id: str):
         async def fetch() -> bytes:
             tg_file = await self.app.bot.get_file(file_id)
             return bytes(await tg_file.download_as_bytearray())
+
         return fetch
 
     async def render(self, update: Update, response: Response, *, answered: bool = False) -> None:
@@ -168,8 +190,9 @@ class TelegramAdapter:
     async def send(self, chat_id: int | str, message: Message) -> None:
         chunks = _split(message.text) if message.text or message.attachment is None else []
         for i, chunk in enumerate(chunks):
-            await self.app.bot.send_message(chat_id, chunk,
-                                            reply_markup=_markup(message) if i == len(chunks) - 1 else None)
+            await self.app.bot.send_message(
+                chat_id, chunk, reply_markup=_markup(message) if i == len(chunks) - 1 else None
+            )
         if message.attachment is not None:
             a = message.attachment
             with a.path.open("rb") as f:
@@ -200,8 +223,9 @@ class TelegramSender:
 def _markup(message: Message) -> InlineKeyboardMarkup | None:
     if not message.buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(clip(b.label, 64), callback_data=b.data[:64]) for b in row]
-                                 for row in message.buttons])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(clip(b.label, 64), callback_data=b.data[:64]) for b in row] for row in message.buttons]
+    )
 
 
 def _split(text: str) -> list[str]:
@@ -241,5 +265,4 @@ def run_polling(settings: Settings, db: Database, poll_interval: float = 0.0) ->
 
     adapter.app.post_init = post_init
     adapter.app.post_shutdown = post_shutdown
-    adapter.app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=poll_interval,
-                            drop_pending_updates=False)
+    adapter.app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=poll_interval, drop_pending_updates=False)

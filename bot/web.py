@@ -27,12 +27,17 @@ MAX_BODY = 1024 * 1024
 
 def create_app(settings: Settings, db: Database | None = None, *, simulator: bool = False) -> Starlette:
     """The web app; ``simulator``: also the local web chat simulator (no platform token needed)."""
-    services = Services(settings, db or Database(settings.effective_database_url,
-                                                 new_installation=settings.new_installation))
-    routes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
-              Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
-              Route("/line/webhook", line_webhook, methods=["POST"]),
-              Route("/files/{token}", download)]
+    services = Services(
+        settings, db or Database(settings.effective_database_url, new_installation=settings.new_installation)
+    )
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
+        Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+        Route("/line/webhook", line_webhook, methods=["POST"]),
+        Route("/files/{token}", download),
+    ]
     if simulator:
         from bot.simulator import Simulator, refuse_unsafe_settings, routes as simulator_routes
 
@@ -74,9 +79,11 @@ async def start_channels(services: Services) -> None:
             assert adapter.app.updater is not None
             await adapter.app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         else:
-            await adapter.app.bot.set_webhook(settings.telegram_webhook_url,
-                                              secret_token=settings.telegram_webhook_secret or None,
-                                              allowed_updates=Update.ALL_TYPES)
+            await adapter.app.bot.set_webhook(
+                settings.telegram_webhook_url,
+                secret_token=settings.telegram_webhook_secret or None,
+                allowed_updates=Update.ALL_TYPES,
+            )
     if settings.line_channel_secret:
         from bot.line import LineAdapter
 
@@ -95,8 +102,9 @@ async def start_scheduler(services: Services) -> None:
         from bot.line import LineSender
 
         senders["line"] = LineSender(services.line)
-    services.scheduler = SchedulerService(services.db, services.settings, senders,
-                                          quota_check=services.line.check_quota if services.line else None)
+    services.scheduler = SchedulerService(
+        services.db, services.settings, senders, quota_check=services.line.check_quota if services.line else None
+    )
     await services.scheduler.start()
 
 
@@ -147,8 +155,15 @@ async def metrics(request: Request) -> Response:
     from storage.models import Outbox, OutboxState
 
     async with services_of(request).db.session(commit=False) as s:
-        OUTBOX_DEPTH.set((await s.exec(select(func.count()).select_from(Outbox).where(
-            col(Outbox.state).in_([OutboxState.PENDING, OutboxState.SENDING])))).one())
+        OUTBOX_DEPTH.set(
+            (
+                await s.exec(
+                    select(func.count())
+                    .select_from(Outbox)
+                    .where(col(Outbox.state).in_([OutboxState.PENDING, OutboxState.SENDING]))
+                )
+            ).one()
+        )
     body, content_type = metrics_payload()
     return Response(body, media_type=content_type)
 
@@ -184,8 +199,9 @@ async def telegram_webhook(request: Request) -> Response:
         reply = {"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id}
         if response.notice:
             reply["text"] = clip(response.notice, 190)
-    return JSONResponse(reply, background=BackgroundTask(adapter.render_quietly, update, response,
-                                                         update.callback_query is not None))
+    return JSONResponse(
+        reply, background=BackgroundTask(adapter.render_quietly, update, response, update.callback_query is not None)
+    )
 
 
 async def line_webhook(request: Request) -> Response:
@@ -239,8 +255,11 @@ async def download(request: Request) -> Response:
     if request.method == "HEAD":
         return FileResponse(path, filename=filename)  # headers only
     if not full_get:
-        return PlainTextResponse("ดาวน์โหลดได้ทั้งไฟล์เท่านั้น / Only the whole file can be downloaded.",
-                                 status_code=416, headers={"Accept-Ranges": "none"})
+        return PlainTextResponse(
+            "ดาวน์โหลดได้ทั้งไฟล์เท่านั้น / Only the whole file can be downloaded.",
+            status_code=416,
+            headers={"Accept-Ranges": "none"},
+        )
     return FileResponse(path, filename=filename, headers={"Accept-Ranges": "none", "Cache-Control": "no-store"})
 
 

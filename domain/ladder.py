@@ -19,14 +19,19 @@ ALL_RUNGS = ("open", "d7", "d3", "d1", "due", "overdue", "head", "thanks")
 
 @dataclass(frozen=True)
 class Rung:
-    name: str        # open, d7, d3, d1, due, over2, over4 …, head3, head5 …
+    name: str  # open, d7, d3, d1, due, over2, over4 …, head3, head5 …
     day: dt.date
-    track: str       # "unit" or "head": a rung is superseded by the next one of its track
-    until: dt.date   # last day it still makes sense (exclusive bound: the next rung's day)
+    track: str  # "unit" or "head": a rung is superseded by the next one of its track
+    until: dt.date  # last day it still makes sense (exclusive bound: the next rung's day)
 
 
-def ladder(opens_on: dt.date, due_on: dt.date, submit_by: dt.date, cal: WorkCalendar,
-           enabled: frozenset[str] = frozenset(ALL_RUNGS)) -> list[Rung]:
+def ladder(
+    opens_on: dt.date,
+    due_on: dt.date,
+    submit_by: dt.date,
+    cal: WorkCalendar,
+    enabled: frozenset[str] = frozenset(ALL_RUNGS),
+) -> list[Rung]:
     unit: list[tuple[str, dt.date]] = []
     first = cal.next_working(opens_on)
     if "open" in enabled:

@@ -28,11 +28,16 @@ async def link(ctx: Ctx, args: str = "") -> None:
         if ctx.person is None:
             ctx.say(_("Type /link followed by the code you got on your other chat app."))
             return
-        row = LinkCode(org_id=ctx.org_id, person_id=ctx.person.id, code=new_code(),
-                       expires_at=utcnow() + dt.timedelta(minutes=30))
+        row = LinkCode(
+            org_id=ctx.org_id, person_id=ctx.person.id, code=new_code(), expires_at=utcnow() + dt.timedelta(minutes=30)
+        )
         ctx.session.add(row)
-        ctx.say(_("On your other chat app (Telegram or LINE), send this to the Tidtam bot within 30 minutes:\n"
-                  "/link {code}").format(code=row.code))
+        ctx.say(
+            _(
+                "On your other chat app (Telegram or LINE), send this to the Tidtam bot within 30 minutes:\n"
+                "/link {code}"
+            ).format(code=row.code)
+        )
         return
     found = (await ctx.session.exec(select(LinkCode).where(LinkCode.code == code))).first()
     if found is None or found.used or found.expires_at < utcnow():
@@ -43,21 +48,33 @@ async def link(ctx: Ctx, args: str = "") -> None:
             return
         raise UserError(_("This chat account already belongs to someone in Tidtam."))
     person = await ctx.session.get(Person, found.person_id)
-    account = ChannelAccount(org_id=person.org_id, person_id=person.id, platform=ctx.event.platform,
-                             external_id=ctx.event.user_id)
+    account = ChannelAccount(
+        org_id=person.org_id, person_id=person.id, platform=ctx.event.platform, external_id=ctx.event.user_id
+    )
     ctx.session.add(account)
     await replan(ctx.session, person.org_id)
     found.used = True
     ctx.session.add(found)
     await ctx.session.flush()
-    await audit(ctx.session, person.org_id, ctx.actor, "link", "channel_account", account.id,
-                new={"platform": ctx.event.platform}, person_id=person.id)
+    await audit(
+        ctx.session,
+        person.org_id,
+        ctx.actor,
+        "link",
+        "channel_account",
+        account.id,
+        new={"platform": ctx.event.platform},
+        person_id=person.id,
+    )
     ctx.person, ctx.account = person, account
     ctx.org = await ctx.session.get(Organisation, person.org_id)
     ctx.roles = await roles_of(ctx.session, person)
     ctx.conversation = await conversation_of(ctx.session, account)
-    ctx.say(_("Linked: {name} can now use Tidtam here too. Choose where reminders go with /notify.").format(
-        name=person.display_name))
+    ctx.say(
+        _("Linked: {name} can now use Tidtam here too. Choose where reminders go with /notify.").format(
+            name=person.display_name
+        )
+    )
 
 
 async def notify(ctx: Ctx, args: str = "") -> None:
@@ -70,5 +87,8 @@ async def notify(ctx: Ctx, args: str = "") -> None:
     ctx.session.add(ctx.person)
     await replan(ctx.session, ctx.org_id)
     names = {"telegram": "Telegram", "line": "LINE"}
-    ctx.say(_("Reminders will reach you on: {where}.").format(where=_("every linked app") if choice == "all"
-                                                              else names[choice]))
+    ctx.say(
+        _("Reminders will reach you on: {where}.").format(
+            where=_("every linked app") if choice == "all" else names[choice]
+        )
+    )

@@ -34,11 +34,15 @@ NARRATIVE_FIELDS = ("supporting", "problems", "suggestions")
 
 
 def narrative_label(field: str) -> str:
-    return {"supporting": _("Supporting factors"), "problems": _("Problems and obstacles"),
-            "suggestions": _("Suggestions")}[field]
+    return {
+        "supporting": _("Supporting factors"),
+        "problems": _("Problems and obstacles"),
+        "suggestions": _("Suggestions"),
+    }[field]
 
 
 # ---------------------------------------------------------------- invites, units, members
+
 
 async def invite(ctx: Ctx, args: str = "") -> None:
     """/invite UNIT member|head [USES] or /invite manager|admin [USES]: makes a code and its link."""
@@ -48,16 +52,24 @@ async def invite(ctx: Ctx, args: str = "") -> None:
         uses = int(words.pop())
     roles = {r.value: r for r in Role}
     if not words or words[-1].lower() not in roles:
-        ctx.say(_("Usage: /invite UNIT member|head [USES], or /invite manager, or /invite admin\n"
-                  "For example: /invite กองคลัง member"))
+        ctx.say(
+            _(
+                "Usage: /invite UNIT member|head [USES], or /invite manager, or /invite admin\n"
+                "For example: /invite กองคลัง member"
+            )
+        )
         return
     role = roles[words.pop().lower()]
     unit_name = " ".join(words) or None
     created, unit = await People(ctx.session, ctx.org_id).create_invite(
-        unit_name=unit_name if role in (Role.HEAD, Role.MEMBER) else None, role=role, uses=uses, actor=ctx.actor)
+        unit_name=unit_name if role in (Role.HEAD, Role.MEMBER) else None, role=role, uses=uses, actor=ctx.actor
+    )
     where = _("{role} of {unit}").format(role=role_label(role), unit=unit.name) if unit else role_label(role)
-    lines = [_("Invite for {where}, usable {uses} time(s) until {until}:").format(
-        where=where, uses=uses, until=format_date(created.expires_at.date(), thai_digits=False))]
+    lines = [
+        _("Invite for {where}, usable {uses} time(s) until {until}:").format(
+            where=where, uses=uses, until=format_date(created.expires_at.date(), thai_digits=False)
+        )
+    ]
     if ctx.event.platform == "telegram" and ctx.event.bot_username:
         lines.append(f"https://t.me/{ctx.event.bot_username}?start={created.code}")
     lines.append(_("or type in a private chat with the bot: /start {code}").format(code=created.code))
@@ -94,14 +106,18 @@ async def members(ctx: Ctx, args: str = "") -> None:
     lines = [_("Members ({n}):").format(n=len(rows))]
     for person, memberships, accounts in rows:
         roles = ", ".join(
-            _("{role} of {unit}").format(role=role_label(m.role), unit=unit_names[m.unit_id]) if m.unit_id
-            else role_label(m.role) for m in memberships)
+            _("{role} of {unit}").format(role=role_label(m.role), unit=unit_names[m.unit_id])
+            if m.unit_id
+            else role_label(m.role)
+            for m in memberships
+        )
         platforms = ", ".join(sorted({a.platform for a in accounts}))
         lines.append(f"• {person.display_name or '-'} — {roles} ({platforms})")
     ctx.say("\n".join(lines))
 
 
 # ---------------------------------------------------------------- the round
+
 
 async def round_(ctx: Ctx, args: str = "") -> None:
     """Shows the rounds; /round open 6|12 and /round close change them (also by button)."""
@@ -125,9 +141,15 @@ async def round_(ctx: Ctx, args: str = "") -> None:
 async def _show_rounds(ctx: Ctx, rounds: list[Round], *, edit: bool = False) -> None:
     lines, buttons = [], []
     for r in rounds:
-        lines.append(_("{round}: {state}; opens {opens}, units answer by {due}, submit by {submit}").format(
-            round=round_name(r), state=round_state_label(r), opens=format_date(r.opens_on, thai_digits=False),
-            due=format_date(r.due_on, thai_digits=False), submit=format_date(r.submit_by, thai_digits=False)))
+        lines.append(
+            _("{round}: {state}; opens {opens}, units answer by {due}, submit by {submit}").format(
+                round=round_name(r),
+                state=round_state_label(r),
+                opens=format_date(r.opens_on, thai_digits=False),
+                due=format_date(r.due_on, thai_digits=False),
+                submit=format_date(r.submit_by, thai_digits=False),
+            )
+        )
         if r.state == RoundState.OPEN:
             buttons.append([Button(_("Close {round}").format(round=round_name(r)), RoundAction("close", r.id).pack())])
         else:
@@ -141,22 +163,37 @@ async def pressed_round(ctx: Ctx, press: RoundAction) -> None:
     if rnd is None or action not in ("open", "close"):
         raise UserError(_("This button is not valid."))
     await _set_state(ctx, rnd, RoundState.OPEN if action == "open" else RoundState.CLOSED)
-    await _show_rounds(ctx, await Rounds(ctx.session, ctx.org_id).of_year(
-        await Rounds(ctx.session, ctx.org_id).fiscal_year()), edit=True)
+    await _show_rounds(
+        ctx,
+        await Rounds(ctx.session, ctx.org_id).of_year(await Rounds(ctx.session, ctx.org_id).fiscal_year()),
+        edit=True,
+    )
 
 
 async def _set_state(ctx: Ctx, rnd: Round, state: RoundState) -> None:
     was = rnd.state
-    carried = await set_round_state(ctx.session, ctx.org_id, rnd, state, actor=ctx.actor, person_id=ctx.person.id,
-                                    today=dt.datetime.now(BANGKOK).date())
+    carried = await set_round_state(
+        ctx.session,
+        ctx.org_id,
+        rnd,
+        state,
+        actor=ctx.actor,
+        person_id=ctx.person.id,
+        today=dt.datetime.now(BANGKOK).date(),
+    )
     if carried:
-        ctx.say(_("{round} is open. {n} answer(s) completed in the 6-month round are carried forward: those items "
-                  "count as completed and their units are not asked again.").format(round=round_name(rnd), n=carried))
+        ctx.say(
+            _(
+                "{round} is open. {n} answer(s) completed in the 6-month round are carried forward: those items "
+                "count as completed and their units are not asked again."
+            ).format(round=round_name(rnd), n=carried)
+        )
     if was != rnd.state:
         ctx.response.notice = round_state_label(rnd)
 
 
 # ---------------------------------------------------------------- reminders now
+
 
 async def remind(ctx: Ctx, args: str = "") -> None:
     """Reminds now every unit that still has items awaiting an answer (only those)."""
@@ -173,23 +210,37 @@ async def remind(ctx: Ctx, args: str = "") -> None:
         deliveries = unit_reminders(book, rnd, unit, waiting)
         ctx.response.deliveries += deliveries
         if deliveries:
-            sent_to.append(_("{unit} ({n} item(s), {m} chat(s))").format(unit=unit.name, n=len(waiting),
-                                                                           m=len(deliveries)))
+            sent_to.append(
+                _("{unit} ({n} item(s), {m} chat(s))").format(unit=unit.name, n=len(waiting), m=len(deliveries))
+            )
         else:
             unreachable.append(unit.name)
-    await audit(ctx.session, ctx.org_id, ctx.actor, "remind", "round", rnd.id, new={"units": len(sent_to)},
-                person_id=ctx.person.id)
+    await audit(
+        ctx.session,
+        ctx.org_id,
+        ctx.actor,
+        "remind",
+        "round",
+        rnd.id,
+        new={"units": len(sent_to)},
+        person_id=ctx.person.id,
+    )
     if not sent_to and not unreachable:
         ctx.say(_("Every unit has answered; no reminder was needed."))
         return
     lines = [_("Reminders sent to: {units}").format(units="; ".join(sent_to))] if sent_to else []
     if unreachable:
-        lines.append(_("Nobody of these units has joined yet, so they could not be reminded: {units}. "
-                       "Make an invite with /invite.").format(units=", ".join(unreachable)))
+        lines.append(
+            _(
+                "Nobody of these units has joined yet, so they could not be reminded: {units}. "
+                "Make an invite with /invite."
+            ).format(units=", ".join(unreachable))
+        )
     ctx.say("\n".join(lines))
 
 
 # ---------------------------------------------------------------- plan import from chat
+
 
 async def import_(ctx: Ctx, args: str = "") -> None:
     ctx.goto(Step.IMPORT)
@@ -207,8 +258,11 @@ async def got_import_file(ctx: Ctx) -> None:
         return
     ext = Path(f.name).suffix.lower()
     if ext not in (".xlsx", ".csv"):
-        raise UserError(_("A plan file must be .xlsx or .csv (got {name}); download the template with "
-                          "`tidtam plan template`").format(name=clip(Path(f.name).name, 60)))
+        raise UserError(
+            _(
+                "A plan file must be .xlsx or .csv (got {name}); download the template with `tidtam plan template`"
+            ).format(name=clip(Path(f.name).name, 60))
+        )
     _refuse_large(f.size)
     ctx.later(lambda db: _check_import_file(ctx, db, ext))
 
@@ -234,14 +288,19 @@ async def _check_import_file(ctx: Ctx, db, ext: str) -> None:
         result = await import_plan(session, ctx.org_id, fy, rows, actor=ctx.actor)
         await savepoint.rollback()
         ctx.goto(Step.IMPORT_CONFIRM, tk=tk, path=path.relative_to(ctx.settings.data_dir).as_posix())
-    ctx.say("\n".join(result.lines(dry_run=True)),
-            [[Button(_("Import"), ImportAnswer(tk, "y").pack()), Button(_("Cancel"), ImportAnswer(tk, "n").pack())]])
+    ctx.say(
+        "\n".join(result.lines(dry_run=True)),
+        [[Button(_("Import"), ImportAnswer(tk, "y").pack()), Button(_("Cancel"), ImportAnswer(tk, "n").pack())]],
+    )
 
 
 def _refuse_large(size: int | None) -> None:
     if size is not None and size > IMPORT_MAX_BYTES:
-        raise UserError(_("The file is too large ({size} MB); the limit is {limit} MB.").format(
-            size=round(size / 1024 / 1024, 1), limit=IMPORT_MAX_BYTES // 1024 // 1024))
+        raise UserError(
+            _("The file is too large ({size} MB); the limit is {limit} MB.").format(
+                size=round(size / 1024 / 1024, 1), limit=IMPORT_MAX_BYTES // 1024 // 1024
+            )
+        )
 
 
 async def pressed_import(ctx: Ctx, press: ImportAnswer) -> None:
@@ -267,6 +326,7 @@ async def _import_confirmed(ctx: Ctx, db, path: Path) -> None:
 
 # ---------------------------------------------------------------- narrative
 
+
 async def _narrative(ctx: Ctx) -> tuple[Round, RoundNarrative]:
     rnd = await Answers(ctx.session, ctx.org_id).current_round()
     if rnd is None:
@@ -281,8 +341,13 @@ async def narrative(ctx: Ctx, args: str = "") -> None:
     lines = [_("Narrative of {round}:").format(round=round_name(rnd))]
     for name in NARRATIVE_FIELDS:
         lines.append(f"\n{narrative_label(name)}:\n{getattr(nar, name) or _('(not written yet)')}")
-    ctx.say("\n".join(lines), [[Button(_("Write: {section}").format(section=narrative_label(n)),
-                                       NarrativeField(n).pack())] for n in NARRATIVE_FIELDS])
+    ctx.say(
+        "\n".join(lines),
+        [
+            [Button(_("Write: {section}").format(section=narrative_label(n)), NarrativeField(n).pack())]
+            for n in NARRATIVE_FIELDS
+        ],
+    )
 
 
 async def pressed_narrative(ctx: Ctx, press: NarrativeField) -> None:
@@ -290,8 +355,9 @@ async def pressed_narrative(ctx: Ctx, press: NarrativeField) -> None:
     if value not in NARRATIVE_FIELDS:
         raise UserError(_("This button is not valid."))
     ctx.goto(Step.NARRATIVE, field=value)
-    ctx.say(_("Please type the text for \"{section}\" (it replaces what was there).").format(
-        section=narrative_label(value)))
+    ctx.say(
+        _('Please type the text for "{section}" (it replaces what was there).').format(section=narrative_label(value))
+    )
 
 
 async def got_narrative(ctx: Ctx) -> None:
@@ -306,14 +372,23 @@ async def got_narrative(ctx: Ctx) -> None:
     nar.updated_by, nar.updated_at = ctx.person.id, utcnow()
     ctx.session.add(nar)
     await ctx.session.flush()
-    await audit(ctx.session, ctx.org_id, ctx.actor, "update", "round_narrative", nar.id, old={name: old},
-                new={name: text}, person_id=ctx.person.id)
+    await audit(
+        ctx.session,
+        ctx.org_id,
+        ctx.actor,
+        "update",
+        "round_narrative",
+        nar.id,
+        old={name: old},
+        new={name: text},
+        person_id=ctx.person.id,
+    )
     ctx.finish()
-    ctx.say(_("Saved \"{section}\".").format(section=narrative_label(name)))
-
+    ctx.say(_('Saved "{section}".').format(section=narrative_label(name)))
 
 
 # ---------------------------------------------------------------- documents
+
 
 async def export(ctx: Ctx, args: str = "") -> None:
     """/export [6|12]: the round's documents (XLSX, DOCX, PDF) as files, and what to check before signing.
@@ -348,8 +423,11 @@ async def export(ctx: Ctx, args: str = "") -> None:
 
 def _say_exported(ctx: Ctx, report, files: list[Path]) -> None:
     rnd = report.round
-    lines = [_("The documents of {round}, fiscal year {year}:").format(round=round_name(rnd),
-                                                                       year=report.fiscal_year.year_be)]
+    lines = [
+        _("The documents of {round}, fiscal year {year}:").format(
+            round=round_name(rnd), year=report.fiscal_year.year_be
+        )
+    ]
     lines += (
         [f"• {c.message}" for c in report.checks] if report.checks else [_("Checks before signing: no issue found.")]
     )

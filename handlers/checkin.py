@@ -18,8 +18,7 @@ from pathlib import Path
 
 from handlers.common import MAX_TEXT, baht, clip, due_text, item_card, round_name
 from handlers.context import Ctx, token
-from handlers.protocol import (Cancel, Confirm, Edit, EvidenceDone, ListPage, MoneyConfirm, Pick, Reason, SetStatus,
-                               Step)
+from handlers.protocol import Cancel, Confirm, Edit, EvidenceDone, ListPage, MoneyConfirm, Pick, Reason, SetStatus, Step
 from base.events import Button
 from locales.errors import ParseError, UserError
 from locales.i18n import _
@@ -34,20 +33,46 @@ STATUS_CODES = {"n": Status.NOT_STARTED, "i": Status.IN_PROGRESS, "c": Status.CO
 CODE_OF = {v: k for k, v in STATUS_CODES.items()}
 UNCHANGED = "="  # the status button that keeps the 6-month answer
 REASON_CODES = {"b": CannotReason.NO_BUDGET, "p": CannotReason.POLICY, "s": CannotReason.STAFF, "o": CannotReason.OTHER}
-ICON = {AWAITING: "⏳", Status.NOT_STARTED.value: "◻️", Status.IN_PROGRESS.value: "🔄",
-        Status.COMPLETED.value: "✅", Status.CANNOT.value: "⛔"}
-EVIDENCE_TYPES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".gif", ".pdf", ".doc", ".docx", ".xls", ".xlsx",
-                  ".ppt", ".pptx", ".odt", ".ods", ".txt", ".csv"}
+ICON = {
+    AWAITING: "⏳",
+    Status.NOT_STARTED.value: "◻️",
+    Status.IN_PROGRESS.value: "🔄",
+    Status.COMPLETED.value: "✅",
+    Status.CANNOT.value: "⛔",
+}
+EVIDENCE_TYPES = {
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".webp",
+    ".heic",
+    ".gif",
+    ".pdf",
+    ".doc",
+    ".docx",
+    ".xls",
+    ".xlsx",
+    ".ppt",
+    ".pptx",
+    ".odt",
+    ".ods",
+    ".txt",
+    ".csv",
+}
 URL_RE = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------- listing
 
+
 async def _open_round(ctx: Ctx) -> Round | None:
     rnd = await Answers(ctx.session, ctx.org_id).open_round()
     if rnd is None:
-        ctx.say(_("No reporting round is open at the moment. Open one with /round.") if ctx.roles.admin else
-                _("No reporting round is open at the moment. Your administrator opens it when collection starts."))
+        ctx.say(
+            _("No reporting round is open at the moment. Open one with /round.")
+            if ctx.roles.admin
+            else _("No reporting round is open at the moment. Your administrator opens it when collection starts.")
+        )
     return rnd
 
 
@@ -88,17 +113,23 @@ async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, ed
     many_units = len(unit_ids) > 1
     if not pairs:
         if awaiting_only:
-            ctx.say(_("All your unit's items have an answer in {round}. Thank you! "
-                      "To change an answer use /status.").format(round=round_name(rnd)), edit=edit)
+            ctx.say(
+                _(
+                    "All your unit's items have an answer in {round}. Thank you! To change an answer use /status."
+                ).format(round=round_name(rnd)),
+                edit=edit,
+            )
         else:
             ctx.say(_("Your unit owns no items in this plan."), edit=edit)
         return
     pages = (len(pairs) + PAGE - 1) // PAGE
     page = max(0, min(page, pages - 1))
-    shown = pairs[page * PAGE:(page + 1) * PAGE]
-    header = (_("{n} item(s) awaiting your answer in {round} (answer by {due}). Choose one:")
-              if awaiting_only else _("Your unit's items in {round} (answer by {due}). Press one to answer or "
-                                      "change it:")).format(n=len(pairs), round=round_name(rnd), due=due_text(rnd))
+    shown = pairs[page * PAGE : (page + 1) * PAGE]
+    header = (
+        _("{n} item(s) awaiting your answer in {round} (answer by {due}). Choose one:")
+        if awaiting_only
+        else _("Your unit's items in {round} (answer by {due}). Press one to answer or change it:")
+    ).format(n=len(pairs), round=round_name(rnd), due=due_text(rnd))
     buttons = []
     for p in shown:
         answer = latest.get((p.item.id, p.unit_id))
@@ -125,6 +156,7 @@ async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, ed
 
 # ---------------------------------------------------------------- one item
 
+
 async def pressed_pick(ctx: Ctx, press: Pick) -> None:
     """Starts a draft answer for the chosen item of one of the person's units."""
     item_id, unit_id = press.item, press.unit
@@ -149,18 +181,27 @@ async def ask_status(ctx: Ctx, rnd: Round, item: PlanItem, unit_id: int, *, edit
     now, before = await answers.answers_of(rnd, item.id, unit_id)
     before = None if now else before
     if now:
-        text += "\n\n" + (_("Current answer (carried from the 6-month round):") if now.carried
-                           else _("Current answer:")) + "\n" + answer_text(item, now)
+        text += (
+            "\n\n"
+            + (_("Current answer (carried from the 6-month round):") if now.carried else _("Current answer:"))
+            + "\n"
+            + answer_text(item, now)
+        )
     elif before:
         text += "\n\n" + _("Answer in the 6-month round:") + "\n" + answer_text(item, before)
     buttons = []
     if before:
         buttons.append([Button(_("No change since the 6-month round"), SetStatus(tk, UNCHANGED).pack())])
-    buttons += [[Button(status_button(s.value), SetStatus(tk, CODE_OF[s]).pack())] for s in
-                (Status.NOT_STARTED, Status.IN_PROGRESS, Status.COMPLETED, Status.CANNOT)]
+    buttons += [
+        [Button(status_button(s.value), SetStatus(tk, CODE_OF[s]).pack())]
+        for s in (Status.NOT_STARTED, Status.IN_PROGRESS, Status.COMPLETED, Status.CANNOT)
+    ]
     buttons.append([Button(_("Stop for now"), Cancel(tk).pack())])
-    ctx.say(text + "\n\n" + (_("What is its status now?") if now or before else
-                              _("What is the status of this item?")), buttons, edit=edit)
+    ctx.say(
+        text + "\n\n" + (_("What is its status now?") if now or before else _("What is the status of this item?")),
+        buttons,
+        edit=edit,
+    )
 
 
 def answer_text(item: PlanItem, r: StatusReport) -> str:
@@ -173,8 +214,11 @@ def answer_text(item: PlanItem, r: StatusReport) -> str:
     if not item.no_budget and (r.disbursed is not None or r.no_budget_used):
         lines.append(_("Disbursed: {amount}").format(amount=_("none") if r.no_budget_used else baht(r.disbursed)))
     if item.target_qty is not None and r.qty_achieved is not None:
-        lines.append(_("Achieved: {qty} of {target} {unit}").format(
-            qty=format_quantity(r.qty_achieved), target=format_quantity(item.target_qty), unit=item.target_unit))
+        lines.append(
+            _("Achieved: {qty} of {target} {unit}").format(
+                qty=format_quantity(r.qty_achieved), target=format_quantity(item.target_qty), unit=item.target_unit
+            )
+        )
     return "\n".join(lines)
 
 
@@ -214,8 +258,10 @@ async def pressed_status(ctx: Ctx, press: SetStatus) -> None:
         await _ask_evidence(ctx)
     elif st == Status.CANNOT:
         ctx.move(Step.REPORT_REASON_CATEGORY)
-        ctx.say(_("Why could it not be done?"),
-                [[Button(reason_label(c), Reason(tk, k).pack())] for k, c in REASON_CODES.items()])
+        ctx.say(
+            _("Why could it not be done?"),
+            [[Button(reason_label(c), Reason(tk, k).pack())] for k, c in REASON_CODES.items()],
+        )
     else:
         ctx.move(Step.REPORT_DONE)
         ctx.say(_("What was done? Please describe it briefly (what, when, how many took part)."))
@@ -226,19 +272,33 @@ async def _keep_previous(ctx: Ctx, rnd: Round, item: PlanItem) -> None:
     _now, before = await Answers(ctx.session, ctx.org_id).answers_of(rnd, item.id, ctx.data["unit"])
     if before is None:
         raise UserError(_("This button is not valid. Type /report to start again."))
-    ctx.move(Step.REPORT_STATUS, status=before.status.value, done=before.done_text,
-             qty=None if before.qty_achieved is None else format(before.qty_achieved, "f"),
-             evidence=list(before.evidence), reason=before.reason,
-             reason_category=before.reason_category.value if before.reason_category else None, kept=True)
-    ctx.say(f"{item.code} {item.title}\n" + _("No change since the 6-month round: {status}").format(
-        status=status_label(before.status.value)), edit=True)
+    ctx.move(
+        Step.REPORT_STATUS,
+        status=before.status.value,
+        done=before.done_text,
+        qty=None if before.qty_achieved is None else format(before.qty_achieved, "f"),
+        evidence=list(before.evidence),
+        reason=before.reason,
+        reason_category=before.reason_category.value if before.reason_category else None,
+        kept=True,
+    )
+    ctx.say(
+        f"{item.code} {item.title}\n"
+        + _("No change since the 6-month round: {status}").format(status=status_label(before.status.value)),
+        edit=True,
+    )
     if before.status == Status.NOT_STARTED or budget_basis(item) is None:
         await _show_summary(ctx)
     else:
         ctx.move(Step.REPORT_MONEY)
-        ctx.say(_("How much has been disbursed in the whole year so far, in baht? (6-month round: {before}; "
-                  "budget {budget})\nType for example 5,000 or ๕,๐๐๐.๕๐; type - if nothing was spent.").format(
-            before=_("none") if before.no_budget_used else baht(before.disbursed), budget=baht(budget_basis(item))))
+        ctx.say(
+            _(
+                "How much has been disbursed in the whole year so far, in baht? (6-month round: {before}; "
+                "budget {budget})\nType for example 5,000 or ๕,๐๐๐.๕๐; type - if nothing was spent."
+            ).format(
+                before=_("none") if before.no_budget_used else baht(before.disbursed), budget=baht(budget_basis(item))
+            )
+        )
 
 
 async def pressed_reason_category(ctx: Ctx, press: Reason) -> None:
@@ -275,9 +335,12 @@ async def _ask_money(ctx: Ctx) -> None:
         await _ask_qty(ctx, item)
         return
     ctx.move(Step.REPORT_MONEY)
-    ctx.say(_("How much has been disbursed so far, in baht? (budget {budget})\n"
-              "Type for example 5,000 or ๕,๐๐๐.๕๐; type - if nothing was spent.").format(
-        budget=baht(budget_basis(item))))
+    ctx.say(
+        _(
+            "How much has been disbursed so far, in baht? (budget {budget})\n"
+            "Type for example 5,000 or ๕,๐๐๐.๕๐; type - if nothing was spent."
+        ).format(budget=baht(budget_basis(item)))
+    )
 
 
 async def got_money(ctx: Ctx) -> None:
@@ -293,10 +356,17 @@ async def got_money(ctx: Ctx) -> None:
     budget = budget_basis(item)
     if amount is not None and budget is not None and amount > budget:
         ctx.move(Step.REPORT_MONEY_CONFIRM)
-        ctx.say(_("{amount} is more than the budget of {budget}. Is it correct?").format(
-            amount=baht(amount), budget=baht(budget)),
-            [[Button(_("Yes, it is correct"), MoneyConfirm(ctx.data["tk"], "y").pack()),
-              Button(_("No, type again"), MoneyConfirm(ctx.data["tk"], "n").pack())]])
+        ctx.say(
+            _("{amount} is more than the budget of {budget}. Is it correct?").format(
+                amount=baht(amount), budget=baht(budget)
+            ),
+            [
+                [
+                    Button(_("Yes, it is correct"), MoneyConfirm(ctx.data["tk"], "y").pack()),
+                    Button(_("No, type again"), MoneyConfirm(ctx.data["tk"], "n").pack()),
+                ]
+            ],
+        )
         return
     await _ask_qty(ctx, item)
 
@@ -321,8 +391,11 @@ async def _ask_qty(ctx: Ctx, item: PlanItem) -> None:
         await _ask_evidence(ctx)
         return
     ctx.move(Step.REPORT_QTY)
-    ctx.say(_("How many {unit} have been achieved so far? (target {qty})").format(
-        unit=item.target_unit or _("units"), qty=format_quantity(item.target_qty)))
+    ctx.say(
+        _("How many {unit} have been achieved so far? (target {qty})").format(
+            unit=item.target_unit or _("units"), qty=format_quantity(item.target_qty)
+        )
+    )
 
 
 async def got_qty(ctx: Ctx) -> None:
@@ -338,8 +411,10 @@ async def got_qty(ctx: Ctx) -> None:
 
 async def _ask_evidence(ctx: Ctx) -> None:
     ctx.move(Step.REPORT_EVIDENCE, evidence=ctx.data.get("evidence", []))
-    ctx.say(_("Evidence (optional): send photos, a file or a web link (URL). Press Next when done."),
-            [[Button(_("Next"), EvidenceDone(ctx.data["tk"]).pack())]])
+    ctx.say(
+        _("Evidence (optional): send photos, a file or a web link (URL). Press Next when done."),
+        [[Button(_("Next"), EvidenceDone(ctx.data["tk"]).pack())]],
+    )
 
 
 async def got_evidence(ctx: Ctx) -> None:
@@ -347,8 +422,10 @@ async def got_evidence(ctx: Ctx) -> None:
     event = ctx.event
     evidence = list(ctx.data.get("evidence", []))
     if len(evidence) >= 10:
-        ctx.say(_("That is enough evidence for one answer (10). Press Next."),
-                [[Button(_("Next"), EvidenceDone(ctx.data["tk"]).pack())]])
+        ctx.say(
+            _("That is enough evidence for one answer (10). Press Next."),
+            [[Button(_("Next"), EvidenceDone(ctx.data["tk"]).pack())]],
+        )
         return
     if event.file is not None:
         try:
@@ -359,12 +436,16 @@ async def got_evidence(ctx: Ctx) -> None:
     elif URL_RE.match(event.text.strip()) and len(event.text.strip()) <= 1000:
         evidence.append({"kind": "url", "url": event.text.strip()})
     else:
-        ctx.say(_("Please send a photo, a file or a link starting with http, or press Next."),
-                [[Button(_("Next"), EvidenceDone(ctx.data["tk"]).pack())]])
+        ctx.say(
+            _("Please send a photo, a file or a link starting with http, or press Next."),
+            [[Button(_("Next"), EvidenceDone(ctx.data["tk"]).pack())]],
+        )
         return
     ctx.remember(evidence=evidence)
-    ctx.say(_("Received ({n}). Send more, or press Next.").format(n=len(evidence)),
-            [[Button(_("Next"), EvidenceDone(ctx.data["tk"]).pack())]])
+    ctx.say(
+        _("Received ({n}). Send more, or press Next.").format(n=len(evidence)),
+        [[Button(_("Next"), EvidenceDone(ctx.data["tk"]).pack())]],
+    )
 
 
 async def got_file_anytime(ctx: Ctx) -> None:
@@ -383,8 +464,11 @@ async def store_evidence(ctx: Ctx) -> dict:
     f = ctx.event.file
     limit = ctx.settings.evidence_max_mb * 1024 * 1024
     if f.size is not None and f.size > limit:
-        raise UserError(_("The file is too large ({size} MB); the limit is {limit} MB.").format(
-            size=round(f.size / 1024 / 1024, 1), limit=ctx.settings.evidence_max_mb))
+        raise UserError(
+            _("The file is too large ({size} MB); the limit is {limit} MB.").format(
+                size=round(f.size / 1024 / 1024, 1), limit=ctx.settings.evidence_max_mb
+            )
+        )
     ext = Path(f.name).suffix.lower() or (mimetypes.guess_extension(f.mime or "") or "")
     if f.kind == "photo" and not ext:
         ext = ".jpg"
@@ -392,24 +476,42 @@ async def store_evidence(ctx: Ctx) -> dict:
         raise UserError(_("This kind of file cannot be kept as evidence; send a photo, PDF or office document."))
     content = await f.fetch()
     if not content_matches(ext, content):
-        raise UserError(_("This file does not look like a {kind} file; please send it again.").format(
-            kind=ext.lstrip(".").upper()))
+        raise UserError(
+            _("This file does not look like a {kind} file; please send it again.").format(kind=ext.lstrip(".").upper())
+        )
     if len(content) > limit:
-        raise UserError(_("The file is too large ({size} MB); the limit is {limit} MB.").format(
-            size=round(len(content) / 1024 / 1024, 1), limit=ctx.settings.evidence_max_mb))
+        raise UserError(
+            _("The file is too large ({size} MB); the limit is {limit} MB.").format(
+                size=round(len(content) / 1024 / 1024, 1), limit=ctx.settings.evidence_max_mb
+            )
+        )
     folder = ctx.settings.data_dir / "evidence" / str(ctx.org_id)
     folder.mkdir(parents=True, exist_ok=True)
     stored = folder / f"{uuid.uuid4().hex}{ext}"
     stored.write_bytes(content)
-    return {"kind": f.kind, "path": stored.relative_to(ctx.settings.data_dir).as_posix(),
-            "name": Path(f.name).name[:200], "size": len(content), "mime": f.mime}
+    return {
+        "kind": f.kind,
+        "path": stored.relative_to(ctx.settings.data_dir).as_posix(),
+        "name": Path(f.name).name[:200],
+        "size": len(content),
+        "mime": f.mime,
+    }
 
 
 MAGIC = {
-    ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",), ".png": (b"\x89PNG",), ".gif": (b"GIF8",),
-    ".pdf": (b"%PDF",), ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",), ".pptx": (b"PK\x03\x04",),
-    ".odt": (b"PK\x03\x04",), ".ods": (b"PK\x03\x04",), ".doc": (b"\xd0\xcf\x11\xe0",),
-    ".xls": (b"\xd0\xcf\x11\xe0",), ".ppt": (b"\xd0\xcf\x11\xe0",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG",),
+    ".gif": (b"GIF8",),
+    ".pdf": (b"%PDF",),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+    ".pptx": (b"PK\x03\x04",),
+    ".odt": (b"PK\x03\x04",),
+    ".ods": (b"PK\x03\x04",),
+    ".doc": (b"\xd0\xcf\x11\xe0",),
+    ".xls": (b"\xd0\xcf\x11\xe0",),
+    ".ppt": (b"\xd0\xcf\x11\xe0",),
 }
 
 
@@ -446,26 +548,43 @@ async def got_reason(ctx: Ctx) -> None:
 async def _show_summary(ctx: Ctx) -> None:
     d = ctx.data
     item = await Answers(ctx.session, ctx.org_id).item(d["item"])
-    lines = [_("Please check your answer:"), f"{item.code} {item.title}",
-             _("Status: {status}").format(status=status_label(d["status"]))]
+    lines = [
+        _("Please check your answer:"),
+        f"{item.code} {item.title}",
+        _("Status: {status}").format(status=status_label(d["status"])),
+    ]
     if d.get("done"):
         lines.append(_("What was done: {text}").format(text=d["done"]))
     if not item.no_budget and d["status"] != Status.NOT_STARTED.value:
-        lines.append(_("Disbursed: {amount}").format(
-            amount=_("none") if d.get("no_money") else baht(Decimal(d["disbursed"])) if d.get("disbursed") else "-"))
+        lines.append(
+            _("Disbursed: {amount}").format(
+                amount=_("none") if d.get("no_money") else baht(Decimal(d["disbursed"])) if d.get("disbursed") else "-"
+            )
+        )
     if item.target_qty is not None and d.get("qty") is not None:
-        lines.append(_("Achieved: {qty} of {target} {unit}").format(
-            qty=format_quantity(Decimal(d["qty"])), target=format_quantity(item.target_qty), unit=item.target_unit))
+        lines.append(
+            _("Achieved: {qty} of {target} {unit}").format(
+                qty=format_quantity(Decimal(d["qty"])), target=format_quantity(item.target_qty), unit=item.target_unit
+            )
+        )
     if d.get("evidence"):
         lines.append(_("Evidence: {n} item(s)").format(n=len(d["evidence"])))
     if d["status"] == Status.CANNOT.value:
         category = CannotReason(d["reason_category"]) if d.get("reason_category") else None
-        lines.append(_("Reason: {text}").format(text=reason_text(StatusReport(
-            reason=d.get("reason") or "", reason_category=category)) or "-"))
+        lines.append(
+            _("Reason: {text}").format(
+                text=reason_text(StatusReport(reason=d.get("reason") or "", reason_category=category)) or "-"
+            )
+        )
     ctx.move(Step.REPORT_CONFIRM)
     tk = d["tk"]
-    ctx.say("\n".join(lines), [[Button(_("Confirm"), Confirm(tk).pack()), Button(_("Edit"), Edit(tk).pack())],
-                               [Button(_("Cancel"), Cancel(tk).pack())]])
+    ctx.say(
+        "\n".join(lines),
+        [
+            [Button(_("Confirm"), Confirm(tk).pack()), Button(_("Edit"), Edit(tk).pack())],
+            [Button(_("Cancel"), Cancel(tk).pack())],
+        ],
+    )
 
 
 async def pressed_confirm(ctx: Ctx, press: Confirm) -> None:
@@ -476,25 +595,43 @@ async def pressed_confirm(ctx: Ctx, press: Confirm) -> None:
     if ctx.step != Step.REPORT_CONFIRM:
         raise UserError(_("This button is not valid. Type /report to start again."))
     d = ctx.data
-    saved = await Answers(ctx.session, ctx.org_id).save(StatusReport(
-        org_id=ctx.org_id, round_id=rnd.id, item_id=item.id, unit_id=d["unit"], status=Status(d["status"]),
-        done_text=d.get("done", ""), qty_achieved=Decimal(d["qty"]) if d.get("qty") else None,
-        disbursed=Decimal(d["disbursed"]) if d.get("disbursed") else None, no_budget_used=bool(d.get("no_money")),
-        evidence=d.get("evidence", []), reason=d.get("reason", "") if d["status"] == Status.CANNOT.value else "",
-        reason_category=CannotReason(d["reason_category"]) if d["status"] == Status.CANNOT.value
-        and d.get("reason_category") else None,
-        person_id=ctx.person.id, channel=ctx.event.platform), actor=ctx.actor)
+    saved = await Answers(ctx.session, ctx.org_id).save(
+        StatusReport(
+            org_id=ctx.org_id,
+            round_id=rnd.id,
+            item_id=item.id,
+            unit_id=d["unit"],
+            status=Status(d["status"]),
+            done_text=d.get("done", ""),
+            qty_achieved=Decimal(d["qty"]) if d.get("qty") else None,
+            disbursed=Decimal(d["disbursed"]) if d.get("disbursed") else None,
+            no_budget_used=bool(d.get("no_money")),
+            evidence=d.get("evidence", []),
+            reason=d.get("reason", "") if d["status"] == Status.CANNOT.value else "",
+            reason_category=CannotReason(d["reason_category"])
+            if d["status"] == Status.CANNOT.value and d.get("reason_category")
+            else None,
+            person_id=ctx.person.id,
+            channel=ctx.event.platform,
+        ),
+        actor=ctx.actor,
+    )
     ctx.finish()
-    ctx.say(_("Saved: {code} — {status}. Thank you.").format(code=item.code, status=status_label(saved.status.value)),
-            edit=True)
+    ctx.say(
+        _("Saved: {code} — {status}. Thank you.").format(code=item.code, status=status_label(saved.status.value)),
+        edit=True,
+    )
     nxt = await _next_awaiting(ctx, rnd, preferred_unit=d["unit"])
     if nxt is None or nxt.unit_id != d["unit"]:
         await Answers(ctx.session, ctx.org_id).mark_thanked(rnd, d["unit"])  # this reply says it: no push after
     if nxt:
         await ask_status(ctx, rnd, nxt.item, nxt.unit_id)
     else:
-        ctx.say(_("All your unit's items have an answer in {round}. Thank you! "
-                  "To change an answer use /status.").format(round=round_name(rnd)))
+        ctx.say(
+            _("All your unit's items have an answer in {round}. Thank you! To change an answer use /status.").format(
+                round=round_name(rnd)
+            )
+        )
 
 
 async def _next_awaiting(ctx: Ctx, rnd: Round, preferred_unit: int) -> Pair | None:
@@ -518,8 +655,10 @@ async def pressed_cancel(ctx: Ctx, press: Cancel) -> None:
 
 async def wrong_input(ctx: Ctx) -> None:
     """Text where a button is expected: show the buttons again."""
-    rnd, item = await Answers(ctx.session, ctx.org_id).round_by_id(ctx.data["round"]), \
-        await Answers(ctx.session, ctx.org_id).item(ctx.data["item"])
+    rnd, item = (
+        await Answers(ctx.session, ctx.org_id).round_by_id(ctx.data["round"]),
+        await Answers(ctx.session, ctx.org_id).item(ctx.data["item"]),
+    )
     if ctx.step == Step.REPORT_STATUS:
         ctx.say(_("Please press one of the buttons to choose the status."))
         await ask_status(ctx, rnd, item, ctx.data["unit"])
@@ -536,8 +675,10 @@ def _free_text(ctx: Ctx) -> str | None:
         ctx.say(_("Please type a short text."))
         return None
     if len(text) > MAX_TEXT:
-        ctx.say(_("That is too long ({n} characters); please keep it under {limit} characters.").format(
-            n=f"{len(text):,}", limit=f"{MAX_TEXT:,}"))
+        ctx.say(
+            _("That is too long ({n} characters); please keep it under {limit} characters.").format(
+                n=f"{len(text):,}", limit=f"{MAX_TEXT:,}"
+            )
+        )
         return None
     return text
-

@@ -21,9 +21,15 @@ OVERSEERS_ONLY = "overseers_only"  # overseers who are not readers (for their ow
 
 def allowed(ctx: Ctx, who: str) -> bool:
     r = ctx.roles
-    return {EVERYONE: True, UNITS: bool(r.units), READERS: r.reads_everything, ADMINS: r.admin,
-            OVERSEERS_TOO: r.reads_everything or r.overseer, UNITS_OR_READERS: bool(r.units) or r.reads_everything,
-            OVERSEERS_ONLY: r.overseer and not r.reads_everything}[who]
+    return {
+        EVERYONE: True,
+        UNITS: bool(r.units),
+        READERS: r.reads_everything,
+        ADMINS: r.admin,
+        OVERSEERS_TOO: r.reads_everything or r.overseer,
+        UNITS_OR_READERS: bool(r.units) or r.reads_everything,
+        OVERSEERS_ONLY: r.overseer and not r.reads_everything,
+    }[who]
 
 
 @dataclass(frozen=True)
@@ -49,37 +55,90 @@ async def help_(ctx: Ctx, args: str = "") -> None:
 
 # the order of this table is the order of /help
 TABLE: tuple[Command, ...] = (
-    Command("report", checkin.report, UNITS, help=(
-        (UNITS, N_("/report — answer for your unit's items still awaiting an answer")),)),
-    Command("status", checkin.status, UNITS, keeps_draft=True, help=(
-        (UNITS, N_("/status — your unit's items and their latest status; change an answer")),)),
-    Command("summary", manager.summary, OVERSEERS_TOO, keeps_draft=True, help=(
-        (READERS, N_("/summary — where the round stands, by status and dimension")),
-        (OVERSEERS_ONLY, N_("/summary [6|12] — the roll-up of the organisations you oversee")))),
-    Command("overdue", manager.overdue, READERS, keeps_draft=True, help=(
-        (READERS, N_("/overdue — units that have not answered past the due date")),)),
+    Command(
+        "report",
+        checkin.report,
+        UNITS,
+        help=((UNITS, N_("/report — answer for your unit's items still awaiting an answer")),),
+    ),
+    Command(
+        "status",
+        checkin.status,
+        UNITS,
+        keeps_draft=True,
+        help=((UNITS, N_("/status — your unit's items and their latest status; change an answer")),),
+    ),
+    Command(
+        "summary",
+        manager.summary,
+        OVERSEERS_TOO,
+        keeps_draft=True,
+        help=(
+            (READERS, N_("/summary — where the round stands, by status and dimension")),
+            (OVERSEERS_ONLY, N_("/summary [6|12] — the roll-up of the organisations you oversee")),
+        ),
+    ),
+    Command(
+        "overdue",
+        manager.overdue,
+        READERS,
+        keeps_draft=True,
+        help=((READERS, N_("/overdue — units that have not answered past the due date")),),
+    ),
     Command("digest", digest.digest, READERS, help=((READERS, N_("/digest — the weekly digest now, with its chart")),)),
-    Command("export", admin.export, READERS, help=(
-        (READERS, N_("/export [6|12] — the round's documents (XLSX, DOCX, PDF)")),)),
-    Command("item", manager.item, EVERYONE, keeps_draft=True, help=(
-        (UNITS_OR_READERS, N_("/item CODE — one item's history")),)),
-    Command("invite", admin.invite, ADMINS, help=(
-        (ADMINS, N_("/invite UNIT member|head — an invite code (also: /invite manager, /invite admin)")),)),
-    Command("units", admin.units, ADMINS, help=(
-        (ADMINS, N_("/units, /members — the organisation's units and people")),)),
+    Command(
+        "export",
+        admin.export,
+        READERS,
+        help=((READERS, N_("/export [6|12] — the round's documents (XLSX, DOCX, PDF)")),),
+    ),
+    Command(
+        "item",
+        manager.item,
+        EVERYONE,
+        keeps_draft=True,
+        help=((UNITS_OR_READERS, N_("/item CODE — one item's history")),),
+    ),
+    Command(
+        "invite",
+        admin.invite,
+        ADMINS,
+        help=((ADMINS, N_("/invite UNIT member|head — an invite code (also: /invite manager, /invite admin)")),),
+    ),
+    Command(
+        "units", admin.units, ADMINS, help=((ADMINS, N_("/units, /members — the organisation's units and people")),)
+    ),
     Command("members", admin.members, ADMINS),  # on the line of /units
     Command("round", admin.round_, ADMINS, help=((ADMINS, N_("/round — show, open or close the round")),)),
-    Command("remind", admin.remind, ADMINS, help=(
-        (ADMINS, N_("/remind — remind now the units that have not answered")),)),
-    Command("import", admin.import_, ADMINS, help=(
-        (ADMINS, N_("/import — send the plan file (.xlsx or .csv) and import it")),)),
-    Command("narrative", admin.narrative, ADMINS, help=(
-        (ADMINS, N_("/narrative — the round's supporting factors, problems and suggestions")),)),
-    Command("bindgroup", onboarding.bindgroup, ADMINS, in_groups=True, help=(
-        (ADMINS, N_("/bindgroup CODE — in a group: send the unit's reminders to this group")),)),
+    Command(
+        "remind", admin.remind, ADMINS, help=((ADMINS, N_("/remind — remind now the units that have not answered")),)
+    ),
+    Command(
+        "import",
+        admin.import_,
+        ADMINS,
+        help=((ADMINS, N_("/import — send the plan file (.xlsx or .csv) and import it")),),
+    ),
+    Command(
+        "narrative",
+        admin.narrative,
+        ADMINS,
+        help=((ADMINS, N_("/narrative — the round's supporting factors, problems and suggestions")),),
+    ),
+    Command(
+        "bindgroup",
+        onboarding.bindgroup,
+        ADMINS,
+        in_groups=True,
+        help=((ADMINS, N_("/bindgroup CODE — in a group: send the unit's reminders to this group")),),
+    ),
     Command("link", accounts.link, EVERYONE, help=((EVERYONE, N_("/link — use Tidtam on both Telegram and LINE")),)),
-    Command("notify", accounts.notify, EVERYONE, help=(
-        (EVERYONE, N_("/notify telegram|line|all — where reminders reach you")),)),
+    Command(
+        "notify",
+        accounts.notify,
+        EVERYONE,
+        help=((EVERYONE, N_("/notify telegram|line|all — where reminders reach you")),),
+    ),
     Command("lang", common.lang, EVERYONE, keeps_draft=True, help=((EVERYONE, N_("/lang th|en — ภาษาไทย / English")),)),
     Command("cancel", common.cancel, EVERYONE, help=((EVERYONE, N_("/cancel — stop what we are doing")),)),
     Command("start", onboarding.start, EVERYONE, in_groups=True),

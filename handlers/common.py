@@ -31,8 +31,12 @@ def budget_lines(item: PlanItem) -> list[str]:
     if item.no_budget or budget_basis(item) is None:
         return [_("Budget: none")]
     if budgets_differ(item):
-        return [_("Budget in the plan: {plan}; under the ordinance: {ordinance} (disbursed money is compared with "
-                  "the ordinance budget)").format(plan=baht(item.budget_plan), ordinance=baht(item.budget_ordinance))]
+        return [
+            _(
+                "Budget in the plan: {plan}; under the ordinance: {ordinance} (disbursed money is compared with "
+                "the ordinance budget)"
+            ).format(plan=baht(item.budget_plan), ordinance=baht(item.budget_ordinance))
+        ]
     return [_("Budget: {amount}").format(amount=baht(budget_basis(item)))]
 
 
@@ -47,8 +51,11 @@ def item_card(item: PlanItem, unit_name: str = "", owners: list[str] | None = No
     if unit_name:
         lines.append(_("Unit: {unit}").format(unit=unit_name))
     if owners and len(owners) > 1:
-        lines.append(_("Shared by {n} units ({names}): answer for {unit}'s own part only.").format(
-            n=len(owners), names=thai_clip(", ".join(owners), 200), unit=unit_name or _("your unit")))
+        lines.append(
+            _("Shared by {n} units ({names}): answer for {unit}'s own part only.").format(
+                n=len(owners), names=thai_clip(", ".join(owners), 200), unit=unit_name or _("your unit")
+            )
+        )
     return "\n".join(lines)
 
 
@@ -67,18 +74,24 @@ def due_text(rnd: Round) -> str:
 def welcome_text(ctx: Ctx) -> str:
     """To someone not yet registered: LINE has no invite links (no start parameter), so there they type the code."""
     if ctx.event.platform == "line":
-        return _("Welcome to Tidtam. Please type /start followed by the invite code from your administrator, "
-                 "for example /start AB12CD34.")
-    return _("Welcome to Tidtam. Please open the invite link from your administrator, "
-             "or type /start followed by your invite code.")
+        return _(
+            "Welcome to Tidtam. Please type /start followed by the invite code from your administrator, "
+            "for example /start AB12CD34."
+        )
+    return _(
+        "Welcome to Tidtam. Please open the invite link from your administrator, "
+        "or type /start followed by your invite code."
+    )
 
 
 async def lang(ctx: Ctx, args: str = "") -> None:
     """Switches this person's language."""
     choice = args.strip().lower()
     if choice not in ("th", "en"):
-        ctx.say(_("Choose a language:"),
-                [[Button("ภาษาไทย", Language("th").pack()), Button("English", Language("en").pack())]])
+        ctx.say(
+            _("Choose a language:"),
+            [[Button("ภาษาไทย", Language("th").pack()), Button("English", Language("en").pack())]],
+        )
         return
     await set_person_language(ctx, choice)
 

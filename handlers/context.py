@@ -76,8 +76,7 @@ class Ctx:
         sessions (``resume`` rebinds this context to one); its UserError is said to the person."""
         self.after.append(job)
 
-    def say(self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False,
-            style: str = "") -> None:
+    def say(self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False, style: str = "") -> None:
         self.response.say(text, buttons, edit=edit, style=style)
 
     async def log_refusal(self, what: str) -> None:
@@ -86,12 +85,14 @@ class Ctx:
 
     async def write_refusals(self) -> None:
         if self.org is not None:
-            await write_refusals(self.session, self.org.id, self.actor, self.person.id if self.person else None,
-                                 self.refusals)
+            await write_refusals(
+                self.session, self.org.id, self.actor, self.person.id if self.person else None, self.refusals
+            )
 
 
-async def write_refusals(session: AsyncSession, org_id: int, actor: str, person_id: int | None,
-                         refusals: list[str]) -> None:
+async def write_refusals(
+    session: AsyncSession, org_id: int, actor: str, person_id: int | None, refusals: list[str]
+) -> None:
     for what in refusals:
         await audit(session, org_id, actor, "refused", what, None, person_id=person_id)
 

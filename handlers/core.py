@@ -28,7 +28,7 @@ from base.events import Incoming, Response
 from locales.errors import UserError
 from locales.i18n import _, set_language
 from locales.thai import clip
-from storage.db import Database
+from storage.db import Database, table_of
 from storage.outbox import OutboxKey, enqueue, to_payload
 from storage.models import ChannelAccount, Conversation, Membership, Organisation, Person, ProcessedEvent
 from storage.people import InviteRefused, Roles, conversation_of, record_refused_invite
@@ -95,8 +95,9 @@ async def handle(db: Database, event: Incoming, settings: Settings) -> Response:
                 await route(ctx)
                 await _queue_deliveries(ctx)
             except UserError as e:
-                raise _StepRefused(e, ctx.org.id if ctx.org else None, ctx.person.id if ctx.person else None,
-                                   ctx.refusals) from e
+                raise _StepRefused(
+                    e, ctx.org.id if ctx.org else None, ctx.person.id if ctx.person else None, ctx.refusals
+                ) from e
             await ctx.write_refusals()
         UPDATES.labels(event.platform, "handled").inc()
         for job in ctx.after:  # the step is committed; this work holds no transaction of it
@@ -120,8 +121,9 @@ async def _refused(db: Database, event: Incoming, refused: _StepRefused) -> Resp
         if event.event_id and not await _first_time(session, event):
             return Response()
         if refused.org_id is not None:
-            await write_refusals(session, refused.org_id, f"{event.platform}:{event.user_id}", refused.person_id,
-                                 refused.refusals)
+            await write_refusals(
+                session, refused.org_id, f"{event.platform}:{event.user_id}", refused.person_id, refused.refusals
+            )
         if isinstance(refused.error, InviteRefused):
             await record_refused_invite(session, refused.error, event.platform, event.user_id)
     UPDATES.labels(event.platform, "handled").inc()
@@ -134,32 +136,45 @@ async def _queue_deliveries(ctx: Ctx) -> None:
     if not ctx.response.deliveries or ctx.org is None:
         return
     tag = f"{ctx.event.platform}-{ctx.event.event_id or uuid.uuid4().hex}".replace(":", "-")
-    await enqueue(ctx.session, [
-        {"org_id": ctx.org_id, "key": str(OutboxKey(ctx.org_id, "e", f"{tag}-{i}", d.platform, d.chat_id)),
-         "kind": "notice",
-         "platform": d.platform, "chat_id": d.chat_id, "is_group": d.is_group,
-         "payload": to_payload(d.message, ctx.settings.data_dir)}
-        for i, d in enumerate(ctx.response.deliveries)])
+    await enqueue(
+        ctx.session,
+        [
+            {
+                "org_id": ctx.org_id,
+                "key": str(OutboxKey(ctx.org_id, "e", f"{tag}-{i}", d.platform, d.chat_id)),
+                "kind": "notice",
+                "platform": d.platform,
+                "chat_id": d.chat_id,
+                "is_group": d.is_group,
+                "payload": to_payload(d.message, ctx.settings.data_dir),
+            }
+            for i, d in enumerate(ctx.response.deliveries)
+        ],
+    )
 
 
 async def _first_time(session: AsyncSession, event: Incoming) -> bool:
     """Mark the event processed; False when it was already (one statement, no savepoint)."""
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    result = await session.exec(insert(ProcessedEvent.__table__).values(  # type: ignore[attr-defined]  # SQLModel does not declare __table__
-        platform=event.platform, event_id=event.event_id, at=utcnow()).on_conflict_do_nothing(
-        index_elements=["platform", "event_id"]))
+    result = await session.exec(
+        insert(table_of(ProcessedEvent))
+        .values(platform=event.platform, event_id=event.event_id, at=utcnow())
+        .on_conflict_do_nothing(index_elements=["platform", "event_id"])
+    )
     return result.rowcount == 1
 
 
 async def _context(session: AsyncSession, event: Incoming, settings: Settings) -> Ctx:
     """Who is writing, read in one query: account, person, organisation, conversation and every role."""
     ctx = Ctx(session=session, event=event, settings=settings)
-    q = (select(ChannelAccount, Person, Organisation, Conversation, Membership.role, Membership.unit_id)
-         .join(Person, col(Person.id) == ChannelAccount.person_id)
-         .join(Organisation, col(Organisation.id) == Person.org_id)
-         .outerjoin(Conversation, col(Conversation.account_id) == ChannelAccount.id)
-         .outerjoin(Membership, (col(Membership.person_id) == Person.id) & (col(Membership.org_id) == Person.org_id))
-         .where(ChannelAccount.platform == event.platform, ChannelAccount.external_id == event.user_id))
+    q = (
+        select(ChannelAccount, Person, Organisation, Conversation, Membership.role, Membership.unit_id)
+        .join(Person, col(Person.id) == ChannelAccount.person_id)
+        .join(Organisation, col(Organisation.id) == Person.org_id)
+        .outerjoin(Conversation, col(Conversation.account_id) == ChannelAccount.id)
+        .outerjoin(Membership, (col(Membership.person_id) == Person.id) & (col(Membership.org_id) == Person.org_id))
+        .where(ChannelAccount.platform == event.platform, ChannelAccount.external_id == event.user_id)
+    )
     rows = (await session.exec(q)).all()
     if rows:
         ctx.account, ctx.person, ctx.org, conversation = rows[0][:4]

@@ -24,8 +24,9 @@ from base.values import utcnow
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
-async def build_digest(session: AsyncSession, settings: Settings, org: Organisation, rnd: Round,
-                       now: dt.datetime | None = None) -> Message:
+async def build_digest(
+    session: AsyncSession, settings: Settings, org: Organisation, rnd: Round, now: dt.datetime | None = None
+) -> Message:
     now = now or utcnow()
     today = now.astimezone(BANGKOK).date()
     summary = await round_summary(session, org.id, rnd)
@@ -33,36 +34,54 @@ async def build_digest(session: AsyncSession, settings: Settings, org: Organisat
     cal = await org_calendar(session, org.id)
     lines = [_("Weekly digest — {org}, {date}").format(org=org.name, date=format_date(today, thai_digits=False))]
     if today <= rnd.due_on:
-        lines.append(_("{n} working day(s) left until units must answer ({date})").format(
-            n=cal.between(today, rnd.due_on), date=format_date(rnd.due_on, thai_digits=False)))
+        lines.append(
+            _("{n} working day(s) left until units must answer ({date})").format(
+                n=cal.between(today, rnd.due_on), date=format_date(rnd.due_on, thai_digits=False)
+            )
+        )
     if today <= rnd.submit_by:
-        lines.append(_("{n} working day(s) left until the report is submitted ({date})").format(
-            n=cal.between(today, rnd.submit_by), date=format_date(rnd.submit_by, thai_digits=False)))
+        lines.append(
+            _("{n} working day(s) left until the report is submitted ({date})").format(
+                n=cal.between(today, rnd.submit_by), date=format_date(rnd.submit_by, thai_digits=False)
+            )
+        )
     lines += ["", summary_text(summary), "", _("Since last week:")]
-    changes = [f"{status_label(k)} {summary.counts[k] - before.counts[k]:+d}" for k in STATUS_ORDER
-               if summary.counts[k] != before.counts[k]]
+    changes = [
+        f"{status_label(k)} {summary.counts[k] - before.counts[k]:+d}"
+        for k in STATUS_ORDER
+        if summary.counts[k] != before.counts[k]
+    ]
     lines.append("  " + (" · ".join(changes) if changes else _("no change")))
-    silent = sorted(summary.silent_units, key=lambda u: summary.last_answer.get(u.unit.id, dt.datetime.min.replace(
-        tzinfo=dt.timezone.utc)))
+    silent = sorted(
+        summary.silent_units,
+        key=lambda u: summary.last_answer.get(u.unit.id, dt.datetime.min.replace(tzinfo=dt.timezone.utc)),
+    )
     if silent:
         lines += ["", _("Silent longest:")]
         for u in silent[:5]:
             last = summary.last_answer.get(u.unit.id)
             if last is None:
-                lines.append(_("  {unit}: never answered, {n} item(s) awaiting").format(unit=u.unit.name,
-                                                                                        n=u.awaiting))
+                lines.append(_("  {unit}: never answered, {n} item(s) awaiting").format(unit=u.unit.name, n=u.awaiting))
             else:
-                lines.append(_("  {unit}: last answer {when}, {n} item(s) awaiting").format(
-                    unit=u.unit.name, when=format_date(last.astimezone(BANGKOK).date(), thai_digits=False),
-                    n=u.awaiting))
+                lines.append(
+                    _("  {unit}: last answer {when}, {n} item(s) awaiting").format(
+                        unit=u.unit.name,
+                        when=format_date(last.astimezone(BANGKOK).date(), thai_digits=False),
+                        n=u.awaiting,
+                    )
+                )
     if summary.cannot:
         lines += ["", _("Could not be done:")]
         for item, reports in summary.cannot:
             reasons = "; ".join(clip(reason_text(r), 120) for r in reports)
             lines.append(f"  {item.code} {clip(item.title, 60)} — {reasons}")
-    chart = status_chart(summary, settings.data_dir / "charts" / f"org{org.id}-round{rnd.id}-{today.isoformat()}.png",
-                         _("Items by dimension and status — {round}, fiscal year {year}").format(
-                             round=round_name(rnd), year=summary.fiscal_year.year_be))
+    chart = status_chart(
+        summary,
+        settings.data_dir / "charts" / f"org{org.id}-round{rnd.id}-{today.isoformat()}.png",
+        _("Items by dimension and status — {round}, fiscal year {year}").format(
+            round=round_name(rnd), year=summary.fiscal_year.year_be
+        ),
+    )
     return Message("\n".join(lines), attachment=Attachment("photo", chart, chart.name))
 
 

@@ -9,8 +9,16 @@ from handlers.common import baht, budget_lines, clip, round_name, round_state_la
 from handlers.context import Ctx
 from locales.i18n import _
 from locales.thai import format_amount, format_date, format_datetime
-from reports.summary import (AWAITING, STATUS_ORDER, RoundSummary, disbursed_rule, reason_label, reason_text,
-                             round_summary, status_label)
+from reports.summary import (
+    AWAITING,
+    STATUS_ORDER,
+    RoundSummary,
+    disbursed_rule,
+    reason_label,
+    reason_text,
+    round_summary,
+    status_label,
+)
 from storage.answers import Answers
 from storage.models import CannotReason, Person, Round, Status, StatusReport, Unit
 from storage.people import People
@@ -32,35 +40,51 @@ async def _round(ctx: Ctx) -> Round | None:
 def summary_text(s: RoundSummary) -> str:
     """The /summary (and digest) body: counts, the carried-out share with its rule, money, silent units."""
     r = s.round
-    lines = [_("Summary of {round}, fiscal year {year} ({state})").format(
-        round=round_name(r), year=s.fiscal_year.year_be, state=round_state_label(r)),
+    lines = [
+        _("Summary of {round}, fiscal year {year} ({state})").format(
+            round=round_name(r), year=s.fiscal_year.year_be, state=round_state_label(r)
+        ),
         _("Units answer by {due}; submit by {submit}").format(
-            due=format_date(r.due_on, thai_digits=False), submit=format_date(r.submit_by, thai_digits=False)),
-        "", _("All {n} items:").format(n=s.items)]
+            due=format_date(r.due_on, thai_digits=False), submit=format_date(r.submit_by, thai_digits=False)
+        ),
+        "",
+        _("All {n} items:").format(n=s.items),
+    ]
     lines += [f"  {status_label(k)}: {s.counts[k]}" for k in STATUS_ORDER]
     lines += ["", _("By dimension:")]
     for d in s.per_dimension:
         counts = " · ".join(f"{status_label(k)} {d.counts[k]}" for k in STATUS_ORDER if d.counts[k])
         lines.append(_("Dimension {code} ({n} items): {counts}").format(code=d.section.code, n=d.items, counts=counts))
     if s.carried:
-        lines += ["", _("Carried from the 6-month round as completed: {n} answer(s); they are not asked again.")
-                  .format(n=s.carried)]
+        lines += [
+            "",
+            _("Carried from the 6-month round as completed: {n} answer(s); they are not asked again.").format(
+                n=s.carried
+            ),
+        ]
     if s.reasons:
         unstated = _("no reason given")
         lines += ["", _("Why items could not be done:")] + [
             "  {label}: {n}".format(label=reason_label(CannotReason(k)) if k != "unstated" else unstated, n=n)
-            for k, n in sorted(s.reasons.items())]
-    lines += ["", _("Carried out: {share}%").format(share=s.carried_out_share),
-              "  " + s.carried_out_formula(),
-              _("Disbursed {disbursed} of the budget {planned} ({share}%)").format(
-                  disbursed=baht(s.disbursed), planned=baht(s.budget_basis), share=s.disbursed_share),
-              "  " + disbursed_rule(s.round)]
+            for k, n in sorted(s.reasons.items())
+        ]
+    lines += [
+        "",
+        _("Carried out: {share}%").format(share=s.carried_out_share),
+        "  " + s.carried_out_formula(),
+        _("Disbursed {disbursed} of the budget {planned} ({share}%)").format(
+            disbursed=baht(s.disbursed), planned=baht(s.budget_basis), share=s.disbursed_share
+        ),
+        "  " + disbursed_rule(s.round),
+    ]
     silent = s.silent_units
     lines.append("")
     if silent:
         lines.append(_("Units with items awaiting an answer:"))
-        lines += [_("  {unit}: {awaiting} of {pairs} item(s)").format(unit=u.unit.name, awaiting=u.awaiting,
-                                                                      pairs=u.pairs) for u in silent]
+        lines += [
+            _("  {unit}: {awaiting} of {pairs} item(s)").format(unit=u.unit.name, awaiting=u.awaiting, pairs=u.pairs)
+            for u in silent
+        ]
     else:
         lines.append(_("Every unit has answered for all its items."))
     return "\n".join(lines)
@@ -83,8 +107,12 @@ async def _rollup(ctx: Ctx, args: str) -> None:
 
     ids = await overseen_ids(ctx.session, ctx.org_id)
     if not ids:
-        ctx.say(_("Your organisation oversees no organisation yet: the deployment's operator adds them with "
-                  "`tidtam oversee add`."))
+        ctx.say(
+            _(
+                "Your organisation oversees no organisation yet: the deployment's operator adds them with "
+                "`tidtam oversee add`."
+            )
+        )
         return
     year = await latest_year(ctx.session, ids)
     months = 12 if args.strip() in ("12", "๑๒") else 6
@@ -106,8 +134,9 @@ async def overdue(ctx: Ctx, args: str = "") -> None:
         return
     people = People(ctx.session, ctx.org_id)
     days = (today() - rnd.due_on).days
-    lines = [_("Overdue since {due} ({days} day(s)):").format(due=format_date(rnd.due_on, thai_digits=False),
-                                                              days=days)]
+    lines = [
+        _("Overdue since {due} ({days} day(s)):").format(due=format_date(rnd.due_on, thai_digits=False), days=days)
+    ]
     for u in s.silent_units:
         names = ", ".join(p.display_name or "-" for p in await people.unit_people(u.unit.id)) or _("no one registered")
         lines.append(_("{unit}: {n} item(s) awaiting — {people}").format(unit=u.unit.name, n=u.awaiting, people=names))
@@ -138,8 +167,11 @@ async def item(ctx: Ctx, args: str = "") -> None:
     owners = await answers.owner_units(found)
     lines = [f"{found.code} {found.title}"] + budget_lines(found)
     if len(owners) > 1:
-        lines.append(_("Shared by {n} units: {names}; each answers for its own part.").format(
-            n=len(owners), names=", ".join(u.name for u in owners)))
+        lines.append(
+            _("Shared by {n} units: {names}; each answers for its own part.").format(
+                n=len(owners), names=", ".join(u.name for u in owners)
+            )
+        )
     history = await answers.history(found.id, visible)
     if not history:
         lines.append(_("No answers yet."))
@@ -150,9 +182,12 @@ async def item(ctx: Ctx, args: str = "") -> None:
     if rnd and len(owners) > 1:
         latest = await answers.latest(rnd, visible)
         lines += ["", _("Each unit's answer in {round}:").format(round=round_name(rnd))]
-        lines += [f"  {u.name}: " + status_label(latest[(found.id, u.id)].status.value if (found.id, u.id) in latest
-                                                 else AWAITING)
-                  for u in owners if visible is None or u.id in visible]
+        lines += [
+            f"  {u.name}: "
+            + status_label(latest[(found.id, u.id)].status.value if (found.id, u.id) in latest else AWAITING)
+            for u in owners
+            if visible is None or u.id in visible
+        ]
     ctx.say("\n".join(lines))
 
 
@@ -161,8 +196,12 @@ async def _history_line(ctx: Ctx, h: StatusReport, rnd: Round | None) -> str:
     unit = await ctx.session.get(Unit, h.unit_id)
     who = await ctx.session.get(Person, h.person_id) if h.person_id else None
     line = _("{round} · {unit} · {status} · {when} · {who}").format(
-        round=round_name(rnd) if rnd else "-", unit=unit.name, status=status_label(h.status.value),
-        when=format_datetime(h.created_at), who=who.display_name if who else "-")
+        round=round_name(rnd) if rnd else "-",
+        unit=unit.name,
+        status=status_label(h.status.value),
+        when=format_datetime(h.created_at),
+        who=who.display_name if who else "-",
+    )
     if h.carried:
         line += " · " + _("carried from the 6-month round")
     if h.disbursed is not None:
@@ -182,6 +221,11 @@ async def _evidence_where(ctx: Ctx, evidence: dict) -> str:
         return evidence["url"]
     from storage.files import link_for
 
-    return await link_for(ctx.session, ctx.settings, ctx.settings.data_dir / evidence["path"],
-                          evidence.get("name") or "evidence", platform=ctx.event.platform,
-                          external_id=ctx.event.user_id)
+    return await link_for(
+        ctx.session,
+        ctx.settings,
+        ctx.settings.data_dir / evidence["path"],
+        evidence.get("name") or "evidence",
+        platform=ctx.event.platform,
+        external_id=ctx.event.user_id,
+    )

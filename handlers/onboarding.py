@@ -14,10 +14,14 @@ from storage.people import conversation_of, find_invite, join, roles_of
 from storage.repo import audit, replan
 
 
-
 def role_label(role: Role) -> str:
-    return {Role.ADMIN: _("administrator"), Role.MANAGER: _("manager"), Role.HEAD: _("unit head"),
-            Role.MEMBER: _("unit member"), Role.OVERSEER: _("overseer")}[role]
+    return {
+        Role.ADMIN: _("administrator"),
+        Role.MANAGER: _("manager"),
+        Role.HEAD: _("unit head"),
+        Role.MEMBER: _("unit member"),
+        Role.OVERSEER: _("overseer"),
+    }[role]
 
 
 async def start(ctx: Ctx, args: str = "") -> None:
@@ -30,8 +34,9 @@ async def start(ctx: Ctx, args: str = "") -> None:
         if ctx.person is None:
             ctx.say(welcome_text(ctx))
         else:
-            ctx.say(_("Welcome back, {name}.").format(name=ctx.person.display_name) + "\n\n"
-                    + "\n".join(_help_lines(ctx)))
+            ctx.say(
+                _("Welcome back, {name}.").format(name=ctx.person.display_name) + "\n\n" + "\n".join(_help_lines(ctx))
+            )
         return
     invite = await find_invite(ctx.session, code, ctx.event.platform, ctx.event.user_id)
     person, account, is_new = await join(ctx.session, invite, ctx.event.platform, ctx.event.user_id, ctx.account)
@@ -41,13 +46,18 @@ async def start(ctx: Ctx, args: str = "") -> None:
     ctx.conversation = await conversation_of(ctx.session, account)
     set_language(person.lang)
     unit = await ctx.session.get(Unit, invite.unit_id) if invite.unit_id else None
-    where = _("{role} of {unit}").format(role=role_label(invite.role), unit=unit.name) if unit \
-        else role_label(invite.role)
+    where = (
+        _("{role} of {unit}").format(role=role_label(invite.role), unit=unit.name) if unit else role_label(invite.role)
+    )
     if is_new or not person.display_name:
         ctx.goto(Step.NAME)
-        ctx.say(_("Welcome to Tidtam, the follow-up of {org}'s anti-corruption action plan. "
-                  "You are joining as {where}.").format(org=ctx.org.name, where=where) + "\n\n"
-                + _("Please type your name as it should appear in reports (for example สมศรี ใจดี)."))
+        ctx.say(
+            _(
+                "Welcome to Tidtam, the follow-up of {org}'s anti-corruption action plan. You are joining as {where}."
+            ).format(org=ctx.org.name, where=where)
+            + "\n\n"
+            + _("Please type your name as it should appear in reports (for example สมศรี ใจดี).")
+        )
     else:
         ctx.say(_("Added: you are now also {where}.").format(where=where))
 
@@ -61,8 +71,17 @@ async def got_name(ctx: Ctx) -> None:
     old = ctx.person.display_name
     ctx.person.display_name = name
     ctx.session.add(ctx.person)
-    await audit(ctx.session, ctx.org_id, ctx.actor, "update", "person", ctx.person.id,
-                old={"display_name": old}, new={"display_name": name}, person_id=ctx.person.id)
+    await audit(
+        ctx.session,
+        ctx.org_id,
+        ctx.actor,
+        "update",
+        "person",
+        ctx.person.id,
+        old={"display_name": old},
+        new={"display_name": name},
+        person_id=ctx.person.id,
+    )
     ctx.finish()
     ctx.say(_("Thank you, {name}. You are registered.").format(name=name) + "\n\n" + "\n".join(_help_lines(ctx)))
 
@@ -82,16 +101,23 @@ async def bindgroup(ctx: Ctx, args: str = "") -> None:
     q = select(GroupChat).where(GroupChat.platform == ctx.event.platform, GroupChat.chat_id == ctx.event.chat_id)
     group = (await ctx.session.exec(q)).first()
     if group is None:
-        group = GroupChat(org_id=ctx.org_id, unit_id=unit.id, platform=ctx.event.platform,
-                          chat_id=ctx.event.chat_id)
+        group = GroupChat(org_id=ctx.org_id, unit_id=unit.id, platform=ctx.event.platform, chat_id=ctx.event.chat_id)
     elif group.org_id != ctx.org_id:
         raise UserError(_("This group is already bound to another organisation"))
     group.unit_id = unit.id
     ctx.session.add(group)
     await replan(ctx.session, ctx.org_id)
     await ctx.session.flush()
-    await audit(ctx.session, ctx.org_id, ctx.actor, "bind", "group_chat", group.id,
-                new={"unit": unit.name, "chat": ctx.event.chat_id}, person_id=ctx.person.id)
+    await audit(
+        ctx.session,
+        ctx.org_id,
+        ctx.actor,
+        "bind",
+        "group_chat",
+        group.id,
+        new={"unit": unit.name, "chat": ctx.event.chat_id},
+        person_id=ctx.person.id,
+    )
     ctx.say(_("This group now receives the reminders of {unit}.").format(unit=unit.name))
 
 
@@ -99,4 +125,3 @@ def _help_lines(ctx: Ctx) -> list[str]:
     from handlers.commands import help_lines  # the table of commands includes this module's
 
     return help_lines(ctx)
-

@@ -62,7 +62,7 @@ class Pick(Press):
 @dataclass(frozen=True)
 class SetStatus(Press):
     prefix: ClassVar[str] = "st"
-    tk: str    # the draft's token: a stale or forged button is recognised
+    tk: str  # the draft's token: a stale or forged button is recognised
     code: str  # n, i, c, x — or "=": no change since the 6-month round
 
 

@@ -18,11 +18,16 @@ TITLES_SHOWN = 3
 
 
 def reminder_message(rnd: Round, unit: Unit, awaiting: list[Pair], *, to_head: bool = False) -> Message:
-    lines = [_("Reminder for {unit}: {n} item(s) still await an answer in {round}; please answer by {due}.").format(
-        unit=unit.name, n=len(awaiting), round=round_name(rnd), due=due_text(rnd))]
+    lines = [
+        _("Reminder for {unit}: {n} item(s) still await an answer in {round}; please answer by {due}.").format(
+            unit=unit.name, n=len(awaiting), round=round_name(rnd), due=due_text(rnd)
+        )
+    ]
     if to_head:
-        lines.insert(0, _("To the head of {unit}: the due date has passed and your unit has not finished.").format(
-            unit=unit.name))
+        lines.insert(
+            0,
+            _("To the head of {unit}: the due date has passed and your unit has not finished.").format(unit=unit.name),
+        )
     lines += [f"• {p.item.code} {clip(p.item.title, 70)}" for p in awaiting[:TITLES_SHOWN]]
     if len(awaiting) > TITLES_SHOWN:
         lines.append(_("… and {n} more").format(n=len(awaiting) - TITLES_SHOWN))
@@ -30,8 +35,11 @@ def reminder_message(rnd: Round, unit: Unit, awaiting: list[Pair], *, to_head: b
 
 
 def thanks_message(rnd: Round, unit: Unit) -> Message:
-    return Message(_("Thank you, {unit}: every item of your unit has an answer in {round}.").format(
-        unit=unit.name, round=round_name(rnd)))
+    return Message(
+        _("Thank you, {unit}: every item of your unit has an answer in {round}.").format(
+            unit=unit.name, round=round_name(rnd)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -51,14 +59,15 @@ class OrgAddresses:
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> "OrgAddresses":
         groups: dict[int, list[Address]] = {}
-        for g in (await session.exec(select(GroupChat).where(GroupChat.org_id == org_id)
-                                     .order_by(GroupChat.id))).all():
+        for g in (await session.exec(select(GroupChat).where(GroupChat.org_id == org_id).order_by(GroupChat.id))).all():
             groups.setdefault(g.unit_id, []).append(Address(g.platform, g.chat_id, True, DEFAULT_LANGUAGE))
-        q = (select(Membership.unit_id, Membership.role, Person, ChannelAccount)
-             .join(Person, col(Person.id) == Membership.person_id)
-             .join(ChannelAccount, col(ChannelAccount.person_id) == Person.id)
-             .where(Membership.org_id == org_id, col(Membership.unit_id).is_not(None),
-                    ChannelAccount.org_id == org_id).order_by(Person.id, ChannelAccount.id))
+        q = (
+            select(Membership.unit_id, Membership.role, Person, ChannelAccount)
+            .join(Person, col(Person.id) == Membership.person_id)
+            .join(ChannelAccount, col(ChannelAccount.person_id) == Person.id)
+            .where(Membership.org_id == org_id, col(Membership.unit_id).is_not(None), ChannelAccount.org_id == org_id)
+            .order_by(Person.id, ChannelAccount.id)
+        )
         people: dict[tuple[int, Role], list[tuple]] = {}
         for unit_id, role, person, account in (await session.exec(q)).all():
             people.setdefault((unit_id, role), []).append((account, person))
@@ -69,8 +78,11 @@ class OrgAddresses:
         has no member yet). ``heads_only``: the head's private chat, for the escalation after the due date."""
         if not heads_only and self.groups.get(unit_id):
             return list(self.groups[unit_id])
-        accounts = self.people.get((unit_id, Role.HEAD), []) if heads_only else \
-            self.people.get((unit_id, Role.MEMBER)) or self.people.get((unit_id, Role.HEAD), [])
+        accounts = (
+            self.people.get((unit_id, Role.HEAD), [])
+            if heads_only
+            else self.people.get((unit_id, Role.MEMBER)) or self.people.get((unit_id, Role.HEAD), [])
+        )
         return [Address(a.platform, a.external_id, False, p.lang) for a, p in preferred_accounts(accounts)]
 
 
@@ -89,7 +101,10 @@ def unit_reminders(book: OrgAddresses, rnd: Round, unit: Unit, awaiting: list[Pa
     out, speaking = [], current_language()
     for address in book.of(unit.id):
         set_language(address.lang)
-        out.append(Delivery(address.platform, address.chat_id, reminder_message(rnd, unit, awaiting),
-                            is_group=address.is_group))
+        out.append(
+            Delivery(
+                address.platform, address.chat_id, reminder_message(rnd, unit, awaiting), is_group=address.is_group
+            )
+        )
     set_language(speaking)
     return out

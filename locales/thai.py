@@ -25,6 +25,7 @@ SATANG = Decimal("0.01")
 
 # ---------------------------------------------------------------- digits
 
+
 def to_arabic_digits(text: str) -> str:
     return thai_digit_to_arabic_digit(text)
 
@@ -44,6 +45,7 @@ def _normalise(text: str) -> str:
 
 
 # ---------------------------------------------------------------- money
+
 
 class Budget(enum.Enum):
     """The explicit "no budget" answer — distinct from zero and from "not reported"."""
@@ -109,8 +111,9 @@ def parse_amount(text: str | int | float | Decimal | None, *, allow_empty_as_non
     return value.quantize(SATANG)
 
 
-def format_amount(value: Decimal | Budget | None, *, thai_digits: bool = False, satang: bool = True,
-                  no_budget: str = "-") -> str:
+def format_amount(
+    value: Decimal | Budget | None, *, thai_digits: bool = False, satang: bool = True, no_budget: str = "-"
+) -> str:
     """Write an amount with thousands commas: ``5,000.50``; ``no_budget`` for NO_BUDGET/None."""
     if value is None or value is NO_BUDGET:
         return no_budget
@@ -132,7 +135,7 @@ def parse_quantity(text: str | int | float | Decimal | None) -> Decimal | None:
     if _THAI_NUMBER_WORD_RE.search(s):
         raise ParseError(_("Please type the quantity in digits, for example 100 or ๑๐๐"))
     if not re.fullmatch(r"\d+(?:\.\d+)?", s):
-        raise ParseError(_("Cannot read \"{text}\" as a quantity; type a number such as 100").format(text=text))
+        raise ParseError(_('Cannot read "{text}" as a quantity; type a number such as 100').format(text=text))
     return Decimal(s).normalize() if "." in s else Decimal(s)
 
 
@@ -222,6 +225,7 @@ def format_datetime(value: dt.datetime, *, thai_digits: bool = False) -> str:
 
 # ---------------------------------------------------------------- month ranges
 
+
 @dataclass(frozen=True)
 class MonthRange:
     """First and last month (as the 1st day of each) an item runs or ran."""
@@ -234,6 +238,7 @@ class MonthRange:
 
         def yy(d: dt.date) -> str:
             return f"{(d.year + BE_OFFSET) % 100:02d}"
+
         if a == b:
             text = f"{MONTHS_ABBR[a.month - 1]}{yy(a)}"
         elif a.year == b.year:
@@ -262,7 +267,7 @@ def parse_month_range(text: str) -> MonthRange:
     if len(parts) == 1:
         month, year = _month_year(parts[0], text)
         if year is None:
-            raise ParseError(_("Please add the year to \"{text}\", for example ม.ค.69").format(text=text))
+            raise ParseError(_('Please add the year to "{text}", for example ม.ค.69').format(text=text))
         d = dt.date(year, month, 1)
         return MonthRange(d, d)
     if len(parts) != 2:
@@ -271,16 +276,17 @@ def parse_month_range(text: str) -> MonthRange:
         )
     (m1, y1), (m2, y2) = _month_year(parts[0], text), _month_year(parts[1], text)
     if y2 is None:
-        raise ParseError(_("Please add the year to \"{text}\", for example ม.ค.69").format(text=text))
+        raise ParseError(_('Please add the year to "{text}", for example ม.ค.69').format(text=text))
     if y1 is None:
         y1 = y2 if m1 <= m2 else y2 - 1
     start, end = dt.date(y1, m1, 1), dt.date(y2, m2, 1)
     if start > end:
-        raise ParseError(_("The months in \"{text}\" run backwards").format(text=text))
+        raise ParseError(_('The months in "{text}" run backwards').format(text=text))
     return MonthRange(start, end)
 
 
 # ---------------------------------------------------------------- shortening
+
 
 def clip(text: str, width: int) -> str:
     """At most ``width`` characters, cut where Thai writes a space (a phrase boundary) if one is not too far

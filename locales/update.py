@@ -25,8 +25,9 @@ def extract() -> list[str]:
     seen: dict[str, None] = {}
     for folder in SOURCE_DIRS:
         for _file, _line, message, _comments, _context in extract_from_dir(
-                ROOT / folder, method_map=[("**.py", "python")], keywords={"_": None, "N_": None, "ngettext": (1, 2)}):
-            for text in (message if isinstance(message, tuple) else (message,)):
+            ROOT / folder, method_map=[("**.py", "python")], keywords={"_": None, "N_": None, "ngettext": (1, 2)}
+        ):
+            for text in message if isinstance(message, tuple) else (message,):
                 if text:
                     seen.setdefault(text, None)
     return list(seen)
@@ -50,8 +51,15 @@ def update() -> list[str]:
     missing: list[str] = []
     for lang in ("th", "en"):
         old = load(lang)
-        new = Catalog(locale=lang, project="tidtam", version="1", charset="utf-8", fuzzy=False,
-                      creation_date=STABLE_DATE, revision_date=STABLE_DATE)
+        new = Catalog(
+            locale=lang,
+            project="tidtam",
+            version="1",
+            charset="utf-8",
+            fuzzy=False,
+            creation_date=STABLE_DATE,
+            revision_date=STABLE_DATE,
+        )
         for msgid in ids:
             existing = old.get(msgid)
             text = existing.string if existing and existing.string else ""

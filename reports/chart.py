@@ -8,8 +8,13 @@ from pathlib import Path
 from locales.i18n import _
 from reports.summary import STATUS_ORDER, RoundSummary, status_label
 
-COLOURS = {"awaiting": "#b0b7c3", "not_started": "#f2d16b", "in_progress": "#5b9bd5", "completed": "#4caf50",
-           "cannot": "#e05d5d"}
+COLOURS = {
+    "awaiting": "#b0b7c3",
+    "not_started": "#f2d16b",
+    "in_progress": "#5b9bd5",
+    "completed": "#4caf50",
+    "cannot": "#e05d5d",
+}
 
 
 @cache
@@ -40,8 +45,14 @@ def status_chart(summary: RoundSummary, path: Path, title: str) -> Path:
         bars = ax.barh(labels, values, left=left, color=COLOURS[status], label=status_label(status))
         for bar, v in zip(bars, values):
             if v:
-                ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2, str(v),
-                        ha="center", va="center", fontsize=10)
+                ax.text(
+                    bar.get_x() + bar.get_width() / 2,
+                    bar.get_y() + bar.get_height() / 2,
+                    str(v),
+                    ha="center",
+                    va="center",
+                    fontsize=10,
+                )
         left = [a + b for a, b in zip(left, values)]
     ax.invert_yaxis()
     from matplotlib.ticker import MaxNLocator

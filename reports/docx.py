@@ -25,8 +25,19 @@ from reports.tables import Table, all_tables, checks_lines
 
 FONT = "TH Sarabun New"
 # sectPr children that come after pgNumType in the OOXML schema
-PGNUMTYPE_BEFORE = ("cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection", "bidi", "rtlGutter",
-                    "docGrid", "printerSettings", "sectPrChange")
+PGNUMTYPE_BEFORE = (
+    "cols",
+    "formProt",
+    "vAlign",
+    "noEndnote",
+    "titlePg",
+    "textDirection",
+    "bidi",
+    "rtlGutter",
+    "docGrid",
+    "printerSettings",
+    "sectPrChange",
+)
 BODY_PT = 16
 TABLE_PT = 14
 
@@ -73,8 +84,9 @@ def _page(section, *, landscape: bool, thai_digits: bool) -> None:
     number_type = sect.find(qn("w:pgNumType"))
     if number_type is None:
         number_type = OxmlElement("w:pgNumType")
-        later = next((sect.find(qn(f"w:{tag}")) for tag in PGNUMTYPE_BEFORE if sect.find(qn(f"w:{tag}")) is not None),
-                     None)
+        later = next(
+            (sect.find(qn(f"w:{tag}")) for tag in PGNUMTYPE_BEFORE if sect.find(qn(f"w:{tag}")) is not None), None
+        )
         if later is None:
             sect.append(number_type)
         else:
@@ -187,8 +199,13 @@ def write_report_docx(report: RoundReport, path: Path) -> Path:
     for _i in range(6):
         para(doc)
     para(doc, _("Report on the anti-corruption action plan"), size=26, bold=True, align=center)
-    para(doc, _("Fiscal year B.E. {year} — {round}").format(year=report.year_text, round=report.round_text),
-         size=22, bold=True, align=center)
+    para(
+        doc,
+        _("Fiscal year B.E. {year} — {round}").format(year=report.year_text, round=report.round_text),
+        size=22,
+        bold=True,
+        align=center,
+    )
     para(doc, f"({report.period_text})", size=20, align=center)
     for _i in range(4):
         para(doc)
@@ -219,8 +236,11 @@ def write_report_docx(report: RoundReport, path: Path) -> Path:
 def summary_lines(report: RoundReport) -> list[str]:
     from reports.summary import STATUS_ORDER, status_label
 
-    lines = [_("The plan has {n} items with a plan budget of {budget} baht.").format(
-        n=report.num(report.items), budget=report.money(report.budget))]
+    lines = [
+        _("The plan has {n} items with a plan budget of {budget} baht.").format(
+            n=report.num(report.items), budget=report.money(report.budget)
+        )
+    ]
     lines.append(", ".join(f"{status_label(s)} {report.num(report.count(s))}" for s in STATUS_ORDER))
     lines += [report.carried_out_rule_text(), report.disbursed_rule_text(), report.combined_rule_text()]
     if report.cumulative:
@@ -230,8 +250,11 @@ def summary_lines(report: RoundReport) -> list[str]:
 
 def narrative_sections(report: RoundReport) -> list[tuple[str, str]]:
     n = report.narrative
-    return [(_("Supporting factors"), n.supporting), (_("Problems and obstacles"), n.problems),
-            (_("Suggestions"), n.suggestions)]
+    return [
+        (_("Supporting factors"), n.supporting),
+        (_("Problems and obstacles"), n.problems),
+        (_("Suggestions"), n.suggestions),
+    ]
 
 
 def write_memo_docx(report: RoundReport, path: Path) -> Path:

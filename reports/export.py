@@ -17,8 +17,9 @@ def parse_formats(text: str) -> list[str]:
     chosen = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
-        raise UserError(_("Formats are xlsx, docx and pdf (separated by commas); not: {bad}").format(
-            bad=", ".join(unknown) or "-"))
+        raise UserError(
+            _("Formats are xlsx, docx and pdf (separated by commas); not: {bad}").format(bad=", ".join(unknown) or "-")
+        )
     return list(dict.fromkeys(chosen))
 
 
@@ -30,11 +31,16 @@ def export(r: RoundReport, formats: list[str], out_dir: Path, *, parallel: bool 
     """Write the files. ``parallel``: the report PDF (the slowest part) is laid out in a forked child while
     this process writes the rest — only when this process runs no other thread (forking one is unsafe)."""
     stem = file_stem(r)
-    if parallel and "pdf" in formats and threading.active_count() == 1 and \
-            "fork" in multiprocessing.get_all_start_methods():
+    if (
+        parallel
+        and "pdf" in formats
+        and threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    ):
         report_pdf = out_dir / f"{stem}-report.pdf"
-        child = multiprocessing.get_context("fork").Process(target=_report_pdf_child,
-                                                            args=(r, report_pdf, current_language()))
+        child = multiprocessing.get_context("fork").Process(
+            target=_report_pdf_child, args=(r, report_pdf, current_language())
+        )
         child.start()
         written = export(r, [f for f in formats if f != "pdf"], out_dir)
         from reports.pdf import write_memo_pdf

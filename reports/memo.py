@@ -24,7 +24,8 @@ def memo_parts(r: RoundReport) -> MemoParts:
     if r.org_address:
         office += " " + r.text(r.org_address)
     subject = _("Results of the anti-corruption action plan, fiscal year B.E. {year}, {round}").format(
-        year=r.year_text, round=r.round_text)
+        year=r.year_text, round=r.round_text
+    )
     header = [
         (_("Government agency"), office),
         (_("No."), f"{r.doc_prefix}/{DOTS[:12]}" if r.doc_prefix else DOTS[:20]),
@@ -33,18 +34,38 @@ def memo_parts(r: RoundReport) -> MemoParts:
         (_("Addressed to"), r.executive),
     ]
     counts = ", ".join(f"{status_label(s)} {r.num(r.count(s))}" for s in STATUS_ORDER)
-    background = [_("{org} has an anti-corruption action plan for fiscal year B.E. {year} of {n} projects, "
-                    "activities and measures with a plan budget of {budget} baht, and must report on it for {round} "
-                    "({period}).").format(org=r.org_name, year=r.year_text, n=r.num(r.items),
-                                          budget=r.money(r.budget), round=r.round_text, period=r.period_text)]
-    facts = [_("The responsible units reported as follows: {counts} (of {n} items).").format(counts=counts,
-                                                                                          n=r.num(r.items)),
-             r.carried_out_rule_text(), r.disbursed_rule_text()]
+    background = [
+        _(
+            "{org} has an anti-corruption action plan for fiscal year B.E. {year} of {n} projects, "
+            "activities and measures with a plan budget of {budget} baht, and must report on it for {round} "
+            "({period})."
+        ).format(
+            org=r.org_name,
+            year=r.year_text,
+            n=r.num(r.items),
+            budget=r.money(r.budget),
+            round=r.round_text,
+            period=r.period_text,
+        )
+    ]
+    facts = [
+        _("The responsible units reported as follows: {counts} (of {n} items).").format(
+            counts=counts, n=r.num(r.items)
+        ),
+        r.carried_out_rule_text(),
+        r.disbursed_rule_text(),
+    ]
     if r.checks:
-        facts.append(_("{n} point(s) should be checked before signing; they are listed in the report.").format(
-            n=r.num(len(r.checks))))
-    proposal = [_("It is proposed to acknowledge the report, publish it on the website of {org} and record it in "
-                  "e-PlanNACC.").format(org=r.org_name)]
+        facts.append(
+            _("{n} point(s) should be checked before signing; they are listed in the report.").format(
+                n=r.num(len(r.checks))
+            )
+        )
+    proposal = [
+        _(
+            "It is proposed to acknowledge the report, publish it on the website of {org} and record it in e-PlanNACC."
+        ).format(org=r.org_name)
+    ]
     body = [(_("Background"), background), (_("Facts"), facts), (_("Considerations and proposal"), proposal)]
     signatures = [
         [f"({DOTS})", _("Position {dots}").format(dots=DOTS[:25]), _("compiler")],

@@ -21,40 +21,53 @@ from locales.thai import BE_OFFSET, digits, format_amount, format_date, format_q
 from reports.summary import AWAITING, RoundSummary, percent, reason_text, round_summary, status_label
 from storage.answers import Answers
 from domain.budget import budget_basis
-from storage.models import (FiscalYear, Organisation, OrgKind, PlanItem, PlanSection, Round, RoundNarrative,
-                            Status, StatusReport)
+from storage.models import (
+    FiscalYear,
+    Organisation,
+    OrgKind,
+    PlanItem,
+    PlanSection,
+    Round,
+    RoundNarrative,
+    Status,
+    StatusReport,
+)
 from storage.repo import Plan, Units
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 # e-PlanNACC has four statuses; "not started" is shown in its in-progress column, with a remark
 EPLAN_COLUMNS = (AWAITING, Status.IN_PROGRESS.value, Status.COMPLETED.value, Status.CANNOT.value)
-EPLAN_COLUMN_OF = {AWAITING: AWAITING, Status.NOT_STARTED.value: Status.IN_PROGRESS.value,
-                   Status.IN_PROGRESS.value: Status.IN_PROGRESS.value, Status.COMPLETED.value: Status.COMPLETED.value,
-                   Status.CANNOT.value: Status.CANNOT.value}
+EPLAN_COLUMN_OF = {
+    AWAITING: AWAITING,
+    Status.NOT_STARTED.value: Status.IN_PROGRESS.value,
+    Status.IN_PROGRESS.value: Status.IN_PROGRESS.value,
+    Status.COMPLETED.value: Status.COMPLETED.value,
+    Status.CANNOT.value: Status.CANNOT.value,
+}
 
 
 @dataclass
 class UnitAnswer:
     unit: str
-    status: str            # a Status value, or AWAITING
+    status: str  # a Status value, or AWAITING
     done: str = ""
     months: str = ""
     disbursed: Decimal | None = None
     qty: Decimal | None = None
-    reason: str = ""       # e-PlanNACC's category and the typed text, as one line
+    reason: str = ""  # e-PlanNACC's category and the typed text, as one line
     links: list[str] = field(default_factory=list)
     carried: bool = False  # carried forward from the 6-month round
 
 
 @dataclass
 class ItemRow:
-    no: int                # running number in the report (printed plan numbers repeat and skip)
+    no: int  # running number in the report (printed plan numbers repeat and skip)
     item: PlanItem
     dimension: PlanSection
     mission: PlanSection
     units: list[str]
     answers: list[UnitAnswer]
-    status: str            # combined over the owning units
+    status: str  # combined over the owning units
     disbursed: Decimal
     carried_out: bool = False  # by the report's rule
 
@@ -194,25 +207,38 @@ class RoundReport:
         )
 
     def disbursed_rule_text(self) -> str:
-        text = _("Disbursed = the latest amount each owning unit reported ({disbursed} baht) ÷ the budget of all items "
-                 "({budget} baht: the ordinance budget where an item has one, else its plan budget) × 100 = "
-                 "{share}%").format(disbursed=self.money(self.disbursed), budget=self.money(self.budget_basis),
-                                    share=self.pct(self.disbursed_share))
+        text = _(
+            "Disbursed = the latest amount each owning unit reported ({disbursed} baht) ÷ the budget of all items "
+            "({budget} baht: the ordinance budget where an item has one, else its plan budget) × 100 = "
+            "{share}%"
+        ).format(
+            disbursed=self.money(self.disbursed),
+            budget=self.money(self.budget_basis),
+            share=self.pct(self.disbursed_share),
+        )
         if self.cumulative:
-            text += " " + _("Amounts are cumulative for the fiscal year; an item carried from the 6-month round "
-                            "counts with the amount reported then.")
+            text += " " + _(
+                "Amounts are cumulative for the fiscal year; an item carried from the 6-month round "
+                "counts with the amount reported then."
+            )
         return self.text(text)
 
     def cumulative_text(self) -> str:
         """Said at the top of the 12-month documents."""
-        return self.text(_("The 12-month results are cumulative for the whole fiscal year ({start} – {end}). Results "
-                           "marked † were reported completed in the 6-month round and carried forward ({n} answer(s))."
-                           ).format(start=self.date(self.round.period_start), end=self.date(self.round.period_end),
-                                    n=self.summary.carried))
+        return self.text(
+            _(
+                "The 12-month results are cumulative for the whole fiscal year ({start} – {end}). Results "
+                "marked † were reported completed in the 6-month round and carried forward ({n} answer(s))."
+            ).format(
+                start=self.date(self.round.period_start), end=self.date(self.round.period_end), n=self.summary.carried
+            )
+        )
 
     def combined_rule_text(self) -> str:
-        return _("An item owned by several units is carried out only when every owning unit reports it so; "
-                 "with no answer from any of them it is “awaiting report”.")
+        return _(
+            "An item owned by several units is carried out only when every owning unit reports it so; "
+            "with no answer from any of them it is “awaiting report”."
+        )
 
     # ------------------------------------------------------------ how values are written
     def num(self, value) -> str:
@@ -253,7 +279,8 @@ class RoundReport:
     @property
     def title(self) -> str:
         return _("Report on the anti-corruption action plan, fiscal year B.E. {year}, {round} ({period})").format(
-            year=self.year_text, round=self.round_text, period=self.period_text)
+            year=self.year_text, round=self.round_text, period=self.period_text
+        )
 
     @property
     def executive(self) -> str:
@@ -267,10 +294,10 @@ class RoundReport:
 def executive_title(name: str, kind: OrgKind) -> str:
     """นายกเทศมนตรีตำบลโคกจาน for เทศบาลตำบลโคกจาน; นายกองค์การบริหารส่วนตำบล… for an อบต."""
     if name.startswith("เทศบาล"):
-        return "นายกเทศมนตรี" + name[len("เทศบาล"):]
+        return "นายกเทศมนตรี" + name[len("เทศบาล") :]
     for prefix in ("องค์การบริหารส่วนตำบล", "อบต."):
         if name.startswith(prefix):
-            return "นายกองค์การบริหารส่วนตำบล" + name[len(prefix):].strip()
+            return "นายกองค์การบริหารส่วนตำบล" + name[len(prefix) :].strip()
     return ("นายกองค์การบริหารส่วนตำบล" if kind == OrgKind.SAO else "นายก") + name
 
 
@@ -282,8 +309,15 @@ def carried_out_rule(settings: Settings) -> tuple[Status, ...]:
     return tuple(Status(s) for s in ("completed", "in_progress") if s in chosen)
 
 
-async def build_report(session: AsyncSession, settings: Settings, org: Organisation, rnd: Round, *,
-                       thai_digits: bool | None = None, today: dt.date | None = None) -> RoundReport:
+async def build_report(
+    session: AsyncSession,
+    settings: Settings,
+    org: Organisation,
+    rnd: Round,
+    *,
+    thai_digits: bool | None = None,
+    today: dt.date | None = None,
+) -> RoundReport:
     rule = carried_out_rule(settings)
     summary = await round_summary(session, org.id, rnd, carried_out_rule=rule)
     fy = summary.fiscal_year
@@ -325,15 +359,27 @@ async def build_report(session: AsyncSession, settings: Settings, org: Organisat
     dims = sorted(blocks.values(), key=lambda d: [int(x) for x in d.section.code.split(".")])
     for d in dims:
         d.missions.sort(key=lambda m: [int(x) for x in m.section.code.split(".")])
-    narrative = (await session.exec(select(RoundNarrative).where(RoundNarrative.org_id == org.id,
-                                                                 RoundNarrative.round_id == rnd.id))).first() \
-        or RoundNarrative(org_id=org.id, round_id=rnd.id)
+    narrative = (
+        await session.exec(
+            select(RoundNarrative).where(RoundNarrative.org_id == org.id, RoundNarrative.round_id == rnd.id)
+        )
+    ).first() or RoundNarrative(org_id=org.id, round_id=rnd.id)
     today = today or dt.datetime.now(BANGKOK).date()
     report = RoundReport(
-        org=org, org_name=settings.report_org_name or org.name, org_address=settings.report_org_address or org.address,
-        doc_prefix=settings.report_doc_prefix, fiscal_year=fy, round=rnd, dimensions=dims, rows=rows,
-        summary=summary, narrative=narrative, checks=[],
-        thai_digits=(settings.report_digits != "arabic") if thai_digits is None else thai_digits, today=today)
+        org=org,
+        org_name=settings.report_org_name or org.name,
+        org_address=settings.report_org_address or org.address,
+        doc_prefix=settings.report_doc_prefix,
+        fiscal_year=fy,
+        round=rnd,
+        dimensions=dims,
+        rows=rows,
+        summary=summary,
+        narrative=narrative,
+        checks=[],
+        thai_digits=(settings.report_digits != "arabic") if thai_digits is None else thai_digits,
+        today=today,
+    )
     report.checks = checks(report, latest, unit_names, owners, today)
     return report
 
@@ -344,14 +390,22 @@ def _answer(unit: str, r: StatusReport | None) -> UnitAnswer:
     months = r.months
     if not months and r.date_from:
         months = f"{r.date_from.day}/{r.date_from.month}/{r.date_from.year + BE_OFFSET}"
-    return UnitAnswer(unit, r.status.value, r.done_text, months,
-                      None if r.no_budget_used else r.disbursed, r.qty_achieved,
-                      reason_text(r) if r.status == Status.CANNOT else "",
-                      [e["url"] for e in r.evidence if e.get("kind") == "url"], r.carried)
+    return UnitAnswer(
+        unit,
+        r.status.value,
+        r.done_text,
+        months,
+        None if r.no_budget_used else r.disbursed,
+        r.qty_achieved,
+        reason_text(r) if r.status == Status.CANNOT else "",
+        [e["url"] for e in r.evidence if e.get("kind") == "url"],
+        r.carried,
+    )
 
 
-def checks(report: RoundReport, latest: dict, unit_names: dict[int, str], owners: dict[int, list[int]],
-           today: dt.date) -> list[Check]:
+def checks(
+    report: RoundReport, latest: dict, unit_names: dict[int, str], owners: dict[int, list[int]], today: dt.date
+) -> list[Check]:
     """What must be looked at before signing: listed in the document and by the export command."""
     out: list[Check] = []
     for row in report.rows:
@@ -368,8 +422,12 @@ def checks(report: RoundReport, latest: dict, unit_names: dict[int, str], owners
             )
         for a in row.answers:
             if a.status == Status.CANNOT.value and not a.reason.strip():
-                out.append(Check("no_reason", _("{code} ({unit}): “could not be done” without a reason").format(
-                    code=it.code, unit=a.unit)))
+                out.append(
+                    Check(
+                        "no_reason",
+                        _("{code} ({unit}): “could not be done” without a reason").format(code=it.code, unit=a.unit),
+                    )
+                )
         if not row.units:
             out.append(Check("no_unit", _("{code}: no unit owns this item").format(code=it.code)))
     answered_units = {unit_id for (_item, unit_id) in latest}
@@ -380,9 +438,15 @@ def checks(report: RoundReport, latest: dict, unit_names: dict[int, str], owners
     if report.cumulative:
         waiting = [r.item.code for r in report.rows if r.status == Status.NOT_STARTED.value]
         if waiting:
-            out.append(Check("not_started", _("e-PlanNACC has no “not started” in the 12-month report: {n} item(s) are "
-                                              "still not started: {codes}").format(n=len(waiting),
-                                                                                  codes=", ".join(waiting))))
+            out.append(
+                Check(
+                    "not_started",
+                    _(
+                        "e-PlanNACC has no “not started” in the 12-month report: {n} item(s) are "
+                        "still not started: {codes}"
+                    ).format(n=len(waiting), codes=", ".join(waiting)),
+                )
+            )
     if today > report.round.due_on:
         awaiting = [r.item.code for r in report.rows if r.status == AWAITING]
         if awaiting:
@@ -397,4 +461,3 @@ def checks(report: RoundReport, latest: dict, unit_names: dict[int, str], owners
                 )
             )
     return out
-

@@ -32,10 +32,13 @@ def _fonts() -> dict[str, str]:
 
 
 def _labels(r: RoundReport) -> dict[str, str]:
-    return {"report_title": _("Report on the anti-corruption action plan"),
-            "year_round": _("Fiscal year B.E. {year} — {round}").format(year=r.year_text, round=r.round_text),
-            "results": f"{r.num(1)}. " + _("Results in brief"), "checks": f"{r.num(5)}. " + _("Checks before signing"),
-            "memo": _("Memorandum")}
+    return {
+        "report_title": _("Report on the anti-corruption action plan"),
+        "year_round": _("Fiscal year B.E. {year} — {round}").format(year=r.year_text, round=r.round_text),
+        "results": f"{r.num(1)}. " + _("Results in brief"),
+        "checks": f"{r.num(5)}. " + _("Checks before signing"),
+        "memo": _("Memorandum"),
+    }
 
 
 def decompose_sara_am(html: str) -> str:
@@ -49,10 +52,20 @@ def decompose_sara_am(html: str) -> str:
 
 
 def render_report_html(r: RoundReport) -> str:
-    return _env().get_template("report.html").render(
-        r=r, t=_labels(r), tables=all_tables(r), tick=TICK, summary_lines=summary_lines(r),
-        narrative=[(title, r.text(text) or _("(not written yet)")) for title, text in narrative_sections(r)],
-        checks=[r.text(c) for c in checks_lines(r)], **_fonts())
+    return (
+        _env()
+        .get_template("report.html")
+        .render(
+            r=r,
+            t=_labels(r),
+            tables=all_tables(r),
+            tick=TICK,
+            summary_lines=summary_lines(r),
+            narrative=[(title, r.text(text) or _("(not written yet)")) for title, text in narrative_sections(r)],
+            checks=[r.text(c) for c in checks_lines(r)],
+            **_fonts(),
+        )
+    )
 
 
 @cache

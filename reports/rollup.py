@@ -17,8 +17,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reports.summary import AWAITING, DEFAULT_CARRIED_OUT, STATUS_ORDER, combined_status, percent
 from domain.budget import basis_of
-from storage.models import (FiscalYear, OrgKind, Organisation, Oversight, PlanItem, PlanItemUnit, Round, Status,
-                            StatusReport, Unit)
+from storage.models import (
+    FiscalYear,
+    OrgKind,
+    Organisation,
+    Oversight,
+    PlanItem,
+    PlanItemUnit,
+    Round,
+    Status,
+    StatusReport,
+    Unit,
+)
 
 
 @dataclass
@@ -84,33 +94,63 @@ async def latest_year(session: AsyncSession, org_ids: Sequence[int]) -> int | No
     return (await session.exec(q)).one()
 
 
-async def rollup(session: AsyncSession, org_ids: Sequence[int], year_be: int, months: int,
-                 rule: tuple[Status, ...] = DEFAULT_CARRIED_OUT) -> Rollup:
+async def rollup(
+    session: AsyncSession,
+    org_ids: Sequence[int],
+    year_be: int,
+    months: int,
+    rule: tuple[Status, ...] = DEFAULT_CARRIED_OUT,
+) -> Rollup:
     """The round of ``months`` in fiscal year ``year_be`` for each organisation in ``org_ids`` (and only those)."""
     ids = list(org_ids)
     orgs = {o.id: o for o in (await session.exec(select(Organisation).where(col(Organisation.id).in_(ids)))).all()}
-    rounds = {r.org_id: r for r in (await session.exec(
-        select(Round).join(FiscalYear, col(FiscalYear.id) == Round.fiscal_year_id)
-        .where(col(Round.org_id).in_(ids), FiscalYear.year_be == year_be, Round.months == months))).all()}
+    rounds = {
+        r.org_id: r
+        for r in (
+            await session.exec(
+                select(Round)
+                .join(FiscalYear, col(FiscalYear.id) == Round.fiscal_year_id)
+                .where(col(Round.org_id).in_(ids), FiscalYear.year_be == year_be, Round.months == months)
+            )
+        ).all()
+    }
     fy_ids = [r.fiscal_year_id for r in rounds.values()]
-    items = (await session.exec(
-        select(PlanItem.id, PlanItem.org_id, PlanItem.all_units, PlanItem.budget_plan, PlanItem.budget_ordinance,
-               PlanItem.no_budget)
-        .where(col(PlanItem.fiscal_year_id).in_(fy_ids), col(PlanItem.org_id).in_(ids)))).all()
+    items = (
+        await session.exec(
+            select(
+                PlanItem.id,
+                PlanItem.org_id,
+                PlanItem.all_units,
+                PlanItem.budget_plan,
+                PlanItem.budget_ordinance,
+                PlanItem.no_budget,
+            ).where(col(PlanItem.fiscal_year_id).in_(fy_ids), col(PlanItem.org_id).in_(ids))
+        )
+    ).all()
     owners: dict[int, list[int]] = {}
-    for item_id, unit_id in (await session.exec(
-            select(PlanItemUnit.item_id, PlanItemUnit.unit_id).join(PlanItem, col(PlanItem.id) == PlanItemUnit.item_id)
-            .where(col(PlanItem.fiscal_year_id).in_(fy_ids), col(PlanItem.org_id).in_(ids)))).all():
+    for item_id, unit_id in (
+        await session.exec(
+            select(PlanItemUnit.item_id, PlanItemUnit.unit_id)
+            .join(PlanItem, col(PlanItem.id) == PlanItemUnit.item_id)
+            .where(col(PlanItem.fiscal_year_id).in_(fy_ids), col(PlanItem.org_id).in_(ids))
+        )
+    ).all():
         owners.setdefault(item_id, []).append(unit_id)
     active: dict[int, list[int]] = {}
-    for active_id, org_id in (await session.exec(select(Unit.id, Unit.org_id).where(
-            col(Unit.org_id).in_(ids), col(Unit.is_active)).order_by(Unit.id))).all():
+    for active_id, org_id in (
+        await session.exec(
+            select(Unit.id, Unit.org_id).where(col(Unit.org_id).in_(ids), col(Unit.is_active)).order_by(Unit.id)
+        )
+    ).all():
         active.setdefault(org_id, []).append(active_id)
     latest: dict[tuple[int, int], tuple[Status, Decimal | None]] = {}
-    for item_id, unit_id, status, disbursed in (await session.exec(
+    for item_id, unit_id, status, disbursed in (
+        await session.exec(
             select(StatusReport.item_id, StatusReport.unit_id, StatusReport.status, StatusReport.disbursed)
-            .where(col(StatusReport.round_id).in_([r.id for r in rounds.values()]),
-                   col(StatusReport.org_id).in_(ids)).order_by(StatusReport.id))).all():
+            .where(col(StatusReport.round_id).in_([r.id for r in rounds.values()]), col(StatusReport.org_id).in_(ids))
+            .order_by(StatusReport.id)
+        )
+    ).all():
         latest[(item_id, unit_id)] = (Status(status), disbursed)
 
     figures = {i: OrgFigures(orgs[i], rounds.get(i)) for i in ids if i in orgs}
@@ -132,7 +172,9 @@ async def rollup(session: AsyncSession, org_ids: Sequence[int], year_be: int, mo
 
 
 def rollup_json(r: Rollup) -> dict:
-    money = lambda v: format(v, "f")  # noqa: E731
+    def money(v: Decimal | None) -> str | None:
+        return None if v is None else format(v, "f")
+
     return {
         "fiscal_year": r.year_be,
         "round": r.months,
@@ -181,25 +223,41 @@ def rollup_text(r: Rollup, limit: int = 40) -> str:
         return _("{amount} baht").format(amount=format_amount(value))
 
     counts = r.counts
-    lines = [_("Roll-up of {n} organisations: {months}-month round, fiscal year {year}").format(
-        n=len(r.orgs), months=r.months, year=r.year_be), "",
-        _("All {n} items:").format(n=r.total("items"))]
+    lines = [
+        _("Roll-up of {n} organisations: {months}-month round, fiscal year {year}").format(
+            n=len(r.orgs), months=r.months, year=r.year_be
+        ),
+        "",
+        _("All {n} items:").format(n=r.total("items")),
+    ]
     lines += [f"  {status_label(k)}: {counts[k]}" for k in STATUS_ORDER]
     names = " + ".join(status_label(s.value) for s in r.rule)
-    lines += ["", _("Carried out: {share}%").format(share=r.carried_out_share),
-              "  " + _("carried out = items with status {names} ({n}) ÷ all items in the plan ({total}) × 100").format(
-                  names=names, n=r.total("carried_out"), total=r.total("items")),
-              _("Disbursed {disbursed} of the budget {planned} ({share}%)").format(
-                  disbursed=baht(r.total("disbursed")), planned=baht(r.total("budget_basis")),
-                  share=percent(r.total("disbursed"), r.total("budget_basis"))),
-              "  " + disbursed_rule(Round(months=r.months)), ""]
+    lines += [
+        "",
+        _("Carried out: {share}%").format(share=r.carried_out_share),
+        "  "
+        + _("carried out = items with status {names} ({n}) ÷ all items in the plan ({total}) × 100").format(
+            names=names, n=r.total("carried_out"), total=r.total("items")
+        ),
+        _("Disbursed {disbursed} of the budget {planned} ({share}%)").format(
+            disbursed=baht(r.total("disbursed")),
+            planned=baht(r.total("budget_basis")),
+            share=percent(r.total("disbursed"), r.total("budget_basis")),
+        ),
+        "  " + disbursed_rule(Round(months=r.months)),
+        "",
+    ]
     missing = [o for o in r.orgs if o.round is None]
     if missing:
         lines.append(_("Without this round set up: {names}").format(names=", ".join(o.org.name for o in missing)))
     ranked = sorted((o for o in r.orgs if o.round is not None), key=lambda o: (o.answered_share, o.org.name))
     lines.append(_("Organisations, least answered first:"))
-    lines += [_("  {name}: answered {answered}% · carried out {carried}%").format(
-        name=o.org.name, answered=o.answered_share, carried=o.carried_out_share) for o in ranked[:limit]]
+    lines += [
+        _("  {name}: answered {answered}% · carried out {carried}%").format(
+            name=o.org.name, answered=o.answered_share, carried=o.carried_out_share
+        )
+        for o in ranked[:limit]
+    ]
     if len(ranked) > limit:
         lines.append(_("  … and {n} more: tidtam report summary --all-orgs --json").format(n=len(ranked) - limit))
     return "\n".join(lines)

@@ -21,8 +21,13 @@ from storage.models import CannotReason, FiscalYear, PlanItem, PlanSection, Roun
 from storage.repo import Plan, Units
 
 AWAITING = "awaiting"  # no owning unit has answered yet (e-PlanNACC's รอรายงาน)
-STATUS_ORDER = (AWAITING, Status.NOT_STARTED.value, Status.IN_PROGRESS.value, Status.COMPLETED.value,
-                Status.CANNOT.value)
+STATUS_ORDER = (
+    AWAITING,
+    Status.NOT_STARTED.value,
+    Status.IN_PROGRESS.value,
+    Status.COMPLETED.value,
+    Status.CANNOT.value,
+)
 DEFAULT_CARRIED_OUT = (Status.COMPLETED,)
 
 
@@ -62,11 +67,15 @@ def reason_text(report: StatusReport) -> str:
 
 def disbursed_rule(rnd: Round) -> str:
     """How the disbursed share is computed, the same words in the chat, the digest and the documents."""
-    text = _("disbursed share = latest disbursed amount of every answer ÷ budget of all items × 100; an item's "
-             "budget is its ordinance budget where it has one, else its plan budget")
+    text = _(
+        "disbursed share = latest disbursed amount of every answer ÷ budget of all items × 100; an item's "
+        "budget is its ordinance budget where it has one, else its plan budget"
+    )
     if rnd.months == 12:
-        text += "; " + _("amounts are cumulative for the whole fiscal year, and an item carried from the 6-month "
-                         "round counts with the amount reported then")
+        text += "; " + _(
+            "amounts are cumulative for the whole fiscal year, and an item carried from the 6-month "
+            "round counts with the amount reported then"
+        )
     return text
 
 
@@ -126,7 +135,7 @@ class RoundSummary:
     item_status: dict[int, str]
     cannot: list[tuple[PlanItem, list[StatusReport]]]
     last_answer: dict[int, dt.datetime]  # unit id → when it last answered in this round
-    carried: int = 0       # (item, unit) answers carried forward from the 6-month round
+    carried: int = 0  # (item, unit) answers carried forward from the 6-month round
     reasons: Counter = field(default_factory=Counter)  # e-PlanNACC reason → "could not be done" answers
 
     @property
@@ -144,12 +153,17 @@ class RoundSummary:
     def carried_out_formula(self) -> str:
         names = " + ".join(status_label(s.value) for s in self.carried_out_rule)
         return _("carried out = items with status {names} ({n}) ÷ all items in the plan ({total}) × 100").format(
-            names=names, n=self.carried_out, total=self.items)
+            names=names, n=self.carried_out, total=self.items
+        )
 
 
-async def round_summary(session: AsyncSession, org_id: int, rnd: Round,
-                        carried_out_rule: tuple[Status, ...] = DEFAULT_CARRIED_OUT,
-                        as_of: dt.datetime | None = None) -> RoundSummary:
+async def round_summary(
+    session: AsyncSession,
+    org_id: int,
+    rnd: Round,
+    carried_out_rule: tuple[Status, ...] = DEFAULT_CARRIED_OUT,
+    as_of: dt.datetime | None = None,
+) -> RoundSummary:
     answers = Answers(session, org_id)
     fy = await session.get(FiscalYear, rnd.fiscal_year_id)
     plan = Plan(session, org_id)
@@ -192,14 +206,25 @@ async def round_summary(session: AsyncSession, org_id: int, rnd: Round,
     for r in latest.values():
         last_answer[r.unit_id] = max(last_answer.get(r.unit_id, r.created_at), r.created_at)
     return RoundSummary(
-        round=rnd, fiscal_year=fy, items=len(items), counts=counts,
+        round=rnd,
+        fiscal_year=fy,
+        items=len(items),
+        counts=counts,
         per_dimension=sorted(per_dim.values(), key=lambda d: [int(x) for x in d.section.code.split(".")]),
-        carried_out_rule=carried_out_rule, carried_out=carried,
+        carried_out_rule=carried_out_rule,
+        carried_out=carried,
         budget_plan=sum((i.budget_plan or Decimal(0) for i in items), Decimal("0.00")),
         budget_ordinance=sum((i.budget_ordinance or Decimal(0) for i in items), Decimal("0.00")),
         budget_basis=sum((budget_basis(i) or Decimal(0) for i in items), Decimal("0.00")),
-        disbursed=disbursed_total, units=sorted(unit_rows.values(), key=lambda u: u.unit.id or 0),
-        item_status=item_status, cannot=cannot, last_answer=last_answer,
+        disbursed=disbursed_total,
+        units=sorted(unit_rows.values(), key=lambda u: u.unit.id or 0),
+        item_status=item_status,
+        cannot=cannot,
+        last_answer=last_answer,
         carried=sum(1 for r in latest.values() if r.carried),
-        reasons=Counter(r.reason_category.value if r.reason_category else "unstated"
-                        for r in latest.values() if r.status == Status.CANNOT))
+        reasons=Counter(
+            r.reason_category.value if r.reason_category else "unstated"
+            for r in latest.values()
+            if r.status == Status.CANNOT
+        ),
+    )

@@ -20,7 +20,7 @@ TICK = "☑"
 @dataclass
 class Row:
     cells: list
-    kind: str = "data"        # data, dimension, mission, total
+    kind: str = "data"  # data, dimension, mission, total
     numbers: dict[int, Decimal | int] = field(default_factory=dict)  # column → exact value (XLSX writes these)
 
 
@@ -29,9 +29,9 @@ class Table:
     title: str
     header: list[str]
     rows: list[Row]
-    widths: list[int]          # relative column widths
+    widths: list[int]  # relative column widths
     notes: list[str] = field(default_factory=list)
-    wide: bool = False         # wants a landscape page
+    wide: bool = False  # wants a landscape page
 
 
 def _numbers(no: int, values: dict[int, Decimal | None]) -> dict[int, Decimal | int]:
@@ -40,22 +40,55 @@ def _numbers(no: int, values: dict[int, Decimal | None]) -> dict[int, Decimal | 
 
 
 def summary_table(r: RoundReport) -> Table:
-    header = [_("Dimension / mission"), _("Items planned"), _("Budget planned (baht)"), _("Items carried out"),
-              _("Budget used (baht)")]
+    header = [
+        _("Dimension / mission"),
+        _("Items planned"),
+        _("Budget planned (baht)"),
+        _("Items carried out"),
+        _("Budget used (baht)"),
+    ]
     rows = []
     for d in r.dimensions:
-        rows.append(Row([_("Dimension {code} {title}").format(code=r.text(d.section.code), title=d.section.title),
-                         r.num(d.planned), r.money(d.budget), r.num(d.carried_out), r.money(d.disbursed)],
-                        "dimension", {1: d.planned, 2: d.budget, 3: d.carried_out, 4: d.disbursed}))
+        rows.append(
+            Row(
+                [
+                    _("Dimension {code} {title}").format(code=r.text(d.section.code), title=d.section.title),
+                    r.num(d.planned),
+                    r.money(d.budget),
+                    r.num(d.carried_out),
+                    r.money(d.disbursed),
+                ],
+                "dimension",
+                {1: d.planned, 2: d.budget, 3: d.carried_out, 4: d.disbursed},
+            )
+        )
         for m in d.missions:
-            rows.append(Row([f"{r.text(m.section.code)} {m.section.title}", r.num(m.planned), r.money(m.budget),
-                             r.num(m.carried_out), r.money(m.disbursed)], "data",
-                            {1: m.planned, 2: m.budget, 3: m.carried_out, 4: m.disbursed}))
-    rows.append(Row([_("Grand total"), r.num(r.items), r.money(r.budget), r.num(r.carried_out),
-                     r.money(r.disbursed)], "total", {1: r.items, 2: r.budget, 3: r.carried_out, 4: r.disbursed}))
+            rows.append(
+                Row(
+                    [
+                        f"{r.text(m.section.code)} {m.section.title}",
+                        r.num(m.planned),
+                        r.money(m.budget),
+                        r.num(m.carried_out),
+                        r.money(m.disbursed),
+                    ],
+                    "data",
+                    {1: m.planned, 2: m.budget, 3: m.carried_out, 4: m.disbursed},
+                )
+            )
+    rows.append(
+        Row(
+            [_("Grand total"), r.num(r.items), r.money(r.budget), r.num(r.carried_out), r.money(r.disbursed)],
+            "total",
+            {1: r.items, 2: r.budget, 3: r.carried_out, 4: r.disbursed},
+        )
+    )
     notes = ([r.cumulative_text()] if r.cumulative else []) + [
-        r.carried_out_rule_text(), r.disbursed_rule_text(), r.combined_rule_text(),
-        _("Dimension rows are the sums of their missions; the grand total is the sum of the dimensions.")]
+        r.carried_out_rule_text(),
+        r.disbursed_rule_text(),
+        r.combined_rule_text(),
+        _("Dimension rows are the sums of their missions; the grand total is the sum of the dimensions."),
+    ]
     return Table(_("Summary of results — {title}").format(title=r.title), header, rows, [46, 12, 16, 12, 16], notes)
 
 
@@ -81,29 +114,78 @@ def _remarks(r: RoundReport, row: ItemRow) -> str:
 
 
 def detail_table(r: RoundReport) -> Table:
-    header = [_("No."), _("Project / activity / measure"), _("Indicator"), _("Unit of count"), _("Target"),
-              _("Results"), _("Period carried out"), _("Budget set (baht)"), _("Budget used (baht)"),
-              _("Responsible unit"), _("Remarks")]
+    header = [
+        _("No."),
+        _("Project / activity / measure"),
+        _("Indicator"),
+        _("Unit of count"),
+        _("Target"),
+        _("Results"),
+        _("Period carried out"),
+        _("Budget set (baht)"),
+        _("Budget used (baht)"),
+        _("Responsible unit"),
+        _("Remarks"),
+    ]
     rows = []
     for d in r.dimensions:
-        rows.append(Row([_("Dimension {code} {title}").format(code=r.text(d.section.code), title=d.section.title)],
-                        "dimension"))
+        rows.append(
+            Row([_("Dimension {code} {title}").format(code=r.text(d.section.code), title=d.section.title)], "dimension")
+        )
         for m in d.missions:
-            rows.append(Row([_("Mission {code} {title}").format(code=r.text(m.section.code), title=m.section.title)],
-                            "mission"))
+            rows.append(
+                Row([_("Mission {code} {title}").format(code=r.text(m.section.code), title=m.section.title)], "mission")
+            )
             for row in m.items:
                 it = row.item
                 months = "; ".join(a.months for a in row.answers if a.months) or it.months
                 used = r.money(row.disbursed) if row.money_reported else "-"
-                rows.append(Row([r.num(row.no), it.title, r.text(it.kpi), it.target_unit, r.qty(it.target_qty),
-                                 _result_text(r, row), r.text(months),
-                                 r.money(it.budget_plan, none=_("no budget")), used, ", ".join(row.units) or "-",
-                                 _remarks(r, row)], "data", _numbers(row.no, {7: it.budget_plan, 8: row.disbursed})))
-    rows.append(Row([_("Grand total"), r.num(r.items) + " " + _("items"), "", "", "", "", "", r.money(r.budget),
-                     r.money(r.disbursed), "", ""], "total", {7: r.budget, 8: r.disbursed}))
-    return Table(_("Report form — {title}").format(title=r.title), header, rows,
-                 [4, 24, 15, 6, 6, 32, 9, 11, 11, 13, 16],
-                 ([r.cumulative_text()] if r.cumulative else []) + [r.combined_rule_text()], wide=True)
+                rows.append(
+                    Row(
+                        [
+                            r.num(row.no),
+                            it.title,
+                            r.text(it.kpi),
+                            it.target_unit,
+                            r.qty(it.target_qty),
+                            _result_text(r, row),
+                            r.text(months),
+                            r.money(it.budget_plan, none=_("no budget")),
+                            used,
+                            ", ".join(row.units) or "-",
+                            _remarks(r, row),
+                        ],
+                        "data",
+                        _numbers(row.no, {7: it.budget_plan, 8: row.disbursed}),
+                    )
+                )
+    rows.append(
+        Row(
+            [
+                _("Grand total"),
+                r.num(r.items) + " " + _("items"),
+                "",
+                "",
+                "",
+                "",
+                "",
+                r.money(r.budget),
+                r.money(r.disbursed),
+                "",
+                "",
+            ],
+            "total",
+            {7: r.budget, 8: r.disbursed},
+        )
+    )
+    return Table(
+        _("Report form — {title}").format(title=r.title),
+        header,
+        rows,
+        [4, 24, 15, 6, 6, 32, 9, 11, 11, 13, 16],
+        ([r.cumulative_text()] if r.cumulative else []) + [r.combined_rule_text()],
+        wide=True,
+    )
 
 
 def included_in(r: RoundReport, row: ItemRow) -> str:
@@ -117,9 +199,19 @@ def included_in(r: RoundReport, row: ItemRow) -> str:
 
 
 def status_table(r: RoundReport) -> Table:
-    header = [_("No."), _("Project"), _("Dimension"), _("Budget in the plan (baht)"),
-              _("Budget under the ordinance (baht)"), _("Included in"), _("Disbursed (baht)")] + \
-             [status_label(c) for c in EPLAN_COLUMNS] + [_("Remarks")]
+    header = (
+        [
+            _("No."),
+            _("Project"),
+            _("Dimension"),
+            _("Budget in the plan (baht)"),
+            _("Budget under the ordinance (baht)"),
+            _("Included in"),
+            _("Disbursed (baht)"),
+        ]
+        + [status_label(c) for c in EPLAN_COLUMNS]
+        + [_("Remarks")]
+    )
     rows = []
     first = 7  # the first status column
     for row in r.rows:
@@ -127,14 +219,31 @@ def status_table(r: RoundReport) -> Table:
         remarks = [status_label(Status.NOT_STARTED.value)] if row.status == Status.NOT_STARTED.value else []
         if any(a.carried for a in row.answers):
             remarks.append(_("† carried from the 6-month round"))
-        remarks += [(f"[{a.unit}] " if len(row.answers) > 1 else "") + _("Reason: {text}").format(text=a.reason)
-                    for a in row.answers if a.reason]
-        cells = [r.num(row.no), row.item.title, r.text(row.dimension.code), r.money(row.item.budget_plan),
-                 r.money(row.item.budget_ordinance), included_in(r, row),
-                 r.money(row.disbursed) if row.money_reported else "-"] + \
-            [TICK if c == column else "" for c in EPLAN_COLUMNS] + [r.text("\n".join(remarks))]
-        rows.append(Row(cells, "data", _numbers(row.no, {3: row.item.budget_plan, 4: row.item.budget_ordinance,
-                                                         6: row.disbursed})))
+        remarks += [
+            (f"[{a.unit}] " if len(row.answers) > 1 else "") + _("Reason: {text}").format(text=a.reason)
+            for a in row.answers
+            if a.reason
+        ]
+        cells = (
+            [
+                r.num(row.no),
+                row.item.title,
+                r.text(row.dimension.code),
+                r.money(row.item.budget_plan),
+                r.money(row.item.budget_ordinance),
+                included_in(r, row),
+                r.money(row.disbursed) if row.money_reported else "-",
+            ]
+            + [TICK if c == column else "" for c in EPLAN_COLUMNS]
+            + [r.text("\n".join(remarks))]
+        )
+        rows.append(
+            Row(
+                cells,
+                "data",
+                _numbers(row.no, {3: row.item.budget_plan, 4: row.item.budget_ordinance, 6: row.disbursed}),
+            )
+        )
     counts = [r.eplan_count(c) for c in EPLAN_COLUMNS]
     rows.append(
         Row(
@@ -153,15 +262,30 @@ def status_table(r: RoundReport) -> Table:
             {3: r.budget, 4: r.budget_ordinance, 6: r.disbursed, **{first + i: n for i, n in enumerate(counts)}},
         )
     )
-    notes = ([r.cumulative_text()] if r.cumulative else []) + [_("Items per status: {counts}; total {total}").format(
-        counts=", ".join(f"{status_label(c)} {r.num(n)}" for c, n in zip(EPLAN_COLUMNS, counts)),
-        total=r.num(sum(counts))),
-        r.carried_out_rule_text(), r.disbursed_rule_text(), r.combined_rule_text()]
+    notes = ([r.cumulative_text()] if r.cumulative else []) + [
+        _("Items per status: {counts}; total {total}").format(
+            counts=", ".join(f"{status_label(c)} {r.num(n)}" for c, n in zip(EPLAN_COLUMNS, counts)),
+            total=r.num(sum(counts)),
+        ),
+        r.carried_out_rule_text(),
+        r.disbursed_rule_text(),
+        r.combined_rule_text(),
+    ]
     if r.count(Status.NOT_STARTED.value):
-        notes.append(_("e-PlanNACC has no “not started” status: those {n} item(s) are ticked as “in progress” and "
-                       "marked in the remarks.").format(n=r.num(r.count(Status.NOT_STARTED.value))))
-    return Table(_("Status of projects (e-PlanNACC) — {title}").format(title=r.title), header, rows,
-                 [5, 30, 6, 10, 10, 9, 10, 7, 8, 8, 8, 12], notes, wide=True)
+        notes.append(
+            _(
+                "e-PlanNACC has no “not started” status: those {n} item(s) are ticked as “in progress” and "
+                "marked in the remarks."
+            ).format(n=r.num(r.count(Status.NOT_STARTED.value)))
+        )
+    return Table(
+        _("Status of projects (e-PlanNACC) — {title}").format(title=r.title),
+        header,
+        rows,
+        [5, 30, 6, 10, 10, 9, 10, 7, 8, 8, 8, 12],
+        notes,
+        wide=True,
+    )
 
 
 def checks_lines(r: RoundReport) -> list[str]:
@@ -172,4 +296,3 @@ def checks_lines(r: RoundReport) -> list[str]:
 
 def all_tables(r: RoundReport) -> list[Table]:
     return [summary_table(r), detail_table(r), status_table(r)]
-

@@ -17,8 +17,11 @@ from reports.tables import Table, all_tables, checks_lines
 FONT = "TH Sarabun New"
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-FILLS = {"dimension": PatternFill("solid", fgColor="DDEBF7"), "mission": PatternFill("solid", fgColor="F2F2F2"),
-         "total": PatternFill("solid", fgColor="FFF2CC")}
+FILLS = {
+    "dimension": PatternFill("solid", fgColor="DDEBF7"),
+    "mission": PatternFill("solid", fgColor="F2F2F2"),
+    "total": PatternFill("solid", fgColor="FFF2CC"),
+}
 MONEY_FORMAT = "#,##0.00"
 
 
@@ -49,8 +52,9 @@ def _sheet(wb: Workbook, name: str, report: RoundReport, table: Table) -> None:
         for c in range(1, ncols + 1):
             cell = ws.cell(row=n, column=c)
             cell.font = Font(name=FONT, size=14, bold=row.kind != "data")
-            cell.alignment = Alignment(vertical="top", wrap_text=True,
-                                       horizontal="right" if (c - 1) in row.numbers else None)
+            cell.alignment = Alignment(
+                vertical="top", wrap_text=True, horizontal="right" if (c - 1) in row.numbers else None
+            )
             cell.border = BORDER
             if row.kind in FILLS:
                 cell.fill = FILLS[row.kind]

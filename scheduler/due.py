@@ -26,8 +26,9 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 @lru_cache(maxsize=4096)
-def ladder_of(opens_on: dt.date, due_on: dt.date, submit_by: dt.date, days_off: frozenset[dt.date],
-              rungs: frozenset[str]) -> tuple[Rung, ...]:
+def ladder_of(
+    opens_on: dt.date, due_on: dt.date, submit_by: dt.date, days_off: frozenset[dt.date], rungs: frozenset[str]
+) -> tuple[Rung, ...]:
     return tuple(ladder(opens_on, due_on, submit_by, calendar_for(days_off), rungs))
 
 
@@ -38,22 +39,32 @@ def digest_mark(local: dt.datetime) -> str:
 
 async def unit_counts(session: AsyncSession) -> dict[tuple[int, int], tuple[int, int]]:
     """(round id, unit id) → (item answers owed, still awaiting) for every open round, in two queries."""
+
     def answered(unit_id):
-        return exists().where(StatusReport.round_id == Round.id, StatusReport.item_id == PlanItem.id,
-                              StatusReport.unit_id == unit_id)
+        return exists().where(
+            StatusReport.round_id == Round.id, StatusReport.item_id == PlanItem.id, StatusReport.unit_id == unit_id
+        )
 
     open_ = Round.state == RoundState.OPEN
-    explicit = (select(Round.id, PlanItemUnit.unit_id, func.count(),
-                       func.sum(case((answered(PlanItemUnit.unit_id), literal(0)), else_=literal(1))))
-                .join(PlanItem, and_(col(PlanItem.fiscal_year_id) == Round.fiscal_year_id,
-                                     col(PlanItem.all_units).is_(False)))
-                .join(PlanItemUnit, col(PlanItemUnit.item_id) == PlanItem.id)
-                .where(open_).group_by(Round.id, PlanItemUnit.unit_id))
-    every_unit = (select(Round.id, Unit.id, func.count(),
-                         func.sum(case((answered(Unit.id), literal(0)), else_=literal(1))))
-                  .join(PlanItem, and_(col(PlanItem.fiscal_year_id) == Round.fiscal_year_id, col(PlanItem.all_units)))
-                  .join(Unit, and_(col(Unit.org_id) == Round.org_id, col(Unit.is_active)))
-                  .where(open_).group_by(Round.id, Unit.id))
+    explicit = (
+        select(
+            Round.id,
+            PlanItemUnit.unit_id,
+            func.count(),
+            func.sum(case((answered(PlanItemUnit.unit_id), literal(0)), else_=literal(1))),
+        )
+        .join(PlanItem, and_(col(PlanItem.fiscal_year_id) == Round.fiscal_year_id, col(PlanItem.all_units).is_(False)))
+        .join(PlanItemUnit, col(PlanItemUnit.item_id) == PlanItem.id)
+        .where(open_)
+        .group_by(Round.id, PlanItemUnit.unit_id)
+    )
+    every_unit = (
+        select(Round.id, Unit.id, func.count(), func.sum(case((answered(Unit.id), literal(0)), else_=literal(1))))
+        .join(PlanItem, and_(col(PlanItem.fiscal_year_id) == Round.fiscal_year_id, col(PlanItem.all_units)))
+        .join(Unit, and_(col(Unit.org_id) == Round.org_id, col(Unit.is_active)))
+        .where(open_)
+        .group_by(Round.id, Unit.id)
+    )
     out: dict[tuple[int, int], tuple[int, int]] = {}
     for q in (explicit, every_unit):
         for round_id, unit_id, owed, waiting in (await session.exec(q)).all():
@@ -62,8 +73,7 @@ async def unit_counts(session: AsyncSession) -> dict[tuple[int, int], tuple[int,
     return out
 
 
-async def rounds_to_plan(session: AsyncSession, policy, now: dt.datetime, quota_mark: str | None = None
-                         ) -> list[Round]:
+async def rounds_to_plan(session: AsyncSession, policy, now: dt.datetime, quota_mark: str | None = None) -> list[Round]:
     """The open rounds whose organisation is in working time and has something not yet marked."""
     local = now.astimezone(BANGKOK)
     today = local.date()
@@ -79,23 +89,28 @@ async def rounds_to_plan(session: AsyncSession, policy, now: dt.datetime, quota_
         if not policy.working_time(local, calendar_for(off)):
             continue
         working.append(r)
-        claimable[r.id] = frozenset(g.name for g in ladder_of(r.opens_on, r.due_on, r.submit_by, off, policy.rungs)
-                                    if g.day <= today < g.until)
+        claimable[r.id] = frozenset(
+            g.name for g in ladder_of(r.opens_on, r.due_on, r.submit_by, off, policy.rungs) if g.day <= today < g.until
+        )
     if not working:
         return []
     counts = await unit_counts(session)
     marked: dict[tuple[int, int], set[str]] = defaultdict(set)
     names = set().union(*claimable.values()) | {"thanks", digest_mark(local)} | ({quota_mark} if quota_mark else set())
-    for round_id, unit_id, mark in (await session.exec(
+    for round_id, unit_id, mark in (
+        await session.exec(
             select(TickMark.round_id, TickMark.unit_id, TickMark.mark)
             .join(Round, col(Round.id) == TickMark.round_id)
-            .where(Round.state == RoundState.OPEN, col(TickMark.mark).in_(names)))).all():
+            .where(Round.state == RoundState.OPEN, col(TickMark.mark).in_(names))
+        )
+    ).all():
         marked[(round_id, unit_id)].add(mark)
     units_of: dict[int, list[int]] = defaultdict(list)
     for round_id, unit_id in counts:
         units_of[round_id].append(unit_id)
-    moment = dt.datetime.combine(today - dt.timedelta(days=local.weekday() - policy.digest_weekday),
-                                 policy.digest_time, tzinfo=BANGKOK)
+    moment = dt.datetime.combine(
+        today - dt.timedelta(days=local.weekday() - policy.digest_weekday), policy.digest_time, tzinfo=BANGKOK
+    )
     digest_due = local >= moment
     due = []
     for r in working:
@@ -106,8 +121,9 @@ async def rounds_to_plan(session: AsyncSession, policy, now: dt.datetime, quota_
         for unit_id in units_of.get(r.id, ()):
             owed, waiting = counts[(r.id, unit_id)]
             have = marked.get((r.id, unit_id), set())
-            if (waiting and claimable[r.id] - have) or (not waiting and owed and "thanks" in policy.rungs
-                                                        and "thanks" not in have):
+            if (waiting and claimable[r.id] - have) or (
+                not waiting and owed and "thanks" in policy.rungs and "thanks" not in have
+            ):
                 due.append(r)
                 break
     return due
@@ -115,6 +131,9 @@ async def rounds_to_plan(session: AsyncSession, policy, now: dt.datetime, quota_
 
 async def rounds_to_open(session: AsyncSession, today: dt.date) -> list[int]:
     """Organisations with a planned round whose collection starts today (or started, and it was missed)."""
-    q = select(Round.org_id).where(Round.state == RoundState.PLANNED, Round.opens_on <= today,
-                                   Round.submit_by >= today).distinct()
+    q = (
+        select(Round.org_id)
+        .where(Round.state == RoundState.PLANNED, Round.opens_on <= today, Round.submit_by >= today)
+        .distinct()
+    )
     return list((await session.exec(q)).all())

@@ -131,12 +131,18 @@ async def acquire(db: Database, holder: str, ttl: dt.timedelta = TTL) -> bool:
         conditions = [SchedulerLock.holder == holder, SchedulerLock.expires_at < now]
         if _dead_local_holder(current.holder):
             conditions.append(SchedulerLock.holder == current.holder)
-        result = await s.exec(update(SchedulerLock).where(SchedulerLock.name == LOCK_NAME, or_(*conditions))
-                                 .values(holder=holder, expires_at=now + ttl))
+        result = await s.exec(
+            update(SchedulerLock)
+            .where(SchedulerLock.name == LOCK_NAME, or_(*conditions))
+            .values(holder=holder, expires_at=now + ttl)
+        )
         return result.rowcount == 1
 
 
 async def release(db: Database, holder: str) -> None:
     async with db.session() as s:
-        await s.exec(update(SchedulerLock).where(SchedulerLock.name == LOCK_NAME, SchedulerLock.holder == holder)
-                        .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+        await s.exec(
+            update(SchedulerLock)
+            .where(SchedulerLock.name == LOCK_NAME, SchedulerLock.holder == holder)
+            .values(expires_at=utcnow() - dt.timedelta(seconds=1))
+        )

@@ -51,11 +51,12 @@ class Sender(Protocol):
 
 # ---------------------------------------------------------------- rate limits
 
+
 @dataclass(frozen=True)
 class Limits:
-    per_second: float          # the whole bot
-    per_chat_second: float     # one chat
-    per_group_minute: float    # one group chat
+    per_second: float  # the whole bot
+    per_chat_second: float  # one chat
+    per_group_minute: float  # one group chat
 
 
 # platforms whose pushes are idempotent on their side, sent this many at a time
@@ -70,8 +71,12 @@ PLATFORM_LIMITS = {
 class RateLimiter:
     """Sliding windows per platform, chat and group; a 429 pauses the whole platform."""
 
-    def __init__(self, limits: dict[str, Limits], clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+    def __init__(
+        self,
+        limits: dict[str, Limits],
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         self.limits, self.clock, self.sleep = limits, clock, sleep
         self.margin = 0.02  # seconds: 30 a second becomes 30 in 1.02 s (98 %), so jitter does not earn a 429
         self.sent: dict[tuple, deque] = defaultdict(deque)
@@ -92,10 +97,12 @@ class RateLimiter:
             return
         while True:
             now = self.clock()
-            wait = max(self.paused_until.get(platform, 0) - now,
-                       self._wait_for((platform,), lim.per_second, 1.0, now),
-                       self._wait_for((platform, chat_id), lim.per_chat_second, 1.0, now),
-                       self._wait_for((platform, chat_id, "g"), lim.per_group_minute, 60.0, now) if is_group else 0)
+            wait = max(
+                self.paused_until.get(platform, 0) - now,
+                self._wait_for((platform,), lim.per_second, 1.0, now),
+                self._wait_for((platform, chat_id), lim.per_chat_second, 1.0, now),
+                self._wait_for((platform, chat_id, "g"), lim.per_group_minute, 60.0, now) if is_group else 0,
+            )
             if wait <= 0:
                 break
             await self.sleep(wait)
@@ -109,8 +116,10 @@ class RateLimiter:
         if lim is None:
             return 0.0
         now = self.clock()
-        return max(self._wait_for((platform, chat_id), lim.per_chat_second, 1.0, now),
-                   self._wait_for((platform, chat_id, "g"), lim.per_group_minute, 60.0, now) if is_group else 0.0)
+        return max(
+            self._wait_for((platform, chat_id), lim.per_chat_second, 1.0, now),
+            self._wait_for((platform, chat_id, "g"), lim.per_group_minute, 60.0, now) if is_group else 0.0,
+        )
 
     def pause(self, platform: str, seconds: float) -> None:
         self.paused_until[platform] = max(self.paused_until.get(platform, 0), self.clock() + seconds)
@@ -118,14 +127,22 @@ class RateLimiter:
 
 # ---------------------------------------------------------------- the dispatcher
 
+
 def backoff(attempts: int) -> dt.timedelta:
     """5 s, 10 s, 20 s … at most 5 minutes between tries."""
     return dt.timedelta(seconds=min(300, 5 * 2 ** min(attempts - 1, 10)))
 
 
 class Dispatcher:
-    def __init__(self, db: Database, senders: dict[str, Sender], data_dir: Path, owner: str,
-                 limiter: RateLimiter | None = None, clock: Callable[[], dt.datetime] = utcnow):
+    def __init__(
+        self,
+        db: Database,
+        senders: dict[str, Sender],
+        data_dir: Path,
+        owner: str,
+        limiter: RateLimiter | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ):
         self.db, self.senders, self.data_dir, self.owner = db, senders, data_dir, owner
         self.limiter = limiter if limiter is not None else RateLimiter(PLATFORM_LIMITS)
         self.clock = clock
@@ -133,8 +150,11 @@ class Dispatcher:
     async def recover(self) -> int:
         """Rows left 'sending' by a holder that died go back to pending (at most one each: sent sequentially)."""
         async with self.db.session() as s:
-            result = await s.exec(update(Outbox).where(Outbox.state == OutboxState.SENDING)
-                                     .values(state=OutboxState.PENDING, lease_until=None, owner=""))
+            result = await s.exec(
+                update(Outbox)
+                .where(Outbox.state == OutboxState.SENDING)
+                .values(state=OutboxState.PENDING, lease_until=None, owner="")
+            )
             return result.rowcount or 0
 
     async def run_once(self, max_sends: int | None = None) -> int:
@@ -177,9 +197,16 @@ class Dispatcher:
         for _attempt in range(20):
             now = self.clock()
             async with self.db.session() as s:
-                q = (select(Outbox.id).where(Outbox.state == OutboxState.PENDING, Outbox.not_before <= now,
-                                             col(Outbox.platform).in_(platforms))
-                     .order_by(Outbox.not_before, Outbox.id).limit(limit))
+                q = (
+                    select(Outbox.id)
+                    .where(
+                        Outbox.state == OutboxState.PENDING,
+                        Outbox.not_before <= now,
+                        col(Outbox.platform).in_(platforms),
+                    )
+                    .order_by(Outbox.not_before, Outbox.id)
+                    .limit(limit)
+                )
                 ids = list((await s.exec(q)).all())
                 if not ids:
                     return []
@@ -189,10 +216,20 @@ class Dispatcher:
                     .values(state=OutboxState.SENDING, owner=self.owner, lease_until=now + LEASE)
                 )
                 if claimed.rowcount:
-                    return list((await s.exec(select(Outbox).where(
-                        # these ids were pending a moment ago, so the ones now ours were claimed just now
-                        col(Outbox.id).in_(ids), Outbox.state == OutboxState.SENDING, Outbox.owner == self.owner)
-                        .order_by(Outbox.not_before, Outbox.id))).all())
+                    return list(
+                        (
+                            await s.exec(
+                                select(Outbox)
+                                .where(
+                                    # these ids were pending a moment ago, so the ones now ours were claimed just now
+                                    col(Outbox.id).in_(ids),
+                                    Outbox.state == OutboxState.SENDING,
+                                    Outbox.owner == self.owner,
+                                )
+                                .order_by(Outbox.not_before, Outbox.id)
+                            )
+                        ).all()
+                    )
             # another dispatcher took them first: look again, outside that transaction
         return []
 
@@ -220,8 +257,13 @@ class Dispatcher:
         sent = [r.id for r, v in zip(rows, outcomes) if v["state"] == OutboxState.SENT]
         async with self.db.session() as s:
             if sent:
-                await s.exec(update(Outbox).where(col(Outbox.id).in_(sent)).values(
-                    state=OutboxState.SENT, attempts=Outbox.attempts + 1, sent_at=self.clock(), lease_until=None))
+                await s.exec(
+                    update(Outbox)
+                    .where(col(Outbox.id).in_(sent))
+                    .values(
+                        state=OutboxState.SENT, attempts=Outbox.attempts + 1, sent_at=self.clock(), lease_until=None
+                    )
+                )
             for row, values in zip(rows, outcomes):
                 if values["state"] != OutboxState.SENT:
                     await s.exec(update(Outbox).where(Outbox.id == row.id).values(lease_until=None, **values))
@@ -239,8 +281,12 @@ class Dispatcher:
         except RetryLater as e:
             SENDS.labels(row.platform, "retry_later").inc()
             self.limiter.pause(row.platform, e.seconds)
-            return dict(state=OutboxState.PENDING, attempts=row.attempts + 1, last_error=str(e)[:500],
-                        not_before=self.clock() + dt.timedelta(seconds=e.seconds))
+            return dict(
+                state=OutboxState.PENDING,
+                attempts=row.attempts + 1,
+                last_error=str(e)[:500],
+                not_before=self.clock() + dt.timedelta(seconds=e.seconds),
+            )
         except PermanentFailure as e:
             SENDS.labels(row.platform, "failed").inc()
             log.warning("outbox %s to %s failed for good: %s", row.id, row.platform, e)
@@ -250,8 +296,12 @@ class Dispatcher:
             attempts = row.attempts + 1
             state = OutboxState.FAILED if self.clock() - row.created_at > GIVE_UP_AFTER else OutboxState.PENDING
             log.warning("outbox %s to %s: %s (attempt %s)", row.id, row.platform, type(e).__name__, attempts)
-            return dict(state=state, attempts=attempts, last_error=f"{type(e).__name__}: {e}"[:500],
-                        not_before=self.clock() + backoff(attempts))
+            return dict(
+                state=state,
+                attempts=attempts,
+                last_error=f"{type(e).__name__}: {e}"[:500],
+                not_before=self.clock() + backoff(attempts),
+            )
         SENDS.labels(row.platform, "sent").inc()
         return dict(state=OutboxState.SENT, attempts=row.attempts + 1, sent_at=self.clock())
 

@@ -29,8 +29,16 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 class SchedulerService:
-    def __init__(self, db: Database, settings: Settings, senders: dict[str, Sender], *, tick_enabled: bool = True,
-                 idle_sleep: float = 1.0, quota_check=None):
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        senders: dict[str, Sender],
+        *,
+        tick_enabled: bool = True,
+        idle_sleep: float = 1.0,
+        quota_check=None,
+    ):
         self.db, self.settings, self.tick_enabled, self.idle_sleep = db, settings, tick_enabled, idle_sleep
         self.holder = lock.holder_id()
         self.lock = lock.for_database(db, self.holder)
@@ -46,8 +54,14 @@ class SchedulerService:
     async def start(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone=BANGKOK)
         if self.tick_enabled:
-            self._scheduler.add_job(self.tick_once, CronTrigger(second=0, timezone=BANGKOK), id="tick",
-                                    misfire_grace_time=None, coalesce=True, max_instances=1)
+            self._scheduler.add_job(
+                self.tick_once,
+                CronTrigger(second=0, timezone=BANGKOK),
+                id="tick",
+                misfire_grace_time=None,
+                coalesce=True,
+                max_instances=1,
+            )
         self._scheduler.start()
         self._loop_task = asyncio.create_task(self._dispatch_loop(), name="tidtam-dispatcher")
 
@@ -62,8 +76,9 @@ class SchedulerService:
             try:
                 await asyncio.wait_for(self.dispatcher.run_once(), timeout=drain_seconds)
             except asyncio.TimeoutError:
-                log.warning("shutdown: the outbox was not drained within %s s; the next scheduler sends the rest",
-                            drain_seconds)
+                log.warning(
+                    "shutdown: the outbox was not drained within %s s; the next scheduler sends the rest", drain_seconds
+                )
             await self.lock.release()
 
     async def _hold_lock(self) -> bool:

@@ -33,9 +33,18 @@ from domain.ladder import ALL_RUNGS
 from storage.outbox import OutboxKey, enqueue, known_keys, to_payload
 from scheduler.quota import month_of, non_essential, usage, used_percent
 from storage.answers import Answers
-from storage.db import Database
-from storage.models import (ChannelAccount, Membership, Organisation, OutboxState, Person, Role, Round, RoundState,
-                            TickMark)
+from storage.db import Database, table_of
+from storage.models import (
+    ChannelAccount,
+    Membership,
+    Organisation,
+    OutboxState,
+    Person,
+    Role,
+    Round,
+    RoundState,
+    TickMark,
+)
 from storage.people import forget_old_join_attempts
 from storage.repo import Units
 from storage.round_state import set_round_state
@@ -62,8 +71,13 @@ class Policy:
         unknown = rungs - set(ALL_RUNGS)
         if unknown:
             raise ValueError(f"unknown reminder rungs: {', '.join(sorted(unknown))}")
-        return cls(dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip()),
-                   WEEKDAYS.index(day[:3]), dt.time.fromisoformat(at.strip() or "08:30"), rungs)
+        return cls(
+            dt.time.fromisoformat(start.strip()),
+            dt.time.fromisoformat(end.strip()),
+            WEEKDAYS.index(day[:3]),
+            dt.time.fromisoformat(at.strip() or "08:30"),
+            rungs,
+        )
 
     def working_time(self, local: dt.datetime, cal: WorkCalendar) -> bool:
         return cal.is_working(local.date()) and self.work_start <= local.time() < self.work_end
@@ -94,14 +108,14 @@ class TickReport:
 
 async def auto_open(session: AsyncSession, org_id: int, today: dt.date) -> Round | None:
     """Open a round on its opening day (closing another one still open); the admin closes it."""
-    rounds = (await session.exec(select(Round).where(Round.org_id == org_id)
-                                 .order_by(col(Round.opens_on).desc()))).all()
+    rounds = (
+        await session.exec(select(Round).where(Round.org_id == org_id).order_by(col(Round.opens_on).desc()))
+    ).all()
     due = next((r for r in rounds if r.state == RoundState.PLANNED and r.opens_on <= today <= r.submit_by), None)
     if due is None:
         return None
     try:
-        await set_round_state(session, org_id, due, RoundState.OPEN, actor="scheduler", today=today,
-                              close_others=True)
+        await set_round_state(session, org_id, due, RoundState.OPEN, actor="scheduler", today=today, close_others=True)
     except UserError as refused:  # a 6-month round planned after the 12-month one opened: left as it is
         log.warning("round %s of organisation %s not opened: %s", due.id, org_id, refused)
         return None
@@ -110,13 +124,17 @@ async def auto_open(session: AsyncSession, org_id: int, today: dt.date) -> Round
 
 async def role_addresses(session: AsyncSession, org_id: int, role: Role) -> list[Address]:
     """Private chats of everyone with an organisation-wide role, where each wants to be reached."""
-    q = (select(ChannelAccount, Person).join(Person, col(Person.id) == ChannelAccount.person_id)
-         .join(Membership, col(Membership.person_id) == Person.id)
-         .where(Membership.org_id == org_id, Membership.role == role))
+    q = (
+        select(ChannelAccount, Person)
+        .join(Person, col(Person.id) == ChannelAccount.person_id)
+        .join(Membership, col(Membership.person_id) == Person.id)
+        .where(Membership.org_id == org_id, Membership.role == role)
+    )
     rows = (await session.exec(q)).all()
     chosen = preferred_accounts([(a, p) for a, p in rows])
-    return list({(a.platform, a.external_id): Address(a.platform, a.external_id, False, p.lang)
-                 for a, p in chosen}.values())
+    return list(
+        {(a.platform, a.external_id): Address(a.platform, a.external_id, False, p.lang) for a, p in chosen}.values()
+    )
 
 
 async def manager_addresses(session: AsyncSession, org_id: int) -> list[Address]:
@@ -127,8 +145,17 @@ async def admin_addresses(session: AsyncSession, org_id: int) -> list[Address]:
     return await role_addresses(session, org_id, Role.ADMIN)
 
 
-async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, org: Organisation, rnd: Round,
-                   now: dt.datetime, claimed: set[str] | None = None, *, projection: bool = False) -> OrgPlan:
+async def plan_org(
+    session: AsyncSession,
+    settings: Settings,
+    policy: Policy,
+    org: Organisation,
+    rnd: Round,
+    now: dt.datetime,
+    claimed: set[str] | None = None,
+    *,
+    projection: bool = False,
+) -> OrgPlan:
     """What is due for one organisation at ``now`` and not in ``claimed`` (the outbox keys)."""
     local = now.astimezone(BANGKOK)
     today = local.date()
@@ -154,8 +181,11 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
         return book.of(unit_id, heads_only=heads)
 
     own = {unit_id for (_item, unit_id), r in latest.items() if not r.carried}
-    thanked = set((await session.exec(select(TickMark.unit_id).where(
-        TickMark.round_id == rnd.id, TickMark.mark == "thanks"))).all())
+    thanked = set(
+        (
+            await session.exec(select(TickMark.unit_id).where(TickMark.round_id == rnd.id, TickMark.mark == "thanks"))
+        ).all()
+    )
     for unit_id in sorted(owned):
         unit, todo = units[unit_id], waiting.get(unit_id, [])
         if not todo:
@@ -179,8 +209,9 @@ async def plan_org(session: AsyncSession, settings: Settings, policy: Policy, or
                 if str(key) in claimed:
                     continue
                 set_language(a.lang)
-                planned = Planned(key, "reminder", a, reminder_message(rnd, unit, todo, to_head=rung.track == "head"),
-                                  unit_id)
+                planned = Planned(
+                    key, "reminder", a, reminder_message(rnd, unit, todo, to_head=rung.track == "head"), unit_id
+                )
                 if today >= rung.until:
                     plan.dropped.append(planned)
                 elif working:
@@ -196,10 +227,16 @@ async def _mind_line_quota(session, settings, org, now, plan: OrgPlan, claimed, 
     if percent is None:
         return
     if percent >= settings.line_quota_stop_percent:
-        plan.sends = [p for p in plan.sends
-                      if not (p.address.platform == "line" and non_essential(p.kind, p.key.subject))]
-    level = settings.line_quota_stop_percent if percent >= settings.line_quota_stop_percent else \
-        settings.line_quota_warn_percent if percent >= settings.line_quota_warn_percent else None
+        plan.sends = [
+            p for p in plan.sends if not (p.address.platform == "line" and non_essential(p.kind, p.key.subject))
+        ]
+    level = (
+        settings.line_quota_stop_percent
+        if percent >= settings.line_quota_stop_percent
+        else settings.line_quota_warn_percent
+        if percent >= settings.line_quota_warn_percent
+        else None
+    )
     if level is None or not working:
         return
     plan.marks.append((0, quota_mark(now, level)))
@@ -216,8 +253,9 @@ async def _mind_line_quota(session, settings, org, now, plan: OrgPlan, claimed, 
 async def _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection) -> None:
     local = now.astimezone(BANGKOK)
     year, week, weekday = local.isocalendar()
-    moment = dt.datetime.combine(local.date() - dt.timedelta(days=weekday - 1 - policy.digest_weekday),
-                                 policy.digest_time, tzinfo=BANGKOK)
+    moment = dt.datetime.combine(
+        local.date() - dt.timedelta(days=weekday - 1 - policy.digest_weekday), policy.digest_time, tzinfo=BANGKOK
+    )
     if not working or local < moment:
         return
     plan.marks.append((0, digest_mark(local)))
@@ -228,16 +266,24 @@ async def _plan_digest(session, settings, policy, org, rnd, now, working, claime
             continue
         if a.lang not in built:
             set_language(a.lang)
-            built[a.lang] = Message(_("Weekly digest")) if projection else \
-                await build_digest(session, settings, org, rnd, now)
+            built[a.lang] = (
+                Message(_("Weekly digest")) if projection else await build_digest(session, settings, org, rnd, now)
+            )
         plan.sends.append(Planned(key, "digest", a, built[a.lang]))
 
 
 def _row(org_id: int, planned: Planned, data_dir, state: OutboxState = OutboxState.PENDING) -> dict:
     a = planned.address
-    return {"org_id": org_id, "key": str(planned.key), "kind": planned.kind, "platform": a.platform,
-            "chat_id": a.chat_id, "is_group": a.is_group, "payload": to_payload(planned.message, data_dir),
-            "state": state}
+    return {
+        "org_id": org_id,
+        "key": str(planned.key),
+        "kind": planned.kind,
+        "platform": a.platform,
+        "chat_id": a.chat_id,
+        "is_group": a.is_group,
+        "payload": to_payload(planned.message, data_dir),
+        "state": state,
+    }
 
 
 def quota_mark(now: dt.datetime, level: int) -> str:
@@ -248,12 +294,18 @@ async def _quota_level(session: AsyncSession, settings: Settings, now: dt.dateti
     percent = used_percent(await usage(session, now))
     if percent is None:
         return None
-    return settings.line_quota_stop_percent if percent >= settings.line_quota_stop_percent else \
-        settings.line_quota_warn_percent if percent >= settings.line_quota_warn_percent else None
+    return (
+        settings.line_quota_stop_percent
+        if percent >= settings.line_quota_stop_percent
+        else settings.line_quota_warn_percent
+        if percent >= settings.line_quota_warn_percent
+        else None
+    )
 
 
-async def tick(db: Database, settings: Settings, now: dt.datetime | None = None, *,
-               org_ids: Collection[int] | None = None) -> TickReport:
+async def tick(
+    db: Database, settings: Settings, now: dt.datetime | None = None, *, org_ids: Collection[int] | None = None
+) -> TickReport:
     """Open the rounds that start today, then plan the organisations that have anything new (scheduler.due)
     and claim what is due — one transaction per organisation, so one failing stops no other. ``org_ids``:
     only these (the simulator's clock moves for its demo organisation alone)."""
@@ -285,8 +337,9 @@ async def tick(db: Database, settings: Settings, now: dt.datetime | None = None,
                 return
             plan = await plan_org(session, settings, policy, org, fresh, now)
             queued = await enqueue(session, [_row(org.id, p, settings.data_dir) for p in plan.sends])
-            dropped = await enqueue(session, [_row(org.id, p, settings.data_dir, OutboxState.DROPPED)
-                                              for p in plan.dropped])
+            dropped = await enqueue(
+                session, [_row(org.id, p, settings.data_dir, OutboxState.DROPPED) for p in plan.dropped]
+            )
             report.queued, report.dropped = report.queued + queued, report.dropped + dropped  # after the awaits
             await _mark(session, org.id, rnd.id, plan.marks)
             for p in plan.dropped:
@@ -301,6 +354,8 @@ async def _mark(session: AsyncSession, org_id: int, round_id: int, marks: list[t
     if not marks:
         return
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.exec(insert(TickMark.__table__).values(  # type: ignore[attr-defined]  # SQLModel does not declare __table__
-        [{"org_id": org_id, "round_id": round_id, "unit_id": u, "mark": m} for u, m in sorted(set(marks))])
-        .on_conflict_do_nothing(index_elements=["round_id", "unit_id", "mark"]))
+    await session.exec(
+        insert(table_of(TickMark))
+        .values([{"org_id": org_id, "round_id": round_id, "unit_id": u, "mark": m} for u, m in sorted(set(marks))])
+        .on_conflict_do_nothing(index_elements=["round_id", "unit_id", "mark"])
+    )

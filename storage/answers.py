@@ -14,8 +14,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, func, select
 
-from storage.models import (FiscalYear, PlanItem, PlanItemUnit, Round, RoundState, Status, StatusReport, TickMark,
-                            Unit)
+from storage.db import table_of
+from storage.models import FiscalYear, PlanItem, PlanItemUnit, Round, RoundState, Status, StatusReport, TickMark, Unit
 from storage.repo import Plan, Scoped, Units, audit
 from base.values import without_control_characters
 
@@ -28,8 +28,11 @@ class Pair:
 
 class Answers(Scoped):
     async def open_round(self) -> Round | None:
-        q = (select(Round).where(Round.org_id == self.org_id, Round.state == RoundState.OPEN)
-             .order_by(col(Round.opens_on).desc()))
+        q = (
+            select(Round)
+            .where(Round.org_id == self.org_id, Round.state == RoundState.OPEN)
+            .order_by(col(Round.opens_on).desc())
+        )
         return (await self.session.exec(q)).first()
 
     async def current_round(self) -> Round | None:
@@ -37,8 +40,11 @@ class Answers(Scoped):
         rnd = await self.open_round()
         if rnd:
             return rnd
-        rounds = (await self.session.exec(select(Round).where(Round.org_id == self.org_id)
-                                          .order_by(col(Round.opens_on).desc()))).all()
+        rounds = (
+            await self.session.exec(
+                select(Round).where(Round.org_id == self.org_id).order_by(col(Round.opens_on).desc())
+            )
+        ).all()
         closed = [r for r in rounds if r.state == RoundState.CLOSED]
         if closed:
             return closed[0]
@@ -58,7 +64,7 @@ class Answers(Scoped):
         active = [u.id for u in await Units(self.session, self.org_id).all() if u.is_active]
         out = []
         for item in await plan.items(fy):
-            for unit_id in (active if item.all_units else sorted(owners.get(item.id, []))):
+            for unit_id in active if item.all_units else sorted(owners.get(item.id, [])):
                 if unit_ids is None or unit_id in unit_ids:
                     out.append(Pair(item, unit_id))
         return out
@@ -66,23 +72,42 @@ class Answers(Scoped):
     async def _pairs_of(self, fy_id: int, unit_ids: Sequence[int]) -> list[Pair]:
         """A few units' pairs, read without loading the whole plan (this runs on every list a person opens)."""
         in_year = (PlanItem.org_id == self.org_id, PlanItem.fiscal_year_id == fy_id)
-        active = set((await self.session.exec(select(Unit.id).where(
-            Unit.org_id == self.org_id, col(Unit.id).in_(list(unit_ids)), col(Unit.is_active)))).all())
-        found = [(item, unit_id) for item, unit_id in (await self.session.exec(
-            select(PlanItem, PlanItemUnit.unit_id).join(PlanItemUnit, col(PlanItemUnit.item_id) == PlanItem.id)
-            .where(*in_year, col(PlanItemUnit.unit_id).in_(list(unit_ids)), col(PlanItem.all_units).is_(False)))).all()]
+        active = set(
+            (
+                await self.session.exec(
+                    select(Unit.id).where(
+                        Unit.org_id == self.org_id, col(Unit.id).in_(list(unit_ids)), col(Unit.is_active)
+                    )
+                )
+            ).all()
+        )
+        found = [
+            (item, unit_id)
+            for item, unit_id in (
+                await self.session.exec(
+                    select(PlanItem, PlanItemUnit.unit_id)
+                    .join(PlanItemUnit, col(PlanItemUnit.item_id) == PlanItem.id)
+                    .where(*in_year, col(PlanItemUnit.unit_id).in_(list(unit_ids)), col(PlanItem.all_units).is_(False))
+                )
+            ).all()
+        ]
         if active:
-            found += [(item, unit_id) for item in (await self.session.exec(
-                select(PlanItem).where(*in_year, col(PlanItem.all_units)))).all() for unit_id in active]
+            found += [
+                (item, unit_id)
+                for item in (await self.session.exec(select(PlanItem).where(*in_year, col(PlanItem.all_units)))).all()
+                for unit_id in active
+            ]
         found.sort(key=lambda p: (p[0].position, p[0].id, p[1]))
         return [Pair(item, unit_id) for item, unit_id in found]
 
-    async def latest(self, rnd: Round, unit_ids: Sequence[int] | None = None,
-                     as_of: dt.datetime | None = None) -> dict[tuple[int, int], StatusReport]:
+    async def latest(
+        self, rnd: Round, unit_ids: Sequence[int] | None = None, as_of: dt.datetime | None = None
+    ) -> dict[tuple[int, int], StatusReport]:
         """(item id, unit id) → the newest answer in the round (answers are append-only), optionally as it
         stood at ``as_of``."""
-        newest = select(func.max(StatusReport.id)).where(StatusReport.org_id == self.org_id,
-                                                          StatusReport.round_id == rnd.id)
+        newest = select(func.max(StatusReport.id)).where(
+            StatusReport.org_id == self.org_id, StatusReport.round_id == rnd.id
+        )
         if unit_ids is not None:
             newest = newest.where(col(StatusReport.unit_id).in_(list(unit_ids)))
         if as_of is not None:
@@ -93,15 +118,15 @@ class Answers(Scoped):
 
     async def awaiting(self, rnd: Round, unit_ids: Sequence[int]) -> list[Pair]:
         answered = await self.latest(rnd, unit_ids)
-        return [p for p in await self.pairs(rnd.fiscal_year_id, unit_ids)
-                if (p.item.id, p.unit_id) not in answered]
+        return [p for p in await self.pairs(rnd.fiscal_year_id, unit_ids) if (p.item.id, p.unit_id) not in answered]
 
     async def earlier_round(self, rnd: Round) -> Round | None:
         """The 6-month round of a 12-month round's fiscal year (the 12-month report builds on it)."""
         if rnd.months != 12:
             return None
-        q = select(Round).where(Round.org_id == self.org_id, Round.fiscal_year_id == rnd.fiscal_year_id,
-                                Round.months == 6)
+        q = select(Round).where(
+            Round.org_id == self.org_id, Round.fiscal_year_id == rnd.fiscal_year_id, Round.months == 6
+        )
         return (await self.session.exec(q)).first()
 
     async def previous(self, rnd: Round) -> dict[tuple[int, int], StatusReport]:
@@ -113,11 +138,19 @@ class Answers(Scoped):
         self, rnd: Round, item_id: int, unit_id: int
     ) -> tuple[StatusReport | None, StatusReport | None]:
         """One pair's answer in ``rnd`` and, in a 12-month round, its latest 6-month one — in one query."""
-        rows = (await self.session.exec(
-            select(StatusReport, Round.months).join(Round, col(Round.id) == StatusReport.round_id)
-            .where(StatusReport.org_id == self.org_id, StatusReport.item_id == item_id,
-                   StatusReport.unit_id == unit_id, Round.fiscal_year_id == rnd.fiscal_year_id)
-            .order_by(col(StatusReport.id).desc()))).all()
+        rows = (
+            await self.session.exec(
+                select(StatusReport, Round.months)
+                .join(Round, col(Round.id) == StatusReport.round_id)
+                .where(
+                    StatusReport.org_id == self.org_id,
+                    StatusReport.item_id == item_id,
+                    StatusReport.unit_id == unit_id,
+                    Round.fiscal_year_id == rnd.fiscal_year_id,
+                )
+                .order_by(col(StatusReport.id).desc())
+            )
+        ).all()
         now = next((r for r, _months in rows if r.round_id == rnd.id), None)
         before = next((r for r, months in rows if months == 6), None) if rnd.months == 12 else None
         return now, before
@@ -133,21 +166,28 @@ class Answers(Scoped):
         for key, r in sorted(done.items()):
             if key in mine:
                 continue
-            copy = StatusReport(**{name: getattr(r, name) for name in _CARRIED_FIELDS},
-                                round_id=rnd.id, carried_from_id=r.id, channel="carried")
+            copy = StatusReport(
+                **{name: getattr(r, name) for name in _CARRIED_FIELDS},
+                round_id=rnd.id,
+                carried_from_id=r.id,
+                channel="carried",
+            )
             self.session.add(copy)
             await self.session.flush()
-            await audit(self.session, self.org_id, actor, "carry", "status_report", copy.id,
-                        old=_summary(r), new=_summary(copy))
+            await audit(
+                self.session, self.org_id, actor, "carry", "status_report", copy.id, old=_summary(r), new=_summary(copy)
+            )
             carried += 1
         return carried
 
     async def mark_thanked(self, rnd: Round, unit_id: int) -> None:
         """The chat has just told the unit it is complete: the scheduler's thank-you push would repeat it."""
         insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
-        await self.session.exec(insert(TickMark.__table__).values(  # type: ignore[attr-defined]  # SQLModel does not declare __table__
-            org_id=self.org_id, round_id=rnd.id, unit_id=unit_id, mark="thanks")
-            .on_conflict_do_nothing(index_elements=["round_id", "unit_id", "mark"]))
+        await self.session.exec(
+            insert(table_of(TickMark))
+            .values(org_id=self.org_id, round_id=rnd.id, unit_id=unit_id, mark="thanks")
+            .on_conflict_do_nothing(index_elements=["round_id", "unit_id", "mark"])
+        )
 
     async def owner_units(self, item: PlanItem) -> list[Unit]:
         """The units that answer for an item (each for its own part)."""
@@ -170,8 +210,9 @@ class Answers(Scoped):
         return item if item and item.org_id == self.org_id else None
 
     async def item_by_code(self, fy_id: int, code: str) -> PlanItem | None:
-        q = select(PlanItem).where(PlanItem.org_id == self.org_id, PlanItem.fiscal_year_id == fy_id,
-                                   PlanItem.code == code.strip())
+        q = select(PlanItem).where(
+            PlanItem.org_id == self.org_id, PlanItem.fiscal_year_id == fy_id, PlanItem.code == code.strip()
+        )
         return (await self.session.exec(q)).first()
 
     async def unit(self, unit_id: int) -> Unit | None:
@@ -190,26 +231,64 @@ class Answers(Scoped):
         report.carried_from_id = None  # a unit's own answer, even when it repeats the carried one
         for name in ("done_text", "months", "problems", "reason"):  # they go into documents' XML
             setattr(report, name, without_control_characters(getattr(report, name) or ""))
-        previous = (await self.session.exec(
-            select(StatusReport).where(StatusReport.org_id == self.org_id, StatusReport.round_id == report.round_id,
-                                       StatusReport.item_id == report.item_id, StatusReport.unit_id == report.unit_id)
-            .order_by(col(StatusReport.id).desc()).limit(1))).first()
+        previous = (
+            await self.session.exec(
+                select(StatusReport)
+                .where(
+                    StatusReport.org_id == self.org_id,
+                    StatusReport.round_id == report.round_id,
+                    StatusReport.item_id == report.item_id,
+                    StatusReport.unit_id == report.unit_id,
+                )
+                .order_by(col(StatusReport.id).desc())
+                .limit(1)
+            )
+        ).first()
         self.session.add(report)
         await self.session.flush()
-        await audit(self.session, self.org_id, actor, "answer", "status_report", report.id,
-                    old=_summary(previous) if previous else None, new=_summary(report),
-                    person_id=report.person_id)
+        await audit(
+            self.session,
+            self.org_id,
+            actor,
+            "answer",
+            "status_report",
+            report.id,
+            old=_summary(previous) if previous else None,
+            new=_summary(report),
+            person_id=report.person_id,
+        )
         return report
 
 
-_CARRIED_FIELDS = ("org_id", "item_id", "unit_id", "status", "done_text", "qty_achieved", "disbursed", "no_budget_used",
-                   "months", "date_from", "date_to", "evidence", "problems", "reason", "reason_category", "person_id",
-                   "created_at")
+_CARRIED_FIELDS = (
+    "org_id",
+    "item_id",
+    "unit_id",
+    "status",
+    "done_text",
+    "qty_achieved",
+    "disbursed",
+    "no_budget_used",
+    "months",
+    "date_from",
+    "date_to",
+    "evidence",
+    "problems",
+    "reason",
+    "reason_category",
+    "person_id",
+    "created_at",
+)
 
 
 def _summary(r: StatusReport) -> dict:
-    return {"item": r.item_id, "unit": r.unit_id, "round": r.round_id, "status": r.status.value,
-            **({"carried_from": r.carried_from_id} if r.carried_from_id else {}),
-            **({"reason_category": r.reason_category.value} if r.reason_category else {}),
-            "disbursed": None if r.disbursed is None else format(r.disbursed, "f"),
-            "qty": None if r.qty_achieved is None else format(r.qty_achieved, "f")}
+    return {
+        "item": r.item_id,
+        "unit": r.unit_id,
+        "round": r.round_id,
+        "status": r.status.value,
+        **({"carried_from": r.carried_from_id} if r.carried_from_id else {}),
+        **({"reason_category": r.reason_category.value} if r.reason_category else {}),
+        "disbursed": None if r.disbursed is None else format(r.disbursed, "f"),
+        "qty": None if r.qty_achieved is None else format(r.qty_achieved, "f"),
+    }

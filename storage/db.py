@@ -9,10 +9,11 @@ from typing import AsyncIterator
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.errors import UserError
@@ -44,8 +45,11 @@ def make_engine(url: str) -> AsyncEngine:
     except ArgumentError:
         raise UserError(_("DATABASE_URL is not a database address: {url}").format(url=url))
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise UserError(_("DATABASE_URL must point to SQLite or PostgreSQL, not {backend}")
-                        .format(backend=parsed.get_backend_name()))
+        raise UserError(
+            _("DATABASE_URL must point to SQLite or PostgreSQL, not {backend}").format(
+                backend=parsed.get_backend_name()
+            )
+        )
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -131,8 +135,9 @@ class Database:
                 await conn.run_sync(_run_upgrade, revision)
         except (OSError, OperationalError, InterfaceError) as e:
             where = self.engine.url.render_as_string(hide_password=True)
-            raise UserError(_("Cannot open the database {url}: {error}").format(
-                url=where, error=getattr(e, "orig", None) or e)) from e
+            raise UserError(
+                _("Cannot open the database {url}: {error}").format(url=where, error=getattr(e, "orig", None) or e)
+            ) from e
         if self.file is not None:
             st = self.file.stat()
             self._opened = (st.st_dev, st.st_ino)
@@ -143,10 +148,13 @@ class Database:
         folder = self.file.parent
         left = [name for name in DATA_FOLDERS if (folder / name).is_dir() and any((folder / name).iterdir())]
         if left:
-            raise UserError(_("The database file {file} is missing, but {folder} holds data of an earlier one "
-                              "({left}). Restore the file from a backup; or, if this really is a new "
-                              "installation, set NEW_INSTALLATION=true once.").format(
-                file=self.file, folder=folder, left=", ".join(left)))
+            raise UserError(
+                _(
+                    "The database file {file} is missing, but {folder} holds data of an earlier one "
+                    "({left}). Restore the file from a backup; or, if this really is a new "
+                    "installation, set NEW_INSTALLATION=true once."
+                ).format(file=self.file, folder=folder, left=", ".join(left))
+            )
 
     async def check_writable(self) -> None:
         """Raise unless a write commits, to the very file that was opened (a deleted or replaced SQLite file,
@@ -188,3 +196,8 @@ def _run_upgrade(connection, revision: str) -> None:
 def run(coro):
     """Run a coroutine from synchronous code (the CLI)."""
     return asyncio.run(coro)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's table, for Core statements (``insert(...).on_conflict_do_nothing``): SQLModel does not type it."""
+    return model.__table__  # type: ignore[attr-defined,no-any-return]

@@ -14,8 +14,16 @@ from storage.people import account_of
 from base.values import utcnow
 
 
-async def link_for(session: AsyncSession, settings: Settings, path: Path, filename: str, *, platform: str,
-                   external_id: str, org_id: int | None = None) -> str:
+async def link_for(
+    session: AsyncSession,
+    settings: Settings,
+    path: Path,
+    filename: str,
+    *,
+    platform: str,
+    external_id: str,
+    org_id: int | None = None,
+) -> str:
     """A URL that serves ``path`` once, to the person on ``platform`` who asked, for DOWNLOAD_LINK_HOURS."""
     account = await account_of(session, platform, external_id) if external_id else None
     if account is None and org_id is None and external_id:  # a group chat: the organisation it belongs to
@@ -23,24 +31,33 @@ async def link_for(session: AsyncSession, settings: Settings, path: Path, filena
 
         from storage.models import GroupChat
 
-        group = (await session.exec(select(GroupChat).where(GroupChat.platform == platform,
-                                                            GroupChat.chat_id == external_id))).first()
+        group = (
+            await session.exec(
+                select(GroupChat).where(GroupChat.platform == platform, GroupChat.chat_id == external_id)
+            )
+        ).first()
         org_id = group.org_id if group else None
     if account is None and org_id is None:
         raise ValueError("a download link needs the person or the group it is for")
     data_dir = settings.data_dir.resolve()
     rel = path.resolve().relative_to(data_dir).as_posix()
-    link = DownloadLink(org_id=account.org_id if account else org_id, person_id=account.person_id if account else None,
-                        token=secrets.token_urlsafe(32), path=rel, filename=filename[:200],
-                        expires_at=utcnow() + dt.timedelta(hours=settings.download_link_hours))
+    link = DownloadLink(
+        org_id=account.org_id if account else org_id,
+        person_id=account.person_id if account else None,
+        token=secrets.token_urlsafe(32),
+        path=rel,
+        filename=filename[:200],
+        expires_at=utcnow() + dt.timedelta(hours=settings.download_link_hours),
+    )
     session.add(link)
     await session.flush()
     base = settings.public_base_url.rstrip("/") or f"http://{settings.web_host}:{settings.web_port}"
     return f"{base}/files/{link.token}"
 
 
-async def redeem(session: AsyncSession, settings: Settings, token: str, *, spend: bool = True
-                 ) -> tuple[Path, str] | None:
+async def redeem(
+    session: AsyncSession, settings: Settings, token: str, *, spend: bool = True
+) -> tuple[Path, str] | None:
     """The file behind a link: None when unknown, expired or used already. ``spend``: use the link up, in one
     conditional UPDATE, so that of any number of concurrent requests exactly one gets the file."""
     from sqlalchemy import update
@@ -54,9 +71,9 @@ async def redeem(session: AsyncSession, settings: Settings, token: str, *, spend
     if not path.is_relative_to(settings.data_dir.resolve()) or not path.is_file():
         return None
     if spend:
-        taken = await session.exec(update(DownloadLink).where(DownloadLink.id == link.id,
-                                                              DownloadLink.used_at.is_(None))
-                                   .values(used_at=now))
+        taken = await session.exec(
+            update(DownloadLink).where(DownloadLink.id == link.id, DownloadLink.used_at.is_(None)).values(used_at=now)
+        )
         if taken.rowcount != 1:
             return None
     return path, link.filename

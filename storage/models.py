@@ -75,8 +75,13 @@ def _enum(enum_cls: type[enum.Enum]) -> Any:
     """Store an enum by its value as plain text (portable, readable in SQL, no DB enum types)."""
     from sqlalchemy import Enum as SAEnum
 
-    return SAEnum(enum_cls, native_enum=False, values_callable=lambda e: [m.value for m in e],
-                  length=max(len(m.value) for m in enum_cls) + 8, validate_strings=True)
+    return SAEnum(
+        enum_cls,
+        native_enum=False,
+        values_callable=lambda e: [m.value for m in e],
+        length=max(len(m.value) for m in enum_cls) + 8,
+        validate_strings=True,
+    )
 
 
 class Organisation(SQLModel, table=True):

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.events import Attachment, Button, Message
 from base.values import utcnow
+from storage.db import table_of
 from storage.models import Outbox, OutboxState
 
 
@@ -48,8 +49,9 @@ class OutboxKey:
         return cls(int(org[1:]), ":".join(scope), subject, platform, chat_id)
 
     @classmethod
-    def unit_in_round(cls, org_id: int, round_id: int, unit_id: int, rung: str, platform: str,
-                      chat_id: str) -> OutboxKey:
+    def unit_in_round(
+        cls, org_id: int, round_id: int, unit_id: int, rung: str, platform: str, chat_id: str
+    ) -> OutboxKey:
         return cls(org_id, f"r{round_id}:u{unit_id}", rung, platform, chat_id)
 
     @staticmethod
@@ -75,8 +77,11 @@ def from_payload(payload: dict[str, Any], data_dir: Path) -> Message:
     attachment = None
     if a := payload.get("attachment"):
         attachment = Attachment(a["kind"], data_dir / a["path"], a["filename"], a.get("caption", ""))
-    return Message(payload.get("text", ""), [[Button(b["label"], b["data"]) for b in row]
-                                             for row in payload.get("buttons", [])], attachment)
+    return Message(
+        payload.get("text", ""),
+        [[Button(b["label"], b["data"]) for b in row] for row in payload.get("buttons", [])],
+        attachment,
+    )
 
 
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
@@ -86,9 +91,20 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
-    values = [{"state": OutboxState.PENDING, "attempts": 0, "not_before": now, "owner": "", "last_error": "",
-               "created_at": now, "is_group": False, **r} for r in rows]
-    table = Outbox.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+    values = [
+        {
+            "state": OutboxState.PENDING,
+            "attempts": 0,
+            "not_before": now,
+            "owner": "",
+            "last_error": "",
+            "created_at": now,
+            "is_group": False,
+            **r,
+        }
+        for r in rows
+    ]
+    table = table_of(Outbox)
     result = await session.exec(insert(table).values(values).on_conflict_do_nothing(index_elements=["key"]))
     return max(result.rowcount or 0, 0)
 

@@ -12,8 +12,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.errors import UserError
 from locales.i18n import _
-from storage.models import (ChannelAccount, Conversation, GroupChat, Invite, JoinAttempt, Membership, OrgKind,
-                            Organisation, Person, Role, Unit)
+from storage.models import (
+    ChannelAccount,
+    Conversation,
+    GroupChat,
+    Invite,
+    JoinAttempt,
+    Membership,
+    OrgKind,
+    Organisation,
+    Person,
+    Role,
+    Unit,
+)
 from storage.repo import Scoped, Units, audit, replan
 from base.values import utcnow
 
@@ -62,8 +73,9 @@ async def account_of(session: AsyncSession, platform: str, external_id: str) -> 
 
 
 async def roles_of(session: AsyncSession, person: Person) -> Roles:
-    q = select(Membership.role, Membership.unit_id).where(Membership.org_id == person.org_id,
-                                                          Membership.person_id == person.id)
+    q = select(Membership.role, Membership.unit_id).where(
+        Membership.org_id == person.org_id, Membership.person_id == person.id
+    )
     return Roles.of((await session.exec(q)).all())
 
 
@@ -72,8 +84,9 @@ def new_code(length: int = 8) -> str:
 
 
 class People(Scoped):
-    async def create_invite(self, *, unit_name: str | None, role: Role, uses: int = 1, days: int = 7,
-                            actor: str) -> tuple[Invite, Unit | None]:
+    async def create_invite(
+        self, *, unit_name: str | None, role: Role, uses: int = 1, days: int = 7, actor: str
+    ) -> tuple[Invite, Unit | None]:
         if role in (Role.HEAD, Role.MEMBER) and not unit_name:
             raise UserError(_("A unit head or member invite needs a unit"))
         if not 1 <= uses <= 500:
@@ -83,41 +96,61 @@ class People(Scoped):
         if role == Role.OVERSEER:
             org = await self.session.get(Organisation, self.org_id)
             if org.kind != OrgKind.OVERSIGHT:
-                raise UserError(_("Only an oversight organisation (kind {kind}) has overseers").format(
-                    kind=OrgKind.OVERSIGHT.value))
+                raise UserError(
+                    _("Only an oversight organisation (kind {kind}) has overseers").format(kind=OrgKind.OVERSIGHT.value)
+                )
         unit = None
         if unit_name:
             unit = await Units(self.session, self.org_id).by_name(unit_name)
             if unit is None:
-                raise UserError(_("There is no unit named \"{name}\"; see `tidtam unit list`").format(name=unit_name))
-        invite = Invite(org_id=self.org_id, code=new_code(), unit_id=unit.id if unit else None, role=role,
-                        uses_left=uses, expires_at=utcnow() + dt.timedelta(days=days), created_by=actor)
+                raise UserError(_('There is no unit named "{name}"; see `tidtam unit list`').format(name=unit_name))
+        invite = Invite(
+            org_id=self.org_id,
+            code=new_code(),
+            unit_id=unit.id if unit else None,
+            role=role,
+            uses_left=uses,
+            expires_at=utcnow() + dt.timedelta(days=days),
+            created_by=actor,
+        )
         self.session.add(invite)
         await self.session.flush()
-        await audit(self.session, self.org_id, actor, "create", "invite", invite.id,
-                    new={"unit": unit.name if unit else None, "role": role.value, "uses": uses, "days": days})
+        await audit(
+            self.session,
+            self.org_id,
+            actor,
+            "create",
+            "invite",
+            invite.id,
+            new={"unit": unit.name if unit else None, "role": role.value, "uses": uses, "days": days},
+        )
         return invite, unit
 
     async def members(self) -> list[tuple[Person, list[Membership], list[ChannelAccount]]]:
-        people = (await self.session.exec(
-            select(Person).where(Person.org_id == self.org_id).order_by(Person.id))).all()
+        people = (await self.session.exec(select(Person).where(Person.org_id == self.org_id).order_by(Person.id))).all()
         ms = (await self.session.exec(select(Membership).where(Membership.org_id == self.org_id))).all()
-        accounts = (await self.session.exec(
-            select(ChannelAccount).where(ChannelAccount.org_id == self.org_id))).all()
-        return [(p, [m for m in ms if m.person_id == p.id], [a for a in accounts if a.person_id == p.id])
-                for p in people]
+        accounts = (await self.session.exec(select(ChannelAccount).where(ChannelAccount.org_id == self.org_id))).all()
+        return [
+            (p, [m for m in ms if m.person_id == p.id], [a for a in accounts if a.person_id == p.id]) for p in people
+        ]
 
     async def unit_people(self, unit_id: int, roles: Sequence[Role] = (Role.HEAD, Role.MEMBER)) -> list[Person]:
-        q = (select(Person).join(Membership, col(Membership.person_id) == Person.id)
-             .where(Membership.org_id == self.org_id, Membership.unit_id == unit_id,
-                    col(Membership.role).in_(list(roles))).order_by(Person.id))
+        q = (
+            select(Person)
+            .join(Membership, col(Membership.person_id) == Person.id)
+            .where(
+                Membership.org_id == self.org_id, Membership.unit_id == unit_id, col(Membership.role).in_(list(roles))
+            )
+            .order_by(Person.id)
+        )
         return list({p.id: p for p in (await self.session.exec(q)).all()}.values())
 
     async def accounts(self, person_ids: Sequence[int]) -> list[ChannelAccount]:
         if not person_ids:
             return []
-        q = select(ChannelAccount).where(ChannelAccount.org_id == self.org_id,
-                                         col(ChannelAccount.person_id).in_(list(person_ids)))
+        q = select(ChannelAccount).where(
+            ChannelAccount.org_id == self.org_id, col(ChannelAccount.person_id).in_(list(person_ids))
+        )
         return list((await self.session.exec(q)).all())
 
     async def group_chats(self, unit_id: int) -> list[GroupChat]:
@@ -141,23 +174,44 @@ class InviteRefused(UserError):
 async def find_invite(session: AsyncSession, code: str, platform: str = "", external_id: str = "") -> Invite:
     """A usable invite, or an InviteRefused saying why not (unknown, used up, expired, too many tries)."""
     now = utcnow()
-    if platform and await _tries(session, JoinAttempt.platform == platform, JoinAttempt.external_id == external_id,
-                                 since=now - ACCOUNT_WINDOW) >= ACCOUNT_TRIES:
-        raise UserError(_("Too many wrong invite codes from this chat. Please wait {minutes} minutes, or ask your "
-                          "administrator for a new link.").format(minutes=int(ACCOUNT_WINDOW.total_seconds() // 60)))
+    if (
+        platform
+        and await _tries(
+            session,
+            JoinAttempt.platform == platform,
+            JoinAttempt.external_id == external_id,
+            since=now - ACCOUNT_WINDOW,
+        )
+        >= ACCOUNT_TRIES
+    ):
+        raise UserError(
+            _(
+                "Too many wrong invite codes from this chat. Please wait {minutes} minutes, or ask your "
+                "administrator for a new link."
+            ).format(minutes=int(ACCOUNT_WINDOW.total_seconds() // 60))
+        )
     invite = (await session.exec(select(Invite).where(Invite.code == code.strip().upper()[:40]))).first()
     if invite is None:
-        raise InviteRefused(_("This invite code is not valid. Please check it or ask your administrator for a new "
-                              "one."))
+        raise InviteRefused(
+            _("This invite code is not valid. Please check it or ask your administrator for a new one.")
+        )
     if await _tries(session, JoinAttempt.org_id == invite.org_id, since=now - ORG_WINDOW) >= ORG_TRIES:
-        raise UserError(_("Too many wrong invite codes for this organisation in the last hour. Please try again "
-                          "later, or ask your administrator."))
+        raise UserError(
+            _(
+                "Too many wrong invite codes for this organisation in the last hour. Please try again "
+                "later, or ask your administrator."
+            )
+        )
     if invite.uses_left <= 0:
-        raise InviteRefused(_("This invite code has already been used. Please ask your administrator for a new "
-                              "one."), invite.org_id, invite.id)
+        raise InviteRefused(
+            _("This invite code has already been used. Please ask your administrator for a new one."),
+            invite.org_id,
+            invite.id,
+        )
     if invite.expires_at < now:
-        raise InviteRefused(_("This invite code has expired. Please ask your administrator for a new one."),
-                            invite.org_id, invite.id)
+        raise InviteRefused(
+            _("This invite code has expired. Please ask your administrator for a new one."), invite.org_id, invite.id
+        )
     return invite
 
 
@@ -175,16 +229,16 @@ async def forget_old_join_attempts(session: AsyncSession, now: dt.datetime) -> N
     await session.exec(delete(JoinAttempt).where(JoinAttempt.at < now - max(ACCOUNT_WINDOW, ORG_WINDOW)))
 
 
-async def record_refused_invite(session: AsyncSession, error: InviteRefused, platform: str,
-                                external_id: str) -> None:
+async def record_refused_invite(session: AsyncSession, error: InviteRefused, platform: str, external_id: str) -> None:
     """After the step rolled back: count the try, and audit it in the organisation the code belongs to."""
     session.add(JoinAttempt(platform=platform, external_id=external_id, org_id=error.org_id))
     if error.org_id is not None:
         await audit(session, error.org_id, f"{platform}:{external_id}", "refused", "invite", error.invite_id)
 
 
-async def join(session: AsyncSession, invite: Invite, platform: str, external_id: str,
-               account: ChannelAccount | None) -> tuple[Person, ChannelAccount, bool]:
+async def join(
+    session: AsyncSession, invite: Invite, platform: str, external_id: str, account: ChannelAccount | None
+) -> tuple[Person, ChannelAccount, bool]:
     """Bind the account to the invite's unit and role; (person, account, is_new_person)."""
     if account is not None:
         person = await session.get(Person, account.person_id)
@@ -195,21 +249,32 @@ async def join(session: AsyncSession, invite: Invite, platform: str, external_id
         person = Person(org_id=invite.org_id)
         session.add(person)
         await session.flush()
-        account = ChannelAccount(org_id=invite.org_id, person_id=person.id, platform=platform,
-                                 external_id=external_id)
+        account = ChannelAccount(org_id=invite.org_id, person_id=person.id, platform=platform, external_id=external_id)
         session.add(account)
         await session.flush()
         is_new = True
-    exists = (await session.exec(select(Membership).where(
-        Membership.person_id == person.id, Membership.unit_id == invite.unit_id,
-        Membership.role == invite.role))).first()
+    exists = (
+        await session.exec(
+            select(Membership).where(
+                Membership.person_id == person.id, Membership.unit_id == invite.unit_id, Membership.role == invite.role
+            )
+        )
+    ).first()
     if exists is None:
         session.add(Membership(org_id=invite.org_id, person_id=person.id, unit_id=invite.unit_id, role=invite.role))
     invite.uses_left -= 1
     session.add(invite)
     await replan(session, invite.org_id)
-    await audit(session, invite.org_id, f"{platform}:{external_id}", "join", "invite", invite.id,
-                new={"person": person.id, "role": invite.role.value, "unit": invite.unit_id}, person_id=person.id)
+    await audit(
+        session,
+        invite.org_id,
+        f"{platform}:{external_id}",
+        "join",
+        "invite",
+        invite.id,
+        new={"person": person.id, "role": invite.role.value, "unit": invite.unit_id},
+        person_id=person.id,
+    )
     await session.flush()
     assert person is not None
     return person, account, is_new
@@ -238,29 +303,46 @@ async def forget_person(session: AsyncSession, org_id: int, person: Person, acto
     from storage.models import AuditLog, DownloadLink, LinkCode, Outbox, OutboxState
 
     counts = {"queued_dropped": 0}
-    accounts = (await session.exec(select(ChannelAccount).where(ChannelAccount.person_id == person.id,
-                                                                ChannelAccount.org_id == org_id))).all()
+    accounts = (
+        await session.exec(
+            select(ChannelAccount).where(ChannelAccount.person_id == person.id, ChannelAccount.org_id == org_id)
+        )
+    ).all()
     actors = {f"{a.platform}:{a.external_id}" for a in accounts}
     for account in accounts:
         await session.exec(delete(Conversation).where(Conversation.account_id == account.id))
-        outbox = (await session.exec(select(Outbox).where(Outbox.org_id == org_id, Outbox.platform == account.platform,
-                                                          Outbox.chat_id == account.external_id,
-                                                          Outbox.is_group == False))).all()  # noqa: E712
+        outbox = (
+            await session.exec(
+                select(Outbox).where(
+                    Outbox.org_id == org_id,
+                    Outbox.platform == account.platform,
+                    Outbox.chat_id == account.external_id,
+                    col(Outbox.is_group).is_(False),
+                )
+            )
+        ).all()
         for queued in outbox:
             if queued.state in (OutboxState.PENDING, OutboxState.SENDING, OutboxState.FAILED):
                 queued.state, queued.last_error = OutboxState.DROPPED, "person forgotten"
             queued.payload = {}  # the texts said their name
             session.add(queued)
         counts["queued_dropped"] += len(outbox)
-        await session.exec(delete(JoinAttempt).where(JoinAttempt.platform == account.platform,
-                                                     JoinAttempt.external_id == account.external_id))
+        await session.exec(
+            delete(JoinAttempt).where(
+                JoinAttempt.platform == account.platform, JoinAttempt.external_id == account.external_id
+            )
+        )
         await session.delete(account)
     counts["accounts"] = len(accounts)
     counts["roles"] = (await session.exec(delete(Membership).where(Membership.person_id == person.id))).rowcount
     await session.exec(delete(LinkCode).where(LinkCode.person_id == person.id))
-    counts["links_revoked"] = (await session.exec(
-        update(DownloadLink).where(DownloadLink.person_id == person.id, DownloadLink.used_at.is_(None))
-        .values(used_at=utcnow()))).rowcount
+    counts["links_revoked"] = (
+        await session.exec(
+            update(DownloadLink)
+            .where(DownloadLink.person_id == person.id, DownloadLink.used_at.is_(None))
+            .values(used_at=utcnow())
+        )
+    ).rowcount
     await session.exec(update(DownloadLink).where(DownloadLink.person_id == person.id).values(person_id=None))
     scrubbed = 0
     about = (AuditLog.entity == "person") & (AuditLog.entity_id == person.id)

@@ -43,8 +43,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "target_unit": ("target_unit", "หน่วยนับ"),
     "target_qty": ("target_qty", "ปริมาณ", "ปริมาณงาน"),
     "budget_plan": ("budget_plan", "งบประมาณตามแผน", "งบประมาณ"),
-    "budget_ordinance": ("budget_ordinance", "งบประมาณตามข้อบัญญัติ/เทศบัญญัติ", "งบประมาณตามข้อบัญญัติ",
-                         "งบประมาณตามเทศบัญญัติ"),
+    "budget_ordinance": ("budget_ordinance", "งบประมาณตามข้อบัญญัติ/เทศบัญญัติ", "งบประมาณตามข้อบัญญัติ", "งบประมาณตามเทศบัญญัติ"),
     "units": ("units", "ผู้รับผิดชอบ", "หน่วยงานรับผิดชอบ"),
     "months": ("months", "ระยะเวลา", "ระยะเวลาดำเนินการ"),
 }
@@ -66,8 +65,7 @@ class CellError:
     message: str
 
     def __str__(self) -> str:
-        return _("row {row}, column {column}: {message}").format(row=self.row, column=self.column,
-                                                                 message=self.message)
+        return _("row {row}, column {column}: {message}").format(row=self.row, column=self.column, message=self.message)
 
 
 class PlanFileError(UserError):
@@ -120,6 +118,7 @@ class PlanRow:
 
 # ---------------------------------------------------------------- reading the cells
 
+
 def clean_text(value: Any) -> str:
     """A cell as text: HTML debris removed, entities decoded, white space folded."""
     if value is None:
@@ -133,13 +132,13 @@ def clean_text(value: Any) -> str:
 
 # Limits that any real plan fits with a wide margin (the largest seen has 75 items in 21 columns), checked
 # while reading, so that no file — a mistake or an attack — can take a shared server's memory or time.
-MAX_FILE_BYTES = 20 * 1024 * 1024      # the file as sent, and an .xlsx's contents unpacked
-MAX_ROWS = 2000                        # data rows (not counting the header and empty rows)
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the file as sent, and an .xlsx's contents unpacked
+MAX_ROWS = 2000  # data rows (not counting the header and empty rows)
 MAX_COLUMNS = 60
 MAX_CELL_CHARS = 64 * 1024
-MAX_TEXT_CHARS = 20 * 1024 * 1024      # all cells together
+MAX_TEXT_CHARS = 20 * 1024 * 1024  # all cells together
 MAX_ZIP_MEMBERS = 1000
-MAX_LINES = 50_000                     # rows read, empty ones included
+MAX_LINES = 50_000  # rows read, empty ones included
 
 
 def _mb(n: int) -> str:
@@ -156,29 +155,41 @@ class _Budget:
     def take(self, line: int, cells: list[Any]) -> list[Any] | None:
         """The row's cells, or None for a row with nothing in it."""
         if line > MAX_LINES:
-            raise UserError(_("The file has more than {limit} rows, empty ones included; a plan has at most "
-                              "{items} items. Delete the rows below the plan.").format(limit=MAX_LINES,
-                                                                                       items=MAX_ROWS))
+            raise UserError(
+                _(
+                    "The file has more than {limit} rows, empty ones included; a plan has at most "
+                    "{items} items. Delete the rows below the plan."
+                ).format(limit=MAX_LINES, items=MAX_ROWS)
+            )
         while cells and (cells[-1] is None or cells[-1] == ""):
             cells.pop()
         if not cells:
             return None
         if len(cells) > MAX_COLUMNS:
-            raise UserError(_("Row {row} has more than {limit} columns; a plan has at most {limit}. Delete the "
-                              "columns after the last one the plan uses.").format(row=line, limit=MAX_COLUMNS))
+            raise UserError(
+                _(
+                    "Row {row} has more than {limit} columns; a plan has at most {limit}. Delete the "
+                    "columns after the last one the plan uses."
+                ).format(row=line, limit=MAX_COLUMNS)
+            )
         for value in cells:
             if isinstance(value, str):
                 if len(value) > MAX_CELL_CHARS:
-                    raise UserError(_("A cell in row {row} holds more than {limit} characters; a cell may "
-                                      "hold at most {limit}.").format(row=line, limit=MAX_CELL_CHARS))
+                    raise UserError(
+                        _(
+                            "A cell in row {row} holds more than {limit} characters; a cell may hold at most {limit}."
+                        ).format(row=line, limit=MAX_CELL_CHARS)
+                    )
                 self.chars += len(value)
         if self.chars > MAX_TEXT_CHARS:
-            raise UserError(_("The file holds more than {limit} MB of text; a plan has far less.").format(
-                limit=_mb(MAX_TEXT_CHARS)))
+            raise UserError(
+                _("The file holds more than {limit} MB of text; a plan has far less.").format(limit=_mb(MAX_TEXT_CHARS))
+            )
         self.rows += 1
         if self.rows > MAX_ROWS + 1:  # + the header
-            raise UserError(_("The file has more than {limit} rows; a plan has at most {limit} items.").format(
-                limit=MAX_ROWS))
+            raise UserError(
+                _("The file has more than {limit} rows; a plan has at most {limit} items.").format(limit=MAX_ROWS)
+            )
         return cells
 
 
@@ -191,11 +202,17 @@ def read_table(path: Path) -> list[tuple[int, list[Any]]]:
         raise UserError(_("{path} is a folder, not a file").format(path=path))
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        raise UserError(_("A plan file must be .xlsx or .csv (got {name}); download the template with "
-                          "`tidtam plan template`").format(name=path.name))
+        raise UserError(
+            _(
+                "A plan file must be .xlsx or .csv (got {name}); download the template with `tidtam plan template`"
+            ).format(name=path.name)
+        )
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise UserError(_("The file is too large ({size} MB); the limit is {limit} MB.").format(
-            size=round(path.stat().st_size / 1024 / 1024, 1), limit=_mb(MAX_FILE_BYTES)))
+        raise UserError(
+            _("The file is too large ({size} MB); the limit is {limit} MB.").format(
+                size=round(path.stat().st_size / 1024 / 1024, 1), limit=_mb(MAX_FILE_BYTES)
+            )
+        )
     return _read_xlsx(path) if suffix == ".xlsx" else _read_csv(path)
 
 
@@ -211,8 +228,12 @@ def _check_zip(path: Path) -> None:
     if len(members) > MAX_ZIP_MEMBERS:
         raise not_xlsx
     if sum(m.file_size for m in members) > MAX_FILE_BYTES:
-        raise UserError(_("Unpacked, the file would be larger than {limit} MB; a plan is far smaller. Save it "
-                          "again from Excel, or as CSV.").format(limit=_mb(MAX_FILE_BYTES)))
+        raise UserError(
+            _(
+                "Unpacked, the file would be larger than {limit} MB; a plan is far smaller. Save it "
+                "again from Excel, or as CSV."
+            ).format(limit=_mb(MAX_FILE_BYTES))
+        )
 
 
 def _read_xlsx(path: Path) -> list[tuple[int, list[Any]]]:
@@ -252,7 +273,7 @@ def _read_csv(path: Path) -> list[tuple[int, list[Any]]]:
     del raw
     if "\x00" in text:
         raise UserError(_("{name} is not a text (CSV) file").format(name=path.name))
-    first = text[:MAX_CELL_CHARS * 4].split("\n", 1)[0]
+    first = text[: MAX_CELL_CHARS * 4].split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
     csv.field_size_limit(MAX_CELL_CHARS + 1)  # one character more than allowed, so the budget names the limit
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -263,15 +284,19 @@ def _read_csv(path: Path) -> list[tuple[int, list[Any]]]:
             if cells is not None:
                 out.append((reader.line_num, cells))
     except csv.Error:  # a field longer than the limit, or a NUL byte the decoder let through
-        raise UserError(_("A cell in row {row} holds more than {limit} characters; a cell may hold at most "
-                          "{limit}.").format(row=reader.line_num, limit=MAX_CELL_CHARS))
+        raise UserError(
+            _("A cell in row {row} holds more than {limit} characters; a cell may hold at most {limit}.").format(
+                row=reader.line_num, limit=MAX_CELL_CHARS
+            )
+        )
     return out
 
 
 # ---------------------------------------------------------------- checking the rows
 
+
 def _section_code(value: str, depth: int) -> str:
-    """"๑.๑" / "ภารกิจที่ 1.1" / "1.1." → "1.1"; "" when it has no such code."""
+    """ "๑.๑" / "ภารกิจที่ 1.1" / "1.1." → "1.1"; "" when it has no such code."""
     m = re.search(r"\d+(?:\.\d+)*", to_arabic_digits(value))
     if not m:
         return ""
@@ -317,13 +342,18 @@ def parse_plan(table: list[tuple[int, list[Any]]]) -> list[PlanRow]:
             columns[key], labels[key] = i, clean_text(cell)
     missing = [THAI_HEADER[k] for k in REQUIRED if k not in columns]
     if missing:
-        raise UserError(_("The first row must name the columns; missing: {cols}. Download the template "
-                          "with `tidtam plan template`").format(cols=", ".join(missing)))
+        raise UserError(
+            _(
+                "The first row must name the columns; missing: {cols}. Download the template "
+                "with `tidtam plan template`"
+            ).format(cols=", ".join(missing))
+        )
     for key in COLUMNS:
         labels.setdefault(key, THAI_HEADER[key])
 
     rows: list[PlanRow] = []
     for row_no, cells in table[1:]:
+
         def cell(key: str, _cells=cells) -> Any:
             i = columns.get(key)
             return _cells[i] if i is not None and i < len(_cells) else None
@@ -340,19 +370,27 @@ def parse_plan(table: list[tuple[int, list[Any]]]) -> list[PlanRow]:
         if not mission:
             err("mission", _("a mission is written like 1.1 or ๑.๑"))
         elif dimension and not mission.startswith(dimension + "."):
-            err("mission", _("mission {mission} does not belong to dimension {dimension}")
-                .format(mission=mission, dimension=dimension))
+            err(
+                "mission",
+                _("mission {mission} does not belong to dimension {dimension}").format(
+                    mission=mission, dimension=dimension
+                ),
+            )
         if text["subitem"] and not subitem:
             err("subitem", _("a sub-item is written like 1.1.1 or ๑.๑.๑"))
         elif subitem and mission and not subitem.startswith(mission + "."):
-            err("subitem", _("sub-item {subitem} does not belong to mission {mission}")
-                .format(subitem=subitem, mission=mission))
+            err(
+                "subitem",
+                _("sub-item {subitem} does not belong to mission {mission}").format(subitem=subitem, mission=mission),
+            )
         if not text["title"]:
             err("title", _("the project title is empty"))
         kind = _kind(text["type"], text["title"])
         if text["title"] and kind is None:
-            err("type", _("say whether it is a โครงการ, กิจกรรม, มาตรการ or แนวปฏิบัติงาน (the title does not start "
-                          "with one)"))
+            err(
+                "type",
+                _("say whether it is a โครงการ, กิจกรรม, มาตรการ or แนวปฏิบัติงาน (the title does not start with one)"),
+            )
 
         budgets: dict[str, Decimal | None] = {}
         no_budget_cells = 0
@@ -380,16 +418,34 @@ def parse_plan(table: list[tuple[int, list[Any]]]) -> list[PlanRow]:
         units, all_units = _split_units(str(cell("units") or ""))
         if errors and errors[-1].row == row_no:
             continue
-        rows.append(PlanRow(
-            row=row_no, code=to_arabic_digits(text["code"]).replace(" ", ""), code_given=bool(text["code"]),
-            strategy=_section_code(text["strategy"], 1) if text["strategy"] else "",
-            strategy_title=text["strategy_title"], dimension=dimension, dimension_title=text["dimension_title"],
-            mission=mission, mission_title=text["mission_title"], subitem=subitem,
-            subitem_title=text["subitem_title"], number=to_arabic_digits(text["number"]), kind=kind,
-            title=text["title"], kpi=text["kpi"], target_unit=text["target_unit"], target_qty=qty,
-            budget_plan=budgets["budget_plan"], budget_ordinance=budgets["budget_ordinance"],
-            no_budget=budgets["budget_plan"] is None and budgets["budget_ordinance"] is None,
-            units=units, all_units=all_units, months=text["months"], month_range=month_range))
+        rows.append(
+            PlanRow(
+                row=row_no,
+                code=to_arabic_digits(text["code"]).replace(" ", ""),
+                code_given=bool(text["code"]),
+                strategy=_section_code(text["strategy"], 1) if text["strategy"] else "",
+                strategy_title=text["strategy_title"],
+                dimension=dimension,
+                dimension_title=text["dimension_title"],
+                mission=mission,
+                mission_title=text["mission_title"],
+                subitem=subitem,
+                subitem_title=text["subitem_title"],
+                number=to_arabic_digits(text["number"]),
+                kind=kind,
+                title=text["title"],
+                kpi=text["kpi"],
+                target_unit=text["target_unit"],
+                target_qty=qty,
+                budget_plan=budgets["budget_plan"],
+                budget_ordinance=budgets["budget_ordinance"],
+                no_budget=budgets["budget_plan"] is None and budgets["budget_ordinance"] is None,
+                units=units,
+                all_units=all_units,
+                months=text["months"],
+                month_range=month_range,
+            )
+        )
 
     errors.extend(_check_across_rows(rows, labels))
     if errors:
@@ -409,21 +465,32 @@ def _check_across_rows(rows: list[PlanRow], labels: dict[str, str]) -> list[Cell
     seen: dict[str, int] = {}
     for r in rows:
         if r.code in seen:
-            errors.append(CellError(r.row, labels["code"], _("code {code} is also used in row {other}")
-                                    .format(code=r.code, other=seen[r.code])))
+            errors.append(
+                CellError(
+                    r.row,
+                    labels["code"],
+                    _("code {code} is also used in row {other}").format(code=r.code, other=seen[r.code]),
+                )
+            )
         else:
             seen[r.code] = r.row
     titles: dict[tuple[str, str], tuple[str, int]] = {}
     for r in rows:
-        for level, code, title in (("strategy", r.strategy, r.strategy_title),
-                                   ("dimension", r.dimension, r.dimension_title),
-                                   ("mission", r.mission, r.mission_title),
-                                   ("subitem", r.subitem, r.subitem_title)):
+        for level, code, title in (
+            ("strategy", r.strategy, r.strategy_title),
+            ("dimension", r.dimension, r.dimension_title),
+            ("mission", r.mission, r.mission_title),
+            ("subitem", r.subitem, r.subitem_title),
+        ):
             if not code or not title:
                 continue
             first = titles.setdefault((level, code), (title, r.row))
             if first[0] != title:
-                errors.append(CellError(r.row, labels[f"{level}_title"],
-                                        _("{code} is titled differently in row {other}").format(code=code,
-                                                                                                 other=first[1])))
+                errors.append(
+                    CellError(
+                        r.row,
+                        labels[f"{level}_title"],
+                        _("{code} is titled differently in row {other}").format(code=code, other=first[1]),
+                    )
+                )
     return errors

@@ -19,12 +19,43 @@ from storage.models import FiscalYear, PlanItem, PlanItemUnit, PlanSection, Sect
 from storage.plan_file import PlanRow
 from storage.repo import Plan, Units, audit
 
-ITEM_FIELDS = ("number", "kind", "title", "kpi", "target_unit", "target_qty", "budget_plan",
-               "budget_ordinance", "no_budget", "months", "month_from", "month_to", "all_units",
-               "strategy_id", "dimension_id", "mission_id", "subitem_id", "position")
-SHOWN_FIELDS = {"number", "kind", "title", "kpi", "target_unit", "target_qty", "budget_plan",
-                "budget_ordinance", "no_budget", "months", "all_units", "units", "dimension_id",
-                "mission_id", "subitem_id"}
+ITEM_FIELDS = (
+    "number",
+    "kind",
+    "title",
+    "kpi",
+    "target_unit",
+    "target_qty",
+    "budget_plan",
+    "budget_ordinance",
+    "no_budget",
+    "months",
+    "month_from",
+    "month_to",
+    "all_units",
+    "strategy_id",
+    "dimension_id",
+    "mission_id",
+    "subitem_id",
+    "position",
+)
+SHOWN_FIELDS = {
+    "number",
+    "kind",
+    "title",
+    "kpi",
+    "target_unit",
+    "target_qty",
+    "budget_plan",
+    "budget_ordinance",
+    "no_budget",
+    "months",
+    "all_units",
+    "units",
+    "dimension_id",
+    "mission_id",
+    "subitem_id",
+}
 
 
 @dataclass
@@ -46,18 +77,25 @@ class ImportResult:
     def lines(self, *, dry_run: bool) -> list[str]:
         """What the import did (or would do), for a person to read."""
         out = [_("Dry run: nothing was written.")] if dry_run else []
-        out.append(_("{n} items in the file: {created} new, {updated} changed, {unchanged} unchanged").format(
-            n=self.total_items, created=len(self.created), updated=len(self.updated), unchanged=self.unchanged))
-        out.append(_("Budget in the plan {plan} baht; in the ordinance {ordinance} baht").format(
-            plan=format_amount(self.total_budget_plan), ordinance=format_amount(self.total_budget_ordinance)))
+        out.append(
+            _("{n} items in the file: {created} new, {updated} changed, {unchanged} unchanged").format(
+                n=self.total_items, created=len(self.created), updated=len(self.updated), unchanged=self.unchanged
+            )
+        )
+        out.append(
+            _("Budget in the plan {plan} baht; in the ordinance {ordinance} baht").format(
+                plan=format_amount(self.total_budget_plan), ordinance=format_amount(self.total_budget_ordinance)
+            )
+        )
         if self.units_created:
             out.append(_("New units: {names}").format(names=", ".join(self.units_created)))
         for code, changes in self.updated.items():
             described = "; ".join(f"{name}: {_shown(old)} → {_shown(new)}" for name, (old, new) in changes.items())
             out.append(_("Changed {code}: {changes}").format(code=code, changes=described))
         if self.not_in_file:
-            out.append(_("In the database but not in this file (kept): {codes}").format(
-                codes=", ".join(self.not_in_file)))
+            out.append(
+                _("In the database but not in this file (kept): {codes}").format(codes=", ".join(self.not_in_file))
+            )
         if not self.changed_anything and not dry_run:
             out.append(_("Nothing changed."))
         return out
@@ -81,8 +119,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-async def import_plan(session: AsyncSession, org_id: int, fy: FiscalYear, rows: list[PlanRow],
-                      actor: str = "cli") -> ImportResult:
+async def import_plan(
+    session: AsyncSession, org_id: int, fy: FiscalYear, rows: list[PlanRow], actor: str = "cli"
+) -> ImportResult:
     result = ImportResult()
     sections = await _upsert_sections(session, org_id, fy, rows, result, actor)
     units = await _ensure_units(session, org_id, rows, result, actor)
@@ -92,11 +131,19 @@ async def import_plan(session: AsyncSession, org_id: int, fy: FiscalYear, rows: 
 
     for position, r in enumerate(rows, start=1):
         values = {
-            "number": r.number, "kind": r.kind, "title": r.title, "kpi": r.kpi, "target_unit": r.target_unit,
-            "target_qty": r.target_qty, "budget_plan": r.budget_plan, "budget_ordinance": r.budget_ordinance,
-            "no_budget": r.no_budget, "months": r.months,
+            "number": r.number,
+            "kind": r.kind,
+            "title": r.title,
+            "kpi": r.kpi,
+            "target_unit": r.target_unit,
+            "target_qty": r.target_qty,
+            "budget_plan": r.budget_plan,
+            "budget_ordinance": r.budget_ordinance,
+            "no_budget": r.no_budget,
+            "months": r.months,
             "month_from": r.month_range.start if r.month_range else None,
-            "month_to": r.month_range.end if r.month_range else None, "all_units": r.all_units,
+            "month_to": r.month_range.end if r.month_range else None,
+            "all_units": r.all_units,
             "strategy_id": sections[("strategy", r.strategy)].id if r.strategy else None,
             "dimension_id": sections[("dimension", r.dimension)].id,
             "mission_id": sections[("mission", r.mission)].id,
@@ -111,11 +158,19 @@ async def import_plan(session: AsyncSession, org_id: int, fy: FiscalYear, rows: 
             await session.flush()
             session.add_all(PlanItemUnit(item_id=item.id, unit_id=u) for u in unit_ids)
             result.created.append(r.code)
-            await audit(session, org_id, actor, "create", "plan_item", item.id,
-                        new={k: _jsonable(v) for k, v in values.items()} | {"code": r.code, "units": r.units})
+            await audit(
+                session,
+                org_id,
+                actor,
+                "create",
+                "plan_item",
+                item.id,
+                new={k: _jsonable(v) for k, v in values.items()} | {"code": r.code, "units": r.units},
+            )
         else:
             changes: dict[str, tuple[object, object]] = {
-                k: (getattr(item, k), v) for k, v in values.items() if getattr(item, k) != v}
+                k: (getattr(item, k), v) for k, v in values.items() if getattr(item, k) != v
+            }
             old_units = sorted(owners.get(item.id, []))
             if old_units != unit_ids:
                 changes["units"] = (old_units, unit_ids)
@@ -127,9 +182,16 @@ async def import_plan(session: AsyncSession, org_id: int, fy: FiscalYear, rows: 
             shown = {k: v for k, v in changes.items() if k in SHOWN_FIELDS}
             if shown:
                 result.updated[r.code] = shown
-                await audit(session, org_id, actor, "update", "plan_item", item.id,
-                            old={k: _jsonable(o) for k, (o, _n) in shown.items()},
-                            new={k: _jsonable(n) for k, (_o, n) in shown.items()})
+                await audit(
+                    session,
+                    org_id,
+                    actor,
+                    "update",
+                    "plan_item",
+                    item.id,
+                    old={k: _jsonable(o) for k, (o, _n) in shown.items()},
+                    new={k: _jsonable(n) for k, (_o, n) in shown.items()},
+                )
             else:
                 result.unchanged += 1
         result.total_items += 1
@@ -149,30 +211,47 @@ async def _relink(session: AsyncSession, item_id: int, old: list[int], new: list
     await session.flush()
 
 
-async def _upsert_sections(session: AsyncSession, org_id: int, fy: FiscalYear, rows: list[PlanRow],
-                           result: ImportResult, actor: str) -> dict[tuple[str, str], PlanSection]:
+async def _upsert_sections(
+    session: AsyncSession, org_id: int, fy: FiscalYear, rows: list[PlanRow], result: ImportResult, actor: str
+) -> dict[tuple[str, str], PlanSection]:
     q = select(PlanSection).where(PlanSection.org_id == org_id, PlanSection.fiscal_year_id == fy.id)
     known = {(s.level.value, s.code): s for s in (await session.exec(q)).all()}
     for r in rows:
-        chain = [("strategy", r.strategy, r.strategy_title, None),
-                 ("dimension", r.dimension, r.dimension_title, ("strategy", r.strategy)),
-                 ("mission", r.mission, r.mission_title, ("dimension", r.dimension)),
-                 ("subitem", r.subitem, r.subitem_title, ("mission", r.mission))]
+        chain = [
+            ("strategy", r.strategy, r.strategy_title, None),
+            ("dimension", r.dimension, r.dimension_title, ("strategy", r.strategy)),
+            ("mission", r.mission, r.mission_title, ("dimension", r.dimension)),
+            ("subitem", r.subitem, r.subitem_title, ("mission", r.mission)),
+        ]
         for level, code, title, parent_key in chain:
             if not code:
                 continue
             parent = known.get(parent_key) if parent_key and parent_key[1] else None
             section = known.get((level, code))
             if section is None:
-                section = PlanSection(org_id=org_id, fiscal_year_id=fy.id, level=SectionLevel(level), code=code,
-                                      title=title, parent_id=parent.id if parent else None)
+                section = PlanSection(
+                    org_id=org_id,
+                    fiscal_year_id=fy.id,
+                    level=SectionLevel(level),
+                    code=code,
+                    title=title,
+                    parent_id=parent.id if parent else None,
+                )
                 session.add(section)
                 await session.flush()
                 known[(level, code)] = section
                 result.sections_changed.append(code)
             elif title and section.title != title:
-                await audit(session, org_id, actor, "update", "plan_section", section.id,
-                            old={"title": section.title}, new={"title": title})
+                await audit(
+                    session,
+                    org_id,
+                    actor,
+                    "update",
+                    "plan_section",
+                    section.id,
+                    old={"title": section.title},
+                    new={"title": title},
+                )
                 section.title = title
                 session.add(section)
                 result.sections_changed.append(code)
@@ -180,8 +259,9 @@ async def _upsert_sections(session: AsyncSession, org_id: int, fy: FiscalYear, r
     return known
 
 
-async def _ensure_units(session: AsyncSession, org_id: int, rows: list[PlanRow], result: ImportResult,
-                        actor: str) -> dict[str, Unit]:
+async def _ensure_units(
+    session: AsyncSession, org_id: int, rows: list[PlanRow], result: ImportResult, actor: str
+) -> dict[str, Unit]:
     repo = Units(session, org_id)
     units = {u.name: u for u in await repo.all()}
     for r in rows:

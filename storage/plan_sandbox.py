@@ -29,13 +29,24 @@ def read_plan(path: Path, memory_mb: int, seconds: float) -> list:
 
         read_table(Path(path))  # says what is wrong with the path itself, as the person gave it
     path = Path(path).resolve()
-    command = [sys.executable, "-m", "storage.plan_sandbox", current_language(), str(path),
-               str(memory_mb * 1024 * 1024), str(seconds)]
+    command = [
+        sys.executable,
+        "-m",
+        "storage.plan_sandbox",
+        current_language(),
+        str(path),
+        str(memory_mb * 1024 * 1024),
+        str(seconds),
+    ]
     try:
         done = subprocess.run(command, capture_output=True, timeout=seconds, env=_child_env(), cwd=_package_root())
     except subprocess.TimeoutExpired:
-        raise UserError(_("Reading the file took longer than {seconds} seconds, far longer than any plan "
-                          "needs; nothing was imported.").format(seconds=f"{seconds:g}"))
+        raise UserError(
+            _(
+                "Reading the file took longer than {seconds} seconds, far longer than any plan "
+                "needs; nothing was imported."
+            ).format(seconds=f"{seconds:g}")
+        )
     if done.returncode != 0 or not done.stdout or len(done.stdout) > MAX_RESULT_BYTES:
         raise _too_much(memory_mb)
     outcome, value = pickle.loads(done.stdout)
@@ -52,8 +63,12 @@ async def read_plan_async(path: Path, memory_mb: int, seconds: float) -> list:
 
 
 def _too_much(memory_mb: int) -> UserError:
-    return UserError(_("Reading the file needed more than {mb} MB of memory, far more than any plan needs; "
-                       "nothing was imported. Save it again from Excel, or as CSV.").format(mb=memory_mb))
+    return UserError(
+        _(
+            "Reading the file needed more than {mb} MB of memory, far more than any plan needs; "
+            "nothing was imported. Save it again from Excel, or as CSV."
+        ).format(mb=memory_mb)
+    )
 
 
 def _package_root() -> str:

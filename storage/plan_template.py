@@ -16,21 +16,34 @@ from base.values import without_control_characters
 NO_BUDGET_TEXT = "ไม่ใช้งบประมาณ"
 
 EXAMPLE = {
-    "code": "", "strategy": "", "strategy_title": "", "dimension": "1",
-    "dimension_title": "การสร้างวัฒนธรรมสุจริต", "mission": "1.1",
+    "code": "",
+    "strategy": "",
+    "strategy_title": "",
+    "dimension": "1",
+    "dimension_title": "การสร้างวัฒนธรรมสุจริต",
+    "mission": "1.1",
     "mission_title": "การปลูกฝังวัฒนธรรมสุจริตและความตระหนักรู้ในการต่อต้านการทุจริต",
-    "subitem": "", "subitem_title": "", "number": "1", "type": "",
+    "subitem": "",
+    "subitem_title": "",
+    "number": "1",
+    "type": "",
     "title": "โครงการอบรมคุณธรรมจริยธรรมแก่ผู้บริหาร สมาชิกสภา พนักงานและลูกจ้าง",
-    "kpi": "ผู้เข้ารับการอบรมไม่น้อยกว่าร้อยละ 80", "target_unit": "คน", "target_qty": "100",
-    "budget_plan": "๒๐,๐๐๐", "budget_ordinance": "20,000.00", "units": "สำนักปลัด;กองคลัง",
+    "kpi": "ผู้เข้ารับการอบรมไม่น้อยกว่าร้อยละ 80",
+    "target_unit": "คน",
+    "target_qty": "100",
+    "budget_plan": "๒๐,๐๐๐",
+    "budget_ordinance": "20,000.00",
+    "units": "สำนักปลัด;กองคลัง",
     "months": "ม.ค.-มี.ค.69",
 }
 
 
 def column_notes() -> dict[str, str]:
     return {
-        "code": _("Optional. The item's code; left empty it is made from mission or sub-item, e.g. 1.1-3. "
-                  "Importing again updates the item with the same code."),
+        "code": _(
+            "Optional. The item's code; left empty it is made from mission or sub-item, e.g. 1.1-3. "
+            "Importing again updates the item with the same code."
+        ),
         "strategy": _("Optional. Strategy number (older plans)."),
         "strategy_title": _("Optional. Strategy title."),
         "dimension": _("Required. Dimension 1 to 4 (Thai or Arabic digits)."),
@@ -45,11 +58,11 @@ def column_notes() -> dict[str, str]:
         "kpi": _("The indicator (ตัวชี้วัด)."),
         "target_unit": _("Unit of count: คน, ครั้ง, แห่ง, ชุมชน, ช่องทาง, ฉบับ, ร้อยละ …"),
         "target_qty": _("Target quantity, a number."),
-        "budget_plan": _("Budget in the plan, in baht: 20,000 or ๒๐,๐๐๐.๐๐; -, empty or ไม่ใช้งบประมาณ means "
-                         "no budget."),
+        "budget_plan": _("Budget in the plan, in baht: 20,000 or ๒๐,๐๐๐.๐๐; -, empty or ไม่ใช้งบประมาณ means no budget."),
         "budget_ordinance": _("Budget in the ordinance (ข้อบัญญัติ/เทศบัญญัติ), written the same way."),
-        "units": _("Responsible units separated by ; — or {all} for every unit. New names become units.")
-        .format(all=ALL_UNITS_WORDS[0]),
+        "units": _("Responsible units separated by ; — or {all} for every unit. New names become units.").format(
+            all=ALL_UNITS_WORDS[0]
+        ),
         "months": _("Optional. The months it runs, e.g. ต.ค.68-ก.ย.69 or ม.ค.69."),
     }
 
@@ -105,8 +118,10 @@ def write_template(path: Path, rows: list[dict[str, str]] | None = None) -> Path
     ws.freeze_panes = "A2"
     kinds = DataValidation(type="list", formula1='"โครงการ,กิจกรรม,มาตรการ,แนวปฏิบัติงาน"', allow_blank=True)
     ws.add_data_validation(kinds)
-    kinds.add(f"{ws.cell(row=2, column=keys.index('type') + 1).column_letter}2:"
-              f"{ws.cell(row=2, column=keys.index('type') + 1).column_letter}{max(500, len(rows or []) + 100)}")
+    kinds.add(
+        f"{ws.cell(row=2, column=keys.index('type') + 1).column_letter}2:"
+        f"{ws.cell(row=2, column=keys.index('type') + 1).column_letter}{max(500, len(rows or []) + 100)}"
+    )
 
     notes = wb.create_sheet("คำอธิบาย")
     notes.append([_("Column (Thai)"), _("Column (English)"), _("What to write")])

@@ -45,15 +45,34 @@ async def replan(session: AsyncSession, org_id: int) -> None:
     await session.exec(delete(TickMark).where(TickMark.org_id == org_id))
 
 
-async def audit(session: AsyncSession, org_id: int, actor: str, action: str, entity: str,
-                entity_id: int | None, old: dict[str, Any] | None = None,
-                new: dict[str, Any] | None = None, person_id: int | None = None) -> None:
+async def audit(
+    session: AsyncSession,
+    org_id: int,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    person_id: int | None = None,
+) -> None:
     """Record who changed what (old → new); values must be JSON-ready."""
-    session.add(AuditLog(org_id=org_id, person_id=person_id, actor=actor, action=action, entity=entity,
-                         entity_id=entity_id, old=old, new=new))
+    session.add(
+        AuditLog(
+            org_id=org_id,
+            person_id=person_id,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            old=old,
+            new=new,
+        )
+    )
 
 
 # ---------------------------------------------------------------- organisations
+
 
 async def list_organisations(session: AsyncSession) -> Sequence[Organisation]:
     return (await session.exec(select(Organisation).order_by(Organisation.id))).all()
@@ -68,23 +87,38 @@ async def find_organisation(session: AsyncSession, wanted: str = "") -> Organisa
         for org in orgs:
             if org.name == wanted or str(org.id) == wanted:
                 return org
-        raise UserError(_("No organisation named \"{name}\"").format(name=wanted))
+        raise UserError(_('No organisation named "{name}"').format(name=wanted))
     if len(orgs) > 1:
         raise UserError(_("This database holds several organisations: choose one with --org or TIDTAM_ORG"))
     return orgs[0]
 
 
-async def create_organisation(session: AsyncSession, *, name: str, kind: OrgKind, province: str,
-                              district: str, fiscal_year: int, actor: str = "cli",
-                              is_demo: bool = False) -> Organisation:
+async def create_organisation(
+    session: AsyncSession,
+    *,
+    name: str,
+    kind: OrgKind,
+    province: str,
+    district: str,
+    fiscal_year: int,
+    actor: str = "cli",
+    is_demo: bool = False,
+) -> Organisation:
     if (await session.exec(select(Organisation).where(Organisation.name == name))).first():
-        raise UserError(_("An organisation named \"{name}\" already exists").format(name=name))
+        raise UserError(_('An organisation named "{name}" already exists').format(name=name))
     org = Organisation(name=name, kind=kind, province=province, district=district, is_demo=is_demo)
     session.add(org)
     await session.flush()
     await Rounds(session, org.id).ensure_fiscal_year(fiscal_year)
-    await audit(session, org.id, actor, "create", "organisation", org.id,
-                new={"name": name, "kind": kind.value, "province": province, "district": district})
+    await audit(
+        session,
+        org.id,
+        actor,
+        "create",
+        "organisation",
+        org.id,
+        new={"name": name, "kind": kind.value, "province": province, "district": district},
+    )
     return org
 
 
@@ -97,6 +131,7 @@ class Scoped:
 
 
 # ---------------------------------------------------------------- units
+
 
 class Units(Scoped):
     async def all(self) -> Sequence[Unit]:
@@ -112,20 +147,19 @@ class Units(Scoped):
         if not name:
             raise UserError(_("A unit needs a name"))
         if name == ALL_UNITS_LABEL:
-            raise UserError(_("\"{name}\" means every unit and cannot be a unit's name").format(name=name))
+            raise UserError(_('"{name}" means every unit and cannot be a unit\'s name').format(name=name))
         if await self.by_name(name):
-            raise UserError(_("The unit \"{name}\" already exists").format(name=name))
+            raise UserError(_('The unit "{name}" already exists').format(name=name))
         parent_id = None
         if parent:
             parent_unit = await self.by_name(parent)
             if parent_unit is None:
-                raise UserError(_("There is no unit named \"{name}\"; see `tidtam unit list`").format(name=parent))
+                raise UserError(_('There is no unit named "{name}"; see `tidtam unit list`').format(name=parent))
             parent_id = parent_unit.id
         unit = Unit(org_id=self.org_id, name=name, parent_id=parent_id)
         self.session.add(unit)
         await self.session.flush()
-        await audit(self.session, self.org_id, actor, "create", "unit", unit.id,
-                    new={"name": name, "parent": parent})
+        await audit(self.session, self.org_id, actor, "create", "unit", unit.id, new={"name": name, "parent": parent})
         return unit
 
     async def tree(self) -> list[tuple[int, Unit]]:
@@ -147,6 +181,7 @@ class Units(Scoped):
 
 # ---------------------------------------------------------------- fiscal years and rounds
 
+
 class Rounds(Scoped):
     async def fiscal_year(self, year_be: int | None = None) -> FiscalYear:
         """The given fiscal year; by default the one that contains today, or (not set up yet) the latest one."""
@@ -159,8 +194,9 @@ class Rounds(Scoped):
         fy = (await self.session.exec(q)).first()
         if fy is None:
             if year_be:
-                raise UserError(_("Fiscal year {year} is not set up; run `tidtam init --fiscal-year {year}`")
-                                .format(year=year_be))
+                raise UserError(
+                    _("Fiscal year {year} is not set up; run `tidtam init --fiscal-year {year}`").format(year=year_be)
+                )
             raise UserError(_("No fiscal year yet: run `tidtam init` first"))
         return fy
 
@@ -174,9 +210,18 @@ class Rounds(Scoped):
             self.session.add(fy)
             await self.session.flush()
             for d in default_rounds(year_be):
-                self.session.add(Round(org_id=self.org_id, fiscal_year_id=fy.id, months=d.months,
-                                       period_start=d.period_start, period_end=d.period_end,
-                                       opens_on=d.opens_on, due_on=d.due_on, submit_by=d.submit_by))
+                self.session.add(
+                    Round(
+                        org_id=self.org_id,
+                        fiscal_year_id=fy.id,
+                        months=d.months,
+                        period_start=d.period_start,
+                        period_end=d.period_end,
+                        opens_on=d.opens_on,
+                        due_on=d.due_on,
+                        submit_by=d.submit_by,
+                    )
+                )
             await self.session.flush()
         return fy
 
@@ -191,10 +236,14 @@ class Rounds(Scoped):
             raise UserError(_("A round is 6 or 12 (months)"))
         return rnd
 
-    async def set_dates(self, rnd: Round, *, opens: dt.date | None, due: dt.date | None,
-                        submit_by: dt.date | None, actor: str = "cli") -> Round:
-        old = {"opens_on": rnd.opens_on.isoformat(), "due_on": rnd.due_on.isoformat(),
-               "submit_by": rnd.submit_by.isoformat()}
+    async def set_dates(
+        self, rnd: Round, *, opens: dt.date | None, due: dt.date | None, submit_by: dt.date | None, actor: str = "cli"
+    ) -> Round:
+        old = {
+            "opens_on": rnd.opens_on.isoformat(),
+            "due_on": rnd.due_on.isoformat(),
+            "submit_by": rnd.submit_by.isoformat(),
+        }
         opens, due, submit_by = opens or rnd.opens_on, due or rnd.due_on, submit_by or rnd.submit_by
         if not opens <= due <= submit_by:
             raise UserError(_("The dates must follow each other: opens ≤ units answer by ≤ submit by"))
@@ -202,13 +251,21 @@ class Rounds(Scoped):
             raise UserError(_("Collection cannot open before the period the round covers begins"))
         rnd.opens_on, rnd.due_on, rnd.submit_by = opens, due, submit_by
         self.session.add(rnd)
-        await audit(self.session, self.org_id, actor, "update", "round", rnd.id, old=old,
-                    new={"opens_on": opens.isoformat(), "due_on": due.isoformat(),
-                         "submit_by": submit_by.isoformat()})
+        await audit(
+            self.session,
+            self.org_id,
+            actor,
+            "update",
+            "round",
+            rnd.id,
+            old=old,
+            new={"opens_on": opens.isoformat(), "due_on": due.isoformat(), "submit_by": submit_by.isoformat()},
+        )
         return rnd
 
 
 # ---------------------------------------------------------------- plan
+
 
 @dataclass
 class ItemView:
@@ -228,15 +285,20 @@ class Plan(Scoped):
         return {s.id: s for s in (await self.session.exec(q)).all()}
 
     async def items(self, fy: FiscalYear) -> Sequence[PlanItem]:
-        q = (select(PlanItem).where(PlanItem.org_id == self.org_id, PlanItem.fiscal_year_id == fy.id)
-             .order_by(PlanItem.position, PlanItem.id))
+        q = (
+            select(PlanItem)
+            .where(PlanItem.org_id == self.org_id, PlanItem.fiscal_year_id == fy.id)
+            .order_by(PlanItem.position, PlanItem.id)
+        )
         return (await self.session.exec(q)).all()
 
     async def owners(self, fy: FiscalYear) -> dict[int, list[int]]:
         """item id → ids of the units that own it (explicit links; all-units items resolve later)."""
-        q = (select(PlanItemUnit.item_id, PlanItemUnit.unit_id)
-             .join(PlanItem, col(PlanItem.id) == PlanItemUnit.item_id)
-             .where(PlanItem.org_id == self.org_id, PlanItem.fiscal_year_id == fy.id))
+        q = (
+            select(PlanItemUnit.item_id, PlanItemUnit.unit_id)
+            .join(PlanItem, col(PlanItem.id) == PlanItemUnit.item_id)
+            .where(PlanItem.org_id == self.org_id, PlanItem.fiscal_year_id == fy.id)
+        )
         out: dict[int, list[int]] = {}
         for item_id, unit_id in (await self.session.exec(q)).all():
             out.setdefault(item_id, []).append(unit_id)
@@ -248,11 +310,21 @@ class Plan(Scoped):
         units = {u.id: u for u in await Units(self.session, self.org_id).all()}
         views = []
         for it in await self.items(fy):
-            names = ([ALL_UNITS_LABEL] if it.all_units
-                     else sorted((units[u].name for u in owners.get(it.id, [])), key=_unit_order(units)))
-            views.append(ItemView(it, sections[it.dimension_id], sections[it.mission_id],
-                                  sections.get(it.subitem_id) if it.subitem_id else None,
-                                  sections.get(it.strategy_id) if it.strategy_id else None, names))
+            names = (
+                [ALL_UNITS_LABEL]
+                if it.all_units
+                else sorted((units[u].name for u in owners.get(it.id, [])), key=_unit_order(units))
+            )
+            views.append(
+                ItemView(
+                    it,
+                    sections[it.dimension_id],
+                    sections[it.mission_id],
+                    sections.get(it.subitem_id) if it.subitem_id else None,
+                    sections.get(it.strategy_id) if it.strategy_id else None,
+                    names,
+                )
+            )
         return views
 
 

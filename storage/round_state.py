@@ -20,8 +20,17 @@ from storage.models import Round, RoundState
 from storage.repo import audit
 
 
-async def set_round_state(session: AsyncSession, org_id: int, rnd: Round, state: RoundState, *, actor: str,
-                          today: dt.date, person_id: int | None = None, close_others: bool = False) -> int:
+async def set_round_state(
+    session: AsyncSession,
+    org_id: int,
+    rnd: Round,
+    state: RoundState,
+    *,
+    actor: str,
+    today: dt.date,
+    person_id: int | None = None,
+    close_others: bool = False,
+) -> int:
     """Open or close ``rnd``; returns how many answers were carried forward (opening a 12-month round)."""
     await session.refresh(rnd, with_for_update=True)  # two admins pressing at once: the second sees it done
     if rnd.state == state:
@@ -44,17 +53,24 @@ async def set_round_state(session: AsyncSession, org_id: int, rnd: Round, state:
 
 
 async def _may_open(session: AsyncSession, org_id: int, rnd: Round, actor: str, close_others: bool) -> None:
-    year = (await session.exec(select(Round).where(Round.org_id == org_id,
-                                                   Round.fiscal_year_id == rnd.fiscal_year_id))).all()
+    year = (
+        await session.exec(select(Round).where(Round.org_id == org_id, Round.fiscal_year_id == rnd.fiscal_year_id))
+    ).all()
     if rnd.months == 6 and any(r.months == 12 and r.state != RoundState.PLANNED for r in year):
-        raise UserError(_("The 12-month round has been opened, and it builds on the 6-month round, so the 6-month "
-                          "round cannot be opened again. Change answers in the 12-month round instead."))
-    others = (await session.exec(select(Round).where(Round.org_id == org_id, Round.state == RoundState.OPEN,
-                                                     col(Round.id) != rnd.id))).all()
+        raise UserError(
+            _(
+                "The 12-month round has been opened, and it builds on the 6-month round, so the 6-month "
+                "round cannot be opened again. Change answers in the 12-month round instead."
+            )
+        )
+    others = (
+        await session.exec(
+            select(Round).where(Round.org_id == org_id, Round.state == RoundState.OPEN, col(Round.id) != rnd.id)
+        )
+    ).all()
     if others and not close_others:
         raise UserError(_("Another round is open; close it first with /round close."))
     for other in others:
         other.state = RoundState.CLOSED
         session.add(other)
-        await audit(session, org_id, actor, "update", "round", other.id, old={"state": "open"},
-                    new={"state": "closed"})
+        await audit(session, org_id, actor, "update", "round", other.id, old={"state": "open"}, new={"state": "closed"})

@@ -20,7 +20,6 @@ from storage.db import Database
 pytest_plugins = ["support.telegram", "support.line"]  # their fixtures: emulator, prism
 
 
-
 @pytest.fixture(scope="session")
 def pg_server():
     """A PostgreSQL URL (asyncpg driver) whose user may create databases."""
@@ -29,8 +28,10 @@ def pg_server():
         yield url.replace("postgresql://", "postgresql+asyncpg://", 1)
         return
     if pg_bin() is None:
-        pytest.fail("PostgreSQL server binaries not found: run `make test` (it installs Debian's postgresql) "
-                    "or set TIDTAM_TEST_PG_URL")
+        pytest.fail(
+            "PostgreSQL server binaries not found: run `make test` (it installs Debian's postgresql) "
+            "or set TIDTAM_TEST_PG_URL"
+        )
     with throwaway_cluster("fsync=off") as server:
         yield server
 
@@ -81,4 +82,3 @@ def pytest_collection_modifyitems(items):
             needs.add("postgres")
         for marker in needs:
             item.add_marker(marker)
-

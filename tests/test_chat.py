@@ -16,6 +16,7 @@ from storage.db import Database
 from storage.models import AuditLog, GroupChat, Outbox, PlanItem, Role, Round, RoundNarrative, RoundState, StatusReport
 from support.db import count_rows
 
+
 @pytest.fixture
 async def world(tmp_path):
     """An organisation with the example plan, its 6-month round open, an admin and staff of two units."""
@@ -31,8 +32,7 @@ async def world(tmp_path):
     await db.dispose()
 
 
-async def answer(chat: Chat, user: str, status: str, *, done="ดำเนินการแล้ว", money="-", qty="1",
-                 reason="เหตุผล"):
+async def answer(chat: Chat, user: str, status: str, *, done="ดำเนินการแล้ว", money="-", qty="1", reason="เหตุผล"):
     """Answer the item whose status question is on screen; returns the last reply."""
     said = await chat.press(user, (await chat.type(user, "/report")).buttons[0].data)
     said = await chat.press(user, said.button(status))
@@ -53,6 +53,7 @@ async def answer(chat: Chat, user: str, status: str, *, done="ดำเนิน
 
 # ---------------------------------------------------------------- onboarding
 
+
 async def test_join_greets_in_thai_and_asks_the_name(world):
     chat, db, org = world
     code = await invite_code(db, org, Role.MEMBER, "กองการศึกษา")
@@ -62,8 +63,7 @@ async def test_join_greets_in_thai_and_asks_the_name(world):
     assert "ขอบคุณ มานี มีใจ" in said.text and "/report" in said.text and "/invite" not in said.text
 
 
-@pytest.mark.parametrize("problem, expected", [("wrong", "ไม่ถูกต้อง"), ("used", "ถูกใช้ไปแล้ว"),
-                                               ("expired", "หมดอายุแล้ว")])
+@pytest.mark.parametrize("problem, expected", [("wrong", "ไม่ถูกต้อง"), ("used", "ถูกใช้ไปแล้ว"), ("expired", "หมดอายุแล้ว")])
 async def test_bad_invite_codes(world, problem, expected):
     chat, db, org = world
     code = "NOSUCH99"
@@ -94,6 +94,7 @@ async def test_one_person_in_two_units_and_multi_use_codes(world):
 
 # ---------------------------------------------------------------- check-in
 
+
 async def test_full_answer_with_thai_digits_then_the_next_item_follows(world):
     chat, db, org = world
     said = await chat.type("klang", "/report")
@@ -105,7 +106,7 @@ async def test_full_answer_with_thai_digits_then_the_next_item_follows(world):
     said = await chat.type("klang", "ปลูกต้นไม้ ๒ ครั้ง มีผู้เข้าร่วม ๕๐ คน")
     assert "เบิกจ่ายไปแล้วเท่าไร" in said.text
     said = await chat.type("klang", "abc")
-    assert "อ่าน \"abc\" เป็นจำนวนเงินไม่ได้" in said.text
+    assert 'อ่าน "abc" เป็นจำนวนเงินไม่ได้' in said.text
     said = await chat.type("klang", "ห้าพัน")
     assert "ตัวเลข" in said.text and "๕,๐๐๐" in said.text
     said = await chat.type("klang", "๑๒,๕๐๐.๕๐ บาท")
@@ -124,8 +125,7 @@ async def test_full_answer_with_thai_digits_then_the_next_item_follows(world):
     assert report.evidence == [{"kind": "url", "url": "https://www.example.go.th/news/12"}]
     assert report.channel == "telegram" and report.done_text.startswith("ปลูกต้นไม้")
     async with db.session(commit=False) as s:
-        assert (await s.exec(select(func.count()).select_from(AuditLog)
-                             .where(AuditLog.action == "answer"))).one() == 1
+        assert (await s.exec(select(func.count()).select_from(AuditLog).where(AuditLog.action == "answer"))).one() == 1
 
 
 async def test_a_long_list_pages_forward_and_back(world, monkeypatch):
@@ -161,8 +161,7 @@ async def test_not_started_skips_to_evidence_and_cannot_asks_eplannacc_reason_fi
     assert "บันทึกแล้ว" in said.text
     said = await chat.press("klang", said.button("ดำเนินการไม่ได้"))
     assert "เหตุใดจึงดำเนินการไม่ได้" in said.text and "ดำเนินการอะไร" not in said.text
-    assert [b.label for b in said.buttons] == ["ไม่ได้รับงบประมาณ", "นโยบายผู้บริหารเปลี่ยนแปลง",
-                                               "บุคลากรไม่เพียงพอ", "อื่นๆ"]
+    assert [b.label for b in said.buttons] == ["ไม่ได้รับงบประมาณ", "นโยบายผู้บริหารเปลี่ยนแปลง", "บุคลากรไม่เพียงพอ", "อื่นๆ"]
     said = await chat.press("klang", said.button("อื่นๆ"))
     assert "กรุณาพิมพ์เหตุผล" in said.text
     said = await chat.type("klang", "   ")
@@ -210,8 +209,11 @@ async def test_changing_an_answer_keeps_the_history(world):
     said = await chat.press("chang", first.data)
     said = await chat.press("chang", said.button("แล้วเสร็จ"))
     while "กรุณาตรวจสอบ" not in said.text:
-        said = (await chat.press("chang", said.button("ต่อไป"))) if "หลักฐาน" in said.text else \
-            await chat.type("chang", "๑" if "กี่" in said.text else "-" if "เบิกจ่าย" in said.text else "เสร็จแล้ว")
+        said = (
+            (await chat.press("chang", said.button("ต่อไป")))
+            if "หลักฐาน" in said.text
+            else await chat.type("chang", "๑" if "กี่" in said.text else "-" if "เบิกจ่าย" in said.text else "เสร็จแล้ว")
+        )
     await chat.press("chang", said.button("ยืนยัน"))
     said = await chat.type("chang", "/status")
     assert said.buttons[0].label.startswith("✅")
@@ -239,14 +241,16 @@ async def test_redelivered_event_is_processed_once(world):
     from handlers.core import handle
     from base.events import Incoming
 
-    event = Incoming(platform="telegram", user_id="klang", chat_id="klang", data=said.buttons[0].data,
-                     event_id="update-42")
+    event = Incoming(
+        platform="telegram", user_id="klang", chat_id="klang", data=said.buttons[0].data, event_id="update-42"
+    )
     first = await handle(db, event, chat.settings)
     again = await handle(db, event, chat.settings)
     assert first.messages and not again.messages
 
 
 # ---------------------------------------------------------------- bad input: clear Thai, nothing written
+
 
 async def test_bad_input_is_refused_clearly_and_writes_nothing(world):
     chat, db, org = world
@@ -262,8 +266,9 @@ async def test_bad_input_is_refused_clearly_and_writes_nothing(world):
     for forged in ["st:zzzz:c", "pk:999999:1", "pk:abc", "ok:", "zz:1", "st:" + "x" * 60, "rnd:open:1"]:
         said = await chat.press("klang", forged)
         assert said.text and "Traceback" not in said.text, forged
-    said = await chat.send_file("klang", "photo.jpg", b"\xff\xd8" + b"0" * 100, kind="photo", size=30 * 1024 * 1024,
-                                mime="image/jpeg")
+    said = await chat.send_file(
+        "klang", "photo.jpg", b"\xff\xd8" + b"0" * 100, kind="photo", size=30 * 1024 * 1024, mime="image/jpeg"
+    )
     assert "ไฟล์ใหญ่เกินไป (30.0 MB)" in said.text
     assert await count_rows(db, StatusReport) == 0
 
@@ -313,12 +318,13 @@ async def test_evidence_files_are_stored_under_generated_names(world, tmp_path):
 
 # ---------------------------------------------------------------- managers
 
+
 async def test_summary_counts_exactly(world):
     """1.2.2-2 belongs to all units: กองคลัง's "completed" alone does not complete it."""
     chat, db, org = world
-    await answer(chat, "klang", "แล้วเสร็จ", money="1,000")   # 1.2.2-2 (all units)
-    await answer(chat, "klang", "แล้วเสร็จ")                  # 2.2-1 (กองคลัง only)
-    await answer(chat, "chang", "อยู่ระหว่าง")                # 1.2.2-2 again, for กองช่าง
+    await answer(chat, "klang", "แล้วเสร็จ", money="1,000")  # 1.2.2-2 (all units)
+    await answer(chat, "klang", "แล้วเสร็จ")  # 2.2-1 (กองคลัง only)
+    await answer(chat, "chang", "อยู่ระหว่าง")  # 1.2.2-2 again, for กองช่าง
     said = await chat.type("boss", "/summary")
     text = said.text
     assert "ทั้งหมด 63 รายการ" in text
@@ -342,6 +348,7 @@ async def test_overdue_lists_units_and_people_after_the_due_date(world):
 
 # ---------------------------------------------------------------- authorisation
 
+
 async def test_members_cannot_see_or_answer_other_units(world):
     chat, db, org = world
     said = await chat.type("chang", "/report")
@@ -349,8 +356,17 @@ async def test_members_cannot_see_or_answer_other_units(world):
     item_id, unit_id = chang_pick.split(":")[1:]
     said = await chat.press("klang", chang_pick)
     assert "เฉพาะรายการของหน่วยงานตนเอง" in said.text
-    for command in ["/summary", "/overdue", "/invite กองคลัง member", "/round open 12", "/remind", "/import",
-                    "/narrative", "/units", "/members"]:
+    for command in [
+        "/summary",
+        "/overdue",
+        "/invite กองคลัง member",
+        "/round open 12",
+        "/remind",
+        "/import",
+        "/narrative",
+        "/units",
+        "/members",
+    ]:
         said = await chat.type("klang", command)
         assert "ขออภัย" in said.text, command
     said = await chat.type("klang", "/item 4.1.1-1")  # an item of สำนักปลัด only
@@ -382,6 +398,7 @@ async def test_another_organisation_is_invisible(world, tmp_path):
 
 # ---------------------------------------------------------------- admins
 
+
 async def test_invite_from_chat_gives_a_deep_link(world):
     chat, db, org = world
     said = await chat.type("admin", "/invite กองการศึกษา head 3")
@@ -390,7 +407,7 @@ async def test_invite_from_chat_gives_a_deep_link(world):
     said = await join(chat, "head1", code, "หัวหน้า ศึกษา")
     assert "ลงทะเบียนเรียบร้อย" in said.text
     said = await chat.type("admin", "/invite กองที่ไม่มี member")
-    assert "ไม่พบหน่วยงานชื่อ \"กองที่ไม่มี\"" in said.text
+    assert 'ไม่พบหน่วยงานชื่อ "กองที่ไม่มี"' in said.text
 
 
 async def test_remind_only_units_still_awaiting_and_prefers_the_group(world):
@@ -410,9 +427,10 @@ async def test_remind_only_units_still_awaiting_and_prefers_the_group(world):
     assert "ยังไม่มีผู้ลงทะเบียน" in said.text  # สำนักปลัด, กองการศึกษา
     async with db.session(commit=False) as s:
         assert (await s.exec(select(GroupChat))).one().chat_id == "-100200"
-        queued = (await s.exec(select(Outbox))).all()   # the dispatcher sends them, within rate limits
+        queued = (await s.exec(select(Outbox))).all()  # the dispatcher sends them, within rate limits
     assert [(r.chat_id, r.kind, r.payload["text"].split(":")[0]) for r in queued] == [
-        ("klang", "notice", "แจ้งเตือนกองคลัง")]
+        ("klang", "notice", "แจ้งเตือนกองคลัง")
+    ]
 
 
 async def test_import_from_chat_dry_run_then_confirm(world, tmp_path):
@@ -422,13 +440,15 @@ async def test_import_from_chat_dry_run_then_confirm(world, tmp_path):
     said = await chat.send_file("admin", "แผน.csv", content.encode("utf-8"))
     assert "ทดลองนำเข้า" in said.text and "เปลี่ยนแปลง 1" in said.text
     async with db.session(commit=False) as s:
-        assert (await s.exec(select(func.count()).select_from(PlanItem)
-                             .where(PlanItem.title.like("%สมุดบันทึกความดี%")))).one() == 0
+        assert (
+            await s.exec(select(func.count()).select_from(PlanItem).where(PlanItem.title.like("%สมุดบันทึกความดี%")))
+        ).one() == 0
     said = await chat.press("admin", said.button("นำเข้า"))
     assert "นำเข้าแล้ว" in said.text
     async with db.session(commit=False) as s:
-        assert (await s.exec(select(func.count()).select_from(PlanItem)
-                             .where(PlanItem.title.like("%สมุดบันทึกความดี%")))).one() == 1
+        assert (
+            await s.exec(select(func.count()).select_from(PlanItem).where(PlanItem.title.like("%สมุดบันทึกความดี%")))
+        ).one() == 1
     await chat.type("admin", "/import")
     bad = content.replace('"๑๐,๐๐๐"', '"หนึ่งหมื่น"', 1)
     said = await chat.send_file("admin", "bad.csv", bad.encode("utf-8"))
@@ -442,7 +462,7 @@ async def test_narrative_and_round_buttons(world):
     said = await chat.type("admin", "/narrative")
     said = await chat.press("admin", said.button("ปัญหาอุปสรรค"))
     said = await chat.type("admin", "บุคลากรมีภารกิจมาก")
-    assert "บันทึก \"ปัญหาอุปสรรค\" แล้ว" in said.text
+    assert 'บันทึก "ปัญหาอุปสรรค" แล้ว' in said.text
     async with db.session(commit=False) as s:
         assert (await s.exec(select(RoundNarrative))).one().problems == "บุคลากรมีภารกิจมาก"
     said = await chat.type("admin", "/round")

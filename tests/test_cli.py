@@ -11,8 +11,19 @@ from openpyxl import load_workbook
 from bot.cli import main
 from support.paths import EXAMPLE_PLAN, ROOT
 
-INIT = ["init", "--org", "เทศบาลตำบลทดสอบ", "--kind", "เทศบาลตำบล", "--province", "ขอนแก่น",
-        "--district", "เมืองขอนแก่น", "--fiscal-year", "2569"]
+INIT = [
+    "init",
+    "--org",
+    "เทศบาลตำบลทดสอบ",
+    "--kind",
+    "เทศบาลตำบล",
+    "--province",
+    "ขอนแก่น",
+    "--district",
+    "เมืองขอนแก่น",
+    "--fiscal-year",
+    "2569",
+]
 
 
 def tidtam(capsys, *args: str) -> tuple[int, str, str]:
@@ -67,9 +78,9 @@ def test_units_tree_and_unknown_parent(org, capsys):
     code, out, _ = tidtam(capsys, "unit", "list")
     assert out.splitlines() == ["สำนักปลัด", "  งานนิติการ"]
     code, _, err = tidtam(capsys, "unit", "add", "งานพัสดุ", "--parent", "กองที่ไม่มี")
-    assert_one_thai_error(code, err, "ไม่พบหน่วยงานชื่อ \"กองที่ไม่มี\"")
+    assert_one_thai_error(code, err, 'ไม่พบหน่วยงานชื่อ "กองที่ไม่มี"')
     code, _, err = tidtam(capsys, "unit", "add", "สำนักปลัด")
-    assert_one_thai_error(code, err, "มีหน่วยงาน \"สำนักปลัด\" อยู่แล้ว")
+    assert_one_thai_error(code, err, 'มีหน่วยงาน "สำนักปลัด" อยู่แล้ว')
 
 
 def test_import_dry_run_then_real_then_show(org, capsys):
@@ -82,10 +93,25 @@ def test_import_dry_run_then_real_then_show(org, capsys):
     code, out, _ = tidtam(capsys, "plan", "show", "--json")
     items = json.loads(out)
     assert len(items) == 63
-    assert set(items[0]) >= {"code", "dimension", "dimension_title", "mission", "mission_title", "subitem",
-                             "type", "title", "kpi", "target_unit", "target_qty", "budget_plan",
-                             "budget_ordinance", "units", "months"}
+    assert set(items[0]) >= {
+        "code",
+        "dimension",
+        "dimension_title",
+        "mission",
+        "mission_title",
+        "subitem",
+        "type",
+        "title",
+        "kpi",
+        "target_unit",
+        "target_qty",
+        "budget_plan",
+        "budget_ordinance",
+        "units",
+        "months",
+    }
     from decimal import Decimal
+
     assert sum(Decimal(i["budget_plan"] or "0") for i in items) == Decimal("1048500.50")
     assert any(i["units"] == "ทุกสำนัก/กอง" for i in items)
     assert any(i["units"] == "กองคลัง;กองช่าง" for i in items)
@@ -116,15 +142,18 @@ def test_round_set_accepts_the_ways_dates_are_written(org, capsys, typed):
     assert rounds[0]["due_on"] == "2026-04-20"
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["round", "set", "12", "--due", "31/9/2569"], "ไม่มีวันที่ 31 กันยายน 2569"),
-    (["round", "set", "6", "--due", "1/3/2569"], "วันที่ต้องเรียงกัน"),
-    (["round", "set", "7", "--due", "1/4/2569"], "6 หรือ 12"),
-    (["round", "set", "6", "--due", "พรุ่งนี้"], "อ่าน \"พรุ่งนี้\" เป็นวันที่ไม่ได้"),
-    (["plan", "import", "ไม่มีไฟล์นี้.xlsx"], "ไม่พบไฟล์"),
-    (["plan", "template", "out.csv"], ".xlsx"),
-    (["plan", "show", "--fiscal-year", "2570"], "ยังไม่ได้ตั้งปีงบประมาณ 2570"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["round", "set", "12", "--due", "31/9/2569"], "ไม่มีวันที่ 31 กันยายน 2569"),
+        (["round", "set", "6", "--due", "1/3/2569"], "วันที่ต้องเรียงกัน"),
+        (["round", "set", "7", "--due", "1/4/2569"], "6 หรือ 12"),
+        (["round", "set", "6", "--due", "พรุ่งนี้"], 'อ่าน "พรุ่งนี้" เป็นวันที่ไม่ได้'),
+        (["plan", "import", "ไม่มีไฟล์นี้.xlsx"], "ไม่พบไฟล์"),
+        (["plan", "template", "out.csv"], ".xlsx"),
+        (["plan", "show", "--fiscal-year", "2570"], "ยังไม่ได้ตั้งปีงบประมาณ 2570"),
+    ],
+)
 def test_bad_input_gets_one_thai_line(org, capsys, args, fragment):
     code, _, err = tidtam(capsys, *args)
     assert_one_thai_error(code, err, fragment)
@@ -183,22 +212,40 @@ def test_demo_is_rerunnable(cli_env, capsys):
 
 
 def test_several_orgs_need_a_choice(org, capsys):
-    tidtam(capsys, "init", "--org", "อบต.สอง", "--kind", "อบต.", "--province", "ขอนแก่น", "--district", "พล",
-           "--fiscal-year", "2569")
+    tidtam(
+        capsys,
+        "init",
+        "--org",
+        "อบต.สอง",
+        "--kind",
+        "อบต.",
+        "--province",
+        "ขอนแก่น",
+        "--district",
+        "พล",
+        "--fiscal-year",
+        "2569",
+    )
     code, _, err = tidtam(capsys, "unit", "list")
     assert_one_thai_error(code, err, "--org")
     assert tidtam(capsys, "--org", "อบต.สอง", "unit", "add", "กองช่าง")[0] == 0
-    assert tidtam(capsys, "--org", "เทศบาลตำบลทดสอบ", "unit", "list")[1].strip() == \
-        "ยังไม่มีหน่วยงาน เพิ่มได้ด้วย `tidtam unit add ชื่อ` หรือนำเข้าแผน"
+    assert (
+        tidtam(capsys, "--org", "เทศบาลตำบลทดสอบ", "unit", "list")[1].strip()
+        == "ยังไม่มีหน่วยงาน เพิ่มได้ด้วย `tidtam unit add ชื่อ` หรือนำเข้าแผน"
+    )
 
 
-@pytest.mark.parametrize("url, fragment", [
-    ("mysql://nobody@127.0.0.1/none", "SQLite หรือ PostgreSQL"),
-    ("postgresql://nobody:secret@127.0.0.1:1/none", "เปิดฐานข้อมูล"),
-])
+@pytest.mark.parametrize(
+    "url, fragment",
+    [
+        ("mysql://nobody@127.0.0.1/none", "SQLite หรือ PostgreSQL"),
+        ("postgresql://nobody:secret@127.0.0.1:1/none", "เปิดฐานข้อมูล"),
+    ],
+)
 def test_unusable_database_url(cli_env, capsys, monkeypatch, url, fragment):
     monkeypatch.setenv("DATABASE_URL", url)
     from base.settings import get_settings
+
     get_settings.cache_clear()
     code, _, err = tidtam(capsys, "unit", "list")
     assert_one_thai_error(code, err, fragment)
@@ -222,8 +269,13 @@ def test_unexpected_failure_is_one_line_and_logged(org, capsys, monkeypatch):
 def test_real_process_exit_code_and_no_traceback(cli_env):
     """Through `python -m bot`, as a person runs it."""
     env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(cli_env / "data"), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "bot", "--lang", "en", "plan", "import", "nope.csv"], env=env,
-                          cwd=cli_env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--lang", "en", "plan", "import", "nope.csv"],
+        env=env,
+        cwd=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1 and done.stderr.strip() == "Error: File not found: nope.csv"
 
 
@@ -239,8 +291,9 @@ def test_next_year_from_this_one(org, capsys, tmp_path):
     new = json.loads(out)
     code, out, _ = tidtam(capsys, "plan", "show", "--json", "--fiscal-year", "2569")
     old = json.loads(out)
-    assert [(i["code"], i["title"], i["budget_plan"], i["units"]) for i in new] == \
-        [(i["code"], i["title"], i["budget_plan"], i["units"]) for i in old]
+    assert [(i["code"], i["title"], i["budget_plan"], i["units"]) for i in new] == [
+        (i["code"], i["title"], i["budget_plan"], i["units"]) for i in old
+    ]
     code, _, err = tidtam(capsys, "year", "start", "2570")
     assert_one_thai_error(code, err, "มีแผนอยู่แล้ว")
 

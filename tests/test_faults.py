@@ -52,19 +52,30 @@ async def test_ten_minutes_of_outage_lose_nothing_and_repeat_nothing(db, n):
     platform = FlakyPlatform()
     with time_machine.travel(START, tick=False) as clock:
         async with db.session() as s:
-            await enqueue(s, [{"org_id": org, "key": f"wave:{i}", "kind": "reminder", "platform": "telegram",
-                               "chat_id": str(1000 + i), "payload": {"text": f"แจ้งเตือน {i}", "buttons": []}}
-                              for i in range(n)])
+            await enqueue(
+                s,
+                [
+                    {
+                        "org_id": org,
+                        "key": f"wave:{i}",
+                        "kind": "reminder",
+                        "platform": "telegram",
+                        "chat_id": str(1000 + i),
+                        "payload": {"text": f"แจ้งเตือน {i}", "buttons": []},
+                    }
+                    for i in range(n)
+                ],
+            )
         dispatcher = Dispatcher(db, {"telegram": platform}, db_dir(), "t", RateLimiter({}))
         for _second in range(0, 40 * 60, 15):  # the dispatcher loop, every 15 s for 40 minutes
             await dispatcher.run_once()
             clock.shift(15)
     async with db.session(commit=False) as s:
         rows = (await s.exec(select(Outbox))).all()
-    assert platform.failures > n                      # every row failed at least once during the outage
+    assert platform.failures > n  # every row failed at least once during the outage
     assert sorted(platform.received) == sorted(f"wave:{i}" for i in range(n))  # all delivered, once each
     assert all(r.state == OutboxState.SENT for r in rows)
-    assert max(r.attempts for r in rows) <= 12        # backoff: a handful of tries, not a loop
+    assert max(r.attempts for r in rows) <= 12  # backoff: a handful of tries, not a loop
 
 
 def db_dir():
@@ -97,17 +108,37 @@ def test_backup_restores(cli_env, capsys):
         get_settings.cache_clear()
 
 
-cells = st.one_of(st.none(), st.text(max_size=40), st.integers(-10**6, 10**12),
-                  st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(["-", "๑.๑", "1.1.1", "ทุกสำนัก/กอง",
-                                                                                  "โครงการ", "<b>x</b>", "๕,๐๐๐"]))
+cells = st.one_of(
+    st.none(),
+    st.text(max_size=40),
+    st.integers(-(10**6), 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["-", "๑.๑", "1.1.1", "ทุกสำนัก/กอง", "โครงการ", "<b>x</b>", "๕,๐๐๐"]),
+)
 
 
 @hsettings(max_examples=150, deadline=None)
 @given(st.lists(st.lists(cells, min_size=17, max_size=17), min_size=1, max_size=5))
 def test_import_cells_fed_anything_are_read_or_refused_with_a_message(rows):
-    header = ["รหัส", "มิติ", "ชื่อมิติ", "ภารกิจ", "ชื่อภารกิจ", "ข้อย่อย", "ชื่อข้อย่อย", "ที่", "ประเภท",
-              "ชื่อโครงการ", "ตัวชี้วัด", "หน่วยนับ", "ปริมาณ", "งบประมาณตามแผน", "งบประมาณตามข้อบัญญัติ",
-              "ผู้รับผิดชอบ", "ระยะเวลา"]
+    header = [
+        "รหัส",
+        "มิติ",
+        "ชื่อมิติ",
+        "ภารกิจ",
+        "ชื่อภารกิจ",
+        "ข้อย่อย",
+        "ชื่อข้อย่อย",
+        "ที่",
+        "ประเภท",
+        "ชื่อโครงการ",
+        "ตัวชี้วัด",
+        "หน่วยนับ",
+        "ปริมาณ",
+        "งบประมาณตามแผน",
+        "งบประมาณตามข้อบัญญัติ",
+        "ผู้รับผิดชอบ",
+        "ระยะเวลา",
+    ]
     table = [(1, header)] + [(i + 2, r) for i, r in enumerate(rows)]
     try:
         parsed = parse_plan(table)
@@ -170,16 +201,21 @@ def test_sigkill_during_answers_leaves_them_whole(tmp_path):
         db = Database(db_url)
         await db.upgrade()
         org = await setup_org(db, EXAMPLE_PLAN)
-        await join(Chat(db, Settings(data_dir=tmp_path)), "klang", await invite_code(db, org, Role.MEMBER, "กองคลัง"),
-                   "สมศรี")
+        await join(
+            Chat(db, Settings(data_dir=tmp_path)), "klang", await invite_code(db, org, Role.MEMBER, "กองคลัง"), "สมศรี"
+        )
         await db.dispose()
 
     asyncio.run(prepare())
     rng = random.Random(5)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for _kill in range(6):
-        proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "stress" / "answer_loop.py"), db_url,
-                                 str(tmp_path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "stress" / "answer_loop.py"), db_url, str(tmp_path)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         time.sleep(rng.uniform(1.5, 3.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
@@ -194,9 +230,9 @@ def test_sigkill_during_answers_leaves_them_whole(tmp_path):
         return reports, audited, said
 
     reports, audited, said = asyncio.run(check())
-    assert len(reports) > 10                               # the processes did answer between kills
-    assert {r.id for r in reports} == audited              # no answer without its audit line, or the reverse
-    assert "รายการของหน่วยงานคุณ" in said.text             # and the person carries on
+    assert len(reports) > 10  # the processes did answer between kills
+    assert {r.id for r in reports} == audited  # no answer without its audit line, or the reverse
+    assert "รายการของหน่วยงานคุณ" in said.text  # and the person carries on
     with sqlite3.connect(tmp_path / "k.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 

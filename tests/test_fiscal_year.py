@@ -31,8 +31,7 @@ from scheduler.due import unit_counts
 from scheduler.tick import tick
 from storage.answers import Answers
 from storage.db import Database
-from storage.models import (AuditLog, Organisation, Outbox, PlanItem, Role, Round, RoundState, Status, StatusReport,
-                            Unit)
+from storage.models import AuditLog, Organisation, Outbox, PlanItem, Role, Round, RoundState, Status, StatusReport, Unit
 from storage.repo import Plan, Rounds
 from storage.year import Years
 
@@ -99,8 +98,12 @@ async def test_the_twelve_month_round_asks_only_what_is_not_completed(world):
         twelve = await answers.open_round()
         klang = (await s.exec(select(Unit).where(Unit.name == "กองคลัง"))).one()
         carried = [r for r in (await answers.latest(twelve)).values() if r.carried]
-        assert sorted([(await s.get(PlanItem, r.item_id)).code for r in carried]) == ["2.2-1", "2.2-2", "2.2-3",
-                                                                                      "2.2-4"]
+        assert sorted([(await s.get(PlanItem, r.item_id)).code for r in carried]) == [
+            "2.2-1",
+            "2.2-2",
+            "2.2-3",
+            "2.2-4",
+        ]
         assert all(r.status == Status.COMPLETED and r.round_id == twelve.id for r in carried)
         waiting = await answers.awaiting(twelve, [klang.id])
         assert sorted(p.item.code for p in waiting) == ["1.2.2-2", "2.2-2"]
@@ -163,8 +166,9 @@ async def test_the_twelve_month_round_asks_only_what_is_not_completed(world):
     assert figures["carried_from_6_months"] == 4 and figures["cumulative_for_the_year"] is True
     assert figures["awaiting_answers"] == sum(u.awaiting for u in report.summary.units) > 0
     assert "ผลรอบ 12 เดือนเป็นผลสะสมทั้งปีงบประมาณ (1 ตุลาคม 2568 – 30 กันยายน 2569)" in report.cumulative_text()
-    assert "ดำเนินการแล้วเสร็จ †" in next(r.cells[5] for r in detail_table(report).rows
-                                          if r.kind == "data" and r.cells[1] == rows["2.2-1"].item.title)
+    assert "ดำเนินการแล้วเสร็จ †" in next(
+        r.cells[5] for r in detail_table(report).rows if r.kind == "data" and r.cells[1] == rows["2.2-1"].item.title
+    )
     status_rows = status_table(report).rows
     assert any("† ยกมาจากรอบ 6 เดือน" in r.cells[-1] for r in status_rows)
 
@@ -182,9 +186,20 @@ async def test_a_carried_answer_can_still_be_changed_and_the_audit_shows_both(wo
         item = await answers.item_by_code(twelve.fiscal_year_id, "2.2-1")
         history = await answers.history(item.id)
         assert [(h.round_id == twelve.id, h.carried, h.status.value) for h in history] == [
-            (False, False, "completed"), (True, True, "completed"), (True, False, "in_progress")]
-        actions = [a.action for a in (await s.exec(select(AuditLog).where(
-            AuditLog.entity == "status_report", AuditLog.entity_id.in_([h.id for h in history])))).all()]
+            (False, False, "completed"),
+            (True, True, "completed"),
+            (True, False, "in_progress"),
+        ]
+        actions = [
+            a.action
+            for a in (
+                await s.exec(
+                    select(AuditLog).where(
+                        AuditLog.entity == "status_report", AuditLog.entity_id.in_([h.id for h in history])
+                    )
+                )
+            ).all()
+        ]
         assert sorted(actions) == ["answer", "answer", "carry"]
 
 
@@ -203,8 +218,9 @@ async def test_carrying_is_idempotent_and_needs_a_completed_answer(world):
         six = await answers.earlier_round(twelve)
         report = await build_report(s, settings, await s.get(Organisation, org), six)
     assert summary_json(report)["cannot_reasons"] == {"staff": 1}
-    assert any("[กองคลัง]" not in c and "เหตุผล: บุคลากรไม่เพียงพอ" in c for r in status_table(report).rows
-               for c in r.cells[-1:])
+    assert any(
+        "[กองคลัง]" not in c and "เหตุผล: บุคลากรไม่เพียงพอ" in c for r in status_table(report).rows for c in r.cells[-1:]
+    )
 
 
 async def test_an_early_opening_tells_units_now(world):
@@ -258,6 +274,7 @@ async def test_line_greeting_says_to_type_the_code(tmp_path):
 
 # ---------------------------------------------------------------- the budget basis and shared items
 
+
 async def test_one_budget_basis_in_the_chat_the_checks_and_the_documents(world):
     chat, db, org, settings = world
     async with db.session() as s:
@@ -276,8 +293,7 @@ async def test_one_budget_basis_in_the_chat_the_checks_and_the_documents(world):
     for _ in range(4):
         if "กรุณาตรวจสอบ" in said.text:
             break
-        said = await (chat.press("klang", said.button("ต่อไป")) if "หลักฐาน" in said.text
-                      else chat.type("klang", "1"))
+        said = await (chat.press("klang", said.button("ต่อไป")) if "หลักฐาน" in said.text else chat.type("klang", "1"))
     await chat.press("klang", said.button("ยืนยัน"))
     said = await chat.type("boss", "/item 1.2.2-2")
     assert "ตามข้อบัญญัติ/เทศบัญญัติ: 8,000.00 บาท" in said.text
@@ -307,6 +323,7 @@ async def test_a_shared_item_says_so_and_item_shows_each_units_answer(world):
 
 # ---------------------------------------------------------------- the next year
 
+
 async def test_year_start_copies_the_plan_and_leaves_the_old_year_alone(world):
     chat, db, org, settings = world
     await answer_code(chat, "klang", "2.2-1", "แล้วเสร็จ")
@@ -318,13 +335,19 @@ async def test_year_start_copies_the_plan_and_leaves_the_old_year_alone(world):
         old, new = await rounds.fiscal_year(2569), await rounds.fiscal_year(2570)
         plan = Plan(s, org)
         old_views, new_views = await plan.views(old), await plan.views(new)
-        assert [(v.item.code, v.item.title, v.item.budget_plan, v.unit_names, v.mission.code, v.dimension.title)
-                for v in old_views] == [(v.item.code, v.item.title, v.item.budget_plan, v.unit_names, v.mission.code,
-                                         v.dimension.title) for v in new_views]
+        assert [
+            (v.item.code, v.item.title, v.item.budget_plan, v.unit_names, v.mission.code, v.dimension.title)
+            for v in old_views
+        ] == [
+            (v.item.code, v.item.title, v.item.budget_plan, v.unit_names, v.mission.code, v.dimension.title)
+            for v in new_views
+        ]
         assert {v.item.id for v in old_views}.isdisjoint(v.item.id for v in new_views)
         assert new_views[0].item.months == "ต.ค.69-ก.ย.70"  # the months move with the year
         assert [(r.months, r.opens_on, r.state) for r in await rounds.of_year(new)] == [
-            (6, dt.date(2027, 3, 15), RoundState.PLANNED), (12, dt.date(2027, 9, 15), RoundState.PLANNED)]
+            (6, dt.date(2027, 3, 15), RoundState.PLANNED),
+            (12, dt.date(2027, 9, 15), RoundState.PLANNED),
+        ]
         answers = (await s.exec(select(StatusReport))).all()
         assert len(answers) == 1 and answers[0].round_id in [r.id for r in await rounds.of_year(old)]
         organisation = await s.get(Organisation, org)
@@ -337,10 +360,12 @@ async def test_year_start_copies_the_plan_and_leaves_the_old_year_alone(world):
 
 # ---------------------------------------------------------------- the documents, as rendered
 
+
 def _bare(text: str) -> str:
     """As pdftotext can give Thai back: NFKD, no spaces, no combining marks (it reorders them)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not c.isspace()
-                   and unicodedata.category(c) != "Mn")
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not c.isspace() and unicodedata.category(c) != "Mn"
+    )
 
 
 def _page_texts(pdf) -> list[str]:
@@ -375,8 +400,7 @@ async def test_twelve_month_documents_rows_whole_thai_page_numbers_cumulative(wo
     assert status_pages
     for row in report.rows:  # each row whole: its number and the start of its title on one line
         number = to_thai_digits(str(row.no))
-        lines = [line for page in status_pages for line in page.splitlines()
-                 if line.strip().startswith(number + " ")]
+        lines = [line for page in status_pages for line in page.splitlines() if line.strip().startswith(number + " ")]
         assert any(_bare(row.item.title)[:6] in _bare(line) for line in lines), (row.no, lines)
 
 

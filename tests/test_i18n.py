@@ -36,8 +36,11 @@ def test_thai_catalogue_has_no_stray_scripts():
     for message in load("th"):
         for ch in message.string or "":
             name = unicodedata.name(ch, "")
-            assert ord(ch) < 0x250 or name.startswith("THAI") or unicodedata.category(ch)[0] in "PSZ", \
-                (message.id, ch, name)
+            assert ord(ch) < 0x250 or name.startswith("THAI") or unicodedata.category(ch)[0] in "PSZ", (
+                message.id,
+                ch,
+                name,
+            )
 
 
 def test_every_setting_is_in_env_example():
@@ -46,8 +49,11 @@ def test_every_setting_is_in_env_example():
     from base.settings import Settings
 
     example = (Path(__file__).resolve().parents[1] / ".env.example").read_text(encoding="utf-8")
-    listed = {line.split("=", 1)[0].strip().lower() for line in example.splitlines()
-              if "=" in line and not line.lstrip().startswith("#")}
+    listed = {
+        line.split("=", 1)[0].strip().lower()
+        for line in example.splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    }
     assert set(Settings.model_fields) == listed
 
 

@@ -15,19 +15,23 @@ def test_fiscal_year_and_default_rounds():
     assert fiscal_year_bounds(2569) == (D(2025, 10, 1), D(2026, 9, 30))
     assert fiscal_year_of(D(2025, 10, 1)) == 2569 and fiscal_year_of(D(2025, 9, 30)) == 2568
     six, twelve = default_rounds(2569)
-    assert (six.opens_on, six.due_on, six.submit_by, six.period_end) == (D(2026, 3, 15), D(2026, 4, 10),
-                                                                         D(2026, 4, 30), D(2026, 3, 31))
+    assert (six.opens_on, six.due_on, six.submit_by, six.period_end) == (
+        D(2026, 3, 15),
+        D(2026, 4, 10),
+        D(2026, 4, 30),
+        D(2026, 3, 31),
+    )
     assert (twelve.opens_on, twelve.due_on, twelve.submit_by) == (D(2026, 9, 15), D(2026, 10, 10), D(2026, 10, 31))
 
 
 def test_working_days_skip_weekends_public_holidays_and_added_days():
     cal = WorkCalendar({D(2026, 4, 8)})
-    assert not cal.is_working(D(2026, 4, 6))    # Chakri Day
-    assert not cal.is_working(D(2026, 4, 14))   # Songkran
-    assert not cal.is_working(D(2026, 4, 11))   # Saturday
-    assert not cal.is_working(D(2026, 4, 8))    # added by the admin
+    assert not cal.is_working(D(2026, 4, 6))  # Chakri Day
+    assert not cal.is_working(D(2026, 4, 14))  # Songkran
+    assert not cal.is_working(D(2026, 4, 11))  # Saturday
+    assert not cal.is_working(D(2026, 4, 8))  # added by the admin
     assert cal.is_working(D(2026, 4, 9))
-    assert cal.shift(D(2026, 4, 10), 1) == D(2026, 4, 16)   # after Songkran
+    assert cal.shift(D(2026, 4, 10), 1) == D(2026, 4, 16)  # after Songkran
     assert cal.shift(D(2026, 4, 10), -3) == D(2026, 4, 3)
     assert cal.between(D(2026, 4, 9), D(2026, 4, 17)) == 3
 
@@ -35,8 +39,8 @@ def test_working_days_skip_weekends_public_holidays_and_added_days():
 def test_the_six_month_ladder_of_2569():
     got = [(r.name, r.day, r.until) for r in ladder(D(2026, 3, 15), D(2026, 4, 10), D(2026, 4, 30), WorkCalendar())]
     assert got == [
-        ("open", D(2026, 3, 16), D(2026, 3, 31)),   # 15 March is a Sunday
-        ("d7", D(2026, 3, 31), D(2026, 4, 7)),      # 6 April (Chakri Day) does not count
+        ("open", D(2026, 3, 16), D(2026, 3, 31)),  # 15 March is a Sunday
+        ("d7", D(2026, 3, 31), D(2026, 4, 7)),  # 6 April (Chakri Day) does not count
         ("d3", D(2026, 4, 7), D(2026, 4, 9)),
         ("d1", D(2026, 4, 9), D(2026, 4, 10)),
         ("due", D(2026, 4, 10), D(2026, 4, 17)),
@@ -55,7 +59,7 @@ def test_the_six_month_ladder_of_2569():
 
 def test_due_date_on_a_weekend_has_no_due_rung_and_rungs_can_be_turned_off():
     names = [r.name for r in ladder(D(2026, 9, 15), D(2026, 10, 10), D(2026, 10, 31), WorkCalendar())]
-    assert names[:4] == ["open", "d7", "d3", "d1"] and "due" not in names   # 10 October 2026 is a Saturday
+    assert names[:4] == ["open", "d7", "d3", "d1"] and "due" not in names  # 10 October 2026 is a Saturday
     few = ladder(D(2026, 9, 15), D(2026, 10, 10), D(2026, 10, 31), WorkCalendar(), frozenset({"d1", "overdue"}))
     assert {r.name[:4] for r in few} == {"d1", "over"}
 

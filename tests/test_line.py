@@ -59,17 +59,26 @@ def line(tmp_path, prism, monkeypatch):
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'line.db'}"
 
     admin_code = asyncio.run(org_with_admin_invite(db_url))
-    settings = Settings(data_dir=tmp_path / "data", database_url=db_url, line_channel_secret=SECRET,
-                        line_channel_access_token="test-token", line_api_base_url=prism, run_scheduler=False,
-                        public_base_url="https://tidtam.example.go.th")
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        line_channel_secret=SECRET,
+        line_channel_access_token="test-token",
+        line_api_base_url=prism,
+        run_scheduler=False,
+        public_base_url="https://tidtam.example.go.th",
+    )
     with TestClient(create_app(settings)) as client:
         yield client, wire, admin_code, settings
 
 
 def post(client, *events, secret=SECRET):
     raw = body(*events)
-    return client.post("/line/webhook", content=raw, headers={"X-Line-Signature": sign(raw, secret),
-                                                               "Content-Type": "application/json"})
+    return client.post(
+        "/line/webhook",
+        content=raw,
+        headers={"X-Line-Signature": sign(raw, secret), "Content-Type": "application/json"},
+    )
 
 
 def texts(messages) -> str:
@@ -78,7 +87,7 @@ def texts(messages) -> str:
 
 def quick(messages, part: str) -> str:
     for m in messages:
-        for item in (m.quick_reply.items if getattr(m, "quick_reply", None) else []):
+        for item in m.quick_reply.items if getattr(m, "quick_reply", None) else []:
             if part in item.action.label:
                 return item.action.data
     raise AssertionError(f"no quick reply {part!r}")
@@ -101,6 +110,7 @@ def count(settings, model):
             n = len((await s.exec(select(model))).all())
         await db.dispose()
         return n
+
     return asyncio.run(go())
 
 
@@ -150,8 +160,10 @@ def test_a_round_on_line(line, tmp_path):
 
     # forged or missing signatures: 400, nothing processed
     forged = body(event("message", "U" + "c" * 32, text=f"/start {code}"))
-    assert client.post("/line/webhook", content=forged, headers={"X-Line-Signature": sign(forged, "wrong")}
-                       ).status_code == 400
+    assert (
+        client.post("/line/webhook", content=forged, headers={"X-Line-Signature": sign(forged, "wrong")}).status_code
+        == 400
+    )
     assert client.post("/line/webhook", content=forged).status_code == 400
     assert count(settings, Person) == 2
 
@@ -172,12 +184,14 @@ def test_a_round_on_line(line, tmp_path):
             await s.flush()
             s.add(ChannelAccount(org_id=1, person_id=boss.id, platform="line", external_id="U" + "d" * 32))
             from storage.models import Membership
+
             s.add(Membership(org_id=1, person_id=boss.id, role=Role.MANAGER))
         with time_machine.travel(dt.datetime(2026, 3, 31, 9, 0, tzinfo=BKK), tick=False):
             await tick(db, settings)
             adapter = bot.line.LineAdapter(settings, db)
-            sent = await Dispatcher(db, {"line": bot.line.LineSender(adapter)}, settings.data_dir, "t",
-                                    RateLimiter({})).run_once()
+            sent = await Dispatcher(
+                db, {"line": bot.line.LineSender(adapter)}, settings.data_dir, "t", RateLimiter({})
+            ).run_once()
             await adapter.close()
         async with db.session(commit=False) as s:
             rows = (await s.exec(select(Outbox))).all()
@@ -259,7 +273,7 @@ async def test_quota_low_holds_back_non_essential_pushes_and_tells_admins(tmp_pa
         rows = (await s.exec(select(Outbox))).all()
     await db.dispose()
     rungs = {OutboxKey.parse(r.key).subject for r in rows if r.kind == "reminder" and r.state == OutboxState.PENDING}
-    assert "over4" not in rungs                   # a repeated overdue nudge: held back
+    assert "over4" not in rungs  # a repeated overdue nudge: held back
     notices = [r for r in rows if r.kind == "notice"]
     assert len(notices) == 1 and "ร้อยละ 97" in notices[0].payload["text"] and "ระงับ" in notices[0].payload["text"]
 
@@ -284,8 +298,12 @@ async def test_monthly_limit_is_not_retried_and_is_recorded(tmp_path, monkeypatc
 
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
     await db.upgrade()
-    settings = Settings(data_dir=tmp_path, line_channel_secret=SECRET, line_channel_access_token="t",
-                        line_api_base_url="http://127.0.0.1:9")
+    settings = Settings(
+        data_dir=tmp_path,
+        line_channel_secret=SECRET,
+        line_channel_access_token="t",
+        line_api_base_url="http://127.0.0.1:9",
+    )
     adapter = bot.line.LineAdapter(settings, db)
     calls = []
 
@@ -315,8 +333,8 @@ def test_database_down_means_line_redelivers(line, monkeypatch):
     ev = event("message", "U" + "7" * 32, text=f"/start {admin_code}", event_id="01DBDOWN000000000000000000")
     with monkeypatch.context() as m:
         m.setattr(DB, "session", down)
-        assert post(client, ev).status_code == 500            # LINE will redeliver
+        assert post(client, ev).status_code == 500  # LINE will redeliver
     assert count(settings, Person) == 0
     assert post(client, {**ev, "deliveryContext": {"isRedelivery": True}}).status_code == 200
     assert count(settings, Person) == 1 and count(settings, ProcessedEvent) == 1
-    assert post(client, ev).status_code == 200 and count(settings, Person) == 1   # and only once
+    assert post(client, ev).status_code == 200 and count(settings, Person) == 1  # and only once

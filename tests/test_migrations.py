@@ -20,8 +20,10 @@ async def test_upgrade_from_empty_reaches_head_and_matches_models(db_url):
         async with db.engine.connect() as conn:
             tables = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
             diff = await conn.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}),
-                                           SQLModel.metadata))
+                lambda c: compare_metadata(
+                    MigrationContext.configure(c, opts={"compare_type": True}), SQLModel.metadata
+                )
+            )
         assert set(SQLModel.metadata.tables) <= tables
         assert diff == [], f"models and migrations differ: {diff}"
         await db.upgrade()  # idempotent

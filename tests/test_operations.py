@@ -10,11 +10,20 @@ from base.settings import Settings
 
 
 def test_tokens_are_redacted_from_any_log_line(caplog):
-    settings = Settings(telegram_bot_token="123456:SECRET-TOKEN-abc", line_channel_access_token="line-token-xyz",
-                        database_url="postgresql://tidtam:pg-password-1@db/tidtam")
-    record = logging.LogRecord("httpx", logging.INFO, __file__, 1,
-                               "POST https://api.telegram.org/bot%s/getUpdates with %s and %s", (
-                                   settings.telegram_bot_token, "line-token-xyz", "pg-password-1"), None)
+    settings = Settings(
+        telegram_bot_token="123456:SECRET-TOKEN-abc",
+        line_channel_access_token="line-token-xyz",
+        database_url="postgresql://tidtam:pg-password-1@db/tidtam",
+    )
+    record = logging.LogRecord(
+        "httpx",
+        logging.INFO,
+        __file__,
+        1,
+        "POST https://api.telegram.org/bot%s/getUpdates with %s and %s",
+        (settings.telegram_bot_token, "line-token-xyz", "pg-password-1"),
+        None,
+    )
     remember_secrets(secrets_of(settings))
     text = Redacting(logging.Formatter("%(message)s")).format(record)
     assert "SECRET-TOKEN" not in text and "line-token" not in text and "pg-password" not in text

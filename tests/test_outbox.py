@@ -39,8 +39,17 @@ class Recorder:
 
 
 def rows(org: int, n: int, prefix: str = "k") -> list[dict]:
-    return [{"org_id": org, "key": f"{prefix}{i}", "kind": "notice", "platform": "telegram", "chat_id": str(1000 + i),
-             "payload": {"text": f"ข้อความ {i}", "buttons": []}} for i in range(n)]
+    return [
+        {
+            "org_id": org,
+            "key": f"{prefix}{i}",
+            "kind": "notice",
+            "platform": "telegram",
+            "chat_id": str(1000 + i),
+            "payload": {"text": f"ข้อความ {i}", "buttons": []},
+        }
+        for i in range(n)
+    ]
 
 
 @pytest.fixture
@@ -65,8 +74,10 @@ async def test_two_dispatchers_send_each_row_once(org_db):
         await enqueue(s, rows(org, 60))
     other = Database(db.url)
     a, b = Recorder(), Recorder()
-    await asyncio.gather(Dispatcher(db, {"telegram": a}, db_dir(), "a", RateLimiter({})).run_once(),
-                         Dispatcher(other, {"telegram": b}, db_dir(), "b", RateLimiter({})).run_once())
+    await asyncio.gather(
+        Dispatcher(db, {"telegram": a}, db_dir(), "a", RateLimiter({})).run_once(),
+        Dispatcher(other, {"telegram": b}, db_dir(), "b", RateLimiter({})).run_once(),
+    )
     await other.dispose()
     everything = a.sent + b.sent
     assert len(everything) == 60 and len(set(everything)) == 60
@@ -88,9 +99,8 @@ async def test_retry_after_backoff_and_permanent_failures(org_db):
         assert await d.run_once() == 0  # all three failed once
         async with db.session(commit=False) as s:
             state = {r.key: (r.state, r.attempts) for r in (await s.exec(select(Outbox))).all()}
-        assert state == {"k0": (OutboxState.PENDING, 1), "k1": (OutboxState.PENDING, 1),
-                         "k2": (OutboxState.FAILED, 1)}
-        clock.shift(6)   # the network error backs off 5 s; the 429 asked for 30 s
+        assert state == {"k0": (OutboxState.PENDING, 1), "k1": (OutboxState.PENDING, 1), "k2": (OutboxState.FAILED, 1)}
+        clock.shift(6)  # the network error backs off 5 s; the 429 asked for 30 s
         assert await d.run_once() == 1
         clock.shift(25)
         assert await d.run_once() == 1
@@ -106,19 +116,19 @@ async def test_rate_limits_per_bot_chat_and_group():
     limiter = RateLimiter({"telegram": Limits(30, 1, 20)}, clock=lambda: now[0], sleep=sleep)
     for i in range(90):
         await limiter.acquire("telegram", str(i), False)
-    assert 2.0 <= now[0] < 3.1            # 30 a second overall
+    assert 2.0 <= now[0] < 3.1  # 30 a second overall
     start = now[0]
     for _ in range(3):
         await limiter.acquire("telegram", "same", False)
-    assert now[0] - start >= 2.0          # 1 a second per chat
+    assert now[0] - start >= 2.0  # 1 a second per chat
     start = now[0]
     for _ in range(21):
         await limiter.acquire("telegram", "-100", True)
-    assert now[0] - start >= 60.0         # 20 a minute per group
+    assert now[0] - start >= 60.0  # 20 a minute per group
     limiter.pause("telegram", 10)
     start = now[0]
     await limiter.acquire("telegram", "x", False)
-    assert now[0] - start >= 10.0         # a 429 pauses the platform
+    assert now[0] - start >= 10.0  # a 429 pauses the platform
 
 
 async def _member(db, org, unit_name, external_id):
@@ -131,8 +141,7 @@ async def _member(db, org, unit_name, external_id):
         s.add(Membership(org_id=org, person_id=p.id, unit_id=unit.id, role=Role.MEMBER))
 
 
-async def test_a_rung_missed_while_down_goes_out_late_that_day_but_is_dropped_once_superseded(org_db, tmp_path,
-                                                                                               caplog):
+async def test_a_rung_missed_while_down_goes_out_late_that_day_but_is_dropped_once_superseded(org_db, tmp_path, caplog):
     db, org = org_db
     await _member(db, org, "กองคลัง", "klang")
     settings = Settings(data_dir=tmp_path)
@@ -149,7 +158,7 @@ async def test_a_rung_missed_while_down_goes_out_late_that_day_but_is_dropped_on
     assert got["d7"] == OutboxState.PENDING
     assert got["d3"] == got["d1"] == OutboxState.DROPPED and got["due"] == OutboxState.PENDING
     assert "open" in got and got["open"] == OutboxState.DROPPED  # the open rung was superseded by d7
-    assert "over2" not in got                                   # not due before 17 April
+    assert "over2" not in got  # not due before 17 April
     assert "dropped" in caplog.text
 
 
@@ -157,8 +166,12 @@ async def test_nothing_is_queued_outside_working_hours(org_db, tmp_path):
     db, org = org_db
     await _member(db, org, "กองคลัง", "klang")
     settings = Settings(data_dir=tmp_path)
-    for moment in (dt.datetime(2026, 3, 31, 8, 29, tzinfo=BKK), dt.datetime(2026, 3, 31, 16, 30, tzinfo=BKK),
-                   dt.datetime(2026, 4, 4, 10, 0, tzinfo=BKK), dt.datetime(2026, 4, 6, 10, 0, tzinfo=BKK)):
+    for moment in (
+        dt.datetime(2026, 3, 31, 8, 29, tzinfo=BKK),
+        dt.datetime(2026, 3, 31, 16, 30, tzinfo=BKK),
+        dt.datetime(2026, 4, 4, 10, 0, tzinfo=BKK),
+        dt.datetime(2026, 4, 6, 10, 0, tzinfo=BKK),
+    ):
         with time_machine.travel(moment, tick=False):
             report = await tick(db, settings)
         assert report.queued == 0, moment
@@ -186,13 +199,13 @@ async def test_two_ticks_at_once_queue_nothing_twice(org_db, tmp_path):
 async def test_exactly_one_active_scheduler(org_db, tmp_path):
     db, org = org_db
     assert await lock.acquire(db, "host-a:1:1")
-    assert not await lock.acquire(db, "host-b:2:2")          # waits
-    assert await lock.acquire(db, "host-a:1:1")              # renews
+    assert not await lock.acquire(db, "host-b:2:2")  # waits
+    assert await lock.acquire(db, "host-a:1:1")  # renews
     await lock.release(db, "host-a:1:1")
-    assert await lock.acquire(db, "host-b:2:2")              # takes over once released (or expired)
+    assert await lock.acquire(db, "host-b:2:2")  # takes over once released (or expired)
     import socket
 
-    dead = f"{socket.gethostname()}:999999:1"                # a process on this machine that no longer exists
+    dead = f"{socket.gethostname()}:999999:1"  # a process on this machine that no longer exists
     async with db.session() as s:
         from storage.models import SchedulerLock
 
@@ -228,14 +241,15 @@ async def test_two_scheduler_services_send_nothing_twice(org_db, tmp_path):
 async def test_shutdown_drains_the_outbox(org_db, tmp_path):
     db, org = org_db
     recorder = Recorder()
-    service = SchedulerService(db, Settings(data_dir=tmp_path), {"telegram": recorder}, tick_enabled=False,
-                               idle_sleep=30)
+    service = SchedulerService(
+        db, Settings(data_dir=tmp_path), {"telegram": recorder}, tick_enabled=False, idle_sleep=30
+    )
     service.dispatcher.limiter = RateLimiter({})
     await service.start()
     await asyncio.sleep(0.3)  # the loop took the lease and found nothing yet
     async with db.session() as s:
         await enqueue(s, rows(org, 25))
-    await service.stop()      # the loop is asleep for 30 s: only the drain can send these
+    await service.stop()  # the loop is asleep for 30 s: only the drain can send these
     assert len(recorder.sent) == 25
     async with db.session(commit=False) as s:
         assert all(r.state == OutboxState.SENT for r in (await s.exec(select(Outbox))).all())
@@ -246,16 +260,24 @@ async def test_a_chat_that_must_wait_does_not_hold_up_the_others(org_db):
     everyone else's goes out meanwhile instead of queueing behind it."""
     db, org = org_db
     async with db.session() as s:
-        await enqueue(s, [{**r, "chat_id": "1000"} for r in rows(org, 2, "same")]
-                      + [{**r, "chat_id": str(2000 + i)} for i, r in enumerate(rows(org, 5, "other"))])
+        await enqueue(
+            s,
+            [{**r, "chat_id": "1000"} for r in rows(org, 2, "same")]
+            + [{**r, "chat_id": str(2000 + i)} for i, r in enumerate(rows(org, 5, "other"))],
+        )
     now = [100.0]
 
     async def no_sleep(seconds: float) -> None:
         now[0] += seconds
 
     recorder = Recorder()
-    dispatcher = Dispatcher(db, {"telegram": recorder}, Path("."),
-                            "t", RateLimiter({"telegram": Limits(30, 1, 20)}, clock=lambda: now[0], sleep=no_sleep))
+    dispatcher = Dispatcher(
+        db,
+        {"telegram": recorder},
+        Path("."),
+        "t",
+        RateLimiter({"telegram": Limits(30, 1, 20)}, clock=lambda: now[0], sleep=no_sleep),
+    )
     assert await dispatcher.run_once() == 6
     assert [chat for chat, _t in recorder.sent].count("1000") == 1
     async with db.session(commit=False) as s:
@@ -292,12 +314,12 @@ async def test_someone_who_joins_while_a_rung_is_due_gets_it_and_no_one_gets_it_
     await _member(db, org, "กองคลัง", "first")
     settings = Settings(data_dir=tmp_path)
     with time_machine.travel(dt.datetime(2026, 3, 31, 9, 0, tzinfo=BKK), tick=False):
-        assert (await tick(db, settings)).queued == 1                     # d7 to the one member
+        assert (await tick(db, settings)).queued == 1  # d7 to the one member
     with time_machine.travel(dt.datetime(2026, 3, 31, 9, 1, tzinfo=BKK), tick=False):
-        assert (await tick(db, settings)).queued == 0                     # marked: nothing new
+        assert (await tick(db, settings)).queued == 0  # marked: nothing new
         await join(Chat(db, settings), "newcomer", await invite_code(db, org, Role.MEMBER, "กองคลัง"), "ใหม่")
     with time_machine.travel(dt.datetime(2026, 3, 31, 9, 2, tzinfo=BKK), tick=False):
-        assert (await tick(db, settings)).queued == 1                     # the newcomer's d7, and only that
+        assert (await tick(db, settings)).queued == 1  # the newcomer's d7, and only that
     async with db.session(commit=False) as s:
         pending = (await s.exec(select(Outbox).where(Outbox.state == OutboxState.PENDING))).all()
     chats = sorted(r.chat_id for r in pending)

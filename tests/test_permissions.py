@@ -47,8 +47,9 @@ def matrix(tmp_path_factory):
         await join(chat, "chang", await invite_code(db, org, Role.MEMBER, "กองช่าง"), "chang")
         await join(chat, "outsider", await invite_code(db, other, Role.ADMIN), "outsider")
         async with db.session() as s:
-            office = await create_organisation(s, name="สถ.จ.ทดสอบ", kind=OrgKind.OVERSIGHT, province="ขอนแก่น",
-                                               district="เมือง", fiscal_year=2569)
+            office = await create_organisation(
+                s, name="สถ.จ.ทดสอบ", kind=OrgKind.OVERSIGHT, province="ขอนแก่น", district="เมือง", fiscal_year=2569
+            )
             s.add(Oversight(overseer_id=office.id, org_id=org))
         await join(chat, "overseer", await invite_code(db, office.id, Role.OVERSEER), "overseer")
         results = {}
@@ -63,8 +64,10 @@ def matrix(tmp_path_factory):
         await chat.type("outsider", "/round open 6")
         await join(chat, "outsider-staff", await invite_code(db, other, Role.MEMBER, "กองคลัง"), "o")
         foreign = (await chat.type("outsider-staff", "/report")).buttons[0].data
-        presses = {name: (await chat.press("member", data)).text
-                   for name, data in (("own", own), ("other unit", chang), ("other organisation", foreign))}
+        presses = {
+            name: (await chat.press("member", data)).text
+            for name, data in (("own", own), ("other unit", chang), ("other organisation", foreign))
+        }
         async with db.session(commit=False) as s:
             refusals = len((await s.exec(select(AuditLog).where(AuditLog.action == "refused"))).all())
         await db.dispose()

@@ -14,11 +14,22 @@ from storage.plan_file import PlanFileError, parse_plan, read_table
 from storage.plan_import import import_plan
 from storage.repo import Plan, Rounds, create_organisation
 
-HEADER = ["รหัส", "มิติ", "ชื่อมิติ", "ภารกิจ", "ชื่อภารกิจ", "ชื่อโครงการ", "หน่วยนับ", "ปริมาณ",
-          "งบประมาณตามแผน", "งบประมาณตามข้อบัญญัติ", "ผู้รับผิดชอบ", "ระยะเวลา"]
+HEADER = [
+    "รหัส",
+    "มิติ",
+    "ชื่อมิติ",
+    "ภารกิจ",
+    "ชื่อภารกิจ",
+    "ชื่อโครงการ",
+    "หน่วยนับ",
+    "ปริมาณ",
+    "งบประมาณตามแผน",
+    "งบประมาณตามข้อบัญญัติ",
+    "ผู้รับผิดชอบ",
+    "ระยะเวลา",
+]
 BUDGET_SPELLINGS = ["๕๐,๐๐๐", "50,000.00", "-", "ไม่ใช้งบประมาณ", "๑๒,๕๐๐.๕๐", "", "7,250.25 บาท"]
-BUDGET_VALUES = [Decimal("50000.00"), Decimal("50000.00"), None, None, Decimal("12500.50"), None,
-                 Decimal("7250.25")]
+BUDGET_VALUES = [Decimal("50000.00"), Decimal("50000.00"), None, None, Decimal("12500.50"), None, Decimal("7250.25")]
 
 
 def plan_rows(n: int = 64) -> list[list[str]]:
@@ -29,9 +40,22 @@ def plan_rows(n: int = 64) -> list[list[str]]:
         mission = f"{dim}.{i % 3 + 1}"
         units = ["สำนักปลัด", "กองคลัง", "กองช่าง;กองคลัง", "ทุกสำนัก/กอง", "กองการศึกษา"][i % 5]
         budget = BUDGET_SPELLINGS[i % len(BUDGET_SPELLINGS)]
-        rows.append([f"{mission}-{i + 1}", str(dim), f"มิติที่ {dim}", mission, f"ภารกิจ {mission}",
-                     ["โครงการ", "กิจกรรม", "มาตรการ"][i % 3] + f"ทดสอบที่ {i + 1}", "ครั้ง", str(i % 7 + 1),
-                     budget, budget, units, "ต.ค.๖๘-ก.ย.๖๙"])
+        rows.append(
+            [
+                f"{mission}-{i + 1}",
+                str(dim),
+                f"มิติที่ {dim}",
+                mission,
+                f"ภารกิจ {mission}",
+                ["โครงการ", "กิจกรรม", "มาตรการ"][i % 3] + f"ทดสอบที่ {i + 1}",
+                "ครั้ง",
+                str(i % 7 + 1),
+                budget,
+                budget,
+                units,
+                "ต.ค.๖๘-ก.ย.๖๙",
+            ]
+        )
     return rows
 
 
@@ -59,8 +83,9 @@ def write_xlsx(path: Path, rows: list[list], header=HEADER) -> Path:
 
 async def new_org(db, name="เทศบาลตำบลทดสอบ"):
     async with db.session() as s:
-        org = await create_organisation(s, name=name, kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
-                                        province="ขอนแก่น", district="เมือง", fiscal_year=2569)
+        org = await create_organisation(
+            s, name=name, kind=OrgKind.SUBDISTRICT_MUNICIPALITY, province="ขอนแก่น", district="เมือง", fiscal_year=2569
+        )
         return org.id
 
 
@@ -162,9 +187,9 @@ async def test_thai_windows_csv(db, tmp_path):
 async def test_xlsx_with_numeric_cells(db, tmp_path):
     org = await new_org(db)
     rows = plan_rows(12)
-    rows[0][8] = rows[0][9] = 50000          # an integer cell
-    rows[1][8] = rows[1][9] = 12500.5        # a float cell
-    rows[2][1] = 3                           # dimension typed as a number
+    rows[0][8] = rows[0][9] = 50000  # an integer cell
+    rows[1][8] = rows[1][9] = 12500.5  # a float cell
+    rows[2][1] = 3  # dimension typed as a number
     path = write_xlsx(tmp_path / "plan.xlsx", rows)
     await run_import(db, org, path)
     views = await stored_items(db, org)
@@ -203,8 +228,7 @@ async def test_edited_file_updates_by_code_and_reports_changes(db, tmp_path):
     assert views["4.1-4"].item.budget_plan == Decimal("99999.99")
     assert views["1.2-5"].unit_names == ["กองช่าง"]
     async with db.session(commit=False) as s:
-        logs = (await s.exec(select(AuditLog).where(AuditLog.action == "update",
-                                                    AuditLog.entity == "plan_item"))).all()
+        logs = (await s.exec(select(AuditLog).where(AuditLog.action == "update", AuditLog.entity == "plan_item"))).all()
     assert {log.new.get("title") for log in logs} >= {"มาตรการที่แก้ชื่อแล้ว"}
 
 
@@ -236,8 +260,20 @@ async def test_generated_codes_and_duplicates(db, tmp_path):
 
 
 async def test_english_headers_and_a_mission_outside_its_dimension(tmp_path):
-    english = ["code", "dimension", "dimension_title", "mission", "mission_title", "title", "target_unit",
-               "target_qty", "budget_plan", "budget_ordinance", "units", "months"]
+    english = [
+        "code",
+        "dimension",
+        "dimension_title",
+        "mission",
+        "mission_title",
+        "title",
+        "target_unit",
+        "target_qty",
+        "budget_plan",
+        "budget_ordinance",
+        "units",
+        "months",
+    ]
     rows = plan_rows(3)
     rows[1][3] = "3.1"  # dimension 2
     with pytest.raises(PlanFileError) as e:

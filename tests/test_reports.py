@@ -66,13 +66,28 @@ def exported(tmp_path_factory):
             pairs = await answers.pairs(rnd.fiscal_year_id)
             items, given = plan_answers(pairs)
             for (item_id, unit_id), (status, money) in given.items():
-                await answers.save(StatusReport(
-                    org_id=org_id, round_id=rnd.id, item_id=item_id, unit_id=unit_id, status=status,
-                    done_text="จัดอบรมแล้ว ๒ ครั้ง", disbursed=money,
-                    reason="" if status != Status.CANNOT or item_id == items[4].id else "งดจัดเนื่องจากโรคระบาด"),
-                    actor="test")
-            s.add(RoundNarrative(org_id=org_id, round_id=rnd.id, supporting="ผู้บริหารให้ความสำคัญ",
-                                 problems="บุคลากรมีภารกิจมาก", suggestions="ควรจัดอบรมเพิ่มเติม"))
+                await answers.save(
+                    StatusReport(
+                        org_id=org_id,
+                        round_id=rnd.id,
+                        item_id=item_id,
+                        unit_id=unit_id,
+                        status=status,
+                        done_text="จัดอบรมแล้ว ๒ ครั้ง",
+                        disbursed=money,
+                        reason="" if status != Status.CANNOT or item_id == items[4].id else "งดจัดเนื่องจากโรคระบาด",
+                    ),
+                    actor="test",
+                )
+            s.add(
+                RoundNarrative(
+                    org_id=org_id,
+                    round_id=rnd.id,
+                    supporting="ผู้บริหารให้ความสำคัญ",
+                    problems="บุคลากรมีภารกิจมาก",
+                    suggestions="ควรจัดอบรมเพิ่มเติม",
+                )
+            )
         set_language("th")
         files = {}
         async with db.session(commit=False) as s:
@@ -171,8 +186,9 @@ def pdftext(path) -> str:
 def nfkd(text: str) -> str:
     """Text compared as pdftotext can give it back: NFKD, no white space (Thai lines break anywhere), and no
     combining marks (pdftotext reorders stacked vowel and tone marks); digits and letters stay exact."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not c.isspace()
-                   and unicodedata.category(c) != "Mn")
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not c.isspace() and unicodedata.category(c) != "Mn"
+    )
 
 
 def test_pdf_totals_in_thai_and_arabic_digits(exported):
@@ -194,8 +210,8 @@ def test_pdf_totals_in_thai_and_arabic_digits(exported):
 def test_checks_are_listed_in_the_documents(exported):
     files, expected, by = exported
     checks = "\n".join(c.value for c in load_workbook(by["tables.xlsx"])["ข้อตรวจสอบ"]["A"] if c.value)
-    assert "โดยไม่ระบุเหตุผล" in checks                  # one "could not be done" without a reason
-    assert "รอรายงานหลังวันครบกำหนด" in checks           # awaiting after the due date
+    assert "โดยไม่ระบุเหตุผล" in checks  # one "could not be done" without a reason
+    assert "รอรายงานหลังวันครบกำหนด" in checks  # awaiting after the due date
     assert nfkd("โดยไม่ระบุเหตุผล") in nfkd(pdftext(by["report.pdf"]))
 
 
@@ -233,8 +249,13 @@ async def test_export_from_chat_sends_the_files(tmp_path):
     await join(chat, "klang", await invite_code(db, org, Role.MEMBER, "กองคลัง"), "สมศรี")
     said = await chat.type("admin", "/export")
     files = [m.attachment for m in said.response.messages if m.attachment]
-    assert [f.filename.split("-")[-1] for f in files] == ["tables.xlsx", "report.docx", "memo.docx", "report.pdf",
-                                                           "memo.pdf"]
+    assert [f.filename.split("-")[-1] for f in files] == [
+        "tables.xlsx",
+        "report.docx",
+        "memo.docx",
+        "report.pdf",
+        "memo.pdf",
+    ]
     assert all(f.kind == "document" and f.path.stat().st_size > 5000 for f in files)
     assert "เอกสารรายงานรอบ 6 เดือน" in said.text and "ข้อควรตรวจสอบก่อนลงนาม" in said.text
     assert "ขออภัย" in (await chat.type("klang", "/export")).text

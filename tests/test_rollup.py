@@ -46,9 +46,14 @@ async def three_orgs_and_an_office(db, tmp_path):
     b = await setup_org(db, EXAMPLE_PLAN, name="อบต.บี")
     c = await setup_org(db, EXAMPLE_PLAN, name="เทศบาลตำบลซี")  # not overseen by the office
     async with db.session() as s:
-        office = await create_organisation(s, name="สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัดทดสอบ",
-                                           kind=OrgKind.OVERSIGHT, province="ขอนแก่น", district="เมือง",
-                                           fiscal_year=2569)
+        office = await create_organisation(
+            s,
+            name="สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัดทดสอบ",
+            kind=OrgKind.OVERSIGHT,
+            province="ขอนแก่น",
+            district="เมือง",
+            fiscal_year=2569,
+        )
         s.add_all([Oversight(overseer_id=office.id, org_id=a), Oversight(overseer_id=office.id, org_id=b)])
     await join(chat, "a-klang", await invite_code(db, a, Role.MEMBER, "กองคลัง"), "ก")
     await join(chat, "b-klang", await invite_code(db, b, Role.MEMBER, "กองคลัง"), "ข")
@@ -70,14 +75,17 @@ async def test_roll_up_lines_equal_each_organisations_own_summary(db, tmp_path):
             own = await round_summary(s, line.org.id, rnd)
             assert line.items == own.items
             assert {k: line.counts[k] for k in STATUS_ORDER} == {k: own.counts[k] for k in STATUS_ORDER}
-            assert (line.carried_out, line.budget_plan, line.disbursed) == (own.carried_out, own.budget_plan,
-                                                                             own.disbursed)
+            assert (line.carried_out, line.budget_plan, line.disbursed) == (
+                own.carried_out,
+                own.budget_plan,
+                own.disbursed,
+            )
             assert line.awaiting_pairs == sum(u.awaiting for u in own.units)
         assert await all_org_ids(s) == [a, b, c]  # the office itself is not rolled up
     by_name = {o.org.name: o for o in r.orgs}
     a_line = by_name["เทศบาลตำบลเอ"]
     assert a_line.counts["completed"] + a_line.counts["in_progress"] == 2  # an item shared with another unit
-    assert a_line.disbursed in (Decimal("2500.50"), Decimal("5001.00"))     # is completed only when both say so
+    assert a_line.disbursed in (Decimal("2500.50"), Decimal("5001.00"))  # is completed only when both say so
     assert by_name["อบต.บี"].counts["in_progress"] == 3
     assert r.total("items") == 3 * 63 and r.total("carried_out") == sum(o.carried_out for o in r.orgs) >= 2
 
@@ -96,16 +104,17 @@ async def test_overseer_sees_only_the_organisations_it_oversees(db, tmp_path):
     assert f"ดำเนินการแล้ว: ร้อยละ {percent(completed, 126)}" in said.text  # A's and B's completed ÷ their 126 items
     # the manager of A sees A alone: neither B's nor C's answers
     own = (await chat.type("a-manager", "/summary")).text
-    assert "รอรายงาน: 61" in own                      # 63 items, 2 answered in A
-    assert "อยู่ระหว่างดำเนินการ: 3" not in own         # B's three
+    assert "รอรายงาน: 61" in own  # 63 items, 2 answered in A
+    assert "อยู่ระหว่างดำเนินการ: 3" not in own  # B's three
     assert "อบต.บี" not in own
 
 
 async def test_an_office_without_organisations_says_how_to_add_them(db, tmp_path):
     chat = Chat(db, Settings(data_dir=tmp_path / "data"))
     async with db.session() as s:
-        office = await create_organisation(s, name="สำนักงานว่าง", kind=OrgKind.OVERSIGHT, province="p",
-                                           district="d", fiscal_year=2569)
+        office = await create_organisation(
+            s, name="สำนักงานว่าง", kind=OrgKind.OVERSIGHT, province="p", district="d", fiscal_year=2569
+        )
     await join(chat, "o", await invite_code(db, office.id, Role.OVERSEER), "ผู้กำกับ")
     assert "tidtam oversee add" in (await chat.type("o", "/summary")).text
 
@@ -124,11 +133,39 @@ def test_cli_roll_up_all_orgs_and_an_offices_list(cli_env):
     runner = CliRunner()
     run = lambda *args: runner.invoke(app, list(args), catch_exceptions=False)  # noqa: E731
     for name in ("เทศบาลตำบลเอ", "อบต.บี"):
-        assert run("init", "--org", name, "--kind", "อบต.", "--province", "ขอนแก่น", "--district", "เมือง",
-                   "--fiscal-year", "2569").exit_code == 0
+        assert (
+            run(
+                "init",
+                "--org",
+                name,
+                "--kind",
+                "อบต.",
+                "--province",
+                "ขอนแก่น",
+                "--district",
+                "เมือง",
+                "--fiscal-year",
+                "2569",
+            ).exit_code
+            == 0
+        )
         assert run("--org", name, "plan", "import", str(EXAMPLE_PLAN)).exit_code == 0
-    assert run("init", "--org", "สถ.จ.ขอนแก่น", "--kind", "หน่วยกำกับดูแล", "--province", "ขอนแก่น",
-               "--district", "เมือง", "--fiscal-year", "2569").exit_code == 0
+    assert (
+        run(
+            "init",
+            "--org",
+            "สถ.จ.ขอนแก่น",
+            "--kind",
+            "หน่วยกำกับดูแล",
+            "--province",
+            "ขอนแก่น",
+            "--district",
+            "เมือง",
+            "--fiscal-year",
+            "2569",
+        ).exit_code
+        == 0
+    )
     assert run("--org", "สถ.จ.ขอนแก่น", "oversee", "add", "อบต.บี").exit_code == 0
     refused = runner.invoke(app, ["--org", "อบต.บี", "oversee", "add", "เทศบาลตำบลเอ"])
     assert "ไม่ใช่หน่วยกำกับดูแล" in str(refused.exception)
@@ -137,7 +174,6 @@ def test_cli_roll_up_all_orgs_and_an_offices_list(cli_env):
     assert [o["name"] for o in everyone["organisations"]] == ["เทศบาลตำบลเอ", "อบต.บี"]
     assert everyone["totals"]["items"] == 126 and everyone["totals"]["counts"]["awaiting"] == 126
     assert everyone["totals"]["budget_plan"] == str(2 * Decimal(everyone["organisations"][0]["budget_plan"]))
-    office = json.loads(run("--org", "สถ.จ.ขอนแก่น", "report", "summary", "--all-orgs", "--json",
-                            "--round", "6").output)
+    office = json.loads(run("--org", "สถ.จ.ขอนแก่น", "report", "summary", "--all-orgs", "--json", "--round", "6").output)
     assert [o["name"] for o in office["organisations"]] == ["อบต.บี"]
     assert "อบต.บี" in run("--org", "สถ.จ.ขอนแก่น", "oversee", "list").output

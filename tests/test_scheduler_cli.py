@@ -52,14 +52,15 @@ def test_holidays_and_the_schedule_ahead(cli_env, capsys):
     assert code == 0, err
     lines = [line for line in out.splitlines() if "กองคลัง" in line or "digest" in line]
     assert [line.split()[:5] for line in lines if "กองคลัง" in line] == [
-        ["27", "มี.ค.", "2569", "08:30", "open"],   # never sent yet, and still makes sense until d7
-        ["30", "มี.ค.", "2569", "08:30", "d7"],     # the added day off moves d7 and d3
-        ["3", "เม.ย.", "2569", "08:30", "d3"], ["9", "เม.ย.", "2569", "08:30", "d1"],
-        ["10", "เม.ย.", "2569", "08:30", "due"]]
+        ["27", "มี.ค.", "2569", "08:30", "open"],  # never sent yet, and still makes sense until d7
+        ["30", "มี.ค.", "2569", "08:30", "d7"],  # the added day off moves d7 and d3
+        ["3", "เม.ย.", "2569", "08:30", "d3"],
+        ["9", "เม.ย.", "2569", "08:30", "d1"],
+        ["10", "เม.ย.", "2569", "08:30", "due"],
+    ]
     assert "สมศรี คลัง" in out and "d7" in out
     # this week's digest not sent yet (Friday 27 March), then Monday 30 March, then Tuesday 7 April (Chakri Day)
-    assert [line.split()[:2] for line in lines if "digest" in line] == [["27", "มี.ค."], ["30", "มี.ค."],
-                                                                       ["7", "เม.ย."]]
+    assert [line.split()[:2] for line in lines if "digest" in line] == [["27", "มี.ค."], ["30", "มี.ค."], ["7", "เม.ย."]]
 
 
 def test_digest_preview_and_chat_command(cli_env, capsys):

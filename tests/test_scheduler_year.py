@@ -28,8 +28,21 @@ from scheduler.outbox import Dispatcher, RateLimiter
 from scheduler.tick import tick
 from storage.answers import Answers
 from storage.db import Database
-from storage.models import (ChannelAccount, GroupChat, Holiday, Membership, OrgKind, Outbox, OutboxState, Person,
-                            Role, Round, RoundState, Status, StatusReport)
+from storage.models import (
+    ChannelAccount,
+    GroupChat,
+    Holiday,
+    Membership,
+    OrgKind,
+    Outbox,
+    OutboxState,
+    Person,
+    Role,
+    Round,
+    RoundState,
+    Status,
+    StatusReport,
+)
 from storage.plan_file import parse_plan, read_table
 from storage.plan_import import import_plan
 from storage.repo import Rounds, Units, create_organisation
@@ -41,20 +54,57 @@ D = dt.date
 UNITS = ["สำนักปลัด", "กองคลัง", "กองช่าง", "กองการศึกษา", "กองสาธารณสุข", "กองการประปา", "งานนิติการ", "งานพัสดุ"]
 DAY_OFF = D(2026, 4, 8)  # added by the admin: moves d3 and d7
 
-SIX = {"open": D(2026, 3, 16), "d7": D(2026, 3, 30), "d3": D(2026, 4, 3), "d1": D(2026, 4, 9), "due": D(2026, 4, 10),
-       "over2": D(2026, 4, 17), "over4": D(2026, 4, 21), "over6": D(2026, 4, 23), "over8": D(2026, 4, 27),
-       "over10": D(2026, 4, 29)}
-SIX_HEAD = {"head3": D(2026, 4, 20), "head5": D(2026, 4, 22), "head7": D(2026, 4, 24), "head9": D(2026, 4, 28),
-            "head11": D(2026, 4, 30)}
-TWELVE = {"open": D(2026, 9, 15), "d7": D(2026, 10, 1), "d3": D(2026, 10, 7), "d1": D(2026, 10, 9),
-          "over2": D(2026, 10, 14), "over4": D(2026, 10, 16), "over6": D(2026, 10, 20), "over8": D(2026, 10, 22),
-          "over10": D(2026, 10, 27), "over12": D(2026, 10, 29)}
-TWELVE_HEAD = {"head3": D(2026, 10, 15), "head5": D(2026, 10, 19), "head7": D(2026, 10, 21),
-               "head9": D(2026, 10, 26), "head11": D(2026, 10, 28), "head13": D(2026, 10, 30)}
+SIX = {
+    "open": D(2026, 3, 16),
+    "d7": D(2026, 3, 30),
+    "d3": D(2026, 4, 3),
+    "d1": D(2026, 4, 9),
+    "due": D(2026, 4, 10),
+    "over2": D(2026, 4, 17),
+    "over4": D(2026, 4, 21),
+    "over6": D(2026, 4, 23),
+    "over8": D(2026, 4, 27),
+    "over10": D(2026, 4, 29),
+}
+SIX_HEAD = {
+    "head3": D(2026, 4, 20),
+    "head5": D(2026, 4, 22),
+    "head7": D(2026, 4, 24),
+    "head9": D(2026, 4, 28),
+    "head11": D(2026, 4, 30),
+}
+TWELVE = {
+    "open": D(2026, 9, 15),
+    "d7": D(2026, 10, 1),
+    "d3": D(2026, 10, 7),
+    "d1": D(2026, 10, 9),
+    "over2": D(2026, 10, 14),
+    "over4": D(2026, 10, 16),
+    "over6": D(2026, 10, 20),
+    "over8": D(2026, 10, 22),
+    "over10": D(2026, 10, 27),
+    "over12": D(2026, 10, 29),
+}
+TWELVE_HEAD = {
+    "head3": D(2026, 10, 15),
+    "head5": D(2026, 10, 19),
+    "head7": D(2026, 10, 21),
+    "head9": D(2026, 10, 26),
+    "head11": D(2026, 10, 28),
+    "head13": D(2026, 10, 30),
+}
 
 # when each unit answers (at 10:00 local); None: never; "half": only half of its items
-ANSWERS_SIX = {0: D(2026, 3, 17), 1: D(2026, 4, 1), 2: DAY_OFF, 3: D(2026, 4, 10), 4: D(2026, 4, 20), 5: None,
-               6: ("half", D(2026, 3, 20)), 7: D(2026, 4, 2)}
+ANSWERS_SIX = {
+    0: D(2026, 3, 17),
+    1: D(2026, 4, 1),
+    2: DAY_OFF,
+    3: D(2026, 4, 10),
+    4: D(2026, 4, 20),
+    5: None,
+    6: ("half", D(2026, 3, 20)),
+    7: D(2026, 4, 2),
+}
 ANSWERS_TWELVE = {k: (None if k == 5 else D(2026, 10, 5)) for k in range(8)}
 GROUP_UNIT = 7
 
@@ -81,8 +131,14 @@ class Recorder:
 
 async def build_world(db: Database, tmp_path) -> dict:
     async with db.session() as s:
-        org = await create_organisation(s, name="เทศบาลตำบลแปดกอง", kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
-                                        province="ขอนแก่น", district="เมือง", fiscal_year=2569)
+        org = await create_organisation(
+            s,
+            name="เทศบาลตำบลแปดกอง",
+            kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
+            province="ขอนแก่น",
+            district="เมือง",
+            fiscal_year=2569,
+        )
         fy = await Rounds(s, org.id).fiscal_year(2569)
         await import_plan(s, org.id, fy, parse_plan(read_table(plan_csv(tmp_path))))
         s.add(Holiday(org_id=org.id, day=DAY_OFF, name="วันหยุดพิเศษ"))
@@ -112,8 +168,17 @@ async def answer_unit(db: Database, org_id: int, unit_id: int, half: bool = Fals
         rnd = await answers.open_round()
         todo = await answers.awaiting(rnd, [unit_id])
         for p in todo[: len(todo) // 2] if half else todo:
-            await answers.save(StatusReport(org_id=org_id, round_id=rnd.id, item_id=p.item.id, unit_id=unit_id,
-                                            status=Status.COMPLETED, done_text="ทำแล้ว"), actor="test")
+            await answers.save(
+                StatusReport(
+                    org_id=org_id,
+                    round_id=rnd.id,
+                    item_id=p.item.id,
+                    unit_id=unit_id,
+                    status=Status.COMPLETED,
+                    done_text="ทำแล้ว",
+                ),
+                actor="test",
+            )
 
 
 async def close_round(db: Database, org_id: int, months: int) -> None:
@@ -186,8 +251,10 @@ async def test_a_fiscal_year_of_reminders_and_digests(tmp_path):
     def expected(ladder, head_ladder, when):
         if when is None or isinstance(when, tuple):
             return set(ladder), set(head_ladder)
-        return ({n for n, d in ladder.items() if d <= when} | {"thanks"},
-                {n for n, d in head_ladder.items() if d <= when})
+        return (
+            {n for n, d in ladder.items() if d <= when} | {"thanks"},
+            {n for n, d in head_ladder.items() if d <= when},
+        )
 
     for months, ladder, head_ladder, plan in (
         (6, SIX, SIX_HEAD, ANSWERS_SIX),
@@ -208,12 +275,15 @@ async def test_a_fiscal_year_of_reminders_and_digests(tmp_path):
     for r in sent:
         if r.kind == "digest":
             digests[r.chat_id].append(r.sent_at.astimezone(BKK))
-    weeks_six = [D(2026, 3, 16) + dt.timedelta(weeks=n) for n in range(8)]     # 16 Mar … 4 May (closed 8 May)
+    weeks_six = [D(2026, 3, 16) + dt.timedelta(weeks=n) for n in range(8)]  # 16 Mar … 4 May (closed 8 May)
     weeks_twelve = [D(2026, 9, 14) + dt.timedelta(weeks=n) for n in range(8)]  # opened Tue 15 Sep … 2 Nov
     for boss in ("boss0", "boss1"):
         days = [t.date() for t in digests[boss]]
-        expected_days = [cal.next_working(m) if m >= D(2026, 3, 16) else m for m in weeks_six] + \
-                        [D(2026, 9, 15)] + [cal.next_working(m) for m in weeks_twelve[1:]]
+        expected_days = (
+            [cal.next_working(m) if m >= D(2026, 3, 16) else m for m in weeks_six]
+            + [D(2026, 9, 15)]
+            + [cal.next_working(m) for m in weeks_twelve[1:]]
+        )
         assert days == expected_days, (boss, days)
         assert all(t.time() == dt.time(8, 30) for t in digests[boss])
     assert D(2026, 4, 16) in [t.date() for t in digests["boss0"]]  # Songkran week: Thursday

@@ -18,8 +18,15 @@ from support.paths import ROOT
 from support.ports import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -28,8 +35,9 @@ def server(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "LINE_", "DATABASE_URL"))}
     env.update({"DATA_DIR": str(tmp_path / "data"), "WEB_PORT": str(port), "PYTHONPATH": str(ROOT)})
     log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--simulator"], env=env, cwd=tmp_path, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--simulator"], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
@@ -68,10 +76,13 @@ def say(page, phone: str, text: str, expect: str) -> str:
     before = page.locator(f"#phone-{phone} .msg").count()
     page.fill(f"#phone-{phone} input[type=text]", text)
     page.press(f"#phone-{phone} input[type=text]", "Enter")
-    page.wait_for_function("([sel, n, text]) => { const all = document.querySelectorAll(sel); "
-                           "return all.length > n + 1 && all[all.length - 1].classList.contains('out') && "
-                           "all[all.length - 1].innerText.includes(text); }",
-                           arg=[f"#phone-{phone} .msg", before, expect], timeout=15000)
+    page.wait_for_function(
+        "([sel, n, text]) => { const all = document.querySelectorAll(sel); "
+        "return all.length > n + 1 && all[all.length - 1].classList.contains('out') && "
+        "all[all.length - 1].innerText.includes(text); }",
+        arg=[f"#phone-{phone} .msg", before, expect],
+        timeout=15000,
+    )
     return last_bot_text(page, phone)
 
 
@@ -81,8 +92,11 @@ def click(page, phone: str, label: str, expect: str) -> str:
 
 
 def wait_for(page, phone: str, expect: str) -> str:
-    page.wait_for_function("([sel, text]) => Array.from(document.querySelectorAll(sel)).some(e => "
-                           "e.innerText.includes(text))", arg=[f"#phone-{phone} .msg.out", expect], timeout=15000)
+    page.wait_for_function(
+        "([sel, text]) => Array.from(document.querySelectorAll(sel)).some(e => e.innerText.includes(text))",
+        arg=[f"#phone-{phone} .msg.out", expect],
+        timeout=15000,
+    )
     return last_bot_text(page, phone)
 
 

@@ -23,20 +23,33 @@ from support.telegram import TOKEN, Peer, with_buttons
 from storage.db import Database
 from storage.models import StatusReport
 
+
 class BotProcess:
     def __init__(self, tmp_path: Path, api: str, db_url: str):
         self.log = tmp_path / "bot.log"
-        self.env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api,
-                    "DATABASE_URL": db_url, "DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT),
-                    "TELEGRAM_WEBHOOK_URL": "", "TIDTAM_LANG": "th",
-                    # the scheduler has its own tests; here it would add digests at whatever hour CI runs
-                    "RUN_SCHEDULER": "false"}
+        self.env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": api,
+            "DATABASE_URL": db_url,
+            "DATA_DIR": str(tmp_path / "data"),
+            "PYTHONPATH": str(ROOT),
+            "TELEGRAM_WEBHOOK_URL": "",
+            "TIDTAM_LANG": "th",
+            # the scheduler has its own tests; here it would add digests at whatever hour CI runs
+            "RUN_SCHEDULER": "false",
+        }
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
         out = self.log.open("a")
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--poll-interval", "0.05"], env=self.env,
-                                     cwd=self.log.parent, stdout=out, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--poll-interval", "0.05"],
+            env=self.env,
+            cwd=self.log.parent,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
@@ -66,8 +79,11 @@ def test_a_round_on_telegram(tmp_path, emulator):
         peer.say(ADMIN, f"/start {admin_code}", "ยินดีต้อนรับสู่ Tidtam")
         peer.say(ADMIN, "ผู้ดูแล ระบบ", "ลงทะเบียนเรียบร้อย")
         codes = {}
-        for who, command in ((KLANG, "/invite กองคลัง member"), (CHANG, "/invite กองช่าง member"),
-                             (BOSS, "/invite manager")):
+        for who, command in (
+            (KLANG, "/invite กองคลัง member"),
+            (CHANG, "/invite กองช่าง member"),
+            (BOSS, "/invite manager"),
+        ):
             reply = peer.say(ADMIN, command, "รหัสเชิญ")[-1].text
             codes[who] = reply.splitlines()[-1]
             assert f"https://t.me/TestNameBot?start={codes[who]}" in reply
@@ -162,7 +178,14 @@ def test_a_round_on_telegram(tmp_path, emulator):
 
     rows = asyncio.run(stored())
     assert len(rows) == 7  # three answers and one change; the history stays; two carried, one new in round 12
-    assert [r[1] for r in rows] == ["in_progress", "completed", "not_started", "completed", "completed", "completed",
-                                    "in_progress"]
+    assert [r[1] for r in rows] == [
+        "in_progress",
+        "completed",
+        "not_started",
+        "completed",
+        "completed",
+        "completed",
+        "in_progress",
+    ]
     log = bot.log.read_text(encoding="utf-8")
     assert "Traceback" not in log, log[-3000:]

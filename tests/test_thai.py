@@ -21,8 +21,9 @@ from locales.thai import (
     to_thai_digits,
 )
 
-amounts = st.decimals(min_value=0, max_value=Decimal("999999999999.99"), places=2, allow_nan=False,
-                      allow_infinity=False)
+amounts = st.decimals(
+    min_value=0, max_value=Decimal("999999999999.99"), places=2, allow_nan=False, allow_infinity=False
+)
 
 
 @given(st.text())
@@ -44,16 +45,19 @@ def test_amount_without_commas(value):
     assert parse_amount(format(value, "f")) == value
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("๕,๐๐๐", Decimal("5000.00")),
-    ("๕,๐๐๐.๕๐", Decimal("5000.50")),
-    ("5000.5 บาท", Decimal("5000.50")),
-    ("50,000.00", Decimal("50000.00")),
-    ("  ๑๒,๕๐๐.๕๐บาท ", Decimal("12500.50")),
-    ("0", Decimal("0.00")),
-    (20000, Decimal("20000.00")),
-    (12500.5, Decimal("12500.50")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("๕,๐๐๐", Decimal("5000.00")),
+        ("๕,๐๐๐.๕๐", Decimal("5000.50")),
+        ("5000.5 บาท", Decimal("5000.50")),
+        ("50,000.00", Decimal("50000.00")),
+        ("  ๑๒,๕๐๐.๕๐บาท ", Decimal("12500.50")),
+        ("0", Decimal("0.00")),
+        (20000, Decimal("20000.00")),
+        (12500.5, Decimal("12500.50")),
+    ],
+)
 def test_amounts_people_type(text, expected):
     value = parse_amount(text)
     assert value == expected and isinstance(value, Decimal)
@@ -64,14 +68,17 @@ def test_no_budget_spellings(text):
     assert parse_amount(text) is NO_BUDGET
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("abc", "abc"),
-    ("ห้าพัน", "ตัวเลข"),
-    ("-500", "ติดลบ"),
-    ("5,00", "5,00"),
-    ("1.234", "ทศนิยม"),
-    ("12,34,567", "12,34,567"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("abc", "abc"),
+        ("ห้าพัน", "ตัวเลข"),
+        ("-500", "ติดลบ"),
+        ("5,00", "5,00"),
+        ("1.234", "ทศนิยม"),
+        ("12,34,567", "12,34,567"),
+    ],
+)
 def test_amounts_refused_in_thai(text, fragment):
     with pytest.raises(ParseError) as e:
         parse_amount(text)
@@ -89,16 +96,19 @@ def test_parse_amount_never_crashes(text):
     )
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("10/4/2569", dt.date(2026, 4, 10)),
-    ("๑๐/๔/๒๕๖๙", dt.date(2026, 4, 10)),
-    ("10 เม.ย. 2569", dt.date(2026, 4, 10)),
-    ("10 เมษายน 2569", dt.date(2026, 4, 10)),
-    ("2026-04-10", dt.date(2026, 4, 10)),
-    ("15 ม.ค. 66", dt.date(2023, 1, 15)),
-    ("15/1/2023", dt.date(2023, 1, 15)),
-    ("๑๙ ตุลาคม ๒๕๖๖", dt.date(2023, 10, 19)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("10/4/2569", dt.date(2026, 4, 10)),
+        ("๑๐/๔/๒๕๖๙", dt.date(2026, 4, 10)),
+        ("10 เม.ย. 2569", dt.date(2026, 4, 10)),
+        ("10 เมษายน 2569", dt.date(2026, 4, 10)),
+        ("2026-04-10", dt.date(2026, 4, 10)),
+        ("15 ม.ค. 66", dt.date(2023, 1, 15)),
+        ("15/1/2023", dt.date(2023, 1, 15)),
+        ("๑๙ ตุลาคม ๒๕๖๖", dt.date(2023, 10, 19)),
+    ],
+)
 def test_dates(text, expected):
     assert parse_date(text) == expected
 
@@ -120,19 +130,25 @@ def test_format_date_be():
     assert format_date(dt.date(2026, 4, 10), thai_digits=False, abbr=True) == "10 เม.ย. 2569"
 
 
-@pytest.mark.parametrize("text, start, end", [
-    ("ต.ค.๖๕-มี.ค.๖๖", dt.date(2022, 10, 1), dt.date(2023, 3, 1)),
-    ("พ.ย.-ธ.ค.๖๕", dt.date(2022, 11, 1), dt.date(2022, 12, 1)),
-    ("ต.ค.-ก.ย.๖๙", dt.date(2025, 10, 1), dt.date(2026, 9, 1)),
-    ("ม.ค.๖๖", dt.date(2023, 1, 1), dt.date(2023, 1, 1)),
-    ("ตุลาคม 2568 - กันยายน 2569", dt.date(2025, 10, 1), dt.date(2026, 9, 1)),
-])
+@pytest.mark.parametrize(
+    "text, start, end",
+    [
+        ("ต.ค.๖๕-มี.ค.๖๖", dt.date(2022, 10, 1), dt.date(2023, 3, 1)),
+        ("พ.ย.-ธ.ค.๖๕", dt.date(2022, 11, 1), dt.date(2022, 12, 1)),
+        ("ต.ค.-ก.ย.๖๙", dt.date(2025, 10, 1), dt.date(2026, 9, 1)),
+        ("ม.ค.๖๖", dt.date(2023, 1, 1), dt.date(2023, 1, 1)),
+        ("ตุลาคม 2568 - กันยายน 2569", dt.date(2025, 10, 1), dt.date(2026, 9, 1)),
+    ],
+)
 def test_month_ranges(text, start, end):
     assert parse_month_range(text) == MonthRange(start, end)
 
 
-@given(st.dates(min_value=dt.date(1957, 1, 1), max_value=dt.date(2054, 12, 1)),  # two-digit BE: 2500–2599
-       st.integers(min_value=0, max_value=23), st.booleans())
+@given(
+    st.dates(min_value=dt.date(1957, 1, 1), max_value=dt.date(2054, 12, 1)),  # two-digit BE: 2500–2599
+    st.integers(min_value=0, max_value=23),
+    st.booleans(),
+)
 def test_month_range_round_trip(first, length, thai):
     start = first.replace(day=1)
     months = start.year * 12 + start.month - 1 + length
@@ -158,8 +174,9 @@ def test_quantities():
 
 # ---------------------------------------------------------------- shortening labels
 
-THAI_TEXT = st.text(alphabet=st.sampled_from(list("กขคงจฉชซดตถทนบปผพฟมยรลวสหอฮะัาำิีึืุูเแโใไ่้๊๋็์ ")
-                                             + ["1", "2", "-", "."]), max_size=120)
+THAI_TEXT = st.text(
+    alphabet=st.sampled_from(list("กขคงจฉชซดตถทนบปผพฟมยรลวสหอฮะัาำิีึืุูเแโใไ่้๊๋็์ ") + ["1", "2", "-", "."]), max_size=120
+)
 
 
 @settings(deadline=None)  # the first call loads pythainlp's dictionary
@@ -175,7 +192,7 @@ def test_clip_never_cuts_inside_a_character_cluster(text, width):
         return
     kept = out[:-1].rstrip()
     assert out.endswith("…") and text.startswith(kept)
-    rest = text[len(kept):]
+    rest = text[len(kept) :]
     # what follows the cut never hangs on the kept part: no vowel or tone mark, no ะ า ำ left behind
     assert not rest or (unicodedata.category(rest[0]) != "Mn" and rest[0] not in "ะาำๅ"), (text, out)
 

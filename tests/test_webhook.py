@@ -21,9 +21,13 @@ SECRET = "s3cret-token_for-tests"
 
 
 def update(update_id: int, text: str, user: int = 555) -> dict:
-    message = {"message_id": update_id, "date": int(time.time()), "text": text,
-               "from": {"id": user, "is_bot": False, "first_name": "ทดสอบ"},
-               "chat": {"id": user, "type": "private", "first_name": "ทดสอบ"}}
+    message = {
+        "message_id": update_id,
+        "date": int(time.time()),
+        "text": text,
+        "from": {"id": user, "is_bot": False, "first_name": "ทดสอบ"},
+        "chat": {"id": user, "type": "private", "first_name": "ทดสอบ"},
+    }
     if text.startswith("/"):
         message["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
     return {"update_id": update_id, "message": message}
@@ -43,8 +47,13 @@ def web(tmp_path, emulator):
         return code
 
     code = asyncio.run(prepare())
-    settings = Settings(data_dir=tmp_path / "data", database_url=db_url, telegram_bot_token=TOKEN,
-                        telegram_api_base_url=api_url, telegram_webhook_secret=SECRET)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=api_url,
+        telegram_webhook_secret=SECRET,
+    )
     with TestClient(create_app(settings)) as client:
         yield client, Peer(client_url), code, db_url
 
@@ -56,6 +65,7 @@ def count(db_url, model) -> int:
             n = len((await s.exec(select(model))).all())
         await db.dispose()
         return n
+
     return asyncio.run(go())
 
 
@@ -63,8 +73,10 @@ def test_secret_token_is_required(web):
     client, peer, code, db_url = web
     body = update(1, f"/start {code}")
     assert client.post("/telegram/webhook", json=body).status_code == 403
-    assert client.post("/telegram/webhook", json=body,
-                       headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}).status_code == 403
+    assert (
+        client.post("/telegram/webhook", json=body, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}).status_code
+        == 403
+    )
     assert count(db_url, Person) == 0
     assert client.get("/healthz").json() == {"status": "ok"}
 

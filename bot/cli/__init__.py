@@ -26,8 +26,12 @@ from base.settings import get_settings
 from locales.errors import UserError
 from locales.i18n import _, set_language
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Tidtam (ติดตาม): follow up the anti-corruption action plan.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Tidtam (ติดตาม): follow up the anti-corruption action plan.",
+)
 
 
 @app.callback()
@@ -85,8 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except Exception as e:  # the last line of defence: a person never sees a traceback, nor a secret
         where = _log_unexpected(e)
-        typer.echo(redact(_("Unexpected error ({kind}): {message}").format(kind=type(e).__name__, message=e))
-                   + (" — " + _("details in {path}").format(path=where) if where else ""), err=True)
+        typer.echo(
+            redact(_("Unexpected error ({kind}): {message}").format(kind=type(e).__name__, message=e))
+            + (" — " + _("details in {path}").format(path=where) if where else ""),
+            err=True,
+        )
         return 2
 
 

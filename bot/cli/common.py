@@ -41,8 +41,7 @@ def run(fn: Callable[[Database], Awaitable[T]], *, upgrade: bool = True) -> T:
     """Open the database (migrating it to the latest schema first), run ``fn``, close it."""
 
     async def main() -> T:
-        db = Database(state().settings.effective_database_url,
-                      new_installation=state().settings.new_installation)
+        db = Database(state().settings.effective_database_url, new_installation=state().settings.new_installation)
         try:
             if upgrade:
                 await db.upgrade()
@@ -62,8 +61,14 @@ async def org_session(db: Database, *, commit: bool = True) -> AsyncIterator[tup
 
 def display_width(text: str) -> int:
     """Columns a string takes in a terminal: Thai vowel and tone marks take none."""
-    return sum(0 if unicodedata.combining(c) or unicodedata.category(c) == "Mn" else
-               2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(
+        0
+        if unicodedata.combining(c) or unicodedata.category(c) == "Mn"
+        else 2
+        if unicodedata.east_asian_width(c) in "WF"
+        else 1
+        for c in text
+    )
 
 
 def table(rows: list[list[str]], header: list[str] | None = None) -> str:

@@ -46,8 +46,9 @@ def line_usage(refresh: bool = typer.Option(False, "--refresh", help="read the q
             row = await session.get(LineUsage, month_of(utcnow()))
             today = dt.datetime.now(BANGKOK).date()
             rounds = (await session.exec(select(Round).where(Round.org_id == org.id).order_by(Round.opens_on))).all()
-            rnd = next((r for r in rounds if r.state == RoundState.OPEN), None) or \
-                next((r for r in rounds if r.submit_by >= today), None)
+            rnd = next((r for r in rounds if r.state == RoundState.OPEN), None) or next(
+                (r for r in rounds if r.submit_by >= today), None
+            )
             per_month: Counter = Counter()
             if rnd is not None:
                 claimed: set[str] = set()

@@ -24,19 +24,27 @@ person_app = typer.Typer(no_args_is_help=True, help="People registered in the or
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 
 KIND_ALIASES = {
-    "เทศบาลนคร": OrgKind.CITY, "city": OrgKind.CITY,
-    "เทศบาลเมือง": OrgKind.TOWN, "town": OrgKind.TOWN,
-    "เทศบาลตำบล": OrgKind.SUBDISTRICT_MUNICIPALITY, "subdistrict": OrgKind.SUBDISTRICT_MUNICIPALITY,
-    "อบต.": OrgKind.SAO, "อบต": OrgKind.SAO, "องค์การบริหารส่วนตำบล": OrgKind.SAO, "sao": OrgKind.SAO,
-    "หน่วยกำกับดูแล": OrgKind.OVERSIGHT, "oversight": OrgKind.OVERSIGHT,
+    "เทศบาลนคร": OrgKind.CITY,
+    "city": OrgKind.CITY,
+    "เทศบาลเมือง": OrgKind.TOWN,
+    "town": OrgKind.TOWN,
+    "เทศบาลตำบล": OrgKind.SUBDISTRICT_MUNICIPALITY,
+    "subdistrict": OrgKind.SUBDISTRICT_MUNICIPALITY,
+    "อบต.": OrgKind.SAO,
+    "อบต": OrgKind.SAO,
+    "องค์การบริหารส่วนตำบล": OrgKind.SAO,
+    "sao": OrgKind.SAO,
+    "หน่วยกำกับดูแล": OrgKind.OVERSIGHT,
+    "oversight": OrgKind.OVERSIGHT,
 }
 
 
 def parse_kind(text: str) -> OrgKind:
     kind = KIND_ALIASES.get(text.strip().lower())
     if kind is None:
-        raise UserError(_("Unknown kind \"{text}\"; use one of: {kinds}").format(
-            text=text, kinds=", ".join(k.value for k in OrgKind)))
+        raise UserError(
+            _('Unknown kind "{text}"; use one of: {kinds}').format(text=text, kinds=", ".join(k.value for k in OrgKind))
+        )
     return kind
 
 
@@ -73,11 +81,14 @@ def init(
 
     async def go(db: Database) -> None:
         async with db.session() as session:
-            created = await create_organisation(session, name=name, kind=org_kind, province=prov,
-                                                district=dist, fiscal_year=year)
-        typer.echo(_("Created {name} ({kind}), {district}, {province}; fiscal year {year} with its 6- and "
-                     "12-month rounds").format(name=created.name, kind=created.kind.value, district=dist,
-                                              province=prov, year=year))
+            created = await create_organisation(
+                session, name=name, kind=org_kind, province=prov, district=dist, fiscal_year=year
+            )
+        typer.echo(
+            _(
+                "Created {name} ({kind}), {district}, {province}; fiscal year {year} with its 6- and 12-month rounds"
+            ).format(name=created.name, kind=created.kind.value, district=dist, province=prov, year=year)
+        )
 
     run(go)
 
@@ -131,8 +142,7 @@ def backup(file: Path) -> None:
     hint = f"pg_dump --format=custom --file {file} '{url.set(drivername='postgresql')}'"
     if shutil.which("pg_dump") is None:
         raise UserError(_("For PostgreSQL use pg_dump: {hint}").format(hint=hint))
-    done = subprocess.run(["pg_dump", "--format=custom", "--file", str(file), plain],
-                          capture_output=True, text=True)
+    done = subprocess.run(["pg_dump", "--format=custom", "--file", str(file), plain], capture_output=True, text=True)
     if done.returncode != 0:
         raise UserError(_("pg_dump failed: {error}").format(error=done.stderr.strip().splitlines()[-1:]))
     typer.echo(_("Backed up the PostgreSQL database to {dst}").format(dst=file))
@@ -172,15 +182,20 @@ def person_list() -> None:
 
 
 @person_app.command("forget", help="Remove a person's personal data (PDPA); their answers stay, unnamed.")
-def person_forget(person: str = typer.Argument(..., help="id or name, see `tidtam person list`"),
-                  yes: bool = typer.Option(False, "--yes", help="do not ask to confirm")) -> None:
+def person_forget(
+    person: str = typer.Argument(..., help="id or name, see `tidtam person list`"),
+    yes: bool = typer.Option(False, "--yes", help="do not ask to confirm"),
+) -> None:
     from sqlmodel import select
 
     from storage.models import Person
     from storage.people import forget_person
 
-    if not yes and sys.stdin.isatty() and not typer.confirm(_("Remove the personal data of {person}?").format(
-            person=person)):
+    if (
+        not yes
+        and sys.stdin.isatty()
+        and not typer.confirm(_("Remove the personal data of {person}?").format(person=person))
+    ):
         raise typer.Abort()
 
     async def go(db: Database) -> dict:
@@ -189,13 +204,22 @@ def person_forget(person: str = typer.Argument(..., help="id or name, see `tidta
             q = q.where(Person.id == int(person)) if person.isdigit() else q.where(Person.display_name == person)
             found = (await session.exec(q)).all()
             if len(found) != 1:
-                raise UserError(_("No single person matches \"{person}\"; see `tidtam person list`").format(
-                    person=person))
+                raise UserError(
+                    _('No single person matches "{person}"; see `tidtam person list`').format(person=person)
+                )
             return await forget_person(session, org.id, found[0], actor="cli")
 
     counts = run(go)
-    typer.echo(_("Personal data removed: {accounts} chat account(s), {roles} role(s); {audit} audit line(s) "
-                 "scrubbed; {queued} message(s) to them cleared, {links} download link(s) revoked. The answers "
-                 "stay, without the name.").format(
-        accounts=counts["accounts"], roles=counts["roles"], audit=counts["audit_rows_scrubbed"],
-        queued=counts["queued_dropped"], links=counts["links_revoked"]))
+    typer.echo(
+        _(
+            "Personal data removed: {accounts} chat account(s), {roles} role(s); {audit} audit line(s) "
+            "scrubbed; {queued} message(s) to them cleared, {links} download link(s) revoked. The answers "
+            "stay, without the name."
+        ).format(
+            accounts=counts["accounts"],
+            roles=counts["roles"],
+            audit=counts["audit_rows_scrubbed"],
+            queued=counts["queued_dropped"],
+            links=counts["links_revoked"],
+        )
+    )

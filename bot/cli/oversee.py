@@ -19,8 +19,12 @@ app = typer.Typer(no_args_is_help=True)
 
 def _oversight(org: Organisation) -> None:
     if org.kind != OrgKind.OVERSIGHT:
-        raise UserError(_("{name} is not an oversight organisation; create one with `tidtam init --kind {kind}` "
-                          "and choose it with --org").format(name=org.name, kind=OrgKind.OVERSIGHT.value))
+        raise UserError(
+            _(
+                "{name} is not an oversight organisation; create one with `tidtam init --kind {kind}` "
+                "and choose it with --org"
+            ).format(name=org.name, kind=OrgKind.OVERSIGHT.value)
+        )
 
 
 @app.command("add", help="Add organisations (names or ids; 'all' = every other one) to --org's oversight.")
@@ -33,10 +37,9 @@ def oversee_add(orgs: List[str] = typer.Argument(...)) -> None:
             chosen = everyone if orgs == ["all"] else []
             for key in orgs if orgs != ["all"] else []:
                 if key not in by_key:
-                    raise UserError(_("No organisation named \"{name}\"").format(name=key))
+                    raise UserError(_('No organisation named "{name}"').format(name=key))
                 chosen.append(by_key[key])
-            have = set((await session.exec(select(Oversight.org_id).where(
-                Oversight.overseer_id == overseer.id))).all())
+            have = set((await session.exec(select(Oversight.org_id).where(Oversight.overseer_id == overseer.id))).all())
             added = [o for o in chosen if o.id not in have]
             for o in added:
                 session.add(Oversight(overseer_id=overseer.id, org_id=o.id))
@@ -51,9 +54,21 @@ def oversee_list() -> None:
     async def go(db: Database):
         async with org_session(db, commit=False) as (session, overseer):
             _oversight(overseer)
-            return (await session.exec(select(Organisation).join(Oversight, Oversight.org_id == Organisation.id)
-                                       .where(Oversight.overseer_id == overseer.id).order_by(Organisation.id))).all()
+            return (
+                await session.exec(
+                    select(Organisation)
+                    .join(Oversight, Oversight.org_id == Organisation.id)
+                    .where(Oversight.overseer_id == overseer.id)
+                    .order_by(Organisation.id)
+                )
+            ).all()
 
     rows = run(go)
-    typer.echo(table([[str(o.id), o.name, o.province, o.district] for o in rows],
-                     [_("id"), _("name"), _("province"), _("district")]) if rows else _("None yet."))
+    typer.echo(
+        table(
+            [[str(o.id), o.name, o.province, o.district] for o in rows],
+            [_("id"), _("name"), _("province"), _("district")],
+        )
+        if rows
+        else _("None yet.")
+    )

@@ -27,8 +27,9 @@ FiscalYearOption = typer.Option(None, "--fiscal-year", help="BE; default: the or
 
 
 @app.command("import", help="Import the plan from .xlsx or .csv (atomic; --dry-run writes nothing).")
-def plan_import(file: Path, dry_run: bool = typer.Option(False, "--dry-run"),
-                fiscal_year: Optional[int] = FiscalYearOption) -> None:
+def plan_import(
+    file: Path, dry_run: bool = typer.Option(False, "--dry-run"), fiscal_year: Optional[int] = FiscalYearOption
+) -> None:
     settings = state().settings  # every cell checked, in a child process with limits, before the database is touched
     rows = read_plan(file, settings.import_memory_mb, settings.import_seconds)
 
@@ -45,14 +46,19 @@ def print_import_result(result: ImportResult, *, dry_run: bool) -> None:
         typer.echo(line)
 
 
-@app.command("template", help="Write a ready-to-fill plan workbook (.xlsx) with Thai headers and notes; "
-                              "--from-year fills it with that year's plan, to edit instead of starting blank.")
-def plan_template(out: Path, from_year: Optional[int] = typer.Option(None, "--from-year", help="BE, e.g. 2569")
-                  ) -> None:
+@app.command(
+    "template",
+    help="Write a ready-to-fill plan workbook (.xlsx) with Thai headers and notes; "
+    "--from-year fills it with that year's plan, to edit instead of starting blank.",
+)
+def plan_template(
+    out: Path, from_year: Optional[int] = typer.Option(None, "--from-year", help="BE, e.g. 2569")
+) -> None:
     if out.suffix.lower() != ".xlsx":
         raise UserError(_("The template is an Excel file: give a name ending in .xlsx"))
     rows = None
     if from_year is not None:
+
         async def go(db: Database) -> list[dict[str, str]]:
             async with org_session(db, commit=False) as (session, org):
                 fy = await Rounds(session, org.id).fiscal_year(from_year)
@@ -60,11 +66,14 @@ def plan_template(out: Path, from_year: Optional[int] = typer.Option(None, "--fr
 
         rows = run(go)
         if not rows:
-            raise UserError(_("The plan of fiscal year {year} has no items yet: `tidtam plan import FILE`")
-                            .format(year=from_year))
+            raise UserError(
+                _("The plan of fiscal year {year} has no items yet: `tidtam plan import FILE`").format(year=from_year)
+            )
     write_template(out, rows)
-    typer.echo(_("Wrote {path}").format(path=out) + (" " + _("({n} items of fiscal year {year})").format(
-        n=len(rows), year=from_year) if rows else ""))
+    typer.echo(
+        _("Wrote {path}").format(path=out)
+        + (" " + _("({n} items of fiscal year {year})").format(n=len(rows), year=from_year) if rows else "")
+    )
 
 
 @app.command("show", help="List the plan's items with budgets and units.")
@@ -77,11 +86,20 @@ def plan_show(as_json: bool = typer.Option(False, "--json"), fiscal_year: Option
             echo_json([_item_json(v) for v in views])
             return
         if not views:
-            typer.echo(_("The plan of fiscal year {year} has no items yet: `tidtam plan import FILE`")
-                       .format(year=fy.year_be))
+            typer.echo(
+                _("The plan of fiscal year {year} has no items yet: `tidtam plan import FILE`").format(year=fy.year_be)
+            )
             return
-        rows = [[v.item.code, clip(v.item.title, 60), format_amount(v.item.budget_plan),
-                 format_amount(v.item.budget_ordinance), ", ".join(v.unit_names) or _("(none)")] for v in views]
+        rows = [
+            [
+                v.item.code,
+                clip(v.item.title, 60),
+                format_amount(v.item.budget_plan),
+                format_amount(v.item.budget_ordinance),
+                ", ".join(v.unit_names) or _("(none)"),
+            ]
+            for v in views
+        ]
         typer.echo(table(rows, [_("Code"), _("Title"), _("Plan budget"), _("Ordinance"), _("Units")]))
         total = sum((v.item.budget_plan or Decimal(0) for v in views), Decimal("0"))
         typer.echo(_("{n} items; plan budget {total} baht").format(n=len(views), total=format_amount(total)))
@@ -116,16 +134,25 @@ async def print_plan_summary(session: AsyncSession, org: Organisation) -> None:
     for code in sorted(per_dim, key=lambda c: [int(p) for p in c.split(".")]):
         vs = per_dim[code]
         budget = sum((v.item.budget_plan or Decimal(0) for v in vs), Decimal("0"))
-        rows.append([code, clip(vs[0].dimension.title, 50), str(len(vs)),
-                     str(sum(1 for v in vs if v.item.no_budget)), format_amount(budget)])
+        rows.append(
+            [
+                code,
+                clip(vs[0].dimension.title, 50),
+                str(len(vs)),
+                str(sum(1 for v in vs if v.item.no_budget)),
+                format_amount(budget),
+            ]
+        )
     total = sum((v.item.budget_plan or Decimal(0) for v in views), Decimal("0"))
-    rows.append(["", _("Total"), str(len(views)), str(sum(1 for v in views if v.item.no_budget)),
-                 format_amount(total)])
+    rows.append(["", _("Total"), str(len(views)), str(sum(1 for v in views if v.item.no_budget)), format_amount(total)])
     typer.echo(table(rows, [_("Dimension"), _("Title"), _("Items"), _("No budget"), _("Plan budget (baht)")]))
     units = await Units(session, org.id).all()
     typer.echo(_("Units ({n}): {names}").format(n=len(units), names=", ".join(u.name for u in units)))
     from bot.cli.rounds import round_rows
 
-    typer.echo(table(round_rows(await rounds.of_year(fy)),
-                     [_("Round"), _("Covers"), _("Opens"), _("Units answer by"), _("Submit by"), _("State")]))
-
+    typer.echo(
+        table(
+            round_rows(await rounds.of_year(fy)),
+            [_("Round"), _("Covers"), _("Opens"), _("Units answer by"), _("Submit by"), _("State")],
+        )
+    )

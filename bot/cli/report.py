@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
@@ -30,11 +31,13 @@ async def _round(session, org_id: int, months: int, fiscal_year: Optional[int]) 
 
 
 @app.command("export", help="Write the round's documents: XLSX tables, DOCX report and memo, PDF.")
-def report_export(round_: int = typer.Option(..., "--round", help="6 or 12"),
-                  fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
-                  formats: str = typer.Option("xlsx,docx,pdf", "--format"),
-                  out: Path = typer.Option(Path("out"), "--out"),
-                  digits: Optional[str] = typer.Option(None, "--digits", help="thai or arabic")) -> None:
+def report_export(
+    round_: int = typer.Option(..., "--round", help="6 or 12"),
+    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
+    formats: str = typer.Option("xlsx,docx,pdf", "--format"),
+    out: Path = typer.Option(Path("out"), "--out"),
+    digits: Optional[str] = typer.Option(None, "--digits", help="thai or arabic"),
+) -> None:
     from reports.export import export, parse_formats
     from reports.model import build_report
 
@@ -46,8 +49,9 @@ def report_export(round_: int = typer.Option(..., "--round", help="6 or 12"),
     async def go(db: Database):
         async with org_session(db, commit=False) as (session, org):
             rnd = await _round(session, org.id, round_, fiscal_year)
-            return await build_report(session, settings, org, rnd,
-                                      thai_digits=None if digits is None else digits == "thai")
+            return await build_report(
+                session, settings, org, rnd, thai_digits=None if digits is None else digits == "thai"
+            )
 
     report = run(go)
     for path in export(report, chosen, out, parallel=True):
@@ -65,12 +69,16 @@ def print_checks(report) -> None:
 
 
 @app.command("summary", help="The round's figures (--json: exact decimals as strings, for roll-ups).")
-def report_summary(round_: int = typer.Option(..., "--round", help="6 or 12"),
-                   fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
-                   as_json: bool = typer.Option(False, "--json"),
-                   all_orgs: bool = typer.Option(False, "--all-orgs", help="a roll-up: every organisation in the "
-                                                 "database, or those --org oversees when it is an oversight one")
-                   ) -> None:
+def report_summary(
+    round_: int = typer.Option(..., "--round", help="6 or 12"),
+    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
+    as_json: bool = typer.Option(False, "--json"),
+    all_orgs: bool = typer.Option(
+        False,
+        "--all-orgs",
+        help="a roll-up: every organisation in the database, or those --org oversees when it is an oversight one",
+    ),
+) -> None:
     from reports.model import build_report
 
     settings = state().settings
@@ -93,16 +101,28 @@ def report_summary(round_: int = typer.Option(..., "--round", help="6 or 12"),
 
 
 def summary_json(r) -> dict:
-    money = lambda v: format(v, "f")  # noqa: E731
+    def money(v: Decimal | None) -> str | None:
+        return None if v is None else format(v, "f")
+
     return {
-        "organisation": r.org_name, "fiscal_year": r.fiscal_year.year_be, "round": r.round.months,
-        "state": r.round.state.value, "items": r.items,
+        "organisation": r.org_name,
+        "fiscal_year": r.fiscal_year.year_be,
+        "round": r.round.months,
+        "state": r.round.state.value,
+        "items": r.items,
         "counts": {s: r.count(s) for s in STATUS_ORDER},
-        "per_dimension": [{"dimension": d.section.code, "title": d.section.title, "items": d.planned,
-                           "counts": {s: sum(1 for m in d.missions for row in m.items if row.status == s)
-                                      for s in STATUS_ORDER},
-                           "budget_plan": money(d.budget), "disbursed": money(d.disbursed),
-                           "carried_out": d.carried_out} for d in r.dimensions],
+        "per_dimension": [
+            {
+                "dimension": d.section.code,
+                "title": d.section.title,
+                "items": d.planned,
+                "counts": {s: sum(1 for m in d.missions for row in m.items if row.status == s) for s in STATUS_ORDER},
+                "budget_plan": money(d.budget),
+                "disbursed": money(d.disbursed),
+                "carried_out": d.carried_out,
+            }
+            for d in r.dimensions
+        ],
         "budget_plan": money(r.budget),
         "budget_ordinance": money(r.budget_ordinance),
         "budget_basis": money(r.budget_basis),
@@ -111,9 +131,12 @@ def summary_json(r) -> dict:
         "awaiting_answers": sum(u.awaiting for u in r.summary.units),
         "carried_from_6_months": r.summary.carried,
         "cannot_reasons": dict(sorted(r.summary.reasons.items())),
-        "carried_out": {"items": r.carried_out, "share_percent": money(r.carried_out_share),
-                        "rule": [s.value for s in r.summary.carried_out_rule],
-                        "formula": "count(status in rule) / items * 100"},
+        "carried_out": {
+            "items": r.carried_out,
+            "share_percent": money(r.carried_out_share),
+            "rule": [s.value for s in r.summary.carried_out_rule],
+            "formula": "count(status in rule) / items * 100",
+        },
         "disbursed_share_percent": money(r.disbursed_share),
         "disbursed_share_formula": "disbursed / sum(budget_ordinance if set else budget_plan) * 100",
         "checks": [{"kind": c.kind, "message": c.message} for c in r.checks],

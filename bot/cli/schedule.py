@@ -45,8 +45,9 @@ def holiday_add(day: str, name: str = typer.Option("", "--name")) -> None:
             row = Holiday(org_id=org.id, day=date, name=name.strip()[:200])
             session.add(row)
             await session.flush()
-            await audit(session, org.id, "cli", "create", "holiday", row.id, new={"day": date.isoformat(),
-                                                                                    "name": row.name})
+            await audit(
+                session, org.id, "cli", "create", "holiday", row.id, new={"day": date.isoformat(), "name": row.name}
+            )
         typer.echo(_("Added the day off {day}").format(day=format_date(date, thai_digits=False)))
 
     run(go)
@@ -84,14 +85,22 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
     async def go(db: Database) -> None:
         async with org_session(db, commit=False) as (session, org):
             rounds = (await session.exec(select(Round).where(Round.org_id == org.id).order_by(Round.opens_on))).all()
-            rnd = next((r for r in rounds if r.state == RoundState.OPEN), None) or \
-                next((r for r in rounds if r.state == RoundState.PLANNED and r.submit_by >= today), None)
+            rnd = next((r for r in rounds if r.state == RoundState.OPEN), None) or next(
+                (r for r in rounds if r.state == RoundState.PLANNED and r.submit_by >= today), None
+            )
             if rnd is None:
                 typer.echo(_("No round is open or coming: nothing is scheduled."))
                 return
-            names = {(a.platform, a.external_id): p.display_name for a, p in (await session.exec(
-                select(ChannelAccount, Person).join(Person, Person.id == ChannelAccount.person_id)
-                .where(ChannelAccount.org_id == org.id))).all()}
+            names = {
+                (a.platform, a.external_id): p.display_name
+                for a, p in (
+                    await session.exec(
+                        select(ChannelAccount, Person)
+                        .join(Person, Person.id == ChannelAccount.person_id)
+                        .where(ChannelAccount.org_id == org.id)
+                    )
+                ).all()
+            }
             from storage.outbox import known_keys
 
             claimed = await known_keys(session, org.id)
@@ -117,13 +126,23 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
                         else names.get((p.address.platform, p.address.chat_id), "-")
                     )
                     rung = p.key.subject if p.kind == "reminder" else p.kind
-                    rows.append([f"{format_date(day, thai_digits=False, abbr=True)} {moment:%H:%M}", rung,
-                                 units.get(p.unit_id, "-"), who, p.address.platform])
+                    rows.append(
+                        [
+                            f"{format_date(day, thai_digits=False, abbr=True)} {moment:%H:%M}",
+                            rung,
+                            units.get(p.unit_id, "-"),
+                            who,
+                            p.address.platform,
+                        ]
+                    )
         if not rows:
             typer.echo(_("Nothing to send in the next {n} days.").format(n=days))
             return
-        typer.echo(_("{round}: units answer by {due}").format(round=_("the {n}-month round").format(n=rnd.months),
-                                                              due=format_date(rnd.due_on, thai_digits=False)))
+        typer.echo(
+            _("{round}: units answer by {due}").format(
+                round=_("the {n}-month round").format(n=rnd.months), due=format_date(rnd.due_on, thai_digits=False)
+            )
+        )
         typer.echo(table(rows, [_("When"), _("What"), _("Unit"), _("To"), _("Channel")]))
 
     run(go)

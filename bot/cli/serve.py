@@ -22,10 +22,11 @@ def register(app: typer.Typer) -> None:
     app.command("scheduler", help="Run only the scheduler: the minute tick and the outbox dispatcher.")(scheduler)
 
 
-def run_bot(poll_interval: float = typer.Option(0.0, "--poll-interval", help="seconds between polls"),
-            no_scheduler: bool = typer.Option(False, "--no-scheduler", help="web/bot only (extra workers)"),
-            simulator: bool = typer.Option(False, "--simulator",
-                                           help="the local web simulator with demo data (no platform)")) -> None:
+def run_bot(
+    poll_interval: float = typer.Option(0.0, "--poll-interval", help="seconds between polls"),
+    no_scheduler: bool = typer.Option(False, "--no-scheduler", help="web/bot only (extra workers)"),
+    simulator: bool = typer.Option(False, "--simulator", help="the local web simulator with demo data (no platform)"),
+) -> None:
     settings = state().settings
     refuse_wrong_settings(settings)
     if no_scheduler:
@@ -34,9 +35,13 @@ def run_bot(poll_interval: float = typer.Option(0.0, "--poll-interval", help="se
         _run_simulator(settings)
         return
     if not (settings.telegram_bot_token or settings.line_channel_secret):
-        raise UserError(_("No platform is set up: set TELEGRAM_BOT_TOKEN (Telegram) or LINE_CHANNEL_SECRET and "
-                          "LINE_CHANNEL_ACCESS_TOKEN (LINE). To try Tidtam with demo data instead: "
-                          "tidtam run --simulator"))
+        raise UserError(
+            _(
+                "No platform is set up: set TELEGRAM_BOT_TOKEN (Telegram) or LINE_CHANNEL_SECRET and "
+                "LINE_CHANNEL_ACCESS_TOKEN (LINE). To try Tidtam with demo data instead: "
+                "tidtam run --simulator"
+            )
+        )
     if settings.line_channel_secret and not settings.line_channel_access_token:
         raise UserError(_("LINE needs LINE_CHANNEL_ACCESS_TOKEN as well as LINE_CHANNEL_SECRET"))
     db = Database(settings.effective_database_url, new_installation=settings.new_installation)
@@ -74,10 +79,18 @@ def _run_simulator(settings) -> None:
     db = Database(settings.effective_database_url, new_installation=settings.new_installation)
     asyncio.run(_checked(db, refuse_real_organisations))
     typer.echo(_("Tidtam runs its simulator with a demo organisation (demo data)."))
-    typer.echo(_("Open http://{host}:{port}/ in a browser. Stop with Ctrl-C.").format(
-        host=settings.web_host, port=settings.web_port))
-    uvicorn.run(create_app(settings, simulator=True), host=settings.web_host, port=settings.web_port,
-                log_level="warning", log_config=None)
+    typer.echo(
+        _("Open http://{host}:{port}/ in a browser. Stop with Ctrl-C.").format(
+            host=settings.web_host, port=settings.web_port
+        )
+    )
+    uvicorn.run(
+        create_app(settings, simulator=True),
+        host=settings.web_host,
+        port=settings.web_port,
+        log_level="warning",
+        log_config=None,
+    )
 
 
 async def _checked(db: Database, check) -> None:
@@ -97,41 +110,70 @@ def _serve(settings) -> None:
     from bot.web import create_app
 
     if settings.web_workers == 1:
-        uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port, log_level="warning",
-                    log_config=None)  # uvicorn's lines go through our handler: redacted, JSON if asked
+        uvicorn.run(
+            create_app(settings), host=settings.web_host, port=settings.web_port, log_level="warning", log_config=None
+        )  # uvicorn's lines go through our handler: redacted, JSON if asked
         return
     os.environ["RUN_SCHEDULER"] = "true" if settings.run_scheduler else "false"
-    uvicorn.run("bot.web:app_from_env", factory=True, workers=settings.web_workers, host=settings.web_host,
-                port=settings.web_port, log_level="warning", log_config=None)
+    uvicorn.run(
+        "bot.web:app_from_env",
+        factory=True,
+        workers=settings.web_workers,
+        host=settings.web_host,
+        port=settings.web_port,
+        log_level="warning",
+        log_config=None,
+    )
 
 
-def invite(unit: Optional[str] = typer.Argument(None, help="unit name (for head and member)"),
-           role: str = typer.Option("member", "--role", help="member | head | manager | admin | overseer"),
-           uses: int = typer.Option(1, "--uses"), days: int = typer.Option(7, "--days"),
-           as_json: bool = typer.Option(False, "--json")) -> None:
+def invite(
+    unit: Optional[str] = typer.Argument(None, help="unit name (for head and member)"),
+    role: str = typer.Option("member", "--role", help="member | head | manager | admin | overseer"),
+    uses: int = typer.Option(1, "--uses"),
+    days: int = typer.Option(7, "--days"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     try:
         chosen = Role(role.lower())
     except ValueError:
-        raise UserError(_("Unknown role \"{role}\"; use member, head, manager, admin or overseer").format(role=role))
+        raise UserError(_('Unknown role "{role}"; use member, head, manager, admin or overseer').format(role=role))
 
     async def go(db: Database):
         async with org_session(db) as (session, org):
             return await People(session, org.id).create_invite(
-                unit_name=unit if chosen in (Role.HEAD, Role.MEMBER) else None, role=chosen, uses=uses, days=days,
-                actor="cli")
+                unit_name=unit if chosen in (Role.HEAD, Role.MEMBER) else None,
+                role=chosen,
+                uses=uses,
+                days=days,
+                actor="cli",
+            )
 
     created, unit_row = run(go)
     link = _telegram_link(created.code)
     if as_json:
-        typer.echo(json.dumps({"code": created.code, "role": chosen.value, "unit": unit_row.name if unit_row else None,
-                               "uses": uses, "expires_at": created.expires_at.isoformat(), "telegram_link": link},
-                              ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                {
+                    "code": created.code,
+                    "role": chosen.value,
+                    "unit": unit_row.name if unit_row else None,
+                    "uses": uses,
+                    "expires_at": created.expires_at.isoformat(),
+                    "telegram_link": link,
+                },
+                ensure_ascii=False,
+            )
+        )
         return
     if link:
         typer.echo(link)
     else:
-        typer.echo(_("Set TELEGRAM_BOT_USERNAME (or TELEGRAM_BOT_TOKEN) to get a Telegram link; "
-                     "meanwhile a person types: /start {code}").format(code=created.code))
+        typer.echo(
+            _(
+                "Set TELEGRAM_BOT_USERNAME (or TELEGRAM_BOT_TOKEN) to get a Telegram link; "
+                "meanwhile a person types: /start {code}"
+            ).format(code=created.code)
+        )
     typer.echo(created.code)
 
 
@@ -182,8 +224,14 @@ def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help="only drain 
 
             line = LineAdapter(settings, db)
             senders["line"] = LineSender(line)
-        service = SchedulerService(db, settings, senders, tick_enabled=not no_tick, idle_sleep=0.2,
-                                   quota_check=line.check_quota if line else None)
+        service = SchedulerService(
+            db,
+            settings,
+            senders,
+            tick_enabled=not no_tick,
+            idle_sleep=0.2,
+            quota_check=line.check_quota if line else None,
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -20,22 +20,28 @@ _CONTENT_TYPES = (
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
     '<Override PartName="/xl/sharedStrings.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-    '</Types>')
-_RELS = ('<?xml version="1.0" encoding="UTF-8"?>'
-         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-         'officeDocument" Target="xl/workbook.xml"/></Relationships>')
-_WORKBOOK = ('<?xml version="1.0" encoding="UTF-8"?>'
-             '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-             '<sheets><sheet name="แผน" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    "</Types>"
+)
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+_WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="แผน" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
 _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
     'Target="worksheets/sheet1.xml"/>'
     '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    'sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+)
 
 
 def _col(n: int) -> str:
@@ -50,8 +56,13 @@ def _inline(ref: str, text: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
 
 
-def write_xlsx(path: Path, rows: Callable[[], Iterator[str]], shared: Callable[[], Iterator[str]] | None = None,
-               *, dimension: str = "A1") -> Path:
+def write_xlsx(
+    path: Path,
+    rows: Callable[[], Iterator[str]],
+    shared: Callable[[], Iterator[str]] | None = None,
+    *,
+    dimension: str = "A1",
+) -> Path:
     """A workbook whose sheet XML is the given ``<row>`` strings (streamed into the zip)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
         z.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -59,15 +70,21 @@ def write_xlsx(path: Path, rows: Callable[[], Iterator[str]], shared: Callable[[
         z.writestr("xl/workbook.xml", _WORKBOOK)
         z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
-            f.write(b'<?xml version="1.0" encoding="UTF-8"?>'
-                    b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
-            for s in (shared() if shared else iter(())):
+            f.write(
+                b'<?xml version="1.0" encoding="UTF-8"?>'
+                b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            )
+            for s in shared() if shared else iter(()):
                 f.write(f"<si><t>{s}</t></si>".encode())
             f.write(b"</sst>")
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
-            f.write(('<?xml version="1.0" encoding="UTF-8"?>'
-                     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                     f'<dimension ref="{dimension}"/><sheetData>').encode())
+            f.write(
+                (
+                    '<?xml version="1.0" encoding="UTF-8"?>'
+                    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                    f'<dimension ref="{dimension}"/><sheetData>'
+                ).encode()
+            )
             for row in rows():
                 f.write(row.encode())
             f.write(b"</sheetData></worksheet>")
@@ -79,48 +96,63 @@ def _header_row() -> str:
 
 
 def _item_row(r: int) -> str:
-    return (f'<row r="{r}">' + _inline(f"A{r}", "1") + _inline(f"B{r}", "1.1")
-            + _inline(f"C{r}", f"โครงการที่ {r}") + _inline(f"D{r}", "กองคลัง") + "</row>")
+    return (
+        f'<row r="{r}">'
+        + _inline(f"A{r}", "1")
+        + _inline(f"B{r}", "1.1")
+        + _inline(f"C{r}", f"โครงการที่ {r}")
+        + _inline(f"D{r}", "กองคลัง")
+        + "</row>"
+    )
 
 
 def wide_xlsx(path: Path, rows: int = 60_000) -> Path:
     """Each row has one cell in the sheet's last column (XFD): a reader that pads rows builds 16,384 cells
     a row."""
+
     def gen() -> Iterator[str]:
         yield _header_row()
         for r in range(2, rows + 2):
             yield f'<row r="{r}">' + _inline(f"XFD{r}", "x") + "</row>"
+
     return write_xlsx(path, gen, dimension=f"A1:XFD{rows + 1}")
 
 
 def wide_in_reach_xlsx(path: Path) -> Path:
     """A real-looking row with a 61st column filled."""
+
     def gen() -> Iterator[str]:
         yield _header_row()
-        yield _item_row(2)[:-len("</row>")] + _inline("BI2", "เกิน") + "</row>"
+        yield _item_row(2)[: -len("</row>")] + _inline("BI2", "เกิน") + "</row>"
+
     return write_xlsx(path, gen)
 
 
 def tall_xlsx(path: Path, rows: int = 1_000_000) -> Path:
     """A million item rows (about 90 MB of XML unpacked)."""
+
     def gen() -> Iterator[str]:
         yield _header_row()
         for r in range(2, rows + 2):
             yield _item_row(r)
+
     return write_xlsx(path, gen)
 
 
 def tall_in_reach_xlsx(path: Path, rows: int = 150_000) -> Path:
     """More rows than any plan, but under the unpacked-size limit: refused while reading."""
+
     def gen() -> Iterator[str]:
         yield _header_row()
         for r in range(2, rows + 2):
             yield f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>'
+
     return write_xlsx(path, gen)
 
 
 def shared_strings_bomb_xlsx(path: Path, size: int = 2_000_000, count: int = 150) -> Path:
     """Huge shared strings (300 MB unpacked, a few hundred KB packed), each used by many cells."""
+
     def strings() -> Iterator[str]:
         for i in range(count):
             yield chr(65 + i % 26) * size
@@ -128,14 +160,19 @@ def shared_strings_bomb_xlsx(path: Path, size: int = 2_000_000, count: int = 150
     def gen() -> Iterator[str]:
         yield _header_row()
         for r in range(2, 1002):
-            yield f'<row r="{r}">' + "".join(f'<c r="{_col(c)}{r}" t="s"><v>{(r + c) % count}</v></c>'
-                                               for c in range(1, 21)) + "</row>"
+            yield (
+                f'<row r="{r}">'
+                + "".join(f'<c r="{_col(c)}{r}" t="s"><v>{(r + c) % count}</v></c>' for c in range(1, 21))
+                + "</row>"
+            )
+
     return write_xlsx(path, gen, strings)
 
 
 def shared_strings_in_reach_xlsx(path: Path) -> Path:
     """Under every size limit as stored — 300 strings of 60 KiB — but each cell repeats one: 2,000 rows ×
     20 columns would be 2.3 GB of text once expanded."""
+
     def strings() -> Iterator[str]:
         for i in range(300):
             yield chr(0x0E01 + i % 40) * (60 * 1024 // 3)  # 3-byte Thai letters: 20 KiB chars, 60 KiB UTF-8
@@ -143,18 +180,24 @@ def shared_strings_in_reach_xlsx(path: Path) -> Path:
     def gen() -> Iterator[str]:
         yield _header_row()
         for r in range(2, 2002):
-            yield f'<row r="{r}">' + "".join(f'<c r="{_col(c)}{r}" t="s"><v>{(r * c) % 300}</v></c>'
-                                               for c in range(1, 21)) + "</row>"
+            yield (
+                f'<row r="{r}">'
+                + "".join(f'<c r="{_col(c)}{r}" t="s"><v>{(r * c) % 300}</v></c>' for c in range(1, 21))
+                + "</row>"
+            )
+
     return write_xlsx(path, gen, strings)
 
 
 def lying_zip_xlsx(path: Path, megabytes: int = 200) -> Path:
     """A zip whose directory declares a sheet of 1,000 bytes while its data inflates to 200 MB."""
+
     def gen() -> Iterator[str]:
         yield _header_row()
         chunk = " " * (1024 * 1024)
         for _i in range(megabytes):
             yield chunk
+
     write_xlsx(path, gen)
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as z:
@@ -174,7 +217,7 @@ def _patch_sizes(data: bytearray, info: zipfile.ZipInfo) -> None:
     start = 0
     while (at := data.find(b"PK\x01\x02", start)) >= 0:  # central directory entries
         name_len = struct.unpack_from("<H", data, at + 28)[0]
-        if bytes(data[at + 46:at + 46 + name_len]) == name:
+        if bytes(data[at + 46 : at + 46 + name_len]) == name:
             struct.pack_into("<I", data, at + 24, fake)
             extra_len = struct.unpack_from("<H", data, at + 30)[0]
             extra = at + 46 + name_len
@@ -210,7 +253,7 @@ def csv_of_size(path: Path, megabytes: int = 50) -> Path:
 
 
 def csv_huge_cell(path: Path, chars: int = 200 * 1024) -> Path:
-    path.write_text(",".join(HEADER) + "\n1,1.1,\"" + "ก" * chars + "\",กองคลัง\n", encoding="utf-8")
+    path.write_text(",".join(HEADER) + '\n1,1.1,"' + "ก" * chars + '",กองคลัง\n', encoding="utf-8")
     return path
 
 

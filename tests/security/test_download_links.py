@@ -30,8 +30,9 @@ async def _link(db: Database, settings: Settings) -> str:
 
 
 def test_head_and_range_do_not_spend_a_link(tmp_path):
-    settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite+aiosqlite:///{tmp_path / 'f.db'}",
-                        run_scheduler=False)
+    settings = Settings(
+        data_dir=tmp_path / "data", database_url=f"sqlite+aiosqlite:///{tmp_path / 'f.db'}", run_scheduler=False
+    )
     db = Database(settings.effective_database_url)
     token = asyncio.run(_link(db, settings))
     asyncio.run(db.dispose())

@@ -24,24 +24,33 @@ def read_only_switch(db: Database) -> dict:
     """While ``switch["on"]``, every transaction refuses writes, as a file or disk gone read-only does (the
     tests run as root, whom file modes do not stop)."""
     switch = {"on": False}
-    sa_event.listen(db.engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql(
-        f"PRAGMA query_only={'ON' if switch['on'] else 'OFF'}"))
+    sa_event.listen(
+        db.engine.sync_engine,
+        "begin",
+        lambda conn: conn.exec_driver_sql(f"PRAGMA query_only={'ON' if switch['on'] else 'OFF'}"),
+    )
     return switch
 
 
 def post(client, *events):
     raw = body(*events)
-    return client.post("/line/webhook", content=raw, headers={"X-Line-Signature": sign(raw),
-                                                               "Content-Type": "application/json"})
+    return client.post(
+        "/line/webhook", content=raw, headers={"X-Line-Signature": sign(raw), "Content-Type": "application/json"}
+    )
 
 
 @pytest.fixture
 def line_settings(tmp_path):
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'line.db'}"
     code = asyncio.run(org_with_admin_invite(db_url))
-    settings = Settings(data_dir=tmp_path / "data", database_url=db_url, line_channel_secret=SECRET,
-                        line_channel_access_token="test-token", line_api_base_url="http://127.0.0.1:9",
-                        run_scheduler=False)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        line_channel_secret=SECRET,
+        line_channel_access_token="test-token",
+        line_api_base_url="http://127.0.0.1:9",
+        run_scheduler=False,
+    )
     return settings, code
 
 
@@ -54,7 +63,7 @@ def test_an_event_that_cannot_be_written_is_not_acknowledged(line_settings):
         assert client.get("/readyz").status_code == 200
         switch["on"] = True
         assert client.get("/readyz").status_code == 503
-        assert post(client, ev).status_code == 500   # LINE redelivers; nothing was acknowledged
+        assert post(client, ev).status_code == 500  # LINE redelivers; nothing was acknowledged
     check = Database(settings.effective_database_url)
     assert asyncio.run(count_rows(check, Person)) == 0
     with TestClient(create_app(settings)) as client:  # the disk is writable again: the redelivery lands once
@@ -79,8 +88,19 @@ def test_readyz_notices_a_deleted_or_replaced_database_file(line_settings, tmp_p
 
 
 def test_a_start_beside_earlier_data_refuses_to_create_an_empty_database(cli_env, capsys, monkeypatch):
-    init = ["init", "--org", "เทศบาลตำบลทดสอบ", "--kind", "เทศบาลตำบล", "--province", "ขอนแก่น",
-            "--district", "เมือง", "--fiscal-year", "2569"]
+    init = [
+        "init",
+        "--org",
+        "เทศบาลตำบลทดสอบ",
+        "--kind",
+        "เทศบาลตำบล",
+        "--province",
+        "ขอนแก่น",
+        "--district",
+        "เมือง",
+        "--fiscal-year",
+        "2569",
+    ]
     assert main(init) == 0
     data = cli_env / "data"
     (data / "evidence" / "1").mkdir(parents=True)

@@ -29,18 +29,28 @@ async def _world(data):
     (data / "exports").mkdir(parents=True, exist_ok=True)
     (data / "exports" / "r.pdf").write_bytes(b"%PDF-1.4")
     async with db.session() as s:
-        s.add(Outbox(org_id=org, key="test:short", kind="notice", platform="telegram", chat_id="short",
-                     payload={"text": "สวัสดี สม"}))
-        token = (await link_for(s, settings, data / "exports" / "r.pdf", "r.pdf", platform="telegram",
-                                external_id="short")).rsplit("/", 1)[1]
+        s.add(
+            Outbox(
+                org_id=org,
+                key="test:short",
+                kind="notice",
+                platform="telegram",
+                chat_id="short",
+                payload={"text": "สวัสดี สม"},
+            )
+        )
+        token = (
+            await link_for(s, settings, data / "exports" / "r.pdf", "r.pdf", platform="telegram", external_id="short")
+        ).rsplit("/", 1)[1]
     await db.dispose()
     return token
 
 
 async def _audit_text(db, person_id):
     async with db.session(commit=False) as s:
-        rows = (await s.exec(select(AuditLog).where(AuditLog.entity == "person",
-                                                    AuditLog.entity_id == person_id))).all()
+        rows = (
+            await s.exec(select(AuditLog).where(AuditLog.entity == "person", AuditLog.entity_id == person_id))
+        ).all()
     return " ".join(str(r.old) + str(r.new) for r in rows)
 
 
@@ -59,7 +69,7 @@ def test_forget_by_structure_not_by_substring(cli_env, capsys):
     out = capsys.readouterr().out
     assert "ยกเลิกลิงก์ดาวน์โหลด 1 ลิงก์" in out
     longer = asyncio.run(_audit_text(db, ids["สมศรี ใจดี"]))
-    assert "สมศรี ใจดี" in longer and "-ศรี" not in longer       # the other person's line is intact
+    assert "สมศรี ใจดี" in longer and "-ศรี" not in longer  # the other person's line is intact
     assert "'สม'" not in asyncio.run(_audit_text(db, ids["สม"]))
 
     async def after():
@@ -70,7 +80,7 @@ def test_forget_by_structure_not_by_substring(cli_env, capsys):
         return row, link, links
 
     row, link, links = asyncio.run(after())
-    assert row.state == OutboxState.DROPPED and row.payload == {}   # never sent, and the text is gone
+    assert row.state == OutboxState.DROPPED and row.payload == {}  # never sent, and the text is gone
     assert link is None and all(one.person_id is None for one in links)
 
     for name in ('"x', 'นาย "โก้" ดี'):

@@ -39,8 +39,17 @@ async def test_text_that_looks_like_a_formula_stays_text(tmp_path):
         answers = Answers(s, org_id)
         rnd = await answers.open_round()
         for p in await answers.pairs(rnd.fiscal_year_id):
-            await answers.save(StatusReport(org_id=org_id, round_id=rnd.id, item_id=p.item.id, unit_id=p.unit_id,
-                                            status=Status.IN_PROGRESS, done_text=HOSTILE["done"]), actor="test")
+            await answers.save(
+                StatusReport(
+                    org_id=org_id,
+                    round_id=rnd.id,
+                    item_id=p.item.id,
+                    unit_id=p.unit_id,
+                    status=Status.IN_PROGRESS,
+                    done_text=HOSTILE["done"],
+                ),
+                actor="test",
+            )
     async with db.session(commit=False) as s:
         org = await s.get(Organisation, org_id)
         report = await build_report(s, Settings(data_dir=tmp_path), org, await Answers(s, org_id).open_round())

@@ -30,15 +30,16 @@ async def test_a_chat_account_is_limited_and_refusals_are_recorded(tmp_path):
         said = await chat.type("guesser", f"/start {good}")
         assert "หลายครั้งเกินไป" in said.text and "15 นาที" in said.text
         assert await count_rows(db, Person) == 0
-        assert await count_rows(db, JoinAttempt) == 5       # the refusal for the limit itself is not counted
+        assert await count_rows(db, JoinAttempt) == 5  # the refusal for the limit itself is not counted
         said = await chat.type("someone-else", f"/start {good}")  # another account is not held back
         assert "ลงทะเบียน" in said.text or "ชื่อ" in said.text
         clock.shift(dt.timedelta(minutes=16))
         said = await chat.type("guesser", f"/start {good}")
-        assert "ถูกใช้ไปแล้ว" in said.text                    # the code was used meanwhile: a refusal in its org
+        assert "ถูกใช้ไปแล้ว" in said.text  # the code was used meanwhile: a refusal in its org
     async with db.session(commit=False) as s:
-        refused = (await s.exec(select(AuditLog).where(AuditLog.action == "refused", AuditLog.entity == "invite"))
-                   ).all()
+        refused = (
+            await s.exec(select(AuditLog).where(AuditLog.action == "refused", AuditLog.entity == "invite"))
+        ).all()
     assert [r.org_id for r in refused] == [org] and refused[0].actor == "telegram:guesser"
     await db.dispose()
 

@@ -16,8 +16,15 @@ from storage.models import LineUsage
 async def test_a_409_push_is_counted(tmp_path, monkeypatch):
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'u.db'}")
     await db.upgrade()
-    adapter = LineAdapter(Settings(data_dir=tmp_path, line_channel_secret="s", line_channel_access_token="t",
-                                   line_api_base_url="http://127.0.0.1:9"), db)
+    adapter = LineAdapter(
+        Settings(
+            data_dir=tmp_path,
+            line_channel_secret="s",
+            line_channel_access_token="t",
+            line_api_base_url="http://127.0.0.1:9",
+        ),
+        db,
+    )
     outcomes = iter([None, ApiException(status=409, reason="Conflict"), None])
 
     async def push_message(request, x_line_retry_key=None, **kw):

@@ -17,8 +17,19 @@ from security import hostile_files as hostile
 from storage.db import Database
 from storage.models import PlanItem, Role
 
-INIT = ["init", "--org", "เทศบาลตำบลทดสอบ", "--kind", "เทศบาลตำบล", "--province", "ขอนแก่น",
-        "--district", "เมืองขอนแก่น", "--fiscal-year", "2569"]
+INIT = [
+    "init",
+    "--org",
+    "เทศบาลตำบลทดสอบ",
+    "--kind",
+    "เทศบาลตำบล",
+    "--province",
+    "ขอนแก่น",
+    "--district",
+    "เมืองขอนแก่น",
+    "--fiscal-year",
+    "2569",
+]
 
 # (file maker, suffix, what the Thai refusal must name)
 CASES = {

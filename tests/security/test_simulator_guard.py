@@ -18,8 +18,19 @@ from locales.errors import UserError
 from storage.db import Database
 from storage.models import Outbox, Role, Round, RoundState
 
-INIT = ["init", "--org", "เทศบาลตำบลจริง", "--kind", "เทศบาลตำบล", "--province", "ขอนแก่น",
-        "--district", "เมืองขอนแก่น", "--fiscal-year", "2569"]
+INIT = [
+    "init",
+    "--org",
+    "เทศบาลตำบลจริง",
+    "--kind",
+    "เทศบาลตำบล",
+    "--province",
+    "ขอนแก่น",
+    "--district",
+    "เมืองขอนแก่น",
+    "--fiscal-year",
+    "2569",
+]
 
 
 def test_run_without_a_token_refuses_naming_the_settings(cli_env, capsys, monkeypatch):
@@ -31,11 +42,14 @@ def test_run_without_a_token_refuses_naming_the_settings(cli_env, capsys, monkey
     assert "LINE_CHANNEL_SECRET" in err and "tidtam run --simulator" in err
 
 
-@pytest.mark.parametrize("setting, value", [
-    ("DATABASE_URL", "postgresql://tidtam:x@127.0.0.1:1/tidtam"),
-    ("TELEGRAM_WEBHOOK_URL", "https://tidtam.example.go.th/telegram/webhook"),
-    ("LINE_CHANNEL_SECRET", "a-real-secret"),
-])
+@pytest.mark.parametrize(
+    "setting, value",
+    [
+        ("DATABASE_URL", "postgresql://tidtam:x@127.0.0.1:1/tidtam"),
+        ("TELEGRAM_WEBHOOK_URL", "https://tidtam.example.go.th/telegram/webhook"),
+        ("LINE_CHANNEL_SECRET", "a-real-secret"),
+    ],
+)
 def test_simulator_refuses_production_settings(cli_env, capsys, monkeypatch, setting, value):
     monkeypatch.setenv(setting, value)
     assert main(["run", "--simulator"]) == 1

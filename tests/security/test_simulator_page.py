@@ -29,12 +29,15 @@ def test_lang_is_whitelisted_and_nothing_from_the_url_reaches_the_page(client):
     assert '<html lang="en">' in client.get("/", params={"lang": "en"}).text
 
 
-@pytest.mark.parametrize("headers, status", [
-    ({"Origin": "https://evil.example", "Content-Type": "application/json"}, 403),
-    ({"Content-Type": "application/json"}, 403),                                   # no Origin at all
-    ({"Origin": BASE, "Content-Type": "text/plain"}, 415),                         # a form's body type
-    ({"Origin": BASE, "Content-Type": "application/x-www-form-urlencoded"}, 415),
-])
+@pytest.mark.parametrize(
+    "headers, status",
+    [
+        ({"Origin": "https://evil.example", "Content-Type": "application/json"}, 403),
+        ({"Content-Type": "application/json"}, 403),  # no Origin at all
+        ({"Origin": BASE, "Content-Type": "text/plain"}, 415),  # a form's body type
+        ({"Origin": BASE, "Content-Type": "application/x-www-form-urlencoded"}, 415),
+    ],
+)
 def test_cross_site_posts_are_refused_and_do_nothing(client, headers, status):
     r = client.post("/sim/api/say", content='{"chat": "admin", "text": "/invite admin"}', headers=headers)
     assert r.status_code == status
@@ -45,8 +48,11 @@ def test_cross_site_posts_are_refused_and_do_nothing(client, headers, status):
 def test_a_rebound_host_name_is_refused(client):
     r = client.get("/sim/api/messages", headers={"Host": "attacker.example:8000"})
     assert r.status_code == 403
-    r = client.post("/sim/api/say", json={"chat": "admin", "text": "/help"},
-                    headers={"Host": "attacker.example:8000", "Origin": "http://attacker.example:8000"})
+    r = client.post(
+        "/sim/api/say",
+        json={"chat": "admin", "text": "/help"},
+        headers={"Host": "attacker.example:8000", "Origin": "http://attacker.example:8000"},
+    )
     assert r.status_code == 403
 
 
@@ -54,8 +60,9 @@ def test_upload_needs_the_pages_own_header(client):
     files = {"file": ("a.txt", b"x", "text/plain")}
     r = client.post("/sim/api/upload", data={"chat": "admin"}, files=files, headers={"Origin": BASE})
     assert r.status_code == 403
-    r = client.post("/sim/api/upload", data={"chat": "admin"}, files=files,
-                    headers={"Origin": BASE, "X-Tidtam-Simulator": "1"})
+    r = client.post(
+        "/sim/api/upload", data={"chat": "admin"}, files=files, headers={"Origin": BASE, "X-Tidtam-Simulator": "1"}
+    )
     assert r.status_code == 200
 
 

@@ -27,13 +27,25 @@ TG_SECRET = "tg-webhook-secret-1"
 def settings(tmp_path):
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"
     asyncio.run(org_with_admin_invite(db_url))
-    return Settings(data_dir=tmp_path / "data", database_url=db_url, line_channel_secret=SECRET,
-                    line_channel_access_token="test-token", line_api_base_url="http://127.0.0.1:9",
-                    run_scheduler=False)
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        line_channel_secret=SECRET,
+        line_channel_access_token="test-token",
+        line_api_base_url="http://127.0.0.1:9",
+        run_scheduler=False,
+    )
 
 
-BAD_BODIES = [b"[1, 2, 3]", b"null", b"[" * 10000 + b"]" * 10000, b'{"events": 5}', b'{"events": [null]}',
-              b"\xff\xfe not utf-8", b'"a string"']
+BAD_BODIES = [
+    b"[1, 2, 3]",
+    b"null",
+    b"[" * 10000 + b"]" * 10000,
+    b'{"events": 5}',
+    b'{"events": [null]}',
+    b"\xff\xfe not utf-8",
+    b'"a string"',
+]
 
 
 @pytest.mark.parametrize("raw", BAD_BODIES)
@@ -45,8 +57,9 @@ def test_signed_line_bodies_of_the_wrong_shape_are_400(settings, raw):
 
 def test_authenticated_telegram_bodies_of_the_wrong_shape_are_400(settings, emulator):
     _client_url, api_url = emulator
-    tg = settings.model_copy(update={"telegram_bot_token": TOKEN, "telegram_api_base_url": api_url,
-                                     "telegram_webhook_secret": TG_SECRET})
+    tg = settings.model_copy(
+        update={"telegram_bot_token": TOKEN, "telegram_api_base_url": api_url, "telegram_webhook_secret": TG_SECRET}
+    )
     with TestClient(create_app(tg)) as client:
         for raw in BAD_BODIES + [b'{"update_id": "x"}', b"{}"]:
             r = client.post("/telegram/webhook", content=raw, headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET})
@@ -55,8 +68,9 @@ def test_authenticated_telegram_bodies_of_the_wrong_shape_are_400(settings, emul
 
 def test_a_declared_large_line_body_is_refused_unread(settings):
     with TestClient(create_app(settings)) as client:
-        r = client.post("/line/webhook", content=b"{}", headers={"Content-Length": str(200 * 2**20),
-                                                                   "X-Line-Signature": "x"})
+        r = client.post(
+            "/line/webhook", content=b"{}", headers={"Content-Length": str(200 * 2**20), "X-Line-Signature": "x"}
+        )
         assert r.status_code == 413
 
 
@@ -64,9 +78,11 @@ def test_a_streamed_200_mb_line_body_is_cut_off_after_the_limit(settings):
     """Through a real uvicorn: a chunked 200 MB POST is answered 413 and never held in memory (reading all
     of it first, as before, grew the process by 400 MB)."""
     import psutil
+
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                                           log_config=None))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", log_config=None)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(100):
@@ -91,8 +107,9 @@ def test_a_streamed_200_mb_line_body_is_cut_off_after_the_limit(settings):
 
     try:
         try:
-            r = httpx.post(f"http://127.0.0.1:{port}/line/webhook", content=body(),
-                           headers={"X-Line-Signature": "x"}, timeout=30)
+            r = httpx.post(
+                f"http://127.0.0.1:{port}/line/webhook", content=body(), headers={"X-Line-Signature": "x"}, timeout=30
+            )
             assert r.status_code == 413
         except httpx.HTTPError:
             pass  # the server closed the connection while the client was still sending: also a refusal
@@ -113,6 +130,5 @@ def test_line_redelivery_of_the_same_body_is_handled_once(settings):
     raw = body(ev)
     with TestClient(create_app(settings)) as client:
         for _ in range(3):
-            assert client.post("/line/webhook", content=raw, headers={"X-Line-Signature": sign(raw)}).status_code \
-                == 200
+            assert client.post("/line/webhook", content=raw, headers={"X-Line-Signature": sign(raw)}).status_code == 200
     assert json.loads(raw)["events"][0]["webhookEventId"] == "01SAMEEVENT000000000000000"

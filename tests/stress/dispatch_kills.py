@@ -47,28 +47,45 @@ class Result:
     seconds: float
 
     def __str__(self) -> str:
-        return (f"{self.messages} messages, {self.kills} SIGKILLs: {self.delivered} delivered, "
-                f"{self.missing} missing, {self.duplicated} duplicated (limit: {self.kills}), {self.seconds:.1f} s")
+        return (
+            f"{self.messages} messages, {self.kills} SIGKILLs: {self.delivered} delivered, "
+            f"{self.missing} missing, {self.duplicated} duplicated (limit: {self.kills}), {self.seconds:.1f} s"
+        )
 
 
 async def _prepare(db_url: str, n: int) -> None:
     db = Database(db_url)
     await db.upgrade()
     async with db.session() as s:
-        org = await create_organisation(s, name="crash", kind=OrgKind.SAO, province="p", district="d",
-                                        fiscal_year=2569)
+        org = await create_organisation(s, name="crash", kind=OrgKind.SAO, province="p", district="d", fiscal_year=2569)
         for start in range(0, n, 200):
-            await enqueue(s, [{"org_id": org.id, "key": f"wave:{i}", "kind": "notice", "platform": "telegram",
-                               "chat_id": str(10_000 + i), "payload": {"text": f"wave {i}", "buttons": []}}
-                              for i in range(start, min(n, start + 200))])
+            await enqueue(
+                s,
+                [
+                    {
+                        "org_id": org.id,
+                        "key": f"wave:{i}",
+                        "kind": "notice",
+                        "platform": "telegram",
+                        "chat_id": str(10_000 + i),
+                        "payload": {"text": f"wave {i}", "buttons": []},
+                    }
+                    for i in range(start, min(n, start + 200))
+                ],
+            )
     await db.dispose()
 
 
 async def _remaining(db_url: str) -> int:
     db = Database(db_url)
     async with db.session(commit=False) as s:
-        n = (await s.exec(select(func.count()).select_from(Outbox).where(
-            Outbox.state.in_([OutboxState.PENDING, OutboxState.SENDING])))).one()
+        n = (
+            await s.exec(
+                select(func.count())
+                .select_from(Outbox)
+                .where(Outbox.state.in_([OutboxState.PENDING, OutboxState.SENDING]))
+            )
+        ).one()
     await db.dispose()
     return n
 
@@ -76,8 +93,11 @@ async def _remaining(db_url: str) -> int:
 def _arrived(client_url: str, messages: int) -> tuple[int, int]:
     """(messages that arrived at least once, extra copies) as the emulator's bot history shows."""
     history = httpx.post(f"{client_url}/getUpdatesHistory", json={"token": TOKEN}, timeout=30).json()["result"]
-    counts = Counter(item["message"]["text"] for item in history
-                     if "chat_id" in item.get("message", {}) and item["message"].get("text", "").startswith("wave "))
+    counts = Counter(
+        item["message"]["text"]
+        for item in history
+        if "chat_id" in item.get("message", {}) and item["message"].get("text", "").startswith("wave ")
+    )
     return sum(1 for i in range(messages) if counts.get(f"wave {i}")), sum(c - 1 for c in counts.values() if c > 1)
 
 
@@ -85,15 +105,26 @@ def run(messages: int, kills: int, seed: int, client_url: str, api_url: str, wor
     rng = random.Random(seed)
     db_url = f"sqlite+aiosqlite:///{workdir / 'crash.db'}"
     asyncio.run(_prepare(db_url, messages))
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api_url, "DATABASE_URL": db_url,
-           "DATA_DIR": str(workdir / "data"), "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api_url,
+        "DATABASE_URL": db_url,
+        "DATA_DIR": str(workdir / "data"),
+        "PYTHONPATH": str(ROOT),
+    }
     log = (workdir / "dispatcher.log").open("a")
     started = time.monotonic()
     done_kills = 0
 
     def spawn() -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "bot", "scheduler", "--no-tick"], env=env, cwd=workdir,
-                                stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "scheduler", "--no-tick"],
+            env=env,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
     proc = spawn()
     try:
@@ -121,12 +152,26 @@ def run_two(messages: int, client_url: str, api_url: str, workdir: Path) -> Resu
     """Two scheduler processes on the same database at once: everything arrives, nothing twice."""
     db_url = f"sqlite+aiosqlite:///{workdir / 'two.db'}"
     asyncio.run(_prepare(db_url, messages))
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api_url, "DATABASE_URL": db_url,
-           "DATA_DIR": str(workdir / "data"), "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api_url,
+        "DATABASE_URL": db_url,
+        "DATA_DIR": str(workdir / "data"),
+        "PYTHONPATH": str(ROOT),
+    }
     log = (workdir / "two.log").open("a")
     started = time.monotonic()
-    procs = [subprocess.Popen([sys.executable, "-m", "bot", "scheduler", "--no-tick"], env=env, cwd=workdir,
-                              stdout=log, stderr=subprocess.STDOUT) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "scheduler", "--no-tick"],
+            env=env,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(2)
+    ]
     try:
         deadline = time.monotonic() + 300
         while asyncio.run(_remaining(db_url)) > 0 and time.monotonic() < deadline:

@@ -59,20 +59,32 @@ class FakeBotApi:
         else:
             params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         if name == "getMe":
-            return JSONResponse({"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "Tidtam",
-                                                        "username": "TidtamLoadBot"}})
+            return JSONResponse(
+                {"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "Tidtam", "username": "TidtamLoadBot"}}
+            )
         if name in ("sendMessage", "editMessageText"):
             chat = str(params.get("chat_id"))
             markup = params.get("reply_markup")
             markup = json.loads(markup) if isinstance(markup, str) else markup
             self.ids += 1
             mid = int(params.get("message_id") or self.ids)
-            self.last[chat] = {"text": params.get("text", ""), "buttons": [
-                b for row in (markup or {}).get("inline_keyboard", []) for b in row], "message_id": mid}
+            self.last[chat] = {
+                "text": params.get("text", ""),
+                "buttons": [b for row in (markup or {}).get("inline_keyboard", []) for b in row],
+                "message_id": mid,
+            }
             self.waiters.setdefault(chat, asyncio.Event()).set()
-            return JSONResponse({"ok": True, "result": {"message_id": mid, "date": int(time.time()),
-                                                        "chat": {"id": int(chat), "type": "private"},
-                                                        "text": params.get("text", "")}})
+            return JSONResponse(
+                {
+                    "ok": True,
+                    "result": {
+                        "message_id": mid,
+                        "date": int(time.time()),
+                        "chat": {"id": int(chat), "type": "private"},
+                        "text": params.get("text", ""),
+                    },
+                }
+            )
         return JSONResponse({"ok": True, "result": True})
 
 
@@ -110,8 +122,9 @@ class Load:
 
     async def post(self, update: dict) -> None:
         started = time.perf_counter()
-        r = await self.client.post(self.app_url + "/telegram/webhook", json=update,
-                                   headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        r = await self.client.post(
+            self.app_url + "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        )
         self.latencies.append(time.perf_counter() - started)
         if r.status_code != 200:
             self.errors += 1
@@ -121,13 +134,28 @@ class Load:
         user = {"id": chat, "is_bot": False, "first_name": "staff"}
         if "data" in kw:
             message = self.api.last.get(str(chat), {})
-            return {"update_id": self.update_id, "callback_query": {
-                "id": str(self.update_id), "from": user, "chat_instance": str(chat), "data": kw["data"],
-                "message": {"message_id": message.get("message_id", 1), "date": int(time.time()),
-                            "chat": {"id": chat, "type": "private"}}}}
+            return {
+                "update_id": self.update_id,
+                "callback_query": {
+                    "id": str(self.update_id),
+                    "from": user,
+                    "chat_instance": str(chat),
+                    "data": kw["data"],
+                    "message": {
+                        "message_id": message.get("message_id", 1),
+                        "date": int(time.time()),
+                        "chat": {"id": chat, "type": "private"},
+                    },
+                },
+            }
         text = kw["text"]
-        msg = {"message_id": self.update_id, "date": int(time.time()), "text": text, "from": user,
-               "chat": {"id": chat, "type": "private"}}
+        msg = {
+            "message_id": self.update_id,
+            "date": int(time.time()),
+            "text": text,
+            "from": user,
+            "chat": {"id": chat, "type": "private"},
+        }
         if text.startswith("/"):
             msg["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
         return {"update_id": self.update_id, "message": msg}
@@ -186,17 +214,32 @@ async def main_async(people: int, seconds: int, db_url: str, workdir: Path) -> d
     chats = await prepare(db_url, people)
     api = FakeBotApi()
     api_port, app_port = free_port(), free_port()
-    fake = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/bot{token}/{method}", api.method,
-                                                                 methods=["GET", "POST"])]),
-                                         host="127.0.0.1", port=api_port, log_level="warning"))
+    fake = uvicorn.Server(
+        uvicorn.Config(
+            Starlette(routes=[Route("/bot{token}/{method}", api.method, methods=["GET", "POST"])]),
+            host="127.0.0.1",
+            port=api_port,
+            log_level="warning",
+        )
+    )
     fake_task = asyncio.create_task(fake.serve())
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{api_port}",
-           "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{app_port}/telegram/webhook", "TELEGRAM_WEBHOOK_SECRET": SECRET,
-           "TELEGRAM_RATE_LIMITER": "false", "RUN_SCHEDULER": "false", "DATABASE_URL": db_url,
-           "DATA_DIR": str(workdir / "data"), "WEB_PORT": str(app_port), "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{api_port}",
+        "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{app_port}/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_RATE_LIMITER": "false",
+        "RUN_SCHEDULER": "false",
+        "DATABASE_URL": db_url,
+        "DATA_DIR": str(workdir / "data"),
+        "WEB_PORT": str(app_port),
+        "PYTHONPATH": str(ROOT),
+    }
     log = (workdir / "app.log").open("w")
-    app = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=workdir, stdout=log,
-                           stderr=subprocess.STDOUT)
+    app = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT
+    )
     app_url = f"http://127.0.0.1:{app_port}"
     try:
         for _ in range(200):
@@ -220,11 +263,19 @@ async def main_async(people: int, seconds: int, db_url: str, workdir: Path) -> d
         stored = (await s.exec(select(func.count()).select_from(StatusReport))).one()
     await db.dispose()
     lat = sorted(load.latencies)
-    return {"people": people, "seconds": round(elapsed, 1), "requests": len(lat), "errors": load.errors,
-            "replies_not_seen_in_60s": load.timeouts,
-            "answers_confirmed": load.confirmed, "status_reports_stored": stored,
-            "answers_per_s": round(load.confirmed / elapsed, 1), "requests_per_s": round(len(lat) / elapsed, 1),
-            "p50_ms": round(statistics.median(lat) * 1000, 1), "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 1)}
+    return {
+        "people": people,
+        "seconds": round(elapsed, 1),
+        "requests": len(lat),
+        "errors": load.errors,
+        "replies_not_seen_in_60s": load.timeouts,
+        "answers_confirmed": load.confirmed,
+        "status_reports_stored": stored,
+        "answers_per_s": round(load.confirmed / elapsed, 1),
+        "requests_per_s": round(len(lat) / elapsed, 1),
+        "p50_ms": round(statistics.median(lat) * 1000, 1),
+        "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 1),
+    }
 
 
 def main() -> None:

@@ -51,8 +51,14 @@ class Chat:
         self.db, self.settings, self.platform = db, settings, platform
 
     async def _send(self, user: str, **kw) -> Said:
-        event = Incoming(platform=self.platform, user_id=user, chat_id=kw.pop("chat_id", user),
-                         event_id=f"{next(_ids)}-{uuid.uuid4().hex[:12]}", bot_username="TidtamTestBot", **kw)
+        event = Incoming(
+            platform=self.platform,
+            user_id=user,
+            chat_id=kw.pop("chat_id", user),
+            event_id=f"{next(_ids)}-{uuid.uuid4().hex[:12]}",
+            bot_username="TidtamTestBot",
+            **kw,
+        )
         return Said(await handle(self.db, event, self.settings))
 
     async def type(self, user: str, text: str, **kw) -> Said:
@@ -61,35 +67,47 @@ class Chat:
     async def press(self, user: str, data: str, **kw) -> Said:
         return await self._send(user, data=data, **kw)
 
-    async def send_file(self, user: str, name: str, content: bytes, *, kind="document", size: int | None | str = "len",
-                        mime="application/octet-stream") -> Said:
+    async def send_file(
+        self,
+        user: str,
+        name: str,
+        content: bytes,
+        *,
+        kind="document",
+        size: int | None | str = "len",
+        mime="application/octet-stream",
+    ) -> Said:
         """``size=None``: the platform did not say (LINE images, for one)."""
+
         async def fetch() -> bytes:
             return content
 
-        return await self._send(user, file=IncomingFile(kind, name, len(content) if size == "len" else size, mime,
-                                                        fetch))
+        return await self._send(
+            user, file=IncomingFile(kind, name, len(content) if size == "len" else size, mime, fetch)
+        )
 
 
 async def setup_org(db: Database, plan_path, name="เทศบาลตำบลทดสอบ", open_round: int | None = 6) -> int:
     async with db.session() as s:
-        org = await create_organisation(s, name=name, kind=OrgKind.SUBDISTRICT_MUNICIPALITY, province="ขอนแก่น",
-                                        district="เมือง", fiscal_year=2569)
+        org = await create_organisation(
+            s, name=name, kind=OrgKind.SUBDISTRICT_MUNICIPALITY, province="ขอนแก่น", district="เมือง", fiscal_year=2569
+        )
         fy = await Rounds(s, org.id).fiscal_year(2569)
         await import_plan(s, org.id, fy, parse_plan(read_table(plan_path)))
         if open_round:
-            rnd = (await s.exec(select(Round).where(Round.fiscal_year_id == fy.id,
-                                                    Round.months == open_round))).one()
+            rnd = (await s.exec(select(Round).where(Round.fiscal_year_id == fy.id, Round.months == open_round))).one()
             rnd.state = RoundState.OPEN
             s.add(rnd)
         return org.id
 
 
-async def invite_code(db: Database, org_id: int, role: Role, unit: str | None = None, uses: int = 1,
-                      days: int = 7) -> str:
+async def invite_code(
+    db: Database, org_id: int, role: Role, unit: str | None = None, uses: int = 1, days: int = 7
+) -> str:
     async with db.session() as s:
-        inv, _unit = await People(s, org_id).create_invite(unit_name=unit, role=role, uses=uses, days=days,
-                                                          actor="test")
+        inv, _unit = await People(s, org_id).create_invite(
+            unit_name=unit, role=role, uses=uses, days=days, actor="test"
+        )
         return inv.code
 
 

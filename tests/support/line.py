@@ -34,8 +34,12 @@ def start_prism():
     if not spec.exists():
         raise RuntimeError(f"LINE's OpenAPI spec is missing: {spec}")
     port = free_port()
-    proc = subprocess.Popen([str(prism), "mock", "-h", "127.0.0.1", "-p", str(port), str(spec)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [str(prism), "mock", "-h", "127.0.0.1", "-p", str(port), str(spec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -66,18 +70,36 @@ def sign(body: bytes, secret: str = SECRET) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def event(kind: str, user: str, *, text: str = "", data: str = "", event_id: str | None = None,
-          group: str | None = None, redelivery: bool = False, image: bool = False) -> dict:
+def event(
+    kind: str,
+    user: str,
+    *,
+    text: str = "",
+    data: str = "",
+    event_id: str | None = None,
+    group: str | None = None,
+    redelivery: bool = False,
+    image: bool = False,
+) -> dict:
     """A webhook event shaped as webhook.yml defines it."""
     source = {"type": "group", "groupId": group, "userId": user} if group else {"type": "user", "userId": user}
-    ev = {"type": kind, "mode": "active", "timestamp": int(time.time() * 1000), "source": source,
-          "webhookEventId": event_id or uuid.uuid4().hex.upper()[:26],
-          "deliveryContext": {"isRedelivery": redelivery}}
+    ev = {
+        "type": kind,
+        "mode": "active",
+        "timestamp": int(time.time() * 1000),
+        "source": source,
+        "webhookEventId": event_id or uuid.uuid4().hex.upper()[:26],
+        "deliveryContext": {"isRedelivery": redelivery},
+    }
     if kind in ("message", "postback", "follow", "join"):
         ev["replyToken"] = uuid.uuid4().hex
     if kind == "message" and image:
-        ev["message"] = {"type": "image", "id": str(next(_ids)), "quoteToken": "q" + uuid.uuid4().hex,
-                         "contentProvider": {"type": "line"}}
+        ev["message"] = {
+            "type": "image",
+            "id": str(next(_ids)),
+            "quoteToken": "q" + uuid.uuid4().hex,
+            "contentProvider": {"type": "line"},
+        }
     elif kind == "message":
         ev["message"] = {"type": "text", "id": str(next(_ids)), "quoteToken": "q" + uuid.uuid4().hex, "text": text}
     if kind == "postback":

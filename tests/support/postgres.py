@@ -28,8 +28,10 @@ def throwaway_cluster(*options: str) -> Iterator[str]:
     """Start a cluster (extra ``-c name=value`` server options), yield its URL (asyncpg driver), remove it."""
     bindir = pg_bin()
     if bindir is None:
-        raise RuntimeError("PostgreSQL server binaries not found: run `make test` (it installs Debian's "
-                           "postgresql) or point at a server with a URL")
+        raise RuntimeError(
+            "PostgreSQL server binaries not found: run `make test` (it installs Debian's "
+            "postgresql) or point at a server with a URL"
+        )
     workdir = Path(tempfile.mkdtemp(prefix="tidtam-pg-"))
     datadir = workdir / "data"
     as_user: list[str] = []
@@ -37,17 +39,45 @@ def throwaway_cluster(*options: str) -> Iterator[str]:
         shutil.chown(workdir, "postgres", "postgres")
         as_user = ["runuser", "-u", "postgres", "--"]
     port = free_port()
-    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(datadir), "-U", "tidtam", "--auth=trust",
-                    "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *as_user,
+            str(bindir / "initdb"),
+            "-D",
+            str(datadir),
+            "-U",
+            "tidtam",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
+    )
     extra = " ".join(f"-c {o}" for o in options)
-    subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(workdir / "server.log"), "-w",
-                    "-o", f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 {extra}", "start"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            *as_user,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-l",
+            str(workdir / "server.log"),
+            "-w",
+            "-o",
+            f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 {extra}",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgresql+asyncpg://tidtam@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(workdir, ignore_errors=True)
 
 

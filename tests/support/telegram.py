@@ -47,8 +47,9 @@ class Peer:
             msg = item.get("message") or {}
             if "chat_id" in msg and str(msg["chat_id"]) == str(chat_id):
                 markup = msg.get("reply_markup") or {}
-                buttons = [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", [])
-                           for b in row]
+                buttons = [
+                    (b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row
+                ]
                 out.append(BotMessage(item["messageId"], msg.get("text", ""), buttons))
         return out
 
@@ -67,8 +68,13 @@ class Peer:
         )
 
     def say(self, uid: int, text: str, expect: str) -> list[BotMessage]:
-        body = {"botToken": TOKEN, "from": self._user(uid), "date": int(time.time()), "text": text,
-                "chat": {"id": uid, "type": "private", "first_name": f"user{uid}"}}
+        body = {
+            "botToken": TOKEN,
+            "from": self._user(uid),
+            "date": int(time.time()),
+            "text": text,
+            "chat": {"id": uid, "type": "private", "first_name": f"user{uid}"},
+        }
         route = "/sendMessage"
         if text.startswith("/"):
             body["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
@@ -76,9 +82,17 @@ class Peer:
         return self._act(uid, lambda: self.http.post(route, json=body).raise_for_status(), expect)
 
     def press(self, uid: int, message: BotMessage, data: str, expect: str) -> list[BotMessage]:
-        body = {"botToken": TOKEN, "from": self._user(uid), "data": data, "date": int(time.time()),
-                "message": {"message_id": message.id, "date": int(time.time()),
-                            "chat": {"id": uid, "type": "private", "first_name": f"user{uid}"}}}
+        body = {
+            "botToken": TOKEN,
+            "from": self._user(uid),
+            "data": data,
+            "date": int(time.time()),
+            "message": {
+                "message_id": message.id,
+                "date": int(time.time()),
+                "chat": {"id": uid, "type": "private", "first_name": f"user{uid}"},
+            },
+        }
         return self._act(uid, lambda: self.http.post("/sendCallback", json=body).raise_for_status(), expect)
 
 
@@ -92,8 +106,12 @@ def start_harness():
     if shutil.which("node") is None or not (PEERS / "node_modules" / "telegram-test-api").exists():
         raise RuntimeError("telegram-test-api is not installed: run `make test` (npm ci in tests/peers)")
     emu, proxy = free_port(), free_port()
-    proc = subprocess.Popen(["node", str(PEERS / "telegram-harness.js"), str(emu), str(proxy)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        ["node", str(PEERS / "telegram-harness.js"), str(emu), str(proxy)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         line = proc.stdout.readline().strip()
         if line != "ready":
