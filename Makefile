@@ -13,7 +13,7 @@ test: lint system-test tests/peers/node_modules/.installed
 
 # the tests that need no server of their own (no PostgreSQL, emulator, browser) and are quick; CI runs all
 test-fast: lint
-	$(BIN)/python -m pytest -q -m "not postgres and not peers and not browser and not slow"
+	$(BIN)/python -m pytest -q -n auto -m "not postgres and not peers and not browser and not slow"
 
 # imports point down the layers (import-linter, pyproject's contract), the code is as ruff formats it, ruff
 # finds nothing, and mypy (over every product package, strict on base, domain and locales) neither.

@@ -433,6 +433,7 @@ async def test_remind_only_units_still_awaiting_and_prefers_the_group(world):
     ]
 
 
+@pytest.mark.slow
 async def test_import_from_chat_dry_run_then_confirm(world, tmp_path):
     chat, db, org = world
     await chat.type("admin", "/import")

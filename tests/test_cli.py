@@ -83,6 +83,7 @@ def test_units_tree_and_unknown_parent(org, capsys):
     assert_one_thai_error(code, err, 'มีหน่วยงาน "สำนักปลัด" อยู่แล้ว')
 
 
+@pytest.mark.slow
 def test_import_dry_run_then_real_then_show(org, capsys):
     code, out, _ = tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN), "--dry-run")
     assert code == 0 and "ทดลองนำเข้า" in out and "ใหม่ 63" in out
@@ -121,6 +122,7 @@ def test_import_dry_run_then_real_then_show(org, capsys):
     assert "ไม่เปลี่ยน 63" in out and "ไม่มีการเปลี่ยนแปลง" in out
 
 
+@pytest.mark.slow
 def test_template_is_importable(org, capsys):
     path = org / "แบบฟอร์ม.xlsx"
     code, out, _ = tidtam(capsys, "plan", "template", str(path))
@@ -159,6 +161,7 @@ def test_bad_input_gets_one_thai_line(org, capsys, args, fragment):
     assert_one_thai_error(code, err, fragment)
 
 
+@pytest.mark.slow
 def test_docx_given_as_plan(org, capsys):
     docx = org / "แผน.docx"
     docx.write_bytes(b"PK\x03\x04 not really a plan")
@@ -170,6 +173,7 @@ def test_docx_given_as_plan(org, capsys):
     assert_one_thai_error(code, err, "ไม่ใช่ไฟล์ Excel")
 
 
+@pytest.mark.slow
 def test_bad_rows_are_listed_under_one_error_line(org, capsys):
     bad = org / "bad.csv"
     text = EXAMPLE_PLAN.read_text(encoding="utf-8").splitlines()
@@ -185,6 +189,7 @@ def test_bad_rows_are_listed_under_one_error_line(org, capsys):
     assert json.loads(tidtam(capsys, "plan", "show", "--json")[1]) == []
 
 
+@pytest.mark.slow
 def test_backup_is_a_consistent_copy(org, capsys):
     tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN))
     target = org / "backup" / "tidtam-2569.db"
@@ -266,6 +271,7 @@ def test_unexpected_failure_is_one_line_and_logged(org, capsys, monkeypatch):
     assert "Traceback" in log and "disk on fire" in log
 
 
+@pytest.mark.slow
 def test_real_process_exit_code_and_no_traceback(cli_env):
     """Through `python -m bot`, as a person runs it."""
     env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(cli_env / "data"), "PYTHONPATH": str(ROOT)}
@@ -279,6 +285,7 @@ def test_real_process_exit_code_and_no_traceback(cli_env):
     assert done.returncode == 1 and done.stderr.strip() == "Error: File not found: nope.csv"
 
 
+@pytest.mark.slow
 def test_next_year_from_this_one(org, capsys, tmp_path):
     assert tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN))[0] == 0
     code, out, err = tidtam(capsys, "round", "list")
@@ -305,6 +312,7 @@ def test_next_year_from_this_one(org, capsys, tmp_path):
     assert code == 0 and "ใหม่ 0 เปลี่ยนแปลง 0 ไม่เปลี่ยน 63" in out, out
 
 
+@pytest.mark.slow
 def test_guideline_items_are_an_eplannacc_type(org, capsys, tmp_path):
     rows = EXAMPLE_PLAN.read_text(encoding="utf-8").splitlines()
     rows[1] = rows[1].replace(",โครงการอบรมคุณธรรม", ",แนวปฏิบัติการอบรมคุณธรรม", 1)

@@ -47,6 +47,7 @@ class FlakyPlatform:
 
 
 @pytest.mark.parametrize("n", [60])
+@pytest.mark.slow
 async def test_ten_minutes_of_outage_lose_nothing_and_repeat_nothing(db, n):
     org = await setup_org(db, EXAMPLE_PLAN)
     platform = FlakyPlatform()
@@ -119,6 +120,7 @@ cells = st.one_of(
 
 @hsettings(max_examples=150, deadline=None)
 @given(st.lists(st.lists(cells, min_size=17, max_size=17), min_size=1, max_size=5))
+@pytest.mark.slow
 def test_import_cells_fed_anything_are_read_or_refused_with_a_message(rows):
     header = [
         "รหัส",
@@ -239,6 +241,7 @@ def test_sigkill_during_answers_leaves_them_whole(tmp_path):
 
 @hsettings(max_examples=25, deadline=None)
 @given(st.text(max_size=40))
+@pytest.mark.slow
 def test_invite_codes_fed_anything(text):
     """Whatever is typed after /start is either a usable code or a clear Thai refusal."""
     import asyncio

@@ -278,6 +278,7 @@ async def test_quota_low_holds_back_non_essential_pushes_and_tells_admins(tmp_pa
     assert len(notices) == 1 and "ร้อยละ 97" in notices[0].payload["text"] and "ระงับ" in notices[0].payload["text"]
 
 
+@pytest.mark.slow
 def test_line_usage_estimates_the_next_round(cli_env, capsys):
     from bot.cli import main
 

@@ -1,5 +1,6 @@
 """Migrations from empty, on SQLite and on a real PostgreSQL, match the models exactly."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -8,6 +9,8 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
 from storage.db import Database, alembic_config
+
+pytestmark = pytest.mark.migrations
 
 
 async def test_upgrade_from_empty_reaches_head_and_matches_models(db_url):

@@ -285,6 +285,7 @@ async def test_a_chat_that_must_wait_does_not_hold_up_the_others(org_db):
     assert [r.chat_id for r in waiting] == ["1000"] and waiting[0].attempts == 0
 
 
+@pytest.mark.slow
 async def test_a_tick_over_many_organisations_counts_what_it_queued(db, tmp_path):
     """On PostgreSQL several organisations are planned at once: every one is planned, the count is exact,
     and the next minute (marked) plans none again."""

@@ -13,6 +13,8 @@ from storage.db import Database
 from storage.models import AuditLog, OrgKind, Oversight, Role
 from storage.repo import create_organisation
 
+pytestmark = pytest.mark.slow  # the whole module: every command for every role
+
 EVERYONE = {"help", "lang", "cancel", "link", "notify", "item"}
 UNITS = {"report", "status"}
 READERS = {"summary", "overdue", "digest", "export"}

@@ -114,6 +114,7 @@ def exported(tmp_path_factory):
     return files, expected, {f.name.split("-")[-1]: f for f in files["thai"]}
 
 
+@pytest.mark.slow
 def test_expected_figures_are_what_the_test_gave(exported):
     files, expected, _by = exported
     assert expected["budget"] == Decimal("1048500.50")
@@ -215,6 +216,7 @@ def test_checks_are_listed_in_the_documents(exported):
     assert nfkd("โดยไม่ระบุเหตุผล") in nfkd(pdftext(by["report.pdf"]))
 
 
+@pytest.mark.slow
 def test_report_cli_summary_json_and_export(cli_env, capsys):
     from bot.cli import main
 
@@ -237,6 +239,7 @@ def test_report_cli_summary_json_and_export(cli_env, capsys):
     assert "ไม่รู้จัก: odt" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 async def test_export_from_chat_sends_the_files(tmp_path):
     from support.chat import Chat, invite_code, join
     from storage.models import Role
@@ -262,6 +265,7 @@ async def test_export_from_chat_sends_the_files(tmp_path):
     await db.dispose()
 
 
+@pytest.mark.slow
 async def test_export_from_chat_renders_outside_the_transaction(tmp_path, monkeypatch):
     """The seconds of layout hold no SQLite write lock: another writer gets BEGIN IMMEDIATE meanwhile."""
     import sqlite3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -66,6 +67,7 @@ async def three_orgs_and_an_office(db, tmp_path):
     return chat, (a, b, c, office.id)
 
 
+@pytest.mark.slow
 async def test_roll_up_lines_equal_each_organisations_own_summary(db, tmp_path):
     chat, (a, b, c, office) = await three_orgs_and_an_office(db, tmp_path)
     async with db.session(commit=False) as s:
@@ -90,6 +92,7 @@ async def test_roll_up_lines_equal_each_organisations_own_summary(db, tmp_path):
     assert r.total("items") == 3 * 63 and r.total("carried_out") == sum(o.carried_out for o in r.orgs) >= 2
 
 
+@pytest.mark.slow
 async def test_overseer_sees_only_the_organisations_it_oversees(db, tmp_path):
     chat, (a, b, c, office) = await three_orgs_and_an_office(db, tmp_path)
     said = await chat.type("office", "/summary")
@@ -129,6 +132,7 @@ async def test_overseer_invites_only_in_an_oversight_organisation(db, tmp_path):
         await invite_code(db, org, Role.OVERSEER)
 
 
+@pytest.mark.slow
 def test_cli_roll_up_all_orgs_and_an_offices_list(cli_env):
     runner = CliRunner()
     run = lambda *args: runner.invoke(app, list(args), catch_exceptions=False)  # noqa: E731

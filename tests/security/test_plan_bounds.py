@@ -64,6 +64,7 @@ def plan_items(capsys) -> list:
 
 
 @pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.slow
 def test_cli_refuses_each_hostile_file_naming_the_limit(org, capsys, case):
     make, suffix, names = CASES[case]
     path = make(org / f"hostile{suffix}")
@@ -75,6 +76,7 @@ def test_cli_refuses_each_hostile_file_naming_the_limit(org, capsys, case):
     assert plan_items(capsys) == []
 
 
+@pytest.mark.slow
 def test_the_childs_memory_limit_is_enforced(org, capsys, monkeypatch):
     """An ordinary plan in a child allowed 40 MB: the limit really applies (and is named)."""
     monkeypatch.setenv("IMPORT_MEMORY_MB", "40")
@@ -112,6 +114,7 @@ async def titles(db) -> int:
         return (await s.exec(select(func.count()).select_from(PlanItem))).one()
 
 
+@pytest.mark.slow
 async def test_chat_import_reads_outside_any_transaction_and_refuses_in_thai(admin_chat, tmp_path, monkeypatch):
     chat, db = admin_chat
     before = await titles(db)
@@ -152,6 +155,7 @@ async def test_chat_refuses_a_large_file_whose_size_the_platform_did_not_say(adm
     assert "รับได้ไม่เกิน 5 MB" in said.text
 
 
+@pytest.mark.slow
 async def test_cell_errors_cross_from_the_child_intact(admin_chat):
     chat, db = admin_chat
     await chat.type("admin", "/import")

@@ -16,6 +16,8 @@ import pytest
 from support.paths import ROOT
 from support.postgres import free_port
 
+pytestmark = pytest.mark.slow  # the whole module: each case runs the CLI in a process of its own
+
 TOKEN = "123456:AAHsecretTOKENpartNeverLogged_x9"
 TAIL = TOKEN.split(":", 1)[1]
 

@@ -65,6 +65,7 @@ def test_simulator_refuses_a_database_with_a_real_organisation(cli_env, capsys):
     assert "เทศบาลตำบลจริง" in err and "DATA_DIR" in err
 
 
+@pytest.mark.slow
 async def test_the_simulated_clock_moves_the_demo_organisation_only(tmp_path):
     """Even on a database that (against the guard) holds a real organisation with a round about to open
     and a registered person, "next send" opens and reminds nothing of it."""
