@@ -15,13 +15,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from locales.errors import ParseError, UserError
 from locales.i18n import _
 from locales.thai import NO_BUDGET, MonthRange, parse_amount, parse_month_range, parse_quantity, to_arabic_digits
 from storage.models import ItemKind
 from base.values import without_control_characters
+
+T = TypeVar("T")
 
 ALL_UNITS_WORDS = ("ทุกสำนัก/กอง", "ทุกกอง/สำนัก", "ทุกสำนัก", "ทุกกอง", "ทุกหน่วยงาน", "ทุกส่วนราชการ", "all")
 
@@ -332,10 +335,25 @@ def parse_plan(table: list[tuple[int, list[Any]]]) -> list[PlanRow]:
     table = [(n, cells) for n, cells in table if any(clean_text(c) for c in cells)]
     if not table:
         raise UserError(_("The plan file is empty"))
-    header_row, header = table[0]
+    columns, labels = _read_header(table[0][1])
+    rows: list[PlanRow] = []
+    errors: list[CellError] = []
+    for row_no, cells in table[1:]:
+        reader = _RowReader(row_no, cells, columns, labels)
+        row = reader.read()
+        errors += reader.errors
+        if row is not None:
+            rows.append(row)
+    errors.extend(_check_across_rows(rows, labels))
+    if errors:
+        raise PlanFileError(sorted(errors, key=lambda e: e.row))
+    return rows
+
+
+def _read_header(header: list[Any]) -> tuple[dict[str, int], dict[str, str]]:
+    """Which column holds what, and each one's label as the file writes it (errors name the file's words)."""
     columns: dict[str, int] = {}
     labels: dict[str, str] = {}
-    errors: list[CellError] = []
     for i, cell in enumerate(header):
         key = _HEADER_LOOKUP.get(_header_key(clean_text(cell)))
         if key and key not in columns:
@@ -350,107 +368,105 @@ def parse_plan(table: list[tuple[int, list[Any]]]) -> list[PlanRow]:
         )
     for key in COLUMNS:
         labels.setdefault(key, THAI_HEADER[key])
+    return columns, labels
 
-    rows: list[PlanRow] = []
-    for row_no, cells in table[1:]:
 
-        def cell(key: str, _cells=cells) -> Any:
-            i = columns.get(key)
-            return _cells[i] if i is not None and i < len(_cells) else None
+class _RowReader:
+    """One row of the plan: every cell checked, every problem collected (not just the first)."""
 
-        def err(key: str, message: str, _row=row_no) -> None:
-            errors.append(CellError(_row, labels[key], message))
+    def __init__(self, row_no: int, cells: list[Any], columns: dict[str, int], labels: dict[str, str]):
+        self.row_no, self.cells, self.columns, self.labels = row_no, cells, columns, labels
+        self.errors: list[CellError] = []
+        self.text = {k: clean_text(self.cell(k)) for k in COLUMNS}
 
-        text = {k: clean_text(cell(k)) for k in COLUMNS}
+    def cell(self, key: str) -> Any:
+        i = self.columns.get(key)
+        return self.cells[i] if i is not None and i < len(self.cells) else None
+
+    def err(self, key: str, message: str) -> None:
+        self.errors.append(CellError(self.row_no, self.labels[key], message))
+
+    def read(self) -> PlanRow | None:
+        text = self.text
+        dimension, mission, subitem = self._sections()
+        if not text["title"]:
+            self.err("title", _("the project title is empty"))
+        kind = _kind(text["type"], text["title"])
+        if text["title"] and kind is None:
+            self.err(
+                "type",
+                _("say whether it is a โครงการ, กิจกรรม, มาตรการ or แนวปฏิบัติงาน (the title does not start with one)"),
+            )
+        budget_plan, budget_ordinance = self._amount("budget_plan"), self._amount("budget_ordinance")
+        qty = self._parsed("target_qty", parse_quantity, self.cell("target_qty"))
+        month_range = self._parsed("months", parse_month_range, text["months"]) if text["months"] else None
+        units, all_units = _split_units(str(self.cell("units") or ""))
+        if self.errors:
+            return None
+        return PlanRow(
+            row=self.row_no,
+            code=to_arabic_digits(text["code"]).replace(" ", ""),
+            code_given=bool(text["code"]),
+            strategy=_section_code(text["strategy"], 1) if text["strategy"] else "",
+            strategy_title=text["strategy_title"],
+            dimension=dimension,
+            dimension_title=text["dimension_title"],
+            mission=mission,
+            mission_title=text["mission_title"],
+            subitem=subitem,
+            subitem_title=text["subitem_title"],
+            number=to_arabic_digits(text["number"]),
+            kind=kind,
+            title=text["title"],
+            kpi=text["kpi"],
+            target_unit=text["target_unit"],
+            target_qty=qty,
+            budget_plan=budget_plan,
+            budget_ordinance=budget_ordinance,
+            no_budget=budget_plan is None and budget_ordinance is None,
+            units=units,
+            all_units=all_units,
+            months=text["months"],
+            month_range=month_range,
+        )
+
+    def _sections(self) -> tuple[str, str, str]:
+        """มิติ, ภารกิจ and sub-item codes, each inside the one above it."""
+        text = self.text
         dimension = _section_code(text["dimension"], 1)
         mission = _section_code(text["mission"], 2)
         subitem = _section_code(text["subitem"], 3) if text["subitem"] else ""
         if not dimension:
-            err("dimension", _("a dimension is a number such as 1 or ๑"))
+            self.err("dimension", _("a dimension is a number such as 1 or ๑"))
         if not mission:
-            err("mission", _("a mission is written like 1.1 or ๑.๑"))
+            self.err("mission", _("a mission is written like 1.1 or ๑.๑"))
         elif dimension and not mission.startswith(dimension + "."):
-            err(
+            self.err(
                 "mission",
                 _("mission {mission} does not belong to dimension {dimension}").format(
                     mission=mission, dimension=dimension
                 ),
             )
         if text["subitem"] and not subitem:
-            err("subitem", _("a sub-item is written like 1.1.1 or ๑.๑.๑"))
+            self.err("subitem", _("a sub-item is written like 1.1.1 or ๑.๑.๑"))
         elif subitem and mission and not subitem.startswith(mission + "."):
-            err(
+            self.err(
                 "subitem",
                 _("sub-item {subitem} does not belong to mission {mission}").format(subitem=subitem, mission=mission),
             )
-        if not text["title"]:
-            err("title", _("the project title is empty"))
-        kind = _kind(text["type"], text["title"])
-        if text["title"] and kind is None:
-            err(
-                "type",
-                _("say whether it is a โครงการ, กิจกรรม, มาตรการ or แนวปฏิบัติงาน (the title does not start with one)"),
-            )
+        return dimension, mission, subitem
 
-        budgets: dict[str, Decimal | None] = {}
-        no_budget_cells = 0
-        for key in ("budget_plan", "budget_ordinance"):
-            try:
-                value = parse_amount(cell(key))
-            except ParseError as e:
-                err(key, str(e))
-                value = None
-            if value is NO_BUDGET:
-                no_budget_cells += 1
-                value = None
-            budgets[key] = value
+    def _amount(self, key: str) -> Decimal | None:
+        """A budget; "ไม่ใช้งบประมาณ" and its kin are no amount."""
+        value = self._parsed(key, parse_amount, self.cell(key))
+        return None if value is NO_BUDGET else value
+
+    def _parsed(self, key: str, parse: Callable[[Any], T], value: Any) -> T | None:
         try:
-            qty = parse_quantity(cell("target_qty"))
+            return parse(value)
         except ParseError as e:
-            err("target_qty", str(e))
-            qty = None
-        month_range = None
-        if text["months"]:
-            try:
-                month_range = parse_month_range(text["months"])
-            except ParseError as e:
-                err("months", str(e))
-        units, all_units = _split_units(str(cell("units") or ""))
-        if errors and errors[-1].row == row_no:
-            continue
-        rows.append(
-            PlanRow(
-                row=row_no,
-                code=to_arabic_digits(text["code"]).replace(" ", ""),
-                code_given=bool(text["code"]),
-                strategy=_section_code(text["strategy"], 1) if text["strategy"] else "",
-                strategy_title=text["strategy_title"],
-                dimension=dimension,
-                dimension_title=text["dimension_title"],
-                mission=mission,
-                mission_title=text["mission_title"],
-                subitem=subitem,
-                subitem_title=text["subitem_title"],
-                number=to_arabic_digits(text["number"]),
-                kind=kind,
-                title=text["title"],
-                kpi=text["kpi"],
-                target_unit=text["target_unit"],
-                target_qty=qty,
-                budget_plan=budgets["budget_plan"],
-                budget_ordinance=budgets["budget_ordinance"],
-                no_budget=budgets["budget_plan"] is None and budgets["budget_ordinance"] is None,
-                units=units,
-                all_units=all_units,
-                months=text["months"],
-                month_range=month_range,
-            )
-        )
-
-    errors.extend(_check_across_rows(rows, labels))
-    if errors:
-        raise PlanFileError(sorted(errors, key=lambda e: e.row))
-    return rows
+            self.err(key, str(e))
+            return None
 
 
 def _check_across_rows(rows: list[PlanRow], labels: dict[str, str]) -> list[CellError]:
