@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from handlers import accounts, admin, checkin, common, digest, manager, onboarding
+from handlers import accounts, admin, checkin, common, digest, form, manager, onboarding
 from handlers.context import Ctx
 from locales.i18n import N_, _
 
@@ -60,6 +60,12 @@ TABLE: tuple[Command, ...] = (
         checkin.report,
         UNITS,
         help=((UNITS, N_("/report — answer for your unit's items still awaiting an answer")),),
+    ),
+    Command(
+        "form",
+        form.form_link,
+        UNITS,
+        help=((UNITS, N_("/form — answer all your unit's items on one page")),),
     ),
     Command(
         "status",

@@ -454,3 +454,33 @@ class JoinAttempt(SQLModel, table=True):
     external_id: str = Field(max_length=100)
     org_id: Optional[int] = Field(default=None, foreign_key="organisation.id", index=True)
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class FormPass(SQLModel, table=True):
+    """A key to the answer form: a one-time link the bot gave (spent when the page opens) or the session the
+    page holds after that. Only the token's SHA-256 is stored: a copy of the database opens no form."""
+
+    __tablename__ = "form_pass"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=10)  # "link" or "session"
+    token_hash: str = Field(max_length=64, unique=True)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+    used_at: Optional[dt.datetime] = Field(default=None, sa_type=UTCDateTime)
+
+
+class FormDraft(SQLModel, table=True):
+    """What a person has typed into the form for one item of one unit, saved as they type: a closed app or a
+    dropped connection loses nothing."""
+
+    __tablename__ = "form_draft"
+    __table_args__ = (UniqueConstraint("person_id", "round_id", "item_id", "unit_id", name="uq_form_draft"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    round_id: int = Field(foreign_key="round.id")
+    item_id: int = Field(foreign_key="plan_item.id")
+    unit_id: int = Field(foreign_key="unit.id")
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

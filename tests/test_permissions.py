@@ -16,7 +16,7 @@ from storage.repo import create_organisation
 pytestmark = pytest.mark.slow  # the whole module: every command for every role
 
 EVERYONE = {"help", "lang", "cancel", "link", "notify", "item"}
-UNITS = {"report", "status"}
+UNITS = {"report", "status", "form"}
 READERS = {"summary", "overdue", "digest", "export"}
 ADMINS = {"invite", "units", "members", "round", "remind", "import", "narrative", "bindgroup"}
 ROLES = ("member", "head", "manager", "admin", "overseer")

@@ -1,0 +1,293 @@
+"""The answer form: a unit's whole list on one page (Telegram Mini App, LINE LIFF, or a one-time link).
+
+Platform-neutral like every handler: the web routes (bot/form.py) find who is asking and call these. A person
+reads and writes only their own units' items of the open round, in their own organisation, checked on every
+call as a chat press is. Submitted answers are checked with the chat's parsers and rules, all or nothing, and
+saved in one transaction with their audit lines; an answer someone else saved since the page loaded is never
+overwritten silently: that item is refused and shows the newer answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from base.values import utcnow, without_control_characters
+from domain.budget import budget_basis
+from handlers.checkin import URL_RE
+from handlers.common import MAX_TEXT
+from reports.summary import status_label
+from locales.errors import ParseError, UserError
+from locales.i18n import _
+from locales.thai import NO_BUDGET, parse_amount, parse_quantity
+from storage.answers import Answers, Pair
+from storage.form_passes import Holder
+from storage.models import CannotReason, FormDraft, Person, PlanItem, Round, Status, StatusReport
+from storage.people import roles_of
+
+DRAFT_FIELDS = ("status", "done", "disbursed", "qty", "reason_category", "reason", "url")
+MAX_FIELD = 2000
+
+
+class FormRefused(UserError):
+    """The form cannot be used now (no round open, no unit); the message is for the person."""
+
+
+@dataclass
+class Checked:
+    """One submitted item: the answer to save, or what is wrong with each field."""
+
+    pair: Pair
+    report: StatusReport | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+async def _context(session: AsyncSession, holder: Holder) -> tuple[Person, Round, list[int]]:
+    person = await session.get(Person, holder.person_id)
+    if person is None or person.org_id != holder.org_id:
+        raise FormRefused(_("This page has expired. Open it again from the chat."))
+    unit_ids = (await roles_of(session, person)).unit_ids
+    if not unit_ids:
+        raise FormRefused(_("You are not in a unit that answers items. Please contact your administrator."))
+    rnd = await Answers(session, holder.org_id).open_round()
+    if rnd is None:
+        raise FormRefused(
+            _("No reporting round is open at the moment. Your administrator opens it when collection starts.")
+        )
+    return person, rnd, list(unit_ids)
+
+
+def _answer_json(r: StatusReport | None) -> dict[str, Any] | None:
+    if r is None:
+        return None
+    return {
+        "id": r.id,
+        "status": r.status.value,
+        "status_label": status_label(r.status.value),
+        "done": r.done_text,
+        "disbursed": None if r.disbursed is None else format(r.disbursed, "f"),
+        "no_money": r.no_budget_used,
+        "qty": None if r.qty_achieved is None else format(r.qty_achieved, "f"),
+        "reason_category": r.reason_category.value if r.reason_category else None,
+        "reason": r.reason,
+        "carried": r.carried,
+        "at": r.created_at.isoformat(),
+    }
+
+
+async def load(session: AsyncSession, holder: Holder) -> dict[str, Any]:
+    """The person's items in the open round, each with its answer, the 6-month one and the person's draft."""
+    _person, rnd, unit_ids = await _context(session, holder)
+    answers = Answers(session, holder.org_id)
+    pairs = await answers.pairs(rnd.fiscal_year_id, unit_ids)
+    latest = await answers.latest(rnd, unit_ids)
+    previous = await answers.previous(rnd)
+    units = {u: (await answers.unit(u)) for u in unit_ids}
+    drafts = {
+        (d.item_id, d.unit_id): d.fields
+        for d in (
+            await session.exec(
+                select(FormDraft).where(FormDraft.person_id == holder.person_id, FormDraft.round_id == rnd.id)
+            )
+        ).all()
+    }
+    items = []
+    for p in pairs:
+        it, key = p.item, (p.item.id, p.unit_id)
+        budget = budget_basis(it)
+        items.append(
+            {
+                "item": it.id,
+                "unit": p.unit_id,
+                "unit_name": units[p.unit_id].name if units[p.unit_id] else "",
+                "code": it.code,
+                "title": it.title,
+                "budget": None if budget is None else format(budget, "f"),
+                "target_qty": None if it.target_qty is None else format(it.target_qty, "f"),
+                "target_unit": it.target_unit,
+                "answer": _answer_json(latest.get(key)),
+                "previous": _answer_json(previous.get(key)),
+                "draft": drafts.get(key, {}),
+            }
+        )
+    return {"round": {"id": rnd.id, "months": rnd.months, "due": rnd.due_on.isoformat()}, "items": items}
+
+
+async def _owned_pair(
+    session: AsyncSession, holder: Holder, rnd: Round, unit_ids: list[int], item_id: Any, unit_id: Any
+) -> Pair | None:
+    if not isinstance(item_id, int) or not isinstance(unit_id, int) or unit_id not in unit_ids:
+        return None
+    answers = Answers(session, holder.org_id)
+    item = await answers.item(item_id)
+    if item is None or item.fiscal_year_id != rnd.fiscal_year_id or not await answers.owns(item, unit_id):
+        return None
+    return Pair(item, unit_id)
+
+
+async def save_draft(session: AsyncSession, holder: Holder, body: dict[str, Any]) -> bool:
+    """Keep what was typed for one item; False when the item is not the person's to answer."""
+    _person, rnd, unit_ids = await _context(session, holder)
+    pair = await _owned_pair(session, holder, rnd, unit_ids, body.get("item"), body.get("unit"))
+    if pair is None:
+        return False
+    fields = body.get("fields")
+    fields = fields if isinstance(fields, dict) else {}
+    kept = {
+        k: without_control_characters(str(v))[:MAX_FIELD]
+        for k, v in fields.items()
+        if k in DRAFT_FIELDS and v is not None
+    }
+    draft = (
+        await session.exec(
+            select(FormDraft).where(
+                FormDraft.person_id == holder.person_id,
+                FormDraft.round_id == rnd.id,
+                FormDraft.item_id == pair.item.id,
+                FormDraft.unit_id == pair.unit_id,
+            )
+        )
+    ).first() or FormDraft(
+        org_id=holder.org_id, person_id=holder.person_id, round_id=rnd.id, item_id=pair.item.id, unit_id=pair.unit_id
+    )
+    draft.fields, draft.updated_at = kept, utcnow()
+    session.add(draft)
+    return True
+
+
+def check(pair: Pair, entry: dict[str, Any], rnd: Round, person_id: int) -> Checked:
+    """One item's fields read with the chat's parsers and rules; every problem named beside its field."""
+    item: PlanItem = pair.item
+    out = Checked(pair)
+    codes = {s.value: s for s in Status}
+    status = codes.get(str(entry.get("status") or ""))
+    if status is None:
+        out.errors["status"] = _("Please choose the status.")
+        return out
+    done = str(entry.get("done") or "").strip()
+    reason = str(entry.get("reason") or "").strip()
+    for name, text in (("done", done), ("reason", reason)):
+        if len(text) > MAX_TEXT:
+            out.errors[name] = _("That is too long ({n} characters); please keep it under {limit} characters.").format(
+                n=f"{len(text):,}", limit=f"{MAX_TEXT:,}"
+            )
+    if status in (Status.IN_PROGRESS, Status.COMPLETED) and not done:
+        out.errors["done"] = _("Please say briefly what was done.")
+    category = None
+    if status == Status.CANNOT:
+        category = {c.value: c for c in CannotReason}.get(str(entry.get("reason_category") or ""))
+        if category is None:
+            out.errors["reason_category"] = _("Please choose why it could not be done.")
+        elif category == CannotReason.OTHER and not reason:
+            out.errors["reason"] = _("Please type the reason.")
+    disbursed, no_money = None, False
+    if not item.no_budget and status != Status.NOT_STARTED:
+        try:
+            value = parse_amount(str(entry.get("disbursed") or ""), allow_empty_as_none=False)
+        except ParseError as e:
+            out.errors["disbursed"] = str(e)
+        else:
+            disbursed, no_money = (None, True) if value is NO_BUDGET else (value, False)
+            budget = budget_basis(item)
+            if disbursed is not None and budget is not None and disbursed > budget and not entry.get("over_budget_ok"):
+                out.errors["disbursed"] = _("{amount} is more than the budget of {budget}. Is it correct?").format(
+                    amount=f"{disbursed:,.2f}", budget=f"{budget:,.2f}"
+                )
+    qty = None
+    if item.target_qty is not None and status in (Status.IN_PROGRESS, Status.COMPLETED):
+        try:
+            qty = parse_quantity(str(entry.get("qty") or ""))
+        except ParseError as e:
+            out.errors["qty"] = str(e)
+    url = str(entry.get("url") or "").strip()
+    if url and not URL_RE.match(url):
+        out.errors["url"] = _("A web link starts with http:// or https://")
+    if out.errors:
+        return out
+    out.report = StatusReport(
+        org_id=rnd.org_id,
+        round_id=rnd.id,
+        item_id=item.id,
+        unit_id=pair.unit_id,
+        status=status,
+        done_text=done if status != Status.CANNOT else "",
+        qty_achieved=qty,
+        disbursed=disbursed,
+        no_budget_used=no_money,
+        evidence=[{"kind": "url", "url": url}] if url else [],
+        reason=reason if status == Status.CANNOT else "",
+        reason_category=category,
+        person_id=person_id,
+        channel="form",
+    )
+    return out
+
+
+async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], platform: str) -> dict[str, Any]:
+    """All or nothing: every entry checked; any problem → nothing saved and each problem named; an item answered
+    by someone else since ``base`` (the answer the page showed) → refused with the newer answer."""
+    person, rnd, unit_ids = await _context(session, holder)
+    entries = body.get("answers")
+    if not isinstance(entries, list) or not entries or len(entries) > 500:
+        return {"ok": False, "errors": {"": _("Nothing to send.")}}
+    answers = Answers(session, holder.org_id)
+    latest = await answers.latest(rnd, unit_ids)
+    errors: dict[str, dict[str, str]] = {}
+    newer: dict[str, Any] = {}
+    checked: list[Checked] = []
+    for entry in entries:
+        entry = entry if isinstance(entry, dict) else {}
+        pair = await _owned_pair(session, holder, rnd, unit_ids, entry.get("item"), entry.get("unit"))
+        if pair is None:
+            return {"ok": False, "errors": {"": _("This item is not one of your unit's items.")}}
+        key = f"{pair.item.id}:{pair.unit_id}"
+        current = latest.get((pair.item.id, pair.unit_id))
+        if current is not None and current.id != entry.get("base"):
+            newer[key] = _answer_json(current)
+            errors[key] = {"": _("Someone else answered this item meanwhile; check their answer and send again.")}
+            continue
+        c = check(pair, entry, rnd, person.id)
+        if c.errors:
+            errors[key] = c.errors
+        checked.append(c)
+    if errors:
+        return {"ok": False, "errors": errors, "newer": newer}
+    saved = []
+    actor = f"form:{platform}:{person.id}"
+    for c in checked:
+        assert c.report is not None
+        r = await answers.save(c.report, actor=actor)
+        saved.append({"code": c.pair.item.code, "status": status_label(r.status.value)})
+    for c in checked:  # what was sent is saved: its drafts are done
+        await session.exec(
+            delete(FormDraft).where(
+                col(FormDraft.person_id) == person.id,
+                col(FormDraft.round_id) == rnd.id,
+                col(FormDraft.item_id) == c.pair.item.id,
+                col(FormDraft.unit_id) == c.pair.unit_id,
+            )
+        )
+    return {"ok": True, "saved": saved, "at": dt.datetime.now(dt.timezone.utc).isoformat()}
+
+
+async def form_link(ctx: Any, args: str = "") -> None:
+    """/form: a one-time link (30 minutes) to the page with all the unit's items."""
+    from handlers.context import Ctx
+    from storage.form_passes import LINK_MINUTES, issue
+
+    assert isinstance(ctx, Ctx) and ctx.person is not None
+    if ctx.event.chat_type == "group":
+        ctx.say(_("Please use this command in a private chat with me."))
+        return
+    await _context(ctx.session, Holder(ctx.org_id, ctx.person.id))  # refuses here, in the chat, if it cannot open
+    token = await issue(ctx.session, ctx.org_id, ctx.person.id, "link")
+    base = ctx.settings.public_base_url.rstrip("/") or f"http://{ctx.settings.web_host}:{ctx.settings.web_port}"
+    ctx.say(
+        _("Answer all your unit's items on one page (the link works once, for {minutes} minutes):\n{url}").format(
+            minutes=LINK_MINUTES, url=f"{base}/form/#t={token}"
+        )
+    )
