@@ -23,7 +23,7 @@ from handlers.common import MAX_TEXT
 from reports.summary import status_label
 from locales.errors import ParseError, UserError
 from locales.i18n import _
-from locales.thai import NO_BUDGET, parse_amount, parse_quantity
+from locales.thai import NO_BUDGET, format_date, parse_amount, parse_quantity
 from storage.answers import Answers, Pair
 from storage.form_passes import Holder
 from storage.models import CannotReason, FormDraft, Person, PlanItem, Round, Status, StatusReport
@@ -114,7 +114,15 @@ async def load(session: AsyncSession, holder: Holder) -> dict[str, Any]:
                 "draft": drafts.get(key, {}),
             }
         )
-    return {"round": {"id": rnd.id, "months": rnd.months, "due": rnd.due_on.isoformat()}, "items": items}
+    return {
+        "round": {
+            "id": rnd.id,
+            "months": rnd.months,
+            "due": rnd.due_on.isoformat(),
+            "due_text": format_date(rnd.due_on, thai_digits=False),
+        },
+        "items": items,
+    }
 
 
 async def _owned_pair(
