@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from bot.services import services
+from bot.services import read_limited, services
 from handlers.form import FormRefused, load, save_draft, submit
 from locales.i18n import _, set_language
 from storage.form_passes import Holder, holder_of, issue, spend_link
@@ -88,16 +88,22 @@ async def _body(request: Request) -> dict | None:
     """A JSON object of bounded size, sent as JSON (a plain HTML form from another site cannot be)."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return None
+    body = await read_limited(request, MAX_BODY)
     try:
-        data = json.loads(body)
+        data = json.loads(body) if body is not None else None
     except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
+
+
+async def _caller(request: Request) -> tuple[Holder, dict] | Response:
+    """Who is asking (their session) and what they sent, or the refusal to answer with."""
+    holder, body = await _holder(request), await _body(request)
+    if holder is None:
+        return _refuse(_("This page has expired. Open it again from the chat."), 401)
+    if body is None:
+        return _refuse(_("This request is not valid."), 400)
+    return holder, body
 
 
 async def open_session(request: Request) -> Response:
@@ -142,11 +148,10 @@ async def items(request: Request) -> Response:
 
 async def draft(request: Request) -> Response:
     set_language("th")
-    holder, body = await _holder(request), await _body(request)
-    if holder is None:
-        return _refuse(_("This page has expired. Open it again from the chat."), 401)
-    if body is None:
-        return _refuse(_("This request is not valid."), 400)
+    caller = await _caller(request)
+    if isinstance(caller, Response):
+        return caller
+    holder, body = caller
     try:
         async with services(request).db.session() as s:
             if not await save_draft(s, holder, body):
@@ -158,11 +163,10 @@ async def draft(request: Request) -> Response:
 
 async def send(request: Request) -> Response:
     set_language("th")
-    holder, body = await _holder(request), await _body(request)
-    if holder is None:
-        return _refuse(_("This page has expired. Open it again from the chat."), 401)
-    if body is None:
-        return _refuse(_("This request is not valid."), 400)
+    caller = await _caller(request)
+    if isinstance(caller, Response):
+        return caller
+    holder, body = caller
     try:
         async with services(request).db.session() as s:
             result = await submit(s, holder, body, "web")

@@ -19,7 +19,7 @@ from telegram import Update
 from base.settings import Settings
 from locales.thai import clip
 from bot.form import routes as form_routes
-from bot.services import Services, services as services_of
+from bot.services import Services, read_limited, services as services_of
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ async def telegram_webhook(request: Request) -> Response:
     given = request.headers.get("x-telegram-bot-api-secret-token", "")
     if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
         return JSONResponse({"error": "forbidden"}, status_code=403)
-    body = await read_limited(request)
+    body = await read_limited(request, MAX_BODY)
     if body is None:
         return JSONResponse({"error": "too large"}, status_code=413)
     try:
@@ -210,7 +210,9 @@ async def line_webhook(request: Request) -> Response:
     adapter = services_of(request).line
     if adapter is None:
         return JSONResponse({"error": "LINE is not configured"}, status_code=404)
-    body = await read_limited(request)  # the signature covers the body, so it is read — but never past the limit
+    body = await read_limited(
+        request, MAX_BODY
+    )  # the signature covers the body, so it is read — but never past the limit
     if body is None:
         return JSONResponse({"error": "too large"}, status_code=413)
     try:
@@ -263,23 +265,6 @@ async def download(request: Request) -> Response:
             headers={"Accept-Ranges": "none"},
         )
     return FileResponse(path, filename=filename, headers={"Accept-Ranges": "none", "Cache-Control": "no-store"})
-
-
-async def read_limited(request: Request, limit: int = MAX_BODY) -> bytes | None:
-    """The body, or None as soon as it is known to be larger than ``limit`` (by its Content-Length, or while
-    it streams in): a 200 MB POST costs nothing."""
-    try:
-        if int(request.headers.get("content-length") or 0) > limit:
-            return None
-    except ValueError:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def app_from_env() -> Starlette:
