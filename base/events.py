@@ -55,8 +55,25 @@ class Incoming:
 
 @dataclass
 class Button:
+    """A button: it sends ``data`` back, or opens a web page.
+
+    ``url`` is a link to open. ``app`` is a path of Tidtam's own web app (the answer form) to open inside the
+    chat app where the adapter can — Telegram's Mini App in a private chat, LINE's LIFF — and elsewhere the
+    button sends ``data`` instead (which asks the bot for a one-time link).
+    """
+
     label: str
-    data: str
+    data: str = ""
+    url: str = ""
+    app: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        pairs = (("label", self.label), ("data", self.data), ("url", self.url), ("app", self.app))
+        return {k: v for k, v in pairs if v}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, str]) -> "Button":
+        return cls(d.get("label", ""), d.get("data", ""), d.get("url", ""), d.get("app", ""))
 
 
 @dataclass

@@ -67,7 +67,16 @@ class Settings(BaseSettings):
     line_api_base_url: str = Field("", description="LINE API server, for test servers; empty: LINE's")
     line_quota_warn_percent: int = Field(80, description="tell admins when this share of the quota is used")
     line_quota_stop_percent: int = Field(95, description="stop non-essential pushes from this share on")
-    public_base_url: str = Field("", description="https address of this web app, for download links on LINE")
+    line_liff_id: str = Field(
+        "", description="LIFF app ID of the answer form (a LINE Login channel's LIFF tab; docs/form.md); empty: links"
+    )
+    line_login_channel_id: str = Field("", description="that LINE Login channel's ID: the audience of its ID tokens")
+    line_login_api_base_url: str = Field(
+        "", description="LINE Login's API server (ID token verify), for test servers; empty: LINE's"
+    )
+    public_base_url: str = Field(
+        "", description="https address of this web app: LINE download links, the form's Mini App and LIFF"
+    )
     download_link_hours: int = Field(24, description="how long a download link works")
 
     web_host: str = Field("127.0.0.1", description="where the web app listens")
@@ -83,7 +92,13 @@ class Settings(BaseSettings):
         from locales.i18n import _
 
         found = []
-        for name in ("telegram_api_base_url", "line_api_base_url", "telegram_webhook_url", "public_base_url"):
+        for name in (
+            "telegram_api_base_url",
+            "line_api_base_url",
+            "line_login_api_base_url",
+            "telegram_webhook_url",
+            "public_base_url",
+        ):
             value = getattr(self, name)
             parts = urlsplit(value) if value else None
             if parts is not None and (parts.scheme not in ("http", "https") or not parts.hostname):
@@ -105,6 +120,8 @@ class Settings(BaseSettings):
             found.append(_("TELEGRAM_WEBHOOK_URL must start with https:// (Telegram calls only https webhooks)"))
         if self.log_format not in ("text", "json"):
             found.append(_("LOG_FORMAT is text or json (got {value})").format(value=self.log_format[:20]))
+        if self.line_liff_id and not self.line_login_channel_id:
+            found.append(_("LINE_LIFF_ID needs LINE_LOGIN_CHANNEL_ID, to check the ID tokens LIFF gives the form"))
         if self.web_workers > 1 and not self.database_url:
             found.append(_("WEB_WORKERS above 1 needs PostgreSQL (DATABASE_URL): SQLite has one writer"))
         return found

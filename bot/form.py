@@ -2,35 +2,49 @@
 
 Who is asking is proved by one of: a one-time link from the bot (spent when the page opens), Telegram's Mini
 App ``initData`` (HMAC-SHA-256 with a key derived from the bot token, as Telegram's Mini App documentation
-specifies; at most an hour old), or — later — a LINE LIFF ID token. Each gives the page a session token it sends
-in the ``Authorization`` header: no cookie, so no other site can make a browser act with it.
+specifies; at most an hour old), or a LINE LIFF ID token (checked by LINE Login's verify endpoint). Each gives the
+page a session token it sends in the ``Authorization`` header: no cookie, so no other site can make a browser act
+with it. The page's words come from the catalogues, in the language asked (``?lang=``; the page switches to the
+person's own once it knows who they are).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
+import logging
 import time
 from pathlib import Path
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
+
+import httpx
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot.services import read_limited, services
-from handlers.form import FormRefused, load, save_draft, submit
-from locales.i18n import _, set_language
+from base.settings import Settings
+from handlers.form import FormRefused, add_evidence, load, save_draft, submit
+from locales.errors import UserError
+from locales.i18n import LANGUAGES, _, set_language
+from reports.summary import reason_label, status_label
+from storage.models import CannotReason, Status
 from storage.form_passes import Holder, holder_of, issue, spend_link
 from storage.people import account_of
 
+log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+LIFF_BUNDLE = STATIC / "liff" / "liff.js"  # @line/liff from npm, bundled by `make liff` (docs/form.md)
 MAX_BODY = 256 * 1024
 INIT_DATA_MAX_AGE = 3600
+LINE_LOGIN_API = "https://api.line.me"
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; frame-ancestors 'self' https://web.telegram.org",
+    "connect-src 'self' https://api.line.me https://access.line.me; "
+    "frame-ancestors 'self' https://web.telegram.org",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
@@ -57,27 +71,109 @@ def telegram_user_id(init_data: str, bot_token: str, now: float | None = None) -
     return str(user["id"])
 
 
+async def line_user_id(id_token: str, settings: Settings) -> str | None:
+    """The LINE user an ID token from LIFF names, as LINE Login's verify endpoint says (it checks the signature,
+    the audience — our Login channel — and the expiry), or None."""
+    if not id_token or len(id_token) > 8192 or not settings.line_liff_id or not settings.line_login_channel_id:
+        return None
+    base = (settings.line_login_api_base_url or LINE_LOGIN_API).rstrip("/")
+    try:
+        async with httpx.AsyncClient(timeout=5) as client:
+            r = await client.post(
+                f"{base}/oauth2/v2.1/verify",
+                data={"id_token": id_token, "client_id": settings.line_login_channel_id},
+            )
+        claims = r.json() if r.status_code == 200 else {}
+    except (httpx.HTTPError, ValueError) as e:
+        log.warning("LINE Login verify failed: %s", type(e).__name__)  # never the token
+        return None
+    sub = claims.get("sub") if isinstance(claims, dict) else None
+    if claims.get("aud") != settings.line_login_channel_id or not isinstance(sub, str) or not sub.startswith("U"):
+        return None
+    return sub
+
+
 def routes() -> list[Route]:
     return [
         Route("/form/", page),
+        Route("/form/liff", page),
         Route("/form/static/{name}", static),
         Route("/form/api/session", open_session, methods=["POST"]),
         Route("/form/api/items", items),
         Route("/form/api/draft", draft, methods=["PUT"]),
+        Route("/form/api/evidence", evidence, methods=["POST"]),
         Route("/form/api/submit", send, methods=["POST"]),
     ]
 
 
-async def page(_request: Request) -> Response:
-    set_language("th")
-    return HTMLResponse((STATIC / "form.html").read_text(encoding="utf-8"), headers=PAGE_HEADERS)
+def texts() -> dict[str, str]:
+    """Every word the page shows, from the catalogues in the current language."""
+    return {
+        "title": _("Answer every item on one page"),
+        "show": _("Show"),
+        "awaiting": _("Not answered yet"),
+        "all": _("All"),
+        "loading": _("Loading…"),
+        "send": _("Send"),
+        "expired": _("This page has expired. Open it again from the chat."),
+        "error": _("Something went wrong; nothing was lost. Please try again."),
+        "offline": _("Not connected; what you typed is kept on this phone. Send again when you are online."),
+        "round": _("{months}-month round · answer by {due}"),
+        "previous": _("6-month round: {status}"),
+        "answered": _("Answered: {status}"),
+        "newer": _("Answered meanwhile by someone else: {status} — {done}. Check it, then send again."),
+        "status": _("Status"),
+        "reason_category": _("Why could it not be done?"),
+        "choose": _("— choose —"),
+        "reason": _("Reason (required for other)"),
+        "done": _("What was done"),
+        "qty": _("Achieved so far ({unit}; target {target})"),
+        "disbursed": _("Disbursed to date, baht (budget {budget}); - if nothing"),
+        "url": _("Evidence link (optional)"),
+        "file": _("Evidence photo or file (optional)"),
+        "files": _("Attached: {names}"),
+        "uploading": _("Uploading…"),
+        "all_done": _("Every item has an answer. Thank you!"),
+        "nothing": _("Nothing to send yet: choose a status first."),
+        "saved": _("Saved {n} item(s). The bot says so in the chat too."),
+        "fix": _("Please correct the items marked in red, then send again."),
+        **{f"s_{s.value}": status_label(s.value) for s in Status},
+        **{f"r_{c.value}": reason_label(c) for c in CannotReason},
+    }
+
+
+async def page(request: Request) -> Response:
+    lang = request.query_params.get("lang", "th")
+    lang = lang if lang in LANGUAGES else "th"
+    set_language(lang)
+    words = texts()
+    body = (STATIC / "form.html").read_text(encoding="utf-8")
+    for key, text in words.items():
+        body = body.replace("{{" + key + "}}", html.escape(text))
+    liff = request.url.path.endswith("/liff")
+    liff_id = services(request).settings.line_liff_id if liff else ""
+    body = (
+        body.replace("__LANG__", lang)
+        .replace("__TEXTS__", json.dumps(words, ensure_ascii=False).replace("<", "\\u003c"))
+        .replace("__LIFF__", html.escape(liff_id, quote=True))
+        .replace("__LIFF_SCRIPT__", '<script src="/form/static/liff.js"></script>' if liff_id else "")
+    )
+    return HTMLResponse(body, headers=PAGE_HEADERS)
 
 
 async def static(request: Request) -> Response:
     name = request.path_params["name"]
+    if name == "liff.js" and LIFF_BUNDLE.is_file():
+        return FileResponse(LIFF_BUNDLE, headers={"Cache-Control": "no-cache"})
     if name not in ("form.js", "form.css"):
         return Response(status_code=404)
     return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+
+
+def _speak(request: Request) -> None:
+    """Answer in the page's language (it sends it with each call)."""
+    lang = request.headers.get("x-tidtam-lang", "th")
+    set_language(lang if lang in LANGUAGES else "th")
 
 
 def _refuse(message: str, status: int) -> JSONResponse:
@@ -107,7 +203,7 @@ async def _caller(request: Request) -> tuple[Holder, dict] | Response:
 
 
 async def open_session(request: Request) -> Response:
-    set_language("th")
+    _speak(request)
     body = await _body(request)
     if body is None:
         return _refuse(_("This request is not valid."), 400)
@@ -119,6 +215,10 @@ async def open_session(request: Request) -> Response:
         elif isinstance(body.get("telegram"), str):
             user_id = telegram_user_id(body["telegram"], svc.settings.telegram_bot_token)
             account = await account_of(s, "telegram", user_id) if user_id else None
+            holder = Holder(account.org_id, account.person_id) if account else None
+        elif isinstance(body.get("line"), str):
+            line_id = await line_user_id(body["line"], svc.settings)
+            account = await account_of(s, "line", line_id) if line_id else None
             holder = Holder(account.org_id, account.person_id) if account else None
         if holder is None:
             return _refuse(_("This page has expired. Open it again from the chat."), 403)
@@ -135,7 +235,7 @@ async def _holder(request: Request) -> Holder | None:
 
 
 async def items(request: Request) -> Response:
-    set_language("th")
+    _speak(request)
     holder = await _holder(request)
     if holder is None:
         return _refuse(_("This page has expired. Open it again from the chat."), 401)
@@ -147,7 +247,7 @@ async def items(request: Request) -> Response:
 
 
 async def draft(request: Request) -> Response:
-    set_language("th")
+    _speak(request)
     caller = await _caller(request)
     if isinstance(caller, Response):
         return caller
@@ -161,8 +261,35 @@ async def draft(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
+async def evidence(request: Request) -> Response:
+    """A photo or file for one item's draft: the raw body, its item, unit and name in headers (so no multipart
+    parser sees a body before the session and the size are checked)."""
+    _speak(request)
+    holder = await _holder(request)
+    if holder is None:
+        return _refuse(_("This page has expired. Open it again from the chat."), 401)
+    settings = services(request).settings
+    try:
+        item, unit = int(request.headers.get("x-tidtam-item", "")), int(request.headers.get("x-tidtam-unit", ""))
+    except ValueError:
+        return _refuse(_("This request is not valid."), 400)
+    content = await read_limited(request, settings.evidence_max_mb * 1024 * 1024)
+    if content is None:
+        return _refuse(_("The file is too large; the limit is {limit} MB.").format(limit=settings.evidence_max_mb), 413)
+    name = unquote(request.headers.get("x-tidtam-filename", ""))[:200]
+    mime = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        async with services(request).db.session() as s:
+            files = await add_evidence(s, holder, settings, item, unit, name, mime, content)
+            if files is None:
+                return _refuse(_("This item is not one of your unit's items."), 403)
+    except UserError as e:
+        return _refuse(str(e), 409 if isinstance(e, FormRefused) else 422)
+    return JSONResponse({"ok": True, "files": files})
+
+
 async def send(request: Request) -> Response:
-    set_language("th")
+    _speak(request)
     caller = await _caller(request)
     if isinstance(caller, Response):
         return caller

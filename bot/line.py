@@ -28,6 +28,7 @@ from linebot.v3.messaging import (
     QuickReplyItem,
     ReplyMessageRequest,
     TextMessage,
+    URIAction,
 )
 from linebot.v3.messaging.exceptions import ApiException
 from linebot.v3.webhooks import (
@@ -48,7 +49,7 @@ from sqlmodel import select
 from base.settings import Settings
 from handlers.core import handle
 from handlers.protocol import Pick
-from base.events import Incoming, IncomingFile, Message, Response
+from base.events import Button, Incoming, IncomingFile, Message, Response
 from locales.i18n import _
 from locales.thai import clip
 from scheduler.outbox import PermanentFailure, RetryLater
@@ -198,19 +199,29 @@ class LineAdapter:
             text = (text + "\n" if text else "") + _("{name}: {link} (the link works once, for {hours} hours)").format(
                 name=message.attachment.filename, link=link, hours=self.settings.download_link_hours
             )
-        buttons = [b for row in message.buttons for b in row]
+        chat = event.chat_id if event else to
+        buttons = [u for row in message.buttons for b in row if (u := self._usable(b, chat)) is not None]
         if message.style == "items" and buttons:
             items = [b for b in buttons if b.data.startswith(PICK)][:MAX_BUBBLES]
             others = [b for b in buttons if not b.data.startswith(PICK)]
             rendered.append(TextMessage(text=text[:TEXT_LIMIT]))
             rendered.append(carousel(items, _("Choose an item")))
             if others:
-                rendered[-1].quick_reply = _quick(others)
+                rendered[-1].quick_reply = _quick(others, self.settings.line_liff_id)
             return rendered
         msg = TextMessage(text=(text or "…")[:TEXT_LIMIT])
         if buttons:
-            msg.quick_reply = _quick(buttons[:MAX_QUICK_REPLIES])
+            msg.quick_reply = _quick(buttons[:MAX_QUICK_REPLIES], self.settings.line_liff_id)
         return [msg]
+
+    def _usable(self, b: Button, chat: str) -> Button | None:
+        """A LIFF button opens anywhere once a LIFF app is set; without one it falls back to its data in a
+        private chat and is left out of a group (it would ask for a link there). A link only to https."""
+        if b.app and not self.settings.line_liff_id and not chat.startswith("U"):
+            return None
+        if b.url and not b.url.startswith("https://"):
+            return None
+        return b
 
     async def _link(self, message: Message, recipient: str) -> str:
         async with self.db.session() as s:
@@ -299,15 +310,17 @@ class LineAdapter:
 PICK = Pick.prefix + ":"  # an item's button: shown as a card of the carousel
 
 
-def _quick(buttons) -> QuickReply:
-    return QuickReply(
-        items=[
-            QuickReplyItem(
-                action=PostbackAction(label=clip(b.label, 20), data=b.data[:300], display_text=clip(b.label, 300))
-            )
-            for b in buttons[:MAX_QUICK_REPLIES]
-        ]
-    )
+def _quick(buttons: list[Button], liff_id: str) -> QuickReply:
+    return QuickReply(items=[QuickReplyItem(action=_action(b, liff_id)) for b in buttons[:MAX_QUICK_REPLIES]])
+
+
+def _action(b: Button, liff_id: str) -> PostbackAction | URIAction:
+    label = clip(b.label, 20)
+    if b.app and liff_id:  # the LIFF app's endpoint is PUBLIC_BASE_URL/form/liff (docs/form.md)
+        return URIAction(label=label, uri=f"https://liff.line.me/{liff_id}")
+    if b.url:
+        return URIAction(label=label, uri=b.url[:1000])
+    return PostbackAction(label=label, data=b.data[:300], display_text=clip(b.label, 300))
 
 
 def carousel(buttons, alt_text: str) -> FlexMessage:

@@ -179,7 +179,7 @@ class Simulator:
 
 
 def _buttons(message: Message) -> list[list[dict[str, str]]]:
-    return [[{"label": b.label, "data": b.data} for b in row] for row in message.buttons]
+    return [[b.as_dict() for b in row] for row in message.buttons]
 
 
 def _json(r: SimMessage) -> dict:
@@ -243,6 +243,8 @@ async def page(request: Request) -> Response:
         "other": _("English") if lang == "th" else "ภาษาไทย",
         "other_lang": "en" if lang == "th" else "th",
         "nothing": _("Nothing more is scheduled."),
+        "close": _("Close"),
+        "form": _("The answer form"),
         "hint": _("Try: /help in any phone; /report as staff; /summary as the manager; /invite as the admin."),
     }
     phones = [{"id": pid, "name": name} for pid, name in PHONES]

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from base.settings import Settings
 from handlers.core import handle
-from base.events import Incoming, IncomingFile, Message, Response
+from base.events import Button, Incoming, IncomingFile, Message, Response
 from locales.i18n import _, set_language
 from locales.thai import clip
 from scheduler.outbox import PermanentFailure, RetryLater
@@ -180,7 +180,8 @@ class TelegramAdapter:
 
     async def _edit(self, query, message: Message) -> bool:
         try:
-            await query.edit_message_text(message.text[:TEXT_LIMIT], reply_markup=_markup(message))
+            markup = _markup(message, self.settings.public_base_url, str(query.message.chat.id))
+            await query.edit_message_text(message.text[:TEXT_LIMIT], reply_markup=markup)
             return True
         except BadRequest as e:
             if "not modified" in str(e).lower():
@@ -191,7 +192,11 @@ class TelegramAdapter:
         chunks = _split(message.text) if message.text or message.attachment is None else []
         for i, chunk in enumerate(chunks):
             await self.app.bot.send_message(
-                chat_id, chunk, reply_markup=_markup(message) if i == len(chunks) - 1 else None
+                chat_id,
+                chunk,
+                reply_markup=_markup(message, self.settings.public_base_url, str(chat_id))
+                if i == len(chunks) - 1
+                else None,
             )
         if message.attachment is not None:
             a = message.attachment
@@ -220,12 +225,26 @@ class TelegramSender:
             raise PermanentFailure(type(e).__name__) from e
 
 
-def _markup(message: Message) -> InlineKeyboardMarkup | None:
-    if not message.buttons:
+def _markup(message: Message, base_url: str, chat_id: str) -> InlineKeyboardMarkup | None:
+    rows = [[k for b in row if (k := _key(b, base_url, chat_id))] for row in message.buttons]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _key(b: Button, base_url: str, chat_id: str) -> InlineKeyboardButton | None:
+    """A Mini App opens only from a private chat and an https address; a link button only to https (Telegram
+    refuses others); an in-app button that cannot open falls back to its data, and in a group (where a Mini
+    App cannot open) to nothing."""
+    label, private = clip(b.label, 64), not chat_id.startswith("-")
+    if b.app and base_url.startswith("https://"):
+        if private:
+            return InlineKeyboardButton(label, web_app=WebAppInfo(base_url.rstrip("/") + b.app))
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(clip(b.label, 64), callback_data=b.data[:64]) for b in row] for row in message.buttons]
-    )
+    if b.url:
+        return InlineKeyboardButton(label, url=b.url) if b.url.startswith("https://") else None
+    if b.app and not private:
+        return None
+    return InlineKeyboardButton(label, callback_data=b.data[:64]) if b.data else None
 
 
 def _split(text: str) -> list[str]:

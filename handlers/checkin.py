@@ -16,7 +16,8 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-from handlers.common import MAX_TEXT, baht, clip, due_text, item_card, round_name
+from handlers.common import MAX_TEXT, baht, clip, due_text, form_button, item_card, round_name
+from base.settings import Settings
 from handlers.context import Ctx, token
 from handlers.protocol import Cancel, Confirm, Edit, EvidenceDone, ListPage, MoneyConfirm, Pick, Reason, SetStatus, Step
 from base.events import Button
@@ -25,6 +26,7 @@ from locales.i18n import _
 from locales.thai import NO_BUDGET, format_quantity, parse_amount, parse_quantity
 from reports.summary import AWAITING, reason_label, reason_text, status_button, status_label
 from storage.answers import Answers, Pair
+from storage.form_drafts import drop_form_drafts, form_draft
 from domain.budget import budget_basis
 from storage.models import CannotReason, PlanItem, Round, Status, StatusReport
 
@@ -148,6 +150,7 @@ async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, ed
         nav.append(Button(_("Next ▶"), ListPage(mode, page + 1).pack()))
     if nav:
         buttons.append(nav)
+    buttons.append([form_button()])
     if not awaiting_only:
         header += "\n" + _("Still awaiting an answer: {missing} of {total}.").format(missing=missing, total=len(pairs))
     text = header + (_("\n(page {page} of {pages})").format(page=page + 1, pages=pages) if pages > 1 else "")
@@ -173,13 +176,17 @@ async def pressed_pick(ctx: Ctx, press: Pick) -> None:
 async def ask_status(ctx: Ctx, rnd: Round, item: PlanItem, unit_id: int, *, edit: bool = False) -> None:
     """The item, the answer it has now (or its 6-month answer, in the 12-month round), and the status buttons."""
     tk = token()
-    ctx.goto(Step.REPORT_STATUS, tk=tk, round=rnd.id, item=item.id, unit=unit_id)
     answers = Answers(ctx.session, ctx.org_id)
+    now, before = await answers.answers_of(rnd, item.id, unit_id)
+    before = None if now else before
+    # ``base``: the answer this draft started from; a confirm finding another one asks again (never overwrites)
+    ctx.goto(Step.REPORT_STATUS, tk=tk, round=rnd.id, item=item.id, unit=unit_id, base=now.id if now else None)
     owners = await answers.owner_units(item)
     unit = next((u for u in owners if u.id == unit_id), None) or await answers.unit(unit_id)
     text = item_card(item, unit.name if len(ctx.roles.units) > 1 or len(owners) > 1 else "", [u.name for u in owners])
-    now, before = await answers.answers_of(rnd, item.id, unit_id)
-    before = None if now else before
+    draft = await form_draft(ctx.session, ctx.person.id, rnd.id, item.id, unit_id)
+    if draft is not None and draft.fields.get("evidence"):  # files sent to the form count here too
+        ctx.remember(evidence=list(draft.fields["evidence"])[:10])
     if now:
         text += (
             "\n\n"
@@ -189,6 +196,10 @@ async def ask_status(ctx: Ctx, rnd: Round, item: PlanItem, unit_id: int, *, edit
         )
     elif before:
         text += "\n\n" + _("Answer in the 6-month round:") + "\n" + answer_text(item, before)
+    if draft is not None and draft.fields.get("status") in STATUS_CODES.values():
+        text += "\n\n" + _("Your draft in the form: {status}").format(status=status_label(draft.fields["status"]))
+        if draft.fields.get("done"):
+            text += " — " + clip(str(draft.fields["done"]), 200)
     buttons = []
     if before:
         buttons.append([Button(_("No change since the 6-month round"), SetStatus(tk, UNCHANGED).pack())])
@@ -460,7 +471,7 @@ async def got_file_anytime(ctx: Ctx) -> None:
 
 
 async def store_evidence(ctx: Ctx) -> dict:
-    """Saves the file under a generated name in the data directory, after checking size and type."""
+    """Saves the file the person sent, after checking its declared size before downloading it."""
     f = ctx.event.file
     limit = ctx.settings.evidence_max_mb * 1024 * 1024
     if f.size is not None and f.size > limit:
@@ -469,32 +480,44 @@ async def store_evidence(ctx: Ctx) -> dict:
                 size=round(f.size / 1024 / 1024, 1), limit=ctx.settings.evidence_max_mb
             )
         )
-    ext = Path(f.name).suffix.lower() or (mimetypes.guess_extension(f.mime or "") or "")
-    if f.kind == "photo" and not ext:
+    ext = _extension(f.kind, f.name, f.mime)  # refused before the download when its kind cannot be kept
+    return keep_file(ctx.settings, ctx.org_id, f.kind, f.name, f.mime, await f.fetch(), ext)
+
+
+def _extension(kind: str, name: str, mime: str) -> str:
+    ext = Path(name).suffix.lower() or (mimetypes.guess_extension(mime or "") or "")
+    if kind == "photo" and not ext:
         ext = ".jpg"
     if ext not in EVIDENCE_TYPES:
         raise UserError(_("This kind of file cannot be kept as evidence; send a photo, PDF or office document."))
-    content = await f.fetch()
+    return ext
+
+
+def keep_file(settings: Settings, org_id: int, kind: str, name: str, mime: str, content: bytes, ext: str = "") -> dict:
+    """Saves evidence under a generated name in the organisation's folder, after checking its size, its kind
+    and that its first bytes are of that kind: the chat's files and the form's uploads alike."""
+    ext = ext or _extension(kind, name, mime)
     if not content_matches(ext, content):
         raise UserError(
             _("This file does not look like a {kind} file; please send it again.").format(kind=ext.lstrip(".").upper())
         )
+    limit = settings.evidence_max_mb * 1024 * 1024
     if len(content) > limit:
         raise UserError(
             _("The file is too large ({size} MB); the limit is {limit} MB.").format(
-                size=round(len(content) / 1024 / 1024, 1), limit=ctx.settings.evidence_max_mb
+                size=round(len(content) / 1024 / 1024, 1), limit=settings.evidence_max_mb
             )
         )
-    folder = ctx.settings.data_dir / "evidence" / str(ctx.org_id)
+    folder = settings.data_dir / "evidence" / str(org_id)
     folder.mkdir(parents=True, exist_ok=True)
     stored = folder / f"{uuid.uuid4().hex}{ext}"
     stored.write_bytes(content)
     return {
-        "kind": f.kind,
-        "path": stored.relative_to(ctx.settings.data_dir).as_posix(),
-        "name": Path(f.name).name[:200],
+        "kind": kind,
+        "path": stored.relative_to(settings.data_dir).as_posix(),
+        "name": Path(name).name[:200],
         "size": len(content),
-        "mime": f.mime,
+        "mime": mime[:100],
     }
 
 
@@ -595,7 +618,20 @@ async def pressed_confirm(ctx: Ctx, press: Confirm) -> None:
     if ctx.step != Step.REPORT_CONFIRM:
         raise UserError(_("This button is not valid. Type /report to start again."))
     d = ctx.data
-    saved = await Answers(ctx.session, ctx.org_id).save(
+    answers = Answers(ctx.session, ctx.org_id)
+    current, _before = await answers.answers_of(rnd, item.id, d["unit"])
+    if current is not None and current.id != d.get("base"):  # answered meanwhile (the form, another person)
+        ctx.remember(base=current.id)
+        ctx.say(
+            _("Someone else answered this item meanwhile:")
+            + "\n"
+            + answer_text(item, current)
+            + "\n\n"
+            + _("Press Confirm again to replace it with yours, or Cancel to keep it."),
+            [[Button(_("Confirm"), Confirm(press.tk).pack()), Button(_("Cancel"), Cancel(press.tk).pack())]],
+        )
+        return
+    saved = await answers.save(
         StatusReport(
             org_id=ctx.org_id,
             round_id=rnd.id,
@@ -616,6 +652,7 @@ async def pressed_confirm(ctx: Ctx, press: Confirm) -> None:
         ),
         actor=ctx.actor,
     )
+    await drop_form_drafts(ctx.session, rnd.id, [(item.id, d["unit"])], ctx.person.id)
     ctx.finish()
     ctx.say(
         _("Saved: {code} — {status}. Thank you.").format(code=item.code, status=status_label(saved.status.value)),

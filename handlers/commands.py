@@ -65,6 +65,7 @@ TABLE: tuple[Command, ...] = (
         "form",
         form.form_link,
         UNITS,
+        keeps_draft=True,  # the chat's half-done answer is the form's draft too
         help=((UNITS, N_("/form — answer all your unit's items on one page")),),
     ),
     Command(

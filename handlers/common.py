@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from handlers.context import Ctx
-from handlers.protocol import Language
+from handlers.protocol import Language, RunCommand
 from base.events import Button
 from locales.i18n import _, set_language
 from locales.thai import clip as thai_clip
@@ -110,3 +110,11 @@ async def pressed_lang(ctx: Ctx, press: Language) -> None:
 async def cancel(ctx: Ctx, args: str = "") -> None:
     ctx.finish()
     ctx.say(_("Stopped. Nothing more was saved. Type /help to see what I can do."))
+
+
+FORM_PATH = "/form/"
+
+
+def form_button() -> Button:
+    """Opens the answer form inside the chat app where it can (Mini App, LIFF); elsewhere asks for a link."""
+    return Button(_("Answer every item on one page"), RunCommand("form").pack(), app=FORM_PATH)

@@ -10,27 +10,44 @@ overwritten silently: that item is refused and shows the newer answer.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sqlmodel import col, delete, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from base.events import Button, Message
+from base.settings import Settings
 from base.values import utcnow, without_control_characters
 from domain.budget import budget_basis
-from handlers.checkin import URL_RE
-from handlers.common import MAX_TEXT
+from handlers.checkin import URL_RE, keep_file
+from handlers.common import MAX_TEXT, round_name
 from reports.summary import status_label
 from locales.errors import ParseError, UserError
-from locales.i18n import _
+from locales.i18n import _, current_language, set_language
 from locales.thai import NO_BUDGET, format_date, parse_amount, parse_quantity
 from storage.answers import Answers, Pair
+from storage.form_drafts import chat_drafts, drafts_of, drop_form_drafts, finish_chat_drafts, form_draft
 from storage.form_passes import Holder
-from storage.models import CannotReason, FormDraft, Person, PlanItem, Round, Status, StatusReport
+from storage.models import (
+    CannotReason,
+    ChannelAccount,
+    FormDraft,
+    Person,
+    PlanItem,
+    PlanSection,
+    Round,
+    Status,
+    StatusReport,
+)
+from storage.outbox import OutboxKey, enqueue, to_payload
 from storage.people import roles_of
 
 DRAFT_FIELDS = ("status", "done", "disbursed", "qty", "reason_category", "reason", "url")
 MAX_FIELD = 2000
+MAX_EVIDENCE = 10
 
 
 class FormRefused(UserError):
@@ -80,30 +97,33 @@ def _answer_json(r: StatusReport | None) -> dict[str, Any] | None:
 
 
 async def load(session: AsyncSession, holder: Holder) -> dict[str, Any]:
-    """The person's items in the open round, each with its answer, the 6-month one and the person's draft."""
+    """The person's items in the open round, grouped by dimension, each with its answer, the 6-month one and
+    the person's draft (the form's, or the chat's when the chat's is newer: one draft, never two)."""
     _person, rnd, unit_ids = await _context(session, holder)
     answers = Answers(session, holder.org_id)
     pairs = await answers.pairs(rnd.fiscal_year_id, unit_ids)
     latest = await answers.latest(rnd, unit_ids)
     previous = await answers.previous(rnd)
     units = {u: (await answers.unit(u)) for u in unit_ids}
-    drafts = {
-        (d.item_id, d.unit_id): d.fields
-        for d in (
-            await session.exec(
-                select(FormDraft).where(FormDraft.person_id == holder.person_id, FormDraft.round_id == rnd.id)
-            )
-        ).all()
+    sections = {
+        s.id: s.title
+        for s in (await session.exec(select(PlanSection).where(PlanSection.fiscal_year_id == rnd.fiscal_year_id))).all()
     }
+    saved = await drafts_of(session, holder.person_id, rnd.id)
+    chat = await chat_drafts(session, holder.person_id, rnd.id)
     items = []
     for p in pairs:
         it, key = p.item, (p.item.id, p.unit_id)
         budget = budget_basis(it)
+        draft = dict(saved[key].fields) if key in saved else {}
+        if key in chat and (key not in saved or chat[key][1] >= saved[key].updated_at):
+            draft = {**draft, **chat[key][0]}
         items.append(
             {
                 "item": it.id,
                 "unit": p.unit_id,
                 "unit_name": units[p.unit_id].name if units[p.unit_id] else "",
+                "dimension": sections.get(it.dimension_id, ""),
                 "code": it.code,
                 "title": it.title,
                 "budget": None if budget is None else format(budget, "f"),
@@ -111,7 +131,7 @@ async def load(session: AsyncSession, holder: Holder) -> dict[str, Any]:
                 "target_unit": it.target_unit,
                 "answer": _answer_json(latest.get(key)),
                 "previous": _answer_json(previous.get(key)),
-                "draft": drafts.get(key, {}),
+                "draft": {**draft, "evidence": [_file_json(e) for e in draft.get("evidence", [])]},
             }
         )
     return {
@@ -121,8 +141,14 @@ async def load(session: AsyncSession, holder: Holder) -> dict[str, Any]:
             "due": rnd.due_on.isoformat(),
             "due_text": format_date(rnd.due_on, thai_digits=False),
         },
+        "lang": _person.lang,
         "items": items,
     }
+
+
+def _file_json(e: dict[str, Any]) -> dict[str, Any]:
+    """What the page may know of a piece of evidence: its name or link, never where it is stored."""
+    return {"kind": e.get("kind", ""), "name": e.get("name") or e.get("url", "")}
 
 
 async def _owned_pair(
@@ -138,33 +164,63 @@ async def _owned_pair(
 
 
 async def save_draft(session: AsyncSession, holder: Holder, body: dict[str, Any]) -> bool:
-    """Keep what was typed for one item; False when the item is not the person's to answer."""
+    """Keep what was typed for one item; False when the item is not the person's to answer. The evidence list
+    is the server's own (uploads); what the page sends of it is ignored."""
     _person, rnd, unit_ids = await _context(session, holder)
     pair = await _owned_pair(session, holder, rnd, unit_ids, body.get("item"), body.get("unit"))
     if pair is None:
         return False
     fields = body.get("fields")
     fields = fields if isinstance(fields, dict) else {}
-    kept = {
+    kept: dict[str, Any] = {
         k: without_control_characters(str(v))[:MAX_FIELD]
         for k, v in fields.items()
         if k in DRAFT_FIELDS and v is not None
     }
-    draft = (
-        await session.exec(
-            select(FormDraft).where(
-                FormDraft.person_id == holder.person_id,
-                FormDraft.round_id == rnd.id,
-                FormDraft.item_id == pair.item.id,
-                FormDraft.unit_id == pair.unit_id,
-            )
-        )
-    ).first() or FormDraft(
-        org_id=holder.org_id, person_id=holder.person_id, round_id=rnd.id, item_id=pair.item.id, unit_id=pair.unit_id
-    )
-    draft.fields, draft.updated_at = kept, utcnow()
+    draft = await _draft_row(session, holder, rnd, pair)
+    draft.fields, draft.updated_at = {**kept, "evidence": draft.fields.get("evidence", [])}, utcnow()
     session.add(draft)
     return True
+
+
+async def _draft_row(session: AsyncSession, holder: Holder, rnd: Round, pair: Pair) -> FormDraft:
+    return await form_draft(session, holder.person_id, rnd.id, pair.item.id, pair.unit_id) or FormDraft(
+        org_id=holder.org_id, person_id=holder.person_id, round_id=rnd.id, item_id=pair.item.id, unit_id=pair.unit_id
+    )
+
+
+async def add_evidence(
+    session: AsyncSession,
+    holder: Holder,
+    settings: Settings,
+    item: Any,
+    unit: Any,
+    name: str,
+    mime: str,
+    content: bytes,
+) -> list[dict[str, Any]] | None:
+    """A photo or file uploaded to the form, checked and kept as the chat keeps one, added to the item's draft;
+    None when the item is not the person's to answer."""
+    _person, rnd, unit_ids = await _context(session, holder)
+    pair = await _owned_pair(session, holder, rnd, unit_ids, item, unit)
+    if pair is None:
+        return None
+    draft = await _draft_row(session, holder, rnd, pair)
+    evidence = list(draft.fields.get("evidence", []))
+    if len(evidence) >= MAX_EVIDENCE:
+        raise UserError(_("That is enough evidence for one answer (10)."))
+    kind = "photo" if mime.startswith("image/") else "document"
+    evidence.append(keep_file(settings, holder.org_id, kind, name or "file", mime, content))
+    draft.fields, draft.updated_at = {**draft.fields, "evidence": evidence}, utcnow()
+    session.add(draft)
+    return [_file_json(e) for e in evidence]
+
+
+def _evidence(files: Any, url: str) -> list[dict[str, Any]]:
+    kept = [e for e in files if isinstance(e, dict)] if isinstance(files, list) else []
+    if url and not any(e.get("url") == url for e in kept):
+        kept.append({"kind": "url", "url": url})
+    return kept[:MAX_EVIDENCE]
 
 
 def check(pair: Pair, entry: dict[str, Any], rnd: Round, person_id: int) -> Checked:
@@ -226,7 +282,7 @@ def check(pair: Pair, entry: dict[str, Any], rnd: Round, person_id: int) -> Chec
         qty_achieved=qty,
         disbursed=disbursed,
         no_budget_used=no_money,
-        evidence=[{"kind": "url", "url": url}] if url else [],
+        evidence=_evidence(entry.get("_files"), url),
         reason=reason if status == Status.CANNOT else "",
         reason_category=category,
         person_id=person_id,
@@ -258,6 +314,8 @@ async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], pl
             newer[key] = _answer_json(current)
             errors[key] = {"": _("Someone else answered this item meanwhile; check their answer and send again.")}
             continue
+        stored = await form_draft(session, person.id, rnd.id, pair.item.id, pair.unit_id)
+        entry = {**entry, "_files": stored.fields.get("evidence", []) if stored else []}  # the server's own list
         c = check(pair, entry, rnd, person.id)
         if c.errors:
             errors[key] = c.errors
@@ -270,16 +328,42 @@ async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], pl
         assert c.report is not None
         r = await answers.save(c.report, actor=actor)
         saved.append({"code": c.pair.item.code, "status": status_label(r.status.value)})
-    for c in checked:  # what was sent is saved: its drafts are done
-        await session.exec(
-            delete(FormDraft).where(
-                col(FormDraft.person_id) == person.id,
-                col(FormDraft.round_id) == rnd.id,
-                col(FormDraft.item_id) == c.pair.item.id,
-                col(FormDraft.unit_id) == c.pair.unit_id,
-            )
-        )
+    keys = {(c.pair.item.id, c.pair.unit_id) for c in checked}
+    await drop_form_drafts(session, rnd.id, keys, person.id)  # what was sent is saved: its drafts are done
+    await finish_chat_drafts(session, person.id, rnd.id, keys)
+    await _tell_chat(session, person, rnd, saved)
     return {"ok": True, "saved": saved, "at": dt.datetime.now(dt.timezone.utc).isoformat()}
+
+
+async def _tell_chat(session: AsyncSession, person: Person, rnd: Round, saved: list[dict[str, str]]) -> None:
+    """The bot says in the person's chats what the form saved (through the outbox, in the same transaction: a
+    submit that rolls back tells nothing)."""
+    accounts = (await session.exec(select(ChannelAccount).where(ChannelAccount.person_id == person.id))).all()
+    speaking = current_language()
+    set_language(person.lang)
+    lines = [_("Saved from the form: {n} item(s) in {round}.").format(n=len(saved), round=round_name(rnd))]
+    lines += [f"• {s['code']} — {s['status']}" for s in saved[:20]]
+    if len(saved) > 20:
+        lines.append(_("… and {n} more").format(n=len(saved) - 20))
+    message = Message("\n".join(lines))
+    set_language(speaking)
+    tag = uuid.uuid4().hex
+    await enqueue(
+        session,
+        [
+            {
+                "org_id": person.org_id,
+                "key": str(OutboxKey(person.org_id, "e", f"form-{tag}", a.platform, a.external_id)),
+                "kind": "notice",
+                "platform": a.platform,
+                "chat_id": a.external_id,
+                "is_group": False,
+                "payload": to_payload(message, Path(".")),
+            }
+            for a in accounts
+            if person.notify_platform in ("", a.platform) or all(b.platform != person.notify_platform for b in accounts)
+        ],
+    )
 
 
 async def form_link(ctx: Any, args: str = "") -> None:
@@ -294,8 +378,10 @@ async def form_link(ctx: Any, args: str = "") -> None:
     await _context(ctx.session, Holder(ctx.org_id, ctx.person.id))  # refuses here, in the chat, if it cannot open
     token = await issue(ctx.session, ctx.org_id, ctx.person.id, "link")
     base = ctx.settings.public_base_url.rstrip("/") or f"http://{ctx.settings.web_host}:{ctx.settings.web_port}"
+    link = f"{base}/form/#t={token}"
     ctx.say(
         _("Answer all your unit's items on one page (the link works once, for {minutes} minutes):\n{url}").format(
-            minutes=LINK_MINUTES, url=f"{base}/form/#t={token}"
-        )
+            minutes=LINK_MINUTES, url=link
+        ),
+        [[Button(_("Open the form"), url=link)]],
     )

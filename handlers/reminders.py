@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.common import clip, due_text, round_name
+from handlers.common import clip, due_text, form_button, round_name
 from base.events import Button, Delivery, Message
 from handlers.protocol import RunCommand
 from locales.i18n import DEFAULT_LANGUAGE, _, current_language, set_language
@@ -31,7 +31,7 @@ def reminder_message(rnd: Round, unit: Unit, awaiting: list[Pair], *, to_head: b
     lines += [f"• {p.item.code} {clip(p.item.title, 70)}" for p in awaiting[:TITLES_SHOWN]]
     if len(awaiting) > TITLES_SHOWN:
         lines.append(_("… and {n} more").format(n=len(awaiting) - TITLES_SHOWN))
-    return Message("\n".join(lines), [[Button(_("Answer now"), RunCommand("report").pack())]])
+    return Message("\n".join(lines), [[Button(_("Answer now"), RunCommand("report").pack())], [form_button()]])
 
 
 def thanks_message(rnd: Round, unit: Unit) -> Message:

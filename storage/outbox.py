@@ -63,7 +63,7 @@ class OutboxKey:
 def to_payload(message: Message, data_dir: Path) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "text": message.text,
-        "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in message.buttons],
+        "buttons": [[b.as_dict() for b in row] for row in message.buttons],
     }
     if message.attachment is not None:
         a = message.attachment
@@ -79,7 +79,7 @@ def from_payload(payload: dict[str, Any], data_dir: Path) -> Message:
         attachment = Attachment(a["kind"], data_dir / a["path"], a["filename"], a.get("caption", ""))
     return Message(
         payload.get("text", ""),
-        [[Button(b["label"], b["data"]) for b in row] for row in payload.get("buttons", [])],
+        [[Button.from_dict(b) for b in row] for row in payload.get("buttons", [])],
         attachment,
     )
 

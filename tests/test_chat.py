@@ -98,7 +98,7 @@ async def test_one_person_in_two_units_and_multi_use_codes(world):
 async def test_full_answer_with_thai_digits_then_the_next_item_follows(world):
     chat, db, org = world
     said = await chat.type("klang", "/report")
-    assert "รอรายงาน" in said.text and len(said.buttons) == 5
+    assert "รอรายงาน" in said.text and len(said.buttons) == 6  # five items, the form
     budget_item = next(b for b in said.buttons if "1.2.2-2" in b.label)
     said = await chat.press("klang", budget_item.data)
     assert "งบประมาณ: 20,000.00 บาท" in said.text
@@ -134,7 +134,7 @@ async def test_a_long_list_pages_forward_and_back(world, monkeypatch):
     monkeypatch.setattr(handlers.checkin, "PAGE", 2)
     chat, _db, _org = world
     said = await chat.type("klang", "/report")
-    assert "(หน้า 1 จาก 3)" in said.text and len(said.buttons) == 3
+    assert "(หน้า 1 จาก 3)" in said.text and len(said.buttons) == 4  # two items, next, the form
     first = [b.label for b in said.buttons[:2]]
     said = await chat.press("klang", said.button("ถัดไป"))
     assert "(หน้า 2 จาก 3)" in said.text and [b.label for b in said.buttons[:2]] != first

@@ -18,7 +18,7 @@ from base.settings import Settings
 from bot.form import telegram_user_id
 from bot.web import create_app
 from storage.db import Database
-from storage.models import AuditLog, FormDraft, Role, StatusReport
+from storage.models import AuditLog, FormDraft, Outbox, Role, StatusReport
 from support.chat import Chat, invite_code, join, setup_org
 from support.paths import EXAMPLE_PLAN
 
@@ -81,7 +81,7 @@ async def test_drafts_are_kept_as_typed_and_come_back(form):
     body = {"item": item["item"], "unit": item["unit"], "fields": {"status": "in_progress", "done": "ประชุม\x00แล้ว"}}
     assert (await client.put("/form/api/draft", headers=auth, json=body)).status_code == 200
     again = (await client.get("/form/api/items", headers=auth)).json()["items"][0]
-    assert again["draft"] == {"status": "in_progress", "done": "ประชุมแล้ว"}
+    assert again["draft"] == {"status": "in_progress", "done": "ประชุมแล้ว", "evidence": []}
 
 
 async def test_submit_is_all_or_nothing_with_thai_messages_beside_each_field(form):
@@ -183,3 +183,198 @@ async def test_requests_another_site_could_send_are_refused(form):
     page = await client.get("/form/")
     assert page.status_code == 200 and 'lang="th"' in page.text
     assert "frame-ancestors" in page.headers["content-security-policy"] and page.headers["cache-control"] == "no-store"
+
+
+# ---------------------------------------------------------------- the button, the shared draft, files, LIFF
+
+
+async def test_report_status_and_reminders_carry_the_form_button_each_platform_renders(form):
+    from base.events import Button
+    from bot.line import _action
+    from bot.telegram import _key
+    from handlers.reminders import reminder_message
+
+    chat, _db, _client = form
+    for command in ("/report", "/status"):
+        said = await chat.type("klang", command)
+        button = next(b for b in said.buttons if b.app)
+        assert button.label == "ตอบทุกรายการในหน้าเดียว" and button.app == "/form/" and button.data == "cmd:form"
+    assert any(b.app for row in reminder_message(*_reminder_args()).buttons for b in row)
+    # Telegram: a Mini App in a private chat on https; nothing in a group; the /form link elsewhere
+    assert _key(button, "https://tidtam.test", "42").web_app.url == "https://tidtam.test/form/"
+    assert _key(button, "https://tidtam.test", "-1001") is None
+    assert _key(button, "http://127.0.0.1:8000", "42").callback_data == "cmd:form"
+    assert _key(Button("เปิด", url="http://127.0.0.1/form/#t=x"), "", "42") is None  # Telegram refuses it
+    # LINE: the LIFF app when one is set, else the /form link
+    assert _action(button, "1650000000-AbCdEfGh").uri == "https://liff.line.me/1650000000-AbCdEfGh"
+    assert _action(button, "").data == "cmd:form"
+    # pressing it where no in-app page opens gives the one-time link, with a link button
+    said = await chat.press("klang", "cmd:form")
+    assert "https://tidtam.test/form/#t=" in said.text and said.buttons[0].url.startswith(
+        "https://tidtam.test/form/#t="
+    )
+
+
+def _reminder_args():
+    from storage.answers import Pair
+    from storage.models import ItemKind, PlanItem, Round, Unit
+
+    rnd = Round(id=1, org_id=1, fiscal_year_id=1, months=6, due_on=__import__("datetime").date(2026, 4, 10))
+    item = PlanItem(id=1, org_id=1, fiscal_year_id=1, code="1.1", kind=ItemKind.PROJECT, title="x", dimension_id=1)
+    return rnd, Unit(id=1, org_id=1, name="กองคลัง"), [Pair(item, 1)]
+
+
+async def test_chat_and_form_share_one_draft_and_the_later_answer_asks(form):
+    chat, db, client = form
+    said = await chat.type("klang", "/report")
+    said = await chat.press("klang", said.buttons[0].data)
+    said = await chat.press("klang", said.button("อยู่ระหว่างดำเนินการ"))
+    await chat.type("klang", "ประชุมคณะทำงานแล้ว")  # the chat is in the middle of an answer
+    auth = await open_form(chat, client, "klang")
+    items = (await client.get("/form/api/items", headers=auth)).json()["items"]
+    drafted = [i for i in items if i["draft"].get("status")]
+    assert len(drafted) == 1 and drafted[0]["draft"]["done"] == "ประชุมคณะทำงานแล้ว"  # the chat's draft, shown
+    it = drafted[0]
+    entry = {"item": it["item"], "unit": it["unit"], "base": None, **it["draft"], "disbursed": "-", "qty": "1"}
+    r = await client.post("/form/api/submit", headers=auth, json={"answers": [entry]})
+    assert r.status_code == 200, r.text
+    async with db.session(commit=False) as s:
+        notices = (await s.exec(select(Outbox).where(Outbox.kind == "notice"))).all()
+    assert [n.chat_id for n in notices] == ["klang"] and "บันทึกจากแบบฟอร์มแล้ว 1 รายการ" in notices[0].payload["text"]
+    said = await chat.type("klang", "5000")  # the chat's draft of that item ended when the form saved it
+    assert "อยู่ระหว่างดำเนินการ" not in said.text or "รายการนี้" in said.text
+    assert "ปุ่มนี้เป็นของคำตอบก่อนหน้า" in (await chat.press("klang", said.button("ยืนยัน") if said.buttons else "ok:x")).text
+    # another person of the unit answers in the form while one answers in the chat: the chat asks, never overwrites
+    said = await chat.type("chang", "/report")
+    picked = said.buttons[0].data
+    said = await chat.press("chang", picked)
+    said = await chat.press("chang", said.button("ยังไม่ดำเนินการ"))
+    for _ in range(3):
+        if "ยืนยัน" in " ".join(b.label for b in said.buttons):
+            break
+        said = await chat.press("chang", said.button("ต่อไป"))
+    other = await open_form(chat, client, "5005")
+    item_id = int(picked.split(":")[1])
+    theirs = next(
+        i for i in (await client.get("/form/api/items", headers=other)).json()["items"] if i["item"] == item_id
+    )
+    entry = {"item": item_id, "unit": theirs["unit"], "base": None, "status": "cannot", "reason_category": "staff"}
+    entry["disbursed"] = "-"
+    assert (await client.post("/form/api/submit", headers=other, json={"answers": [entry]})).status_code == 200
+    asked = await chat.press("chang", said.button("ยืนยัน"))
+    assert "มีผู้อื่นตอบรายการนี้ระหว่างนั้น" in asked.text and "ไม่สามารถดำเนินการได้" in asked.text
+    assert "บันทึกแล้ว" in (await chat.press("chang", asked.button("ยืนยัน"))).text
+    async with db.session(commit=False) as s:
+        rows = (await s.exec(select(StatusReport).where(StatusReport.item_id == item_id))).all()
+    assert [r.status.value for r in rows if r.unit_id == theirs["unit"]] == ["cannot", "not_started"]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+
+
+async def test_evidence_uploads_are_checked_kept_and_saved_with_the_answer(form):
+    chat, db, client = form
+    auth = await open_form(chat, client, "klang")
+    items = (await client.get("/form/api/items", headers=auth)).json()["items"]
+    it = next(i for i in items if not i["budget"])
+
+    def up(content: bytes, name: str, headers=auth, item=it, mime="image/png"):
+        h = {**headers, "Content-Type": mime, "X-Tidtam-Item": str(item["item"]), "X-Tidtam-Unit": str(item["unit"])}
+        return client.post("/form/api/evidence", headers={**h, "X-Tidtam-Filename": name}, content=content)
+
+    r = await up(PNG, "%E0%B8%A3%E0%B8%B9%E0%B8%9B.png")
+    assert r.status_code == 200 and r.json()["files"] == [{"kind": "photo", "name": "รูป.png"}]
+    forged = await up(b"MZ\x90\x00 not a picture", "x.png")
+    assert forged.status_code == 422 and "PNG" in forged.json()["error"]
+    assert (await up(b"x" * (21 * 1024 * 1024), "big.pdf", mime="application/pdf")).status_code == 413
+    assert (await up(b"MZ", "virus.exe", mime="application/octet-stream")).status_code == 422
+    assert (await up(PNG, "x.png", headers={})).status_code == 401
+    chang = (await client.get("/form/api/items", headers=await open_form(chat, client, "chang"))).json()["items"][0]
+    assert (await up(PNG, "x.png", item=chang)).status_code == 403
+    # a draft's evidence is the server's: what the page claims of it is ignored
+    body = {"item": it["item"], "unit": it["unit"], "fields": {"status": "completed", "done": "ทำแล้ว"}}
+    body["fields"]["evidence"] = [{"kind": "photo", "path": "evidence/2/other-org.png"}]
+    assert (await client.put("/form/api/draft", headers=auth, json=body)).status_code == 200
+    entry = {"item": it["item"], "unit": it["unit"], "base": None, "status": "completed", "done": "ทำแล้ว"}
+    entry.update(url="https://example.go.th/news/1", qty="1")
+    assert (await client.post("/form/api/submit", headers=auth, json={"answers": [entry]})).status_code == 200
+    async with db.session(commit=False) as s:
+        saved = (await s.exec(select(StatusReport).where(StatusReport.item_id == it["item"]))).one()
+    assert [e["kind"] for e in saved.evidence] == ["photo", "url"]
+    assert saved.evidence[0]["path"].startswith("evidence/1/") and saved.evidence[0]["name"] == "รูป.png"
+
+
+@pytest.fixture
+def line_login():
+    """A stand-in for LINE Login's verify endpoint on loopback: it knows one ID token."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs
+
+    seen: list[dict] = []
+
+    class Verify(BaseHTTPRequestHandler):
+        def do_POST(self):
+            form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            seen.append(form)
+            if self.path == "/oauth2/v2.1/verify" and form.get("id_token") == ["good-token"]:
+                body, status = {"iss": "https://access.line.me", "sub": "Uline0001", "aud": form["client_id"][0]}, 200
+            elif form.get("id_token") == ["other-channel"]:
+                body, status = {"sub": "Uline0001", "aud": "9999"}, 200
+            else:
+                body, status = {"error": "invalid_request", "error_description": "Invalid IdToken."}, 400
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Verify)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", seen
+    server.shutdown()
+
+
+async def test_liff_id_tokens_are_checked_by_line_login(tmp_path, line_login):
+    url, seen = line_login
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'liff.db'}")
+    await db.upgrade()
+    org = await setup_org(db, EXAMPLE_PLAN)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        line_liff_id="1650000000-AbCdEfGh",
+        line_login_channel_id="1650000000",
+        line_login_api_base_url=url,
+    )
+    await join(
+        Chat(db, settings, platform="line"), "Uline0001", await invite_code(db, org, Role.MEMBER, "กองคลัง"), "ไลน์"
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(settings, db)), base_url="https://t"
+    ) as c:
+        good = await c.post("/form/api/session", json={"line": "good-token"})
+        assert good.status_code == 200
+        items = await c.get("/form/api/items", headers={"Authorization": f"Bearer {good.json()['session']}"})
+        assert {i["unit_name"] for i in items.json()["items"]} == {"กองคลัง"}
+        for forged in ("forged", "other-channel", ""):
+            assert (await c.post("/form/api/session", json={"line": forged})).status_code == 403
+        page = await c.get("/form/liff")
+        assert 'data-liff="1650000000-AbCdEfGh"' in page.text and "/form/static/liff.js" in page.text
+    assert seen[0] == {"id_token": ["good-token"], "client_id": ["1650000000"]}
+    await db.dispose()
+
+
+async def test_the_page_speaks_the_catalogues_language(form):
+    _chat, _db, client = form
+    th, en = (await client.get("/form/")).text, (await client.get("/form/?lang=en")).text
+    assert "<h1>ตอบทุกรายการในหน้าเดียว</h1>" in th and 'lang="th"' in th
+    assert "<h1>Answer every item on one page</h1>" in en and 'lang="en"' in en
+    texts = json.loads(re.search(r'id="texts">(.*?)</script>', th).group(1))
+    assert texts["s_cannot"] == "ไม่สามารถดำเนินการได้" and "{budget}" in texts["disbursed"]
+    assert "liff.js" not in th and (await client.get("/form/?lang=<script>")).text.count("<script") == th.count(
+        "<script"
+    )

@@ -54,7 +54,8 @@
           const btn = document.createElement("button");
           btn.type = "button";
           btn.textContent = b.label;
-          btn.onclick = () => post("/sim/api/press", {chat: m.chat, data: b.data});
+          // a link to the answer form opens beside the phone, as a Mini App or LIFF would over the chat
+          btn.onclick = b.url ? () => openForm(b.url) : () => post("/sim/api/press", {chat: m.chat, data: b.data});
           r.appendChild(btn);
         });
         box.appendChild(r);
@@ -66,6 +67,22 @@
     el.appendChild(t);
     logs[m.chat].scrollTop = logs[m.chat].scrollHeight;
   }
+
+  function openForm(url) {
+    const u = new URL(url, location.href);
+    const panel = document.getElementById("form-panel");
+    if (u.pathname !== "/form/") { window.open(u.href, "_blank", "noopener"); return; }
+    panel.querySelector("iframe").src = "/form/" + u.search + u.hash;
+    panel.hidden = false;
+    panel.querySelector("button").focus();
+  }
+  document.querySelector("#form-panel button").onclick = () => {
+    const panel = document.getElementById("form-panel");
+    panel.hidden = true;
+    panel.querySelector("iframe").src = "about:blank";
+  };
+  document.querySelector("#form-panel button").textContent = "× " + labels.close;
+  document.querySelector("#form-panel iframe").title = labels.form;
 
   async function poll() {
     const r = await fetch("/sim/api/messages?after=" + last);

@@ -1,41 +1,72 @@
 "use strict";
-// The answer form. Who is asking: a one-time link (#t=...) or Telegram's Mini App initData (#tgWebAppData=...);
-// either is exchanged once for a session token kept in sessionStorage and sent as a header (no cookie).
+// The answer form. Who is asking: a one-time link (#t=...), Telegram's Mini App initData (#tgWebAppData=...) or
+// a LINE LIFF ID token; each is exchanged once for a session token kept in sessionStorage and sent as a header
+// (no cookie). Every word comes from the server's catalogues (the #texts block).
 (function () {
-  const STATUS = [["not_started", "ยังไม่ดำเนินการ"], ["in_progress", "อยู่ระหว่างดำเนินการ"],
-                  ["completed", "ดำเนินการแล้วเสร็จ"], ["cannot", "ดำเนินการไม่ได้"]];
-  const REASONS = [["no_budget", "ไม่ได้รับงบประมาณ"], ["policy", "นโยบายผู้บริหารเปลี่ยนแปลง"],
-                   ["staff", "บุคลากรไม่เพียงพอ"], ["other", "อื่นๆ"]];
+  const T = JSON.parse(document.getElementById("texts").textContent);
+  const LANG = document.documentElement.lang;
+  const STATUS = ["not_started", "in_progress", "completed", "cannot"];
+  const REASONS = ["no_budget", "policy", "staff", "other"];
   let session = sessionStorage.getItem("tidtam-form") || "";
   let data = null, awaitingOnly = true;
+  const unsent = new Map();  // drafts not yet saved on the server (a dropped connection): sent again later
   const $ = (id) => document.getElementById(id);
+  const fmt = (s, vars) => s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] !== undefined && vars[k] !== null ? vars[k] : m));
+  const key = (it) => it.item + ":" + it.unit;
+  const fid = (it, name) => "f-" + it.item + "-" + it.unit + "-" + name;
 
-  async function api(method, path, body) {
-    const r = await fetch(path, {method, headers: {"Content-Type": "application/json",
-      "Authorization": "Bearer " + session}, body: body ? JSON.stringify(body) : undefined});
-    return {status: r.status, body: await r.json().catch(() => ({}))};
+  async function api(method, path, body, extra) {
+    const headers = Object.assign({"Authorization": "Bearer " + session, "X-Tidtam-Lang": LANG}, extra || {});
+    if (!(body instanceof Blob)) headers["Content-Type"] = "application/json";
+    try {
+      const r = await fetch(path, {method, headers,
+        body: body === undefined ? undefined : body instanceof Blob ? body : JSON.stringify(body)});
+      return {status: r.status, body: await r.json().catch(() => ({}))};
+    } catch (e) {
+      return {status: 0, body: {ok: false, error: T.offline}};
+    }
+  }
+
+  async function proof() {
+    const hash = new URLSearchParams(location.hash.slice(1));
+    if (hash.get("t")) return {link: hash.get("t")};
+    if (hash.get("tgWebAppData")) return {telegram: hash.get("tgWebAppData")};
+    const liffId = document.body.dataset.liff;
+    if (liffId && window.liff) {
+      await window.liff.init({liffId});
+      if (!window.liff.isLoggedIn()) { window.liff.login(); return "wait"; }
+      return {line: window.liff.getIDToken()};
+    }
+    return null;
   }
 
   async function start() {
-    const hash = new URLSearchParams(location.hash.slice(1));
-    const proof = hash.get("t") ? {link: hash.get("t")} :
-      hash.get("tgWebAppData") ? {telegram: hash.get("tgWebAppData")} : null;
-    if (proof) {
-      history.replaceState(null, "", location.pathname);  // the link is spent: keep it out of history
-      const r = await api("POST", "/form/api/session", proof);
+    let p = null;
+    try { p = await proof(); } catch (e) { return fail(T.expired); }
+    if (p === "wait") return;
+    if (p) {
+      history.replaceState(null, "", location.pathname + location.search);  // the proof is spent: out of history
+      const r = await api("POST", "/form/api/session", p);
       if (!r.body.ok) return fail(r.body.error);
       session = r.body.session;
       sessionStorage.setItem("tidtam-form", session);
     }
-    if (!session) return fail("หน้านี้หมดอายุแล้ว กรุณาเปิดใหม่จากแชต");
+    if (!session) return fail(T.expired);
     const r = await api("GET", "/form/api/items");
     if (!r.body.ok) return fail(r.body.error);
+    if (r.body.lang && r.body.lang !== LANG && !new URLSearchParams(location.search).get("lang")) {
+      location.replace(location.pathname + "?lang=" + encodeURIComponent(r.body.lang));  // the person's language
+      return;
+    }
     data = r.body;
-    $("round").textContent = "รอบ " + data.round.months + " เดือน · ตอบภายใน " + data.round.due;
+    $("round").textContent = fmt(T.round, {months: data.round.months, due: data.round.due_text});
     render();
   }
 
-  function fail(message) { $("items").innerHTML = ""; $("status").textContent = message || "เกิดข้อผิดพลาด"; }
+  function fail(message) {
+    $("items").textContent = "";
+    $("status").textContent = message || T.error;
+  }
 
   function value(it, name) {
     if (it.draft && it.draft[name] !== undefined) return it.draft[name];
@@ -53,96 +84,162 @@
   }
 
   function field(box, it, name, label, multiline) {
-    const id = "f-" + it.item + "-" + it.unit + "-" + name;
+    const id = fid(it, name);
     box.append(el("label", {for: id, class: "field"}, label));
-    const input = el(multiline ? "textarea" : "input", {id, name, type: "text", rows: "3"});
+    const input = el(multiline ? "textarea" : "input", multiline ? {id, name, rows: "3"} :
+      {id, name, type: "text", inputmode: name === "url" ? "url" : name === "done" ? "text" : "decimal"});
     input.value = value(it, name) || "";
+    input.setAttribute("aria-describedby", id + "-error");
     input.addEventListener("input", () => keep(it, name, input.value));
     box.append(input, el("p", {class: "error", id: id + "-error"}));
   }
 
   const timers = {};
   function keep(it, name, v) {
-    it.draft = Object.assign({}, it.draft, {[name]: v});
-    const key = it.item + ":" + it.unit;
-    clearTimeout(timers[key]);
-    timers[key] = setTimeout(() => api("PUT", "/form/api/draft", {item: it.item, unit: it.unit, fields: it.draft}), 400);
-    if (name === "status" || name === "reason_category") render();
+    const {evidence, ...typed} = it.draft || {};
+    it.draft = Object.assign({evidence: evidence || []}, typed, {[name]: v});
+    clearTimeout(timers[key(it)]);
+    unsent.set(key(it), it);
+    timers[key(it)] = setTimeout(flush, 400);
+    if (name === "status" || name === "reason_category") {
+      render();
+      const again = document.querySelector("input[name='s-" + it.item + "-" + it.unit + "'][value='" + value(it, "status") + "']");
+      if (again && name === "status") again.focus();
+    }
+  }
+
+  async function flush() {
+    for (const [k, it] of Array.from(unsent)) {
+      const {evidence, ...fields} = it.draft;
+      const r = await api("PUT", "/form/api/draft", {item: it.item, unit: it.unit, fields});
+      if (r.status === 0) { $("status").textContent = T.offline; return false; }
+      unsent.delete(k);
+      if (!r.body.ok) { $("status").textContent = r.body.error || T.error; return false; }
+    }
+    return true;
+  }
+  window.addEventListener("online", flush);
+
+  async function upload(it, input) {
+    const file = input.files[0];
+    if (!file) return;
+    const err = $(fid(it, "file") + "-error");
+    err.textContent = T.uploading;
+    const r = await api("POST", "/form/api/evidence", file, {
+      "Content-Type": file.type || "application/octet-stream", "X-Tidtam-Item": String(it.item),
+      "X-Tidtam-Unit": String(it.unit), "X-Tidtam-Filename": encodeURIComponent(file.name)});
+    input.value = "";
+    if (!r.body.ok) { err.textContent = r.body.error || T.error; return; }
+    err.textContent = "";
+    it.draft = Object.assign({}, it.draft, {evidence: r.body.files});
+    $(fid(it, "files")).textContent = fmt(T.files, {names: r.body.files.map((f) => f.name).join(", ")});
+  }
+
+  function item(it) {
+    const box = el("section", {class: "item", "aria-labelledby": "h-" + it.item + "-" + it.unit});
+    box.append(el("h3", {id: "h-" + it.item + "-" + it.unit}, it.code + " " + it.title));
+    box.append(el("p", {class: "unit"}, it.unit_name));
+    if (it.previous) box.append(el("p", {class: "prev"}, fmt(T.previous, {status: it.previous.status_label})));
+    if (it.answer) box.append(el("p", {class: "answered"}, fmt(T.answered, {status: it.answer.status_label})));
+    if (it.newer) box.append(el("p", {class: "error newer"}, fmt(T.newer, {status: it.newer.status_label, done: it.newer.done || it.newer.reason || "-"})));
+    const fs = el("fieldset", {class: "seg"});
+    fs.append(el("legend", {}, T.status));
+    const status = value(it, "status");
+    for (const code of STATUS) {
+      const l = el("label");
+      const r = el("input", {type: "radio", name: "s-" + it.item + "-" + it.unit, value: code});
+      r.checked = status === code;
+      r.addEventListener("change", () => keep(it, "status", code));
+      l.append(r, el("span", {}, T["s_" + code]));
+      fs.append(l);
+    }
+    box.append(fs, el("p", {class: "error", id: fid(it, "status") + "-error"}));
+    if (status === "cannot") {
+      const id = fid(it, "reason_category");
+      box.append(el("label", {for: id, class: "field"}, T.reason_category));
+      const sel = el("select", {id, "aria-describedby": id + "-error"});
+      sel.append(el("option", {value: ""}, T.choose));
+      for (const code of REASONS) {
+        const o = el("option", {value: code}, T["r_" + code]);
+        o.selected = value(it, "reason_category") === code;
+        sel.append(o);
+      }
+      sel.addEventListener("change", () => keep(it, "reason_category", sel.value));
+      box.append(sel, el("p", {class: "error", id: id + "-error"}));
+      field(box, it, "reason", T.reason, true);
+    } else if (status === "in_progress" || status === "completed") {
+      field(box, it, "done", T.done, true);
+      if (it.target_qty) field(box, it, "qty", fmt(T.qty, {unit: it.target_unit, target: it.target_qty}));
+    }
+    if (it.budget && status && status !== "not_started") field(box, it, "disbursed", fmt(T.disbursed, {budget: Number(it.budget).toLocaleString("th-TH")}));
+    if (status && status !== "cannot") {
+      field(box, it, "url", T.url);
+      const id = fid(it, "file");
+      box.append(el("label", {for: id, class: "field"}, T.file));
+      const input = el("input", {id, type: "file", accept: "image/*,.pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.txt,.csv"});
+      input.addEventListener("change", () => upload(it, input));
+      const files = (it.draft && it.draft.evidence) || [];
+      box.append(input, el("p", {class: "files", id: fid(it, "files")}, files.length ? fmt(T.files, {names: files.map((f) => f.name).join(", ")}) : ""),
+                 el("p", {class: "error", id: id + "-error"}));
+    }
+    return box;
   }
 
   function render() {
     const main = $("items");
-    main.innerHTML = "";
+    main.textContent = "";
+    let dimension = null;
     for (const it of data.items) {
-      if (awaitingOnly && it.answer && !(it.draft && Object.keys(it.draft).length)) continue;
-      const box = el("section", {class: "item", "aria-labelledby": "h-" + it.item + "-" + it.unit});
-      box.append(el("h2", {id: "h-" + it.item + "-" + it.unit}, it.code + " " + it.title));
-      box.append(el("p", {class: "unit"}, it.unit_name));
-      if (it.previous) box.append(el("p", {class: "prev"}, "รอบ 6 เดือน: " + it.previous.status_label));
-      if (it.answer) box.append(el("p", {class: "answered"}, "ตอบแล้ว: " + it.answer.status_label));
-      const fs = el("fieldset", {class: "seg"});
-      fs.append(el("legend", {}, "สถานะ"));
-      const status = value(it, "status");
-      for (const [code, label] of STATUS) {
-        const l = el("label");
-        const r = el("input", {type: "radio", name: "s-" + it.item + "-" + it.unit, value: code});
-        r.checked = status === code;
-        r.addEventListener("change", () => keep(it, "status", code));
-        l.append(r, el("span", {}, label));
-        fs.append(l);
-      }
-      box.append(fs, el("p", {class: "error", id: "f-" + it.item + "-" + it.unit + "-status-error"}));
-      if (status === "cannot") {
-        const id = "f-" + it.item + "-" + it.unit + "-reason_category";
-        box.append(el("label", {for: id, class: "field"}, "เหตุผลที่ดำเนินการไม่ได้"));
-        const sel = el("select", {id});
-        sel.append(el("option", {value: ""}, "— เลือก —"));
-        for (const [code, label] of REASONS) {
-          const o = el("option", {value: code}, label);
-          o.selected = value(it, "reason_category") === code;
-          sel.append(o);
-        }
-        sel.addEventListener("change", () => keep(it, "reason_category", sel.value));
-        box.append(sel, el("p", {class: "error", id: id + "-error"}));
-        field(box, it, "reason", "เหตุผล (ถ้าเลือกอื่นๆ)", true);
-      } else if (status === "in_progress" || status === "completed") {
-        field(box, it, "done", "ดำเนินการอะไรไปแล้ว", true);
-        if (it.target_qty) field(box, it, "qty", "ดำเนินการได้แล้ว (เป้าหมาย " + it.target_qty + " " + it.target_unit + ")");
-      }
-      if (it.budget && status && status !== "not_started") field(box, it, "disbursed", "เบิกจ่ายแล้ว (บาท; งบ " + it.budget + ")");
-      if (status && status !== "cannot") field(box, it, "url", "ลิงก์หลักฐาน (ไม่บังคับ)");
-      main.append(box);
+      const drafted = it.draft && it.draft.status;
+      if (awaitingOnly && it.answer && !drafted && !it.newer) continue;
+      if (it.dimension !== dimension) { dimension = it.dimension; if (dimension) main.append(el("h2", {class: "dimension"}, dimension)); }
+      main.append(item(it));
     }
-    if (!main.children.length) main.append(el("p", {}, "ตอบครบทุกรายการแล้ว"));
+    if (!main.querySelector(".item")) main.append(el("p", {}, T.all_done));
   }
 
   async function send() {
-    const answers = data.items.filter((it) => it.draft && it.draft.status).map((it) => Object.assign(
-      {item: it.item, unit: it.unit, base: it.answer ? it.answer.id : null}, it.draft));
-    if (!answers.length) { $("status").textContent = "ยังไม่มีคำตอบที่จะส่ง"; return; }
+    const answers = data.items.filter((it) => it.draft && it.draft.status).map((it) => {
+      const {evidence, ...fields} = it.draft;
+      return Object.assign({item: it.item, unit: it.unit, base: it.answer ? it.answer.id : null}, fields);
+    });
+    if (!answers.length) { $("status").textContent = T.nothing; return; }
     $("send").disabled = true;
+    await flush();
     const r = await api("POST", "/form/api/submit", {answers});
     $("send").disabled = false;
-    document.querySelectorAll(".error").forEach((e) => { e.textContent = ""; });
     if (r.body.ok) {
-      $("status").textContent = "บันทึกแล้ว " + r.body.saved.length + " รายการ";
       const fresh = await api("GET", "/form/api/items");
       if (fresh.body.ok) { data = fresh.body; render(); }
+      $("status").textContent = fmt(T.saved, {n: r.body.saved.length});
       return;
     }
+    if (r.status === 0 || !r.body.errors) { $("status").textContent = r.body.error || T.error; return; }
+    for (const [k, newer] of Object.entries(r.body.newer || {})) {
+      const it = data.items.find((x) => key(x) === k);
+      if (it) { it.answer = newer; it.newer = newer; }  // the next send is based on it: it then replaces it
+    }
+    render();
     let first = null;
-    for (const [key, errs] of Object.entries(r.body.errors || {})) {
+    $("status").textContent = "";
+    for (const [k, errs] of Object.entries(r.body.errors)) {
       for (const [name, message] of Object.entries(errs || {})) {
-        const target = document.getElementById("f-" + key.replace(":", "-") + "-" + (name || "status") + "-error");
+        const target = document.getElementById("f-" + k.replace(":", "-") + "-" + (name || "status") + "-error");
         if (target) { target.textContent = message; first = first || target; } else $("status").textContent = message;
       }
     }
-    $("status").textContent = $("status").textContent || "กรุณาแก้ไขรายการที่มีข้อความสีแดง แล้วกดส่งอีกครั้ง";
+    $("status").textContent = $("status").textContent || T.fix;
     if (first) first.scrollIntoView({block: "center"});
   }
 
-  $("show-awaiting").addEventListener("click", () => { awaitingOnly = true; $("show-awaiting").setAttribute("aria-pressed", "true"); $("show-all").setAttribute("aria-pressed", "false"); render(); });
-  $("show-all").addEventListener("click", () => { awaitingOnly = false; $("show-all").setAttribute("aria-pressed", "true"); $("show-awaiting").setAttribute("aria-pressed", "false"); render(); });
+  function filter(onlyAwaiting) {
+    awaitingOnly = onlyAwaiting;
+    $("show-awaiting").setAttribute("aria-pressed", String(onlyAwaiting));
+    $("show-all").setAttribute("aria-pressed", String(!onlyAwaiting));
+    render();
+  }
+  $("show-awaiting").addEventListener("click", () => filter(true));
+  $("show-all").addEventListener("click", () => filter(false));
   $("send").addEventListener("click", send);
   start();
 })();

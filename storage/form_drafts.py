@@ -1,0 +1,84 @@
+"""The one draft of a person's answer to an item: what the form saved as it was typed, and what the chat holds
+in the middle of an answer (its conversation row). The form shows the newer of the two; the chat carries the
+form's files; whichever saves the answer clears the person's draft of that item."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Iterable
+
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import ChannelAccount, Conversation, FormDraft
+
+Key = tuple[int, int]  # (item, unit)
+
+
+async def form_draft(
+    session: AsyncSession, person_id: int, round_id: int, item_id: int, unit_id: int
+) -> FormDraft | None:
+    return (
+        await session.exec(
+            select(FormDraft).where(
+                FormDraft.person_id == person_id,
+                FormDraft.round_id == round_id,
+                FormDraft.item_id == item_id,
+                FormDraft.unit_id == unit_id,
+            )
+        )
+    ).first()
+
+
+async def drafts_of(session: AsyncSession, person_id: int, round_id: int) -> dict[Key, FormDraft]:
+    rows = await session.exec(select(FormDraft).where(FormDraft.person_id == person_id, FormDraft.round_id == round_id))
+    return {(d.item_id, d.unit_id): d for d in rows.all()}
+
+
+async def drop_form_drafts(session: AsyncSession, round_id: int, keys: Iterable[Key], person_id: int) -> None:
+    for item_id, unit_id in keys:
+        await session.exec(
+            delete(FormDraft).where(
+                col(FormDraft.person_id) == person_id,
+                col(FormDraft.round_id) == round_id,
+                col(FormDraft.item_id) == item_id,
+                col(FormDraft.unit_id) == unit_id,
+            )
+        )
+
+
+async def chat_drafts(
+    session: AsyncSession, person_id: int, round_id: int
+) -> dict[Key, tuple[dict[str, Any], dt.datetime]]:
+    """The answers the person is in the middle of in a chat (any platform), as the form's fields."""
+    rows = await session.exec(
+        select(Conversation)
+        .join(ChannelAccount, col(ChannelAccount.id) == Conversation.account_id)
+        .where(ChannelAccount.person_id == person_id, col(Conversation.step).startswith("report."))
+    )
+    out: dict[Key, tuple[dict[str, Any], dt.datetime]] = {}
+    for c in rows.all():
+        d = c.data
+        if d.get("round") != round_id or not isinstance(d.get("item"), int) or not isinstance(d.get("unit"), int):
+            continue
+        fields = {k: str(d[k]) for k in ("status", "done", "qty", "reason_category", "reason") if d.get(k) is not None}
+        if d.get("no_money"):
+            fields["disbursed"] = "-"
+        elif d.get("disbursed") is not None:
+            fields["disbursed"] = format(Decimal(str(d["disbursed"])), ",f")
+        out[(d["item"], d["unit"])] = ({**fields, "evidence": list(d.get("evidence") or [])}, c.updated_at)
+    return out
+
+
+async def finish_chat_drafts(session: AsyncSession, person_id: int, round_id: int, keys: set[Key]) -> None:
+    """The form saved these items: the person's chat drafts of them end (their buttons then say so)."""
+    rows = await session.exec(
+        select(Conversation)
+        .join(ChannelAccount, col(ChannelAccount.id) == Conversation.account_id)
+        .where(ChannelAccount.person_id == person_id, col(Conversation.step).startswith("report."))
+    )
+    for c in rows.all():
+        if c.data.get("round") == round_id and (c.data.get("item"), c.data.get("unit")) in keys:
+            c.step, c.data = "", {}
+            session.add(c)
