@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test test-fast lint format catalogues clean system-run system-test
+.PHONY: run test test-fast lint format catalogues clean system-run system-test liff
 
 run: system-run $(VENV)/.installed
 	$(BIN)/tidtam run --simulator
 
-test: lint system-test tests/peers/node_modules/.installed
+test: lint system-test tests/peers/node_modules/.installed bot/static/liff/liff.js
 	$(BIN)/python -m pytest
 
 # the tests that need no server of their own (no PostgreSQL, emulator, browser) and are quick; CI runs all
@@ -50,5 +50,12 @@ tests/peers/node_modules/.installed: tests/peers/package.json tests/peers/packag
 	cd tests/peers && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# LINE's LIFF SDK (npm) bundled into the one file the answer form serves inside LINE (no CDN); needs Node.js.
+# Only a deployment with LINE_LIFF_ID needs it (docs/form.md); the tests load it.
+liff: bot/static/liff/liff.js
+
+bot/static/liff/liff.js: bot/static/liff/package.json bot/static/liff/package-lock.json bot/static/liff/entry.js
+	cd bot/static/liff && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
 clean:
-	rm -rf $(VENV) data tests/peers/node_modules
+	rm -rf $(VENV) data tests/peers/node_modules bot/static/liff/node_modules bot/static/liff/liff.js

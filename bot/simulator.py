@@ -163,6 +163,7 @@ class Simulator:
         await self.dispatcher.run_once()  # what a command sent to other chats (e.g. /remind)
 
     async def messages(self, after: int) -> list[dict]:
+        await self.dispatcher.run_once()  # what was queued outside a chat (the form's "saved") shows as it polls
         async with self.db.session(commit=False) as s:
             rows = (
                 await s.exec(select(SimMessage).where(col(SimMessage.id) > after).order_by(col(SimMessage.id)))

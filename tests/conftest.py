@@ -18,7 +18,7 @@ from locales.i18n import set_language
 from support.postgres import fresh_pg_database, pg_bin, throwaway_cluster
 from storage.db import Database
 
-pytest_plugins = ["support.telegram", "support.line"]  # their fixtures: emulator, prism
+pytest_plugins = ["support.telegram", "support.line", "support.browser"]  # emulator, prism, browser
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +56,7 @@ async def db(db_url):
 def migrated_template(tmp_path_factory):
     """An empty SQLite database at the head revision, migrated once per test process."""
     import asyncio
+    import concurrent.futures
 
     path = tmp_path_factory.mktemp("template") / "head.db"
 
@@ -64,7 +65,8 @@ def migrated_template(tmp_path_factory):
         await database.upgrade()
         await database.dispose()
 
-    asyncio.run(build())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # a loop of its own: Playwright's may be running here
+        pool.submit(asyncio.run, build()).result()
     return path
 
 

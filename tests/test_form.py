@@ -304,41 +304,6 @@ async def test_evidence_uploads_are_checked_kept_and_saved_with_the_answer(form)
     assert saved.evidence[0]["path"].startswith("evidence/1/") and saved.evidence[0]["name"] == "รูป.png"
 
 
-@pytest.fixture
-def line_login():
-    """A stand-in for LINE Login's verify endpoint on loopback: it knows one ID token."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    from urllib.parse import parse_qs
-
-    seen: list[dict] = []
-
-    class Verify(BaseHTTPRequestHandler):
-        def do_POST(self):
-            form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
-            seen.append(form)
-            if self.path == "/oauth2/v2.1/verify" and form.get("id_token") == ["good-token"]:
-                body, status = {"iss": "https://access.line.me", "sub": "Uline0001", "aud": form["client_id"][0]}, 200
-            elif form.get("id_token") == ["other-channel"]:
-                body, status = {"sub": "Uline0001", "aud": "9999"}, 200
-            else:
-                body, status = {"error": "invalid_request", "error_description": "Invalid IdToken."}, 400
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Verify)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", seen
-    server.shutdown()
-
-
 async def test_liff_id_tokens_are_checked_by_line_login(tmp_path, line_login):
     url, seen = line_login
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'liff.db'}")

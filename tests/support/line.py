@@ -11,7 +11,10 @@ import json
 import shutil
 import subprocess
 import time
+import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -109,3 +112,34 @@ def event(
 
 def body(*events: dict) -> bytes:
     return json.dumps({"destination": "U" + "0" * 32, "events": list(events)}, ensure_ascii=False).encode()
+
+
+@pytest.fixture
+def line_login():
+    """A stand-in for LINE Login's verify endpoint on loopback: it knows one ID token."""
+    seen: list[dict] = []
+
+    class Verify(BaseHTTPRequestHandler):
+        def do_POST(self):
+            form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            seen.append(form)
+            if self.path == "/oauth2/v2.1/verify" and form.get("id_token") == ["good-token"]:
+                body, status = {"iss": "https://access.line.me", "sub": "Uline0001", "aud": form["client_id"][0]}, 200
+            elif form.get("id_token") == ["other-channel"]:
+                body, status = {"sub": "Uline0001", "aud": "9999"}, 200
+            else:
+                body, status = {"error": "invalid_request", "error_description": "Invalid IdToken."}, 400
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Verify)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", seen
+    server.shutdown()
