@@ -41,10 +41,9 @@ def main(loads: int) -> None:
     from storage.models import Role
     from support.browser import ARGS, CHROMIUM, PHONE, Served
     from support.chat import Chat, invite_code, join, setup_org
-    from support.form_drive import answer_by_chat, answer_by_form
+    from support.form_drive import form_and_chat
     from support.paths import EXAMPLE_PLAN
     from support.ports import free_port
-    from support.simulator import say, start_simulator, wait_for
     from test_form import TOKEN
     from test_form_browser import telegram_url
 
@@ -93,17 +92,7 @@ def main(loads: int) -> None:
         if liff.exists():
             print(f"LIFF page adds the SDK: {len(gzip.compress(liff.read_bytes())) / 1024:.1f} KB gzipped")
 
-        counts = {}
-        for way, drive in (("form", answer_by_form), ("chat", answer_by_chat)):
-            folder = tmp / way
-            folder.mkdir()
-            with start_simulator(folder) as sim:
-                page = browser.new_page(viewport={"width": 1500, "height": 950})
-                page.goto(sim + "/")
-                page.click("#next")
-                wait_for(page, "staff-a", "แจ้งเตือนกองคลัง")
-                counts[way] = drive(page)
-                say(page, "manager", "/summary", "ทั้งหมด 63 รายการ")
+        counts = form_and_chat(browser, tmp)
         print("\n| 13 items, same answers | presses | typed fields | bot messages | wall time (machine-driven) |")
         print("|---|---|---|---|---|")
         for way, n in counts.items():

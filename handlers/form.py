@@ -99,7 +99,7 @@ def _answer_json(r: StatusReport | None) -> dict[str, Any] | None:
 async def load(session: AsyncSession, holder: Holder) -> dict[str, Any]:
     """The person's items in the open round, grouped by dimension, each with its answer, the 6-month one and
     the person's draft (the form's, or the chat's when the chat's is newer: one draft, never two)."""
-    _person, rnd, unit_ids = await _context(session, holder)
+    person, rnd, unit_ids = await _context(session, holder)
     answers = Answers(session, holder.org_id)
     pairs = await answers.pairs(rnd.fiscal_year_id, unit_ids)
     latest = await answers.latest(rnd, unit_ids)
@@ -141,7 +141,7 @@ async def load(session: AsyncSession, holder: Holder) -> dict[str, Any]:
             "due": rnd.due_on.isoformat(),
             "due_text": format_date(rnd.due_on, thai_digits=False),
         },
-        "lang": _person.lang,
+        "lang": person.lang,
         "items": items,
     }
 
@@ -300,6 +300,7 @@ async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], pl
         return {"ok": False, "errors": {"": _("Nothing to send.")}}
     answers = Answers(session, holder.org_id)
     latest = await answers.latest(rnd, unit_ids)
+    chat = await chat_drafts(session, person.id, rnd.id)  # files sent in the chat's answer in progress count too
     errors: dict[str, dict[str, str]] = {}
     newer: dict[str, Any] = {}
     checked: list[Checked] = []
@@ -315,7 +316,11 @@ async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], pl
             errors[key] = {"": _("Someone else answered this item meanwhile; check their answer and send again.")}
             continue
         stored = await form_draft(session, person.id, rnd.id, pair.item.id, pair.unit_id)
-        entry = {**entry, "_files": stored.fields.get("evidence", []) if stored else []}  # the server's own list
+        files = list(stored.fields.get("evidence", [])) if stored else []  # the server's own lists, not the page's
+        files += [
+            e for e in chat.get((pair.item.id, pair.unit_id), ({}, None))[0].get("evidence", []) if e not in files
+        ]
+        entry = {**entry, "_files": files}
         c = check(pair, entry, rnd, person.id)
         if c.errors:
             errors[key] = c.errors

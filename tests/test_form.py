@@ -230,6 +230,8 @@ async def test_chat_and_form_share_one_draft_and_the_later_answer_asks(form):
     said = await chat.press("klang", said.buttons[0].data)
     said = await chat.press("klang", said.button("อยู่ระหว่างดำเนินการ"))
     await chat.type("klang", "ประชุมคณะทำงานแล้ว")  # the chat is in the middle of an answer
+    kept = await chat.send_file("klang", "ประชุม.png", PNG, kind="photo", mime="image/png")
+    assert "เก็บเป็นหลักฐาน" in kept.text
     auth = await open_form(chat, client, "klang")
     items = (await client.get("/form/api/items", headers=auth)).json()["items"]
     drafted = [i for i in items if i["draft"].get("status")]
@@ -241,6 +243,9 @@ async def test_chat_and_form_share_one_draft_and_the_later_answer_asks(form):
     async with db.session(commit=False) as s:
         notices = (await s.exec(select(Outbox).where(Outbox.kind == "notice"))).all()
     assert [n.chat_id for n in notices] == ["klang"] and "บันทึกจากแบบฟอร์มแล้ว 1 รายการ" in notices[0].payload["text"]
+    async with db.session(commit=False) as s:
+        saved = (await s.exec(select(StatusReport).where(StatusReport.item_id == it["item"]))).one()
+    assert [e["name"] for e in saved.evidence] == ["ประชุม.png"]  # the photo sent in the chat is in the answer
     said = await chat.type("klang", "5000")  # the chat's draft of that item ended when the form saved it
     assert "อยู่ระหว่างดำเนินการ" not in said.text or "รายการนี้" in said.text
     assert "ปุ่มนี้เป็นของคำตอบก่อนหน้า" in (await chat.press("klang", said.button("ยืนยัน") if said.buttons else "ok:x")).text

@@ -23,10 +23,9 @@ from storage.db import Database
 from storage.models import Outbox, Role, StatusReport
 from support.browser import PHONE, Served, axe_violations
 from support.chat import Chat, invite_code, join, setup_org
-from support.form_drive import answer_by_chat, answer_by_form
+from support.form_drive import form_and_chat
 from support.paths import EXAMPLE_PLAN
 from support.ports import free_port
-from support.simulator import say, start_simulator, wait_for
 from test_form import TOKEN, init_data
 
 KLANG, CHANG, OTHER = 5001, 5002, 7001  # Telegram users: กองคลัง, กองช่าง, กองคลัง of another organisation
@@ -268,19 +267,7 @@ def test_liff_opens_the_form_with_an_id_token_line_login_vouches_for(tmp_path, b
 
 def test_thirteen_items_through_the_form_and_through_the_chat(tmp_path, browser):
     """The simulator's กองคลัง has 13 items; the same answers given both ways, each on a fresh simulator."""
-    counts = {}
-    for way, drive in (("form", answer_by_form), ("chat", answer_by_chat)):
-        folder = tmp_path / way
-        folder.mkdir()
-        with start_simulator(folder) as url:
-            page = browser.new_page(viewport={"width": 1500, "height": 950})
-            page.goto(url + "/")
-            page.click("#next")  # the round opens: the unit's reminder
-            wait_for(page, "staff-a", "แจ้งเตือนกองคลัง")
-            counts[way] = drive(page)
-            page.screenshot(path=str(folder / "done.png"))
-            text = say(page, "manager", "/summary", "ทั้งหมด 63 รายการ")
-            counts[way]["summary"] = re.search(r"อยู่ระหว่างดำเนินการ: (\d+)", text).group(1)
+    counts = form_and_chat(browser, tmp_path)
     assert counts["form"]["items"] == counts["chat"]["items"] == 13
     assert counts["form"]["summary"] == counts["chat"]["summary"] == "13", counts  # the same answers saved both ways
     assert counts["form"]["typed"] == counts["chat"]["typed"]  # the same fields typed…

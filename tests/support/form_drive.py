@@ -4,9 +4,11 @@ checks the counts; bench/form.py prints them."""
 
 from __future__ import annotations
 
+import re
 import time
+from pathlib import Path
 
-from support.simulator import last_bot_text
+from support.simulator import last_bot_text, say, start_simulator, wait_for
 
 DONE, MONEY, QTY = "ดำเนินการแล้ว", "-", "1"  # the same answer to every item: in progress, nothing spent yet
 
@@ -101,3 +103,22 @@ def answer_by_form(page, phone: str = "staff-a") -> dict:
     n["seconds"] = round(time.perf_counter() - start, 1)
     n["bot_messages"] = page.locator(f"#phone-{phone} .msg.out").count() - first
     return n
+
+
+def form_and_chat(browser, folder: Path) -> dict[str, dict]:
+    """Both ways, each on a fresh simulator opened at the round's start; with the manager's count of items in
+    progress afterwards (the same answers saved both ways) and a screenshot of each."""
+    counts = {}
+    for way, drive in (("form", answer_by_form), ("chat", answer_by_chat)):
+        (folder / way).mkdir()
+        with start_simulator(folder / way) as url:
+            page = browser.new_page(viewport={"width": 1500, "height": 950})
+            page.goto(url + "/")
+            page.click("#next")  # the round opens: the unit's reminder
+            wait_for(page, "staff-a", "แจ้งเตือนกองคลัง")
+            counts[way] = drive(page)
+            page.screenshot(path=str(folder / way / "done.png"))
+            text = say(page, "manager", "/summary", "ทั้งหมด 63 รายการ")
+            counts[way]["summary"] = re.search(r"อยู่ระหว่างดำเนินการ: (\d+)", text).group(1)
+            page.close()
+    return counts
