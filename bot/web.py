@@ -19,6 +19,7 @@ from telegram import Update
 from base.settings import Settings
 from locales.thai import clip
 from bot.form import routes as form_routes
+from bot.public import routes as public_routes
 from bot.services import Services, read_limited, services as services_of
 from storage.db import Database
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         Route("/line/webhook", line_webhook, methods=["POST"]),
         Route("/files/{token}", download),
         *form_routes(),
+        *public_routes(),
     ]
     if simulator:
         from bot.simulator import Simulator, refuse_unsafe_settings, routes as simulator_routes

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from handlers import accounts, admin, checkin, common, digest, form, manager, onboarding
+from handlers import accounts, admin, checkin, common, digest, form, manager, onboarding, publish
 from handlers.context import Ctx
 from locales.i18n import N_, _
 
@@ -131,6 +131,12 @@ TABLE: tuple[Command, ...] = (
         admin.narrative,
         ADMINS,
         help=((ADMINS, N_("/narrative — the round's supporting factors, problems and suggestions")),),
+    ),
+    Command(
+        "publish",
+        publish.publish,
+        ADMINS,
+        help=((ADMINS, N_("/publish — the public page for ITA: on, off, its addresses")),),
     ),
     Command(
         "bindgroup",

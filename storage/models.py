@@ -484,3 +484,26 @@ class FormDraft(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id")
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Publication(SQLModel, table=True):
+    """An organisation's public page for the ITA's open-data indicators: its address and whether it is live."""
+
+    __tablename__ = "publication"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", unique=True)
+    slug: str = Field(max_length=60, unique=True)
+    live: bool = False
+    changed_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PublishedRound(SQLModel, table=True):
+    """A round whose documents are public: frozen as they were when published (a closed round when its page is
+    first made; an open one when an admin publishes it as it stands), with the figures shown beside them."""
+
+    __tablename__ = "published_round"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    round_id: int = Field(foreign_key="round.id", unique=True)
+    published_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow  # the whole module: every command for every role
 EVERYONE = {"help", "lang", "cancel", "link", "notify", "item"}
 UNITS = {"report", "status", "form"}
 READERS = {"summary", "overdue", "digest", "export"}
-ADMINS = {"invite", "units", "members", "round", "remind", "import", "narrative", "bindgroup"}
+ADMINS = {"invite", "units", "members", "round", "remind", "import", "narrative", "bindgroup", "publish"}
 ROLES = ("member", "head", "manager", "admin", "overseer")
 ALLOWED = {
     "member": EVERYONE | UNITS,

@@ -15,6 +15,7 @@ from bot.cli import line as line_commands
 from bot.cli import org as org_commands
 from bot.cli import oversee as oversee_commands
 from bot.cli import plan as plan_commands
+from bot.cli import publish as publish_commands
 from bot.cli import report as report_commands
 from bot.cli import rounds as round_commands
 from bot.cli import schedule as schedule_commands
@@ -45,6 +46,7 @@ def _options(
 
 
 org_commands.register(app)
+publish_commands.register(app)
 serve_commands.register(app)
 schedule_commands.register(app)
 app.add_typer(plan_commands.app, name="plan", help="Import, show and template the plan.")

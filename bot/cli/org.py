@@ -17,6 +17,7 @@ from locales.errors import UserError
 from locales.i18n import _
 from storage.db import Database
 from storage.models import OrgKind
+from storage.publication import set_slug
 from storage.repo import Units, create_organisation
 
 unit_app = typer.Typer(no_args_is_help=True, help="The organisation's units (a tree).")
@@ -72,6 +73,7 @@ def init(
     province: Optional[str] = typer.Option(None, "--province"),
     district: Optional[str] = typer.Option(None, "--district"),
     fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help="BE, e.g. 2569"),
+    slug: Optional[str] = typer.Option(None, "--slug", help="address of its public page: /p/<slug>/ (a-z 0-9 -)"),
 ) -> None:
     name = _ask(org or state().org, "--org", _("Organisation name"))
     org_kind = parse_kind(_ask(kind, "--kind", _("Kind (เทศบาลนคร, เทศบาลเมือง, เทศบาลตำบล, อบต.)")))
@@ -84,6 +86,8 @@ def init(
             created = await create_organisation(
                 session, name=name, kind=org_kind, province=prov, district=dist, fiscal_year=year
             )
+            if slug:
+                await set_slug(session, created.id, slug, "cli")  # the page stays off until `publish on`
         typer.echo(
             _(
                 "Created {name} ({kind}), {district}, {province}; fiscal year {year} with its 6- and 12-month rounds"

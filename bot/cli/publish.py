@@ -1,0 +1,152 @@
+"""``tidtam publish``: the organisation's public page for ITA — on and off, its addresses labelled as the ITA's
+open-data form asks, a round published as it stands, and the whole site written as plain files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from sqlmodel import col, select
+
+from bot.cli.common import org_session, run, state
+from locales.errors import UserError
+from locales.i18n import _
+from reports.public import PublicSite, freeze, oit_addresses
+from storage.db import Database
+from storage.models import FiscalYear, Organisation, Oversight, Publication, Round
+from storage.publication import Site, live_site, publication_of, set_live
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def site_url(slug: str) -> str:
+    s = state().settings
+    base = s.public_base_url.rstrip("/") or f"http://{s.web_host}:{s.web_port}"
+    return f"{base}/p/{slug}/"
+
+
+@app.command("on", help="Make the organisation's public page live (the first time: --slug gives its address).")
+def publish_on(slug: Optional[str] = typer.Option(None, "--slug", help="address: /p/<slug>/, a-z 0-9 -")) -> None:
+    async def go(db: Database) -> str:
+        async with org_session(db) as (session, org):
+            return (await set_live(session, org.id, True, "cli", slug)).slug
+
+    done = run(go)
+    typer.echo(_("The public page is live: {url}").format(url=site_url(done)))
+
+
+@app.command("off", help="Take the public page down (its addresses answer 404 until it is on again).")
+def publish_off() -> None:
+    async def go(db: Database) -> None:
+        async with org_session(db) as (session, org):
+            await set_live(session, org.id, False, "cli")
+
+    run(go)
+    typer.echo(_("The public page is off."))
+
+
+async def _site(session, org: Organisation) -> Site:
+    pub = await publication_of(session, org.id)
+    site = await live_site(session, pub.slug) if pub else None
+    if site is None:
+        raise UserError(_("The public page is off; turn it on with tidtam publish on --slug …"))
+    return site
+
+
+@app.command("round", help="Publish a round's documents as they stand now (also before it closes; again: replaces).")
+def publish_round(
+    months: int = typer.Argument(..., help="6 or 12"),
+    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help="BE; default: the latest"),
+) -> None:
+    async def go(db: Database) -> str:
+        async with org_session(db) as (session, org):
+            site = await _site(session, org)
+            q = (
+                select(Round, FiscalYear)
+                .join(FiscalYear, col(FiscalYear.id) == Round.fiscal_year_id)
+                .where(Round.org_id == org.id, Round.months == months)
+                .order_by(col(FiscalYear.year_be).desc())
+            )
+            if fiscal_year:
+                q = q.where(FiscalYear.year_be == fiscal_year)
+            found = (await session.exec(q)).first()
+            if found is None:
+                raise UserError(_("No {months}-month round in that fiscal year.").format(months=months))
+            await freeze(session, state().settings, org, found[0])
+            return f"{site_url(site.publication.slug)}{found[1].year_be}/{months}/"
+
+    typer.echo(_("Published: {url}").format(url=run(go)))
+
+
+@app.command("urls", help="The public addresses to enter in the ITA's open-data (OIT) form.")
+def publish_urls(fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help="BE, e.g. 2569")) -> None:
+    async def go(db: Database) -> list[tuple[str, str]]:
+        async with org_session(db) as (session, org):
+            site = await _site(session, org)
+            base = site_url(site.publication.slug)
+            return [(label, base + path) for label, path in await oit_addresses(session, site, fiscal_year)] + [
+                (_("The organisation's page"), base)
+            ]
+
+    for label, url in run(go):
+        typer.echo(f"{label}\n  {url}")
+
+
+@app.command("export", help="Write the public pages and files to DIR as plain files, to upload to any website.")
+def publish_export(folder: Path = typer.Argument(..., help="an empty or new folder")) -> None:
+    async def go(db: Database) -> int:
+        async with org_session(db) as (session, org):
+            sites = [await _site(session, org)]
+            overseen = (
+                await session.exec(
+                    select(Publication.slug)
+                    .join(Oversight, col(Oversight.org_id) == Publication.org_id)
+                    .where(Oversight.overseer_id == org.id, col(Publication.live))
+                )
+            ).all()
+            sites += [s for slug in overseen if (s := await live_site(session, slug)) is not None]
+            return await write_site(session, sites, folder)
+
+    typer.echo(_("{n} file(s) written to {folder}").format(n=run(go), folder=folder))
+
+
+async def write_site(session, sites: list[Site], folder: Path) -> int:
+    from reports.public import CSS
+
+    if folder.exists() and any(folder.iterdir()):
+        raise UserError(_("{folder} is not empty; choose a new folder.").format(folder=folder))
+    (folder / "static").mkdir(parents=True, exist_ok=True)
+    (folder / "static" / "public.css").write_bytes(CSS.read_bytes())
+    written = 1
+    for site in sites:
+        pages = PublicSite(session, state().settings, site, static=True)
+        root = folder / site.publication.slug
+        for path in await pages.paths():
+            target = root / (path + "index.html" if path.endswith("/") or not path else path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            parts = path.strip("/").split("/") if path else []
+            if not path:
+                target.write_text((await pages.org_page()).html, encoding="utf-8")
+            elif len(parts) == 1:
+                page = await pages.year_page(int(parts[0]))
+                assert page is not None
+                target.write_text(page.html, encoding="utf-8")
+            elif len(parts) == 2 and path.endswith("/"):
+                page = await pages.round_page(int(parts[0]), int(parts[1]))
+                assert page is not None
+                target.write_text(page.html, encoding="utf-8")
+            elif len(parts) == 2:
+                source = await pages.plan_file(int(parts[0]), parts[1])
+                assert source is not None
+                target.write_bytes(source.read_bytes())
+            else:
+                found = await pages.round_file(int(parts[0]), int(parts[1]), parts[2])
+                assert found is not None
+                target.write_bytes(found[0].read_bytes())
+            written += 1
+    return written
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="publish", help="The public page for ITA: on/off, addresses, static export.")

@@ -1,0 +1,440 @@
+"""The public pages for ITA's open-data indicators: an organisation's page, each year's plan (HTML, PDF, XLSX),
+each public round's page with its figures and rules, and the round's documents as they were published.
+
+Everything is read from what is public — the plan, and rounds an admin published or that are closed — through
+``storage.publication``; no person, chat or evidence file is read. Links are relative, so the same pages work
+served live (``/p/<slug>/…``) and written as plain files (``tidtam publish export``). A closed round is frozen
+(its documents written, its figures kept) the first time it is shown; what is published then never changes
+unless an admin publishes the round again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from base.settings import Settings
+from base.values import utcnow
+from domain.budget import budget_basis
+from locales.i18n import _
+from locales.thai import format_amount, format_date, format_datetime
+from reports.summary import AWAITING, percent, status_label
+from storage.models import FiscalYear, Organisation, Oversight, PublishedRound, Round, RoundState, Status
+from storage.publication import PublicRound, Site, public_rounds, years
+from storage.repo import ItemView, Plan
+
+TEMPLATES = Path(__file__).parent / "templates"
+CSS = TEMPLATES / "public" / "public.css"
+ROUND_FILES = {
+    "report.pdf": "application/pdf",
+    "report.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "tables.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+PLAN_FILES = {"plan.pdf": "application/pdf", "plan.xlsx": ROUND_FILES["tables.xlsx"]}
+
+
+@dataclass
+class Page:
+    html: str
+    modified: dt.datetime
+
+
+@cache
+def _env() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+
+def texts() -> dict[str, str]:
+    return {
+        "skip": _("Skip to the content"),
+        "crumbs": _("You are here"),
+        "footer": _(
+            "Published with Tidtam. Every figure is computed from the units' recorded answers; its rule is stated "
+            "beside it."
+        ),
+        "overseen": _("Organisations overseen"),
+        "overseen_caption": _("Each organisation's latest published round"),
+        "overseen_rule": _(
+            "Carried out = items whose status is “completed” ÷ all items in that organisation's plan × 100, in "
+            "its latest published round. Only organisations whose page is public are listed."
+        ),
+        "organisation": _("Organisation"),
+        "latest_round": _("Latest published round"),
+        "n_items": _("Items"),
+        "carried_out": _("Carried out"),
+        "published_on": _("Published on"),
+        "none_yet": _("None published yet"),
+        "plan_html": _("The anti-corruption action plan (web page)"),
+        "no_round_yet": _("No report of this year is published yet."),
+        "plan_intro": _(
+            "Projects, activities and measures by dimension and mission, with their budgets and the units responsible."
+        ),
+        "download": _("Download"),
+        "code": _("Code"),
+        "item": _("Project, activity or measure"),
+        "budget": _("Budget (baht)"),
+        "units": _("Responsible units"),
+        "published_while_open": _("published by the administrator while the round was still open"),
+        "report": _("Report"),
+        "tables": _("Tables"),
+        "figures": _("Figures"),
+        "by_status": _("Items by status"),
+        "status": _("Status"),
+        "all_items": _("All items"),
+    }
+
+
+def _money(value: Decimal | None) -> str:
+    return format_amount(value, no_budget=_("no budget"))
+
+
+def _year_title(year_be: int) -> str:
+    return _("Anti-corruption action plan, fiscal year {year}").format(year=year_be)
+
+
+def _round_title(rnd: Round, year_be: int) -> str:
+    return _("Report on the plan: {months}-month round, fiscal year {year}").format(months=rnd.months, year=year_be)
+
+
+class PublicSite:
+    """One live organisation's public pages and files. ``static``: links end in index.html (plain files)."""
+
+    def __init__(self, session: AsyncSession, settings: Settings, site: Site, *, static: bool = False):
+        self.session, self.settings, self.site, self.static = session, settings, site, static
+        self.org: Organisation = site.org
+        self.folder = settings.data_dir / "public" / str(self.org.id)
+
+    # ------------------------------------------------------------ helpers
+    def _dir(self, path: str) -> str:
+        return path + ("index.html" if self.static else "")
+
+    def _render(self, template: str, depth: int, title: str, crumbs: list[tuple[str, str]], **kw: Any) -> str:
+        up = "../" * depth
+        return (
+            _env()
+            .get_template(f"public/{template}")
+            .render(
+                lang="th",
+                title=title,
+                org_name=self.org.name,
+                org_link=self._dir(up or "./"),
+                root=up + "../",
+                crumbs=crumbs,
+                t=texts(),
+                **kw,
+            )
+        )
+
+    async def _year(self, year_be: int) -> FiscalYear | None:
+        q = select(FiscalYear).where(FiscalYear.org_id == self.org.id, FiscalYear.year_be == year_be)
+        return (await self.session.exec(q)).first()
+
+    async def public_round(self, year_be: int, months: int) -> PublicRound | None:
+        return next(
+            (
+                p
+                for p in await public_rounds(self.session, self.org.id)
+                if p.fiscal_year.year_be == year_be and p.round.months == months
+            ),
+            None,
+        )
+
+    # ------------------------------------------------------------ the organisation
+    async def org_page(self) -> Page:
+        rounds = [await self.frozen(p) for p in await public_rounds(self.session, self.org.id)]
+        blocks = []
+        for fy in await years(self.session, self.org.id):
+            mine = [(p, pub) for p, pub in rounds if p.fiscal_year.id == fy.id]
+            blocks.append(
+                {
+                    "year": fy.year_be,
+                    "heading": _year_title(fy.year_be),
+                    "href": self._dir(f"{fy.year_be}/"),
+                    "href_pdf": f"{fy.year_be}/plan.pdf",
+                    "href_xlsx": f"{fy.year_be}/plan.xlsx",
+                    "rounds": [
+                        {
+                            "name": _round_title(p.round, fy.year_be),
+                            "href": self._dir(f"{fy.year_be}/{p.round.months}/"),
+                            "href_pdf": f"{fy.year_be}/{p.round.months}/report.pdf",
+                            "href_docx": f"{fy.year_be}/{p.round.months}/report.docx",
+                            "href_xlsx": f"{fy.year_be}/{p.round.months}/tables.xlsx",
+                            "published": format_date(pub.published_at.date(), thai_digits=False),
+                        }
+                        for p, pub in mine
+                    ],
+                }
+            )
+        overseen = await self._overseen() if self.org.kind.value == "หน่วยกำกับดูแล" else None
+        line = ", ".join(x for x in (self.org.kind.value, self.org.district, self.org.province) if x)
+        html = self._render("org.html", 0, self.org.name, [], years=blocks, overseen=overseen, org_line=line)
+        stamps = [pub.published_at for _p, pub in rounds] + [self.site.publication.changed_at]
+        return Page(html, max(stamps))
+
+    async def _overseen(self) -> list[dict[str, Any]]:
+        from storage.models import Publication
+
+        rows = (
+            await self.session.exec(
+                select(Organisation, Publication)
+                .join(Oversight, col(Oversight.org_id) == Organisation.id)
+                .join(Publication, col(Publication.org_id) == Organisation.id)
+                .where(Oversight.overseer_id == self.org.id, col(Publication.live))
+                .order_by(Organisation.name)
+            )
+        ).all()
+        out = []
+        for org, pub in rows:
+            latest = next(
+                (p for p in await public_rounds(self.session, org.id) if p.published is not None), None
+            )  # only what that organisation has published: a round not yet frozen is not shown here
+            f = latest.published.figures if latest and latest.published else {}
+            out.append(
+                {
+                    "name": org.name,
+                    "href": self._dir(f"../{pub.slug}/"),
+                    "round": _round_title(latest.round, latest.fiscal_year.year_be) if latest else "",
+                    "round_href": self._dir(f"../{pub.slug}/{latest.fiscal_year.year_be}/{latest.round.months}/")
+                    if latest
+                    else "",
+                    "n": f.get("items", "-"),
+                    "share": f"{f['carried_out_share']}%" if f else "-",
+                    "published": format_date(latest.published.published_at.date(), thai_digits=False)
+                    if latest and latest.published
+                    else "-",
+                }
+            )
+        return out
+
+    # ------------------------------------------------------------ a year's plan
+    async def _views(self, year_be: int) -> list[ItemView] | None:
+        fy = await self._year(year_be)
+        return None if fy is None else await Plan(self.session, self.org.id).views(fy)
+
+    def _plan_html(self, year_be: int, views: list[ItemView], *, pdf: bool = False) -> str:
+        dims: dict[int, dict[str, Any]] = {}
+        overall = Decimal("0.00")
+        for v in views:
+            d = dims.setdefault(
+                v.dimension.id,
+                {
+                    "heading": f"{_('Dimension')} {v.dimension.code} {v.dimension.title}",
+                    "missions": {},
+                    "sum": Decimal(0),
+                    "n": 0,
+                },
+            )
+            m = d["missions"].setdefault(v.mission.id, {"heading": f"{v.mission.code} {v.mission.title}", "rows": []})
+            basis = budget_basis(v.item)
+            d["sum"] += basis or 0
+            d["n"] += 1
+            overall += basis or 0
+            m["rows"].append(
+                {
+                    "code": v.item.code,
+                    "title": v.item.title,
+                    "kind": v.item.kind.value,
+                    "budget": _money(basis),
+                    "units": ", ".join(v.unit_names) or "-",
+                }
+            )
+        blocks = [
+            {
+                "heading": d["heading"],
+                "missions": list(d["missions"].values()),
+                "total": _(
+                    "Total of this dimension: {n} item(s), {amount} baht (the sum of its items' budgets)"
+                ).format(n=d["n"], amount=_money(d["sum"])),
+            }
+            for d in dims.values()
+        ]
+        totals = _(
+            "{n} item(s), budget {amount} baht in all: the sum of every item's budget (the ordinance budget where an "
+            "item has one, else its plan budget; items without a budget count 0)."
+        ).format(n=len(views), amount=_money(overall))
+        crumbs = [(self.org.name, self._dir("../"))]
+        html = self._render("year.html", 1, _year_title(year_be), crumbs, dimensions=blocks, totals=totals)
+        if pdf:  # WeasyPrint: the styles inline, the font the documents use
+            from reports.pdf import _fonts
+
+            fonts = _fonts()
+            style = (
+                f'@font-face{{font-family:"Sarabun";src:url("{fonts["font_regular"]}")}}'
+                f'@font-face{{font-family:"Sarabun";font-weight:bold;src:url("{fonts["font_bold"]}")}}'
+                "@page{size:A4 landscape;margin:12mm}" + CSS.read_text(encoding="utf-8")
+            )
+            html = html.replace('<link rel="stylesheet" href="../../static/public.css">', f"<style>{style}</style>")
+        return html
+
+    async def year_page(self, year_be: int) -> Page | None:
+        views = await self._views(year_be)
+        if not views:
+            return None
+        return Page(self._plan_html(year_be, views), self.site.publication.changed_at)
+
+    async def plan_file(self, year_be: int, name: str) -> Path | None:
+        """plan.pdf or plan.xlsx, written once for each version of the plan (named by its content's hash)."""
+        views = await self._views(year_be)
+        if not views or name not in PLAN_FILES:
+            return None
+        html = self._plan_html(year_be, views, pdf=True)
+        stamp = hashlib.sha256(html.encode()).hexdigest()[:16]
+        path = self.folder / "plan" / f"{year_be}-{stamp}-{name}"
+        if not path.exists():
+
+            def write(tmp: Path) -> None:
+                if name == "plan.pdf":
+                    from reports.pdf import _write
+
+                    _write(html, tmp)
+                else:
+                    from storage.plan_template import plan_row, write_template
+
+                    write_template(tmp, [plan_row(v) for v in views])
+
+            _atomic(path, write)
+        return path
+
+    # ------------------------------------------------------------ a round
+    async def frozen(self, p: PublicRound) -> tuple[PublicRound, PublishedRound]:
+        """The round as published: a closed round not frozen yet is frozen now."""
+        if p.published is not None:
+            return p, p.published
+        return p, await freeze(self.session, self.settings, self.org, p.round)
+
+    async def round_page(self, year_be: int, months: int) -> Page | None:
+        p = await self.public_round(year_be, months)
+        if p is None:
+            return None
+        p, pub = await self.frozen(p)
+        crumbs = [(self.org.name, self._dir("../../")), (_year_title(year_be), self._dir("../"))]
+        html = self._render(
+            "round.html",
+            2,
+            _round_title(p.round, year_be),
+            crumbs,
+            f=pub.figures,
+            published=format_datetime(pub.published_at),
+            frozen_open=pub.figures.get("state") == RoundState.OPEN.value,
+        )
+        return Page(html, pub.published_at)
+
+    async def round_file(self, year_be: int, months: int, name: str) -> tuple[Path, dt.datetime] | None:
+        p = await self.public_round(year_be, months)
+        if p is None or name not in ROUND_FILES:
+            return None
+        p, pub = await self.frozen(p)
+        path = round_folder(self.settings, self.org.id, p.round.id) / name
+        if not path.exists():  # the data folder was restored without it: write it again from the same round
+            pub = await freeze(self.session, self.settings, self.org, p.round, again=True)
+        return path, pub.published_at
+
+    # ------------------------------------------------------------ addresses
+    async def paths(self) -> list[str]:
+        """Every page and file of the site, relative to its folder (``""`` is the organisation's page)."""
+        out = [""]
+        for fy in await years(self.session, self.org.id):
+            out += [f"{fy.year_be}/", f"{fy.year_be}/plan.pdf", f"{fy.year_be}/plan.xlsx"]
+        for p in await public_rounds(self.session, self.org.id):
+            base = f"{p.fiscal_year.year_be}/{p.round.months}/"
+            out += [base] + [base + name for name in ROUND_FILES]
+        return out
+
+
+def round_folder(settings: Settings, org_id: int, round_id: int) -> Path:
+    return settings.data_dir / "public" / str(org_id) / "rounds" / str(round_id)
+
+
+def _atomic(path: Path, write: Any) -> None:
+    """Write through a temporary file and rename: a reader never sees half a file, two writers never clash."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(Path(name))
+        os.replace(name, path)
+    finally:
+        if os.path.exists(name):
+            os.unlink(name)
+
+
+async def freeze(
+    session: AsyncSession, settings: Settings, org: Organisation, rnd: Round, *, again: bool = False
+) -> PublishedRound:
+    """Write the round's public documents and keep its figures, as the round stands now."""
+    from reports.export import export
+    from reports.model import build_report
+
+    report = await build_report(session, settings, org, rnd)
+    folder = round_folder(settings, org.id, rnd.id)
+    work = Path(tempfile.mkdtemp(dir=settings.data_dir))
+    try:
+        written = {p.name.rsplit("-", 1)[-1]: p for p in export(report, ["xlsx", "docx", "pdf"], work)}
+        folder.mkdir(parents=True, exist_ok=True)
+        for public, mine in (
+            ("report.pdf", "report.pdf"),
+            ("report.docx", "report.docx"),
+            ("tables.xlsx", "tables.xlsx"),
+        ):
+            os.replace(written[mine], folder / public)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    figures = {
+        "items": report.items,
+        "counts": [[status_label(s), report.count(s)] for s in [AWAITING, *(s.value for s in Status)]],
+        "carried_out_share": str(percent(report.carried_out, report.items)),
+        "carried_out_rule": report.carried_out_rule_text(),
+        "disbursed_rule": report.disbursed_rule_text(),
+        "combined_rule": report.combined_rule_text(),
+        "cumulative": report.cumulative_text() if report.cumulative else "",
+        "state": rnd.state.value,
+    }
+    row = (await session.exec(select(PublishedRound).where(PublishedRound.round_id == rnd.id))).first()
+    if row is None:
+        row = PublishedRound(org_id=org.id, round_id=rnd.id, figures=figures)
+        try:
+            async with session.begin_nested():
+                session.add(row)
+        except IntegrityError:  # frozen meanwhile by another request: theirs stands
+            return (await session.exec(select(PublishedRound).where(PublishedRound.round_id == rnd.id))).one()
+    elif not again:
+        row.figures, row.published_at = figures, utcnow()
+        session.add(row)
+    return row
+
+
+async def oit_addresses(session: AsyncSession, site: Site, year_be: int | None = None) -> list[tuple[str, str]]:
+    """(label, path under the site) for what the ITA's open-data form asks, for each fiscal year (or one): the
+    year's plan (O23 in ITA 2569), the report on the year before (O24 in ITA 2569), and the 6-month follow-up
+    that earlier ITA years asked for separately. Only what is public is listed."""
+    plans = {fy.year_be for fy in await years(session, site.org.id)}
+    rounds = {(p.fiscal_year.year_be, p.round.months) for p in await public_rounds(session, site.org.id)}
+    out: list[tuple[str, str]] = []
+    for year in sorted(plans, reverse=True) if year_be is None else [year_be]:
+        if year in plans:
+            label = _("O23 (ITA {year}): the anti-corruption action plan of fiscal year {year}").format(year=year)
+            out += [(label, f"{year}/"), (label + " — PDF", f"{year}/plan.pdf")]
+        if (year - 1, 12) in rounds:
+            label = _("O24 (ITA {year}): the report on the plan of fiscal year {before} (12 months)").format(
+                year=year, before=year - 1
+            )
+            out += [(label, f"{year - 1}/12/"), (label + " — PDF", f"{year - 1}/12/report.pdf")]
+        if (year, 6) in rounds:
+            label = _("The 6-month follow-up of fiscal year {year} (a separate indicator in earlier ITA years)").format(
+                year=year
+            )
+            out += [(label, f"{year}/6/"), (label + " — PDF", f"{year}/6/report.pdf")]
+    return out
