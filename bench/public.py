@@ -1,0 +1,117 @@
+"""The public ITA pages served: latency of each page of a 75-item plan on SQLite, one web worker.
+
+    .venv/bin/python bench/public.py [--items 75] [--requests 500]
+
+The organisation's plan (75 items), its 6-month round answered, closed and published; uvicorn serves the web app
+from a thread; one client asks each address in turn (sequentially, keep-alive) and the p50/p99 of each is printed,
+with the same page asked again with its ETag (304). The target: the plan page in ≤ 50 ms at p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
+
+
+async def prepare(tmp: Path, n: int, settings) -> None:
+    from import_plan import make_xlsx
+
+    from reports.public import freeze
+    from storage.answers import Answers
+    from storage.db import Database
+    from storage.models import Organisation, OrgKind, RoundState, Status, StatusReport
+    from storage.plan_file import parse_plan, read_table
+    from storage.plan_import import import_plan
+    from storage.publication import set_live
+    from storage.repo import Rounds, create_organisation
+
+    db = Database(settings.effective_database_url, new_installation=True)
+    await db.upgrade()
+    async with db.session() as s:
+        org = await create_organisation(
+            s,
+            name="เทศบาลตำบลทดสอบ",
+            kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
+            province="ขอนแก่น",
+            district="เมือง",
+            fiscal_year=2569,
+        )
+        fy = await Rounds(s, org.id).fiscal_year(2569)
+        await import_plan(s, org.id, fy, parse_plan(read_table(make_xlsx(tmp / "plan.xlsx", n))))
+        rnd = await Rounds(s, org.id).get(fy, 6)
+        answers = Answers(s, org.id)
+        for i, p in enumerate(await answers.pairs(fy.id)):
+            status = [Status.COMPLETED, Status.IN_PROGRESS, Status.NOT_STARTED, Status.CANNOT][i % 4]
+            await answers.save(
+                StatusReport(
+                    org_id=org.id,
+                    round_id=rnd.id,
+                    item_id=p.item.id,
+                    unit_id=p.unit_id,
+                    status=status,
+                    done_text="จัดอบรมแล้ว",
+                    disbursed=Decimal("1000") if p.item.budget_plan else None,
+                ),
+                actor="bench",
+            )
+        rnd.state = RoundState.CLOSED
+        s.add(rnd)
+        await set_live(s, org.id, True, "bench", "bench-org")
+        await freeze(s, settings, await s.get(Organisation, org.id), rnd)
+    await db.dispose()
+
+
+def main(items: int, requests: int) -> None:
+    import httpx
+
+    from base.settings import Settings
+    from bot.web import create_app
+    from storage.db import Database
+    from support.browser import Served
+    from support.ports import free_port
+
+    tmp = Path(tempfile.mkdtemp())
+    settings = Settings(data_dir=tmp / "data", log_level="WARNING")
+    (tmp / "data").mkdir()
+    asyncio.run(prepare(tmp, items, settings))
+    port = free_port()
+    paths = ["/p/bench-org/2569/", "/p/bench-org/", "/p/bench-org/2569/6/", "/p/bench-org/2569/plan.pdf"]
+    with (
+        Served(create_app(settings, Database(settings.effective_database_url)), port) as served,
+        httpx.Client(base_url=served.url) as client,
+    ):
+        for p in paths:
+            assert client.get(p).status_code == 200, p  # warm: the plan's PDF is laid out once
+        print(f"| address ({items}-item plan, SQLite, 1 worker, {requests} requests) | p50 | p99 | bytes |")
+        print("|---|---|---|---|")
+        for p in paths + ["/p/bench-org/2569/ (ETag → 304)"]:
+            url, headers = p.split(" ")[0], {}
+            if "304" in p:
+                headers = {"If-None-Match": client.get(url).headers["etag"]}
+            times, size = [], 0
+            for _ in range(requests):
+                t = time.perf_counter()
+                r = client.get(url, headers=headers)
+                times.append((time.perf_counter() - t) * 1000)
+                size = len(r.content)
+                assert r.status_code == (304 if headers else 200)
+            times.sort()
+            p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+            print(f"| {p} | {statistics.median(times):.1f} ms | {p99:.1f} ms | {size:,} |")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=75)
+    parser.add_argument("--requests", type=int, default=500)
+    args = parser.parse_args()
+    main(args.items, args.requests)
