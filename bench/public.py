@@ -15,7 +15,6 @@ import statistics
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,50 +22,21 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 
 async def prepare(tmp: Path, n: int, settings) -> None:
-    from import_plan import make_xlsx
+    from answered import answered_round
 
     from reports.public import freeze
-    from storage.answers import Answers
     from storage.db import Database
-    from storage.models import Organisation, OrgKind, RoundState, Status, StatusReport
-    from storage.plan_file import parse_plan, read_table
-    from storage.plan_import import import_plan
+    from storage.models import RoundState
     from storage.publication import set_live
-    from storage.repo import Rounds, create_organisation
 
     db = Database(settings.effective_database_url, new_installation=True)
     await db.upgrade()
     async with db.session() as s:
-        org = await create_organisation(
-            s,
-            name="เทศบาลตำบลทดสอบ",
-            kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
-            province="ขอนแก่น",
-            district="เมือง",
-            fiscal_year=2569,
-        )
-        fy = await Rounds(s, org.id).fiscal_year(2569)
-        await import_plan(s, org.id, fy, parse_plan(read_table(make_xlsx(tmp / "plan.xlsx", n))))
-        rnd = await Rounds(s, org.id).get(fy, 6)
-        answers = Answers(s, org.id)
-        for i, p in enumerate(await answers.pairs(fy.id)):
-            status = [Status.COMPLETED, Status.IN_PROGRESS, Status.NOT_STARTED, Status.CANNOT][i % 4]
-            await answers.save(
-                StatusReport(
-                    org_id=org.id,
-                    round_id=rnd.id,
-                    item_id=p.item.id,
-                    unit_id=p.unit_id,
-                    status=status,
-                    done_text="จัดอบรมแล้ว",
-                    disbursed=Decimal("1000") if p.item.budget_plan else None,
-                ),
-                actor="bench",
-            )
+        org, rnd = await answered_round(s, tmp, n)
         rnd.state = RoundState.CLOSED
         s.add(rnd)
         await set_live(s, org.id, True, "bench", "bench-org")
-        await freeze(s, settings, await s.get(Organisation, org.id), rnd)
+        await freeze(s, settings, org, rnd)
     await db.dispose()
 
 

@@ -14,59 +14,27 @@ import statistics
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from import_plan import make_xlsx
+from answered import answered_round
 
 from base.settings import Settings
 from reports.export import export
 from reports.model import build_report
-from storage.answers import Answers
 from storage.db import Database
-from storage.models import OrgKind, Round, RoundState, Status, StatusReport
-from storage.plan_file import parse_plan, read_table
-from storage.plan_import import import_plan
-from storage.repo import Rounds, create_organisation
+from storage.models import Round, RoundState
 
 
 async def prepare(tmp: Path, n: int) -> tuple[Database, int, int]:
     db = Database(f"sqlite+aiosqlite:///{tmp / 'bench.db'}")
     await db.upgrade()
     async with db.session() as s:
-        org = await create_organisation(
-            s,
-            name="เทศบาลตำบลทดสอบ",
-            kind=OrgKind.SUBDISTRICT_MUNICIPALITY,
-            province="ขอนแก่น",
-            district="เมือง",
-            fiscal_year=2569,
-        )
-        fy = await Rounds(s, org.id).fiscal_year(2569)
-        await import_plan(s, org.id, fy, parse_plan(read_table(make_xlsx(tmp / "plan.xlsx", n))))
-        rnd = await Rounds(s, org.id).get(fy, 6)
+        org, rnd = await answered_round(s, tmp, n)
         rnd.state = RoundState.OPEN
         s.add(rnd)
-        await s.flush()
-        answers = Answers(s, org.id)
-        for i, p in enumerate(await answers.pairs(fy.id)):
-            status = [Status.COMPLETED, Status.IN_PROGRESS, Status.NOT_STARTED, Status.CANNOT][i % 4]
-            await answers.save(
-                StatusReport(
-                    org_id=org.id,
-                    round_id=rnd.id,
-                    item_id=p.item.id,
-                    unit_id=p.unit_id,
-                    status=status,
-                    done_text="จัดอบรมแล้ว มีผู้เข้าร่วม ๕๐ คน",
-                    disbursed=Decimal("12500.50") if p.item.budget_plan else None,
-                    reason="งดจัดเนื่องจากโรคระบาด" if status == Status.CANNOT else "",
-                ),
-                actor="bench",
-            )
         return db, org.id, rnd.id
 
 
