@@ -38,6 +38,12 @@ def routes() -> list[Route]:
     ]
 
 
+def _sane(request: Request) -> bool:
+    """A fiscal year and a round as they can be (B.E. 2500–2999, 6 or 12): anything else is not a page."""
+    p = request.path_params
+    return 2500 <= p.get("year", 2569) <= 2999 and p.get("months", 6) in (6, 12)
+
+
 def _not_modified(request: Request, etag: str, modified: dt.datetime) -> bool:
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return True
@@ -95,6 +101,8 @@ async def org_page(request: Request) -> Response:
 
 
 async def year_page(request: Request) -> Response:
+    if not _sane(request):
+        return _missing()
     set_language("th")
     svc = services(request)
     async with svc.db.session(commit=False) as s:
@@ -106,6 +114,8 @@ async def year_page(request: Request) -> Response:
 
 
 async def plan_file(request: Request) -> Response:
+    if not _sane(request):
+        return _missing()
     set_language("th")
     svc, name = services(request), request.path_params["name"]
     if name not in PLAN_FILES:
@@ -120,6 +130,8 @@ async def plan_file(request: Request) -> Response:
 
 
 async def round_page(request: Request) -> Response:
+    if not _sane(request):
+        return _missing()
     set_language("th")
     svc, p = services(request), request.path_params
     async with svc.db.session() as s:  # writes only when it freezes a closed round the first time it is shown
@@ -131,6 +143,8 @@ async def round_page(request: Request) -> Response:
 
 
 async def round_file(request: Request) -> Response:
+    if not _sane(request):
+        return _missing()
     set_language("th")
     svc, p = services(request), request.path_params
     if p["name"] not in ROUND_FILES:

@@ -224,6 +224,9 @@ def test_a_published_organisation_shows_no_personal_data_and_nothing_unpublished
                 "/p/ORG-A/",
                 "/p/nobody/",
                 "/p/org-a/2570/",
+                "/p/org-a/99999999999999999999999/",
+                "/p/org-a/2569/99999999999999999999/report.pdf",
+                "/p/org-a/2569/7/",
             ]
         )
     )
@@ -260,6 +263,13 @@ def test_a_published_organisation_shows_no_personal_data_and_nothing_unpublished
         if name.endswith(".html"):
             for href in [h for h in Links().check(body.decode()).links if not h.startswith("#")]:
                 assert (export / Path(name).parent / href).resolve().exists(), (name, href)
+
+    # a data folder restored without the published files: they are written again from the same round
+    import shutil
+
+    shutil.rmtree(settings.data_dir / "public")
+    again = asyncio.run(fetch_all(["/p/org-a/2569/6/report.pdf"]))["/p/org-a/2569/6/report.pdf"]
+    assert again[0] == 200 and again[1].startswith(b"%PDF")
 
     # off: every address answers 404
     tidtam(capsys, "--org", A, "publish", "off")
@@ -309,7 +319,11 @@ def test_the_pages_in_chromium_at_desktop_and_phone_widths(world, capsys, browse
     print("screenshots in", tmp_path)
 
 
-async def test_admins_publish_in_chat(tmp_path):
+def test_admins_publish_in_chat(tmp_path):
+    off_loop(asyncio.run, publish_in_chat(tmp_path))  # sync: Playwright's loop may be running in this thread
+
+
+async def publish_in_chat(tmp_path):
     from base.settings import Settings
 
     settings = Settings(data_dir=tmp_path / "data", public_base_url="https://tidtam.example.go.th")
