@@ -206,8 +206,8 @@ async def test_report_status_and_reminders_carry_the_form_button_each_platform_r
     assert _key(button, "http://127.0.0.1:8000", "42").callback_data == "cmd:form"
     assert _key(Button("เปิด", url="http://127.0.0.1/form/#t=x"), "", "42") is None  # Telegram refuses it
     # LINE: the LIFF app when one is set, else the /form link
-    assert _action(button, "1650000000-AbCdEfGh").uri == "https://liff.line.me/1650000000-AbCdEfGh"
-    assert _action(button, "").data == "cmd:form"
+    assert _action(button, "1650000000-AbCdEfGh")["uri"] == "https://liff.line.me/1650000000-AbCdEfGh"
+    assert _action(button, "")["data"] == "cmd:form"
     # pressing it where no in-app page opens gives the one-time link, with a link button
     said = await chat.press("klang", "cmd:form")
     assert "https://tidtam.test/form/#t=" in said.text and said.buttons[0].url.startswith(

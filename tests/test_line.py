@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from linebot.v3.messaging import FlexMessage, ReplyMessageRequest, TextMessage
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -43,19 +42,18 @@ class Wire:
 def line(tmp_path, prism, monkeypatch):
     wire = Wire()
 
-    async def reply(self, reply_token, messages):
-        await self.api.reply_message(ReplyMessageRequest(reply_token=reply_token, messages=messages[:5]))
-        wire.replies.append(messages)
+    real_post = bot.line.LineAdapter._post
 
-    real_push_message = bot.line.AsyncMessagingApi.push_message
+    async def post(self, path, payload, headers=None):  # what went over the wire (Prism checked it), and its key
+        status, body, answer = await real_post(self, path, payload, headers)
+        assert status == 200, (path, status, body)  # Prism answers 4xx to a body LINE's spec does not allow
+        if path.endswith("/reply"):
+            wire.replies.append(payload["messages"])
+        else:
+            wire.pushes.append((payload["to"], payload["messages"], (headers or {}).get("X-Line-Retry-Key")))
+        return status, body, answer
 
-    async def push_message(self, request, x_line_retry_key=None, **kw):  # what went over the wire, and its key
-        result = await real_push_message(self, request, x_line_retry_key=x_line_retry_key, **kw)
-        wire.pushes.append((request.to, request.messages, x_line_retry_key))
-        return result
-
-    monkeypatch.setattr(bot.line.AsyncMessagingApi, "push_message", push_message)
-    monkeypatch.setattr(bot.line.LineAdapter, "reply", reply)
+    monkeypatch.setattr(bot.line.LineAdapter, "_post", post)
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'line.db'}"
 
     admin_code = asyncio.run(org_with_admin_invite(db_url))
@@ -82,14 +80,14 @@ def post(client, *events, secret=SECRET):
 
 
 def texts(messages) -> str:
-    return "\n".join(m.text for m in messages if isinstance(m, TextMessage))
+    return "\n".join(m["text"] for m in messages if m["type"] == "text")
 
 
 def quick(messages, part: str) -> str:
     for m in messages:
-        for item in m.quick_reply.items if getattr(m, "quick_reply", None) else []:
-            if part in item.action.label:
-                return item.action.data
+        for item in m.get("quickReply", {}).get("items", []):
+            if part in item["action"]["label"]:
+                return item["action"]["data"]
     raise AssertionError(f"no quick reply {part!r}")
 
 
@@ -127,10 +125,12 @@ def test_a_round_on_line(line, tmp_path):
 
     # the unit's items come as a Flex carousel; statuses as quick replies
     listing = say(client, wire, STAFF, "/report")
-    carousel = next(m for m in listing if isinstance(m, FlexMessage))
-    bubbles = carousel.contents.contents
+    carousel = next(m for m in listing if m["type"] == "flex")
+    bubbles = carousel["contents"]["contents"]
     assert 1 <= len(bubbles) <= 12
-    pick = next(b.footer.contents[0].action.data for b in bubbles if "1.2.2-2" in b.body.contents[0].text)
+    pick = next(
+        b["footer"]["contents"][0]["action"]["data"] for b in bubbles if "1.2.2-2" in b["body"]["contents"][0]["text"]
+    )
     question = press(client, wire, STAFF, pick)
     assert "รายการนี้มีสถานะอย่างไร" in texts(question)
     press(client, wire, STAFF, quick(question, "อยู่ระหว่าง"))
@@ -292,8 +292,6 @@ def test_line_usage_estimates_the_next_round(cli_env, capsys):
 
 
 async def test_monthly_limit_is_not_retried_and_is_recorded(tmp_path, monkeypatch):
-    from linebot.v3.messaging.exceptions import ApiException
-
     from base.events import Message
     from scheduler.outbox import PermanentFailure
 
@@ -308,13 +306,11 @@ async def test_monthly_limit_is_not_retried_and_is_recorded(tmp_path, monkeypatc
     adapter = bot.line.LineAdapter(settings, db)
     calls = []
 
-    async def limit(*args, **kwargs):
+    async def limit(path, payload, headers=None):
         calls.append(1)
-        error = ApiException(status=429, reason="Too Many Requests")
-        error.body = '{"message":"You have reached your monthly limit."}'  # LINE's words for it
-        raise error
+        return 429, '{"message":"You have reached your monthly limit."}', {}  # LINE's words for it
 
-    monkeypatch.setattr(adapter.api, "push_message", limit)
+    monkeypatch.setattr(adapter, "_post", limit)
     with pytest.raises(PermanentFailure):
         await bot.line.LineSender(adapter).send("U1", Message("แจ้งเตือน"), key="o1:r1:u1:d7:line:U1")
     async with db.session(commit=False) as s:

@@ -203,7 +203,7 @@ def test_labels_keep_their_tone_marks():
     from locales.thai import clip
 
     assert clip("ไม่สามารถดำเนินการได้", 20) == "ไม่สามารถดำเนินการ…"  # not "ไม่สามารถดำเนินการได"
-    label = _quick([Button("ไม่สามารถดำเนินการได้", "st:x:x")], "").items[0].action.label
+    label = _quick([Button("ไม่สามารถดำเนินการได้", "st:x:x")], "")["items"][0]["action"]["label"]
     assert label == "ไม่สามารถดำเนินการ…"
     assert clip("⏳ 1.1-1 โครงการบริหารงานตามหลักธรรมาภิบาลทับซ้อน", 40) == "⏳ 1.1-1 โครงการบริหารงานตามหลักธรรมาภิ…"
     assert clip("มาตรการ “ส่งเสริม การปฏิบัติงานตาม ประมวลจริยธรรม”", 30) == "มาตรการ “ส่งเสริม…"  # at a space
