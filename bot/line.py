@@ -241,15 +241,17 @@ class LineAdapter:
                 connector=aiohttp.TCPConnector(limit=64, ttl_dns_cache=300),
                 timeout=aiohttp.ClientTimeout(total=30),
                 headers={"Authorization": f"Bearer {self.settings.line_channel_access_token}"},
+                skip_auto_headers=("Accept-Encoding",),
+                auto_decompress=False,
             )
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         async with self._http.post(
             self.api_base + path, data=body, headers={"Content-Type": "application/json", **(headers or {})}
         ) as r:
-            text = "" if r.status == 200 else await r.text()
             if r.status == 200:
-                await r.read()
-            return r.status, text, r.headers.copy()
+                await r.read()  # the connection goes back to the pool
+                return 200, "", {}
+            return r.status, await r.text(), r.headers.copy()
 
     async def reply(self, reply_token: str, messages: list) -> None:
         try:
