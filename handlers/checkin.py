@@ -25,8 +25,8 @@ from locales.errors import ParseError, UserError
 from locales.i18n import _
 from locales.thai import NO_BUDGET, format_quantity, parse_amount, parse_quantity
 from reports.summary import AWAITING, reason_label, reason_text, status_button, status_label
-from storage.answers import Answers, Pair
-from storage.form_drafts import drop_form_drafts, form_draft
+from storage.answers import AnsweredMeanwhile, Answers, Pair
+from storage.form_drafts import form_draft, superseded
 from domain.budget import budget_basis
 from storage.models import CannotReason, PlanItem, Round, Status, StatusReport
 
@@ -185,6 +185,8 @@ async def ask_status(ctx: Ctx, rnd: Round, item: PlanItem, unit_id: int, *, edit
     unit = next((u for u in owners if u.id == unit_id), None) or await answers.unit(unit_id)
     text = item_card(item, unit.name if len(ctx.roles.units) > 1 or len(owners) > 1 else "", [u.name for u in owners])
     draft = await form_draft(ctx.session, ctx.person.id, rnd.id, item.id, unit_id)
+    if draft is not None and superseded(draft, now, ctx.person.id):
+        draft = None
     if draft is not None and draft.fields.get("evidence"):  # files sent to the form count here too
         ctx.remember(evidence=list(draft.fields["evidence"])[:10])
     if now:
@@ -619,19 +621,40 @@ async def pressed_confirm(ctx: Ctx, press: Confirm) -> None:
         raise UserError(_("This button is not valid. Type /report to start again."))
     d = ctx.data
     answers = Answers(ctx.session, ctx.org_id)
-    current, _before = await answers.answers_of(rnd, item.id, d["unit"])
-    if current is not None and current.id != d.get("base"):  # answered meanwhile (the form, another person)
-        ctx.remember(base=current.id)
+    try:
+        saved = await _save_confirmed(ctx, answers, rnd, item)
+    except AnsweredMeanwhile as e:  # the form, or another person of the unit: shown, and asked again
+        ctx.remember(base=e.newer.id)
         ctx.say(
             _("Someone else answered this item meanwhile:")
             + "\n"
-            + answer_text(item, current)
+            + answer_text(item, e.newer)
             + "\n\n"
             + _("Press Confirm again to replace it with yours, or Cancel to keep it."),
             [[Button(_("Confirm"), Confirm(press.tk).pack()), Button(_("Cancel"), Cancel(press.tk).pack())]],
         )
         return
-    saved = await answers.save(
+    ctx.finish()
+    ctx.say(
+        _("Saved: {code} — {status}. Thank you.").format(code=item.code, status=status_label(saved.status.value)),
+        edit=True,
+    )
+    nxt = await _next_awaiting(ctx, rnd, preferred_unit=d["unit"])
+    if nxt is None or nxt.unit_id != d["unit"]:
+        await Answers(ctx.session, ctx.org_id).mark_thanked(rnd, d["unit"])  # this reply says it: no push after
+    if nxt:
+        await ask_status(ctx, rnd, nxt.item, nxt.unit_id)
+    else:
+        ctx.say(
+            _("All your unit's items have an answer in {round}. Thank you! To change an answer use /status.").format(
+                round=round_name(rnd)
+            )
+        )
+
+
+async def _save_confirmed(ctx: Ctx, answers: Answers, rnd: Round, item: PlanItem) -> StatusReport:
+    d = ctx.data
+    return await answers.save(
         StatusReport(
             org_id=ctx.org_id,
             round_id=rnd.id,
@@ -651,24 +674,8 @@ async def pressed_confirm(ctx: Ctx, press: Confirm) -> None:
             channel=ctx.event.platform,
         ),
         actor=ctx.actor,
+        base=d.get("base"),  # the form's draft of this item is now older than the answer: no longer shown
     )
-    await drop_form_drafts(ctx.session, rnd.id, [(item.id, d["unit"])], ctx.person.id)
-    ctx.finish()
-    ctx.say(
-        _("Saved: {code} — {status}. Thank you.").format(code=item.code, status=status_label(saved.status.value)),
-        edit=True,
-    )
-    nxt = await _next_awaiting(ctx, rnd, preferred_unit=d["unit"])
-    if nxt is None or nxt.unit_id != d["unit"]:
-        await Answers(ctx.session, ctx.org_id).mark_thanked(rnd, d["unit"])  # this reply says it: no push after
-    if nxt:
-        await ask_status(ctx, rnd, nxt.item, nxt.unit_id)
-    else:
-        ctx.say(
-            _("All your unit's items have an answer in {round}. Thank you! To change an answer use /status.").format(
-                round=round_name(rnd)
-            )
-        )
 
 
 async def _next_awaiting(ctx: Ctx, rnd: Round, preferred_unit: int) -> Pair | None:

@@ -29,7 +29,14 @@ from locales.errors import ParseError, UserError
 from locales.i18n import _, current_language, set_language
 from locales.thai import NO_BUDGET, format_date, parse_amount, parse_quantity
 from storage.answers import Answers, Pair
-from storage.form_drafts import chat_drafts, drafts_of, drop_form_drafts, finish_chat_drafts, form_draft
+from storage.form_drafts import (
+    chat_drafts,
+    drafts_of,
+    drop_form_drafts,
+    finish_chat_drafts,
+    form_draft,
+    superseded,
+)
 from storage.form_passes import Holder
 from storage.models import (
     CannotReason,
@@ -115,8 +122,9 @@ async def load(session: AsyncSession, holder: Holder) -> dict[str, Any]:
     for p in pairs:
         it, key = p.item, (p.item.id, p.unit_id)
         budget = budget_basis(it)
-        draft = dict(saved[key].fields) if key in saved else {}
-        if key in chat and (key not in saved or chat[key][1] >= saved[key].updated_at):
+        fresh = key in saved and not superseded(saved[key], latest.get(key), holder.person_id)
+        draft = dict(saved[key].fields) if fresh else {}
+        if key in chat and (not fresh or chat[key][1] >= saved[key].updated_at):
             draft = {**draft, **chat[key][0]}
         items.append(
             {

@@ -26,6 +26,21 @@ class Pair:
     unit_id: int
 
 
+class Unset:
+    """No ``base`` given: save whatever the latest answer is."""
+
+
+UNSET = Unset()
+
+
+class AnsweredMeanwhile(Exception):
+    """Someone saved another answer to this item since the person began theirs."""
+
+    def __init__(self, newer: StatusReport):
+        super().__init__("answered meanwhile")
+        self.newer = newer
+
+
 class Answers(Scoped):
     async def open_round(self) -> Round | None:
         q = (
@@ -225,8 +240,10 @@ class Answers(Scoped):
             q = q.where(col(StatusReport.unit_id).in_(list(unit_ids)))
         return list((await self.session.exec(q.order_by(StatusReport.id))).all())
 
-    async def save(self, report: StatusReport, actor: str) -> StatusReport:
-        """Append an answer and its audit line; the previous answer stays as history."""
+    async def save(self, report: StatusReport, actor: str, *, base: int | None | Unset = UNSET) -> StatusReport:
+        """Append an answer and its audit line; the previous answer stays as history. ``base``: the answer the
+        person saw when they began (None: none); another one found now raises AnsweredMeanwhile, nothing saved
+        (checked with the read the audit line needs anyway: no statement more)."""
         report.org_id = self.org_id
         report.carried_from_id = None  # a unit's own answer, even when it repeats the carried one
         for name in ("done_text", "months", "problems", "reason"):  # they go into documents' XML
@@ -244,6 +261,9 @@ class Answers(Scoped):
                 .limit(1)
             )
         ).first()
+        if not isinstance(base, Unset) and (previous.id if previous else None) != base:
+            assert previous is not None
+            raise AnsweredMeanwhile(previous)
         self.session.add(report)
         await self.session.flush()
         await audit(

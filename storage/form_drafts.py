@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import ChannelAccount, Conversation, FormDraft
+from storage.models import ChannelAccount, Conversation, FormDraft, StatusReport
 
 Key = tuple[int, int]  # (item, unit)
 
@@ -29,6 +29,13 @@ async def form_draft(
             )
         )
     ).first()
+
+
+def superseded(draft: FormDraft, answer: StatusReport | None, person_id: int) -> bool:
+    """The person saved an answer after this draft (in the chat): the draft is done, though still stored —
+    so a chat answer costs no statement to clear it. Another person's answer leaves it: it is this person's
+    work in progress, and sending it asks before replacing theirs."""
+    return answer is not None and answer.person_id == person_id and answer.created_at >= draft.updated_at
 
 
 async def drafts_of(session: AsyncSession, person_id: int, round_id: int) -> dict[Key, FormDraft]:

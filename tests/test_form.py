@@ -348,3 +348,26 @@ async def test_the_page_speaks_the_catalogues_language(form):
     assert "liff.js" not in th and (await client.get("/form/?lang=<script>")).text.count("<script") == th.count(
         "<script"
     )
+
+
+async def test_a_chat_answer_retires_the_persons_form_draft_without_deleting_it(form):
+    chat, db, client = form
+    auth = await open_form(chat, client, "klang")
+    said = await chat.type("klang", "/report")
+    pick = said.buttons[0].data
+    item_id = int(pick.split(":")[1])
+    it = next(i for i in (await client.get("/form/api/items", headers=auth)).json()["items"] if i["item"] == item_id)
+    body = {"item": it["item"], "unit": it["unit"], "fields": {"status": "completed", "done": "จากแบบฟอร์ม"}}
+    assert (await client.put("/form/api/draft", headers=auth, json=body)).status_code == 200
+    said = await chat.press("klang", pick)
+    assert "ร่างของคุณในแบบฟอร์ม: ดำเนินการแล้วเสร็จ — จากแบบฟอร์ม" in said.text  # the chat sees the form's draft
+    said = await chat.press("klang", said.button("ยังไม่ดำเนินการ"))
+    for _ in range(3):
+        if "ยืนยัน" in " ".join(b.label for b in said.buttons):
+            break
+        said = await chat.press("klang", said.button("ต่อไป"))
+    assert "บันทึกแล้ว" in (await chat.press("klang", said.button("ยืนยัน"))).text
+    again = next(i for i in (await client.get("/form/api/items", headers=auth)).json()["items"] if i["item"] == item_id)
+    assert again["draft"] == {"evidence": []} and again["answer"]["status"] == "not_started"
+    async with db.session(commit=False) as s:
+        assert len((await s.exec(select(FormDraft))).all()) == 1  # kept, but older than the answer: done
