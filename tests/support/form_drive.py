@@ -63,6 +63,9 @@ def answer_by_chat(page, phone: str = "staff-a") -> dict:
         elif "กรุณาตรวจสอบคำตอบ" in text:
             text = _press(page, phone, "ยืนยัน")
             n["items"] += 1
+        elif "บันทึกแล้ว" in text:  # the summary turned into "saved"; the next item's question follows it
+            text = _changed(page, phone, text, "")
+            continue
         else:
             raise AssertionError(f"unexpected: {text}")
         n["presses"] += 1
