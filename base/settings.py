@@ -127,6 +127,11 @@ class Settings(BaseSettings):
         return found
 
     @property
+    def web_base_url(self) -> str:
+        """Where people reach this web app: PUBLIC_BASE_URL, else where it listens (development, the simulator)."""
+        return self.public_base_url.rstrip("/") or f"http://{self.web_host}:{self.web_port}"
+
+    @property
     def effective_database_url(self) -> str:
         if self.database_url:
             return normalise_database_url(self.database_url)

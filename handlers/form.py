@@ -24,6 +24,7 @@ from base.values import utcnow, without_control_characters
 from domain.budget import budget_basis
 from handlers.checkin import URL_RE, keep_file
 from handlers.common import MAX_TEXT, round_name
+from handlers.reminders import preferred_accounts
 from reports.summary import status_label
 from locales.errors import ParseError, UserError
 from locales.i18n import _, current_language, set_language
@@ -373,8 +374,7 @@ async def _tell_chat(session: AsyncSession, person: Person, rnd: Round, saved: l
                 "is_group": False,
                 "payload": to_payload(message, Path(".")),
             }
-            for a in accounts
-            if person.notify_platform in ("", a.platform) or all(b.platform != person.notify_platform for b in accounts)
+            for a, _p in preferred_accounts([(a, person) for a in accounts])
         ],
     )
 
@@ -390,8 +390,7 @@ async def form_link(ctx: Any, args: str = "") -> None:
         return
     await _context(ctx.session, Holder(ctx.org_id, ctx.person.id))  # refuses here, in the chat, if it cannot open
     token = await issue(ctx.session, ctx.org_id, ctx.person.id, "link")
-    base = ctx.settings.public_base_url.rstrip("/") or f"http://{ctx.settings.web_host}:{ctx.settings.web_port}"
-    link = f"{base}/form/#t={token}"
+    link = f"{ctx.settings.web_base_url}/form/#t={token}"
     ctx.say(
         _("Answer all your unit's items on one page (the link works once, for {minutes} minutes):\n{url}").format(
             minutes=LINK_MINUTES, url=link

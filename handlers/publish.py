@@ -11,8 +11,7 @@ from storage.publication import live_site, publication_of, set_live
 
 
 def page_url(ctx: Ctx, slug: str) -> str:
-    base = ctx.settings.public_base_url.rstrip("/") or f"http://{ctx.settings.web_host}:{ctx.settings.web_port}"
-    return f"{base}/p/{slug}/"
+    return f"{ctx.settings.web_base_url}/p/{slug}/"
 
 
 async def publish(ctx: Ctx, args: str = "") -> None:

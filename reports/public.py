@@ -32,7 +32,16 @@ from domain.budget import budget_basis
 from locales.i18n import _
 from locales.thai import format_amount, format_date, format_datetime
 from reports.summary import AWAITING, percent, status_label
-from storage.models import FiscalYear, Organisation, Oversight, PublishedRound, Round, RoundState, Status
+from storage.models import (
+    FiscalYear,
+    Organisation,
+    Oversight,
+    Publication,
+    PublishedRound,
+    Round,
+    RoundState,
+    Status,
+)
 from storage.publication import PublicRound, Site, public_rounds, years
 from storage.repo import ItemView, Plan
 
@@ -185,8 +194,6 @@ class PublicSite:
         return Page(html, max(stamps))
 
     async def _overseen(self) -> list[dict[str, Any]]:
-        from storage.models import Publication
-
         rows = (
             await self.session.exec(
                 select(Organisation, Publication)

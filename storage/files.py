@@ -51,7 +51,7 @@ async def link_for(
     )
     session.add(link)
     await session.flush()
-    base = settings.public_base_url.rstrip("/") or f"http://{settings.web_host}:{settings.web_port}"
+    base = settings.web_base_url
     return f"{base}/files/{link.token}"
 
 

@@ -55,15 +55,20 @@ async def drop_form_drafts(session: AsyncSession, round_id: int, keys: Iterable[
         )
 
 
-async def chat_drafts(
-    session: AsyncSession, person_id: int, round_id: int
-) -> dict[Key, tuple[dict[str, Any], dt.datetime]]:
-    """The answers the person is in the middle of in a chat (any platform), as the form's fields."""
-    rows = await session.exec(
+async def _answering(session: AsyncSession, person_id: int) -> Any:
+    """The person's conversations (any platform) in the middle of an answer."""
+    return await session.exec(
         select(Conversation)
         .join(ChannelAccount, col(ChannelAccount.id) == Conversation.account_id)
         .where(ChannelAccount.person_id == person_id, col(Conversation.step).startswith("report."))
     )
+
+
+async def chat_drafts(
+    session: AsyncSession, person_id: int, round_id: int
+) -> dict[Key, tuple[dict[str, Any], dt.datetime]]:
+    """The answers the person is in the middle of in a chat (any platform), as the form's fields."""
+    rows = await _answering(session, person_id)
     out: dict[Key, tuple[dict[str, Any], dt.datetime]] = {}
     for c in rows.all():
         d = c.data
@@ -80,11 +85,7 @@ async def chat_drafts(
 
 async def finish_chat_drafts(session: AsyncSession, person_id: int, round_id: int, keys: set[Key]) -> None:
     """The form saved these items: the person's chat drafts of them end (their buttons then say so)."""
-    rows = await session.exec(
-        select(Conversation)
-        .join(ChannelAccount, col(ChannelAccount.id) == Conversation.account_id)
-        .where(ChannelAccount.person_id == person_id, col(Conversation.step).startswith("report."))
-    )
+    rows = await _answering(session, person_id)
     for c in rows.all():
         if c.data.get("round") == round_id and (c.data.get("item"), c.data.get("unit")) in keys:
             c.step, c.data = "", {}

@@ -21,9 +21,7 @@ app = typer.Typer(no_args_is_help=True)
 
 
 def site_url(slug: str) -> str:
-    s = state().settings
-    base = s.public_base_url.rstrip("/") or f"http://{s.web_host}:{s.web_port}"
-    return f"{base}/p/{slug}/"
+    return f"{state().settings.web_base_url}/p/{slug}/"
 
 
 @app.command("on", help="Make the organisation's public page live (the first time: --slug gives its address).")
