@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
 from bot.services import services
-from locales.i18n import set_language
+from locales.i18n import _, set_language
 from reports.public import CSS, PLAN_FILES, ROUND_FILES, PublicSite
 from storage.publication import live_site
 
@@ -79,7 +80,8 @@ def _cached(request: Request, body: bytes | None, path: Path | None, modified: d
 
 
 def _missing() -> Response:
-    return HTMLResponse('<!doctype html><html lang="th"><title>404</title><p>ไม่พบหน้านี้</p></html>', 404, headers=HEADERS)
+    text = html.escape(_("This page does not exist, or is not published."))
+    return HTMLResponse(f'<!doctype html><html lang="th"><title>404</title><p>{text}</p></html>', 404, headers=HEADERS)
 
 
 async def stylesheet(request: Request) -> Response:

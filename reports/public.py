@@ -35,6 +35,7 @@ from reports.summary import AWAITING, percent, status_label
 from storage.models import (
     FiscalYear,
     Organisation,
+    OrgKind,
     Oversight,
     Publication,
     PublishedRound,
@@ -187,7 +188,7 @@ class PublicSite:
                     ],
                 }
             )
-        overseen = await self._overseen() if self.org.kind.value == "หน่วยกำกับดูแล" else None
+        overseen = await self._overseen() if self.org.kind == OrgKind.OVERSIGHT else None
         line = ", ".join(x for x in (self.org.kind.value, self.org.district, self.org.province) if x)
         html = self._render("org.html", 0, self.org.name, [], years=blocks, overseen=overseen, org_line=line)
         stamps = [pub.published_at for _p, pub in rounds] + [self.site.publication.changed_at]
