@@ -315,7 +315,17 @@ def start_target(kind: str, port: int, api_url: str, db_url: str, workdir: Path)
         "LOG_LEVEL": "WARNING",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT
+        [
+            sys.executable,
+            *(["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []),
+            "-m",
+            "bot",
+            "run",
+        ],
+        env=env,
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -402,7 +412,7 @@ async def bench_target(kind: str, rates: list[int], seconds: float, pg_url: str 
     finally:
         proc.terminate()
         try:
-            proc.wait(20)
+            proc.wait(60)
         except subprocess.TimeoutExpired:
             proc.kill()
         server.close()

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/statement.py
 
-One-row reads of a round, 2,000 each, in one open transaction, on SQLite (aiosqlite) and PostgreSQL
+One-row reads of a round, 2,000 each, in one open transaction, on SQLite (inline on the loop's thread, as
+Tidtam runs it: storage/sqlite_inline.py; and through aiosqlite's thread, as before) and PostgreSQL
 (asyncpg, a cluster started for the run): the ORM entity by primary key, the same as an ORM select, two
 columns by a Core select, and raw SQL text. Microseconds per statement (after 50 to warm the caches).
 """
@@ -22,7 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 N = 2000
 
 
-async def measure(url: str) -> dict[str, float]:
+async def measure(url: str, threaded: bool = False) -> dict[str, float]:
     from sqlalchemy import text
     from sqlmodel import select
 
@@ -32,6 +33,17 @@ async def measure(url: str) -> dict[str, float]:
     from storage.models import Round
 
     db = Database(url)
+    if threaded:  # SQLAlchemy's own aiosqlite connection: each call a hop to its thread and back
+        from sqlalchemy import event
+        from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+        from sqlmodel.ext.asyncio.session import AsyncSession
+
+        from storage.db import _sqlite_begin_immediate, _sqlite_pragmas
+
+        db.engine = create_async_engine(url)
+        event.listen(db.engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(db.engine.sync_engine, "begin", _sqlite_begin_immediate)
+        db._sessions = async_sessionmaker(db.engine, class_=AsyncSession, expire_on_commit=False)
     await db.upgrade()
     await setup_org(db, EXAMPLE_PLAN)
     out = {}
@@ -62,9 +74,14 @@ def main() -> None:
     with ExitStack() as stack:
         pg = stack.enter_context(throwaway_cluster())
         sqlite = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='tidtam-stmt-')}/s.db"
-        for name, url in (("SQLite (aiosqlite)", sqlite), ("PostgreSQL (asyncpg)", pg)):
-            for label, us in asyncio.run(measure(url)).items():
-                print(f"{name:22s} {label:24s} {us:6d} µs")
+        sqlite_thread = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='tidtam-stmt-')}/s.db"
+        for name, url, threaded in (
+            ("SQLite (inline)", sqlite, False),
+            ("SQLite (aiosqlite thread)", sqlite_thread, True),
+            ("PostgreSQL (asyncpg)", pg, False),
+        ):
+            for label, us in asyncio.run(measure(url, threaded)).items():
+                print(f"{name:26s} {label:24s} {us:6d} µs")
 
 
 if __name__ == "__main__":

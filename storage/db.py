@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.errors import UserError
 from locales.i18n import _
+from storage import sqlite_inline
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -27,7 +28,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={sqlite_inline.BUSY_TIMEOUT_MS}")  # the longer wait: sqlite_inline
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -54,7 +55,10 @@ def make_engine(url: str) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         in_memory = not parsed.database or parsed.database == ":memory:"
-        engine = create_async_engine(url) if in_memory else create_async_engine(url, pool_timeout=60)
+        database = ":memory:" if in_memory else str(parsed.database)
+        engine = create_async_engine(
+            url, async_creator=lambda: sqlite_inline.connect(database), **({} if in_memory else {"pool_timeout": 60})
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
