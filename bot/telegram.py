@@ -1,14 +1,21 @@
 """The Telegram adapter: an Update in, the neutral core, inline keyboards and edits out.
 
 Thin on purpose: it translates, it does not decide. Long polling for development; the
-webhook lives in ``bot.web``. Sends go through python-telegram-bot's AIORateLimiter.
+webhook lives in ``bot.web``. An update is read from its JSON and a step's replies go out as the Bot API's
+JSON on one pooled aiohttp session (``BotApi``): python-telegram-bot's objects and request machinery cost
+about 2 ms of CPU an update (bench/inbound.py), most of a step's budget. The library still polls, uploads
+files, and paces sends with its AIORateLimiter.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
+import aiohttp
+from telegram import Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
@@ -61,12 +68,102 @@ async def check_token(settings: Settings) -> None:
         ) from None
 
 
+class ApiError(Exception):
+    """The Bot API said no: ``code`` is its error_code (429 with ``retry_after``, 400, 403 …)."""
+
+    def __init__(self, code: int, description: str, retry_after: float | None = None):
+        super().__init__(f"{code} {description}")
+        self.code, self.description, self.retry_after = code, description, retry_after
+
+
+class BotApi:
+    """The Bot API methods a reply needs, each call's JSON written once and posted on one pooled session.
+    The token is in every address: errors name their type only, never the address."""
+
+    def __init__(self, settings: Settings):
+        base = settings.telegram_api_base_url.rstrip("/") or "https://api.telegram.org"
+        self._url = f"{base}/bot{settings.telegram_bot_token}/"
+        self._limiter = AIORateLimiter() if settings.telegram_rate_limiter else None
+        self._http: Any = None  # aiohttp.ClientSession, made on the first call (inside the running loop)
+
+    async def call(self, method: str, payload: dict) -> Any:
+        if self._limiter is None:
+            return await self._post(method, payload)
+        return await self._limiter.process_request(self._post, (method, payload), {}, method, payload, None)
+
+    async def _post(self, method: str, payload: dict) -> Any:
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=64, ttl_dns_cache=300),
+                timeout=aiohttp.ClientTimeout(total=30),
+                skip_auto_headers=("Accept-Encoding",),
+            )
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        async with self._http.post(self._url + method, data=body, headers={"Content-Type": "application/json"}) as r:
+            raw, status = await r.read(), r.status
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            answer = {}
+        if status == 200 and isinstance(answer, dict) and answer.get("ok"):
+            return answer.get("result")
+        if not isinstance(answer, dict):
+            answer = {}
+        retry = (answer.get("parameters") or {}).get("retry_after")
+        raise ApiError(
+            int(answer.get("error_code") or status),
+            str(answer.get("description") or ""),
+            float(retry) if isinstance(retry, (int, float)) else None,
+        )
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+
+
+@dataclass(frozen=True)
+class Arrived:
+    """One update, read: the neutral event, and where its replies go."""
+
+    update_id: int
+    event: Incoming | None
+    chat_id: int | None = None
+    callback_id: str = ""
+    message_id: int | None = None  # the message the pressed button sits on (edited in place)
+
+
+def _part(parent: dict, key: str) -> dict | None:
+    value = parent.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise ValueError(key)
+    return value
+
+
+def _need(parent: dict, key: str, kind: type) -> Any:
+    value = _of(parent, key, kind)
+    if value is None:
+        raise ValueError(key)
+    return value
+
+
+def _of(parent: dict, key: str, kind: type, default: Any = None) -> Any:
+    value = parent.get(key, default)
+    if value is not None and not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise ValueError(key)
+    return value
+
+
 class TelegramAdapter:
     def __init__(self, settings: Settings, db: Database, *, webhook: bool = False):
         self.settings, self.db = settings, db
         self.app = build_application(settings, webhook=webhook)
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
+        self.api = BotApi(settings)
+
+    async def close(self) -> None:
+        await self.app.shutdown()
+        await self.api.close()
 
     @property
     def username(self) -> str:
@@ -78,7 +175,7 @@ class TelegramAdapter:
             return ""
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.handle_update(update)
+        await self.handle_update(self.parse(update.to_dict()))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the failure (never the message text) and tell the person, in Thai, to try again."""
@@ -97,59 +194,82 @@ class TelegramAdapter:
             except TelegramError:
                 pass
 
-    async def handle_update(self, update: Update) -> None:
+    async def handle_update(self, arrived: Arrived) -> None:
         """Raises on a database failure, so that a webhook answers 5xx and Telegram redelivers."""
-        response = await self.process(update)
-        await self.render(update, response)
+        response = await self.process(arrived)
+        await self.render(arrived, response)
 
-    async def process(self, update: Update) -> Response:
+    async def process(self, arrived: Arrived) -> Response:
         """Do the work and commit it; the reply is rendered separately (a webhook renders after its 200)."""
-        event = self.to_event(update)
-        if event is None:
+        if arrived.event is None:
             return Response()
-        return await handle(self.db, event, self.settings)
+        return await handle(self.db, arrived.event, self.settings)
 
-    async def render_quietly(self, update: Update, response: Response, answered: bool = False) -> None:
+    async def render_quietly(self, arrived: Arrived, response: Response, answered: bool = False) -> None:
         """Render after the webhook answered: a failure is logged (the answer itself is already stored)."""
         try:
-            await self.render(update, response, answered=answered)
+            await self.render(arrived, response, answered=answered)
         except Exception as e:
-            log.warning("reply to update %s not sent: %s", update.update_id, type(e).__name__)
+            log.warning("reply to update %s not sent: %s", arrived.update_id, type(e).__name__)
 
-    def to_event(self, update: Update) -> Incoming | None:
-        user, chat = update.effective_user, update.effective_chat
-        if user is None or chat is None or user.is_bot:
-            return None
+    def parse(self, data: dict) -> Arrived:
+        """An update's JSON read into the neutral event; ValueError when it is not an update's shape (a
+        webhook answers 400). Kinds the bot does not answer (edits, channel posts …) have no event."""
+        update_id = _need(data, "update_id", int)
+        query, message = _part(data, "callback_query"), _part(data, "message")
+        source = query if query is not None else message
+        if source is None:
+            return Arrived(update_id, None)
+        user = _part(source, "from")
+        on = _part(query, "message") if query is not None else message
+        chat = _part(on, "chat") if on is not None else None
+        if user is None or chat is None or _of(user, "is_bot", bool, False):
+            return Arrived(update_id, None)
+        chat_id = _need(chat, "id", int)
+        names = (_of(user, "first_name", str, ""), _of(user, "last_name", str, ""))
         base = dict(
             platform=PLATFORM,
-            user_id=str(user.id),
-            chat_id=str(chat.id),
-            chat_type="private" if chat.type == "private" else "group",
-            user_name=user.full_name,
-            event_id=str(update.update_id),
+            user_id=str(_need(user, "id", int)),
+            chat_id=str(chat_id),
+            chat_type="private" if chat.get("type") == "private" else "group",
+            user_name=" ".join(n for n in names if n),
+            event_id=str(update_id),
             bot_username=self.username,
         )
-        if update.callback_query is not None:
-            return Incoming(**base, data=update.callback_query.data or "")
-        message = update.message
-        if message is None:
-            return None  # edits, channel posts, member updates: nothing to answer
-        return Incoming(**base, text=message.text or message.caption or "", file=self._file(message))
-
-    def _file(self, message) -> IncomingFile | None:
-        if message.photo:
-            photo = message.photo[-1]  # the largest size
-            return IncomingFile(
-                "photo", f"{photo.file_unique_id}.jpg", photo.file_size, "image/jpeg", self._fetcher(photo.file_id)
+        if query is not None:
+            assert on is not None
+            return Arrived(
+                update_id,
+                Incoming(**base, data=_of(query, "data", str, "") or ""),
+                chat_id,
+                str(_of(query, "id", str, "")),
+                _of(on, "message_id", int),
             )
-        if message.document:
-            doc = message.document
+        assert message is not None
+        text = _of(message, "text", str) or _of(message, "caption", str) or ""
+        return Arrived(update_id, Incoming(**base, text=text, file=self._file(message)), chat_id)
+
+    def _file(self, message: dict) -> IncomingFile | None:
+        photos = _of(message, "photo", list)
+        if photos:
+            photo = photos[-1]  # the largest size
+            if not isinstance(photo, dict):
+                raise ValueError("photo")
+            return IncomingFile(
+                "photo",
+                f"{_of(photo, 'file_unique_id', str, '')}.jpg",
+                _of(photo, "file_size", int),
+                "image/jpeg",
+                self._fetcher(_of(photo, "file_id", str, "")),
+            )
+        doc = _part(message, "document")
+        if doc is not None:
             return IncomingFile(
                 "document",
-                doc.file_name or "file",
-                doc.file_size,
-                doc.mime_type or "application/octet-stream",
-                self._fetcher(doc.file_id),
+                _of(doc, "file_name", str) or "file",
+                _of(doc, "file_size", int),
+                _of(doc, "mime_type", str) or "application/octet-stream",
+                self._fetcher(_of(doc, "file_id", str, "")),
             )
         return None
 
@@ -160,44 +280,48 @@ class TelegramAdapter:
 
         return fetch
 
-    async def render(self, update: Update, response: Response, *, answered: bool = False) -> None:
+    async def render(self, arrived: Arrived, response: Response, *, answered: bool = False) -> None:
         """Send the Response; ``answered``: the button press was already answered (in the webhook's reply)."""
-        query = update.callback_query
-        if query is not None and not answered:
+        if arrived.callback_id and not answered:
+            answer: dict = {"callback_query_id": arrived.callback_id}
+            if response.notice:
+                answer["text"] = clip(response.notice, 190)
             try:
-                await query.answer(text=clip(response.notice, 190) or None)  # always answer a button press
-            except BadRequest:
+                await self.api.call("answerCallbackQuery", answer)  # always answer a button press
+            except ApiError:
                 pass  # too old to answer; the messages below still go out
-        chat_id = update.effective_chat.id
+        if arrived.chat_id is None:
+            return
         edited = False
         for message in response.messages:
-            if message.edit and query is not None and query.message is not None and not edited:
-                edited = await self._edit(query, message)
+            if message.edit and arrived.message_id is not None and not edited:
+                edited = await self._edit(arrived.chat_id, arrived.message_id, message)
                 if edited:
                     continue
-            await self.send(chat_id, message)
+            await self.send(arrived.chat_id, message)
         # response.deliveries are already queued in the outbox; the dispatcher sends them
 
-    async def _edit(self, query, message: Message) -> bool:
+    async def _edit(self, chat_id: int, message_id: int, message: Message) -> bool:
+        payload: dict = {"chat_id": chat_id, "message_id": message_id, "text": message.text[:TEXT_LIMIT]}
+        markup = _markup(message, self.settings.public_base_url, str(chat_id))
+        if markup:
+            payload["reply_markup"] = markup
         try:
-            markup = _markup(message, self.settings.public_base_url, str(query.message.chat.id))
-            await query.edit_message_text(message.text[:TEXT_LIMIT], reply_markup=markup)
+            await self.api.call("editMessageText", payload)
             return True
-        except BadRequest as e:
-            if "not modified" in str(e).lower():
+        except ApiError as e:
+            if e.code == 400 and "not modified" in e.description.lower():
                 return True
             return False
 
     async def send(self, chat_id: int | str, message: Message) -> None:
         chunks = _split(message.text) if message.text or message.attachment is None else []
         for i, chunk in enumerate(chunks):
-            await self.app.bot.send_message(
-                chat_id,
-                chunk,
-                reply_markup=_markup(message, self.settings.public_base_url, str(chat_id))
-                if i == len(chunks) - 1
-                else None,
-            )
+            payload: dict = {"chat_id": chat_id, "text": chunk}
+            markup = _markup(message, self.settings.public_base_url, str(chat_id)) if i == len(chunks) - 1 else None
+            if markup:
+                payload["reply_markup"] = markup
+            await self.api.call("sendMessage", payload)
         if message.attachment is not None:
             a = message.attachment
             with a.path.open("rb") as f:
@@ -218,33 +342,45 @@ class TelegramSender:
     async def send(self, chat_id: str, message: Message, key: str = "") -> None:
         try:
             await self.adapter.send(chat_id, message)
-        except RetryAfter as e:
+        except ApiError as e:
+            if e.code == 429:
+                raise RetryLater(e.retry_after or 5.0, "429 retry_after") from e
+            if e.code in (400, 403):  # blocked the bot, left the group, chat gone
+                raise PermanentFailure(f"Bot API {e.code}") from e
+            raise  # 5xx: the dispatcher tries again later
+        except RetryAfter as e:  # a file, sent by python-telegram-bot
             retry = e.retry_after.total_seconds() if hasattr(e.retry_after, "total_seconds") else e.retry_after
             raise RetryLater(float(retry), "429 retry_after") from e
-        except (Forbidden, BadRequest) as e:  # blocked the bot, left the group, chat gone
+        except (Forbidden, BadRequest) as e:
             raise PermanentFailure(type(e).__name__) from e
 
 
-def _markup(message: Message, base_url: str, chat_id: str) -> InlineKeyboardMarkup | None:
+def _markup(message: Message, base_url: str, chat_id: str) -> dict | None:
     rows = [[k for b in row if (k := _key(b, base_url, chat_id))] for row in message.buttons]
     rows = [row for row in rows if row]
-    return InlineKeyboardMarkup(rows) if rows else None
+    return {"inline_keyboard": rows} if rows else None
 
 
-def _key(b: Button, base_url: str, chat_id: str) -> InlineKeyboardButton | None:
+def _key(b: Button, base_url: str, chat_id: str) -> dict | None:
     """A Mini App opens only from a private chat and an https address; a link button only to https (Telegram
     refuses others); an in-app button that cannot open falls back to its data, and in a group (where a Mini
     App cannot open) to nothing."""
     label, private = clip(b.label, 64), not chat_id.startswith("-")
     if b.app and base_url.startswith("https://"):
         if private:
-            return InlineKeyboardButton(label, web_app=WebAppInfo(base_url.rstrip("/") + b.app))
+            return {"text": label, "web_app": {"url": base_url.rstrip("/") + b.app}}
         return None
     if b.url:
-        return InlineKeyboardButton(label, url=b.url) if b.url.startswith("https://") else None
+        return {"text": label, "url": b.url} if b.url.startswith("https://") else None
     if b.app and not private:
         return None
-    return InlineKeyboardButton(label, callback_data=b.data[:64]) if b.data else None
+    return {"text": label, "callback_data": _clip_bytes(b.data, 64)} if b.data else None
+
+
+def _clip_bytes(data: str, limit: int) -> str:
+    """callback_data is 1–64 bytes (UTF-8), not characters."""
+    raw = data.encode()
+    return data if len(raw) <= limit else raw[:limit].decode(errors="ignore")
 
 
 def _split(text: str) -> list[str]:
@@ -280,6 +416,7 @@ def run_polling(settings: Settings, db: Database, poll_interval: float = 0.0) ->
     async def post_shutdown(_app: Application) -> None:
         for s in service:
             await s.stop()
+        await adapter.api.close()
         await db.dispose()
 
     adapter.app.post_init = post_init

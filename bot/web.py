@@ -122,7 +122,7 @@ async def stop(services: Services) -> None:
             await app.updater.stop()
         if app.running:
             await app.stop()
-        await app.shutdown()
+        await services.telegram.close()
     if services.line is not None:
         await services.line.close()
     await services.db.dispose()
@@ -186,25 +186,25 @@ async def telegram_webhook(request: Request) -> Response:
         return JSONResponse({"error": "too large"}, status_code=413)
     try:
         data = json.loads(body)
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        if not isinstance(data, dict):
             raise ValueError("not an update")
-        update = Update.de_json(data, adapter.app.bot)
+        arrived = adapter.parse(data)
     except Exception:  # malformed, or nested past the parser's depth: Telegram's own are never like this
         return JSONResponse({"error": "not an update"}, status_code=400)
     try:
-        response = await adapter.process(update)
+        response = await adapter.process(arrived)
     except Exception as e:  # 5xx: Telegram redelivers, and the event was not marked processed
-        log.error("telegram update %s failed: %s", update.update_id, type(e).__name__, exc_info=e)
+        log.error("telegram update %s failed: %s", arrived.update_id, type(e).__name__, exc_info=e)
         return JSONResponse({"error": "try again"}, status_code=500)
     # the answer is committed: Telegram gets its 200 now, the person's reply goes out right after. A button
     # press is answered in the 200 itself (the Bot API runs a method given in a webhook's reply): one call less
     reply: dict = {"ok": True}
-    if update.callback_query is not None:
-        reply = {"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id}
+    if arrived.callback_id:
+        reply = {"method": "answerCallbackQuery", "callback_query_id": arrived.callback_id}
         if response.notice:
             reply["text"] = clip(response.notice, 190)
     return JSONResponse(
-        reply, background=BackgroundTask(adapter.render_quietly, update, response, update.callback_query is not None)
+        reply, background=BackgroundTask(adapter.render_quietly, arrived, response, bool(arrived.callback_id))
     )
 
 

@@ -68,7 +68,7 @@ URL_RE = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
 
 async def _open_round(ctx: Ctx) -> Round | None:
-    rnd = await Answers(ctx.session, ctx.org_id).open_round()
+    rnd = await (await ctx.answers()).open_round()
     if rnd is None:
         ctx.say(
             _("No reporting round is open at the moment. Open one with /round.")
@@ -104,7 +104,7 @@ async def pressed_list(ctx: Ctx, press: ListPage) -> None:
 
 
 async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, edit: bool = False) -> None:
-    answers = Answers(ctx.session, ctx.org_id)
+    answers = await ctx.answers()
     unit_ids = ctx.roles.unit_ids
     pairs = await answers.pairs(rnd.fiscal_year_id, unit_ids)
     latest = await answers.latest(rnd, unit_ids)
@@ -165,7 +165,7 @@ async def pressed_pick(ctx: Ctx, press: Pick) -> None:
     item_id, unit_id = press.item, press.unit
     if not await _require_unit(ctx) or not (rnd := await _open_round(ctx)):
         return
-    answers = Answers(ctx.session, ctx.org_id)
+    answers = await ctx.answers()
     item = await answers.item(item_id)
     if unit_id not in ctx.roles.units or item is None or not await answers.owns(item, unit_id):
         await ctx.log_refusal("plan_item")
@@ -176,7 +176,7 @@ async def pressed_pick(ctx: Ctx, press: Pick) -> None:
 async def ask_status(ctx: Ctx, rnd: Round, item: PlanItem, unit_id: int, *, edit: bool = False) -> None:
     """The item, the answer it has now (or its 6-month answer, in the 12-month round), and the status buttons."""
     tk = token()
-    answers = Answers(ctx.session, ctx.org_id)
+    answers = await ctx.answers()
     now, before = await answers.answers_of(rnd, item.id, unit_id)
     before = None if now else before
     # ``base``: the answer this draft started from; a confirm finding another one asks again (never overwrites)
@@ -241,7 +241,7 @@ async def _draft(ctx: Ctx, tk: str) -> tuple[Round, PlanItem] | None:
         ctx.response.notice = _("This button belongs to an earlier answer.")
         ctx.say(_("This button belongs to an earlier answer. Type /report to continue."))
         return None
-    answers = Answers(ctx.session, ctx.org_id)
+    answers = await ctx.answers()
     rnd = await answers.round_by_id(ctx.data["round"])
     if rnd is None or rnd.state.value != "open":
         ctx.finish()
@@ -282,7 +282,7 @@ async def pressed_status(ctx: Ctx, press: SetStatus) -> None:
 
 async def _keep_previous(ctx: Ctx, rnd: Round, item: PlanItem) -> None:
     """The 6-month answer, kept as it was; only the money disbursed to date is asked again."""
-    _now, before = await Answers(ctx.session, ctx.org_id).answers_of(rnd, item.id, ctx.data["unit"])
+    _now, before = await (await ctx.answers()).answers_of(rnd, item.id, ctx.data["unit"])
     if before is None:
         raise UserError(_("This button is not valid. Type /report to start again."))
     ctx.move(
@@ -343,7 +343,7 @@ async def got_done_text(ctx: Ctx) -> None:
 
 
 async def _ask_money(ctx: Ctx) -> None:
-    item = await Answers(ctx.session, ctx.org_id).item(ctx.data["item"])
+    item = await (await ctx.answers()).item(ctx.data["item"])
     if item.no_budget:
         await _ask_qty(ctx, item)
         return
@@ -363,7 +363,7 @@ async def got_money(ctx: Ctx) -> None:
     except ParseError as e:
         ctx.say(str(e))
         return
-    item = await Answers(ctx.session, ctx.org_id).item(ctx.data["item"])
+    item = await (await ctx.answers()).item(ctx.data["item"])
     amount = None if value is NO_BUDGET else value
     ctx.remember(disbursed=None if amount is None else format(amount, "f"), no_money=amount is None)
     budget = budget_basis(item)
@@ -390,7 +390,7 @@ async def pressed_money_confirm(ctx: Ctx, press: MoneyConfirm) -> None:
         return
     if answer == "y":
         ctx.say(_("Noted: {amount}.").format(amount=baht(Decimal(ctx.data["disbursed"]))), edit=True)
-        await _ask_qty(ctx, await Answers(ctx.session, ctx.org_id).item(ctx.data["item"]))
+        await _ask_qty(ctx, await (await ctx.answers()).item(ctx.data["item"]))
     else:
         ctx.move(Step.REPORT_MONEY, disbursed=None)
         ctx.say(_("Please type the amount disbursed again."), edit=True)
@@ -572,7 +572,7 @@ async def got_reason(ctx: Ctx) -> None:
 
 async def _show_summary(ctx: Ctx) -> None:
     d = ctx.data
-    item = await Answers(ctx.session, ctx.org_id).item(d["item"])
+    item = await (await ctx.answers()).item(d["item"])
     lines = [
         _("Please check your answer:"),
         f"{item.code} {item.title}",
@@ -620,7 +620,7 @@ async def pressed_confirm(ctx: Ctx, press: Confirm) -> None:
     if ctx.step != Step.REPORT_CONFIRM:
         raise UserError(_("This button is not valid. Type /report to start again."))
     d = ctx.data
-    answers = Answers(ctx.session, ctx.org_id)
+    answers = await ctx.answers()
     try:
         saved = await _save_confirmed(ctx, answers, rnd, item)
     except AnsweredMeanwhile as e:  # the form, or another person of the unit: shown, and asked again
@@ -641,7 +641,7 @@ async def pressed_confirm(ctx: Ctx, press: Confirm) -> None:
     )
     nxt = await _next_awaiting(ctx, rnd, preferred_unit=d["unit"])
     if nxt is None or nxt.unit_id != d["unit"]:
-        await Answers(ctx.session, ctx.org_id).mark_thanked(rnd, d["unit"])  # this reply says it: no push after
+        await (await ctx.answers()).mark_thanked(rnd, d["unit"])  # this reply says it: no push after
     if nxt:
         await ask_status(ctx, rnd, nxt.item, nxt.unit_id)
     else:
@@ -679,7 +679,7 @@ async def _save_confirmed(ctx: Ctx, answers: Answers, rnd: Round, item: PlanItem
 
 
 async def _next_awaiting(ctx: Ctx, rnd: Round, preferred_unit: int) -> Pair | None:
-    waiting = await Answers(ctx.session, ctx.org_id).awaiting(rnd, ctx.roles.unit_ids)
+    waiting = await (await ctx.answers()).awaiting(rnd, ctx.roles.unit_ids)
     waiting.sort(key=lambda p: p.unit_id != preferred_unit)
     return waiting[0] if waiting else None
 
@@ -700,8 +700,8 @@ async def pressed_cancel(ctx: Ctx, press: Cancel) -> None:
 async def wrong_input(ctx: Ctx) -> None:
     """Text where a button is expected: show the buttons again."""
     rnd, item = (
-        await Answers(ctx.session, ctx.org_id).round_by_id(ctx.data["round"]),
-        await Answers(ctx.session, ctx.org_id).item(ctx.data["item"]),
+        await (await ctx.answers()).round_by_id(ctx.data["round"]),
+        await (await ctx.answers()).item(ctx.data["item"]),
     )
     if ctx.step == Step.REPORT_STATUS:
         ctx.say(_("Please press one of the buttons to choose the status."))

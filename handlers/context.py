@@ -11,7 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.settings import Settings
 from base.events import Button, Incoming, Response
 from storage.models import ChannelAccount, Conversation, Organisation, Person
+from storage.answers import Answers
 from storage.people import Roles
+from storage.snapshot import PlanSnapshot, snapshot_of
 from storage.repo import audit
 from base.values import utcnow
 
@@ -29,6 +31,7 @@ class Ctx:
     response: Response = field(default_factory=Response)
     refusals: list[str] = field(default_factory=list)
     after: list[Callable[[Any], Awaitable[None]]] = field(default_factory=list)
+    snapshot: PlanSnapshot | None = None
 
     @property
     def org_id(self) -> int:
@@ -46,6 +49,14 @@ class Ctx:
     @property
     def data(self) -> dict[str, Any]:
         return self.conversation.data if self.conversation else {}
+
+    async def answers(self) -> Answers:
+        """The organisation's answers, with its rounds, units and plan read from the snapshot kept in memory
+        (storage/snapshot.py): for steps that change none of those."""
+        if self.snapshot is None:
+            assert self.org is not None
+            self.snapshot = await snapshot_of(self.session, self.org)
+        return Answers(self.session, self.org_id, self.snapshot)
 
     def goto(self, step: str, **data: Any) -> None:
         """Move the conversation to ``step``, replacing its stored answers with ``data``."""

@@ -17,6 +17,7 @@ from sqlmodel import col, func, select
 from storage.db import table_of
 from storage.models import FiscalYear, PlanItem, PlanItemUnit, Round, RoundState, Status, StatusReport, TickMark, Unit
 from storage.repo import Plan, Scoped, Units, audit
+from storage.snapshot import PlanSnapshot
 from base.values import without_control_characters
 
 
@@ -41,8 +42,16 @@ class AnsweredMeanwhile(Exception):
         self.newer = newer
 
 
+@dataclass
 class Answers(Scoped):
+    """``snapshot``: the organisation's rounds, units and plan as a step began (storage/snapshot.py), read
+    from memory instead of the database; only for steps that change none of them."""
+
+    snapshot: PlanSnapshot | None = None
+
     async def open_round(self) -> Round | None:
+        if self.snapshot is not None:
+            return self.snapshot.open_round()
         q = (
             select(Round)
             .where(Round.org_id == self.org_id, Round.state == RoundState.OPEN)
@@ -66,11 +75,15 @@ class Answers(Scoped):
         return rounds[-1] if rounds else None
 
     async def round_by_id(self, round_id: int) -> Round | None:
+        if self.snapshot is not None:
+            return self.snapshot.rounds.get(round_id)
         rnd = await self.session.get(Round, round_id)
         return rnd if rnd and rnd.org_id == self.org_id else None
 
     async def pairs(self, fy_id: int, unit_ids: Sequence[int] | None = None) -> list[Pair]:
         """Every (item, owning unit) of the fiscal year, optionally limited to some units."""
+        if self.snapshot is not None:
+            return [Pair(item, unit_id) for item, unit_id in self.snapshot.pairs(fy_id, unit_ids)]
         if unit_ids is not None:
             return await self._pairs_of(fy_id, unit_ids)
         fy = await self.session.get(FiscalYear, fy_id)
@@ -139,6 +152,11 @@ class Answers(Scoped):
         """The 6-month round of a 12-month round's fiscal year (the 12-month report builds on it)."""
         if rnd.months != 12:
             return None
+        if self.snapshot is not None:
+            return next(
+                (r for r in self.snapshot.rounds.values() if r.fiscal_year_id == rnd.fiscal_year_id and r.months == 6),
+                None,
+            )
         q = select(Round).where(
             Round.org_id == self.org_id, Round.fiscal_year_id == rnd.fiscal_year_id, Round.months == 6
         )
@@ -206,6 +224,8 @@ class Answers(Scoped):
 
     async def owner_units(self, item: PlanItem) -> list[Unit]:
         """The units that answer for an item (each for its own part)."""
+        if self.snapshot is not None:
+            return [u for i in self.snapshot.owner_ids(item) if (u := self.snapshot.units[i]).is_active]
         q = select(Unit).where(Unit.org_id == self.org_id, col(Unit.is_active))
         if not item.all_units:
             q = q.join(PlanItemUnit, col(PlanItemUnit.unit_id) == Unit.id).where(PlanItemUnit.item_id == item.id)
@@ -214,6 +234,8 @@ class Answers(Scoped):
     async def owns(self, item: PlanItem, unit_id: int) -> bool:
         if item.org_id != self.org_id:
             return False
+        if self.snapshot is not None:
+            return unit_id in self.snapshot.owner_ids(item)
         if item.all_units:
             unit = await self.unit(unit_id)
             return unit is not None and unit.is_active
@@ -221,6 +243,8 @@ class Answers(Scoped):
         return (await self.session.exec(q)).first() is not None
 
     async def item(self, item_id: int) -> PlanItem | None:
+        if self.snapshot is not None:
+            return self.snapshot.items.get(item_id)
         item = await self.session.get(PlanItem, item_id)
         return item if item and item.org_id == self.org_id else None
 
@@ -231,6 +255,8 @@ class Answers(Scoped):
         return (await self.session.exec(q)).first()
 
     async def unit(self, unit_id: int) -> Unit | None:
+        if self.snapshot is not None:
+            return self.snapshot.units.get(unit_id)
         unit = await self.session.get(Unit, unit_id)
         return unit if unit and unit.org_id == self.org_id else None
 

@@ -93,6 +93,9 @@ class Organisation(SQLModel, table=True):
     address: str = Field(default="", max_length=400)
     is_demo: bool = False
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # moved by database triggers whenever the organisation's rounds, units, plan items or owners change
+    # (migration 0012): steps keep those in a snapshot checked against it (storage/snapshot.py)
+    plan_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Oversight(SQLModel, table=True):

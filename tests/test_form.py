@@ -201,9 +201,9 @@ async def test_report_status_and_reminders_carry_the_form_button_each_platform_r
         assert button.label == "ตอบทุกรายการในหน้าเดียว" and button.app == "/form/" and button.data == "cmd:form"
     assert any(b.app for row in reminder_message(*_reminder_args()).buttons for b in row)
     # Telegram: a Mini App in a private chat on https; nothing in a group; the /form link elsewhere
-    assert _key(button, "https://tidtam.test", "42").web_app.url == "https://tidtam.test/form/"
+    assert _key(button, "https://tidtam.test", "42")["web_app"]["url"] == "https://tidtam.test/form/"
     assert _key(button, "https://tidtam.test", "-1001") is None
-    assert _key(button, "http://127.0.0.1:8000", "42").callback_data == "cmd:form"
+    assert _key(button, "http://127.0.0.1:8000", "42")["callback_data"] == "cmd:form"
     assert _key(Button("เปิด", url="http://127.0.0.1/form/#t=x"), "", "42") is None  # Telegram refuses it
     # LINE: the LIFF app when one is set, else the /form link
     assert _action(button, "1650000000-AbCdEfGh")["uri"] == "https://liff.line.me/1650000000-AbCdEfGh"

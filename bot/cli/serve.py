@@ -241,7 +241,7 @@ def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help="only drain 
         await stop.wait()
         await service.stop()
         for a in adapters:
-            await a.app.shutdown()
+            await a.close()
         if line is not None:
             await line.close()
         await db.dispose()
