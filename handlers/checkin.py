@@ -107,7 +107,7 @@ async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, ed
     answers = await ctx.answers()
     unit_ids = ctx.roles.unit_ids
     pairs = await answers.pairs(rnd.fiscal_year_id, unit_ids)
-    latest = await answers.latest(rnd, unit_ids)
+    latest = await answers.statuses(rnd, unit_ids)
     units = {u: (await answers.unit(u)).name for u in unit_ids}
     missing = sum(1 for p in pairs if (p.item.id, p.unit_id) not in latest)
     if awaiting_only:
@@ -134,10 +134,10 @@ async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, ed
     ).format(n=len(pairs), round=round_name(rnd), due=due_text(rnd))
     buttons = []
     for p in shown:
-        answer = latest.get((p.item.id, p.unit_id))
-        icon = ICON[answer.status.value if answer else AWAITING]
+        status, carried = latest.get((p.item.id, p.unit_id), (None, False))
+        icon = ICON[status.value if status else AWAITING]
         label = f"{icon} {p.item.code} {p.item.title}"
-        if answer and answer.carried:
+        if carried:
             label = f"{icon} {p.item.code} " + _("(carried)") + f" {p.item.title}"  # from the 6-month round
         if many_units:
             label = f"[{units[p.unit_id]}] " + label

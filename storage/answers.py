@@ -12,6 +12,7 @@ from typing import Sequence
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam
 from sqlmodel import col, func, select
 
 from storage.db import table_of
@@ -25,6 +26,52 @@ from base.values import without_control_characters
 class Pair:
     item: PlanItem
     unit_id: int
+
+
+# the statements every check-in step runs, built once (building one costs more than SQLite running it)
+_NEWEST = (
+    select(func.max(StatusReport.id))
+    .where(
+        StatusReport.org_id == bindparam("org"),
+        StatusReport.round_id == bindparam("round"),
+        col(StatusReport.unit_id).in_(bindparam("units", expanding=True)),
+    )
+    .group_by(StatusReport.item_id, StatusReport.unit_id)
+)
+_STATUSES_OF_UNITS = select(
+    StatusReport.item_id, StatusReport.unit_id, StatusReport.status, StatusReport.carried_from_id
+).where(col(StatusReport.id).in_(_NEWEST))
+_ANSWERED_OF_UNITS = (
+    select(StatusReport.item_id, StatusReport.unit_id)
+    .where(
+        StatusReport.org_id == bindparam("org"),
+        StatusReport.round_id == bindparam("round"),
+        col(StatusReport.unit_id).in_(bindparam("units", expanding=True)),
+    )
+    .distinct()
+)
+_ANSWERS_OF_PAIR = (
+    select(StatusReport, Round.months)
+    .join(Round, col(Round.id) == StatusReport.round_id)
+    .where(
+        StatusReport.org_id == bindparam("org"),
+        StatusReport.item_id == bindparam("item"),
+        StatusReport.unit_id == bindparam("unit"),
+        Round.fiscal_year_id == bindparam("year"),
+    )
+    .order_by(col(StatusReport.id).desc())
+)
+_LATEST_OF_PAIR = (
+    select(StatusReport)
+    .where(
+        StatusReport.org_id == bindparam("org"),
+        StatusReport.round_id == bindparam("round"),
+        StatusReport.item_id == bindparam("item"),
+        StatusReport.unit_id == bindparam("unit"),
+    )
+    .order_by(col(StatusReport.id).desc())
+    .limit(1)
+)
 
 
 class Unset:
@@ -144,8 +191,19 @@ class Answers(Scoped):
         q = select(StatusReport).where(col(StatusReport.id).in_(newest))  # not every earlier version too
         return {(r.item_id, r.unit_id): r for r in (await self.session.exec(q)).all()}
 
+    async def statuses(self, rnd: Round, unit_ids: Sequence[int]) -> dict[tuple[int, int], tuple[Status, bool]]:
+        """(item id, unit id) → the newest answer's status and whether it was carried from the 6-month round:
+        what a person's list shows, without loading whole answers."""
+        params = {"org": self.org_id, "round": rnd.id, "units": list(unit_ids)}
+        rows = (await self.session.exec(_STATUSES_OF_UNITS, params=params)).all()
+        return {(item, unit): (status, carried is not None) for item, unit, status, carried in rows}
+
+    async def answered(self, rnd: Round, unit_ids: Sequence[int]) -> set[tuple[int, int]]:
+        params = {"org": self.org_id, "round": rnd.id, "units": list(unit_ids)}
+        return set((await self.session.exec(_ANSWERED_OF_UNITS, params=params)).all())
+
     async def awaiting(self, rnd: Round, unit_ids: Sequence[int]) -> list[Pair]:
-        answered = await self.latest(rnd, unit_ids)
+        answered = await self.answered(rnd, unit_ids)
         return [p for p in await self.pairs(rnd.fiscal_year_id, unit_ids) if (p.item.id, p.unit_id) not in answered]
 
     async def earlier_round(self, rnd: Round) -> Round | None:
@@ -171,19 +229,8 @@ class Answers(Scoped):
         self, rnd: Round, item_id: int, unit_id: int
     ) -> tuple[StatusReport | None, StatusReport | None]:
         """One pair's answer in ``rnd`` and, in a 12-month round, its latest 6-month one — in one query."""
-        rows = (
-            await self.session.exec(
-                select(StatusReport, Round.months)
-                .join(Round, col(Round.id) == StatusReport.round_id)
-                .where(
-                    StatusReport.org_id == self.org_id,
-                    StatusReport.item_id == item_id,
-                    StatusReport.unit_id == unit_id,
-                    Round.fiscal_year_id == rnd.fiscal_year_id,
-                )
-                .order_by(col(StatusReport.id).desc())
-            )
-        ).all()
+        params = {"org": self.org_id, "item": item_id, "unit": unit_id, "year": rnd.fiscal_year_id}
+        rows = (await self.session.exec(_ANSWERS_OF_PAIR, params=params)).all()
         now = next((r for r, _months in rows if r.round_id == rnd.id), None)
         before = next((r for r, months in rows if months == 6), None) if rnd.months == 12 else None
         return now, before
@@ -274,19 +321,8 @@ class Answers(Scoped):
         report.carried_from_id = None  # a unit's own answer, even when it repeats the carried one
         for name in ("done_text", "months", "problems", "reason"):  # they go into documents' XML
             setattr(report, name, without_control_characters(getattr(report, name) or ""))
-        previous = (
-            await self.session.exec(
-                select(StatusReport)
-                .where(
-                    StatusReport.org_id == self.org_id,
-                    StatusReport.round_id == report.round_id,
-                    StatusReport.item_id == report.item_id,
-                    StatusReport.unit_id == report.unit_id,
-                )
-                .order_by(col(StatusReport.id).desc())
-                .limit(1)
-            )
-        ).first()
+        params = {"org": self.org_id, "round": report.round_id, "item": report.item_id, "unit": report.unit_id}
+        previous = (await self.session.exec(_LATEST_OF_PAIR, params=params)).first()
         if not isinstance(base, Unset) and (previous.id if previous else None) != base:
             assert previous is not None
             raise AnsweredMeanwhile(previous)

@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Iterable
 
+from sqlalchemy import bindparam
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,19 +17,19 @@ from storage.models import ChannelAccount, Conversation, FormDraft, StatusReport
 Key = tuple[int, int]  # (item, unit)
 
 
+_DRAFT = select(FormDraft).where(
+    FormDraft.person_id == bindparam("person"),
+    FormDraft.round_id == bindparam("round"),
+    FormDraft.item_id == bindparam("item"),
+    FormDraft.unit_id == bindparam("unit"),
+)  # built once: every pick of an item reads it
+
+
 async def form_draft(
     session: AsyncSession, person_id: int, round_id: int, item_id: int, unit_id: int
 ) -> FormDraft | None:
-    return (
-        await session.exec(
-            select(FormDraft).where(
-                FormDraft.person_id == person_id,
-                FormDraft.round_id == round_id,
-                FormDraft.item_id == item_id,
-                FormDraft.unit_id == unit_id,
-            )
-        )
-    ).first()
+    params = {"person": person_id, "round": round_id, "item": item_id, "unit": unit_id}
+    return (await session.exec(_DRAFT, params=params)).first()
 
 
 def superseded(draft: FormDraft, answer: StatusReport | None, person_id: int) -> bool:
