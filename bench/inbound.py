@@ -336,9 +336,9 @@ async def wait_ready(port: int) -> None:
     raise RuntimeError("the app did not start")
 
 
-def cpu_seconds(proc: psutil.Process) -> float:
+def _cpu(processes) -> float:
     total = 0.0
-    for p in [proc, *proc.children(recursive=True)]:
+    for p in processes:
         try:
             t = p.cpu_times()
             total += t.user + t.system
@@ -347,17 +347,13 @@ def cpu_seconds(proc: psutil.Process) -> float:
     return total
 
 
+def cpu_seconds(proc: psutil.Process) -> float:
+    return _cpu([proc, *proc.children(recursive=True)])
+
+
 def postgres_cpu_seconds() -> float:
     """Every PostgreSQL server process on the machine (the run's throwaway cluster: nothing else runs here)."""
-    total = 0.0
-    for p in psutil.process_iter(["name"]):
-        if p.info["name"] in ("postgres", "postmaster"):
-            try:
-                t = p.cpu_times()
-                total += t.user + t.system
-            except psutil.NoSuchProcess:
-                pass
-    return total
+    return _cpu(p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postmaster"))
 
 
 def pct(values: list[float], q: float) -> float:

@@ -91,8 +91,9 @@ class AnsweredMeanwhile(Exception):
 
 @dataclass
 class Answers(Scoped):
-    """``snapshot``: the organisation's rounds, units and plan as a step began (storage/snapshot.py), read
-    from memory instead of the database; only for steps that change none of them."""
+    """``snapshot``: the organisation's rounds, units and the plan of its open round's year as a step began
+    (storage/snapshot.py), read from memory instead of the database (other years from the database); only
+    for steps that change none of them."""
 
     snapshot: PlanSnapshot | None = None
 
@@ -129,7 +130,7 @@ class Answers(Scoped):
 
     async def pairs(self, fy_id: int, unit_ids: Sequence[int] | None = None) -> list[Pair]:
         """Every (item, owning unit) of the fiscal year, optionally limited to some units."""
-        if self.snapshot is not None:
+        if self.snapshot is not None and fy_id in self.snapshot.by_year:
             return [Pair(item, unit_id) for item, unit_id in self.snapshot.pairs(fy_id, unit_ids)]
         if unit_ids is not None:
             return await self._pairs_of(fy_id, unit_ids)
@@ -271,7 +272,7 @@ class Answers(Scoped):
 
     async def owner_units(self, item: PlanItem) -> list[Unit]:
         """The units that answer for an item (each for its own part)."""
-        if self.snapshot is not None:
+        if self.snapshot is not None and item.id in self.snapshot.items:
             return [u for i in self.snapshot.owner_ids(item) if (u := self.snapshot.units[i]).is_active]
         q = select(Unit).where(Unit.org_id == self.org_id, col(Unit.is_active))
         if not item.all_units:
@@ -281,7 +282,7 @@ class Answers(Scoped):
     async def owns(self, item: PlanItem, unit_id: int) -> bool:
         if item.org_id != self.org_id:
             return False
-        if self.snapshot is not None:
+        if self.snapshot is not None and item.id in self.snapshot.items:
             return unit_id in self.snapshot.owner_ids(item)
         if item.all_units:
             unit = await self.unit(unit_id)
@@ -290,8 +291,8 @@ class Answers(Scoped):
         return (await self.session.exec(q)).first() is not None
 
     async def item(self, item_id: int) -> PlanItem | None:
-        if self.snapshot is not None:
-            return self.snapshot.items.get(item_id)
+        if self.snapshot is not None and item_id in self.snapshot.items:
+            return self.snapshot.items[item_id]
         item = await self.session.get(PlanItem, item_id)
         return item if item and item.org_id == self.org_id else None
 

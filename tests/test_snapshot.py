@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from base.settings import Settings
+from storage.answers import Answers
 from storage.db import Database
 from storage.models import Organisation, PlanItem, Role
 from storage.snapshot import snapshot_of
@@ -113,3 +114,19 @@ async def test_two_databases_with_the_same_organisation_id_keep_apart(tmp_path):
     finally:
         await a.dispose()
         await b.dispose()
+
+
+async def test_only_the_plan_of_a_year_with_an_open_round_is_kept_and_the_rest_is_read(db):
+    """A year without an open round is not what check-ins ask about: it is not kept (memory), and a question
+    about it still gets the database's answer."""
+    org_id = await setup_org(db, EXAMPLE_PLAN, open_round=None)
+    async with db.session() as s:
+        snap = await snapshot_of(s, await s.get(Organisation, org_id))
+        assert snap.items == {} and snap.open_round() is None and snap.units
+        item = (await s.exec(select(PlanItem).where(PlanItem.org_id == org_id, PlanItem.all_units == False))).first()  # noqa: E712
+        answers = Answers(s, org_id, snap)
+        assert (await answers.item(item.id)).title == item.title
+        pairs = await answers.pairs(item.fiscal_year_id)
+        assert len(pairs) >= 63 and any(p.item.id == item.id for p in pairs)
+        owner = next(p.unit_id for p in pairs if p.item.id == item.id)
+        assert await answers.owns(item, owner) and owner in [u.id for u in await answers.owner_units(item)]
