@@ -208,7 +208,7 @@ async def dispatch(db_url: str, base: str, data_dir: Path) -> float:
             break
         await asyncio.sleep(0.2)  # rows waiting for their not_before (a 429's retry_after)
     elapsed = time.monotonic() - started
-    await tg.app.shutdown()
+    await tg.close()
     await line.close()
     await db.dispose()
     return elapsed
