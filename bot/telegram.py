@@ -95,7 +95,9 @@ class BotApi:
         if self._http is None or self._http.closed:
             self._http = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=64, ttl_dns_cache=300),
-                timeout=aiohttp.ClientTimeout(total=30),
+                # python-telegram-bot's own defaults: a Bot API that stops answering is given up on in seconds,
+                # so a reply cannot hold a shutting-down worker (the outbox retries what it sends)
+                timeout=aiohttp.ClientTimeout(total=15, sock_connect=5, sock_read=5),
                 skip_auto_headers=("Accept-Encoding",),
             )
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()

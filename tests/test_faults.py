@@ -186,6 +186,7 @@ def test_sigkill_during_answers_leaves_them_whole(tmp_path):
     import asyncio
     import os
     import random
+    import select as waiting
     import signal
     import subprocess
     import sys
@@ -215,10 +216,12 @@ def test_sigkill_during_answers_leaves_them_whole(tmp_path):
         proc = subprocess.Popen(
             [sys.executable, str(ROOT / "tests" / "stress" / "answer_loop.py"), db_url, str(tmp_path)],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(1.5, 3.0))
+        # once it answers (starting Python takes seconds on a loaded machine), kill it at a random point
+        assert waiting.select([proc.stdout], [], [], 60)[0], "the answering process never answered"
+        time.sleep(rng.uniform(0.2, 1.2))
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
 

@@ -270,7 +270,7 @@ async def main_async(people: int, seconds: int, db_url: str, workdir: Path) -> d
         await load.client.aclose()
     finally:
         app.terminate()
-        app.wait(15)
+        await asyncio.to_thread(app.wait, 15)  # the fake Bot API on this loop keeps answering meanwhile
         fake.should_exit = True
         await fake_task
     db = Database(db_url)
