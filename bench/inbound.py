@@ -352,8 +352,20 @@ def cpu_seconds(proc: psutil.Process) -> float:
 
 
 def postgres_cpu_seconds() -> float:
-    """Every PostgreSQL server process on the machine (the run's throwaway cluster: nothing else runs here)."""
-    return _cpu(p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postmaster"))
+    """Every PostgreSQL server process on the machine (the run's throwaway cluster: nothing else runs here),
+    with the backends that have ended: their time is the postmaster's children's."""
+    total = 0.0
+    for p in psutil.process_iter(["name"]):
+        if p.info["name"] not in ("postgres", "postmaster"):
+            continue
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+            if p.parent() is None or p.parent().name() not in ("postgres", "postmaster"):
+                total += t.children_user + t.children_system
+        except psutil.NoSuchProcess:
+            pass
+    return total
 
 
 def pct(values: list[float], q: float) -> float:
