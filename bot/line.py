@@ -9,7 +9,6 @@ short-lived download links served by the web app.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -41,6 +40,7 @@ from linebot.v3.webhooks import (
 from sqlmodel import select
 
 from base.settings import Settings
+from bot.http import json_body, pooled_session
 from handlers.core import handle
 from handlers.protocol import Pick
 from base.events import Button, Incoming, IncomingFile, Message, Response
@@ -237,14 +237,11 @@ class LineAdapter:
         every argument (about 1 ms of CPU a push), which caps a process well below LINE's 2,000 pushes a second.
         Returns the status, the body when it is not 200, and the response headers."""
         if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=64, ttl_dns_cache=300),
-                timeout=aiohttp.ClientTimeout(total=30),
-                headers={"Authorization": f"Bearer {self.settings.line_channel_access_token}"},
-                skip_auto_headers=("Accept-Encoding",),
-                auto_decompress=False,
+            self._http = pooled_session(
+                aiohttp.ClientTimeout(total=30),
+                {"Authorization": f"Bearer {self.settings.line_channel_access_token}"},
             )
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        body = json_body(payload)
         async with self._http.post(
             self.api_base + path, data=body, headers={"Content-Type": "application/json", **(headers or {})}
         ) as r:

@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from base.settings import Settings
+from bot.http import json_body, pooled_session
 from handlers.core import handle
 from base.events import Button, Incoming, IncomingFile, Message, Response
 from locales.i18n import _, set_language
@@ -93,14 +94,10 @@ class BotApi:
 
     async def _post(self, method: str, payload: dict) -> Any:
         if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=64, ttl_dns_cache=300),
-                # python-telegram-bot's own defaults: a Bot API that stops answering is given up on in seconds,
-                # so a reply cannot hold a shutting-down worker (the outbox retries what it sends)
-                timeout=aiohttp.ClientTimeout(total=15, sock_connect=5, sock_read=5),
-                skip_auto_headers=("Accept-Encoding",),
-            )
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+            # python-telegram-bot's own defaults: a Bot API that stops answering is given up on in seconds, so a
+            # reply cannot hold a shutting-down worker (the outbox retries what it sends)
+            self._http = pooled_session(aiohttp.ClientTimeout(total=15, sock_connect=5, sock_read=5))
+        body = json_body(payload)
         async with self._http.post(self._url + method, data=body, headers={"Content-Type": "application/json"}) as r:
             raw, status = await r.read(), r.status
         try:

@@ -29,27 +29,21 @@ class Pair:
 
 
 # the statements every check-in step runs, built once (building one costs more than SQLite running it)
-_NEWEST = (
-    select(func.max(StatusReport.id))
-    .where(
-        StatusReport.org_id == bindparam("org"),
-        StatusReport.round_id == bindparam("round"),
-        col(StatusReport.unit_id).in_(bindparam("units", expanding=True)),
-    )
-    .group_by(StatusReport.item_id, StatusReport.unit_id)
+_IN_ROUND_OF_UNITS = (
+    StatusReport.org_id == bindparam("org"),
+    StatusReport.round_id == bindparam("round"),
+    col(StatusReport.unit_id).in_(bindparam("units", expanding=True)),
 )
 _STATUSES_OF_UNITS = select(
     StatusReport.item_id, StatusReport.unit_id, StatusReport.status, StatusReport.carried_from_id
-).where(col(StatusReport.id).in_(_NEWEST))
-_ANSWERED_OF_UNITS = (
-    select(StatusReport.item_id, StatusReport.unit_id)
-    .where(
-        StatusReport.org_id == bindparam("org"),
-        StatusReport.round_id == bindparam("round"),
-        col(StatusReport.unit_id).in_(bindparam("units", expanding=True)),
+).where(
+    col(StatusReport.id).in_(
+        select(func.max(StatusReport.id))
+        .where(*_IN_ROUND_OF_UNITS)
+        .group_by(StatusReport.item_id, StatusReport.unit_id)
     )
-    .distinct()
 )
+_ANSWERED_OF_UNITS = select(StatusReport.item_id, StatusReport.unit_id).where(*_IN_ROUND_OF_UNITS).distinct()
 _ANSWERS_OF_PAIR = (
     select(StatusReport, Round.months)
     .join(Round, col(Round.id) == StatusReport.round_id)

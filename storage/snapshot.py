@@ -18,6 +18,7 @@ from __future__ import annotations
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Sequence
 
 from sqlalchemy.engine import Engine
@@ -39,21 +40,20 @@ class PlanSnapshot:
     rounds: dict[int, Round]
     units: dict[int, Unit]
     items: dict[int, PlanItem]  # the plan of each year with an open round (what the check-in asks about)
-    owners: dict[int, tuple[int, ...]]  # item id → owning unit ids (items for all units have none here)
+    owners: dict[int, tuple[int, ...]]  # item id → owning unit ids, in order (none for items of all units)
     by_year: dict[int, list[PlanItem]] = field(default_factory=dict)  # fiscal year id → items in plan order
 
     def open_round(self) -> Round | None:
         open_ = [r for r in self.rounds.values() if r.state == RoundState.OPEN]
         return max(open_, key=lambda r: r.opens_on) if open_ else None
 
-    def active_units(self) -> list[Unit]:
-        return sorted((u for u in self.units.values() if u.is_active), key=lambda u: u.id or 0)
+    @cached_property
+    def active_ids(self) -> tuple[int, ...]:
+        return tuple(sorted(i for i, u in self.units.items() if u.is_active))
 
-    def owner_ids(self, item: PlanItem) -> list[int]:
-        """The units that answer for an item, by id (the active ones, for an item of all units)."""
-        if item.all_units:
-            return [u.id for u in self.active_units() if u.id is not None]
-        return sorted(self.owners.get(item.id or 0, ()))
+    def owner_ids(self, item: PlanItem) -> tuple[int, ...]:
+        """The units that answer for an item, by id in order (the active ones, for an item of all units)."""
+        return self.active_ids if item.all_units else self.owners.get(item.id or 0, ())
 
     def pairs(self, fy_id: int, unit_ids: Sequence[int] | None) -> list[tuple[PlanItem, int]]:
         """(item, owning unit) of a fiscal year in plan order, optionally only some units'."""
@@ -104,6 +104,7 @@ async def _read(session: AsyncSession, org_id: int, version: int) -> PlanSnapsho
         )
         for item_id, unit_id in rows.all():
             owners.setdefault(item_id, []).append(unit_id)
+    own_owners = {i.id for i in items if not i.all_units}
     by_year: dict[int, list[PlanItem]] = {year: [] for year in years}
     for item in sorted(items, key=lambda i: (i.position, i.id or 0)):
         by_year.setdefault(item.fiscal_year_id, []).append(item)
@@ -113,7 +114,7 @@ async def _read(session: AsyncSession, org_id: int, version: int) -> PlanSnapsho
         {r.id: r for r in rounds if r.id is not None},
         {u.id: u for u in units if u.id is not None},
         {i.id: i for i in items if i.id is not None},
-        {k: tuple(v) for k, v in owners.items() if k in {i.id for i in items if not i.all_units}},
+        {k: tuple(sorted(v)) for k, v in owners.items() if k in own_owners},
         by_year,
     )
 
