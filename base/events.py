@@ -37,6 +37,7 @@ class Incoming:
     file: IncomingFile | None = None
     event_id: str | None = None  # for exactly-once handling of redelivered events
     bot_username: str = ""
+    org_id: int | None = None  # the one organisation the channel it came on serves (an organisation's own LINE)
     at: dt.datetime = field(default_factory=utcnow)
 
     def __post_init__(self) -> None:

@@ -37,7 +37,7 @@ class Counting:
     def __init__(self):
         self.per_month: Counter = Counter()
 
-    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
+    async def send(self, chat_id: str, message: Message, key: str = "", org_id: int = 0) -> None:
         self.per_month[dt.datetime.now(BKK).strftime("%Y-%m")] += 1  # private chats: one recipient each
 
 

@@ -21,3 +21,21 @@ def pooled_session(timeout: aiohttp.ClientTimeout, headers: dict[str, str] | Non
 
 def json_body(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class SharedSession:
+    """One pooled session for many clients, made on first use inside the running loop: a deployment's LINE
+    channels share their connections to LINE."""
+
+    def __init__(self, timeout: aiohttp.ClientTimeout, headers: dict[str, str] | None = None):
+        self.timeout, self.headers = timeout, headers
+        self._session: aiohttp.ClientSession | None = None
+
+    def get(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = pooled_session(self.timeout, self.headers)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()

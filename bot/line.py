@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -40,7 +41,7 @@ from linebot.v3.webhooks import (
 from sqlmodel import select
 
 from base.settings import Settings
-from bot.http import json_body, pooled_session
+from bot.http import SharedSession, json_body
 from handlers.core import handle
 from handlers.protocol import Pick
 from base.events import Button, Incoming, IncomingFile, Message, Response
@@ -67,29 +68,62 @@ def retry_key(outbox_key: str) -> str:
     return str(uuid.uuid5(RETRY_NAMESPACE, outbox_key))
 
 
+@dataclass(frozen=True)
+class Channel:
+    """One Messaging API channel: the deployment's (name "", from the settings) or an organisation's own."""
+
+    name: str
+    secret: str
+    token: str
+    org_id: int | None = None  # the one organisation it serves; None: every one without a channel of its own
+    liff_id: str = ""  # the answer form's LIFF app; only the deployment's channel has one (docs/form.md)
+
+
+def timeout() -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=30)
+
+
 class LineAdapter:
-    def __init__(self, settings: Settings, db: Database):
+    """One channel's webhook events in, its replies and pushes out."""
+
+    def __init__(
+        self, settings: Settings, db: Database, channel: Channel | None = None, http: SharedSession | None = None
+    ):
         self.settings, self.db = settings, db
-        self.parser = WebhookParser(settings.line_channel_secret)
-        host = settings.line_api_base_url.rstrip("/") or None
-        self.client = AsyncApiClient(Configuration(host=host, access_token=settings.line_channel_access_token))
-        self.api = AsyncMessagingApi(self.client)
-        # message content lives on api-data.line.me; a test server serves both
-        self.blob_client = AsyncApiClient(Configuration(host=host, access_token=settings.line_channel_access_token))
-        self.blob = AsyncMessagingApiBlob(self.blob_client)
+        self.channel = channel or Channel(
+            "", settings.line_channel_secret, settings.line_channel_access_token, liff_id=settings.line_liff_id
+        )
+        self.parser = WebhookParser(self.channel.secret)
+        self.host = settings.line_api_base_url.rstrip("/") or None
+        self._sdk: dict[str, AsyncApiClient] = {}  # made when first needed: most channels only reply and push
         self._uncounted: dict[str, int] = {}  # month → pushes not yet added to line_usage
         self.api_base = settings.line_api_base_url.rstrip("/") or "https://api.line.me"
-        self._http: Any = None  # aiohttp.ClientSession, made on first send (inside the running loop)
+        self._own_http = http is None
+        self.http = http or SharedSession(timeout())
+
+    def _client(self, kind: str) -> AsyncApiClient:
+        if kind not in self._sdk:  # message content lives on api-data.line.me; a test server serves both
+            self._sdk[kind] = AsyncApiClient(Configuration(host=self.host, access_token=self.channel.token))
+        return self._sdk[kind]
+
+    @property
+    def api(self) -> AsyncMessagingApi:
+        return AsyncMessagingApi(self._client("api"))
+
+    @property
+    def blob(self) -> AsyncMessagingApiBlob:
+        return AsyncMessagingApiBlob(self._client("blob"))
 
     async def close(self) -> None:
         try:
             await self.flush_counts()
         except Exception as e:
             log.warning("LINE push counts not written: %s", type(e).__name__)
-        await self.client.close()
-        await self.blob_client.close()
-        if self._http is not None:
-            await self._http.close()
+        for client in self._sdk.values():
+            await client.close()
+        self._sdk = {}
+        if self._own_http:
+            await self.http.close()
 
     # ------------------------------------------------------------ in
     def parse(self, body: str, signature: str) -> list:
@@ -113,6 +147,7 @@ class LineAdapter:
             chat_id=chat_id,
             chat_type=chat_type,
             event_id=getattr(ev, "webhook_event_id", None),
+            org_id=self.channel.org_id,
         )
         if isinstance(ev, PostbackEvent):
             return Incoming(**base, data=ev.postback.data)
@@ -205,17 +240,17 @@ class LineAdapter:
             rendered.append(_text(text))
             rendered.append(carousel(items, _("Choose an item")))
             if others:
-                rendered[-1]["quickReply"] = _quick(others, self.settings.line_liff_id)
+                rendered[-1]["quickReply"] = _quick(others, self.channel.liff_id)
             return rendered
         msg = _text(text or "…")
         if buttons:
-            msg["quickReply"] = _quick(buttons[:MAX_QUICK_REPLIES], self.settings.line_liff_id)
+            msg["quickReply"] = _quick(buttons[:MAX_QUICK_REPLIES], self.channel.liff_id)
         return [msg]
 
     def _usable(self, b: Button, chat: str) -> Button | None:
         """A LIFF button opens anywhere once a LIFF app is set; without one it falls back to its data in a
         private chat and is left out of a group (it would ask for a link there). A link only to https."""
-        if b.app and not self.settings.line_liff_id and not chat.startswith("U"):
+        if b.app and not self.channel.liff_id and not chat.startswith("U"):
             return None
         if b.url and not b.url.startswith("https://"):
             return None
@@ -236,14 +271,15 @@ class LineAdapter:
         """One call to the Messaging API with the JSON written once: the SDK's models validate and re-serialise
         every argument (about 1 ms of CPU a push), which caps a process well below LINE's 2,000 pushes a second.
         Returns the status, the body when it is not 200, and the response headers."""
-        if self._http is None or self._http.closed:
-            self._http = pooled_session(
-                aiohttp.ClientTimeout(total=30),
-                {"Authorization": f"Bearer {self.settings.line_channel_access_token}"},
-            )
         body = json_body(payload)
-        async with self._http.post(
-            self.api_base + path, data=body, headers={"Content-Type": "application/json", **(headers or {})}
+        async with self.http.get().post(
+            self.api_base + path,
+            data=body,
+            headers={
+                "Authorization": f"Bearer {self.channel.token}",
+                "Content-Type": "application/json",
+                **(headers or {}),
+            },
         ) as r:
             if r.status == 200:
                 await r.read()  # the connection goes back to the pool
@@ -299,7 +335,7 @@ class LineAdapter:
             return
         async with self.db.session() as s:
             for month, n in counted.items():
-                row = await s.get(LineUsage, month) or LineUsage(month=month)
+                row = await self._usage(s, month)
                 row.pushed += n
                 s.add(row)
 
@@ -307,10 +343,14 @@ class LineAdapter:
         """Record that the quota is spent, so admins are told (on their other app) and pushes are held back."""
         month = month_of(utcnow())
         async with self.db.session() as s:
-            row = await s.get(LineUsage, month) or LineUsage(month=month)
+            row = await self._usage(s, month)
             row.quota = row.quota or max(row.pushed, 1)
             row.consumed = max(row.consumed or 0, row.quota)
             s.add(row)
+
+    async def _usage(self, session, month: str) -> LineUsage:
+        key = (month, self.channel.name)
+        return await session.get(LineUsage, key) or LineUsage(month=month, channel=self.channel.name)
 
     async def check_quota(self) -> LineUsage:
         """Read the quota and LINE's own count of this month's messages (the scheduler does it daily)."""
@@ -318,7 +358,7 @@ class LineAdapter:
         consumption = await self.api.get_message_quota_consumption()
         month = month_of(utcnow())
         async with self.db.session() as s:
-            row = await s.get(LineUsage, month) or LineUsage(month=month)
+            row = await self._usage(s, month)
             row.quota = quota.value if quota.type == "limited" else None
             row.consumed = consumption.total_usage
             row.checked_at = utcnow()
@@ -396,16 +436,3 @@ def _fit(messages: list) -> list:
         else:
             out.append(m)
     return out[:MAX_MESSAGES]
-
-
-class LineSender:
-    """The outbox dispatcher's way to LINE: one push per row, with the row's retry key."""
-
-    def __init__(self, adapter: LineAdapter):
-        self.adapter = adapter
-
-    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
-        await self.adapter.push(chat_id, await self.adapter.render(message, to=chat_id), key)
-
-    async def flush(self) -> None:
-        await self.adapter.flush_counts()

@@ -11,7 +11,7 @@ from base.settings import Settings
 from storage.db import Database
 
 if TYPE_CHECKING:
-    from bot.line import LineAdapter
+    from bot.line_channels import LineChannels
     from bot.simulator import Simulator
     from bot.telegram import TelegramAdapter
     from scheduler.service import SchedulerService
@@ -22,7 +22,7 @@ class Services:
     settings: Settings
     db: Database
     telegram: TelegramAdapter | None = None
-    line: LineAdapter | None = None
+    line: LineChannels | None = None
     scheduler: SchedulerService | None = None
     simulator: Simulator | None = None
 

@@ -53,7 +53,7 @@ class SimulatorSender:
     def __init__(self, sim: "Simulator"):
         self.sim = sim
 
-    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
+    async def send(self, chat_id: str, message: Message, key: str = "", org_id: int = 0) -> None:
         await self.sim.store(chat_id, message)
 
 

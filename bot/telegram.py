@@ -338,7 +338,7 @@ class TelegramSender:
     def __init__(self, adapter: TelegramAdapter):
         self.adapter = adapter
 
-    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
+    async def send(self, chat_id: str, message: Message, key: str = "", org_id: int = 0) -> None:
         try:
             await self.adapter.send(chat_id, message)
         except ApiError as e:

@@ -38,6 +38,7 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         Route("/metrics", metrics),
         Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
         Route("/line/webhook", line_webhook, methods=["POST"]),
+        Route("/line/webhook/{name}", line_webhook, methods=["POST"]),
         Route("/files/{token}", download),
         *form_routes(),
         *public_routes(),
@@ -88,10 +89,9 @@ async def start_channels(services: Services) -> None:
                 secret_token=settings.telegram_webhook_secret or None,
                 allowed_updates=Update.ALL_TYPES,
             )
-    if settings.line_channel_secret:
-        from bot.line import LineAdapter
+    from bot.line_channels import LineChannels
 
-        services.line = LineAdapter(settings, db)
+    services.line = LineChannels(settings, db)  # the settings' channel, if any, and the organisations' own
 
 
 async def start_scheduler(services: Services) -> None:
@@ -103,11 +103,11 @@ async def start_scheduler(services: Services) -> None:
 
         senders["telegram"] = TelegramSender(services.telegram)
     if services.line is not None:
-        from bot.line import LineSender
+        from bot.line_channels import LineSender
 
         senders["line"] = LineSender(services.line)
     services.scheduler = SchedulerService(
-        services.db, services.settings, senders, quota_check=services.line.check_quota if services.line else None
+        services.db, services.settings, senders, quota_check=services.line.check_quotas if services.line else None
     )
     await services.scheduler.start()
 
@@ -209,16 +209,28 @@ async def telegram_webhook(request: Request) -> Response:
 
 
 async def line_webhook(request: Request) -> Response:
-    adapter = services_of(request).line
-    if adapter is None:
+    """/line/webhook: the deployment's channel (LINE_CHANNEL_SECRET); /line/webhook/<name>: an organisation's
+    own, checked with its own secret."""
+    channels = services_of(request).line
+    name = request.path_params.get("name", "")
+    adapter = None if channels is None else await channels.named(name) if name else channels.default
+    if adapter is None or channels is None:
         return JSONResponse({"error": "LINE is not configured"}, status_code=404)
     body = await read_limited(
         request, MAX_BODY
     )  # the signature covers the body, so it is read — but never past the limit
     if body is None:
         return JSONResponse({"error": "too large"}, status_code=413)
+    text, signature = body.decode("utf-8", errors="replace"), request.headers.get("x-line-signature", "")
     try:
-        events = adapter.parse(body.decode("utf-8"), request.headers.get("x-line-signature", ""))
+        try:
+            events = adapter.parse(text, signature)
+        except InvalidSignatureError:
+            fresh = await channels.named(name, recheck=True) if name and signature else None
+            if fresh is None or fresh is adapter:  # not a secret changed in the last minute
+                raise
+            adapter = fresh
+            events = adapter.parse(text, signature)
     except InvalidSignatureError:
         return JSONResponse({"error": "bad signature"}, status_code=400)
     except Exception:  # signed, but not LINE's shape (an array, null, nesting past the parser's depth)

@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlmodel import select
 
+from handlers.common import on_its_channel
 from handlers.context import Ctx
 from locales.errors import UserError
 from locales.i18n import _
@@ -47,6 +48,7 @@ async def link(ctx: Ctx, args: str = "") -> None:
             ctx.say(_("These accounts are already linked."))
             return
         raise UserError(_("This chat account already belongs to someone in Tidtam."))
+    await on_its_channel(ctx, found.org_id)
     person = await ctx.session.get(Person, found.person_id)
     account = ChannelAccount(
         org_id=person.org_id, person_id=person.id, platform=ctx.event.platform, external_id=ctx.event.user_id

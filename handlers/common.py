@@ -11,6 +11,8 @@ from locales.i18n import _, set_language
 from locales.thai import clip as thai_clip
 from locales.thai import format_amount, format_date, format_quantity
 from domain.budget import budget_basis, budgets_differ
+from locales.errors import UserError
+from storage.line_channels import own_channel
 from storage.models import PlanItem, Round
 
 MAX_TEXT = 2000  # characters in a free-text answer
@@ -82,6 +84,17 @@ def welcome_text(ctx: Ctx) -> str:
         "Welcome to Tidtam. Please open the invite link from your administrator, "
         "or type /start followed by your invite code."
     )
+
+
+async def on_its_channel(ctx: Ctx, org_id: int) -> None:
+    """An account joins an organisation only on the organisation's own channel, where it has one: a LINE user
+    id belongs to the channel's provider, so the organisation's pushes could not reach an id from another."""
+    if ctx.event.org_id is not None and ctx.event.org_id != org_id:
+        raise UserError(_("This code is for another organisation. Please send it in that organisation's own chat."))
+    if ctx.event.org_id is None and await own_channel(ctx.session, ctx.event.platform, org_id) is not None:
+        raise UserError(
+            _("Your organisation has its own LINE account. Please add it as a friend and send the code there.")
+        )
 
 
 async def lang(ctx: Ctx, args: str = "") -> None:

@@ -184,6 +184,8 @@ async def _context(session: AsyncSession, event: Incoming, settings: Settings) -
     """Who is writing, read in one query: account, person, organisation, conversation and every role."""
     ctx = Ctx(session=session, event=event, settings=settings)
     rows = (await session.exec(_WHO, params={"platform": event.platform, "user_id": event.user_id})).all()
+    if rows and event.org_id not in (None, rows[0][2].id):
+        rows = []  # another organisation's account, come through this organisation's own channel: a stranger here
     if rows:
         ctx.account, ctx.person, ctx.org, conversation = rows[0][:4]
         ctx.roles = Roles.of((role, unit_id) for *_entities, role, unit_id in rows if role is not None)

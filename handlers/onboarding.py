@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from handlers.common import welcome_text
+from handlers.common import on_its_channel, welcome_text
 from handlers.context import Ctx
 from handlers.protocol import Step
 from locales.errors import UserError
@@ -39,6 +39,7 @@ async def start(ctx: Ctx, args: str = "") -> None:
             )
         return
     invite = await find_invite(ctx.session, code, ctx.event.platform, ctx.event.user_id)
+    await on_its_channel(ctx, invite.org_id)
     person, account, is_new = await join(ctx.session, invite, ctx.event.platform, ctx.event.user_id, ctx.account)
     ctx.person, ctx.account = person, account
     ctx.org = await ctx.session.get(Organisation, person.org_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -73,8 +74,11 @@ async def unit_counts(session: AsyncSession) -> dict[tuple[int, int], tuple[int,
     return out
 
 
-async def rounds_to_plan(session: AsyncSession, policy, now: dt.datetime, quota_mark: str | None = None) -> list[Round]:
-    """The open rounds whose organisation is in working time and has something not yet marked."""
+async def rounds_to_plan(
+    session: AsyncSession, policy, now: dt.datetime, quota_mark: Callable[[int], str | None] = lambda _org: None
+) -> list[Round]:
+    """The open rounds whose organisation is in working time and has something not yet marked
+    (``quota_mark``: an organisation's LINE quota notice due now, if any)."""
     local = now.astimezone(BANGKOK)
     today = local.date()
     rounds = (await session.exec(select(Round).where(Round.state == RoundState.OPEN))).all()
@@ -96,7 +100,8 @@ async def rounds_to_plan(session: AsyncSession, policy, now: dt.datetime, quota_
         return []
     counts = await unit_counts(session)
     marked: dict[tuple[int, int], set[str]] = defaultdict(set)
-    names = set().union(*claimable.values()) | {"thanks", digest_mark(local)} | ({quota_mark} if quota_mark else set())
+    quota_marks = {r.org_id: m for r in working if (m := quota_mark(r.org_id))}
+    names = set().union(*claimable.values()) | {"thanks", digest_mark(local)} | set(quota_marks.values())
     for round_id, unit_id, mark in (
         await session.exec(
             select(TickMark.round_id, TickMark.unit_id, TickMark.mark)
@@ -115,7 +120,8 @@ async def rounds_to_plan(session: AsyncSession, policy, now: dt.datetime, quota_
     due = []
     for r in working:
         org_marks = marked.get((r.id, 0), set())
-        if (digest_due and digest_mark(local) not in org_marks) or (quota_mark and quota_mark not in org_marks):
+        notice = quota_marks.get(r.org_id)
+        if (digest_due and digest_mark(local) not in org_marks) or (notice and notice not in org_marks):
             due.append(r)
             continue
         for unit_id in units_of.get(r.id, ()):

@@ -45,8 +45,9 @@ class PermanentFailure(Exception):
 
 
 class Sender(Protocol):
-    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
-        """``key`` is the outbox key: a platform that deduplicates retries (LINE) uses it."""
+    async def send(self, chat_id: str, message: Message, key: str = "", org_id: int = 0) -> None:
+        """``key`` is the outbox key: a platform that deduplicates retries (LINE) uses it. ``org_id``: whose
+        message it is (LINE sends on the organisation's own channel)."""
 
 
 # ---------------------------------------------------------------- rate limits
@@ -69,7 +70,8 @@ PLATFORM_LIMITS = {
 
 
 class RateLimiter:
-    """Sliding windows per platform, chat and group; a 429 pauses the whole platform."""
+    """Sliding windows per lane (a platform, or one channel of it: "line/<name>"), chat and group; a 429
+    pauses the lane."""
 
     def __init__(
         self,
@@ -92,7 +94,7 @@ class RateLimiter:
         return times[0] + window - now
 
     async def acquire(self, platform: str, chat_id: str, is_group: bool) -> None:
-        lim = self.limits.get(platform)
+        lim = self._limits(platform)
         if lim is None:
             return
         while True:
@@ -112,7 +114,7 @@ class RateLimiter:
 
     def chat_wait(self, platform: str, chat_id: str, is_group: bool) -> float:
         """Seconds until this one chat may get another message (the platform-wide limit aside)."""
-        lim = self.limits.get(platform)
+        lim = self._limits(platform)
         if lim is None:
             return 0.0
         now = self.clock()
@@ -123,6 +125,13 @@ class RateLimiter:
 
     def pause(self, platform: str, seconds: float) -> None:
         self.paused_until[platform] = max(self.paused_until.get(platform, 0), self.clock() + seconds)
+
+    def paused(self, platform: str) -> float:
+        """Seconds this lane is still paused for (a 429's retry-after)."""
+        return max(0.0, self.paused_until.get(platform, 0) - self.clock())
+
+    def _limits(self, lane: str) -> Limits | None:
+        return self.limits.get(lane.partition("/")[0])
 
 
 # ---------------------------------------------------------------- the dispatcher
@@ -252,7 +261,7 @@ class Dispatcher:
 
         async def one(row: Outbox) -> dict[str, Any]:
             async with gate:
-                return await self._deliver(row)
+                return await self._deliver(row, defer_paused=True)
 
         outcomes = await asyncio.gather(*(one(r) for r in rows))
         sent = [r.id for r, v in zip(rows, outcomes) if v["state"] == OutboxState.SENT]
@@ -273,15 +282,24 @@ class Dispatcher:
             await flush()
         return len(rows), len(sent)
 
-    async def _deliver(self, row: Outbox) -> dict[str, Any]:
-        """Send one row; what to record about it."""
+    async def _lane(self, row: Outbox) -> str:
+        """A sender with several channels (LINE) names the organisation's: "line/<channel>", limited on its own."""
+        lane = getattr(self.senders[row.platform], "lane", None)
+        return await lane(row.org_id) if lane is not None else row.platform
+
+    async def _deliver(self, row: Outbox, defer_paused: bool = False) -> dict[str, Any]:
+        """Send one row; what to record about it. ``defer_paused``: a row whose lane is paused goes back to
+        wait, so one channel's 429 holds up no other channel's pushes in the same batch."""
         message = from_payload(row.payload, self.data_dir)
-        await self.limiter.acquire(row.platform, row.chat_id, row.is_group)
         try:
-            await self.senders[row.platform].send(row.chat_id, message, key=row.key)
+            lane = await self._lane(row)
+            if defer_paused and (paused := self.limiter.paused(lane)) > 0.05:
+                return dict(state=OutboxState.PENDING, not_before=self.clock() + dt.timedelta(seconds=paused))
+            await self.limiter.acquire(lane, row.chat_id, row.is_group)
+            await self.senders[row.platform].send(row.chat_id, message, key=row.key, org_id=row.org_id)
         except RetryLater as e:
             SENDS.labels(row.platform, "retry_later").inc()
-            self.limiter.pause(row.platform, e.seconds)
+            self.limiter.pause(lane, e.seconds)
             return dict(
                 state=OutboxState.PENDING,
                 attempts=row.attempts + 1,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import LineUsage
+from storage.models import LineChannel, LineUsage
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 ESSENTIAL_RUNGS = {"open", "d7", "d3", "d1", "due", "over2", "head3"}
@@ -17,8 +18,29 @@ def month_of(moment: dt.datetime) -> str:
     return moment.astimezone(BANGKOK).strftime("%Y-%m")
 
 
-async def usage(session: AsyncSession, now: dt.datetime) -> LineUsage | None:
-    return await session.get(LineUsage, month_of(now))
+async def usage(session: AsyncSession, now: dt.datetime, org_id: int | None = None) -> LineUsage | None:
+    """This month's count of the channel the organisation sends on: its own, else the deployment's
+    (``org_id`` None: the deployment's)."""
+    return await session.get(LineUsage, (month_of(now), await channel_of(session, org_id)))
+
+
+async def channel_of(session: AsyncSession, org_id: int | None) -> str:
+    """The name of the organisation's own LINE channel; "" for the deployment's."""
+    if org_id is None:
+        return ""
+    return (await session.exec(select(LineChannel.name).where(LineChannel.org_id == org_id))).first() or ""
+
+
+async def percents(session: AsyncSession, now: dt.datetime) -> tuple[dict[str, float], dict[int, str]]:
+    """Each channel's share of its quota used this month (channels with a known quota only), and which
+    organisations send on a channel of their own."""
+    shares = {
+        row.channel: share
+        for row in (await session.exec(select(LineUsage).where(LineUsage.month == month_of(now)))).all()
+        if (share := used_percent(row)) is not None
+    }
+    own = {org_id: name for org_id, name in (await session.exec(select(LineChannel.org_id, LineChannel.name))).all()}
+    return shares, own
 
 
 def used_percent(row: LineUsage | None) -> float | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ from storage.holidays import org_calendar
 from scheduler.due import digest_mark, ladder_of, rounds_to_open, rounds_to_plan
 from domain.ladder import ALL_RUNGS
 from storage.outbox import OutboxKey, enqueue, known_keys, to_payload
-from scheduler.quota import month_of, non_essential, usage, used_percent
+from scheduler.quota import month_of, non_essential, percents, usage, used_percent
 from storage.answers import Answers
 from storage.db import Database, table_of
 from storage.models import (
@@ -223,7 +223,7 @@ async def plan_org(
 
 async def _mind_line_quota(session, settings, org, now, plan: OrgPlan, claimed, working) -> None:
     """Past LINE_QUOTA_STOP_PERCENT, hold back non-essential LINE pushes; past the warning level, tell the admins."""
-    percent = used_percent(await usage(session, now))
+    percent = used_percent(await usage(session, now, org.id))
     if percent is None:
         return
     if percent >= settings.line_quota_stop_percent:
@@ -290,17 +290,24 @@ def quota_mark(now: dt.datetime, level: int) -> str:
     return f"line-quota:{month_of(now)}:{level}"
 
 
-async def _quota_level(session: AsyncSession, settings: Settings, now: dt.datetime) -> int | None:
-    percent = used_percent(await usage(session, now))
-    if percent is None:
-        return None
-    return (
-        settings.line_quota_stop_percent
-        if percent >= settings.line_quota_stop_percent
-        else settings.line_quota_warn_percent
-        if percent >= settings.line_quota_warn_percent
-        else None
-    )
+async def _quota_marks(session: AsyncSession, settings: Settings, now: dt.datetime) -> Callable[[int], str | None]:
+    """An organisation's quota mark for now, by the channel it sends on: its own or the deployment's."""
+    shares, own = await percents(session, now)
+
+    def level(percent: float | None) -> int | None:
+        if percent is None:
+            return None
+        if percent >= settings.line_quota_stop_percent:
+            return settings.line_quota_stop_percent
+        return settings.line_quota_warn_percent if percent >= settings.line_quota_warn_percent else None
+
+    levels = {channel: lv for channel, percent in shares.items() if (lv := level(percent)) is not None}
+
+    def mark_of(org_id: int) -> str | None:
+        lv = levels.get(own.get(org_id, ""))
+        return quota_mark(now, lv) if lv else None
+
+    return mark_of
 
 
 async def tick(
@@ -324,8 +331,7 @@ async def tick(
                 org = await session.get(Organisation, org_id)
                 report.opened.append(f"{org.name}: {opened.months}")
     async with db.session(commit=False) as session:
-        level = await _quota_level(session, settings, now)
-        due = await rounds_to_plan(session, policy, now, quota_mark(now, level) if level else None)
+        due = await rounds_to_plan(session, policy, now, await _quota_marks(session, settings, now))
     due = [r for r in due if org_ids is None or r.org_id in org_ids]
     gate = asyncio.Semaphore(1 if db.is_sqlite else 4)  # PostgreSQL works while Python builds the next plan
 

@@ -413,11 +413,26 @@ class DownloadLink(SQLModel, table=True):
     used_at: Optional[dt.datetime] = Field(default=None, sa_type=UTCDateTime)
 
 
+class LineChannel(SQLModel, table=True):
+    """An organisation's own LINE Official Account (a Messaging API channel). LINE's events for it arrive at
+    /line/webhook/<name>, and its people's replies and pushes go out with its token. An organisation
+    without one uses the deployment's channel (LINE_CHANNEL_SECRET)."""
+
+    __tablename__ = "line_channel"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", unique=True)
+    name: str = Field(max_length=40, unique=True)
+    secret: str = Field(max_length=100)
+    access_token: str = Field(max_length=500)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class LineUsage(SQLModel, table=True):
-    """LINE messages counted against the monthly quota (pushes × recipients), and what LINE itself reports."""
+    """LINE messages counted against a channel's monthly quota (pushes × recipients), and what LINE reports."""
 
     __tablename__ = "line_usage"
     month: str = Field(primary_key=True, max_length=7)  # 2026-04, Asia/Bangkok
+    channel: str = Field(default="", primary_key=True, max_length=40)  # a LineChannel's name; "": the deployment's
     pushed: int = 0
     quota: Optional[int] = None
     consumed: Optional[int] = None  # as LINE reports it

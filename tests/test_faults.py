@@ -33,7 +33,7 @@ class FlakyPlatform:
         self.received: list[str] = []
         self.failures = 0
 
-    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
+    async def send(self, chat_id: str, message: Message, key: str = "", org_id: int = 0) -> None:
         now = dt.datetime.now(BKK)
         if now < START + dt.timedelta(minutes=10):
             self.failures += 1

@@ -16,6 +16,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 import bot.line
+from bot.line_channels import LineChannels, LineSender
 from base.settings import Settings
 from bot.web import create_app
 from support.chat import org_with_admin_invite, setup_org
@@ -188,11 +189,11 @@ def test_a_round_on_line(line, tmp_path):
             s.add(Membership(org_id=1, person_id=boss.id, role=Role.MANAGER))
         with time_machine.travel(dt.datetime(2026, 3, 31, 9, 0, tzinfo=BKK), tick=False):
             await tick(db, settings)
-            adapter = bot.line.LineAdapter(settings, db)
+            channels = LineChannels(settings, db)
             sent = await Dispatcher(
-                db, {"line": bot.line.LineSender(adapter)}, settings.data_dir, "t", RateLimiter({})
+                db, {"line": LineSender(channels)}, settings.data_dir, "t", RateLimiter({})
             ).run_once()
-            await adapter.close()
+            await channels.close()
         async with db.session(commit=False) as s:
             rows = (await s.exec(select(Outbox))).all()
             usage = (await s.exec(select(LineUsage))).all()
@@ -303,7 +304,8 @@ async def test_monthly_limit_is_not_retried_and_is_recorded(tmp_path, monkeypatc
         line_channel_access_token="t",
         line_api_base_url="http://127.0.0.1:9",
     )
-    adapter = bot.line.LineAdapter(settings, db)
+    channels = LineChannels(settings, db)
+    adapter = channels.default
     calls = []
 
     async def limit(path, payload, headers=None):
@@ -312,11 +314,11 @@ async def test_monthly_limit_is_not_retried_and_is_recorded(tmp_path, monkeypatc
 
     monkeypatch.setattr(adapter, "_post", limit)
     with pytest.raises(PermanentFailure):
-        await bot.line.LineSender(adapter).send("U1", Message("แจ้งเตือน"), key="o1:r1:u1:d7:line:U1")
+        await LineSender(channels).send("U1", Message("แจ้งเตือน"), key="o1:r1:u1:d7:line:U1", org_id=1)
     async with db.session(commit=False) as s:
         row = (await s.exec(select(LineUsage))).one()
     assert calls == [1] and row.consumed == row.quota  # 100 %: admins are told, pushes held back
-    await adapter.close()
+    await channels.close()
     await db.dispose()
 
 

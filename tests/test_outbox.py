@@ -32,7 +32,7 @@ class Recorder:
         self.sent: list[tuple[str, str]] = []
         self.fail_with = list(fail_with or [])
 
-    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
+    async def send(self, chat_id: str, message: Message, key: str = "", org_id: int = 0) -> None:
         if self.fail_with:
             raise self.fail_with.pop(0)
         self.sent.append((chat_id, message.text))

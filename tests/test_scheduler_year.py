@@ -125,7 +125,7 @@ class Recorder:
     def __init__(self):
         self.sent: list[tuple[dt.datetime, str, str]] = []
 
-    async def send(self, chat_id: str, message: Message, key: str = "") -> None:
+    async def send(self, chat_id: str, message: Message, key: str = "", org_id: int = 0) -> None:
         self.sent.append((dt.datetime.now(BKK), chat_id, message.text))
 
 

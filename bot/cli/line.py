@@ -1,4 +1,5 @@
-"""``tidtam line usage``: LINE messages this month against the quota, and what the next round may cost."""
+"""``tidtam line``: an organisation's own LINE Official Account (``channel``), and its messages this month
+against the quota with what the next round may cost (``usage``)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import typer
 from sqlmodel import select
 
 from bot.cli.common import org_session, run, state, table
+from locales.errors import UserError
 from locales.i18n import _
-from scheduler.quota import month_of, used_percent
+from scheduler.quota import channel_of, month_of, usage, used_percent
 from storage.db import Database
-from storage.models import LineUsage, Round, RoundState
+from storage.line_channels import line_accounts, own_channel, remove_channel, set_channel
+from storage.models import Round, RoundState
 from base.values import utcnow
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -26,16 +29,20 @@ def line_usage(refresh: bool = typer.Option(False, "--refresh", help="read the q
     from scheduler.tick import Policy, plan_org
 
     settings = state().settings
-    if refresh and settings.line_channel_access_token:
-        from bot.line import LineAdapter
+    if refresh:
+        from bot.line_channels import LineChannels
 
         async def read() -> None:
             db = Database(settings.effective_database_url, new_installation=settings.new_installation)
-            adapter = LineAdapter(settings, db)
+            channels = LineChannels(settings, db)
             try:
-                await adapter.check_quota()
+                async with org_session(db, commit=False) as (_session, org):
+                    org_id = org.id
+                adapter = await channels.of_org(org_id)
+                if adapter is not None:
+                    await adapter.check_quota()
             finally:
-                await adapter.close()
+                await channels.close()
                 await db.dispose()
 
         asyncio.run(read())
@@ -43,7 +50,8 @@ def line_usage(refresh: bool = typer.Option(False, "--refresh", help="read the q
 
     async def go(db: Database):
         async with org_session(db, commit=False) as (session, org):
-            row = await session.get(LineUsage, month_of(utcnow()))
+            row = await usage(session, utcnow(), org.id)
+            channel = await channel_of(session, org.id)
             today = dt.datetime.now(BANGKOK).date()
             rounds = (await session.exec(select(Round).where(Round.org_id == org.id).order_by(Round.opens_on))).all()
             rnd = next((r for r in rounds if r.state == RoundState.OPEN), None) or next(
@@ -61,9 +69,10 @@ def line_usage(refresh: bool = typer.Option(False, "--refresh", help="read the q
                         if p.address.platform == "line":
                             per_month[day.strftime("%Y-%m")] += 1
                     day += dt.timedelta(days=1)
-            return row, rnd, per_month
+            return row, rnd, per_month, channel
 
-    row, rnd, per_month = run(go)
+    row, rnd, per_month, channel = run(go)
+    typer.echo(_("LINE channel: {name}").format(name=channel) if channel else _("LINE channel: the deployment's own"))
     quota = row.quota if row else None
     percent = used_percent(row)
     typer.echo(
@@ -82,3 +91,79 @@ def line_usage(refresh: bool = typer.Option(False, "--refresh", help="read the q
         return
     typer.echo(_("The {n}-month round, if nobody answers (at most): ").format(n=rnd.months))
     typer.echo(table([[m, str(n)] for m, n in sorted(per_month.items())] or [["-", "0"]], [_("Month"), _("Messages")]))
+
+
+channel_app = typer.Typer(no_args_is_help=True, help="The organisation's own LINE Official Account.")
+app.add_typer(channel_app, name="channel")
+
+
+@channel_app.command("set", help="Give the organisation its own LINE channel, or new credentials for it.")
+def channel_set(
+    name: str = typer.Argument(..., help="a-z, 0-9 and '-': LINE's webhook URL becomes /line/webhook/NAME"),
+    secret: str = typer.Option(..., prompt=True, hide_input=True, help="the channel secret (Basic settings)"),
+    token: str = typer.Option(
+        ..., prompt=True, hide_input=True, help="the long-lived channel access token (Messaging API)"
+    ),
+) -> None:
+    async def go(db: Database):
+        async with org_session(db) as (session, org):
+            before = await own_channel(session, "line", org.id)
+            row = await set_channel(session, org.id, name, secret, token, actor="cli")
+            return org.name, row.name, before is None and await line_accounts(session, org.id)
+
+    try:
+        org_name, saved, stranded = run(go)
+    except UserError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(1)
+    base = state().settings.web_base_url
+    typer.echo(_("{org} now sends on its own LINE channel {name}.").format(org=org_name, name=saved))
+    typer.echo(
+        _("In the LINE Developers console, set its webhook URL to {url} and turn on 'Use webhook'.").format(
+            url=f"{base}/line/webhook/{saved}"
+        )
+    )
+    if stranded:
+        typer.echo(
+            _(
+                "{n} LINE account(s) and group(s) of this organisation joined on the deployment's channel: its "
+                "user ids do not work on another channel. Ask those people to add the new account as a friend "
+                "and join again with an invite code."
+            ).format(n=stranded)
+        )
+
+
+@channel_app.command("show", help="The organisation's LINE channel and its webhook URL (never its secrets).")
+def channel_show() -> None:
+    async def go(db: Database):
+        async with org_session(db, commit=False) as (session, org):
+            row = await own_channel(session, "line", org.id)
+            return org.name, row
+
+    org_name, row = run(go)
+    if row is None:
+        typer.echo(_("{org} uses the deployment's LINE channel.").format(org=org_name))
+        return
+    typer.echo(
+        table(
+            [
+                [_("Name"), row.name],
+                [_("Webhook URL"), f"{state().settings.web_base_url}/line/webhook/{row.name}"],
+                [_("Access token"), "…" + row.access_token[-4:]],
+                [_("Changed"), row.updated_at.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M")],
+            ]
+        )
+    )
+
+
+@channel_app.command("remove", help="Go back to the deployment's LINE channel.")
+def channel_remove() -> None:
+    async def go(db: Database):
+        async with org_session(db) as (session, org):
+            return org.name, await remove_channel(session, org.id, actor="cli")
+
+    org_name, row = run(go)
+    if row is None:
+        typer.echo(_("{org} has no LINE channel of its own.").format(org=org_name))
+    else:
+        typer.echo(_("{org} now uses the deployment's LINE channel.").format(org=org_name))

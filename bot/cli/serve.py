@@ -218,19 +218,17 @@ def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help="only drain 
             await adapter.app.initialize()
             adapters.append(adapter)
             senders["telegram"] = TelegramSender(adapter)
-        line = None
-        if settings.line_channel_secret:
-            from bot.line import LineAdapter, LineSender
+        from bot.line_channels import LineChannels, LineSender
 
-            line = LineAdapter(settings, db)
-            senders["line"] = LineSender(line)
+        line = LineChannels(settings, db)  # the settings' channel, if any, and the organisations' own
+        senders["line"] = LineSender(line)
         service = SchedulerService(
             db,
             settings,
             senders,
             tick_enabled=not no_tick,
             idle_sleep=0.2,
-            quota_check=line.check_quota if line else None,
+            quota_check=line.check_quotas,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
