@@ -1,13 +1,16 @@
 """Outbound: the outbox dispatcher against fake platforms that enforce the real limits.
 
-    .venv/bin/python bench/outbound.py [--telegram 650] [--groups 2] [--line 20000] [--database-url URL]
+    .venv/bin/python bench/outbound.py [--telegram 650] [--groups 2] [--line 20000] [--line-channels 1]
+                                       [--database-url URL]
 
 A fake Telegram Bot API (its own process) answers 429 with retry_after to any send over 30 a second
 overall, 1 a second to one chat or 20 a minute to one group; a fake LINE Messaging API answers 429 over
-2,000 pushes a second. The outbox is filled as a reminder wave would fill it (private chats, a few
-people with two messages, groups), then the dispatcher — the real one, with python-telegram-bot and
-line-bot-sdk as in production — sends it all. Printed: messages, seconds, achieved rate as a share of
-the platform's limit (over the stretch where that limit binds), and the 429s the fakes answered.
+2,000 pushes a second on one channel (by its access token). With ``--line-channels N`` the LINE pushes
+belong to N organisations, each with its own channel. The outbox is filled as a reminder wave would fill it
+(private chats, a few people with two messages, groups), then the dispatcher — the real one, with
+python-telegram-bot and line-bot-sdk as in production — sends it all. Printed: messages, seconds, achieved
+rate as a share of the platform's limit (over the stretch where that limit binds), the 429s the fakes
+answered, and the most pushes one LINE channel got in any one second.
 """
 
 from __future__ import annotations
@@ -55,8 +58,8 @@ class FakePlatforms:
         self.tg_all = Window(30, 1.0)
         self.tg_chat: dict[str, Window] = collections.defaultdict(lambda: Window(1, 1.0))
         self.tg_group: dict[str, Window] = collections.defaultdict(lambda: Window(20, 60.0))
-        self.line_all = Window(2000, 1.0)
-        self.accepted: dict[str, list[tuple[float, str]]] = {"telegram": [], "line": []}
+        self.line_channel: dict[str, Window] = collections.defaultdict(lambda: Window(2000, 1.0))
+        self.accepted: dict[str, list] = {"telegram": [], "line": []}
         self.refused = {"telegram": 0, "line": 0}
         self.retry_keys: set[str] = set()
         self.ids = 0
@@ -91,15 +94,15 @@ class FakePlatforms:
             },
         }
 
-    def line(self, body: dict, retry_key: str) -> tuple[int, dict]:
+    def line(self, body: dict, retry_key: str, token: str) -> tuple[int, dict]:
         now = time.monotonic()
-        if not self.line_all.allow(now):
+        if not self.line_channel[token].allow(now):
             self.refused["line"] += 1
             return 429, {"message": "Too many requests"}
         if retry_key in self.retry_keys:
             return 409, {"message": "The retry key is already accepted"}
         self.retry_keys.add(retry_key)
-        self.accepted["line"].append((now, body.get("to", "")))
+        self.accepted["line"].append((now, body.get("to", ""), token))
         return 200, {"sentMessages": [{"id": str(len(self.accepted["line"])), "quoteToken": "q"}]}
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -109,7 +112,9 @@ class FakePlatforms:
         if path == "/stats":
             return 200, {"accepted": self.accepted, "refused": self.refused}
         if path.startswith("/v2/bot/"):
-            return self.line(json.loads(body or b"{}"), headers.get("x-line-retry-key", ""))
+            return self.line(
+                json.loads(body or b"{}"), headers.get("x-line-retry-key", ""), headers.get("authorization", "")
+            )
         return self.telegram(path.rsplit("/", 1)[-1], fake_http.params(headers, body))
 
 
@@ -130,9 +135,10 @@ async def serve_fakes(port_file: str) -> None:
 # ---------------------------------------------------------------- the run
 
 
-async def fill(db_url: str, telegram: int, groups: int, line: int) -> None:
+async def fill(db_url: str, telegram: int, groups: int, line: int, channels: int) -> None:
     from storage.outbox import enqueue
     from storage.db import Database
+    from storage.line_channels import set_channel
     from storage.models import OrgKind
     from storage.repo import create_organisation
 
@@ -142,21 +148,31 @@ async def fill(db_url: str, telegram: int, groups: int, line: int) -> None:
         org = (
             await create_organisation(s, name="bench", kind=OrgKind.SAO, province="p", district="d", fiscal_year=2569)
         ).id
+    line_orgs = [org]
+    if channels > 1:  # organisations of their own, each on its own channel
+        line_orgs = []
+        for c in range(channels):
+            async with db.session() as s:
+                o = await create_organisation(
+                    s, name=f"bench-{c}", kind=OrgKind.SAO, province="p", district="d", fiscal_year=2569
+                )
+                await set_channel(s, o.id, f"c{c}", f"{c:032x}", f"token{c:04d}" + "x" * 40, "bench")
+                line_orgs.append(o.id)
     rows = []
     for i in range(telegram):  # one reminder each; every 13th person also gets a second message
-        rows.append(("telegram", str(900_000 + i), False, f"t{i}"))
+        rows.append((org, "telegram", str(900_000 + i), False, f"t{i}"))
         if i % 13 == 0:
-            rows.append(("telegram", str(900_000 + i), False, f"t{i}b"))
+            rows.append((org, "telegram", str(900_000 + i), False, f"t{i}b"))
     for g in range(groups):
-        rows += [("telegram", str(-100_000 - g), True, f"g{g}:{k}") for k in range(25)]
-    rows += [("line", "U" + f"{i:032x}", False, f"l{i}") for i in range(line)]
+        rows += [(org, "telegram", str(-100_000 - g), True, f"g{g}:{k}") for k in range(25)]
+    rows += [(line_orgs[i % len(line_orgs)], "line", "U" + f"{i:032x}", False, f"l{i}") for i in range(line)]
     for start in range(0, len(rows), 500):
         async with db.session() as s:
             await enqueue(
                 s,
                 [
                     {
-                        "org_id": org,
+                        "org_id": owner,
                         "key": key,
                         "kind": "reminder",
                         "platform": platform,
@@ -164,14 +180,14 @@ async def fill(db_url: str, telegram: int, groups: int, line: int) -> None:
                         "is_group": group,
                         "payload": {"text": f"เตือน {key}", "buttons": []},
                     }
-                    for platform, chat, group, key in rows[start : start + 500]
+                    for owner, platform, chat, group, key in rows[start : start + 500]
                 ],
             )
     await db.dispose()
 
 
 async def dispatch(db_url: str, base: str, data_dir: Path) -> float:
-    from bot.line import LineAdapter, LineSender
+    from bot.line_channels import LineChannels, LineSender
     from base.settings import Settings
     from bot.telegram import TelegramAdapter, TelegramSender
     from scheduler.outbox import Dispatcher
@@ -189,7 +205,9 @@ async def dispatch(db_url: str, base: str, data_dir: Path) -> float:
     db = Database(db_url)
     tg = TelegramAdapter(settings, db, webhook=True)
     await tg.app.initialize()
-    line = LineAdapter(settings, db)
+    channels = LineChannels(settings, db)
+    line = channels.default
+    assert line is not None
     if os.environ.get("BENCH_LINE_SDK"):  # the earlier path, for a side-by-side figure: line-bot-sdk's own client
         from linebot.v3.messaging import PushMessageRequest
 
@@ -200,7 +218,7 @@ async def dispatch(db_url: str, base: str, data_dir: Path) -> float:
             return 200, "", {}
 
         line._post = through_sdk
-    dispatcher = Dispatcher(db, {"telegram": TelegramSender(tg), "line": LineSender(line)}, data_dir, owner="bench")
+    dispatcher = Dispatcher(db, {"telegram": TelegramSender(tg), "line": LineSender(channels)}, data_dir, owner="bench")
     started = time.monotonic()
     while True:
         await dispatcher.run_once()
@@ -209,7 +227,7 @@ async def dispatch(db_url: str, base: str, data_dir: Path) -> float:
         await asyncio.sleep(0.2)  # rows waiting for their not_before (a 429's retry_after)
     elapsed = time.monotonic() - started
     await tg.close()
-    await line.close()
+    await channels.close()
     await db.dispose()
     return elapsed
 
@@ -241,11 +259,22 @@ def binding_rate(times: list[float], limit: float) -> tuple[float, float]:
     return rate, rate / limit
 
 
+def busiest(times: list[float]) -> int:
+    """The most pushes one channel got within any one second."""
+    times, most, start = sorted(times), 0, 0
+    for end, t in enumerate(times):
+        while times[start] <= t - 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--telegram", type=int, default=650)
     ap.add_argument("--groups", type=int, default=2)
     ap.add_argument("--line", type=int, default=20000)
+    ap.add_argument("--line-channels", type=int, default=1, help="organisations, each with its own LINE channel")
     ap.add_argument("--database-url", default="")
     ap.add_argument("--serve-fakes", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -262,7 +291,7 @@ def main() -> None:
         while not port_file.exists() or not port_file.read_text():
             time.sleep(0.05)
         base = f"http://127.0.0.1:{port_file.read_text()}"
-        asyncio.run(fill(db_url, args.telegram, args.groups, args.line))
+        asyncio.run(fill(db_url, args.telegram, args.groups, args.line, args.line_channels))
         elapsed = asyncio.run(dispatch(db_url, base, tmp / "data"))
         stats = httpx.post(base + "/stats", timeout=30).json()
     finally:
@@ -270,7 +299,10 @@ def main() -> None:
         fakes.wait(10)
     tg = [t for t, chat in stats["accepted"]["telegram"] if not chat.startswith("-")]
     groups = collections.Counter(chat for _t, chat in stats["accepted"]["telegram"] if chat.startswith("-"))
-    line_times = [t for t, _to in stats["accepted"]["line"]]
+    line_times = [t for t, _to, _token in stats["accepted"]["line"]]
+    per_channel: dict[str, list[float]] = collections.defaultdict(list)
+    for t, _to, token in stats["accepted"]["line"]:
+        per_channel[token].append(t)
     tg_rate, tg_share = binding_rate(tg, 30)
     line_rate, line_share = binding_rate(line_times, 2000)
     print(
@@ -289,6 +321,8 @@ def main() -> None:
                     "rate_per_s": round(line_rate, 1),
                     "share_of_2000_per_s": f"{line_share:.1%}",
                     "429s": stats["refused"]["line"],
+                    "channels": len(per_channel),
+                    "busiest_second_of_one_channel": max((busiest(ts) for ts in per_channel.values()), default=0),
                 },
             },
             ensure_ascii=False,

@@ -93,20 +93,23 @@ class RateLimiter:
             return 0.0
         return times[0] + window - now
 
-    async def acquire(self, platform: str, chat_id: str, is_group: bool) -> None:
+    def wait(self, platform: str, chat_id: str, is_group: bool) -> float:
+        """Seconds until a message to this chat may go: the lane's pause and every window."""
         lim = self._limits(platform)
         if lim is None:
+            return 0.0
+        now = self.clock()
+        return max(
+            self.paused_until.get(platform, 0) - now,
+            self._wait_for((platform,), lim.per_second, 1.0, now),
+            self._wait_for((platform, chat_id), lim.per_chat_second, 1.0, now),
+            self._wait_for((platform, chat_id, "g"), lim.per_group_minute, 60.0, now) if is_group else 0,
+        )
+
+    async def acquire(self, platform: str, chat_id: str, is_group: bool) -> None:
+        if self._limits(platform) is None:
             return
-        while True:
-            now = self.clock()
-            wait = max(
-                self.paused_until.get(platform, 0) - now,
-                self._wait_for((platform,), lim.per_second, 1.0, now),
-                self._wait_for((platform, chat_id), lim.per_chat_second, 1.0, now),
-                self._wait_for((platform, chat_id, "g"), lim.per_group_minute, 60.0, now) if is_group else 0,
-            )
-            if wait <= 0:
-                break
+        while (wait := self.wait(platform, chat_id, is_group)) > 0:
             await self.sleep(wait)
         now = self.clock()
         for key in ((platform,), (platform, chat_id)) + (((platform, chat_id, "g"),) if is_group else ()):
@@ -125,10 +128,6 @@ class RateLimiter:
 
     def pause(self, platform: str, seconds: float) -> None:
         self.paused_until[platform] = max(self.paused_until.get(platform, 0), self.clock() + seconds)
-
-    def paused(self, platform: str) -> float:
-        """Seconds this lane is still paused for (a 429's retry-after)."""
-        return max(0.0, self.paused_until.get(platform, 0) - self.clock())
 
     def _limits(self, lane: str) -> Limits | None:
         return self.limits.get(lane.partition("/")[0])
@@ -261,7 +260,7 @@ class Dispatcher:
 
         async def one(row: Outbox) -> dict[str, Any]:
             async with gate:
-                return await self._deliver(row, defer_paused=True)
+                return await self._deliver(row, defer=True)
 
         outcomes = await asyncio.gather(*(one(r) for r in rows))
         sent = [r.id for r, v in zip(rows, outcomes) if v["state"] == OutboxState.SENT]
@@ -287,14 +286,15 @@ class Dispatcher:
         lane = getattr(self.senders[row.platform], "lane", None)
         return await lane(row.org_id) if lane is not None else row.platform
 
-    async def _deliver(self, row: Outbox, defer_paused: bool = False) -> dict[str, Any]:
-        """Send one row; what to record about it. ``defer_paused``: a row whose lane is paused goes back to
-        wait, so one channel's 429 holds up no other channel's pushes in the same batch."""
+    async def _deliver(self, row: Outbox, defer: bool = False) -> dict[str, Any]:
+        """Send one row; what to record about it. ``defer``: a row whose lane must wait (its channel's 429,
+        or its limit reached) goes back to the queue for that long instead of holding a place in the batch,
+        so one channel's wait holds up no other channel's pushes."""
         message = from_payload(row.payload, self.data_dir)
         try:
             lane = await self._lane(row)
-            if defer_paused and (paused := self.limiter.paused(lane)) > 0.05:
-                return dict(state=OutboxState.PENDING, not_before=self.clock() + dt.timedelta(seconds=paused))
+            if defer and (wait := self.limiter.wait(lane, row.chat_id, row.is_group)) > 0.05:
+                return dict(state=OutboxState.PENDING, not_before=self.clock() + dt.timedelta(seconds=wait))
             await self.limiter.acquire(lane, row.chat_id, row.is_group)
             await self.senders[row.platform].send(row.chat_id, message, key=row.key, org_id=row.org_id)
         except RetryLater as e:

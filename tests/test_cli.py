@@ -321,3 +321,23 @@ def test_guideline_items_are_an_eplannacc_type(org, capsys, tmp_path):
     assert tidtam(capsys, "plan", "import", str(plan))[0] == 0
     code, out, _ = tidtam(capsys, "plan", "show", "--json")
     assert json.loads(out)[0]["type"] == "แนวปฏิบัติงาน"
+
+
+def test_an_organisations_own_line_channel(org, capsys):
+    secret, token = "0f" * 16, "A" * 40 + "+/=="
+    code, _out, err = tidtam(capsys, "line", "channel", "set", "Nueng!", "--secret", secret, "--token", token)
+    assert_one_thai_error(code, err, "ชื่อช่องทาง")
+    code, _out, err = tidtam(capsys, "line", "channel", "set", "nueng", "--secret", "short", "--token", token)
+    assert_one_thai_error(code, err, "Channel secret")
+    code, out, _ = tidtam(capsys, "line", "channel", "set", "nueng", "--secret", secret, "--token", token)
+    assert code == 0 and "/line/webhook/nueng" in out and secret not in out and token not in out
+    code, out, _ = tidtam(capsys, "line", "channel", "show")
+    assert code == 0 and "/line/webhook/nueng" in out and "…+/==" in out and token not in out
+    code, out, _ = tidtam(capsys, "line", "usage")
+    assert code == 0 and "ช่องทาง LINE: nueng" in out
+    rows = sqlite3.connect(org / "data" / "tidtam.db").execute("SELECT new FROM audit_log WHERE entity='line_channel'")
+    assert all(secret not in r[0] and token not in r[0] for r in rows)
+    code, out, _ = tidtam(capsys, "line", "channel", "remove")
+    assert code == 0 and "ระบบกลาง" in out
+    code, out, _ = tidtam(capsys, "line", "channel", "show")
+    assert code == 0 and "ใช้บัญชี LINE ของระบบกลาง" in out

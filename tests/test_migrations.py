@@ -44,3 +44,24 @@ async def test_sqlite_runs_in_wal_mode(tmp_path):
             assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
     finally:
         await db.dispose()
+
+
+async def test_line_usage_keeps_its_months_when_counted_per_channel(db_url):
+    """0013 makes (month, channel) the key of line_usage: the deployment's counts stay, under channel ""."""
+    from alembic import command
+
+    db = Database(db_url)
+    try:
+        await db.upgrade("0012")
+        async with db.engine.begin() as conn:
+            await conn.execute(text("INSERT INTO line_usage (month, pushed, quota) VALUES ('2026-11', 120, 300)"))
+        await db.upgrade()
+        async with db.engine.begin() as conn:
+            rows = (await conn.execute(text("SELECT month, channel, pushed, quota FROM line_usage"))).all()
+            assert [tuple(r) for r in rows] == [("2026-11", "", 120, 300)]
+            await conn.execute(text("INSERT INTO line_usage (month, channel, pushed) VALUES ('2026-11', 'nueng', 5)"))
+            await conn.run_sync(lambda c: command.downgrade(alembic_config(c), "0012"))
+            rows = (await conn.execute(text("SELECT month, pushed FROM line_usage"))).all()
+            assert [tuple(r) for r in rows] == [("2026-11", 120)]
+    finally:
+        await db.dispose()
