@@ -310,7 +310,8 @@ class LineAdapter:
             await self._limit_reached()
             raise PermanentFailure("LINE monthly limit")
         if status == 429:
-            raise RetryLater(float(answer.get("Retry-After", 60)), "LINE 429")
+            # LINE's rate limit is per second and its 429 names no wait: a second or two, the same retry key
+            raise RetryLater(float(answer.get("Retry-After", 2)), "LINE 429")
         if 400 <= status < 500:
             raise PermanentFailure(f"LINE HTTP {status}")
         if status != 200:

@@ -131,6 +131,31 @@ async def test_rate_limits_per_bot_chat_and_group():
     assert now[0] - start >= 10.0  # a 429 pauses the platform
 
 
+async def test_line_is_sent_evenly_within_its_limit_and_forgets_old_chats():
+    from scheduler.outbox import PLATFORM_LIMITS
+
+    now = [0.0]
+
+    async def sleep(seconds):
+        now[0] += seconds
+
+    limiter = RateLimiter(PLATFORM_LIMITS, clock=lambda: now[0], sleep=sleep)
+    sent = []
+    for i in range(10_000):
+        await limiter.acquire("line/nueng", f"U{i}", False)
+        sent.append(now[0])
+    # never more than 2,000 in any second, nor a burst at the start of one: at most a tenth in any tenth
+    assert max(sum(1 for u in sent[i : i + 2001] if u < sent[i] + 1.0) for i in range(0, 10_000, 50)) <= 2000
+    assert max(sum(1 for u in sent[i : i + 201] if u < sent[i] + 0.1) for i in range(0, 10_000, 10)) <= 200
+    assert 5.0 <= now[0] < 6.0  # 1,818 a second: 91 % of LINE's 2,000
+    await limiter.acquire("line/song", "U0", False)  # another channel: its own lane, no wait
+    assert now[0] == sent[-1]
+    now[0] += 120
+    for i in range(10_000):  # the ten-thousandth forgets the chats not written to for a minute
+        await limiter.acquire("line/nueng", f"V{i}", False)
+    assert not any(key[1].startswith("U") for key in limiter.sent if len(key) > 1)
+
+
 async def _member(db, org, unit_name, external_id):
     async with db.session() as s:
         unit = (await s.exec(select(Unit).where(Unit.org_id == org, Unit.name == unit_name))).one()
