@@ -22,6 +22,7 @@ from bot.form import routes as form_routes
 from bot.public import routes as public_routes
 from bot.services import Services, read_limited, services as services_of
 from storage.db import Database
+from storage.line_channels import NAME as CHANNEL_NAME
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -213,6 +214,8 @@ async def line_webhook(request: Request) -> Response:
     own, checked with its own secret."""
     channels = services_of(request).line
     name = request.path_params.get("name", "")
+    if name and not CHANNEL_NAME.fullmatch(name):
+        return JSONResponse({"error": "LINE is not configured"}, status_code=404)  # no database read for junk
     adapter = None if channels is None else await channels.named(name) if name else channels.default
     if adapter is None or channels is None:
         return JSONResponse({"error": "LINE is not configured"}, status_code=404)

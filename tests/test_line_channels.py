@@ -122,6 +122,7 @@ def test_each_organisation_talks_on_its_own_channel(deployment):
     for secret in (B_SECRET, SECRET):
         assert post(client, "/line/webhook/nueng", event("message", UC, text="hi"), secret=secret).status_code == 400
     assert post(client, "/line/webhook/nobody", event("message", UC, text="hi"), secret=A_SECRET).status_code == 404
+    assert post(client, "/line/webhook/" + "x" * 5000, event("message", UC), secret=A_SECRET).status_code == 404
 
     # A's code sent on B's channel, or on the deployment's: refused in Thai, nothing written
     wrong = post(client, "/line/webhook/song", event("message", UB, text=f"/start {codes['a']}"), secret=B_SECRET)
