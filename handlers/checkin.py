@@ -173,18 +173,24 @@ async def pressed_pick(ctx: Ctx, press: Pick) -> None:
     await ask_status(ctx, rnd, item, unit_id, edit=True)
 
 
-async def ask_status(ctx: Ctx, rnd: Round, item: PlanItem, unit_id: int, *, edit: bool = False) -> None:
-    """The item, the answer it has now (or its 6-month answer, in the 12-month round), and the status buttons."""
+async def ask_status(
+    ctx: Ctx, rnd: Round, item: PlanItem, unit_id: int, *, edit: bool = False, awaited: bool = False
+) -> None:
+    """The item, the answer it has now (or its 6-month answer, in the 12-month round), and the status buttons.
+    ``awaited``: the pair is known to have no answer in ``rnd``, so a 6-month round has nothing to read."""
     tk = token()
     answers = await ctx.answers()
-    now, before = await answers.answers_of(rnd, item.id, unit_id)
+    if awaited and rnd.months != 12:
+        now, before = None, None
+    else:
+        now, before = await answers.answers_of(rnd, item.id, unit_id)
     before = None if now else before
     # ``base``: the answer this draft started from; a confirm finding another one asks again (never overwrites)
     ctx.goto(Step.REPORT_STATUS, tk=tk, round=rnd.id, item=item.id, unit=unit_id, base=now.id if now else None)
     owners = await answers.owner_units(item)
     unit = next((u for u in owners if u.id == unit_id), None) or await answers.unit(unit_id)
     text = item_card(item, unit.name if len(ctx.roles.units) > 1 or len(owners) > 1 else "", [u.name for u in owners])
-    draft = await form_draft(ctx.session, ctx.person.id, rnd.id, item.id, unit_id)
+    draft = await form_draft(ctx.session, ctx.person.id, rnd.id, item.id, unit_id) if ctx.has_drafts else None
     if draft is not None and superseded(draft, now, ctx.person.id):
         draft = None
     if draft is not None and draft.fields.get("evidence"):  # files sent to the form count here too
@@ -634,7 +640,6 @@ async def pressed_confirm(ctx: Ctx, press: Confirm) -> None:
             [[Button(_("Confirm"), Confirm(press.tk).pack()), Button(_("Cancel"), Cancel(press.tk).pack())]],
         )
         return
-    ctx.finish()
     ctx.say(
         _("Saved: {code} — {status}. Thank you.").format(code=item.code, status=status_label(saved.status.value)),
         edit=True,
@@ -643,8 +648,10 @@ async def pressed_confirm(ctx: Ctx, press: Confirm) -> None:
     if nxt is None or nxt.unit_id != d["unit"]:
         await (await ctx.answers()).mark_thanked(rnd, d["unit"])  # this reply says it: no push after
     if nxt:
-        await ask_status(ctx, rnd, nxt.item, nxt.unit_id)
+        # the conversation moves on: written once, at commit
+        await ask_status(ctx, rnd, nxt.item, nxt.unit_id, awaited=True)
     else:
+        ctx.finish()
         ctx.say(
             _("All your unit's items have an answer in {round}. Thank you! To change an answer use /status.").format(
                 round=round_name(rnd)

@@ -32,6 +32,7 @@ class Ctx:
     refusals: list[str] = field(default_factory=list)
     after: list[Callable[[Any], Awaitable[None]]] = field(default_factory=list)
     snapshot: PlanSnapshot | None = None
+    has_drafts: bool = True  # the person has typed into the answer form (False: its drafts need no read)
 
     @property
     def org_id(self) -> int:

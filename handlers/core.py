@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, exists
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,7 +31,15 @@ from locales.i18n import _, set_language
 from locales.thai import clip
 from storage.db import Database, table_of
 from storage.outbox import OutboxKey, enqueue, to_payload
-from storage.models import ChannelAccount, Conversation, Membership, Organisation, Person, ProcessedEvent
+from storage.models import (
+    ChannelAccount,
+    Conversation,
+    FormDraft,
+    Membership,
+    Organisation,
+    Person,
+    ProcessedEvent,
+)
 from storage.people import InviteRefused, Roles, conversation_of, record_refused_invite
 from base.values import utcnow
 
@@ -162,7 +170,15 @@ _MARK_PROCESSED = {
     for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
 _WHO = (
-    select(ChannelAccount, Person, Organisation, Conversation, Membership.role, Membership.unit_id)
+    select(
+        ChannelAccount,
+        Person,
+        Organisation,
+        Conversation,
+        exists().where(col(FormDraft.person_id) == Person.id).label("drafts"),  # most have none: no read
+        Membership.role,
+        Membership.unit_id,
+    )
     .join(Person, col(Person.id) == ChannelAccount.person_id)
     .join(Organisation, col(Organisation.id) == Person.org_id)
     .outerjoin(Conversation, col(Conversation.account_id) == ChannelAccount.id)
@@ -187,7 +203,7 @@ async def _context(session: AsyncSession, event: Incoming, settings: Settings) -
     if rows and event.org_id not in (None, rows[0][2].id):
         rows = []  # another organisation's account, come through this organisation's own channel: a stranger here
     if rows:
-        ctx.account, ctx.person, ctx.org, conversation = rows[0][:4]
+        ctx.account, ctx.person, ctx.org, conversation, ctx.has_drafts = rows[0][:5]
         ctx.roles = Roles.of((role, unit_id) for *_entities, role, unit_id in rows if role is not None)
         if event.chat_type == "private":
             ctx.conversation = conversation or await conversation_of(session, ctx.account)
