@@ -312,10 +312,11 @@ class LineAdapter:
         if status == 429:
             # LINE's rate limit is per second and its 429 names no wait: a second or two, the same retry key
             raise RetryLater(float(answer.get("Retry-After", 2)), "LINE 429")
-        if 400 <= status < 500:
-            raise PermanentFailure(f"LINE HTTP {status}")
+        where = f"channel {self.channel.name}" if self.channel.name else "the deployment's channel"
+        if 400 <= status < 500:  # 401: the channel's token is wrong or revoked (`tidtam line channel set`)
+            raise PermanentFailure(f"LINE HTTP {status} on {where}")
         if status != 200:
-            raise RuntimeError(f"LINE HTTP {status}")
+            raise RuntimeError(f"LINE HTTP {status} on {where}")
         await self._count(to)
 
     async def _count(self, to: str) -> None:

@@ -305,3 +305,32 @@ async def test_one_channels_429_holds_up_no_other_channel(tmp_path):
     assert all(r.state == OutboxState.PENDING for r in waiting)  # none given up on, none sent
     assert all(r.not_before >= started + dt.timedelta(seconds=25) for r in waiting)  # they wait out the 30 s
     assert sum(r.attempts for r in waiting) == 1  # only the refused push was tried
+
+
+async def test_a_revoked_token_fails_for_good_naming_its_channel(tmp_path, monkeypatch):
+    import bot.line
+    from scheduler.outbox import PermanentFailure
+    from storage.models import OrgKind
+    from storage.repo import create_organisation
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'revoked.db'}")
+    await db.upgrade()
+    async with db.session() as s:
+        org = await create_organisation(s, name="o", kind=OrgKind.SAO, province="p", district="d", fiscal_year=2569)
+        await set_channel(s, org.id, "nueng", A_SECRET, A_TOKEN, "test")
+    tokens = []
+
+    async def unauthorised(self, path, payload, headers=None):
+        tokens.append(self.channel.token)
+        return 401, '{"message":"Authentication failed"}', {}
+
+    monkeypatch.setattr(bot.line.LineAdapter, "_post", unauthorised)
+    channels = LineChannels(Settings(data_dir=tmp_path, line_api_base_url="http://127.0.0.1:9"), db)
+    assert channels.default is None  # no deployment channel: only the organisation's own
+    with pytest.raises(PermanentFailure, match="channel nueng"):
+        await LineSender(channels).send(UA, Message("เตือน"), key="k", org_id=org.id)
+    with pytest.raises(PermanentFailure, match="no LINE channel"):  # an organisation without one, and no default
+        await LineSender(channels).send(UA, Message("เตือน"), key="k2", org_id=org.id + 1)
+    assert tokens == [A_TOKEN]
+    await channels.close()
+    await db.dispose()
