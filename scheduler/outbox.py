@@ -75,6 +75,9 @@ PLATFORM_LIMITS = {
 }
 
 
+TENTH = ("tenth",)  # a lane's tenth-of-a-second window: a key no chat's can be
+
+
 class RateLimiter:
     """Sliding windows per lane (a platform, or one channel of it: "line/<name>"), chat and group; a 429
     pauses the lane."""
@@ -99,19 +102,26 @@ class RateLimiter:
             return 0.0
         return times[0] + window - now
 
-    def wait(self, platform: str, chat_id: str, is_group: bool) -> float:
-        """Seconds until a message to this chat may go: the lane's pause and every window."""
+    def wait(self, platform: str, chat_id: str, is_group: bool, *, whole_lane: bool = True) -> float:
+        """Seconds until a message to this chat may go: its windows and, with ``whole_lane``, the lane's pause
+        and windows too."""
         lim = self._limits(platform)
         if lim is None:
             return 0.0
         now = self.clock()
-        return max(
-            self.paused_until.get(platform, 0) - now,
-            self._wait_for((platform,), lim.per_second, 1.0, now, lim.margin),
-            self._wait_for((platform, "tenth"), lim.per_second / 10, 0.1, now, lim.margin / 10) if lim.smooth else 0,
+        waits = [
             self._wait_for((platform, chat_id), lim.per_chat_second, 1.0, now, lim.margin),
             self._wait_for((platform, chat_id, "g"), lim.per_group_minute, 60.0, now, lim.margin) if is_group else 0,
-        )
+        ]
+        if whole_lane:
+            waits += [
+                self.paused_until.get(platform, 0) - now,
+                self._wait_for((platform,), lim.per_second, 1.0, now, lim.margin),
+                self._wait_for(TENTH + (platform,), lim.per_second / 10, 0.1, now, lim.margin / 10)
+                if lim.smooth
+                else 0,
+            ]
+        return max(waits)
 
     async def acquire(self, platform: str, chat_id: str, is_group: bool) -> None:
         lim = self._limits(platform)
@@ -121,23 +131,12 @@ class RateLimiter:
             await self.sleep(wait)
         now = self.clock()
         keys = [(platform,), (platform, chat_id)] + [(platform, chat_id, "g")] * is_group
-        for key in keys + [(platform, "tenth")] * lim.smooth:
+        for key in keys + [TENTH + (platform,)] * lim.smooth:
             self.sent[key].append(now)
         self._acquired += 1
         if self._acquired % 10_000 == 0:  # chats not written to for a minute are forgotten: memory stays bounded
             for key in [k for k, times in self.sent.items() if times and times[-1] < now - 61.0]:
                 del self.sent[key]
-
-    def chat_wait(self, platform: str, chat_id: str, is_group: bool) -> float:
-        """Seconds until this one chat may get another message (the platform-wide limit aside)."""
-        lim = self._limits(platform)
-        if lim is None:
-            return 0.0
-        now = self.clock()
-        return max(
-            self._wait_for((platform, chat_id), lim.per_chat_second, 1.0, now, lim.margin),
-            self._wait_for((platform, chat_id, "g"), lim.per_group_minute, 60.0, now, lim.margin) if is_group else 0.0,
-        )
 
     def pause(self, platform: str, seconds: float) -> None:
         self.paused_until[platform] = max(self.paused_until.get(platform, 0), self.clock() + seconds)
@@ -255,7 +254,7 @@ class Dispatcher:
         return []
 
     async def _send(self, row: Outbox) -> int:
-        wait = self.limiter.chat_wait(row.platform, row.chat_id, row.is_group)
+        wait = self.limiter.wait(row.platform, row.chat_id, row.is_group, whole_lane=False)
         if wait > 0.05:  # this chat must wait (its 1 a second, a group's 20 a minute): let the others go first
             await self._finish(row, state=OutboxState.PENDING, not_before=self.clock() + dt.timedelta(seconds=wait))
             return 0
