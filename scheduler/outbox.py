@@ -75,6 +75,9 @@ PLATFORM_LIMITS = {
 }
 
 
+# a row whose lane must wait longer than this goes back to the queue; a shorter wait (the pacing within a
+# second) is slept through in its place in the batch
+DEFER_AFTER = 0.25
 TENTH = ("tenth",)  # a lane's tenth-of-a-second window: a key no chat's can be
 
 
@@ -305,7 +308,7 @@ class Dispatcher:
         message = from_payload(row.payload, self.data_dir)
         try:
             lane = await self._lane(row)
-            if defer and (wait := self.limiter.wait(lane, row.chat_id, row.is_group)) > 0.05:
+            if defer and (wait := self.limiter.wait(lane, row.chat_id, row.is_group)) > DEFER_AFTER:
                 return dict(state=OutboxState.PENDING, not_before=self.clock() + dt.timedelta(seconds=wait))
             await self.limiter.acquire(lane, row.chat_id, row.is_group)
             await self.senders[row.platform].send(row.chat_id, message, key=row.key, org_id=row.org_id)
