@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from bot.cli.common import org_session, run, state, table
 from locales.i18n import _
+from locales.thai import format_datetime
 from scheduler.quota import channel_of, month_of, usage, used_percent
 from storage.db import Database
 from storage.line_channels import line_accounts, own_channel, remove_channel, set_channel
@@ -145,7 +146,7 @@ def channel_show() -> None:
                 [_("Name"), row.name],
                 [_("Webhook URL"), f"{state().settings.web_base_url}/line/webhook/{row.name}"],
                 [_("Access token"), "…" + row.access_token[-4:]],
-                [_("Changed"), row.updated_at.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M")],
+                [_("Changed"), format_datetime(row.updated_at)],
             ]
         )
     )
