@@ -57,12 +57,15 @@ def make_engine(url: str) -> AsyncEngine:
         in_memory = not parsed.database or parsed.database == ":memory:"
         database = ":memory:" if in_memory else str(parsed.database)
         engine = create_async_engine(
-            url, async_creator=lambda: sqlite_inline.connect(database), **({} if in_memory else {"pool_timeout": 60})
+            url,
+            async_creator=lambda: sqlite_inline.connect(database),
+            hide_parameters=True,
+            **({} if in_memory else {"pool_timeout": 60}),
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 DATA_FOLDERS = ("evidence", "exports", "imports", "logs", "charts", "backups")

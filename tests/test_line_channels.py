@@ -334,3 +334,21 @@ async def test_a_revoked_token_fails_for_good_naming_its_channel(tmp_path, monke
     assert tokens == [A_TOKEN]
     await channels.close()
     await db.dispose()
+
+
+async def test_a_database_error_shows_no_channel_secret(db):
+    """Statements' values never reach an error message (engines hide parameters): a failed write of a channel
+    logs neither its secret nor its token."""
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.models import LineChannel, OrgKind
+    from storage.repo import create_organisation
+
+    async with db.session() as s:
+        org = await create_organisation(s, name="o", kind=OrgKind.SAO, province="p", district="d", fiscal_year=2569)
+        await set_channel(s, org.id, "nueng", A_SECRET, A_TOKEN, "test")
+    with pytest.raises(IntegrityError) as raised:
+        async with db.session() as s:  # a second channel for the same organisation: refused by the database
+            s.add(LineChannel(org_id=org.id, name="song", secret=B_SECRET, access_token=B_TOKEN))
+    shown = str(raised.value) + repr(raised.value)
+    assert "line_channel" in shown and B_SECRET not in shown and B_TOKEN not in shown
