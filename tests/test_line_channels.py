@@ -352,3 +352,28 @@ async def test_a_database_error_shows_no_channel_secret(db):
             s.add(LineChannel(org_id=org.id, name="song", secret=B_SECRET, access_token=B_TOKEN))
     shown = str(raised.value) + repr(raised.value)
     assert "line_channel" in shown and B_SECRET not in shown and B_TOKEN not in shown
+
+
+def test_a_deployment_with_only_organisations_channels(tmp_path):
+    """No LINE_CHANNEL_SECRET: /line/webhook is 404, and an organisation's own channel still works."""
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'only.db'}"
+
+    async def world():
+        db = Database(db_url)
+        await db.upgrade()
+        org = await setup_org(db, EXAMPLE_PLAN)
+        async with db.session() as s:
+            await set_channel(s, org, "nueng", A_SECRET, A_TOKEN, "test")
+        code = await invite_code(db, org, Role.ADMIN)
+        await db.dispose()
+        return code
+
+    code = asyncio.run(world())
+    settings = Settings(
+        data_dir=tmp_path / "data", database_url=db_url, line_api_base_url="http://127.0.0.1:9", run_scheduler=False
+    )
+    with TestClient(create_app(settings)) as client:
+        assert post(client, "/line/webhook", event("message", UA, text="hi"), secret=SECRET).status_code == 404
+        joined = post(client, "/line/webhook/nueng", event("message", UA, text=f"/start {code}"), secret=A_SECRET)
+        assert joined.status_code == 200
+    assert people(settings) == 1
