@@ -19,6 +19,7 @@ from bot.line import Channel, LineAdapter, timeout
 from storage.db import Database
 from scheduler.outbox import PermanentFailure
 from storage.line_channels import all_channels, channel_named, own_channel
+from storage.models import LineChannel
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +48,19 @@ class LineChannels:
             if held is not None:
                 self._retired.append(self._named.pop(name)[1])
             return None
+        return self._hold(row, now)
+
+    def _hold(self, row: LineChannel, now: float) -> LineAdapter:
+        """The adapter of a channel just read: the one held, unless its credentials changed."""
         channel = Channel(row.name, row.secret, row.access_token, row.org_id)
+        held = self._named.get(row.name)
         adapter = held[1] if held is not None and held[1].channel == channel else None
         if adapter is None:
             adapter = LineAdapter(self.settings, self.db, channel, http=self.http)
             if held is not None:
                 self._retired.append(held[1])
-        self._named[name] = (now, adapter)
-        self._of_org[row.org_id] = (now, name)
+        self._named[row.name] = (now, adapter)
+        self._of_org[row.org_id] = (now, row.name)
         return adapter
 
     async def of_org(self, org_id: int) -> LineAdapter | None:
@@ -72,9 +78,9 @@ class LineChannels:
     async def every(self) -> list[LineAdapter]:
         """The deployment's channel and every organisation's, read now (the daily quota check)."""
         async with self.db.session(commit=False) as s:
-            names = [row.name for row in await all_channels(s)]
-        found = [await self.named(name) for name in names]
-        return ([self.default] if self.default else []) + [a for a in found if a is not None]
+            rows = await all_channels(s)
+        now = self.clock()
+        return ([self.default] if self.default else []) + [self._hold(row, now) for row in rows]
 
     async def check_quotas(self) -> None:
         """One channel's failure (a revoked token) does not keep the others' quotas unread."""

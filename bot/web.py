@@ -214,10 +214,10 @@ async def line_webhook(request: Request) -> Response:
     own, checked with its own secret."""
     channels = services_of(request).line
     name = request.path_params.get("name", "")
-    if name and not CHANNEL_NAME.fullmatch(name):
-        return JSONResponse({"error": "LINE is not configured"}, status_code=404)  # no database read for junk
-    adapter = None if channels is None else await channels.named(name) if name else channels.default
-    if adapter is None or channels is None:
+    if channels is None or (name and not CHANNEL_NAME.fullmatch(name)):  # junk: no database read
+        return JSONResponse({"error": "LINE is not configured"}, status_code=404)
+    adapter = await channels.named(name) if name else channels.default
+    if adapter is None:
         return JSONResponse({"error": "LINE is not configured"}, status_code=404)
     body = await read_limited(
         request, MAX_BODY

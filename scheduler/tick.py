@@ -230,13 +230,7 @@ async def _mind_line_quota(session, settings, org, now, plan: OrgPlan, claimed, 
         plan.sends = [
             p for p in plan.sends if not (p.address.platform == "line" and non_essential(p.kind, p.key.subject))
         ]
-    level = (
-        settings.line_quota_stop_percent
-        if percent >= settings.line_quota_stop_percent
-        else settings.line_quota_warn_percent
-        if percent >= settings.line_quota_warn_percent
-        else None
-    )
+    level = quota_level(settings, percent)
     if level is None or not working:
         return
     plan.marks.append((0, quota_mark(now, level)))
@@ -286,6 +280,13 @@ def _row(org_id: int, planned: Planned, data_dir, state: OutboxState = OutboxSta
     }
 
 
+def quota_level(settings: Settings, percent: float) -> int | None:
+    """The notice a share of the quota calls for: the stop level, the warning level, or none."""
+    if percent >= settings.line_quota_stop_percent:
+        return settings.line_quota_stop_percent
+    return settings.line_quota_warn_percent if percent >= settings.line_quota_warn_percent else None
+
+
 def quota_mark(now: dt.datetime, level: int) -> str:
     return f"line-quota:{month_of(now)}:{level}"
 
@@ -293,15 +294,7 @@ def quota_mark(now: dt.datetime, level: int) -> str:
 async def _quota_marks(session: AsyncSession, settings: Settings, now: dt.datetime) -> Callable[[int], str | None]:
     """An organisation's quota mark for now, by the channel it sends on: its own or the deployment's."""
     shares, own = await percents(session, now)
-
-    def level(percent: float | None) -> int | None:
-        if percent is None:
-            return None
-        if percent >= settings.line_quota_stop_percent:
-            return settings.line_quota_stop_percent
-        return settings.line_quota_warn_percent if percent >= settings.line_quota_warn_percent else None
-
-    levels = {channel: lv for channel, percent in shares.items() if (lv := level(percent)) is not None}
+    levels = {channel: lv for channel, percent in shares.items() if (lv := quota_level(settings, percent)) is not None}
 
     def mark_of(org_id: int) -> str | None:
         lv = levels.get(own.get(org_id, ""))
