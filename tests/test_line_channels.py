@@ -22,7 +22,7 @@ from bot.web import create_app
 from scheduler.outbox import Dispatcher, Limits, RateLimiter, RetryLater
 from storage.db import Database
 from storage.line_channels import set_channel
-from storage.models import AuditLog, LineUsage, Outbox, OutboxState, Person, Role
+from storage.models import AuditLog, LineUsage, Outbox, OutboxState, Person, Role, TickMark
 from storage.outbox import enqueue
 from support.chat import invite_code, setup_org
 from support.line import SECRET, body, event, sign
@@ -377,3 +377,40 @@ def test_a_deployment_with_only_organisations_channels(tmp_path):
         joined = post(client, "/line/webhook/nueng", event("message", UA, text=f"/start {code}"), secret=A_SECRET)
         assert joined.status_code == 200
     assert people(settings) == 1
+
+
+async def test_the_quota_that_counts_is_the_organisations_own_channels(tmp_path):
+    """The deployment's channel nearly spent holds nothing back for an organisation on its own channel; its own
+    channel nearly spent does."""
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from scheduler.tick import tick
+    from storage.outbox import OutboxKey
+    from test_line import _line_world
+
+    db, org = await _line_world(f"sqlite+aiosqlite:///{tmp_path / 'q.db'}")
+    async with db.session() as s:
+        await set_channel(s, org, "nueng", A_SECRET, A_TOKEN, "test")
+        s.add(LineUsage(month="2026-04", channel="", pushed=299, quota=300))  # the deployment's: spent
+
+    async def over4_day() -> tuple[set[str], list[Outbox]]:
+        with time_machine.travel(dt.datetime(2026, 4, 21, 9, 0, tzinfo=ZoneInfo("Asia/Bangkok")), tick=False):
+            await tick(db, Settings(data_dir=tmp_path))
+        async with db.session() as s:
+            rows = (await s.exec(select(Outbox))).all()
+            for row in rows:
+                await s.delete(row)
+        pending = {OutboxKey.parse(r.key).subject for r in rows if r.kind == "reminder"}
+        return pending, [r for r in rows if r.kind == "notice"]
+
+    rungs, notices = await over4_day()
+    assert "over4" in rungs and notices == []  # its own channel has room
+    async with db.session() as s:
+        s.add(LineUsage(month="2026-04", channel="nueng", pushed=290, quota=300))
+        for mark in (await s.exec(select(TickMark))).all():
+            await s.delete(mark)
+    rungs, notices = await over4_day()
+    assert "over4" not in rungs and len(notices) == 1 and "ร้อยละ 97" in notices[0].payload["text"]
+    await db.dispose()
