@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     report_org_address: str = Field("", description="address and phone line under the name on documents")
     report_doc_prefix: str = Field("", description="document number prefix of the memo (ที่), e.g. ขก ๗๓๒๐๑")
     report_digits: str = Field("thai", description="digits in documents: thai or arabic")
+    report_emblem: Path | None = Field(
+        None, description="an emblem image (PNG/JPEG, e.g. the Garuda) at the top left of the memo; none is shipped"
+    )
     report_carried_out: str = Field(
         "completed", description="what counts as carried out: `completed` or `completed,in_progress`"
     )

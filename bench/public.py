@@ -24,7 +24,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 async def prepare(tmp: Path, n: int, settings) -> None:
     from answered import answered_round
 
-    from reports.public import freeze
+    from reports.public import PublicSite, public_report, record_published, write_files, write_round_files
     from storage.db import Database
     from storage.models import RoundState
     from storage.publication import set_live
@@ -35,8 +35,14 @@ async def prepare(tmp: Path, n: int, settings) -> None:
         org, rnd = await answered_round(s, tmp, n)
         rnd.state = RoundState.CLOSED
         s.add(rnd)
-        await set_live(s, org.id, True, "bench", "bench-org")
-        await freeze(s, settings, org, rnd)
+        site = await set_live(s, org.id, True, "bench", "bench-org")
+        report = await public_report(s, settings, org, rnd)
+    await write_round_files(settings, org.id, rnd.id, report)  # as `publish round` does: laid out once, up front
+    async with db.session() as s:
+        await record_published(s, org, rnd, report, "bench")
+        from storage.publication import live_site
+
+        await write_files(await PublicSite(s, settings, await live_site(s, site.slug)).plan_jobs())
     await db.dispose()
 
 
@@ -77,6 +83,62 @@ def main(items: int, requests: int) -> None:
             times.sort()
             p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
             print(f"| {p} | {statistics.median(times):.1f} ms | {p99:.1f} ms | {size:,} |")
+        healthz(client, served.url, settings, requests)
+
+
+def healthz(client, url: str, settings, requests: int) -> None:
+    """/healthz while nothing else runs, while a round's public documents are laid out in a worker thread of the
+    same process (as the chat's confirmation does), and while 300 public GETs of the report run beside it."""
+    import asyncio
+    import threading
+
+    import httpx
+
+    from reports.public import public_report, write_round_files
+    from storage.db import Database
+    from storage.models import Organisation, Round
+
+    def probe(until) -> list[float]:
+        times = []
+        while not until():
+            t = time.perf_counter()
+            assert client.get("/healthz").status_code == 200
+            times.append((time.perf_counter() - t) * 1000)
+            time.sleep(0.01)
+        return sorted(times)
+
+    def row(name: str, times: list[float]) -> None:
+        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+        print(f"| /healthz {name} | {statistics.median(times):.1f} ms | {p99:.1f} ms | {len(times)} |")
+
+    async def publish() -> None:
+        db = Database(settings.effective_database_url)
+        async with db.session(commit=False) as s:
+            from sqlmodel import select
+
+            org = (await s.exec(select(Organisation))).first()
+            rnd = (await s.exec(select(Round).where(Round.months == 6))).first()
+            report = await public_report(s, settings, org, rnd)
+        await write_round_files(settings, org.id, rnd.id, report)
+        await db.dispose()
+
+    print("\n| probe | p50 | p99 | samples |\n|---|---|---|---|")
+    count = iter(range(requests))
+    row("idle", probe(lambda: next(count, None) is None))
+    job = threading.Thread(target=asyncio.run, args=(publish(),))
+    start = time.perf_counter()
+    job.start()
+    row("while a round is published", probe(lambda: not job.is_alive()))
+    print(f"(publishing took {time.perf_counter() - start:.1f} s)")
+
+    def gets() -> None:
+        with httpx.Client(base_url=url) as other:
+            for _ in range(300):
+                assert other.get("/p/bench-org/2569/6/report.pdf").status_code == 200
+
+    job = threading.Thread(target=gets)
+    job.start()
+    row("while 300 public GETs of report.pdf run", probe(lambda: not job.is_alive()))
 
 
 if __name__ == "__main__":

@@ -190,6 +190,14 @@ async def _set_state(ctx: Ctx, rnd: Round, state: RoundState) -> None:
         )
     if was != rnd.state:
         ctx.response.notice = round_state_label(rnd)
+    if was != rnd.state and state == RoundState.CLOSED:
+        ctx.say(
+            _(
+                "{round} is closed: units can no longer answer, and nothing is published yet. Next: /export to "
+                "check the documents, /narrative for the report's three sections, then /publish round {months} "
+                "to publish them (you will see a preview first)."
+            ).format(round=round_name(rnd), months=rnd.months)
+        )
 
 
 # ---------------------------------------------------------------- reminders now

@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.observe import UPDATES
 from base.settings import Settings
-from handlers import admin, checkin, common, onboarding, protocol
+from handlers import admin, checkin, common, onboarding, protocol, publish
 from handlers.commands import ADMINS, COMMANDS, EVERYONE, UNITS, allowed
 from handlers.common import welcome_text
 from handlers.context import Ctx, write_refusals
@@ -79,6 +79,7 @@ BUTTONS: dict[type[protocol.Press], tuple[Pressed, str]] = {
     protocol.Language: (common.pressed_lang, EVERYONE),
     protocol.RoundAction: (admin.pressed_round, ADMINS),
     protocol.ImportAnswer: (admin.pressed_import, ADMINS),
+    protocol.PublishAnswer: (publish.pressed_publish, ADMINS),
     protocol.NarrativeField: (admin.pressed_narrative, ADMINS),
 }
 BY_PREFIX = {kind.prefix: kind for kind in BUTTONS}

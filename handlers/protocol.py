@@ -125,6 +125,15 @@ class ImportAnswer(Press):
 
 
 @dataclass(frozen=True)
+class PublishAnswer(Press):
+    """Yes or no to the preview of a round's public documents."""
+
+    prefix: ClassVar[str] = "pub"
+    tk: str
+    answer: str  # y or n
+
+
+@dataclass(frozen=True)
 class NarrativeField(Press):
     prefix: ClassVar[str] = "nar"
     field: str
@@ -154,6 +163,7 @@ class Step(enum.StrEnum):
     IMPORT = "admin.import"
     IMPORT_CONFIRM = "admin.import_confirm"
     NARRATIVE = "admin.narrative"
+    PUBLISH_CONFIRM = "admin.publish_confirm"
 
     @staticmethod
     def in_report(step: str) -> bool:

@@ -1,36 +1,64 @@
 """/publish for admins: the organisation's public page for ITA — its state and the addresses to enter in the
-ITA's open-data form; ``/publish on SLUG`` and ``/publish off``."""
+ITA's open-data form; ``/publish on SLUG``, ``/publish off``, and ``/publish round 6|12``: a preview of what will be
+public and what was masked, then the documents laid out in a worker once the admin confirms."""
 
 from __future__ import annotations
 
-from handlers.context import Ctx
+from base.events import Button
+from handlers.context import Ctx, token
+from handlers.protocol import PublishAnswer, Step
 from locales.errors import UserError
 from locales.i18n import _
-from reports.public import oit_addresses
+from reports.public import (
+    PublicSite,
+    oit_addresses,
+    preview_lines,
+    public_report,
+    record_published,
+    write_files,
+    write_round_files,
+)
+from storage.answers import Answers
 from storage.publication import live_site, publication_of, set_live
+from storage.repo import Rounds
 
 
 def page_url(ctx: Ctx, slug: str) -> str:
     return f"{ctx.settings.web_base_url}/p/{slug}/"
 
 
+def _local_note(ctx: Ctx) -> str:
+    if ctx.settings.public_base_url:
+        return ""
+    return "\n" + _(
+        "Note: PUBLIC_BASE_URL is not set, so these addresses are this machine's own ({url}) and cannot go "
+        "in the OIT form. Set PUBLIC_BASE_URL=https://… (the address people reach this server at) in .env "
+        "and run the command again."
+    ).format(url=ctx.settings.web_base_url)
+
+
 async def publish(ctx: Ctx, args: str = "") -> None:
     words = args.split()
+    if words[:1] == ["round"]:
+        await _preview(ctx, words[1:])
+        return
     if words[:1] == ["on"]:
         pub = await set_live(ctx.session, ctx.org_id, True, ctx.actor, words[1] if len(words) > 1 else None)
-        ctx.say(_("The public page is live: {url}").format(url=page_url(ctx, pub.slug)))
+        ctx.say(_("The public page is live: {url}").format(url=page_url(ctx, pub.slug)) + _local_note(ctx))
+        ctx.later(lambda db: _write_plan(ctx, db))
     elif words[:1] == ["off"]:
         await set_live(ctx.session, ctx.org_id, False, ctx.actor)
         ctx.say(_("The public page is off."))
     elif words:
-        raise UserError(_("Use /publish, /publish on ADDRESS (first time) or /publish off."))
+        raise UserError(_("Use /publish, /publish on ADDRESS (first time), /publish round 6|12 or /publish off."))
     current = await publication_of(ctx.session, ctx.org_id)
     site = await live_site(ctx.session, current.slug) if current else None
     if site is None:
         ctx.say(
             _(
                 "The public page for ITA is off. /publish on ADDRESS makes it live at PUBLIC_BASE_URL/p/ADDRESS/ "
-                "(letters a–z, digits, hyphens): the plan, and each round's documents once the round is closed."
+                "(letters a–z, digits, hyphens): the plan, and each round's documents once you publish them with "
+                "/publish round 6 or 12."
             )
         )
         return
@@ -40,4 +68,62 @@ async def publish(ctx: Ctx, args: str = "") -> None:
     lines = [_("The public page is live: {url}").format(url=base), _("Addresses for the ITA's open-data form:")]
     for label, path in await oit_addresses(ctx.session, site):
         lines.append(f"• {label}\n  {base}{path}")
-    ctx.say("\n".join(lines))
+    ctx.say("\n".join(lines) + _local_note(ctx))
+
+
+async def _write_plan(ctx: Ctx, db) -> None:
+    """The plan's public PDF and XLSX, laid out after the step committed (never by a visitor's request)."""
+    async with db.session(commit=False) as session:
+        current = await publication_of(session, ctx.org_id)
+        site = await live_site(session, current.slug) if current else None
+        jobs = await PublicSite(session, ctx.settings, site).plan_jobs() if site else []
+    await write_files(jobs)
+
+
+async def _preview(ctx: Ctx, words: list[str]) -> None:
+    """What would be published, and a question: nothing is public until the admin says yes."""
+    if not words or words[0] not in ("6", "12"):
+        raise UserError(_("Use /publish round 6 or /publish round 12."))
+    current = await publication_of(ctx.session, ctx.org_id)
+    if current is None or not current.live:
+        raise UserError(_("The public page is off; turn it on with /publish on ADDRESS first."))
+    repo = Rounds(ctx.session, ctx.org_id)
+    rnd = await repo.get(await repo.fiscal_year(), int(words[0]))
+    if rnd is None:
+        raise UserError(_("No {months}-month round in that fiscal year.").format(months=words[0]))
+    report = await public_report(ctx.session, ctx.settings, ctx.org, rnd)
+    tk = token()
+    ctx.goto(Step.PUBLISH_CONFIRM, tk=tk, round_id=rnd.id)
+    ctx.say(
+        "\n".join(preview_lines(report)),
+        [[Button(_("Publish"), PublishAnswer(tk, "y").pack()), Button(_("Cancel"), PublishAnswer(tk, "n").pack())]],
+    )
+
+
+async def pressed_publish(ctx: Ctx, press: PublishAnswer) -> None:
+    if ctx.step != Step.PUBLISH_CONFIRM or ctx.data.get("tk") != press.tk:
+        ctx.say(_("This button belongs to an earlier preview. Send /publish round 6 or 12 again."), edit=True)
+        return
+    round_id = int(ctx.data["round_id"])
+    ctx.finish()  # committed first: a second press finds nothing to confirm
+    if press.answer != "y":
+        ctx.say(_("Not published; nothing was changed."), edit=True)
+        return
+    ctx.say(_("Publishing: the documents are being laid out…"), edit=True)
+    ctx.later(lambda db: _publish_confirmed(ctx, db, round_id))
+
+
+async def _publish_confirmed(ctx: Ctx, db, round_id: int) -> None:
+    async with db.session(commit=False) as session:  # one consistent read; the layout holds no transaction
+        rnd = await Answers(session, ctx.org_id).round_by_id(round_id)
+        if rnd is None:
+            raise UserError(_("This button is not valid."))
+        report = await public_report(session, ctx.settings, ctx.org, rnd)
+    await write_round_files(ctx.settings, ctx.org_id, round_id, report)
+    async with db.session() as session:
+        rnd = await Answers(session, ctx.org_id).round_by_id(round_id)
+        await record_published(session, ctx.org, rnd, report, ctx.actor)
+        pub = await publication_of(session, ctx.org_id)
+    await _write_plan(ctx, db)
+    url = f"{page_url(ctx, pub.slug)}{report.fiscal_year.year_be}/{report.round.months}/"
+    ctx.say(_("Published: {url}").format(url=url) + _local_note(ctx))

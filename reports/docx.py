@@ -16,12 +16,13 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 
 from locales.i18n import _
 from reports.memo import memo_parts
 from reports.model import RoundReport
-from reports.tables import Table, all_tables, checks_lines
+from reports.fit import column_widths
+from reports.tables import LINK_RE, Table, all_tables, checks_lines
 
 FONT = "TH Sarabun New"
 # sectPr children that come after pgNumType in the OOXML schema
@@ -121,13 +122,36 @@ def para(doc, text: str = "", *, size: float = BODY_PT, bold: bool = False, alig
         p.alignment = align
     if indent_mm:
         p.paragraph_format.first_line_indent = Mm(indent_mm)
+    add_text(p, text, size, bold)
+    return p
+
+
+def add_text(p, text: str, size: float, bold: bool) -> None:
+    """Lines of text into a paragraph, each typed link a clickable hyperlink that shows the link as typed."""
     lines = text.split("\n")
     for i, line in enumerate(lines):
-        run = p.add_run(line)
+        at = 0
+        for m in LINK_RE.finditer(line):
+            if m.start() > at:
+                set_font(p.add_run(line[at : m.start()]), size, bold)
+            _hyperlink(p, m.group(0), size, bold)
+            at = m.end()
+        run = p.add_run(line[at:])
         set_font(run, size, bold)
         if i < len(lines) - 1:
             run.add_break()
-    return p
+
+
+def _hyperlink(p, url: str, size: float, bold: bool) -> None:
+    rel = p.part.relate_to(url, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink", True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), rel)
+    run = p.add_run(url)
+    set_font(run, size, bold)
+    run.font.underline = True
+    run.font.color.rgb = RGBColor(0x1A, 0x4F, 0x8B)
+    link.append(run._r)  # moved from the paragraph into the link
+    p._p.append(link)
 
 
 def _repeat_header(row) -> None:
@@ -153,8 +177,7 @@ def add_table(doc, table: Table, width_mm: float) -> None:
     t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     t.autofit = False
-    total = sum(table.widths)
-    widths = [Mm(width_mm * w / total) for w in table.widths]
+    widths = [Mm(w) for w in column_widths(table, width_mm, TABLE_PT, 1.95)]  # Word's cell margins: 0.19 cm
     for column, width in zip(t.columns, widths):
         column.width = width  # the grid LibreOffice lays a fixed table out by (Word reads the cells' widths)
     head = t.rows[0]
@@ -174,17 +197,16 @@ def add_table(doc, table: Table, width_mm: float) -> None:
         if len(row.cells) == 1:
             merged = cells[0].merge(cells[-1])
             cells = [merged]
+        elif row.span > 1:
+            cells[0].merge(cells[row.span - 1])
         for i, value in enumerate(row.cells):
+            if 0 < i < row.span:
+                continue  # covered by the label's merged cell
             cell = cells[i]
-            if len(row.cells) > 1:
+            if len(row.cells) > 1 and row.span == 1:
                 cell.width = widths[i]
-            lines = str(value).split("\n")
             p = cell.paragraphs[0]
-            for j, line in enumerate(lines):
-                run = p.add_run(line)
-                set_font(run, TABLE_PT, row.kind != "data")
-                if j < len(lines) - 1:
-                    run.add_break()
+            add_text(p, str(value), TABLE_PT, row.kind != "data")
             if i in row.numbers:
                 p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             if row.kind in SHADES:
@@ -211,18 +233,20 @@ def write_report_docx(report: RoundReport, path: Path) -> Path:
         para(doc)
     para(doc, report.org_name, size=22, bold=True, align=center)
     if report.org_address:
-        para(doc, report.text(report.org_address), align=center)
+        para(doc, report.org_address, align=center)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     para(doc, f"{report.num(1)}. " + _("Results in brief"), bold=True)
     for line in summary_lines(report):
         para(doc, line, indent_mm=12)
-    for n, (title, text) in enumerate(narrative_sections(report), start=2):
+    sections = narrative_sections(report)
+    for n, (title, text) in enumerate(sections, start=2):
         para(doc, f"{report.num(n)}. {title}", bold=True)
-        para(doc, report.text(text) or _("(not written yet)"), indent_mm=12)
-    para(doc, f"{report.num(5)}. " + _("Checks before signing"), bold=True)
-    for line in checks_lines(report):
-        para(doc, "• " + report.text(line), indent_mm=6)
+        para(doc, text, indent_mm=12)
+    if not report.public:
+        para(doc, f"{report.num(len(sections) + 2)}. " + _("Checks before signing"), bold=True)
+        for line in checks_lines(report):
+            para(doc, "• " + line, indent_mm=6)
 
     for table in all_tables(report):
         section = doc.add_section(WD_SECTION.NEW_PAGE)
@@ -249,12 +273,17 @@ def summary_lines(report: RoundReport) -> list[str]:
 
 
 def narrative_sections(report: RoundReport) -> list[tuple[str, str]]:
+    """The compiler's three sections as typed: an empty one says so in the internal version (to be written before
+    signing) and is left out of the public one."""
     n = report.narrative
-    return [
+    sections = [
         (_("Supporting factors"), n.supporting),
         (_("Problems and obstacles"), n.problems),
         (_("Suggestions"), n.suggestions),
     ]
+    if report.public:
+        return [(title, text) for title, text in sections if text.strip()]
+    return [(title, text if text.strip() else _("(not written yet)")) for title, text in sections]
 
 
 def write_memo_docx(report: RoundReport, path: Path) -> Path:

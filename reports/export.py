@@ -45,11 +45,11 @@ def export(r: RoundReport, formats: list[str], out_dir: Path, *, parallel: bool 
         written = export(r, [f for f in formats if f != "pdf"], out_dir)
         from reports.pdf import write_memo_pdf
 
-        memo = write_memo_pdf(r, out_dir / f"{stem}-memo.pdf")
+        memo = [] if r.public else [write_memo_pdf(r, out_dir / f"{stem}-memo.pdf")]
         child.join()
         if child.exitcode != 0:
             raise RuntimeError(f"the PDF writer failed (exit code {child.exitcode})")
-        return written + [report_pdf, memo]
+        return written + [report_pdf, *memo]
     paths: list[Path] = []
     if "xlsx" in formats:
         from reports.xlsx import write_xlsx
@@ -59,12 +59,14 @@ def export(r: RoundReport, formats: list[str], out_dir: Path, *, parallel: bool 
         from reports.docx import write_memo_docx, write_report_docx
 
         paths.append(write_report_docx(r, out_dir / f"{stem}-report.docx"))
-        paths.append(write_memo_docx(r, out_dir / f"{stem}-memo.docx"))
+        if not r.public:  # the memo is the compiler's note to the executive, never published
+            paths.append(write_memo_docx(r, out_dir / f"{stem}-memo.docx"))
     if "pdf" in formats:
         from reports.pdf import write_memo_pdf, write_report_pdf
 
         paths.append(write_report_pdf(r, out_dir / f"{stem}-report.pdf"))
-        paths.append(write_memo_pdf(r, out_dir / f"{stem}-memo.pdf"))
+        if not r.public:
+            paths.append(write_memo_pdf(r, out_dir / f"{stem}-memo.pdf"))
     return paths
 
 

@@ -22,7 +22,7 @@ class MemoParts:
 def memo_parts(r: RoundReport) -> MemoParts:
     office = _("Office of the Permanent Secretary, {org}").format(org=r.org_name)
     if r.org_address:
-        office += " " + r.text(r.org_address)
+        office += " " + r.org_address
     subject = _("Results of the anti-corruption action plan, fiscal year B.E. {year}, {round}").format(
         year=r.year_text, round=r.round_text
     )

@@ -8,8 +8,10 @@ rule behind each figure travels with it.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -21,6 +23,7 @@ from locales.thai import BE_OFFSET, digits, format_amount, format_date, format_q
 from reports.summary import AWAITING, RoundSummary, percent, reason_text, round_summary, status_label
 from storage.answers import Answers
 from domain.budget import budget_basis
+from domain.privacy import Screen
 from storage.models import (
     FiscalYear,
     Organisation,
@@ -32,6 +35,7 @@ from storage.models import (
     Status,
     StatusReport,
 )
+from storage.people import person_names
 from storage.repo import Plan, Units
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -144,6 +148,9 @@ class RoundReport:
     checks: list[Check]
     thai_digits: bool
     today: dt.date
+    emblem: Path | None = None  # the memo's emblem image (REPORT_EMBLEM)
+    public: bool = False  # the version for citizens: typed text screened, no checks, no empty section
+    masked: Counter[str] = field(default_factory=Counter)  # what the screening masked (kind → count)
 
     # ------------------------------------------------------------ figures and their rules
     @property
@@ -317,8 +324,13 @@ async def build_report(
     *,
     thai_digits: bool | None = None,
     today: dt.date | None = None,
+    public: bool = False,
 ) -> RoundReport:
+    """``public``: the version for citizens and the ITA — typed text screened (``domain.privacy``), no checks."""
     rule = carried_out_rule(settings)
+    thai = (settings.report_digits != "arabic") if thai_digits is None else thai_digits
+    screen = Screen(await person_names(session, org.id)) if public else None
+    masked: Counter[str] = Counter()
     summary = await round_summary(session, org.id, rnd, carried_out_rule=rule)
     fy = summary.fiscal_year
     plan = Plan(session, org.id)
@@ -337,7 +349,7 @@ async def build_report(
         unit_answers = []
         for unit_id in owners.get(it.id, []):
             r = latest.get((it.id, unit_id))
-            unit_answers.append(_answer(unit_names[unit_id], r))
+            unit_answers.append(_answer(unit_names[unit_id], r, thai, screen, masked))
         row = ItemRow(
             n,
             it,
@@ -364,6 +376,12 @@ async def build_report(
             select(RoundNarrative).where(RoundNarrative.org_id == org.id, RoundNarrative.round_id == rnd.id)
         )
     ).first() or RoundNarrative(org_id=org.id, round_id=rnd.id)
+    if screen is not None:
+        narrative = RoundNarrative(
+            org_id=org.id,
+            round_id=rnd.id,
+            **{k: _screened(screen, getattr(narrative, k), masked) for k in ("supporting", "problems", "suggestions")},
+        )
     today = today or dt.datetime.now(BANGKOK).date()
     report = RoundReport(
         org=org,
@@ -377,30 +395,59 @@ async def build_report(
         summary=summary,
         narrative=narrative,
         checks=[],
-        thai_digits=(settings.report_digits != "arabic") if thai_digits is None else thai_digits,
+        thai_digits=thai,
         today=today,
+        public=public,
+        masked=masked,
+        emblem=settings.report_emblem,
     )
-    report.checks = checks(report, latest, unit_names, owners, today)
+    if not public:
+        report.checks = checks(report, latest, unit_names, owners, today)
     return report
 
 
-def _answer(unit: str, r: StatusReport | None) -> UnitAnswer:
+def _screened(screen: Screen | None, text: str, masked: Counter[str]) -> str:
+    if screen is None:
+        return text
+    done = screen.text(text)
+    masked.update(done.masked)
+    return done.text
+
+
+def _answer(
+    unit: str, r: StatusReport | None, thai: bool, screen: Screen | None = None, masked: Counter[str] | None = None
+) -> UnitAnswer:
+    """One unit's answer as the documents show it: typed text as typed (its digits untouched), Tidtam's own date
+    in the document's digits; in the public version typed text is screened and private links left out."""
     if r is None:
         return UnitAnswer(unit, AWAITING)
-    months = r.months
+    masked = Counter() if masked is None else masked
+    months = _screened(screen, r.months, masked)
     if not months and r.date_from:
-        months = f"{r.date_from.day}/{r.date_from.month}/{r.date_from.year + BE_OFFSET}"
+        months = digits(f"{r.date_from.day}/{r.date_from.month}/{r.date_from.year + BE_OFFSET}", thai)
+    links = [e["url"] for e in r.evidence if e.get("kind") == "url"]
+    if screen is not None:
+        shown = [screen.link(u) for u in links]
+        masked["link"] += sum(1 for u in shown if u is None)
+        links = [u for u in shown if u is not None]
     return UnitAnswer(
         unit,
         r.status.value,
-        r.done_text,
+        _screened(screen, r.done_text, masked),
         months,
         None if r.no_budget_used else r.disbursed,
         r.qty_achieved,
-        reason_text(r) if r.status == Status.CANNOT else "",
-        [e["url"] for e in r.evidence if e.get("kind") == "url"],
+        _screened(screen, reason_text(r), masked) if r.status == Status.CANNOT else "",
+        links,
         r.carried,
     )
+
+
+def shortened(codes: list[str], limit: int = 30) -> str:
+    """A list cut at ``limit`` says how many more it holds ("… และอีก ๓๐ รายการ")."""
+    if len(codes) <= limit:
+        return ", ".join(codes)
+    return ", ".join(codes[:limit]) + " " + _("and {n} more").format(n=len(codes) - limit)
 
 
 def checks(
@@ -456,7 +503,7 @@ def checks(
                     _("{n} item(s) still awaiting report after the due date ({due}): {codes}").format(
                         n=len(awaiting),
                         due=format_date(report.round.due_on, thai_digits=False),
-                        codes=", ".join(awaiting[:30]) + (" …" if len(awaiting) > 30 else ""),
+                        codes=shortened(awaiting),
                     ),
                 )
             )

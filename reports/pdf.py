@@ -6,19 +6,48 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from locales.i18n import _
 from reports.docx import narrative_sections, summary_lines
+from reports.fit import THAI_RUN, column_widths, thai_words
 from reports.memo import memo_parts
 from reports.model import RoundReport
-from reports.tables import TICK, all_tables, checks_lines
+from reports.tables import LINK_RE, TICK, all_tables, checks_lines
 
 TEMPLATES = Path(__file__).parent / "templates"
+TABLE_PT, PAD_MM = 10, 1.0
+PAGE_MM = {False: 160.0, True: 273.0}  # the text width of a portrait and of a landscape page (report.html)
+
+
+def _thai_words(run: str) -> str:
+    """A run of Thai letters with each word kept on one line. Pango's own Thai breaks (libthai) split compounds
+    (หน่วย|งาน) and words it does not know — among them every word with ำ, which the documents write decomposed
+    (``decompose_sara_am``) — so a line may break only between these words (a zero-width space between them)."""
+    return "\u200b".join(f'<span class="w">{w}</span>' if len(w) > 1 else w for w in thai_words(run))
+
+
+def thai_html(text: str) -> Markup:
+    """Escaped text whose Thai words never break inside."""
+    escaped = str(escape(text))
+    return Markup(THAI_RUN.sub(lambda m: _thai_words(m.group(0)), escaped))
+
+
+def cell_html(value: object) -> Markup:
+    """A cell's text as HTML: escaped, line breaks kept, every link clickable and shown as typed."""
+    text, out, at = str(value), [], 0
+    for m in LINK_RE.finditer(text):
+        out += [thai_html(text[at : m.start()]), Markup('<a href="{0}">{0}</a>').format(m.group(0))]
+        at = m.end()
+    out.append(thai_html(text[at:]))
+    return Markup("".join(out)).replace("\n", Markup("<br>"))
 
 
 @cache
 def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.filters["cell"] = cell_html
+    return env
 
 
 def _fonts() -> dict[str, str]:
@@ -36,7 +65,7 @@ def _labels(r: RoundReport) -> dict[str, str]:
         "report_title": _("Report on the anti-corruption action plan"),
         "year_round": _("Fiscal year B.E. {year} — {round}").format(year=r.year_text, round=r.round_text),
         "results": f"{r.num(1)}. " + _("Results in brief"),
-        "checks": f"{r.num(5)}. " + _("Checks before signing"),
+        "checks": f"{r.num(len(narrative_sections(r)) + 2)}. " + _("Checks before signing"),
         "memo": _("Memorandum"),
     }
 
@@ -52,17 +81,20 @@ def decompose_sara_am(html: str) -> str:
 
 
 def render_report_html(r: RoundReport) -> str:
+    tables = all_tables(r)
     return (
         _env()
         .get_template("report.html")
         .render(
             r=r,
             t=_labels(r),
-            tables=all_tables(r),
+            tables=tables,
+            widths=[column_widths(t, PAGE_MM[t.wide], TABLE_PT, PAD_MM) for t in tables],
+            pad=PAD_MM,
             tick=TICK,
             summary_lines=summary_lines(r),
-            narrative=[(title, r.text(text) or _("(not written yet)")) for title, text in narrative_sections(r)],
-            checks=[r.text(c) for c in checks_lines(r)],
+            narrative=narrative_sections(r),
+            checks=[] if r.public else checks_lines(r),
             **_fonts(),
         )
     )
@@ -89,4 +121,17 @@ def write_report_pdf(r: RoundReport, path: Path) -> Path:
 
 
 def write_memo_pdf(r: RoundReport, path: Path) -> Path:
-    return _write(_env().get_template("memo.html").render(t=_labels(r), parts=memo_parts(r), **_fonts()), path)
+    """The บันทึกข้อความ; the organisation's own emblem (REPORT_EMBLEM) top left when it has one (none is shipped)."""
+    emblem = r.emblem
+    html = (
+        _env()
+        .get_template("memo.html")
+        .render(
+            t=_labels(r),
+            parts=memo_parts(r),
+            thai=r.thai_digits,
+            emblem=emblem.resolve().as_uri() if emblem and emblem.is_file() else "",
+            **_fonts(),
+        )
+    )
+    return _write(html, path)

@@ -10,8 +10,10 @@ unless an admin publishes the round again.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
@@ -20,6 +22,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +33,7 @@ from base.settings import Settings
 from base.values import utcnow
 from domain.budget import budget_basis
 from locales.i18n import _
-from locales.thai import format_amount, format_date, format_datetime
+from locales.thai import format_amount, format_date, format_datetime, to_thai_digits
 from reports.summary import AWAITING, percent, status_label
 from storage.models import (
     FiscalYear,
@@ -46,6 +49,7 @@ from storage.models import (
 from storage.publication import PublicRound, Site, public_rounds, years
 from storage.repo import ItemView, Plan
 
+log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 CSS = TEMPLATES / "public" / "public.css"
 ROUND_FILES = {
@@ -54,6 +58,7 @@ ROUND_FILES = {
     "tables.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 PLAN_FILES = {"plan.pdf": "application/pdf", "plan.xlsx": ROUND_FILES["tables.xlsx"]}
+BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 @dataclass
@@ -104,6 +109,8 @@ def texts() -> dict[str, str]:
         "by_status": _("Items by status"),
         "status": _("Status"),
         "all_items": _("All items"),
+        "items_heading": _("Items and their status"),
+        "items_caption": _("Each item's status in this round; an item owned by several units shows each unit's answer"),
     }
 
 
@@ -164,7 +171,7 @@ class PublicSite:
 
     # ------------------------------------------------------------ the organisation
     async def org_page(self) -> Page:
-        rounds = [await self.frozen(p) for p in await public_rounds(self.session, self.org.id)]
+        rounds = [(p, p.published) for p in await public_rounds(self.session, self.org.id)]
         blocks = []
         for fy in await years(self.session, self.org.id):
             mine = [(p, pub) for p, pub in rounds if p.fiscal_year.id == fy.id]
@@ -182,14 +189,14 @@ class PublicSite:
                             "href_pdf": f"{fy.year_be}/{p.round.months}/report.pdf",
                             "href_docx": f"{fy.year_be}/{p.round.months}/report.docx",
                             "href_xlsx": f"{fy.year_be}/{p.round.months}/tables.xlsx",
-                            "published": format_date(pub.published_at.date(), thai_digits=False),
+                            "published": _bangkok_date(pub.published_at),
                         }
                         for p, pub in mine
                     ],
                 }
             )
         overseen = await self._overseen() if self.org.kind == OrgKind.OVERSIGHT else None
-        line = ", ".join(x for x in (self.org.kind.value, self.org.district, self.org.province) if x)
+        line = place_line(self.org)
         html = self._render("org.html", 0, self.org.name, [], years=blocks, overseen=overseen, org_line=line)
         stamps = [pub.published_at for _p, pub in rounds] + [self.site.publication.changed_at]
         return Page(html, max(stamps))
@@ -206,10 +213,8 @@ class PublicSite:
         ).all()
         out = []
         for org, pub in rows:
-            latest = next(
-                (p for p in await public_rounds(self.session, org.id) if p.published is not None), None
-            )  # only what that organisation has published: a round not yet frozen is not shown here
-            f = latest.published.figures if latest and latest.published else {}
+            latest = next(iter(await public_rounds(self.session, org.id)), None)  # what that organisation published
+            f = latest.published.figures if latest else {}
             out.append(
                 {
                     "name": org.name,
@@ -220,9 +225,7 @@ class PublicSite:
                     else "",
                     "n": f.get("items", "-"),
                     "share": f"{f['carried_out_share']}%" if f else "-",
-                    "published": format_date(latest.published.published_at.date(), thai_digits=False)
-                    if latest and latest.published
-                    else "-",
+                    "published": _bangkok_date(latest.published.published_at) if latest else "-",
                 }
             )
         return out
@@ -239,7 +242,9 @@ class PublicSite:
             d = dims.setdefault(
                 v.dimension.id,
                 {
-                    "heading": f"{_('Dimension')} {v.dimension.code} {v.dimension.title}",
+                    "heading": _("Dimension {code} {title}").format(
+                        code=to_thai_digits(v.dimension.code), title=v.dimension.title
+                    ),
                     "missions": {},
                     "sum": Decimal(0),
                     "n": 0,
@@ -254,7 +259,7 @@ class PublicSite:
                 {
                     "code": v.item.code,
                     "title": v.item.title,
-                    "kind": v.item.kind.value,
+                    "kind": "" if v.item.title.startswith(v.item.kind.value) else v.item.kind.value,
                     "budget": _money(basis),
                     "units": ", ".join(v.unit_names) or "-",
                 }
@@ -294,40 +299,37 @@ class PublicSite:
         return Page(self._plan_html(year_be, views), self.site.publication.changed_at)
 
     async def plan_file(self, year_be: int, name: str) -> Path | None:
-        """plan.pdf or plan.xlsx, written once for each version of the plan (named by its content's hash)."""
-        views = await self._views(year_be)
-        if not views or name not in PLAN_FILES:
+        """plan.pdf or plan.xlsx as last written when the admin published (``write_plan_files``); never laid out
+        here, so a visitor's request costs a file read."""
+        if name not in PLAN_FILES:
             return None
-        html = self._plan_html(year_be, views, pdf=True)
-        stamp = hashlib.sha256(html.encode()).hexdigest()[:16]
-        path = self.folder / "plan" / f"{year_be}-{stamp}-{name}"
-        if not path.exists():
+        written = sorted((self.folder / "plan").glob(f"{year_be}-*-{name}"), key=lambda p: p.stat().st_mtime_ns)
+        return written[-1] if written else None
 
-            def write(tmp: Path) -> None:
-                if name == "plan.pdf":
-                    from reports.pdf import _write
-
-                    _write(html, tmp)
+    async def plan_jobs(self) -> list[tuple[Path, Any]]:
+        """The plan files of every year still to lay out, once for each version of the plan (named by its content's
+        hash): read now, written by ``write_files`` after the session is closed (the layout holds no lock)."""
+        jobs = []
+        for fy in await years(self.session, self.org.id):
+            views = await self._views(fy.year_be)
+            if not views:
+                continue
+            html = self._plan_html(fy.year_be, views, pdf=True)
+            stamp = hashlib.sha256(html.encode()).hexdigest()[:16]
+            for name in PLAN_FILES:
+                path = self.folder / "plan" / f"{fy.year_be}-{stamp}-{name}"
+                if path.exists():
+                    os.utime(path)  # the newest version is the one served
                 else:
-                    from storage.plan_template import plan_row, write_template
-
-                    write_template(tmp, [plan_row(v) for v in views])
-
-            _atomic(path, write)
-        return path
+                    jobs.append((path, _plan_writer(name, html, views)))
+        return jobs
 
     # ------------------------------------------------------------ a round
-    async def frozen(self, p: PublicRound) -> tuple[PublicRound, PublishedRound]:
-        """The round as published: a closed round not frozen yet is frozen now."""
-        if p.published is not None:
-            return p, p.published
-        return p, await freeze(self.session, self.settings, self.org, p.round)
-
     async def round_page(self, year_be: int, months: int) -> Page | None:
         p = await self.public_round(year_be, months)
         if p is None:
             return None
-        p, pub = await self.frozen(p)
+        pub = p.published
         crumbs = [(self.org.name, self._dir("../../")), (_year_title(year_be), self._dir("../"))]
         html = self._render(
             "round.html",
@@ -344,11 +346,11 @@ class PublicSite:
         p = await self.public_round(year_be, months)
         if p is None or name not in ROUND_FILES:
             return None
-        p, pub = await self.frozen(p)
         path = round_folder(self.settings, self.org.id, p.round.id) / name
-        if not path.exists():  # the data folder was restored without it: write it again from the same round
-            pub = await freeze(self.session, self.settings, self.org, p.round, again=True)
-        return path, pub.published_at
+        if not path.exists():  # the data folder was restored without it: the admin publishes the round again
+            log.warning("published file missing, publish the round again: %s", path)
+            return None
+        return path, p.published.published_at
 
     # ------------------------------------------------------------ addresses
     async def paths(self) -> list[str]:
@@ -379,28 +381,102 @@ def _atomic(path: Path, write: Any) -> None:
             os.unlink(name)
 
 
-async def freeze(
-    session: AsyncSession, settings: Settings, org: Organisation, rnd: Round, *, again: bool = False
-) -> PublishedRound:
-    """Write the round's public documents and keep its figures, as the round stands now."""
-    from reports.export import export
+async def write_files(jobs: list[tuple[Path, Any]]) -> int:
+    """Lay out and write each (path, writer) in a worker thread; returns how many were written."""
+    for path, write in jobs:
+        await asyncio.to_thread(_atomic, path, write)
+    return len(jobs)
+
+
+def _plan_writer(name: str, html: str, views: list[ItemView]) -> Any:
+    def write(tmp: Path) -> None:
+        if name == "plan.pdf":
+            from reports.pdf import _write
+
+            _write(html, tmp)
+        else:
+            from storage.plan_template import plan_row, write_template
+
+            write_template(tmp, [plan_row(v) for v in views])
+
+    return write
+
+
+def _bangkok_date(value: dt.datetime) -> str:
+    """The day in Bangkok: a round published at 06:00 on 1 May (23:00 UTC on 30 April) says 1 May."""
+    return format_date(value.astimezone(BANGKOK).date(), thai_digits=False)
+
+
+def place_line(org: Organisation) -> str:
+    """ "เทศบาลตำบล อำเภอพล จังหวัดขอนแก่น": the kind, then the district and province as an address writes them
+    (a district of Bangkok is a เขต, its province กรุงเทพมหานคร itself)."""
+    parts = [org.kind.value] if org.kind != OrgKind.OVERSIGHT else []
+    bangkok = org.province.replace("จังหวัด", "").strip() in ("กรุงเทพมหานคร", "กรุงเทพฯ")
+    if org.district:
+        district = org.district.strip()
+        prefix = "เขต" if bangkok else "อำเภอ"
+        parts.append(district if district.startswith(("อำเภอ", "เขต", "อ.")) else prefix + district)
+    if org.province:
+        province = org.province.strip()
+        parts.append(province if province.startswith("จังหวัด") or bangkok else "จังหวัด" + province)
+    return " ".join(parts)
+
+
+async def public_report(session: AsyncSession, settings: Settings, org: Organisation, rnd: Round) -> Any:
+    """The round's report as it would be published (``build_report(public=True)``): what the preview shows."""
     from reports.model import build_report
 
-    report = await build_report(session, settings, org, rnd)
-    folder = round_folder(settings, org.id, rnd.id)
-    work = Path(tempfile.mkdtemp(dir=settings.data_dir))
-    try:
-        written = {p.name.rsplit("-", 1)[-1]: p for p in export(report, ["xlsx", "docx", "pdf"], work)}
-        folder.mkdir(parents=True, exist_ok=True)
-        for public, mine in (
-            ("report.pdf", "report.pdf"),
-            ("report.docx", "report.docx"),
-            ("tables.xlsx", "tables.xlsx"),
-        ):
-            os.replace(written[mine], folder / public)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    figures = {
+    return await build_report(session, settings, org, rnd, public=True)
+
+
+def preview_lines(report: Any) -> list[str]:
+    """What the admin is asked to confirm: what goes public, and what was masked in the units' typed text."""
+    lines = [
+        _("This will be published for {round}, fiscal year {year}:").format(
+            round=_round_title(report.round, report.fiscal_year.year_be), year=report.fiscal_year.year_be
+        ),
+        _("• the report (PDF, DOCX) and tables (XLSX) of {n} items; carried out {share}%").format(
+            n=report.items, share=percent(report.carried_out, report.items)
+        ),
+        _("• not published: the checks before signing, the memo, empty narrative sections"),
+    ]
+    kinds = {
+        "name": _("names of registered people"),
+        "phone": _("phone numbers"),
+        "email": _("e-mail addresses"),
+        "id": _("national ID numbers"),
+        "link": _("links to private storage (left out)"),
+    }
+    masked = [f"{kinds[k]} {n}" for k, n in sorted(report.masked.items()) if n]
+    lines.append(
+        _("• masked in what the units typed: {what}").format(what=", ".join(masked))
+        if masked
+        else _("• nothing personal was found in what the units typed")
+    )
+    return lines
+
+
+async def write_round_files(settings: Settings, org_id: int, round_id: int, report: Any) -> None:
+    """Lay the public documents out in a worker thread and put them in place together (no session is held)."""
+    from reports.export import export
+
+    def work() -> None:
+        folder = round_folder(settings, org_id, round_id)
+        tmp = Path(tempfile.mkdtemp(dir=settings.data_dir))
+        try:
+            written = {p.name.rsplit("-", 1)[-1]: p for p in export(report, ["xlsx", "docx", "pdf"], tmp)}
+            folder.mkdir(parents=True, exist_ok=True)
+            for name in ROUND_FILES:
+                os.replace(written[name], folder / name)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    await asyncio.to_thread(work)
+
+
+def figures_of(report: Any) -> dict[str, Any]:
+    """What the round's public page shows, kept with the round as it was published."""
+    return {
         "items": report.items,
         "counts": [[status_label(s), report.count(s)] for s in [AWAITING, *(s.value for s in Status)]],
         "carried_out_share": str(percent(report.carried_out, report.items)),
@@ -408,19 +484,40 @@ async def freeze(
         "disbursed_rule": report.disbursed_rule_text(),
         "combined_rule": report.combined_rule_text(),
         "cumulative": report.cumulative_text() if report.cumulative else "",
-        "state": rnd.state.value,
+        "state": report.round.state.value,
+        "rows": [
+            {
+                "code": row.item.code,
+                "title": row.item.title,
+                "status": status_label(row.status),
+                "units": [[a.unit, status_label(a.status)] for a in row.answers],
+            }
+            for row in report.rows
+        ],
     }
+
+
+async def record_published(
+    session: AsyncSession, org: Organisation, rnd: Round, report: Any, actor: str
+) -> PublishedRound:
+    """Keep the figures of the documents just written; the round is public from this commit on."""
+    from storage.repo import audit
+
+    figures = figures_of(report)
     row = (await session.exec(select(PublishedRound).where(PublishedRound.round_id == rnd.id))).first()
     if row is None:
         row = PublishedRound(org_id=org.id, round_id=rnd.id, figures=figures)
         try:
             async with session.begin_nested():
                 session.add(row)
-        except IntegrityError:  # frozen meanwhile by another request: theirs stands
-            return (await session.exec(select(PublishedRound).where(PublishedRound.round_id == rnd.id))).one()
-    elif not again:
-        row.figures, row.published_at = figures, utcnow()
-        session.add(row)
+        except IntegrityError:  # published meanwhile by another admin: write over theirs
+            row = (await session.exec(select(PublishedRound).where(PublishedRound.round_id == rnd.id))).one()
+    row.figures, row.published_at = figures, utcnow()
+    session.add(row)
+    await session.flush()
+    await audit(
+        session, org.id, actor, "publish", "round", rnd.id, new={"items": report.items, "masked": dict(report.masked)}
+    )
     return row
 
 

@@ -5,6 +5,7 @@ Each writer only lays these rows out; no writer adds, counts or rounds anything.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -15,6 +16,9 @@ from domain.budget import budget_basis
 from storage.models import Status
 
 TICK = "☑"
+LINK_RE = re.compile(
+    r"https?://[^\s<>\"'\u0e00-\u0e7f]+[^\s<>\"'.,;:)\]\u0e00-\u0e7f]"
+)  # a typed link, without a closing stop
 
 
 @dataclass
@@ -22,6 +26,12 @@ class Row:
     cells: list
     kind: str = "data"  # data, dimension, mission, total
     numbers: dict[int, Decimal | int] = field(default_factory=dict)  # column → exact value (XLSX writes these)
+    span: int = 1  # the first cell spans this many columns (a total's label); the cells it covers are ""
+
+    @property
+    def tall(self) -> bool:
+        """Too many lines to keep on one page without leaving the one before half empty: it may split."""
+        return any(str(c).count("\n") >= 6 or len(str(c)) > 350 for c in self.cells)
 
 
 @dataclass
@@ -30,6 +40,7 @@ class Table:
     header: list[str]
     rows: list[Row]
     widths: list[int]  # relative column widths
+    money: frozenset[int] = frozenset()  # the columns in baht (the rest of the numbers are counts or quantities)
     notes: list[str] = field(default_factory=list)
     wide: bool = False  # wants a landscape page
 
@@ -89,7 +100,14 @@ def summary_table(r: RoundReport) -> Table:
         r.combined_rule_text(),
         _("Dimension rows are the sums of their missions; the grand total is the sum of the dimensions."),
     ]
-    return Table(_("Summary of results — {title}").format(title=r.title), header, rows, [46, 12, 16, 12, 16], notes)
+    return Table(
+        _("Summary of results — {title}").format(title=r.title),
+        header,
+        rows,
+        [46, 12, 16, 12, 16],
+        frozenset({2, 4}),
+        notes,
+    )
 
 
 def _result_text(r: RoundReport, row: ItemRow) -> str:
@@ -100,7 +118,7 @@ def _result_text(r: RoundReport, row: ItemRow) -> str:
         if a.qty is not None:
             text += " " + _("(achieved {qty} {unit})").format(qty=r.qty(a.qty), unit=row.item.target_unit)
         parts.append(f"[{a.unit}] {text}" if several else text)
-    return r.text("\n".join(parts))
+    return "\n".join(parts)  # what people typed keeps its digits; the quantity is Tidtam's and follows the document
 
 
 def _remarks(r: RoundReport, row: ItemRow) -> str:
@@ -110,7 +128,7 @@ def _remarks(r: RoundReport, row: ItemRow) -> str:
         if a.reason and a.status == Status.CANNOT.value:
             notes.append(prefix + _("Reason: {text}").format(text=a.reason))
         notes += [prefix + link for link in a.links]
-    return r.text("\n".join(notes))
+    return "\n".join(notes)  # typed reasons and links keep their characters
 
 
 def detail_table(r: RoundReport) -> Table:
@@ -145,37 +163,27 @@ def detail_table(r: RoundReport) -> Table:
                         [
                             r.num(row.no),
                             it.title,
-                            r.text(it.kpi),
+                            it.kpi,
                             it.target_unit,
                             r.qty(it.target_qty),
                             _result_text(r, row),
-                            r.text(months),
+                            months,
                             r.money(it.budget_plan, none=_("no budget")),
                             used,
                             ", ".join(row.units) or "-",
                             _remarks(r, row),
                         ],
                         "data",
-                        _numbers(row.no, {7: it.budget_plan, 8: row.disbursed}),
+                        _numbers(row.no, {4: it.target_qty, 7: it.budget_plan, 8: row.disbursed}),
                     )
                 )
     rows.append(
         Row(
-            [
-                _("Grand total"),
-                r.num(r.items) + " " + _("items"),
-                "",
-                "",
-                "",
-                "",
-                "",
-                r.money(r.budget),
-                r.money(r.disbursed),
-                "",
-                "",
-            ],
+            [_("Grand total: {n} items").format(n=r.num(r.items)), "", "", "", "", "", "", r.money(r.budget)]
+            + [r.money(r.disbursed), "", ""],
             "total",
             {7: r.budget, 8: r.disbursed},
+            span=7,
         )
     )
     return Table(
@@ -183,6 +191,7 @@ def detail_table(r: RoundReport) -> Table:
         header,
         rows,
         [4, 24, 15, 6, 6, 32, 9, 11, 11, 13, 16],
+        frozenset({7, 8}),
         ([r.cumulative_text()] if r.cumulative else []) + [r.combined_rule_text()],
         wide=True,
     )
@@ -218,7 +227,7 @@ def status_table(r: RoundReport) -> Table:
         column = EPLAN_COLUMN_OF[row.status]
         remarks = [status_label(Status.NOT_STARTED.value)] if row.status == Status.NOT_STARTED.value else []
         if any(a.carried for a in row.answers):
-            remarks.append(_("† carried from the 6-month round"))
+            remarks.append(r.text(_("† carried from the 6-month round")))
         remarks += [
             (f"[{a.unit}] " if len(row.answers) > 1 else "") + _("Reason: {text}").format(text=a.reason)
             for a in row.answers
@@ -235,7 +244,7 @@ def status_table(r: RoundReport) -> Table:
                 r.money(row.disbursed) if row.money_reported else "-",
             ]
             + [TICK if c == column else "" for c in EPLAN_COLUMNS]
-            + [r.text("\n".join(remarks))]
+            + ["\n".join(remarks)]
         )
         rows.append(
             Row(
@@ -248,8 +257,8 @@ def status_table(r: RoundReport) -> Table:
     rows.append(
         Row(
             [
-                _("Total"),
-                r.num(r.items) + " " + _("items"),
+                _("Total: {n} items").format(n=r.num(r.items)),
+                "",
                 "",
                 r.money(r.budget),
                 r.money(r.budget_ordinance),
@@ -260,6 +269,7 @@ def status_table(r: RoundReport) -> Table:
             + [""],
             "total",
             {3: r.budget, 4: r.budget_ordinance, 6: r.disbursed, **{first + i: n for i, n in enumerate(counts)}},
+            span=3,
         )
     )
     notes = ([r.cumulative_text()] if r.cumulative else []) + [
@@ -283,6 +293,7 @@ def status_table(r: RoundReport) -> Table:
         header,
         rows,
         [5, 30, 6, 10, 10, 9, 10, 7, 8, 8, 8, 12],
+        frozenset({3, 4, 6}),
         notes,
         wide=True,
     )

@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from locales.i18n import _
 from reports.model import RoundReport
-from reports.tables import Table, all_tables, checks_lines
+from reports.tables import LINK_RE, Table, all_tables, checks_lines
 
 FONT = "TH Sarabun New"
 THIN = Side(style="thin", color="999999")
@@ -23,6 +23,8 @@ FILLS = {
     "total": PatternFill("solid", fgColor="FFF2CC"),
 }
 MONEY_FORMAT = "#,##0.00"
+COUNT_FORMAT = "#,##0"
+QTY_FORMAT = "#,##0.00"  # a quantity with a fraction (2.5 ครั้ง); whole quantities use COUNT_FORMAT
 
 
 def _sheet(wb: Workbook, name: str, report: RoundReport, table: Table) -> None:
@@ -49,6 +51,8 @@ def _sheet(wb: Workbook, name: str, report: RoundReport, table: Table) -> None:
         n = ws.max_row
         if len(row.cells) == 1:
             ws.merge_cells(start_row=n, start_column=1, end_row=n, end_column=ncols)
+        elif row.span > 1:
+            ws.merge_cells(start_row=n, start_column=1, end_row=n, end_column=row.span)
         for c in range(1, ncols + 1):
             cell = ws.cell(row=n, column=c)
             cell.font = Font(name=FONT, size=14, bold=row.kind != "data")
@@ -58,8 +62,12 @@ def _sheet(wb: Workbook, name: str, report: RoundReport, table: Table) -> None:
             cell.border = BORDER
             if row.kind in FILLS:
                 cell.fill = FILLS[row.kind]
-            if (c - 1) in row.numbers and isinstance(row.numbers[c - 1], Decimal):
-                cell.number_format = MONEY_FORMAT
+            if (c - 1) in row.numbers:
+                cell.number_format = _number_format(table, c - 1, row.numbers[c - 1])
+            link = LINK_RE.search(cell.value) if isinstance(cell.value, str) else None
+            if link:  # a cell can hold one link: the first it shows
+                cell.hyperlink = link.group(0)
+                cell.font = Font(name=FONT, size=14, color="1A4F8B", underline="single")
     for note in table.notes:
         ws.append([_text(note)])
         ws.cell(row=ws.max_row, column=1).font = Font(name=FONT, size=14, italic=True)
@@ -73,6 +81,15 @@ def _sheet(wb: Workbook, name: str, report: RoundReport, table: Table) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _number_format(table: Table, col: int, value: Decimal | int) -> str:
+    """Baht with satang; counts whole; a quantity whole unless it has a fraction."""
+    if col in table.money:
+        return MONEY_FORMAT
+    if isinstance(value, Decimal) and value != value.to_integral_value():
+        return QTY_FORMAT
+    return COUNT_FORMAT
 
 
 def _text(value):
@@ -96,13 +113,14 @@ def write_xlsx(report: RoundReport, path: Path) -> Path:
     wb.remove(wb.active)
     for name, table in zip((_("Summary"), _("Report form"), _("Status e-PlanNACC")), all_tables(report)):
         _sheet(wb, name, report, table)
-    ws = wb.create_sheet(_("Checks"))
-    ws.append([_("Checks before signing")])
-    ws.cell(row=1, column=1).font = Font(name=FONT, size=16, bold=True)
-    for line in checks_lines(report):
-        ws.append([_text(line)])
-        ws.cell(row=ws.max_row, column=1).font = Font(name=FONT, size=14)
-    ws.column_dimensions["A"].width = 140
+    if not report.public:  # the checks are the compiler's, not the public's
+        ws = wb.create_sheet(_("Checks"))
+        ws.append([_("Checks before signing")])
+        ws.cell(row=1, column=1).font = Font(name=FONT, size=16, bold=True)
+        for line in checks_lines(report):
+            ws.append([_text(line)])
+            ws.cell(row=ws.max_row, column=1).font = Font(name=FONT, size=14)
+        ws.column_dimensions["A"].width = 140
     as_text_only(wb)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)

@@ -163,6 +163,12 @@ ACCOUNT_TRIES, ACCOUNT_WINDOW = 5, dt.timedelta(minutes=15)
 ORG_TRIES, ORG_WINDOW = 30, dt.timedelta(hours=1)
 
 
+async def person_names(session: AsyncSession, org_id: int) -> list[str]:
+    """Every registered person's name in the organisation: what the public documents mask in typed text."""
+    rows = await session.exec(select(Person.display_name).where(Person.org_id == org_id))
+    return [n for n in rows.all() if n]
+
+
 class InviteRefused(UserError):
     """A code that does not let this account join; ``org_id`` when the code is one of an organisation's."""
 

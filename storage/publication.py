@@ -1,6 +1,6 @@
 """What an organisation publishes for ITA: its public address (slug), whether the page is live, and the rounds
-whose documents are public. Only a live organisation has a page; a round is public once closed or once an admin
-publishes it; nothing else of the organisation is ever read through here."""
+whose documents are public. Only a live organisation has a page; a round is public only once an admin publishes it
+(closing it does not); nothing else of the organisation is ever read through here."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.values import utcnow
 from locales.errors import UserError
 from locales.i18n import _
-from storage.models import FiscalYear, Organisation, PlanItem, Publication, PublishedRound, Round, RoundState
+from storage.models import FiscalYear, Organisation, PlanItem, Publication, PublishedRound, Round
 from storage.repo import audit
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -86,7 +86,7 @@ async def live_site(session: AsyncSession, slug: str) -> Site | None:
 class PublicRound:
     fiscal_year: FiscalYear
     round: Round
-    published: PublishedRound | None  # None: closed, not yet frozen (the page freezes it when first made)
+    published: PublishedRound
 
 
 async def years(session: AsyncSession, org_id: int) -> list[FiscalYear]:
@@ -100,14 +100,14 @@ async def years(session: AsyncSession, org_id: int) -> list[FiscalYear]:
 
 
 async def public_rounds(session: AsyncSession, org_id: int) -> list[PublicRound]:
-    """The organisation's rounds that are public: published by an admin, or closed."""
+    """The organisation's rounds that an admin published, newest first."""
     rows = (
         await session.exec(
             select(Round, FiscalYear, PublishedRound)
             .join(FiscalYear, col(FiscalYear.id) == Round.fiscal_year_id)
-            .join(PublishedRound, col(PublishedRound.round_id) == Round.id, isouter=True)
+            .join(PublishedRound, col(PublishedRound.round_id) == Round.id)
             .where(Round.org_id == org_id)
             .order_by(col(FiscalYear.year_be).desc(), col(Round.months).desc())
         )
     ).all()
-    return [PublicRound(fy, rnd, pub) for rnd, fy, pub in rows if pub is not None or rnd.state == RoundState.CLOSED]
+    return [PublicRound(fy, rnd, pub) for rnd, fy, pub in rows]

@@ -32,6 +32,14 @@ pytestmark = pytest.mark.slow  # documents are laid out (WeasyPrint) when a roun
 
 A, B, OFFICE = "เทศบาลตำบลเอ", "เทศบาลตำบลบี", "สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัดทดสอบ"
 SECRETS = ["สมศรี ลับมาก", "สมชาย ซ่อนเร้น", "880001", "880002", "หลักฐานลับ", "evidence/", "ผู้ดูแล ลับสุด"]
+# typed into an answer by a member: her colleague's first name, a phone, a national ID, a private Drive folder, a
+# public news link (kept, as typed) — the first four must never reach a public file
+TYPED = (
+    "อบรมเจ้าหน้าที่แล้ว ติดต่อสมชาย 081-234-5678 เลขบัตร 1101700207366 รูป https://drive.google.com/drive/folders/x1"
+    " ข่าว https://www.example.go.th/news/123"
+)
+PERSONAL = ["สมชาย", "081-234-5678", "1101700207366", "drive.google.com", "สมศรี"]
+INTERNAL = ["ข้อควรตรวจสอบก่อนลงนาม", "ยังไม่ได้เขียน", "บันทึกข้อความ"]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 
 
@@ -50,7 +58,7 @@ async def build(url: str, settings) -> None:
         said = await chat.type(user, "/report")
         said = await chat.press(user, said.buttons[0].data)
         said = await chat.press(user, said.button("อยู่ระหว่างดำเนินการ"))
-        said = await chat.type(user, "อบรมเจ้าหน้าที่แล้ว")
+        said = await chat.type(user, TYPED)
         for _ in range(8):
             if "กรุณาตรวจสอบ" in said.text:
                 said = await chat.press(user, said.button("ยืนยัน"))
@@ -74,7 +82,15 @@ async def build(url: str, settings) -> None:
         six.state = RoundState.CLOSED
         s.add(six)
         await set_live(s, b, True, "test", "org-b")  # B is public, but its open round is not
+        # B's member is a registered person of B only; A's people are masked in A's documents
+        await join_name(s, a, "สมชาย ใจดี")
     await db.dispose()
+
+
+async def join_name(session, org_id: int, name: str) -> None:
+    from storage.models import Person
+
+    session.add(Person(org_id=org_id, display_name=name))
 
 
 def off_loop(fn, *args):
@@ -178,6 +194,17 @@ def test_a_published_organisation_shows_no_personal_data_and_nothing_unpublished
     assert "/p/org-a/" in out
     tidtam(capsys, "--org", OFFICE, "publish", "on", "--slug", "office")
     urls = tidtam(capsys, "--org", A, "publish", "urls")
+    assert "ติดตามรอบ 6 เดือน" not in urls  # closing a round does not publish it
+    assert off_loop(main, ["--org", A, "publish", "urls"]) == 0
+    assert "ตั้ง PUBLIC_BASE_URL" in capsys.readouterr().err  # addresses of this machine: said, in Thai
+    # the preview says what is masked; "no" publishes nothing
+    code = off_loop(lambda: main(["--org", A, "publish", "round", "6"]))
+    out = capsys.readouterr().out
+    assert "ปิดบังในข้อความที่หน่วยงานพิมพ์" in out and "หมายเลขโทรศัพท์ 1" in out and "ลิงก์ที่เก็บไฟล์ส่วนตัว" in out
+    assert code != 0 or "ยังไม่ได้เผยแพร่" in out
+    assert "ติดตามรอบ 6 เดือน" not in tidtam(capsys, "--org", A, "publish", "urls")
+    assert "เผยแพร่แล้ว" in tidtam(capsys, "--org", A, "publish", "round", "6", "--yes")
+    urls = tidtam(capsys, "--org", A, "publish", "urls")
     assert "O23 (ITA 2569)" in urls and "ติดตามรอบ 6 เดือน ประจำปีงบประมาณ 2569" in urls
     printed = re.findall(r"^  (\S+)$", urls, re.M)
 
@@ -202,11 +229,15 @@ def test_a_published_organisation_shows_no_personal_data_and_nothing_unpublished
 
     site = crawl(get, "/p/org-a/")
     assert "/p/org-a/2569/6/report.pdf" in site and "/p/org-a/2569/plan.pdf" in site
-    assert not any("/12/" in u for u in site)  # the 12-month round is not closed nor published
+    assert not any("/12/" in u for u in site)  # the 12-month round is not published
     for url, body in site.items():
         text = text_of(body, url, tmp_path)
-        for secret in SECRETS + [B, "org-b"]:
+        for secret in SECRETS + PERSONAL + INTERNAL + [B, "org-b"]:
             assert secret not in text, (secret, url)
+    for name in ("report.pdf", "report.docx", "tables.xlsx"):  # the public link, as typed (not …/news/๑๒๓)
+        text = text_of(site[f"/p/org-a/2569/6/{name}"], name, tmp_path).replace("\n", "")  # a long link wraps
+        assert "https://www.example.go.th/news/123" in text, name
+    assert "[หมายเลขโทรศัพท์]" in text_of(site["/p/org-a/2569/6/report.pdf"], "x.pdf", tmp_path)
     page = site["/p/org-a/2569/6/"].decode()
     assert "ร้อยละที่ดำเนินการ = จำนวนรายการที่มีสถานะ" in page and "เบิกจ่าย" in page  # the figures' rules
     assert "อยู่ระหว่างดำเนินการ" in page and "เผยแพร่เมื่อ" in page
@@ -264,10 +295,13 @@ def test_a_published_organisation_shows_no_personal_data_and_nothing_unpublished
             for href in [h for h in Links().check(body.decode()).links if not h.startswith("#")]:
                 assert (export / Path(name).parent / href).resolve().exists(), (name, href)
 
-    # a data folder restored without the published files: they are written again from the same round
+    # a data folder restored without the published files: a visitor's request never lays them out (404) until
+    # the admin publishes the round again
     import shutil
 
     shutil.rmtree(settings.data_dir / "public")
+    assert asyncio.run(fetch_all(["/p/org-a/2569/6/report.pdf"]))["/p/org-a/2569/6/report.pdf"][0] == 404
+    tidtam(capsys, "--org", A, "publish", "round", "6", "--yes")
     again = asyncio.run(fetch_all(["/p/org-a/2569/6/report.pdf"]))["/p/org-a/2569/6/report.pdf"]
     assert again[0] == 200 and again[1].startswith(b"%PDF")
 
@@ -296,6 +330,7 @@ def test_the_pages_in_chromium_at_desktop_and_phone_widths(world, capsys, browse
 
     _folder, settings = world
     tidtam(capsys, "--org", A, "publish", "on", "--slug", "org-a")
+    tidtam(capsys, "--org", A, "publish", "round", "6", "--yes")
     tidtam(capsys, "--org", OFFICE, "publish", "on", "--slug", "office")
     port = free_port()
     with Served(create_app(settings, Database(settings.effective_database_url)), port) as served:
@@ -340,5 +375,22 @@ async def publish_in_chat(tmp_path):
     said = await chat.type("1", "/publish")
     assert "O23 (ITA 2569)" in said.text and "https://tidtam.example.go.th/p/kokchan/2569/plan.pdf" in said.text
     assert (await chat.type("2", "/publish off")).text.startswith("ขออภัย")  # staff may not
+    assert (await chat.type("2", "/publish round 6")).text.startswith("ขออภัย")
+    # closing a round publishes nothing and says what comes next
+    said = await chat.type("1", "/round close")
+    assert "ยังไม่มีอะไรเผยแพร่" in said.text and "/publish round 6" in said.text
+    assert "2569/6/" not in (await chat.type("1", "/publish")).text
+    # a preview and a question; "cancel" publishes nothing, a stale button is refused
+    said = await chat.type("1", "/publish round 6")
+    assert "สิ่งที่จะเผยแพร่" in said.text and "ไม่เผยแพร่: ข้อควรตรวจสอบก่อนลงนาม" in said.text
+    said = await chat.press("1", said.button("ยกเลิก"))
+    assert "ไม่ได้เผยแพร่" in said.text
+    assert "2569/6/" not in (await chat.type("1", "/publish")).text
+    first = await chat.type("1", "/publish round 6")
+    said = await chat.press("1", first.button("เผยแพร่"))
+    assert "https://tidtam.example.go.th/p/kokchan/2569/6/" in said.text, said.text
+    assert "ตัวอย่างก่อนหน้า" in (await chat.press("1", first.button("เผยแพร่"))).text  # pressed twice
+    assert (settings.data_dir / "public").is_dir()
+    assert "2569/6/report.pdf" in (await chat.type("1", "/publish")).text
     assert "ปิดหน้าเผยแพร่" in (await chat.type("1", "/publish off")).text
     await db.dispose()

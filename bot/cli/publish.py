@@ -1,18 +1,28 @@
 """``tidtam publish``: the organisation's public page for ITA — on and off, its addresses labelled as the ITA's
-open-data form asks, a round published as it stands, and the whole site written as plain files."""
+open-data form asks, a round published after a preview and a confirmation, the plan's files written anew, and the
+whole site written as plain files."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Optional
 
+import click
 import typer
 from sqlmodel import col, select
 
 from bot.cli.common import org_session, run, state
 from locales.errors import UserError
 from locales.i18n import _
-from reports.public import PublicSite, freeze, oit_addresses
+from reports.public import (
+    PublicSite,
+    oit_addresses,
+    preview_lines,
+    public_report,
+    record_published,
+    write_files,
+    write_round_files,
+)
 from storage.db import Database
 from storage.models import FiscalYear, Organisation, Oversight, Publication, Round
 from storage.publication import Site, live_site, publication_of, set_live
@@ -24,14 +34,49 @@ def site_url(slug: str) -> str:
     return f"{state().settings.web_base_url}/p/{slug}/"
 
 
+def _confirmed(question: str) -> bool:
+    """Asked at a terminal; with no one to answer (a script, no --yes) the answer is no."""
+    try:
+        return typer.confirm(question)
+    except (OSError, EOFError, click.exceptions.Abort):
+        return False
+
+
+def warn_if_local() -> None:
+    """Without PUBLIC_BASE_URL the addresses are this machine's own: say so before anyone types them into OIT."""
+    if not state().settings.public_base_url:
+        typer.echo(
+            _(
+                "Note: PUBLIC_BASE_URL is not set, so these addresses are this machine's own ({url}) and cannot go "
+                "in the OIT form. Set PUBLIC_BASE_URL=https://… (the address people reach this server at) in .env "
+                "and run the command again."
+            ).format(url=state().settings.web_base_url),
+            err=True,
+        )
+
+
 @app.command("on", help="Make the organisation's public page live (the first time: --slug gives its address).")
 def publish_on(slug: Optional[str] = typer.Option(None, "--slug", help="address: /p/<slug>/, a-z 0-9 -")) -> None:
-    async def go(db: Database) -> str:
+    async def go(db: Database) -> tuple[str, int]:
         async with org_session(db) as (session, org):
-            return (await set_live(session, org.id, True, "cli", slug)).slug
+            done = (await set_live(session, org.id, True, "cli", slug)).slug
+        return done, await _write_plan(db)
 
-    done = run(go)
+    done, _n = run(go)
     typer.echo(_("The public page is live: {url}").format(url=site_url(done)))
+    warn_if_local()
+
+
+@app.command("plan", help="Write the plan's public PDF and XLSX anew (after the plan changed).")
+def publish_plan() -> None:
+    typer.echo(_("The plan's public files are up to date ({n} written anew).").format(n=run(_write_plan)))
+
+
+async def _write_plan(db: Database) -> int:
+    """The plan's public files, read in one session and laid out after it closed."""
+    async with org_session(db, commit=False) as (session, org):
+        jobs = await PublicSite(session, state().settings, await _site(session, org)).plan_jobs()
+    return await write_files(jobs)
 
 
 @app.command("off", help="Take the public page down (its addresses answer 404 until it is on again).")
@@ -52,13 +97,14 @@ async def _site(session, org: Organisation) -> Site:
     return site
 
 
-@app.command("round", help="Publish a round's documents as they stand now (also before it closes; again: replaces).")
+@app.command("round", help="Publish a round's documents as they stand now, after a preview (again: replaces).")
 def publish_round(
     months: int = typer.Argument(..., help="6 or 12"),
     fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help="BE; default: the latest"),
+    yes: bool = typer.Option(False, "--yes", help="do not ask to confirm"),
 ) -> None:
-    async def go(db: Database) -> str:
-        async with org_session(db) as (session, org):
+    async def go(db: Database) -> str | None:
+        async with org_session(db, commit=False) as (session, org):
             site = await _site(session, org)
             q = (
                 select(Round, FiscalYear)
@@ -71,10 +117,23 @@ def publish_round(
             found = (await session.exec(q)).first()
             if found is None:
                 raise UserError(_("No {months}-month round in that fiscal year.").format(months=months))
-            await freeze(session, state().settings, org, found[0])
-            return f"{site_url(site.publication.slug)}{found[1].year_be}/{months}/"
+            rnd, fy = found
+            report = await public_report(session, state().settings, org, rnd)
+        typer.echo("\n".join(preview_lines(report)))
+        if not yes and not _confirmed(_("Publish it?")):
+            return None
+        await write_round_files(state().settings, org.id, rnd.id, report)
+        async with org_session(db) as (session, org):
+            await record_published(session, org, rnd, report, "cli")
+        await _write_plan(db)
+        return f"{site_url(site.publication.slug)}{fy.year_be}/{months}/"
 
-    typer.echo(_("Published: {url}").format(url=run(go)))
+    url = run(go)
+    if url is None:
+        typer.echo(_("Nothing was published."))
+        return
+    typer.echo(_("Published: {url}").format(url=url))
+    warn_if_local()
 
 
 @app.command("urls", help="The public addresses to enter in the ITA's open-data (OIT) form.")
@@ -89,6 +148,7 @@ def publish_urls(fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"
 
     for label, url in run(go):
         typer.echo(f"{label}\n  {url}")
+    warn_if_local()
 
 
 @app.command("export", help="Write the public pages and files to DIR as plain files, to upload to any website.")
@@ -119,6 +179,7 @@ async def write_site(session, sites: list[Site], folder: Path) -> int:
     written = 1
     for site in sites:
         pages = PublicSite(session, state().settings, site, static=True)
+        await write_files(await pages.plan_jobs())  # a plan changed since it was published is exported as it stands
         root = folder / site.publication.slug
         for path in await pages.paths():
             target = root / (path + "index.html" if path.endswith("/") or not path else path)
