@@ -173,7 +173,11 @@ def reference() -> str:
     ]
     for name, field in Settings.model_fields.items():
         default = field.default
-        shown = f"`{str(default).lower() if isinstance(default, bool) else default}`" if default != "" else "empty"
+        shown = (
+            f"`{str(default).lower() if isinstance(default, bool) else default}`"
+            if default not in ("", None)
+            else "empty"
+        )
         lines.append(f"| `{name.upper()}` | {shown} | {field.description} |")
     return "\n".join(lines) + "\n"
 
