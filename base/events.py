@@ -115,6 +115,9 @@ class Response:
     messages: list[Message] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     notice: str = ""  # a short toast for a pressed button (Telegram's callback answer)
+    # slow work still to do once the platform has its 200 (a document to lay out); it adds to ``messages``.
+    # The adapter shows that it is working (LINE's loading animation, Telegram's chat action) meanwhile
+    pending: Callable[[], Awaitable[None]] | None = field(default=None, repr=False, compare=False)
 
     def say(
         self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False, style: str = ""

@@ -193,12 +193,18 @@ class LineAdapter:
             return None
         if isinstance(ev, JoinEvent):
             hello = [_text(_("Hello. An administrator can bind this group to a unit: /bindgroup CODE"))]
-            return lambda: self.reply(ev.reply_token, hello)
+
+            async def greet() -> None:
+                await self.reply(ev.reply_token, hello)
+
+            return greet
         event = self.to_event(ev)
         if event is None:
             return None
-        response = await handle(self.db, event, self.settings)
+        response = await handle(self.db, event, self.settings, detach=True)
         reply_token = getattr(ev, "reply_token", None)
+        if response.pending is not None:
+            return lambda: self._finish(event, response, reply_token)
         if not (reply_token and response.messages):
             return None
 
@@ -206,6 +212,37 @@ class LineAdapter:
             await self.reply(reply_token, await self.render_all(response, event))
 
         return reply
+
+    async def _finish(self, event: Incoming, response: Response, reply_token: str | None) -> None:
+        """The slow part of a step, after LINE has its 200: the loading animation meanwhile, then one reply
+        with everything said — or, when the reply token has lapsed, a push (counted against the quota)."""
+        if event.chat_id.startswith("U"):  # LINE shows it only in a one-to-one chat
+            await self.loading(event.chat_id)
+        assert response.pending is not None
+        await response.pending()
+        if not response.messages:
+            return
+        messages = await self.render_all(response, event)
+        if reply_token and await self.reply(reply_token, messages):
+            return
+        try:
+            await self.push(event.chat_id, messages, f"late-{self.channel.name}-{event.event_id}")
+        except (PermanentFailure, RetryLater, RuntimeError, aiohttp.ClientError, OSError, TimeoutError) as e:
+            log.warning("LINE late answer not sent: %s", e if isinstance(e, PermanentFailure) else type(e).__name__)
+            return
+        await self.flush_counts()
+
+    async def loading(self, user_id: str) -> None:
+        """LINE's loading animation in the person's chat, for up to 60 s or until the answer arrives (free)."""
+        try:
+            status, _body, _h = await self._post(
+                "/v2/bot/chat/loading/start", {"chatId": user_id, "loadingSeconds": 60}
+            )
+        except (aiohttp.ClientError, OSError, TimeoutError) as e:
+            log.warning("LINE loading animation failed: %s", type(e).__name__)
+            return
+        if status not in (200, 202):
+            log.warning("LINE loading animation failed: HTTP %s", status)
 
     async def _forget_chat(self, ev) -> None:
         source = ev.source
@@ -286,16 +323,18 @@ class LineAdapter:
                 return 200, "", {}
             return r.status, await r.text(), r.headers.copy()
 
-    async def reply(self, reply_token: str, messages: list) -> None:
+    async def reply(self, reply_token: str, messages: list) -> bool:
+        """Reply (free); False when LINE refused it — a reply token is used once and lapses."""
         try:
             status, _body, _h = await self._post(
                 "/v2/bot/message/reply", {"replyToken": reply_token, "messages": messages[:MAX_MESSAGES]}
             )
         except (aiohttp.ClientError, OSError, TimeoutError) as e:
             log.warning("LINE reply failed: %s", type(e).__name__)
-            return
+            return False
         if status != 200:
             log.warning("LINE reply failed: HTTP %s", status)
+        return status == 200
 
     async def push(self, to: str, messages: list, key: str) -> None:
         headers = {"X-Line-Retry-Key": retry_key(key)} if key else {}

@@ -202,7 +202,7 @@ class TelegramAdapter:
         """Do the work and commit it; the reply is rendered separately (a webhook renders after its 200)."""
         if arrived.event is None:
             return Response()
-        return await handle(self.db, arrived.event, self.settings)
+        return await handle(self.db, arrived.event, self.settings, detach=True)
 
     async def render_quietly(self, arrived: Arrived, response: Response, answered: bool = False) -> None:
         """Render after the webhook answered: a failure is logged (the answer itself is already stored)."""
@@ -290,15 +290,35 @@ class TelegramAdapter:
             except ApiError:
                 pass  # too old to answer; the messages below still go out
         if arrived.chat_id is None:
+            if response.pending is not None:
+                await response.pending()
             return
-        edited = False
-        for message in response.messages:
+        edited = await self._send_all(arrived, response.messages, False)
+        if response.pending is not None:  # what was said so far is out; the slow part shows as a chat action
+            said = len(response.messages)
+            await self._busy(arrived.chat_id)
+            await response.pending()
+            await self._send_all(arrived, response.messages[said:], edited)
+        # response.deliveries are already queued in the outbox; the dispatcher sends them
+
+    async def _send_all(self, arrived: Arrived, messages: list[Message], edited: bool) -> bool:
+        """Send in order, the first message marked ``edit`` replacing the pressed one; True once one has."""
+        assert arrived.chat_id is not None
+        for message in messages:
             if message.edit and arrived.message_id is not None and not edited:
                 edited = await self._edit(arrived.chat_id, arrived.message_id, message)
                 if edited:
                     continue
             await self.send(arrived.chat_id, message)
-        # response.deliveries are already queued in the outbox; the dispatcher sends them
+        return edited
+
+    async def _busy(self, chat_id: int) -> None:
+        """Telegram's "sending a file…" in the chat while documents are laid out (it lasts 5 s or until the
+        next message; a sign of life, so its failure is ignored)."""
+        try:
+            await self.api.call("sendChatAction", {"chat_id": chat_id, "action": "upload_document"})
+        except (ApiError, aiohttp.ClientError, OSError, TimeoutError):
+            pass
 
     async def _edit(self, chat_id: int, message_id: int, message: Message) -> bool:
         payload: dict = {"chat_id": chat_id, "message_id": message_id, "text": message.text[:TEXT_LIMIT]}

@@ -272,7 +272,7 @@ async def got_import_file(ctx: Ctx) -> None:
             ).format(name=clip(Path(f.name).name, 60))
         )
     _refuse_large(f.size)
-    ctx.later(lambda db: _check_import_file(ctx, db, ext))
+    ctx.later(lambda db: _check_import_file(ctx, db, ext), detached=True)  # reads only: a retry is all it costs
 
 
 async def _check_import_file(ctx: Ctx, db, ext: str) -> None:
@@ -426,7 +426,7 @@ async def export(ctx: Ctx, args: str = "") -> None:
         files = await asyncio.to_thread(write_all, report, list(FORMATS), folder)
         _say_exported(ctx, report, files)
 
-    ctx.later(render)
+    ctx.later(render, detached=True)
 
 
 def _say_exported(ctx: Ctx, report, files: list[Path]) -> None:

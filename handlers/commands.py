@@ -136,7 +136,7 @@ TABLE: tuple[Command, ...] = (
         "publish",
         publish.publish,
         ADMINS,
-        help=((ADMINS, N_("/publish — the public page for ITA: on, off, its addresses")),),
+        help=((ADMINS, N_("/publish — the public page for ITA: on, off, its addresses; round 6|12; link URL")),),
     ),
     Command(
         "bindgroup",

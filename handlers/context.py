@@ -31,6 +31,7 @@ class Ctx:
     response: Response = field(default_factory=Response)
     refusals: list[str] = field(default_factory=list)
     after: list[Callable[[Any], Awaitable[None]]] = field(default_factory=list)
+    detached: list[Callable[[Any], Awaitable[None]]] = field(default_factory=list)
     snapshot: PlanSnapshot | None = None
     has_drafts: bool = True  # the person has typed into the answer form (False: its drafts need no read)
 
@@ -82,11 +83,15 @@ class Ctx:
     def finish(self) -> None:
         self.goto("")
 
-    def later(self, job: Callable[[Any], Awaitable[None]]) -> None:
+    def later(self, job: Callable[[Any], Awaitable[None]], *, detached: bool = False) -> None:
         """Run ``job(db)`` once this step's transaction has committed, before the reply goes out: for slow
         work (downloading and reading a file) that must not hold the transaction. The job opens its own
-        sessions (``resume`` rebinds this context to one); its UserError is said to the person."""
-        self.after.append(job)
+        sessions (``resume`` rebinds this context to one); its UserError is said to the person.
+
+        ``detached``: the platform may get its 200 first and the job run after it, with a sign of work in
+        the chat — only for work whose loss costs a retry and nothing else (reading, laying out documents,
+        an idempotent write), since a process that stops in between leaves it undone and unsaid."""
+        (self.detached if detached else self.after).append(job)
 
     def say(self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False, style: str = "") -> None:
         self.response.say(text, buttons, edit=edit, style=style)

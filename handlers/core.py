@@ -27,7 +27,7 @@ from handlers.context import Ctx, write_refusals
 from handlers.protocol import Step
 from base.events import Incoming, Response
 from locales.errors import UserError
-from locales.i18n import _, set_language
+from locales.i18n import _, current_language, set_language
 from locales.thai import clip
 from storage.db import Database, table_of
 from storage.outbox import OutboxKey, enqueue, to_payload
@@ -92,8 +92,9 @@ class _StepRefused(Exception):
         self.error, self.org_id, self.person_id, self.refusals = error, org_id, person_id, refusals
 
 
-async def handle(db: Database, event: Incoming, settings: Settings) -> Response:
-    """Handle one event exactly once; the Response is what to send back."""
+async def handle(db: Database, event: Incoming, settings: Settings, *, detach: bool = False) -> Response:
+    """Handle one event exactly once; the Response is what to send back. ``detach``: the step's detached jobs
+    are left in ``Response.pending`` for the adapter to run after the platform has its 200."""
     set_language(None)
     try:
         async with db.session() as session:
@@ -110,11 +111,12 @@ async def handle(db: Database, event: Incoming, settings: Settings) -> Response:
                 ) from e
             await ctx.write_refusals()
         UPDATES.labels(event.platform, "handled").inc()
-        for job in ctx.after:  # the step is committed; this work holds no transaction of it
-            try:
-                await job(db)
-            except UserError as e:
-                ctx.say(str(e))
+        await _run(ctx, db, ctx.after)  # the step is committed; this work holds no transaction of it
+        if ctx.detached:
+            if detach:
+                ctx.response.pending = lambda: _run(ctx, db, ctx.detached, current_language())
+            else:
+                await _run(ctx, db, ctx.detached)
         return ctx.response
     except _StepRefused as refused:
         return await _refused(db, event, refused)
@@ -122,6 +124,23 @@ async def handle(db: Database, event: Incoming, settings: Settings) -> Response:
         if event.event_id:  # the same event, handled concurrently by another worker
             return Response()
         raise
+
+
+async def _run(ctx: Ctx, db: Database, jobs: list, lang: str | None = None) -> None:
+    """The jobs that follow a committed step. Run detached (after the platform's 200, ``lang`` given), a job
+    that fails is logged and the person told to try again: nobody else would learn of it."""
+    if lang is not None:
+        set_language(lang)
+    for job in jobs:
+        try:
+            await job(db)
+        except UserError as e:
+            ctx.say(str(e))
+        except Exception as e:
+            if lang is None:
+                raise
+            log.error("work after the reply failed: %s", type(e).__name__, exc_info=e)
+            ctx.say(_("Sorry, something went wrong on our side. Please try again."))
 
 
 async def _refused(db: Database, event: Incoming, refused: _StepRefused) -> Response:

@@ -19,6 +19,7 @@ from reports.public import (
     write_round_files,
 )
 from storage.answers import Answers
+from storage.public_choices import mark_link
 from storage.publication import live_site, publication_of, set_live
 from storage.repo import Rounds
 
@@ -42,15 +43,20 @@ async def publish(ctx: Ctx, args: str = "") -> None:
     if words[:1] == ["round"]:
         await _preview(ctx, words[1:])
         return
+    if words[:1] == ["link"]:
+        await _mark_link(ctx, words[1:])
+        return
     if words[:1] == ["on"]:
         pub = await set_live(ctx.session, ctx.org_id, True, ctx.actor, words[1] if len(words) > 1 else None)
         ctx.say(_("The public page is live: {url}").format(url=page_url(ctx, pub.slug)) + _local_note(ctx))
-        ctx.later(lambda db: _write_plan(ctx, db))
+        ctx.later(lambda db: _write_plan(ctx, db), detached=True)
     elif words[:1] == ["off"]:
         await set_live(ctx.session, ctx.org_id, False, ctx.actor)
         ctx.say(_("The public page is off."))
     elif words:
-        raise UserError(_("Use /publish, /publish on ADDRESS (first time), /publish round 6|12 or /publish off."))
+        raise UserError(
+            _("Use /publish, /publish on ADDRESS (first time), /publish round 6|12, /publish link URL or /publish off.")
+        )
     current = await publication_of(ctx.session, ctx.org_id)
     site = await live_site(ctx.session, current.slug) if current else None
     if site is None:
@@ -80,6 +86,21 @@ async def _write_plan(ctx: Ctx, db) -> None:
     await write_files(jobs)
 
 
+async def _mark_link(ctx: Ctx, words: list[str]) -> None:
+    """/publish link URL (or /publish link off URL): a link to private storage that is meant to be seen."""
+    public = words[:1] != ["off"]
+    url = " ".join(words[0 if public else 1 :])
+    changed = await mark_link(ctx.session, ctx.org_id, url, public, ctx.actor)
+    if public:
+        ctx.say(
+            (_("Marked public: {url}") if changed else _("Already public: {url}")).format(url=url)
+            + "\n"
+            + _("It appears in the documents of a round published from now on (/publish round 6 or 12 again).")
+        )
+    else:
+        ctx.say((_("Left out again: {url}") if changed else _("Not marked public: {url}")).format(url=url))
+
+
 async def _preview(ctx: Ctx, words: list[str]) -> None:
     """What would be published, and a question: nothing is public until the admin says yes."""
     if not words or words[0] not in ("6", "12"):
@@ -95,7 +116,7 @@ async def _preview(ctx: Ctx, words: list[str]) -> None:
     tk = token()
     ctx.goto(Step.PUBLISH_CONFIRM, tk=tk, round_id=rnd.id)
     ctx.say(
-        "\n".join(preview_lines(report)),
+        "\n".join(preview_lines(report, "/publish link URL")),
         [[Button(_("Publish"), PublishAnswer(tk, "y").pack()), Button(_("Cancel"), PublishAnswer(tk, "n").pack())]],
     )
 
@@ -110,7 +131,7 @@ async def pressed_publish(ctx: Ctx, press: PublishAnswer) -> None:
         ctx.say(_("Not published; nothing was changed."), edit=True)
         return
     ctx.say(_("Publishing: the documents are being laid out…"), edit=True)
-    ctx.later(lambda db: _publish_confirmed(ctx, db, round_id))
+    ctx.later(lambda db: _publish_confirmed(ctx, db, round_id), detached=True)
 
 
 async def _publish_confirmed(ctx: Ctx, db, round_id: int) -> None:

@@ -10,7 +10,7 @@ from locales.errors import UserError
 from locales.i18n import _, current_language, set_language
 from reports.model import RoundReport
 
-FORMATS = ("xlsx", "docx", "pdf")
+FORMATS = ("xlsx", "docx", "pdf", "eplan")  # eplan: the e-PlanNACC entry sheet (HTML), internal only
 
 
 def parse_formats(text: str) -> list[str]:
@@ -18,7 +18,9 @@ def parse_formats(text: str) -> list[str]:
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
         raise UserError(
-            _("Formats are xlsx, docx and pdf (separated by commas); not: {bad}").format(bad=", ".join(unknown) or "-")
+            _("Formats are xlsx, docx, pdf and eplan (separated by commas); not: {bad}").format(
+                bad=", ".join(unknown) or "-"
+            )
         )
     return list(dict.fromkeys(chosen))
 
@@ -61,6 +63,10 @@ def export(r: RoundReport, formats: list[str], out_dir: Path, *, parallel: bool 
         paths.append(write_report_docx(r, out_dir / f"{stem}-report.docx"))
         if not r.public:  # the memo is the compiler's note to the executive, never published
             paths.append(write_memo_docx(r, out_dir / f"{stem}-memo.docx"))
+    if "eplan" in formats and not r.public:
+        from reports.eplan import write_eplan
+
+        paths.append(write_eplan(r, out_dir / f"{stem}-eplan.html"))
     if "pdf" in formats:
         from reports.pdf import write_memo_pdf, write_report_pdf
 

@@ -20,7 +20,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.settings import Settings
 from locales.i18n import _
 from locales.thai import BE_OFFSET, digits, format_amount, format_date, format_quantity
-from reports.summary import AWAITING, RoundSummary, percent, reason_text, round_summary, status_label
+from reports.summary import (
+    AWAITING,
+    RoundSummary,
+    percent,
+    reason_label,
+    reason_text,
+    round_summary,
+    status_label,
+)
 from storage.answers import Answers
 from domain.budget import budget_basis
 from domain.privacy import Screen
@@ -36,6 +44,7 @@ from storage.models import (
     StatusReport,
 )
 from storage.people import person_names
+from storage.public_choices import FIELDS, public_links, wordings
 from storage.repo import Plan, Units
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -61,6 +70,8 @@ class UnitAnswer:
     reason: str = ""  # e-PlanNACC's category and the typed text, as one line
     links: list[str] = field(default_factory=list)
     carried: bool = False  # carried forward from the 6-month round
+    category: str = ""  # e-PlanNACC's category alone (its form has a list for it)
+    reason_typed: str = ""  # the typed text alone (e-PlanNACC's box beside "อื่นๆ"); internal documents only
 
 
 @dataclass
@@ -151,6 +162,7 @@ class RoundReport:
     emblem: Path | None = None  # the memo's emblem image (REPORT_EMBLEM)
     public: bool = False  # the version for citizens: typed text screened, no checks, no empty section
     masked: Counter[str] = field(default_factory=Counter)  # what the screening masked (kind → count)
+    worded: int = 0  # typed fields shown in the admin's public wording instead
 
     # ------------------------------------------------------------ figures and their rules
     @property
@@ -329,7 +341,8 @@ async def build_report(
     """``public``: the version for citizens and the ITA — typed text screened (``domain.privacy``), no checks."""
     rule = carried_out_rule(settings)
     thai = (settings.report_digits != "arabic") if thai_digits is None else thai_digits
-    screen = Screen(await person_names(session, org.id)) if public else None
+    screen = Screen(await person_names(session, org.id), await public_links(session, org.id)) if public else None
+    wording = await wordings(session, org.id, rnd.id) if public else {}
     masked: Counter[str] = Counter()
     summary = await round_summary(session, org.id, rnd, carried_out_rule=rule)
     fy = summary.fiscal_year
@@ -349,7 +362,8 @@ async def build_report(
         unit_answers = []
         for unit_id in owners.get(it.id, []):
             r = latest.get((it.id, unit_id))
-            unit_answers.append(_answer(unit_names[unit_id], r, thai, screen, masked))
+            chosen = {f: wording[(it.id, unit_id, f)] for f in FIELDS if (it.id, unit_id, f) in wording}
+            unit_answers.append(_answer(unit_names[unit_id], r, thai, screen, masked, chosen))
         row = ItemRow(
             n,
             it,
@@ -399,6 +413,7 @@ async def build_report(
         today=today,
         public=public,
         masked=masked,
+        worded=len(wording),
         emblem=settings.report_emblem,
     )
     if not public:
@@ -415,14 +430,21 @@ def _screened(screen: Screen | None, text: str, masked: Counter[str]) -> str:
 
 
 def _answer(
-    unit: str, r: StatusReport | None, thai: bool, screen: Screen | None = None, masked: Counter[str] | None = None
+    unit: str,
+    r: StatusReport | None,
+    thai: bool,
+    screen: Screen | None = None,
+    masked: Counter[str] | None = None,
+    wording: dict[str, str] | None = None,
 ) -> UnitAnswer:
     """One unit's answer as the documents show it: typed text as typed (its digits untouched), Tidtam's own date
-    in the document's digits; in the public version typed text is screened and private links left out."""
+    in the document's digits; in the public version typed text is screened and private links left out, and a
+    field the admin worded for the public (``wording``, "" hides it) shows that wording, screened too."""
     if r is None:
         return UnitAnswer(unit, AWAITING)
     masked = Counter() if masked is None else masked
-    months = _screened(screen, r.months, masked)
+    chosen = wording or {}
+    months = _screened(screen, chosen.get("months", r.months), masked)
     if not months and r.date_from:
         months = digits(f"{r.date_from.day}/{r.date_from.month}/{r.date_from.year + BE_OFFSET}", thai)
     links = [e["url"] for e in r.evidence if e.get("kind") == "url"]
@@ -433,13 +455,15 @@ def _answer(
     return UnitAnswer(
         unit,
         r.status.value,
-        _screened(screen, r.done_text, masked),
+        _screened(screen, chosen.get("result", r.done_text), masked),
         months,
         None if r.no_budget_used else r.disbursed,
         r.qty_achieved,
-        _screened(screen, reason_text(r), masked) if r.status == Status.CANNOT else "",
+        _screened(screen, chosen.get("reason", reason_text(r)), masked) if r.status == Status.CANNOT else "",
         links,
         r.carried,
+        category=reason_label(r.reason_category) if r.status == Status.CANNOT else "",
+        reason_typed=r.reason if r.status == Status.CANNOT and screen is None else "",
     )
 
 

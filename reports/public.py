@@ -235,7 +235,8 @@ class PublicSite:
         fy = await self._year(year_be)
         return None if fy is None else await Plan(self.session, self.org.id).views(fy)
 
-    def _plan_html(self, year_be: int, views: list[ItemView], *, pdf: bool = False) -> str:
+    def _plan_html(self, fy: FiscalYear, views: list[ItemView], *, pdf: bool = False) -> str:
+        year_be = fy.year_be
         dims: dict[int, dict[str, Any]] = {}
         overall = Decimal("0.00")
         for v in views:
@@ -279,7 +280,16 @@ class PublicSite:
             "item has one, else its plan budget; items without a budget count 0)."
         ).format(n=len(views), amount=_money(overall))
         crumbs = [(self.org.name, self._dir("../"))]
-        html = self._render("year.html", 1, _year_title(year_be), crumbs, dimensions=blocks, totals=totals)
+        approved = (
+            _("The executive approved this plan on {date} ({who}).").format(
+                date=format_date(fy.plan_approved_on), who=fy.plan_approved_by
+            )
+            if fy.plan_approved_on
+            else ""
+        )
+        html = self._render(
+            "year.html", 1, _year_title(year_be), crumbs, dimensions=blocks, totals=totals, approved=approved
+        )
         if pdf:  # WeasyPrint: the styles inline, the font the documents use
             from reports.pdf import _fonts
 
@@ -293,10 +303,11 @@ class PublicSite:
         return html
 
     async def year_page(self, year_be: int) -> Page | None:
+        fy = await self._year(year_be)
         views = await self._views(year_be)
-        if not views:
+        if fy is None or not views:
             return None
-        return Page(self._plan_html(year_be, views), self.site.publication.changed_at)
+        return Page(self._plan_html(fy, views), self.site.publication.changed_at)
 
     async def plan_file(self, year_be: int, name: str) -> Path | None:
         """plan.pdf or plan.xlsx as last written when the admin published (``write_plan_files``); never laid out
@@ -314,7 +325,7 @@ class PublicSite:
             views = await self._views(fy.year_be)
             if not views:
                 continue
-            html = self._plan_html(fy.year_be, views, pdf=True)
+            html = self._plan_html(fy, views, pdf=True)
             stamp = hashlib.sha256(html.encode()).hexdigest()[:16]
             for name in PLAN_FILES:
                 path = self.folder / "plan" / f"{fy.year_be}-{stamp}-{name}"
@@ -429,7 +440,7 @@ async def public_report(session: AsyncSession, settings: Settings, org: Organisa
     return await build_report(session, settings, org, rnd, public=True)
 
 
-def preview_lines(report: Any) -> list[str]:
+def preview_lines(report: Any, mark_link: str = "tidtam publish link URL") -> list[str]:
     """What the admin is asked to confirm: what goes public, and what was masked in the units' typed text."""
     lines = [
         _("This will be published for {round}, fiscal year {year}:").format(
@@ -447,12 +458,20 @@ def preview_lines(report: Any) -> list[str]:
         "id": _("national ID numbers"),
         "link": _("links to private storage (left out)"),
     }
+    if report.worded:
+        lines.append(
+            _("• {n} typed field(s) shown in the wording an admin chose for the public").format(n=report.worded)
+        )
     masked = [f"{kinds[k]} {n}" for k, n in sorted(report.masked.items()) if n]
     lines.append(
         _("• masked in what the units typed: {what}").format(what=", ".join(masked))
         if masked
         else _("• nothing personal was found in what the units typed")
     )
+    if report.masked.get("link"):
+        lines.append(
+            _("  A private link that is meant to be seen (a shared folder of photos): {how}").format(how=mark_link)
+        )
     return lines
 
 

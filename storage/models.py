@@ -123,6 +123,8 @@ class FiscalYear(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     year_be: int
+    plan_approved_on: Optional[dt.date] = None  # the executive's approval of this year's plan (ITA O23)
+    plan_approved_by: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
 
 
 class Round(SQLModel, table=True):
@@ -516,8 +518,8 @@ class Publication(SQLModel, table=True):
 
 
 class PublishedRound(SQLModel, table=True):
-    """A round whose documents are public: frozen as they were when published (a closed round when its page is
-    first made; an open one when an admin publishes it as it stands), with the figures shown beside them."""
+    """A round whose documents are public: frozen as they were when an admin published them (closing a round does
+    not publish it), with the figures shown beside them."""
 
     __tablename__ = "published_round"
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -525,3 +527,32 @@ class PublishedRound(SQLModel, table=True):
     round_id: int = Field(foreign_key="round.id", unique=True)
     published_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class PublicWording(SQLModel, table=True):
+    """The admin's public wording of one typed field of a unit's answer ("" hides it): used in the published
+    documents instead of what the unit typed, which stays as it is everywhere else."""
+
+    __tablename__ = "public_wording"
+    __table_args__ = (UniqueConstraint("round_id", "item_id", "unit_id", "field"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    round_id: int = Field(foreign_key="round.id")
+    item_id: int = Field(foreign_key="plan_item.id")
+    unit_id: int = Field(foreign_key="unit.id")
+    field: str = Field(max_length=20)  # result | reason | months
+    text: str = Field(default="", max_length=4000)
+    set_by: str = Field(max_length=100)
+    set_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PublicLink(SQLModel, table=True):
+    """A link an admin marked public although its host is private storage (a shared Drive folder of photos)."""
+
+    __tablename__ = "public_link"
+    __table_args__ = (UniqueConstraint("org_id", "url"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    url: str = Field(max_length=2000)
+    marked_by: str = Field(max_length=100)
+    marked_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

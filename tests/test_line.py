@@ -37,6 +37,8 @@ class Wire:
     def __init__(self):
         self.replies: list[list] = []
         self.pushes: list[tuple[str, list, str | None]] = []
+        self.loading: list[str] = []
+        self.calls: list[str] = []  # the paths, in order
 
 
 @pytest.fixture
@@ -47,8 +49,11 @@ def line(tmp_path, prism, monkeypatch):
 
     async def post(self, path, payload, headers=None):  # what went over the wire (Prism checked it), and its key
         status, body, answer = await real_post(self, path, payload, headers)
-        assert status == 200, (path, status, body)  # Prism answers 4xx to a body LINE's spec does not allow
-        if path.endswith("/reply"):
+        assert status in (200, 202), (path, status, body)  # Prism answers 4xx to a body LINE's spec does not allow
+        wire.calls.append(path)
+        if path.endswith("/loading/start"):
+            wire.loading.append(payload["chatId"])
+        elif path.endswith("/reply"):
             wire.replies.append(payload["messages"])
         else:
             wire.pushes.append((payload["to"], payload["messages"], (headers or {}).get("X-Line-Retry-Key")))
@@ -168,10 +173,12 @@ def test_a_round_on_line(line, tmp_path):
     assert client.post("/line/webhook", content=forged).status_code == 400
     assert count(settings, Person) == 2
 
-    # documents: LINE cannot send files, so /export answers with one-time download links
+    # documents: LINE cannot send files, so /export answers with one-time download links, laid out after
+    # LINE's 200 with the loading animation shown meanwhile
     export = texts(say(client, wire, ADMIN, "/export"))
+    assert wire.loading == [ADMIN] and wire.calls[-2:] == ["/v2/bot/chat/loading/start", "/v2/bot/message/reply"]
     links = re.findall(r"https://tidtam\.example\.go\.th(/files/[\w-]+)", export)
-    assert len(links) == 5
+    assert len(links) == 6
     first = client.get(links[0])
     assert first.status_code == 200 and len(first.content) > 5000
     assert client.get(links[0]).status_code == 404  # once per file per person
@@ -337,3 +344,76 @@ def test_database_down_means_line_redelivers(line, monkeypatch):
     assert post(client, {**ev, "deliveryContext": {"isRedelivery": True}}).status_code == 200
     assert count(settings, Person) == 1 and count(settings, ProcessedEvent) == 1
     assert post(client, ev).status_code == 200 and count(settings, Person) == 1  # and only once
+
+
+def _admin(client, wire, admin_code) -> str:
+    user = "U" + "e" * 32
+    say(client, wire, user, f"/start {admin_code}")
+    say(client, wire, user, "ผู้ดูแล ไลน์")
+    return user
+
+
+def test_export_gets_its_200_before_the_documents_are_laid_out(line, monkeypatch):
+    """Served by uvicorn, so LINE's 200 is seen apart from the work after it: the layout is held until the test
+    has its 200 — were the webhook to wait for the documents, the request would time out."""
+    import threading
+    import time
+
+    import httpx
+    import reports.export
+
+    from support.browser import Served
+    from support.ports import free_port
+
+    client, wire, admin_code, settings = line
+    admin = _admin(client, wire, admin_code)
+    answered = threading.Event()
+    real_export = reports.export.export
+
+    def held_export(*args, **kwargs):  # runs in a worker thread (asyncio.to_thread)
+        assert answered.wait(30), "the layout waited for a 200 that never came"
+        return real_export(*args, **kwargs)
+
+    monkeypatch.setattr(reports.export, "export", held_export)
+    replies = len(wire.replies)
+    with Served(create_app(settings), free_port(), lifespan="on") as served:
+        raw = body(event("message", admin, text="/export"))
+        headers = {"X-Line-Signature": sign(raw), "Content-Type": "application/json"}
+        got = httpx.post(served.url + "/line/webhook", content=raw, headers=headers, timeout=10)
+        assert got.status_code == 200 and len(wire.replies) == replies  # answered, the documents not yet made
+
+        def wait(done) -> None:
+            deadline = time.monotonic() + 60
+            while not done() and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+        wait(lambda: wire.loading)
+        assert wire.loading == [admin]  # the animation is on while they are made
+        answered.set()
+        wait(lambda: len(wire.replies) > replies)
+    assert len(re.findall(r"https://tidtam\.example\.go\.th/files/[\w-]+", texts(wire.replies[-1]))) == 6
+
+
+def test_a_late_answer_is_pushed_and_counted_when_the_reply_token_has_lapsed(line, monkeypatch):
+    client, wire, admin_code, settings = line
+    admin = _admin(client, wire, admin_code)
+
+    async def lapsed(self, reply_token, messages):
+        return False  # LINE: "Invalid reply token" (used, or too old)
+
+    monkeypatch.setattr(bot.line.LineAdapter, "reply", lapsed)
+    assert post(client, event("message", admin, text="/export")).status_code == 200
+    to, messages, key = wire.pushes[-1]
+    assert to == admin and "/files/" in texts(messages) and uuid.UUID(key)
+    assert sum(u.pushed for u in _usage(settings)) == 1  # a push is counted against the month's quota
+
+
+def _usage(settings) -> list[LineUsage]:
+    async def go():
+        db = Database(settings.database_url)
+        async with db.session(commit=False) as s:
+            rows = (await s.exec(select(LineUsage))).all()
+        await db.dispose()
+        return rows
+
+    return asyncio.run(go())

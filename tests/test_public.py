@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import html
 import re
 import subprocess
 import zipfile
@@ -163,8 +164,18 @@ def text_of(body: bytes, name: str, tmp: Path) -> str:
         return subprocess.run(["pdftotext", str(f), "-"], capture_output=True, text=True, check=True).stdout
     if name.endswith((".docx", ".xlsx")):
         with zipfile.ZipFile(BytesIO(body)) as z:
-            return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+            # openpyxl writes Thai as character references (&#3585;): read as a person would
+            return html.unescape(
+                "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+            )
     return body.decode("utf-8")
+
+
+def squeezed(text: str) -> str:
+    """Text to compare across formats: a PDF writes ำ as ํ + า and breaks lines between words."""
+    import unicodedata
+
+    return re.sub(r"[\s\u200b]+", "", unicodedata.normalize("NFKC", text))
 
 
 def crawl(get, start: str) -> dict[str, bytes]:
@@ -311,6 +322,102 @@ def test_a_published_organisation_shows_no_personal_data_and_nothing_unpublished
     asyncio.run(db.dispose())
 
 
+def test_the_plan_page_says_when_and_by_whom_the_executive_approved_the_plan(world, capsys, tmp_path):
+    _folder, settings = world
+    tidtam(capsys, "--org", A, "publish", "on", "--slug", "org-a")
+    refused = {
+        "future": ["--date", "1/1/2600", "--by", "นายก"],
+        "no one": ["--date", "15/9/2568", "--by", "  "],
+        "too long": ["--date", "15/9/2568", "--by", "ก" * 201],
+        "not a date": ["--date", "31/2/2568", "--by", "นายก"],
+        "neither": [],
+    }
+    for why, args in refused.items():
+        code = off_loop(main, ["--org", A, "plan", "approved", *args])
+        err = capsys.readouterr().err
+        assert code != 0 and err.strip() and "Traceback" not in err, why
+    out = tidtam(capsys, "--org", A, "plan", "approved", "--date", "15 ก.ย. 2568", "--by", "นายสมชาย ใจดี นายกเทศมนตรี")
+    assert "15 กันยายน 2568" in out and "PDF" in out  # the public files are written anew at once
+    app = create_app(settings, Database(settings.effective_database_url))
+
+    async def get(path: str) -> bytes:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            r = await c.get(path)
+            assert r.status_code == 200, path
+            return r.content
+
+    said = "ผู้บริหารให้ความเห็นชอบแผนนี้เมื่อ ๑๕ กันยายน ๒๕๖๘ (นายสมชาย ใจดี นายกเทศมนตรี)"
+    assert said in asyncio.run(get("/p/org-a/2569/")).decode()
+    assert said in text_of(asyncio.run(get("/p/org-a/2569/plan.pdf")), "plan.pdf", tmp_path).replace("\n", " ")
+    tidtam(capsys, "--org", A, "plan", "approved", "--clear")
+    assert "ให้ความเห็นชอบ" not in asyncio.run(get("/p/org-a/2569/")).decode()
+
+
+def test_the_admin_words_an_answer_for_the_public_and_marks_a_private_link_public(world, capsys, tmp_path):
+    """The internal documents keep what the unit typed; the public ones show the admin's wording, and a private
+    link only once it is marked public; every choice is audited."""
+    _folder, settings = world
+
+    async def answered() -> str:
+        from storage.models import AuditLog, Organisation, PlanItem, StatusReport
+
+        db = Database(settings.effective_database_url)
+        async with db.session(commit=False) as s:
+            org = (await s.exec(select(Organisation).where(Organisation.name == A))).one()
+            report = (await s.exec(select(StatusReport).where(StatusReport.org_id == org.id))).first()
+            code = (await s.get(PlanItem, report.item_id)).code
+            audited = len(
+                (await s.exec(select(AuditLog).where(AuditLog.entity.in_(["public_wording", "public_link"])))).all()
+            )
+        await db.dispose()
+        return code, audited
+
+    code, _n = off_loop(asyncio.run, answered())
+    tidtam(capsys, "--org", A, "publish", "on", "--slug", "org-a")
+    for args in (
+        [code, "--unit", "กองคลัง", "--field", "result"],  # neither --text, --hide nor --reset
+        [code, "--field", "result", "--hide"],  # no unit
+        [code, "--unit", "กองคลลัง", "--hide"],  # a misspelt unit
+        ["9.9.9-9", "--unit", "กองคลัง", "--hide"],
+        [code, "--unit", "กองคลัง", "--field", "phone", "--hide"],
+        [code, "--unit", "กองคลัง", "--text", "ก" * 4001],
+    ):
+        assert off_loop(main, ["--org", A, "publish", "wording", "6", *args]) != 0, args
+        err = capsys.readouterr().err
+        assert err.strip() and "Traceback" not in err, args
+    folder = "https://drive.google.com/drive/folders/x1"
+    worded = "จัดอบรมเจ้าหน้าที่ ๑ ครั้ง ภาพ " + folder
+    tidtam(capsys, "--org", A, "publish", "wording", "6", code, "--unit", "กองคลัง", "--text", worded)
+    assert worded in tidtam(capsys, "--org", A, "publish", "wording", "6")
+    app = create_app(settings, Database(settings.effective_database_url))
+
+    async def get(path: str) -> bytes:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            r = await c.get(path)
+            assert r.status_code == 200, path
+            return r.content
+
+    def published(name: str) -> str:
+        return squeezed(text_of(off_loop(asyncio.run, get(f"/p/org-a/2569/6/{name}")), name, tmp_path))
+
+    assert "ปรับถ้อยคำ" in tidtam(capsys, "--org", A, "publish", "round", "6", "--yes")
+    for name in ("report.pdf", "report.docx", "tables.xlsx"):
+        text = published(name)
+        assert squeezed("จัดอบรมเจ้าหน้าที่ ๑ ครั้ง") in text and squeezed("อบรมเจ้าหน้าที่แล้ว ติดต่อ") not in text
+        assert folder not in text and "081-234-5678" not in text, name  # the wording is screened too
+    assert off_loop(main, ["--org", A, "publish", "link", "not a link"]) != 0
+    capsys.readouterr()
+    tidtam(capsys, "--org", A, "publish", "link", folder)
+    tidtam(capsys, "--org", A, "publish", "round", "6", "--yes")
+    for name in ("report.pdf", "report.docx", "tables.xlsx"):
+        assert folder in published(name), name
+    internal = tmp_path / "internal"
+    tidtam(capsys, "--org", A, "report", "export", "--round", "6", "--format", "xlsx", "--out", str(internal))
+    text = text_of((internal / next(p.name for p in internal.glob("*.xlsx"))).read_bytes(), "x.xlsx", tmp_path)
+    assert "อบรมเจ้าหน้าที่แล้ว ติดต่อสมชาย" in text and worded not in text  # the answer itself is unchanged
+    assert off_loop(asyncio.run, answered())[1] == 2
+
+
 def test_slugs_are_checked_and_not_shared(world, capsys):
     _folder, _settings = world
     code = main(["--org", A, "publish", "on", "--slug", "เทศบาล"])
@@ -392,5 +499,12 @@ async def publish_in_chat(tmp_path):
     assert "ตัวอย่างก่อนหน้า" in (await chat.press("1", first.button("เผยแพร่"))).text  # pressed twice
     assert (settings.data_dir / "public").is_dir()
     assert "2569/6/report.pdf" in (await chat.type("1", "/publish")).text
+    # a private link meant to be seen: marked, said once, unmarked; junk is refused in one Thai sentence
+    folder = "https://drive.google.com/drive/folders/photos"
+    assert "ตั้งให้เผยแพร่ลิงก์นี้แล้ว" in (await chat.type("1", f"/publish link {folder}")).text
+    assert "ตั้งให้เผยแพร่อยู่แล้ว" in (await chat.type("1", f"/publish link {folder}")).text
+    assert "ไม่เผยแพร่ลิงก์นี้อีกต่อไป" in (await chat.type("1", f"/publish link off {folder}")).text
+    assert "ระบุลิงก์เดียว" in (await chat.type("1", "/publish link ก" * 3000)).text
+    assert (await chat.type("2", f"/publish link {folder}")).text.startswith("ขออภัย")
     assert "ปิดหน้าเผยแพร่" in (await chat.type("1", "/publish off")).text
     await db.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import re
 import subprocess
 import unicodedata
 from collections import Counter
@@ -95,7 +96,7 @@ def exported(tmp_path_factory):
             rnd = await Answers(s, org_id).open_round()
             settings = Settings(data_dir=tmp, report_doc_prefix="ขก ๗๓๒๐๑")
             thai = await build_report(s, settings, org, rnd, today=TODAY)
-            files["thai"] = export(thai, ["xlsx", "docx", "pdf"], tmp / "thai")
+            files["thai"] = export(thai, ["xlsx", "docx", "pdf", "eplan"], tmp / "thai")
             arabic = await build_report(s, settings, org, rnd, thai_digits=False, today=TODAY)
             files["arabic"] = export(arabic, ["pdf"], tmp / "arabic")
         await db.dispose()
@@ -256,6 +257,7 @@ async def test_export_from_chat_sends_the_files(tmp_path):
         "tables.xlsx",
         "report.docx",
         "memo.docx",
+        "eplan.html",
         "report.pdf",
         "memo.pdf",
     ]
@@ -298,5 +300,93 @@ async def test_export_from_chat_renders_outside_the_transaction(tmp_path, monkey
     monkeypatch.setattr(reports.export, "export", watched)
     said = await chat.type("admin", "/export")
     assert seen == [("writable", False)]  # no write lock held, and laid out in a worker thread
-    assert len([m for m in said.response.messages if m.attachment]) == 5
+    assert len([m for m in said.response.messages if m.attachment]) == 6
     await db.dispose()
+
+
+def _sheet(path) -> list[dict]:
+    """The e-PlanNACC sheet as the compiler reads it: per item, its fields (label → shown, copied)."""
+    from html.parser import HTMLParser
+
+    class Sheet(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.items: list[dict] = []
+            self.at: str | None = None
+            self.label = ""
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "section":
+                self.items.append({"no": int(a["data-no"]), "fields": {}, "skip": "skip" in a["class"]})
+            elif tag in ("dt", "dd"):
+                self.at = tag
+            elif tag == "button" and self.at == "dd":
+                self.items[-1]["fields"][self.label]["copy"] = a["data-copy"]
+
+        def handle_endtag(self, tag):
+            if tag in ("dt", "dd"):
+                self.at = None
+
+        def handle_data(self, data):
+            if self.at == "dt":
+                self.label = data
+                self.items[-1]["fields"][data] = {"shown": "", "copy": None}
+            elif self.at == "dd" and self.label and not self.items[-1]["fields"][self.label]["shown"]:
+                self.items[-1]["fields"][self.label]["shown"] = data
+
+    sheet = Sheet()
+    sheet.feed(path.read_text(encoding="utf-8"))
+    return sheet.items
+
+
+def test_the_e_plannacc_sheet_has_each_item_in_the_forms_order_with_values_to_paste(exported):
+    _files, expected, named = exported
+    items = _sheet(named["eplan.html"])
+    assert [i["no"] for i in items] == list(range(1, len(items) + 1)) and len(items) == sum(expected["counts"].values())
+    assert sum(i["skip"] for i in items) == expected["counts"]["awaiting"]  # nothing carried in a 6-month round
+    to_enter = [i for i in items if not i["skip"]]
+    assert all(not i["fields"] for i in items if i["skip"])  # nothing to enter this round
+    order = ["งบตามข้อบัญญัติ/เทศบัญญัติ (บาท)", "บรรจุไว้ใน", "สถานะ"]
+    assert all(list(i["fields"])[:3] == order for i in to_enter)
+    assert {i["fields"]["สถานะ"]["shown"] for i in to_enter} <= {
+        "อยู่ระหว่างดำเนินการ",
+        "ดำเนินการแล้วเสร็จ",
+        "ไม่สามารถดำเนินการได้",
+    }  # e-PlanNACC's three: "not started" is entered as in progress
+    cannot = [i for i in to_enter if i["fields"]["สถานะ"]["shown"] == "ไม่สามารถดำเนินการได้"]
+    assert cannot and all("เหตุผลที่ไม่สามารถดำเนินการได้" in i["fields"] for i in cannot)
+    pasted = [f["copy"] for i in to_enter for f in i["fields"].values() if f["copy"]]
+    money = [i["fields"]["เบิกจ่าย (บาท)"]["copy"] for i in to_enter if i["fields"].get("เบิกจ่าย (บาท)", {}).get("copy")]
+    assert sum(Decimal(m) for m in money) == expected["disbursed"]  # plain numbers a form's box takes
+    assert all(re.fullmatch(r"\d+\.\d\d", m) for m in money)
+    assert all("จัดอบรมแล้ว ๒ ครั้ง" in p or re.fullmatch(r"[\d.]+", p) or "งดจัด" in p for p in pasted)
+
+
+@pytest.mark.slow
+def test_the_e_plannacc_sheet_copies_in_chromium_and_remembers_ticks(exported, browser, tmp_path):
+    from support.browser import axe_violations
+
+    _files, _expected, named = exported
+    url = named["eplan.html"].as_uri()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url)
+    button = page.locator("section:not(.skip) dd button").first
+    wanted = button.get_attribute("data-copy")
+    button.click()
+    assert page.evaluate("navigator.clipboard.readText()") == wanted
+    assert button.inner_text() == "คัดลอกแล้ว"
+    page.locator("input.entered").first.check()
+    page.reload()
+    assert page.locator("input.entered").first.is_checked()  # the compiler's ticks survive a reload
+    assert [r for r in requests if not r.startswith(("file:", "data:"))] == []  # nothing fetched from anywhere
+    assert axe_violations(page) == []
+    for width in (320, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+        page.screenshot(path=str(tmp_path / f"eplan-{width}.png"))
+    context.close()

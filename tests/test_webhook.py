@@ -130,3 +130,48 @@ def test_readiness_and_metrics(web, monkeypatch):
     monkeypatch.setattr(Database, "current_revision", down)
     r = client.get("/readyz")
     assert r.status_code == 503 and r.json()["status"] == "database unavailable"
+
+
+def test_export_shows_that_a_file_is_coming_and_then_sends_the_documents(web, monkeypatch):
+    """The documents are laid out after Telegram has its 200, "sending a file…" shown in the chat meanwhile (the
+    emulator has neither sendChatAction nor sendDocument: those two are recorded here, the rest goes to it)."""
+    import bot.telegram
+
+    client, peer, _member, db_url = web
+
+    async def admin_code():
+        db = Database(db_url)
+        async with db.session() as s:
+            from storage.models import Organisation
+
+            org = (await s.exec(select(Organisation))).first()
+        code = await invite_code(db, org.id, Role.ADMIN)
+        await db.dispose()
+        return code
+
+    code = asyncio.run(admin_code())
+    wire: list[str] = []
+    real_call, real_send = bot.telegram.BotApi.call, bot.telegram.TelegramAdapter.send
+
+    async def call(self, method, payload):
+        if method == "sendChatAction":
+            wire.append(f"action:{payload['action']}")
+            return True
+        return await real_call(self, method, payload)
+
+    async def send(self, chat_id, message):
+        if message.attachment is not None:
+            wire.append(f"file:{message.attachment.filename}")
+            return
+        wire.append("text")
+        await real_send(self, chat_id, message)
+
+    monkeypatch.setattr(bot.telegram.BotApi, "call", call)
+    monkeypatch.setattr(bot.telegram.TelegramAdapter, "send", send)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    for i, text in enumerate([f"/start {code}", "ผู้ดูแล เทเลแกรม"]):
+        assert client.post("/telegram/webhook", json=update(20 + i, text, 777), headers=headers).status_code == 200
+    wire.clear()
+    assert client.post("/telegram/webhook", json=update(30, "/export", 777), headers=headers).status_code == 200
+    assert wire[0] == "action:upload_document" and wire[1] == "text"  # the checks, then the files
+    assert sorted(w.rsplit(".", 1)[-1] for w in wire[2:]) == ["docx", "docx", "html", "pdf", "pdf", "xlsx"]

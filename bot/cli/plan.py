@@ -1,4 +1,4 @@
-"""``tidtam plan import | template | show``."""
+"""``tidtam plan import | template | show | approved``."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.cli.common import echo_json, org_session, run, state, table
 from locales.errors import UserError
 from locales.i18n import _
-from locales.thai import clip, format_amount
+from locales.thai import clip, format_amount, format_date, parse_date
 from storage.db import Database
 from storage.models import Organisation
+from storage.plan_approval import approver_name, record_plan_approval
 from storage.plan_sandbox import read_plan
 from storage.plan_import import ImportResult, import_plan
 from storage.plan_template import plan_row, write_template
@@ -74,6 +75,45 @@ def plan_template(
         _("Wrote {path}").format(path=out)
         + (" " + _("({n} items of fiscal year {year})").format(n=len(rows), year=from_year) if rows else "")
     )
+
+
+@app.command(
+    "approved",
+    help='Record that the executive approved the plan: --date 15/9/2568 --by "นายสมชาย ใจดี นายกเทศมนตรี" '
+    "(shown on the public plan page; --clear removes it).",
+)
+def plan_approved(
+    date: Optional[str] = typer.Option(None, "--date", help="e.g. 15/9/2568 or 15 ก.ย. 2568"),
+    by: str = typer.Option("", "--by", help="name and position of who approved"),
+    clear: bool = typer.Option(False, "--clear"),
+    fiscal_year: Optional[int] = FiscalYearOption,
+) -> None:
+    if clear == bool(date):
+        raise UserError(_('Give --date and --by (e.g. --date 15/9/2568 --by "นายสมชาย ใจดี นายกเทศมนตรี"), or --clear.'))
+    on = parse_date(date) if date else None
+    if on is not None:
+        approver_name(by)  # refused before the database is opened
+
+    async def go(db: Database) -> tuple[int, str, bool]:
+        from bot.cli.publish import write_plan_if_live
+
+        async with org_session(db) as (session, org):
+            fy = await Rounds(session, org.id).fiscal_year(fiscal_year)
+            await record_plan_approval(session, fy, on, by, actor="cli")
+            year, who = fy.year_be, fy.plan_approved_by
+        return year, who, await write_plan_if_live(db)
+
+    year, who, public = run(go)
+    if on is None:
+        typer.echo(_("The plan of fiscal year {year} is no longer marked approved.").format(year=year))
+    else:
+        typer.echo(
+            _("The plan of fiscal year {year}: approved on {date} by {who}.").format(
+                year=year, date=format_date(on, thai_digits=False), who=who
+            )
+        )
+    if public:
+        typer.echo(_("The public plan page and its PDF and XLSX say so now."))
 
 
 @app.command("show", help="List the plan's items with budgets and units.")

@@ -24,6 +24,7 @@ from reports.public import (
     write_round_files,
 )
 from storage.db import Database
+from storage.public_choices import mark_link, set_wording, wording_list
 from storage.models import FiscalYear, Organisation, Oversight, Publication, Round
 from storage.publication import Site, live_site, publication_of, set_live
 
@@ -79,6 +80,18 @@ async def _write_plan(db: Database) -> int:
     return await write_files(jobs)
 
 
+async def write_plan_if_live(db: Database) -> bool:
+    """After the plan or its approval changed: its public files anew, when the public page is on."""
+    async with org_session(db, commit=False) as (session, org):
+        pub = await publication_of(session, org.id)
+        site = await live_site(session, pub.slug) if pub else None
+        if site is None:
+            return False
+        jobs = await PublicSite(session, state().settings, site).plan_jobs()
+    await write_files(jobs)
+    return True
+
+
 @app.command("off", help="Take the public page down (its addresses answer 404 until it is on again).")
 def publish_off() -> None:
     async def go(db: Database) -> None:
@@ -106,15 +119,7 @@ def publish_round(
     async def go(db: Database) -> str | None:
         async with org_session(db, commit=False) as (session, org):
             site = await _site(session, org)
-            q = (
-                select(Round, FiscalYear)
-                .join(FiscalYear, col(FiscalYear.id) == Round.fiscal_year_id)
-                .where(Round.org_id == org.id, Round.months == months)
-                .order_by(col(FiscalYear.year_be).desc())
-            )
-            if fiscal_year:
-                q = q.where(FiscalYear.year_be == fiscal_year)
-            found = (await session.exec(q)).first()
+            found = (await session.exec(_round_of(months, fiscal_year).where(Round.org_id == org.id))).first()
             if found is None:
                 raise UserError(_("No {months}-month round in that fiscal year.").format(months=months))
             rnd, fy = found
@@ -134,6 +139,78 @@ def publish_round(
         return
     typer.echo(_("Published: {url}").format(url=url))
     warn_if_local()
+
+
+def _round_of(months: int, fiscal_year: Optional[int]):
+    """The select of one organisation's round by its months (the latest year unless one is given)."""
+    q = (
+        select(Round, FiscalYear)
+        .join(FiscalYear, col(FiscalYear.id) == Round.fiscal_year_id)
+        .where(Round.months == months)
+        .order_by(col(FiscalYear.year_be).desc())
+    )
+    return q.where(FiscalYear.year_be == fiscal_year) if fiscal_year else q
+
+
+@app.command(
+    "wording",
+    help="The public wording of one answer's typed text (the answer itself is unchanged): "
+    'wording 6 1.1.1-1 --unit กองคลัง --field result --text "…" | --hide | --reset; without an item: the list.',
+)
+def publish_wording(
+    months: int = typer.Argument(..., help="6 or 12"),
+    code: Optional[str] = typer.Argument(None, help="the item's code"),
+    unit: str = typer.Option("", "--unit", help="the unit whose answer it is"),
+    field: str = typer.Option("result", "--field", help="result, reason or months"),
+    text: Optional[str] = typer.Option(None, "--text", help="the wording to publish"),
+    hide: bool = typer.Option(False, "--hide", help="publish nothing for this field"),
+    reset: bool = typer.Option(False, "--reset", help="back to what the unit typed (screened)"),
+    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help="BE; default: the latest"),
+) -> None:
+    if code is not None and [text is not None, hide, reset].count(True) != 1:
+        raise UserError(_('Give one of --text "…", --hide or --reset.'))
+    if code is not None and not unit:
+        raise UserError(_("Say whose answer it is: --unit, e.g. --unit กองคลัง"))
+
+    async def go(db: Database) -> list[tuple[str, str, str, str]]:
+        async with org_session(db, commit=code is not None) as (session, org):
+            found = (await session.exec(_round_of(months, fiscal_year).where(Round.org_id == org.id))).first()
+            if found is None:
+                raise UserError(_("No {months}-month round in that fiscal year.").format(months=months))
+            rnd = found[0]
+            if code is not None:
+                chosen = None if reset else ("" if hide else text)
+                await set_wording(session, rnd, code, unit, field, chosen, "cli")
+                await session.flush()
+            return await wording_list(session, org.id, rnd.id)
+
+    rows = run(go)
+    if code is not None:
+        typer.echo(
+            _("Saved. It is used when the round is published (tidtam publish round {months}).").format(months=months)
+        )
+    if not rows:
+        typer.echo(_("No public wording: the documents show what the units typed, screened."))
+    hidden = _("(hidden)")
+    for item, unit_name, name, wording in rows:
+        typer.echo(f"{item} · {unit_name} · {name}: {wording or hidden}")
+
+
+@app.command(
+    "link",
+    help="Mark a link to private storage public (it is left out of published documents until then); "
+    "--private: left out again.",
+)
+def publish_link(url: str, private: bool = typer.Option(False, "--private")) -> None:
+    async def go(db: Database) -> bool:
+        async with org_session(db) as (session, org):
+            return await mark_link(session, org.id, url, not private, "cli")
+
+    changed = run(go)
+    if private:
+        typer.echo((_("Left out again: {url}") if changed else _("Not marked public: {url}")).format(url=url))
+    else:
+        typer.echo((_("Marked public: {url}") if changed else _("Already public: {url}")).format(url=url))
 
 
 @app.command("urls", help="The public addresses to enter in the ITA's open-data (OIT) form.")

@@ -34,7 +34,7 @@ async def _round(session, org_id: int, months: int, fiscal_year: Optional[int]) 
 def report_export(
     round_: int = typer.Option(..., "--round", help="6 or 12"),
     fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
-    formats: str = typer.Option("xlsx,docx,pdf", "--format"),
+    formats: str = typer.Option("xlsx,docx,pdf,eplan", "--format"),
     out: Path = typer.Option(Path("out"), "--out"),
     digits: Optional[str] = typer.Option(None, "--digits", help="thai or arabic"),
 ) -> None:

@@ -39,15 +39,15 @@ def browser():
 
 
 class Served:
-    """An ASGI app served by uvicorn on a free loopback port, in a thread (its lifespan off: no platform is
-    contacted; the test prepared the database)."""
+    """An ASGI app served by uvicorn on a free loopback port, in a thread (its lifespan off unless asked: no
+    platform is contacted; the test prepared the database)."""
 
-    def __init__(self, app, port: int):
+    def __init__(self, app, port: int, lifespan: str = "off"):
         import uvicorn
 
         self.url = f"http://127.0.0.1:{port}"
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+            uvicorn.Config(app, host="127.0.0.1", port=port, lifespan=lifespan, log_level="warning")
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
