@@ -13,7 +13,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -99,10 +99,12 @@ def _page(section, *, landscape: bool, thai_digits: bool) -> None:
     section.top_margin, section.bottom_margin = Mm(20), Mm(20)
 
 
-def _page_numbers(section) -> None:
-    """A PAGE field, written in the section's number format (``_page``)."""
-    para = section.footer.paragraphs[0]
+def _page_numbers(section, *, header: bool = False, dashes: bool = False) -> None:
+    """A PAGE field, written in the section's number format (``_page``); ``dashes``: "- ๒ -" as a memo has it."""
+    para = (section.header if header else section.footer).paragraphs[0]
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if dashes:
+        set_font(para.add_run("- "), 14)
     run = para.add_run()
     for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
         if kind:
@@ -114,6 +116,8 @@ def _page_numbers(section) -> None:
             el.text = text
         run._r.append(el)
     set_font(run, 14)
+    if dashes:
+        set_font(para.add_run(" -"), 14)
 
 
 def para(doc, text: str = "", *, size: float = BODY_PT, bold: bool = False, align=None, indent_mm: float = 0):
@@ -287,15 +291,34 @@ def narrative_sections(report: RoundReport) -> list[tuple[str, str]]:
 
 
 def write_memo_docx(report: RoundReport, path: Path) -> Path:
+    """The บันทึกข้อความ layout, as the PDF's: ที่ and วันที่ on one line; no number on the first page, "- ๒ -" at
+    the top of the others; the organisation's emblem top left when it gave one."""
     doc = _new_document(report.thai_digits)
+    section = doc.sections[0]
+    section.footer.paragraphs[0].clear()  # the memo numbers its pages at the top, from the second on
+    section.different_first_page_header_footer = True
+    _page_numbers(section, header=True, dashes=True)
     parts = memo_parts(report)
-    para(doc, _("Memorandum"), size=29, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    for label, value in parts.header:
-        p = doc.add_paragraph()
-        run = p.add_run(label + " ")
-        set_font(run, 20, True)
-        run = p.add_run(value)
-        set_font(run, BODY_PT)
+    title = doc.add_paragraph()  # the emblem at the left margin, the title centred on the text's width
+    title.paragraph_format.tab_stops.add_tab_stop(Mm(80), WD_TAB_ALIGNMENT.CENTER)
+    if report.emblem and Path(report.emblem).is_file():
+        title.add_run().add_picture(str(report.emblem), height=Mm(15))
+    title.add_run("\t")
+    add_text(title, _("Memorandum"), 29, True)
+    office, number, date, *rest = parts.header
+
+    def field(p, label: str, value: str) -> None:
+        set_font(p.add_run(label + " "), 20, True)
+        set_font(p.add_run(value), BODY_PT)
+
+    field(doc.add_paragraph(), *office)
+    line = doc.add_paragraph()
+    line.paragraph_format.tab_stops.add_tab_stop(Mm(80))
+    field(line, *number)
+    line.add_run("\t")
+    field(line, *date)
+    for label, value in rest:
+        field(doc.add_paragraph(), label, value)
     for heading, paragraphs in parts.body:
         if heading:
             para(doc, heading, bold=True)

@@ -390,3 +390,16 @@ def test_the_e_plannacc_sheet_copies_in_chromium_and_remembers_ticks(exported, b
         assert page.evaluate("document.documentElement.scrollWidth") <= width, width
         page.screenshot(path=str(tmp_path / f"eplan-{width}.png"))
     context.close()
+
+
+def test_the_memo_docx_has_the_memorandum_layout(exported):
+    """ที่ and วันที่ on one line; no page number on the first page, "- ๒ -" at the top of the others."""
+    _files, _expected, named = exported
+    doc = Document(named["memo.docx"])
+    lines = [p.text for p in doc.paragraphs]
+    assert any(line.startswith("ที่ ") and "\tวันที่ " in line for line in lines), lines[:6]
+    section = doc.sections[0]
+    assert section.different_first_page_header_footer
+    header = section.header._element.xml
+    assert "PAGE" in header and "- " in section.header.paragraphs[0].text
+    assert "PAGE" not in section.first_page_header._element.xml and "PAGE" not in section.footer._element.xml
