@@ -14,7 +14,7 @@ from handlers.context import Ctx, resume, token
 from base.events import Attachment, Button, Message
 from handlers.onboarding import role_label
 from handlers.reminders import OrgAddresses, unit_reminders
-from handlers.protocol import ImportAnswer, NarrativeField, RoundAction, Step
+from handlers.protocol import ImportAnswer, NarrativeField, RoundAction, RoundAnswer, Step
 from locales.errors import UserError
 from locales.i18n import _
 from locales.thai import format_date
@@ -25,7 +25,7 @@ from storage.plan_file import PlanFileError
 from storage.plan_import import import_plan
 from storage.plan_sandbox import read_plan_async
 from storage.repo import Rounds, Units, audit
-from storage.round_state import set_round_state
+from storage.round_state import check_may_open, set_round_state
 from base.values import utcnow
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -126,12 +126,14 @@ async def round_(ctx: Ctx, args: str = "") -> None:
     fy = await repo.fiscal_year()
     rounds = await repo.of_year(fy)
     if words[:1] == ["open"] and len(words) == 2 and words[1] in ("6", "12"):
-        await _set_state(ctx, await repo.get(fy, int(words[1])), RoundState.OPEN)
+        await _ask(ctx, await repo.get(fy, int(words[1])), RoundState.OPEN)
+        return
     elif words[:1] == ["close"]:
         opened = [r for r in rounds if r.state == RoundState.OPEN]
         if not opened:
             raise UserError(_("No round is open."))
-        await _set_state(ctx, opened[0], RoundState.CLOSED)
+        await _ask(ctx, opened[0], RoundState.CLOSED)
+        return
     elif words:
         ctx.say(_("Usage: /round, /round open 6|12, /round close"))
         return
@@ -162,7 +164,82 @@ async def pressed_round(ctx: Ctx, press: RoundAction) -> None:
     rnd = await Answers(ctx.session, ctx.org_id).round_by_id(press.round_id)
     if rnd is None or action not in ("open", "close"):
         raise UserError(_("This button is not valid."))
-    await _set_state(ctx, rnd, RoundState.OPEN if action == "open" else RoundState.CLOSED)
+    await _ask(ctx, rnd, RoundState.OPEN if action == "open" else RoundState.CLOSED, edit=True)
+
+
+async def _ask(ctx: Ctx, rnd: Round, state: RoundState, *, edit: bool = False) -> None:
+    """Opening or closing a round changes what every unit may do, and opening the 12-month round can never be
+    undone: say what will happen, and do it only on a yes."""
+    if rnd.state == state:
+        ctx.say(_("{round} is already {state}.").format(round=round_name(rnd), state=round_state_label(rnd)))
+        return
+    today = dt.datetime.now(BANGKOK).date()
+    lines = []
+    if state == RoundState.CLOSED:
+        units = [u.id for u in await Units(ctx.session, ctx.org_id).all()]
+        waiting = await Answers(ctx.session, ctx.org_id).awaiting(rnd, units)
+        lines.append(_("Close {round}? Units can no longer answer and reminders stop.").format(round=round_name(rnd)))
+        if waiting:
+            lines.append(
+                _("{n} answer(s) from {units} unit(s) are still awaiting; they will not be collected.").format(
+                    n=len(waiting), units=len({p.unit_id for p in waiting})
+                )
+            )
+        lines.append(
+            _("It can be opened again with /round open {months}.").format(months=rnd.months)
+            if rnd.months == 12
+            else _("It can be opened again with /round open 6 — but only until the 12-month round is opened.")
+        )
+        yes = _("Close {round}").format(round=round_name(rnd))
+    else:
+        await check_may_open(ctx.session, ctx.org_id, rnd)  # refused now, not after a yes
+        lines.append(_("Open {round}? Units are asked to answer and reminders start.").format(round=round_name(rnd)))
+        if today < rnd.opens_on:
+            lines.append(
+                _("It is planned to open on {date}; opening now sends its opening message today.").format(
+                    date=format_date(rnd.opens_on, thai_digits=False)
+                )
+            )
+        if rnd.months == 12:
+            six = await Answers(ctx.session, ctx.org_id).earlier_round(rnd)
+            units = [u.id for u in await Units(ctx.session, ctx.org_id).all()]
+            left = await Answers(ctx.session, ctx.org_id).awaiting(six, units) if six else []
+            if left:
+                lines.append(
+                    _("The 6-month round still awaits {n} answer(s) from {units} unit(s).").format(
+                        n=len(left), units=len({p.unit_id for p in left})
+                    )
+                )
+            lines.append(
+                _(
+                    "This cannot be undone: once the 12-month round is open, the 6-month round can never be opened "
+                    "again, and its answers still awaiting can never be collected. Completed 6-month answers are "
+                    "carried forward."
+                )
+            )
+        yes = _("Open {round}").format(round=round_name(rnd))
+    tk = token()
+    ctx.goto(Step.ROUND_CONFIRM, tk=tk, round_id=rnd.id, state=state.value)
+    ctx.say(
+        "\n".join(lines),
+        [[Button(yes, RoundAnswer(tk, "y").pack()), Button(_("Cancel"), RoundAnswer(tk, "n").pack())]],
+        edit=edit,
+    )
+
+
+async def pressed_round_answer(ctx: Ctx, press: RoundAnswer) -> None:
+    if ctx.step != Step.ROUND_CONFIRM or ctx.data.get("tk") != press.tk:
+        ctx.say(_("This button belongs to an earlier question. Send /round again."), edit=True)
+        return
+    round_id, state = int(ctx.data["round_id"]), RoundState(ctx.data["state"])
+    ctx.finish()  # a second press finds nothing to confirm
+    if press.answer != "y":
+        ctx.say(_("Nothing was changed."), edit=True)
+        return
+    rnd = await Answers(ctx.session, ctx.org_id).round_by_id(round_id)
+    if rnd is None:
+        raise UserError(_("This button is not valid."))
+    await _set_state(ctx, rnd, state)
     await _show_rounds(
         ctx,
         await Rounds(ctx.session, ctx.org_id).of_year(await Rounds(ctx.session, ctx.org_id).fiscal_year()),

@@ -78,6 +78,7 @@ BUTTONS: dict[type[protocol.Press], tuple[Pressed, str]] = {
     protocol.Cancel: (checkin.pressed_cancel, UNITS),
     protocol.Language: (common.pressed_lang, EVERYONE),
     protocol.RoundAction: (admin.pressed_round, ADMINS),
+    protocol.RoundAnswer: (admin.pressed_round_answer, ADMINS),
     protocol.ImportAnswer: (admin.pressed_import, ADMINS),
     protocol.PublishAnswer: (publish.pressed_publish, ADMINS),
     protocol.NarrativeField: (admin.pressed_narrative, ADMINS),

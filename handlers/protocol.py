@@ -118,6 +118,15 @@ class RoundAction(Press):
 
 
 @dataclass(frozen=True)
+class RoundAnswer(Press):
+    """Yes or no to opening or closing a round, after its consequences were said."""
+
+    prefix: ClassVar[str] = "rnc"
+    tk: str
+    answer: str  # y or n
+
+
+@dataclass(frozen=True)
 class ImportAnswer(Press):
     prefix: ClassVar[str] = "imp"
     tk: str
@@ -164,6 +173,7 @@ class Step(enum.StrEnum):
     IMPORT_CONFIRM = "admin.import_confirm"
     NARRATIVE = "admin.narrative"
     PUBLISH_CONFIRM = "admin.publish_confirm"
+    ROUND_CONFIRM = "admin.round_confirm"
 
     @staticmethod
     def in_report(step: str) -> bool:

@@ -312,11 +312,11 @@ def write_memo_docx(report: RoundReport, path: Path) -> Path:
         set_font(p.add_run(value), BODY_PT)
 
     field(doc.add_paragraph(), *office)
-    line = doc.add_paragraph()
-    line.paragraph_format.tab_stops.add_tab_stop(Mm(80))
-    field(line, *number)
-    line.add_run("\t")
-    field(line, *date)
+    dateline = doc.add_paragraph()
+    dateline.paragraph_format.tab_stops.add_tab_stop(Mm(80))
+    field(dateline, *number)
+    dateline.add_run("\t")
+    field(dateline, *date)
     for label, value in rest:
         field(doc.add_paragraph(), label, value)
     for heading, paragraphs in parts.body:

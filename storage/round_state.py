@@ -53,6 +53,14 @@ async def set_round_state(
 
 
 async def _may_open(session: AsyncSession, org_id: int, rnd: Round, actor: str, close_others: bool) -> None:
+    for other in await check_may_open(session, org_id, rnd, close_others=close_others):
+        other.state = RoundState.CLOSED
+        session.add(other)
+        await audit(session, org_id, actor, "update", "round", other.id, old={"state": "open"}, new={"state": "closed"})
+
+
+async def check_may_open(session: AsyncSession, org_id: int, rnd: Round, *, close_others: bool = False) -> list[Round]:
+    """Refuse (UserError) what may not be opened; the other open rounds that opening ``rnd`` would close."""
     year = (
         await session.exec(select(Round).where(Round.org_id == org_id, Round.fiscal_year_id == rnd.fiscal_year_id))
     ).all()
@@ -70,7 +78,4 @@ async def _may_open(session: AsyncSession, org_id: int, rnd: Round, actor: str, 
     ).all()
     if others and not close_others:
         raise UserError(_("Another round is open; close it first with /round close."))
-    for other in others:
-        other.state = RoundState.CLOSED
-        session.add(other)
-        await audit(session, org_id, actor, "update", "round", other.id, old={"state": "open"}, new={"state": "closed"})
+    return list(others)

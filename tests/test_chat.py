@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ import time_machine
 from sqlmodel import func, select
 
 from base.settings import Settings
-from support.chat import Chat, invite_code, join, setup_org
+from support.chat import round_change, Chat, invite_code, join, setup_org
 from support.paths import EXAMPLE_PLAN
 from storage.db import Database
 from storage.models import AuditLog, GroupChat, Outbox, PlanItem, Role, Round, RoundNarrative, RoundState, StatusReport
@@ -278,7 +279,7 @@ async def test_old_button_after_the_round_closed(world):
     said = await chat.type("klang", "/report")
     said = await chat.press("klang", said.buttons[0].data)
     status_button = said.button("แล้วเสร็จ")
-    said = await chat.type("admin", "/round close")
+    said = await round_change(chat, "admin", "/round close")
     assert "ปิดแล้ว" in said.text
     said = await chat.press("klang", status_button)
     assert "รอบรายงานนี้ปิดแล้ว" in said.text
@@ -468,7 +469,16 @@ async def test_narrative_and_round_buttons(world):
         assert (await s.exec(select(RoundNarrative))).one().problems == "บุคลากรมีภารกิจมาก"
     said = await chat.type("admin", "/round")
     said = await chat.press("admin", said.button("ปิดรอบ 6 เดือน"))
-    said = await chat.press("admin", said.button("เปิดรอบ 12 เดือน"))
+    assert "ปิดรอบ 6 เดือนหรือไม่" in said.text  # a question first: one press changes nothing
+    async with db.session(commit=False) as s:
+        assert {r.months: r.state for r in (await s.exec(select(Round))).all()}[6] == RoundState.OPEN
+    said = await chat.press("admin", said.button("ปิดรอบ 6 เดือน"))
+    question = await chat.press("admin", said.button("เปิดรอบ 12 เดือน"))
+    assert "ย้อนกลับไม่ได้" in question.text and "เปิดรอบ 6 เดือนอีกไม่ได้" in question.text
+    assert re.search(r"รอบ 6 เดือนยังรอคำตอบอีก \d+ คำตอบ จาก \d+ หน่วยงาน", question.text)
+    assert "ไม่ได้เปลี่ยนแปลง" in (await chat.press("admin", question.button("ยกเลิก"))).text
+    assert "คำถามก่อนหน้า" in (await chat.press("admin", question.button("เปิดรอบ 12 เดือน"))).text  # stale
+    said = await chat.press("admin", (await chat.type("admin", "/round open 12")).button("เปิดรอบ 12 เดือน"))
     async with db.session(commit=False) as s:
         states = {r.months: r.state for r in (await s.exec(select(Round))).all()}
     assert states == {6: RoundState.CLOSED, 12: RoundState.OPEN}

@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from base.settings import Settings
 from bot.cli.report import summary_json
-from support.chat import Chat, invite_code, join, setup_org
+from support.chat import round_change, Chat, invite_code, join, setup_org
 from support.paths import EXAMPLE_PLAN
 from locales.thai import to_thai_digits
 from reports.export import export
@@ -86,10 +86,10 @@ async def six_month_round(chat: Chat) -> None:
 async def test_the_twelve_month_round_asks_only_what_is_not_completed(world):
     chat, db, org, settings = world
     await six_month_round(chat)
-    said = await chat.type("admin", "/round open 12")
+    said = await round_change(chat, "admin", "/round open 12")
     assert "ปิดรอบเดิมก่อน" in said.text or "เปิดอยู่" in said.text  # one round at a time
-    await chat.type("admin", "/round close")
-    said = await chat.type("admin", "/round open 12")
+    await round_change(chat, "admin", "/round close")
+    said = await round_change(chat, "admin", "/round open 12")
     assert "ยกคำตอบที่ดำเนินการแล้วเสร็จในรอบ 6 เดือนมา 4 คำตอบ" in said.text
 
     # the completed pairs are carried: in the round, completed, awaited by no one
@@ -145,8 +145,8 @@ async def test_the_twelve_month_round_asks_only_what_is_not_completed(world):
     assert "ยกมาจากรอบ 6 เดือนเป็นดำเนินการแล้วเสร็จ: 4 คำตอบ" in said.text
 
     # round 6 cannot be reopened under round 12
-    said = await chat.type("admin", "/round close")
-    said = await chat.type("admin", "/round open 6")
+    said = await round_change(chat, "admin", "/round close")
+    said = await round_change(chat, "admin", "/round open 6")
     assert "เปิดรอบ 6 เดือนอีกไม่ได้" in said.text
     async with db.session(commit=False) as s:
         six = (await s.exec(select(Round).where(Round.org_id == org, Round.months == 6))).one()
@@ -176,8 +176,8 @@ async def test_the_twelve_month_round_asks_only_what_is_not_completed(world):
 async def test_a_carried_answer_can_still_be_changed_and_the_audit_shows_both(world):
     chat, db, org, settings = world
     await six_month_round(chat)
-    await chat.type("admin", "/round close")
-    await chat.type("admin", "/round open 12")
+    await round_change(chat, "admin", "/round close")
+    await round_change(chat, "admin", "/round open 12")
     said = await answer_code(chat, "klang", "2.2-1", "อยู่ระหว่าง")
     assert "บันทึกแล้ว: 2.2-1" in said.text
     async with db.session(commit=False) as s:
@@ -207,8 +207,8 @@ async def test_carrying_is_idempotent_and_needs_a_completed_answer(world):
     chat, db, org, settings = world
     await answer_code(chat, "klang", "2.2-1", "แล้วเสร็จ")
     await answer_code(chat, "klang", "2.2-3", "ดำเนินการไม่ได้")
-    await chat.type("admin", "/round close")
-    await chat.type("admin", "/round open 12")
+    await round_change(chat, "admin", "/round close")
+    await round_change(chat, "admin", "/round open 12")
     async with db.session() as s:
         answers = Answers(s, org)
         twelve = await answers.open_round()
@@ -225,9 +225,9 @@ async def test_carrying_is_idempotent_and_needs_a_completed_answer(world):
 
 async def test_an_early_opening_tells_units_now(world):
     chat, db, org, settings = world
-    await chat.type("admin", "/round close")
+    await round_change(chat, "admin", "/round close")
     with time_machine.travel(dt.datetime(2026, 9, 1, 9, 0, tzinfo=BKK), tick=False):
-        said = await chat.type("admin", "/round open 12")
+        said = await round_change(chat, "admin", "/round open 12")
         assert "เปิดอยู่" in said.text
         await tick(db, settings)
     async with db.session(commit=False) as s:
@@ -376,8 +376,8 @@ def _page_texts(pdf) -> list[str]:
 async def test_twelve_month_documents_rows_whole_thai_page_numbers_cumulative(world, tmp_path):
     chat, db, org, settings = world
     await six_month_round(chat)
-    await chat.type("admin", "/round close")
-    await chat.type("admin", "/round open 12")
+    await round_change(chat, "admin", "/round close")
+    await round_change(chat, "admin", "/round open 12")
     async with db.session(commit=False) as s:
         organisation = await s.get(Organisation, org)
         twelve = (await s.exec(select(Round).where(Round.org_id == org, Round.months == 12))).one()

@@ -26,7 +26,7 @@ from storage.db import Database
 from storage.models import OrgKind, Oversight, Role, Round, RoundState
 from storage.publication import set_live
 from storage.repo import create_organisation
-from support.chat import Chat, invite_code, join, setup_org
+from support.chat import round_change, Chat, invite_code, join, setup_org
 from support.paths import EXAMPLE_PLAN
 
 pytestmark = pytest.mark.slow  # documents are laid out (WeasyPrint) when a round is first published
@@ -484,7 +484,7 @@ async def publish_in_chat(tmp_path):
     assert (await chat.type("2", "/publish off")).text.startswith("ขออภัย")  # staff may not
     assert (await chat.type("2", "/publish round 6")).text.startswith("ขออภัย")
     # closing a round publishes nothing and says what comes next
-    said = await chat.type("1", "/round close")
+    said = await round_change(chat, "1", "/round close")
     assert "ยังไม่มีอะไรเผยแพร่" in said.text and "/publish round 6" in said.text
     assert "2569/6/" not in (await chat.type("1", "/publish")).text
     # a preview and a question; "cancel" publishes nothing, a stale button is refused

@@ -152,8 +152,10 @@ def test_a_round_on_telegram(tmp_path, emulator):
         peer.say(KLANG, "/summary", "ขออภัย")
 
         # the year goes on: the 6-month round closes, the 12-month round asks only what is not completed
-        peer.say(ADMIN, "/round close", "ปิดแล้ว")
-        peer.say(ADMIN, "/round open 12", "ยกคำตอบที่ดำเนินการแล้วเสร็จในรอบ 6 เดือนมา 2 คำตอบ")
+        q = with_buttons(peer.say(ADMIN, "/round close", "ปิดรอบ 6 เดือนหรือไม่"))  # a question first
+        peer.press(ADMIN, q, q.button("ปิดรอบ 6 เดือน"), "ปิดแล้ว")
+        q = with_buttons(peer.say(ADMIN, "/round open 12", "ย้อนกลับไม่ได้"))
+        peer.press(ADMIN, q, q.button("เปิดรอบ 12 เดือน"), "ยกคำตอบที่ดำเนินการแล้วเสร็จในรอบ 6 เดือนมา 2 คำตอบ")
         listing = with_buttons(peer.say(KLANG, "/report", "รอรายงาน"))
         picks = [label for label, data in listing.buttons if data.startswith("pk:")]
         assert len(picks) == 4 and not any(" 2.2-1 " in label for label in picks), picks  # 2.2-1: carried
@@ -167,8 +169,9 @@ def test_a_round_on_telegram(tmp_path, emulator):
         text = peer.say(BOSS, "/summary", "สรุปรอบ 12 เดือน")[-1].text
         assert "ยกมาจากรอบ 6 เดือนเป็นดำเนินการแล้วเสร็จ: 2 คำตอบ" in text and "เบิกจ่าย 18,000.00 บาท" in text
         assert "สะสมทั้งปีงบประมาณ" in text
-        peer.say(ADMIN, "/round close", "ปิดแล้ว")
-        peer.say(ADMIN, "/round open 6", "เปิดรอบ 6 เดือนอีกไม่ได้")
+        q = with_buttons(peer.say(ADMIN, "/round close", "ปิดรอบ 12 เดือนหรือไม่"))
+        peer.press(ADMIN, q, q.button("ปิดรอบ 12 เดือน"), "ปิดแล้ว")
+        peer.say(ADMIN, "/round open 6", "เปิดรอบ 6 เดือนอีกไม่ได้")  # refused before any question
     finally:
         bot.stop()
 

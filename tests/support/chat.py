@@ -126,3 +126,10 @@ async def org_with_admin_invite(db_url: str) -> str:
     code = await invite_code(db, org, Role.ADMIN)
     await db.dispose()
     return code
+
+
+async def round_change(chat: "Chat", user: str, command: str) -> "Said":
+    """``/round close`` or ``/round open N`` as an admin does it: the command, its question, the yes."""
+    said = await chat.type(user, command)
+    yes = next((b for b in said.buttons if b.data.startswith("rnc:") and not b.label.startswith("ยกเลิก")), None)
+    return said if yes is None else await chat.press(user, yes.data)
