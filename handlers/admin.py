@@ -370,7 +370,12 @@ async def _check_import_file(ctx: Ctx, db, ext: str) -> None:
             return  # the person moved on (/cancel) while the file was read
         fy = await Rounds(session, ctx.org_id).fiscal_year()
         savepoint = await session.begin_nested()
-        result = await import_plan(session, ctx.org_id, fy, rows, actor=ctx.actor)
+        try:
+            result = await import_plan(session, ctx.org_id, fy, rows, actor=ctx.actor)
+        except PlanFileError as e:  # checks against what is stored: a unit misspelt
+            await savepoint.rollback()
+            ctx.say("\n".join([str(e)] + [f"- {err}" for err in e.errors[:30]]))
+            return
         await savepoint.rollback()
         ctx.goto(Step.IMPORT_CONFIRM, tk=tk, path=path.relative_to(ctx.settings.data_dir).as_posix())
     ctx.say(

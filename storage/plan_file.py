@@ -26,6 +26,8 @@ from base.values import without_control_characters
 
 T = TypeVar("T")
 
+# the template's example row says what it is in its code, so that a forgotten one is never imported as an item
+EXAMPLE_CODE = "ตัวอย่าง-ลบแถวนี้"
 ALL_UNITS_WORDS = ("ทุกสำนัก/กอง", "ทุกกอง/สำนัก", "ทุกสำนัก", "ทุกกอง", "ทุกหน่วยงาน", "ทุกส่วนราชการ", "all")
 
 # column → (English header, Thai header, other Thai spellings seen in real plans)
@@ -401,6 +403,10 @@ class _RowReader:
         qty = self._parsed("target_qty", parse_quantity, self.cell("target_qty"))
         month_range = self._parsed("months", parse_month_range, text["months"]) if text["months"] else None
         units, all_units = _split_units(str(self.cell("units") or ""))
+        if text["code"] == EXAMPLE_CODE:
+            self.err("code", _("this is the template's example row: delete it, or replace it with an item of the plan"))
+        elif text["title"] and not units and not all_units:  # never asked about, never in a unit's list
+            self.err("units", _("no owning unit: name it (e.g. กองคลัง; กองช่าง), or write ทุกสำนัก/กอง"))
         if self.errors:
             return None
         return PlanRow(

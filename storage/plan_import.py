@@ -6,6 +6,7 @@ dry run is the same work rolled back.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -13,10 +14,11 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.names import near_miss
 from locales.i18n import _
 from locales.thai import format_amount
 from storage.models import FiscalYear, PlanItem, PlanItemUnit, PlanSection, SectionLevel, Unit
-from storage.plan_file import PlanRow
+from storage.plan_file import THAI_HEADER, CellError, PlanFileError, PlanRow
 from storage.repo import Plan, Units, audit
 
 ITEM_FIELDS = (
@@ -264,9 +266,32 @@ async def _ensure_units(
 ) -> dict[str, Unit]:
     repo = Units(session, org_id)
     units = {u.name: u for u in await repo.all()}
+    _refuse_near_misses(rows, set(units))
     for r in rows:
         for name in r.units:
             if name not in units:
                 units[name] = await repo.add(name, actor=actor)
                 result.units_created.append(name)
     return units
+
+
+def _refuse_near_misses(rows: list[PlanRow], known: set[str]) -> None:
+    """A unit not yet known that is one slip from a known unit, or from a name the file uses more often, is a
+    typing mistake that would quietly become a unit nobody belongs to: refused, naming the likely one."""
+    counts = Counter(name for r in rows for name in r.units)
+    errors = []
+    for r in rows:
+        for name in r.units:
+            if name in known:
+                continue
+            guess = near_miss(name, known | {m for m, n in counts.items() if n > counts[name]})
+            if guess is not None:
+                errors.append(
+                    CellError(
+                        r.row,
+                        THAI_HEADER["units"],
+                        _('"{name}" is not a unit yet: did you mean {guess}?').format(name=name, guess=guess),
+                    )
+                )
+    if errors:
+        raise PlanFileError(errors)

@@ -9,14 +9,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from locales.i18n import _
-from storage.plan_file import ALL_UNITS_WORDS, COLUMNS, THAI_HEADER
+from storage.plan_file import ALL_UNITS_WORDS, COLUMNS, EXAMPLE_CODE, THAI_HEADER
 from storage.repo import ItemView
 from base.values import without_control_characters
 
 NO_BUDGET_TEXT = "ไม่ใช้งบประมาณ"
 
 EXAMPLE = {
-    "code": "",
+    "code": EXAMPLE_CODE,
     "strategy": "",
     "strategy_title": "",
     "dimension": "1",
@@ -42,8 +42,9 @@ def column_notes() -> dict[str, str]:
     return {
         "code": _(
             "Optional. The item's code; left empty it is made from mission or sub-item, e.g. 1.1-3. "
-            "Importing again updates the item with the same code."
-        ),
+            "Importing again updates the item with the same code. The example row's code ({example}) keeps it "
+            "from being imported: delete that row."
+        ).format(example=EXAMPLE_CODE),
         "strategy": _("Optional. Strategy number (older plans)."),
         "strategy_title": _("Optional. Strategy title."),
         "dimension": _("Required. Dimension 1 to 4 (Thai or Arabic digits)."),

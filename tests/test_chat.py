@@ -457,6 +457,10 @@ async def test_import_from_chat_dry_run_then_confirm(world, tmp_path):
     assert "ไฟล์แผนมีปัญหา 1 จุด" in said.text and "แถว 2" in said.text
     said = await chat.send_file("admin", "plan.docx", b"PK\x03\x04")
     assert "ต้องเป็น .xlsx หรือ .csv" in said.text
+    # a misspelt unit is named against the units already stored, and nothing is offered to import
+    typo = content.replace("กองคลัง", "กองคลงั", 1)
+    said = await chat.send_file("admin", "typo.csv", typo.encode("utf-8"))
+    assert "หมายถึง กองคลัง หรือไม่" in said.text and not said.buttons
 
 
 async def test_narrative_and_round_buttons(world):

@@ -131,9 +131,18 @@ def test_template_is_importable(org, capsys):
     assert wb.sheetnames == ["แผน", "คำอธิบาย"]
     assert wb["แผน"]["A1"].value == "รหัส" and wb["แผน"].freeze_panes == "A2"
     assert wb["คำอธิบาย"].max_row == 20  # header + one note per column
+    # the example row, left in by mistake, is named and not imported
+    code, out, err = tidtam(capsys, "plan", "import", str(path))
+    assert code == 1 and "แถว 2" in err and "แถวตัวอย่างของแม่แบบ" in err
+    # the admin's filled-in workbook is never overwritten without --force
+    wb["แผน"]["A2"] = ""
+    wb.save(path)
+    code, _out, err = tidtam(capsys, "plan", "template", str(path))
+    assert code == 1 and "--force" in err and load_workbook(path)["แผน"]["A2"].value is None
     code, out, err = tidtam(capsys, "plan", "import", str(path))
     assert code == 0, err
     assert "ใหม่ 1" in out and "20,000.00" in out
+    assert tidtam(capsys, "plan", "template", str(path), "--force")[0] == 0
 
 
 @pytest.mark.parametrize("typed", ["20/4/2569", "20 เม.ย. 2569", "2026-04-20", "๒๐ เมษายน ๒๕๖๙"])

@@ -300,3 +300,45 @@ async def test_one_org_never_sees_anothers_plan(db, tmp_path):
         fy_b = await Rounds(s, b).fiscal_year(2569)
         # asking for org a's items through org b's fiscal year finds nothing
         assert await Plan(s, a).items(fy_b) == []
+
+
+async def test_an_item_without_an_owner_is_refused_by_row(db, tmp_path):
+    """Imported, it would never be asked about and never appear in any unit's list."""
+    org = await new_org(db)
+    rows = plan_rows(10)
+    rows[3][10] = ""
+    rows[7][10] = " ; "
+    with pytest.raises(PlanFileError) as e:
+        await run_import(db, org, write_csv(tmp_path / "plan.csv", rows))
+    messages = [str(err) for err in e.value.errors]
+    assert [m.split(" คอลัมน์")[0] for m in messages] == ["แถว 5", "แถว 9"]
+    assert all("ผู้รับผิดชอบ" in m and "ทุกสำนัก/กอง" in m for m in messages)
+    assert await count(db, PlanItem) == 0
+
+
+async def test_a_misspelt_unit_is_refused_with_the_likely_one_and_a_new_one_is_created(db, tmp_path):
+    org = await new_org(db)
+    rows = plan_rows(10)
+    rows[6][10] = "กองคลงั"  # the tone mark after the wrong consonant: one slip from กองคลัง, used elsewhere
+    with pytest.raises(PlanFileError) as e:
+        await run_import(db, org, write_csv(tmp_path / "plan.csv", rows))
+    assert [str(err) for err in e.value.errors] == ['แถว 8 คอลัมน์ ผู้รับผิดชอบ: ยังไม่มีหน่วยงาน "กองคลงั": หมายถึง กองคลัง หรือไม่']
+    assert await count(db, Unit) == 0
+    rows[6][10] = "กองสวัสดิการสังคม"  # genuinely new: created
+    await run_import(db, org, write_csv(tmp_path / "plan.csv", rows))
+    rows[2][10] = "กองช่าง"
+    rows[6][10] = "กองสวัสดิการสงคม"  # now against the units already stored
+    with pytest.raises(PlanFileError) as e:
+        await run_import(db, org, write_csv(tmp_path / "plan.csv", rows))
+    assert "หมายถึง กองสวัสดิการสังคม หรือไม่" in str(e.value.errors[0])
+
+
+def test_names_near_and_far():
+    from domain.names import near_miss
+
+    units = ["กองคลัง", "กองช่าง", "สำนักปลัด", "กองการศึกษา", "กองการเจ้าหน้าที่", "กองสาธารณสุขและสิ่งแวดล้อม"]
+    assert near_miss("กองคลงั", units) == "กองคลัง"
+    assert near_miss("กองการเจ้าหนาที่", units) == "กองการเจ้าหน้าที่"
+    assert near_miss("กองสาธารณสุขและสิ่งแวดลอม", units) == "กองสาธารณสุขและสิ่งแวดล้อม"
+    for other in ("กองคลัง", "กองช่าง", "กองสวัสดิการสังคม", "กองแผน", "สำนักปลัดเทศบาล", "กอง คลัง"):
+        assert near_miss(other, units) is None, other  # distinct units share กอง; spaces are not a slip

@@ -53,10 +53,18 @@ def print_import_result(result: ImportResult, *, dry_run: bool) -> None:
     "--from-year fills it with that year's plan, to edit instead of starting blank.",
 )
 def plan_template(
-    out: Path, from_year: Optional[int] = typer.Option(None, "--from-year", help="BE, e.g. 2569")
+    out: Path,
+    from_year: Optional[int] = typer.Option(None, "--from-year", help="BE, e.g. 2569"),
+    force: bool = typer.Option(False, "--force", help="replace the file if it exists"),
 ) -> None:
     if out.suffix.lower() != ".xlsx":
         raise UserError(_("The template is an Excel file: give a name ending in .xlsx"))
+    if out.exists() and not force:  # it may be the plan the admin has been filling in
+        raise UserError(
+            _("{path} already exists and was left as it is. Give another name, or add --force to replace it.").format(
+                path=out
+            )
+        )
     rows = None
     if from_year is not None:
 
