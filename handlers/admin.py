@@ -13,7 +13,7 @@ from handlers.common import MAX_TEXT, clip, round_name, round_state_label
 from handlers.context import Ctx, resume, token
 from base.events import Attachment, Button, Message
 from handlers.onboarding import role_label
-from handlers.reminders import OrgAddresses, unit_reminders
+from handlers.reminders import OrgAddresses, round_notices, unit_reminders
 from handlers.protocol import ImportAnswer, NarrativeField, RoundAction, RoundAnswer, Step
 from locales.errors import UserError
 from locales.i18n import _
@@ -167,17 +167,14 @@ async def pressed_round(ctx: Ctx, press: RoundAction) -> None:
     await _ask(ctx, rnd, RoundState.OPEN if action == "open" else RoundState.CLOSED, edit=True)
 
 
-async def _ask(ctx: Ctx, rnd: Round, state: RoundState, *, edit: bool = False) -> None:
-    """Opening or closing a round changes what every unit may do, and opening the 12-month round can never be
-    undone: say what will happen, and do it only on a yes."""
-    if rnd.state == state:
-        ctx.say(_("{round} is already {state}.").format(round=round_name(rnd), state=round_state_label(rnd)))
-        return
-    today = dt.datetime.now(BANGKOK).date()
+async def round_question(session, org_id: int, rnd: Round, state: RoundState, today: dt.date) -> tuple[list[str], str]:
+    """What opening or closing ``rnd`` will do, in the words the admin confirms (chat and CLI alike), and the label
+    of the yes; refuses (UserError) an opening that is not allowed."""
+    answers = Answers(session, org_id)
+    units = [u.id for u in await Units(session, org_id).all()]
     lines = []
     if state == RoundState.CLOSED:
-        units = [u.id for u in await Units(ctx.session, ctx.org_id).all()]
-        waiting = await Answers(ctx.session, ctx.org_id).awaiting(rnd, units)
+        waiting = await answers.awaiting(rnd, units)
         lines.append(_("Close {round}? Units can no longer answer and reminders stop.").format(round=round_name(rnd)))
         if waiting:
             lines.append(
@@ -190,34 +187,41 @@ async def _ask(ctx: Ctx, rnd: Round, state: RoundState, *, edit: bool = False) -
             if rnd.months == 12
             else _("It can be opened again with /round open 6 — but only until the 12-month round is opened.")
         )
-        yes = _("Close {round}").format(round=round_name(rnd))
-    else:
-        await check_may_open(ctx.session, ctx.org_id, rnd)  # refused now, not after a yes
-        lines.append(_("Open {round}? Units are asked to answer and reminders start.").format(round=round_name(rnd)))
-        if today < rnd.opens_on:
+        return lines, _("Close {round}").format(round=round_name(rnd))
+    await check_may_open(session, org_id, rnd)  # refused now, not after a yes
+    lines.append(_("Open {round}? Units are asked to answer and reminders start.").format(round=round_name(rnd)))
+    if today < rnd.opens_on:
+        lines.append(
+            _("It is planned to open on {date}; opening now sends its opening message today.").format(
+                date=format_date(rnd.opens_on, thai_digits=False)
+            )
+        )
+    if rnd.months == 12:
+        six = await answers.earlier_round(rnd)
+        left = await answers.awaiting(six, units) if six else []
+        if left:
             lines.append(
-                _("It is planned to open on {date}; opening now sends its opening message today.").format(
-                    date=format_date(rnd.opens_on, thai_digits=False)
+                _("The 6-month round still awaits {n} answer(s) from {units} unit(s).").format(
+                    n=len(left), units=len({p.unit_id for p in left})
                 )
             )
-        if rnd.months == 12:
-            six = await Answers(ctx.session, ctx.org_id).earlier_round(rnd)
-            units = [u.id for u in await Units(ctx.session, ctx.org_id).all()]
-            left = await Answers(ctx.session, ctx.org_id).awaiting(six, units) if six else []
-            if left:
-                lines.append(
-                    _("The 6-month round still awaits {n} answer(s) from {units} unit(s).").format(
-                        n=len(left), units=len({p.unit_id for p in left})
-                    )
-                )
-            lines.append(
-                _(
-                    "This cannot be undone: once the 12-month round is open, the 6-month round can never be opened "
-                    "again, and its answers still awaiting can never be collected. Completed 6-month answers are "
-                    "carried forward."
-                )
+        lines.append(
+            _(
+                "This cannot be undone: once the 12-month round is open, the 6-month round can never be opened "
+                "again, and its answers still awaiting can never be collected. Completed 6-month answers are "
+                "carried forward."
             )
-        yes = _("Open {round}").format(round=round_name(rnd))
+        )
+    return lines, _("Open {round}").format(round=round_name(rnd))
+
+
+async def _ask(ctx: Ctx, rnd: Round, state: RoundState, *, edit: bool = False) -> None:
+    """Opening or closing a round changes what every unit may do, and opening the 12-month round can never be
+    undone: say what will happen, and do it only on a yes."""
+    if rnd.state == state:
+        ctx.say(_("{round} is already {state}.").format(round=round_name(rnd), state=round_state_label(rnd)))
+        return
+    lines, yes = await round_question(ctx.session, ctx.org_id, rnd, state, dt.datetime.now(BANGKOK).date())
     tk = token()
     ctx.goto(Step.ROUND_CONFIRM, tk=tk, round_id=rnd.id, state=state.value)
     ctx.say(
@@ -267,6 +271,8 @@ async def _set_state(ctx: Ctx, rnd: Round, state: RoundState) -> None:
         )
     if was != rnd.state:
         ctx.response.notice = round_state_label(rnd)
+    if was != rnd.state:
+        await _tell_units(ctx, rnd, state, reopened=was == RoundState.CLOSED)
     if was != rnd.state and state == RoundState.CLOSED:
         ctx.say(
             _(
@@ -275,6 +281,28 @@ async def _set_state(ctx: Ctx, rnd: Round, state: RoundState) -> None:
                 "to publish them (you will see a preview first)."
             ).format(round=round_name(rnd), months=rnd.months)
         )
+
+
+async def _tell_units(ctx: Ctx, rnd: Round, state: RoundState, *, reopened: bool) -> None:
+    """Units learn of a close and a reopening from the admin's step; a first opening is the ladder's own
+    opening message (sent by the scheduler today, when the round opened early)."""
+    if state == RoundState.OPEN and not reopened:
+        return
+    units = [u.id for u in await Units(ctx.session, ctx.org_id).all()]
+    book = await OrgAddresses.load(ctx.session, ctx.org_id)
+    if state == RoundState.CLOSED:
+        notices = round_notices(
+            book, units, lambda: _("{round} is closed: answers can no longer be sent.").format(round=round_name(rnd))
+        )
+    else:
+        notices = round_notices(
+            book,
+            units,
+            lambda: _("{round} is open again: items still awaiting can be answered now with /report.").format(
+                round=round_name(rnd)
+            ),
+        )
+    ctx.response.deliveries += notices
 
 
 # ---------------------------------------------------------------- reminders now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -106,5 +107,19 @@ def unit_reminders(book: OrgAddresses, rnd: Round, unit: Unit, awaiting: list[Pa
                 address.platform, address.chat_id, reminder_message(rnd, unit, awaiting), is_group=address.is_group
             )
         )
+    set_language(speaking)
+    return out
+
+
+def round_notices(book: OrgAddresses, unit_ids: list[int], text: Callable[[], str]) -> list[Delivery]:
+    """One notice to every unit (its groups, else its members), each written in its reader's language."""
+    out, speaking, seen = [], current_language(), set()
+    for unit_id in unit_ids:
+        for address in book.of(unit_id):
+            if (address.platform, address.chat_id) in seen:  # a person in two units hears it once
+                continue
+            seen.add((address.platform, address.chat_id))
+            set_language(address.lang)
+            out.append(Delivery(address.platform, address.chat_id, Message(text()), is_group=address.is_group))
     set_language(speaking)
     return out

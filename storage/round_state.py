@@ -77,5 +77,5 @@ async def check_may_open(session: AsyncSession, org_id: int, rnd: Round, *, clos
         )
     ).all()
     if others and not close_others:
-        raise UserError(_("Another round is open; close it first with /round close."))
+        raise UserError(_("Another round is open; close it first: /round close in the chat, or tidtam round close."))
     return list(others)

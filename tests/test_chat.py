@@ -477,6 +477,8 @@ async def test_narrative_and_round_buttons(world):
     async with db.session(commit=False) as s:
         assert {r.months: r.state for r in (await s.exec(select(Round))).all()}[6] == RoundState.OPEN
     said = await chat.press("admin", said.button("ปิดรอบ 6 เดือน"))
+    told = {d.chat_id: d.message.text for d in said.response.deliveries}
+    assert {"klang", "chang"} <= set(told) and all("ปิดแล้ว: ส่งคำตอบรอบนี้ไม่ได้อีก" in t for t in told.values())
     question = await chat.press("admin", said.button("เปิดรอบ 12 เดือน"))
     assert "ย้อนกลับไม่ได้" in question.text and "เปิดรอบ 6 เดือนอีกไม่ได้" in question.text
     assert re.search(r"รอบ 6 เดือนยังรอคำตอบอีก \d+ คำตอบ จาก \d+ หน่วยงาน", question.text)

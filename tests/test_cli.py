@@ -350,3 +350,24 @@ def test_an_organisations_own_line_channel(org, capsys):
     assert code == 0 and "ระบบกลาง" in out
     code, out, _ = tidtam(capsys, "line", "channel", "show")
     assert code == 0 and "ใช้บัญชี LINE ของระบบกลาง" in out
+
+
+def test_round_open_and_close_say_what_they_do_and_ask(org, capsys):
+    """No terminal and no --yes: the answer is no, and nothing changes; with --yes it is done."""
+
+    def states() -> dict[int, str]:
+        return {r["months"]: r["state"] for r in json.loads(tidtam(capsys, "round", "list", "--json")[1])}
+
+    assert tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN))[0] == 0
+    code, out, _ = tidtam(capsys, "round", "open", "6")
+    assert code == 1 and "เปิดรอบ 6 เดือนหรือไม่" in out and "ไม่ได้เปลี่ยนแปลง" in out
+    assert states()[6] == "planned"
+    code, out, err = tidtam(capsys, "round", "open", "6", "--yes")
+    assert code == 0 and states()[6] == "open", err
+    code, _out, err = tidtam(capsys, "round", "open", "12", "--yes")
+    assert_one_thai_error(code, err, "มีรอบอื่นเปิดอยู่")  # one round at a time: refused before any question
+    code, out, _ = tidtam(capsys, "round", "close", "--yes")
+    assert code == 0 and "ยังรอคำตอบอีก" in out and states()[6] == "closed"
+    code, out, _ = tidtam(capsys, "round", "open", "12")
+    assert code == 1 and "ย้อนกลับไม่ได้" in out and "รอบ 6 เดือนยังรอคำตอบอีก" in out
+    assert states()[12] == "planned"

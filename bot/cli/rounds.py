@@ -1,4 +1,4 @@
-"""``tidtam round list | set``: the fiscal year's two rounds and their dates (BE on screen)."""
+"""``tidtam round list | set | open | close``: the fiscal year's two rounds, their dates (BE on screen) and state."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from locales.errors import UserError
 from locales.i18n import _
 from locales.thai import format_date, parse_date
 from storage.db import Database
-from storage.models import Round
+from storage.models import Round, RoundState
 from storage.repo import Rounds
 
 app = typer.Typer(no_args_is_help=True)
@@ -101,3 +101,73 @@ def round_set(
         )
 
     run(go)
+
+
+def _change(months: int | None, state: RoundState, yes: bool, fiscal_year: Optional[int]) -> None:
+    """Say what will happen, ask (no terminal and no --yes: the answer is no), then do it."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from bot.cli.publish import _confirmed
+    from handlers.admin import round_question
+    from storage.round_state import set_round_state
+
+    today = dt.datetime.now(ZoneInfo("Asia/Bangkok")).date()
+
+    async def pick(session, org) -> Round:
+        repo = Rounds(session, org.id)
+        if months is not None:
+            return await repo.get(await repo.fiscal_year(fiscal_year), months)
+        opened = [r for r in await repo.of_year(await repo.fiscal_year(fiscal_year)) if r.state == RoundState.OPEN]
+        if not opened:
+            raise UserError(_("No round is open."))
+        return opened[0]
+
+    async def ask(db: Database) -> tuple[list[str], str] | None:
+        async with org_session(db, commit=False) as (session, org):
+            rnd = await pick(session, org)
+            if rnd.state == state:
+                return None
+            return await round_question(session, org.id, rnd, state, today)
+
+    question = run(ask)
+    if question is None:
+        typer.echo(_("Nothing to do: the round is already so."))
+        return
+    typer.echo("\n".join(question[0]))
+    if not yes and not _confirmed(question[1] + "?"):
+        typer.echo(_("Nothing was changed."))
+        raise typer.Exit(1)
+
+    async def change(db: Database) -> tuple[Round, int]:
+        async with org_session(db) as (session, org):
+            rnd = await pick(session, org)
+            carried = await set_round_state(session, org.id, rnd, state, actor="cli", today=today)
+            return rnd, carried
+
+    rnd, carried = run(change)
+    typer.echo(
+        table(
+            round_rows([rnd]), [_("Round"), _("Covers"), _("Opens"), _("Units answer by"), _("Submit by"), _("State")]
+        )
+    )
+    if carried:
+        typer.echo(_("{n} completed 6-month answer(s) carried forward.").format(n=carried))
+
+
+@app.command("open", help="Open a round now (6 or 12), after saying what that does; --yes: do not ask.")
+def round_open(
+    months: int = typer.Argument(..., help="6 or 12"),
+    yes: bool = typer.Option(False, "--yes"),
+    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
+) -> None:
+    if months not in (6, 12):
+        raise UserError(_("A round is 6 or 12 (months)"))
+    _change(months, RoundState.OPEN, yes, fiscal_year)
+
+
+@app.command("close", help="Close the open round, after saying what that does; --yes: do not ask.")
+def round_close(
+    yes: bool = typer.Option(False, "--yes"), fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year")
+) -> None:
+    _change(None, RoundState.CLOSED, yes, fiscal_year)
