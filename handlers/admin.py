@@ -320,7 +320,7 @@ async def remind(ctx: Ctx, args: str = "") -> None:
         waiting = await answers.awaiting(rnd, [unit.id])
         if not waiting:
             continue
-        deliveries = unit_reminders(book, rnd, unit, waiting)
+        deliveries = unit_reminders(book, rnd, unit, waiting, dt.datetime.now(BANGKOK).date())
         ctx.response.deliveries += deliveries
         if deliveries:
             sent_to.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,10 +19,23 @@ from storage.models import ChannelAccount, GroupChat, Membership, Person, Role, 
 TITLES_SHOWN = 3
 
 
-def reminder_message(rnd: Round, unit: Unit, awaiting: list[Pair], *, to_head: bool = False) -> Message:
+def when_due(rnd: Round, today: dt.date | None) -> str:
+    """The truth about the due date on ``today``: before it, on it, or how many days after it."""
+    if today is None or today < rnd.due_on:
+        return _("please answer by {due}.").format(due=due_text(rnd))
+    if today == rnd.due_on:
+        return _("today ({due}) is the last day to answer.").format(due=due_text(rnd))
+    return _("the due date ({due}) passed {n} day(s) ago; please answer as soon as possible.").format(
+        due=due_text(rnd), n=(today - rnd.due_on).days
+    )
+
+
+def reminder_message(
+    rnd: Round, unit: Unit, awaiting: list[Pair], *, to_head: bool = False, today: dt.date | None = None
+) -> Message:
     lines = [
-        _("Reminder for {unit}: {n} item(s) still await an answer in {round}; please answer by {due}.").format(
-            unit=unit.name, n=len(awaiting), round=round_name(rnd), due=due_text(rnd)
+        _("Reminder for {unit}: {n} item(s) still await an answer in {round}; {when}").format(
+            unit=unit.name, n=len(awaiting), round=round_name(rnd), when=when_due(rnd, today)
         )
     ]
     if to_head:
@@ -98,13 +112,18 @@ def preferred_accounts(accounts: list[tuple[ChannelAccount, Person]]) -> list[tu
     return chosen
 
 
-def unit_reminders(book: OrgAddresses, rnd: Round, unit: Unit, awaiting: list[Pair]) -> list[Delivery]:
+def unit_reminders(
+    book: OrgAddresses, rnd: Round, unit: Unit, awaiting: list[Pair], today: dt.date | None = None
+) -> list[Delivery]:
     out, speaking = [], current_language()
     for address in book.of(unit.id):
         set_language(address.lang)
         out.append(
             Delivery(
-                address.platform, address.chat_id, reminder_message(rnd, unit, awaiting), is_group=address.is_group
+                address.platform,
+                address.chat_id,
+                reminder_message(rnd, unit, awaiting, today=today),
+                is_group=address.is_group,
             )
         )
     set_language(speaking)

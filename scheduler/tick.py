@@ -210,7 +210,11 @@ async def plan_org(
                     continue
                 set_language(a.lang)
                 planned = Planned(
-                    key, "reminder", a, reminder_message(rnd, unit, todo, to_head=rung.track == "head"), unit_id
+                    key,
+                    "reminder",
+                    a,
+                    reminder_message(rnd, unit, todo, to_head=rung.track == "head", today=today),
+                    unit_id,
                 )
                 if today >= rung.until:
                     plan.dropped.append(planned)

@@ -537,3 +537,30 @@ async def test_a_file_must_be_what_its_name_says(world):
     assert "ไม่ใช่ไฟล์ PDF ตามชื่อ" in said.text
     said = await chat.send_file("klang", "photo.jpg", b"\xff\xd8\xff\xe0 jpeg", kind="photo", mime="image/jpeg")
     assert "ได้รับแล้ว (1)" in said.text
+
+
+def test_reminders_say_the_truth_about_the_due_date():
+    from handlers.reminders import reminder_message
+    from locales.i18n import set_language
+    from storage.models import Unit
+
+    set_language("th")
+    rnd = Round(
+        org_id=1,
+        fiscal_year_id=1,
+        months=6,
+        period_start=dt.date(2025, 10, 1),
+        period_end=dt.date(2026, 3, 31),
+        opens_on=dt.date(2026, 3, 15),
+        due_on=dt.date(2026, 4, 10),
+        submit_by=dt.date(2026, 4, 30),
+    )
+    unit = Unit(org_id=1, name="กองคลัง")
+
+    def said(day: dt.date, **kw) -> str:
+        return reminder_message(rnd, unit, [], today=day, **kw).text
+
+    assert "กรุณาตอบภายใน 10 เมษายน 2569" in said(dt.date(2026, 4, 3))
+    assert "วันนี้ (10 เมษายน 2569) เป็นวันสุดท้ายที่ต้องตอบ" in said(dt.date(2026, 4, 10))
+    late = said(dt.date(2026, 4, 17), to_head=True)
+    assert "เลยกำหนด (10 เมษายน 2569) มาแล้ว 7 วัน กรุณาตอบโดยเร็ว" in late and "ภายใน" not in late
