@@ -88,9 +88,10 @@ async def find_organisation(session: AsyncSession, wanted: str = "") -> Organisa
             if org.name == wanted or str(org.id) == wanted:
                 return org
         raise UserError(_('No organisation named "{name}"').format(name=wanted))
-    if len(orgs) > 1:
+    real = [o for o in orgs if not o.is_demo] or orgs  # a demo left beside the one real organisation is not a choice
+    if len(real) > 1:
         raise UserError(_("This database holds several organisations: choose one with --org or TIDTAM_ORG"))
-    return orgs[0]
+    return real[0]
 
 
 async def create_organisation(

@@ -371,3 +371,35 @@ def test_round_open_and_close_say_what_they_do_and_ask(org, capsys):
     code, out, _ = tidtam(capsys, "round", "open", "12")
     assert code == 1 and "ย้อนกลับไม่ได้" in out and "รอบ 6 เดือนยังรอคำตอบอีก" in out
     assert states()[12] == "planned"
+
+
+def test_the_simulator_and_a_real_organisation_never_share_a_database(cli_env, capsys, monkeypatch):
+    """The README's order: `make run` (the simulator), then `tidtam init` and `plan import` for the real one."""
+    import asyncio
+
+    import uvicorn
+
+    from base.settings import get_settings
+    from bot.demo import ensure_demo
+    from storage.db import Database
+
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append(app))
+    assert tidtam(capsys, "run", "--simulator")[0] == 0 and started
+    code, out, err = tidtam(capsys, *INIT)
+    assert code == 0, err
+    code, out, err = tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN), "--dry-run")
+    assert code == 0 and "63" in out, err
+    assert (cli_env / "data" / "simulator" / "tidtam.db").exists() and (cli_env / "data" / "tidtam.db").exists()
+    assert tidtam(capsys, "run", "--simulator")[0] == 0 and len(started) == 2  # still its own database
+
+    # a data folder from before, the demo beside the real organisation: the commands act on the real one
+    async def demo_beside() -> None:
+        db = Database(get_settings().effective_database_url)
+        async with db.session() as s:
+            await ensure_demo(s)
+        await db.dispose()
+
+    asyncio.run(demo_beside())
+    code, out, err = tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN), "--dry-run")
+    assert code == 0, err
