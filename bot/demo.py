@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from base.settings import Settings
 from domain.calendar import fiscal_year_of
 from storage.models import ChannelAccount, Membership, Organisation, OrgKind, Person, Role
 from storage.plan_file import parse_plan, read_table
@@ -73,3 +74,10 @@ async def ensure_demo(session: AsyncSession) -> tuple[Organisation, bool]:
             )
         await session.flush()
     return org, created
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The demo's own data folder inside DATA_DIR: it never shares a database with a real organisation."""
+    own = settings.model_copy(update={"data_dir": settings.data_dir / "simulator"})
+    own.data_dir.mkdir(parents=True, exist_ok=True)
+    return own

@@ -223,6 +223,7 @@ def test_demo_is_rerunnable(cli_env, capsys):
     assert "หน่วยงาน (6)" in out
     code, again, _ = tidtam(capsys, "demo")
     assert code == 0 and "สร้างองค์กรสาธิต" not in again and "1,048,500.50" in again
+    assert (cli_env / "data" / "simulator" / "tidtam.db").exists() and not (cli_env / "data" / "tidtam.db").exists()
 
 
 def test_several_orgs_need_a_choice(org, capsys):

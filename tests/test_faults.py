@@ -89,7 +89,20 @@ def test_backup_restores(cli_env, capsys):
     from bot.cli import main
     from base.settings import get_settings
 
-    assert main(["demo"]) == 0
+    init = [
+        "init",
+        "--org",
+        "ทดสอบ",
+        "--kind",
+        "เทศบาลตำบล",
+        "--province",
+        "ขอนแก่น",
+        "--district",
+        "เมือง",
+        "--fiscal-year",
+        "2569",
+    ]
+    assert main(init) == 0 and main(["plan", "import", str(EXAMPLE_PLAN)]) == 0
     assert main(["backup", str(cli_env / "copy.db")]) == 0
     capsys.readouterr()
     with sqlite3.connect(cli_env / "copy.db") as conn:

@@ -72,14 +72,14 @@ def _run_simulator(settings) -> None:
     real organisation or a real person."""
     import uvicorn
 
+    from bot.demo import demo_settings
     from bot.simulator import refuse_unsafe_settings, refuse_real_organisations
     from bot.web import create_app
 
     refuse_unsafe_settings(settings)
     # a folder of its own inside DATA_DIR: the demo and the organisation set up with `tidtam init` never share a
     # database, whichever of the README's commands comes first
-    settings = settings.model_copy(update={"data_dir": settings.data_dir / "simulator"})
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings = demo_settings(settings)
     db = Database(settings.effective_database_url, new_installation=settings.new_installation)
     asyncio.run(_checked(db, refuse_real_organisations))
     typer.echo(_("Tidtam runs its simulator with a demo organisation (demo data)."))
