@@ -311,12 +311,20 @@ class RoundReport:
 
 
 def executive_title(name: str, kind: OrgKind) -> str:
-    """นายกเทศมนตรีตำบลโคกจาน for เทศบาลตำบลโคกจาน; นายกองค์การบริหารส่วนตำบล… for an อบต."""
+    """นายกเทศมนตรีตำบลโคกจาน for เทศบาลตำบลโคกจาน; นายกองค์การบริหารส่วนตำบล… for an อบต., …จังหวัด… for an
+    อบจ.; นายกเมืองพัทยา; ผู้ว่าราชการกรุงเทพมหานคร."""
     if name.startswith("เทศบาล"):
         return "นายกเทศมนตรี" + name[len("เทศบาล") :]
     for prefix in ("องค์การบริหารส่วนตำบล", "อบต."):
         if name.startswith(prefix):
             return "นายกองค์การบริหารส่วนตำบล" + name[len(prefix) :].strip()
+    if kind == OrgKind.BANGKOK:
+        return "ผู้ว่าราชการกรุงเทพมหานคร"
+    for prefix in ("องค์การบริหารส่วนจังหวัด", "อบจ."):
+        if name.startswith(prefix):
+            return "นายกองค์การบริหารส่วนจังหวัด" + name[len(prefix) :].strip()
+    if kind == OrgKind.PAO:
+        return "นายกองค์การบริหารส่วนจังหวัด" + name
     return ("นายกองค์การบริหารส่วนตำบล" if kind == OrgKind.SAO else "นายก") + name
 
 

@@ -22,6 +22,9 @@ class OrgKind(str, enum.Enum):
     TOWN = "เทศบาลเมือง"
     SUBDISTRICT_MUNICIPALITY = "เทศบาลตำบล"
     SAO = "อบต."
+    PAO = "อบจ."  # องค์การบริหารส่วนจังหวัด
+    PATTAYA = "เมืองพัทยา"
+    BANGKOK = "กรุงเทพมหานคร"
     OVERSIGHT = "หน่วยกำกับดูแล"  # a provincial office or a service provider overseeing several organisations
 
 

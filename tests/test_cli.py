@@ -404,3 +404,34 @@ def test_the_simulator_and_a_real_organisation_never_share_a_database(cli_env, c
     asyncio.run(demo_beside())
     code, out, err = tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN), "--dry-run")
     assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    "kind, name, executive",
+    [
+        ("อบจ.", "องค์การบริหารส่วนจังหวัดขอนแก่น", "นายกองค์การบริหารส่วนจังหวัดขอนแก่น"),
+        ("เมืองพัทยา", "เมืองพัทยา", "นายกเมืองพัทยา"),
+        ("กทม.", "กรุงเทพมหานคร", "ผู้ว่าราชการกรุงเทพมหานคร"),
+    ],
+)
+def test_init_knows_every_kind_of_local_government(cli_env, capsys, kind, name, executive):
+    from reports.model import executive_title
+    from storage.models import OrgKind
+
+    args = [
+        "init",
+        "--org",
+        name,
+        "--kind",
+        kind,
+        "--province",
+        "ขอนแก่น",
+        "--district",
+        "เมือง",
+        "--fiscal-year",
+        "2569",
+    ]
+    code, out, err = tidtam(capsys, *args)
+    assert code == 0, err
+    created = next(k for k in OrgKind if k.value in out)
+    assert executive_title(name, created) == executive
