@@ -1,6 +1,7 @@
 """The `tidtam` command as an admin uses it: Thai output, one-line errors, non-zero exits."""
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -435,3 +436,12 @@ def test_init_knows_every_kind_of_local_government(cli_env, capsys, kind, name, 
     assert code == 0, err
     created = next(k for k in OrgKind if k.value in out)
     assert executive_title(name, created) == executive
+
+
+def test_invite_says_whom_it_is_for_how_often_and_until_when(org, capsys):
+    assert tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN))[0] == 0
+    code, out, err = tidtam(capsys, "invite", "กองคลัง", "--role", "head", "--uses", "3", "--days", "5")
+    assert code == 0, err
+    first, code_line = out.strip().splitlines()[0], out.strip().splitlines()[-1]
+    assert "หัวหน้าหน่วยงาน กองคลัง" in first and "ใช้ได้ 3 ครั้ง" in first and "ใช้ได้ถึง" in first
+    assert f"/start {code_line}" in first and re.fullmatch(r"[A-Z0-9]{8}", code_line)

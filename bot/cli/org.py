@@ -79,14 +79,18 @@ def register(app: typer.Typer) -> None:
 
 def init(
     org: Optional[str] = typer.Option(None, "--org", help="organisation name"),
-    kind: Optional[str] = typer.Option(None, "--kind", help="เทศบาลนคร | เทศบาลเมือง | เทศบาลตำบล | อบต. | อบจ. | เมืองพัทยา | กรุงเทพมหานคร | หน่วยกำกับดูแล"),
+    kind: Optional[str] = typer.Option(
+        None, "--kind", help="เทศบาลนคร | เทศบาลเมือง | เทศบาลตำบล | อบต. | อบจ. | เมืองพัทยา | กรุงเทพมหานคร | หน่วยกำกับดูแล"
+    ),
     province: Optional[str] = typer.Option(None, "--province"),
     district: Optional[str] = typer.Option(None, "--district"),
     fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help="BE, e.g. 2569"),
     slug: Optional[str] = typer.Option(None, "--slug", help="address of its public page: /p/<slug>/ (a-z 0-9 -)"),
 ) -> None:
     name = _ask(org or state().org, "--org", _("Organisation name"))
-    org_kind = parse_kind(_ask(kind, "--kind", _("Kind (เทศบาลนคร, เทศบาลเมือง, เทศบาลตำบล, อบต., อบจ., เมืองพัทยา, กรุงเทพมหานคร)")))
+    org_kind = parse_kind(
+        _ask(kind, "--kind", _("Kind (เทศบาลนคร, เทศบาลเมือง, เทศบาลตำบล, อบต., อบจ., เมืองพัทยา, กรุงเทพมหานคร)"))
+    )
     prov = _ask(province, "--province", _("Province"))
     dist = _ask(district, "--district", _("District"))
     year = fiscal_year or int(_ask(None, "--fiscal-year", _("Fiscal year (BE)")))

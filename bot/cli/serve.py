@@ -169,6 +169,15 @@ def invite(
             )
         )
         return
+    from handlers.onboarding import role_label
+    from locales.thai import format_datetime
+
+    who = role_label(chosen) + (f" {unit_row.name}" if unit_row else "")
+    typer.echo(
+        _("Invite for: {who}; {uses} use(s); valid until {until}. On LINE a person types /start {code}.").format(
+            who=who, uses=uses, until=format_datetime(created.expires_at), code=created.code
+        )
+    )
     if link:
         typer.echo(link)
     else:
