@@ -10,6 +10,7 @@ from typing import Iterable, Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.names import near_miss
 from locales.errors import UserError
 from locales.i18n import _
 from storage.models import (
@@ -101,9 +102,20 @@ class People(Scoped):
                 )
         unit = None
         if unit_name:
-            unit = await Units(self.session, self.org_id).by_name(unit_name)
+            units = Units(self.session, self.org_id)
+            unit = await units.by_name(unit_name)
             if unit is None:
-                raise UserError(_('There is no unit named "{name}"; see `tidtam unit list`').format(name=unit_name))
+                names = [u.name for u in await units.all()]
+                guess = near_miss(unit_name, names)
+                raise UserError(
+                    (
+                        _('There is no unit named "{name}"; did you mean {guess}?').format(name=unit_name, guess=guess)
+                        if guess
+                        else _('There is no unit named "{name}". The units: {units}').format(
+                            name=unit_name, units=", ".join(names) or "-"
+                        )
+                    )
+                )
         invite = Invite(
             org_id=self.org_id,
             code=new_code(),

@@ -564,3 +564,11 @@ def test_reminders_say_the_truth_about_the_due_date():
     assert "วันนี้ (10 เมษายน 2569) เป็นวันสุดท้ายที่ต้องตอบ" in said(dt.date(2026, 4, 10))
     late = said(dt.date(2026, 4, 17), to_head=True)
     assert "เลยกำหนด (10 เมษายน 2569) มาแล้ว 7 วัน กรุณาตอบโดยเร็ว" in late and "ภายใน" not in late
+
+
+async def test_an_invite_to_a_misspelt_unit_names_the_likely_one_in_chat(world):
+    chat, _db, _org = world
+    said = await chat.type("admin", "/invite กองคลง member")
+    assert 'ไม่มีหน่วยงานชื่อ "กองคลง" หมายถึง กองคลัง หรือไม่' in said.text and "tidtam" not in said.text
+    said = await chat.type("admin", "/invite กองไม่มี member")
+    assert "หน่วยงานที่มี:" in said.text and "กองคลัง" in said.text
