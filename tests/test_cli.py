@@ -445,3 +445,24 @@ def test_invite_says_whom_it_is_for_how_often_and_until_when(org, capsys):
     first, code_line = out.strip().splitlines()[0], out.strip().splitlines()[-1]
     assert "หัวหน้าหน่วยงาน กองคลัง" in first and "ใช้ได้ 3 ครั้ง" in first and "ใช้ได้ถึง" in first
     assert f"/start {code_line}" in first and re.fullmatch(r"[A-Z0-9]{8}", code_line)
+
+
+def test_every_command_and_option_explains_itself_in_thai(capsys):
+    """Each help text of the CLI is in the Thai catalogue (one written in Thai already counts as Thai)."""
+    import typer
+
+    from bot.cli import app
+    from locales.i18n import _, set_language
+
+    set_language("th")
+    command = typer.main.get_command(app)
+    texts = []
+    stack = [command]
+    while stack:
+        cmd = stack.pop()
+        stack += list(getattr(cmd, "commands", {}).values())
+        texts += [cmd.help] + [p.help for p in cmd.params if isinstance(getattr(p, "help", None), str)]
+    untranslated = [t for t in texts if t and _(t) == t and not re.search("[\u0e00-\u0e7f]", t)]
+    assert untranslated == [] and len(texts) > 80
+    assert tidtam(capsys, "--help")[1].count("ตัวเลือก") and "สร้างองค์กร" in tidtam(capsys, "--help")[1]
+    assert "Create the organisation" in tidtam(capsys, "--lang", "en", "--help")[1]

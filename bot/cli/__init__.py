@@ -7,7 +7,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -25,20 +25,20 @@ from bot.cli.common import CliState, set_state
 from base.observe import redact
 from base.settings import get_settings
 from locales.errors import UserError
-from locales.i18n import _, set_language
+from locales.i18n import N_, _, set_language
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    help="Tidtam (ติดตาม): follow up the anti-corruption action plan.",
+    help=N_("Tidtam (ติดตาม): follow up the anti-corruption action plan."),
 )
 
 
 @app.callback()
 def _options(
-    lang: Optional[str] = typer.Option(None, "--lang", help="th or en"),
-    org: Optional[str] = typer.Option(None, "--org", help="organisation name or id (when there are several)"),
+    lang: Optional[str] = typer.Option(None, "--lang", help=N_("th or en")),
+    org: Optional[str] = typer.Option(None, "--org", help=N_("organisation name or id (when there are several)")),
 ) -> None:
     settings = get_settings()
     set_language(lang or settings.tidtam_lang)
@@ -49,12 +49,12 @@ org_commands.register(app)
 publish_commands.register(app)
 serve_commands.register(app)
 schedule_commands.register(app)
-app.add_typer(plan_commands.app, name="plan", help="Import, show and template the plan.")
-app.add_typer(round_commands.app, name="round", help="The fiscal year's two reporting rounds.")
-app.add_typer(year_commands.app, name="year", help="Fiscal years: start the next one from this one's plan.")
-app.add_typer(report_commands.app, name="report", help="The round's official documents and figures.")
-app.add_typer(oversee_commands.app, name="oversee", help="An oversight organisation's list of organisations.")
-app.add_typer(line_commands.app, name="line", help="LINE Official Account: messages and quota.")
+app.add_typer(plan_commands.app, name="plan", help=N_("Import, show and template the plan."))
+app.add_typer(round_commands.app, name="round", help=N_("The fiscal year's two reporting rounds."))
+app.add_typer(year_commands.app, name="year", help=N_("Fiscal years: start the next one from this one's plan."))
+app.add_typer(report_commands.app, name="report", help=N_("The round's official documents and figures."))
+app.add_typer(oversee_commands.app, name="oversee", help=N_("An oversight organisation's list of organisations."))
+app.add_typer(line_commands.app, name="line", help=N_("LINE Official Account: messages and quota."))
 
 
 def _log_unexpected(exc: BaseException) -> Path | None:
@@ -69,6 +69,30 @@ def _log_unexpected(exc: BaseException) -> Path | None:
         return None
 
 
+def translated(command: Any) -> Any:
+    """Every command's and option's help in the reader's language: the texts are marked N_ where they are
+    written (so the catalogue has them) and looked up here, once the language is known."""
+    import typer.rich_utils as panels
+
+    panels.OPTIONS_PANEL_TITLE, panels.COMMANDS_PANEL_TITLE = _("Options"), _("Commands")
+    for cmd in [command, *_subcommands(command)]:
+        if cmd.help:
+            cmd.help = _(cmd.help)
+        if cmd.short_help:
+            cmd.short_help = _(cmd.short_help)
+        for param in cmd.params:  # typer's options and arguments both carry a help
+            if isinstance(getattr(param, "help", None), str) and param.help:
+                param.help = _(param.help)
+    return command
+
+
+def _subcommands(command: Any) -> list[Any]:
+    found = []
+    for sub in getattr(command, "commands", {}).values():
+        found += [sub, *_subcommands(sub)]
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and turn every failure into one readable line and an exit code."""
     from base.observe import configure_logging
@@ -77,8 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(get_settings())
     if (argv if argv is not None else sys.argv[1:])[:1] not in (["run"], ["scheduler"]):
         logging.getLogger().setLevel(logging.WARNING)  # one-shot commands print results, not logs
-    set_language(get_settings().tidtam_lang)
-    command = typer.main.get_command(app)
+    args = list(argv if argv is not None else sys.argv[1:])
+    asked = args[args.index("--lang") + 1] if "--lang" in args[:-1] else None
+    set_language(asked if asked in ("th", "en") else get_settings().tidtam_lang)
+    command = translated(typer.main.get_command(app))
     try:
         command.main(args=argv, prog_name="tidtam")  # prints usage errors itself, then exits
         return 0

@@ -12,7 +12,7 @@ import typer
 from sqlmodel import select
 
 from bot.cli.common import org_session, run, state, table
-from locales.i18n import _
+from locales.i18n import N_, _
 from locales.thai import format_datetime
 from scheduler.quota import channel_of, month_of, usage, used_percent
 from storage.db import Database
@@ -21,11 +21,11 @@ from storage.models import Round, RoundState
 from base.values import utcnow
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
-app = typer.Typer(no_args_is_help=True, help="LINE Official Account: messages and quota.")
+app = typer.Typer(no_args_is_help=True, help=N_("LINE Official Account: messages and quota."))
 
 
-@app.command("usage", help="This month's LINE messages, the quota, and an estimate for the next round.")
-def line_usage(refresh: bool = typer.Option(False, "--refresh", help="read the quota from LINE now")) -> None:
+@app.command("usage", help=N_("This month's LINE messages, the quota, and an estimate for the next round."))
+def line_usage(refresh: bool = typer.Option(False, "--refresh", help=N_("read the quota from LINE now"))) -> None:
     from scheduler.tick import Policy, plan_org
 
     settings = state().settings
@@ -93,16 +93,16 @@ def line_usage(refresh: bool = typer.Option(False, "--refresh", help="read the q
     typer.echo(table([[m, str(n)] for m, n in sorted(per_month.items())] or [["-", "0"]], [_("Month"), _("Messages")]))
 
 
-channel_app = typer.Typer(no_args_is_help=True, help="The organisation's own LINE Official Account.")
+channel_app = typer.Typer(no_args_is_help=True, help=N_("The organisation's own LINE Official Account."))
 app.add_typer(channel_app, name="channel")
 
 
-@channel_app.command("set", help="Give the organisation its own LINE channel, or new credentials for it.")
+@channel_app.command("set", help=N_("Give the organisation its own LINE channel, or new credentials for it."))
 def channel_set(
-    name: str = typer.Argument(..., help="a-z, 0-9 and '-': LINE's webhook URL becomes /line/webhook/NAME"),
-    secret: str = typer.Option(..., prompt=True, hide_input=True, help="the channel secret (Basic settings)"),
+    name: str = typer.Argument(..., help=N_("a-z, 0-9 and '-': LINE's webhook URL becomes /line/webhook/NAME")),
+    secret: str = typer.Option(..., prompt=True, hide_input=True, help=N_("the channel secret (Basic settings)")),
     token: str = typer.Option(
-        ..., prompt=True, hide_input=True, help="the long-lived channel access token (Messaging API)"
+        ..., prompt=True, hide_input=True, help=N_("the long-lived channel access token (Messaging API)")
     ),
 ) -> None:
     async def go(db: Database):
@@ -129,7 +129,7 @@ def channel_set(
         )
 
 
-@channel_app.command("show", help="The organisation's LINE channel and its webhook URL (never its secrets).")
+@channel_app.command("show", help=N_("The organisation's LINE channel and its webhook URL (never its secrets)."))
 def channel_show() -> None:
     async def go(db: Database):
         async with org_session(db, commit=False) as (session, org):
@@ -152,7 +152,7 @@ def channel_show() -> None:
     )
 
 
-@channel_app.command("remove", help="Go back to the deployment's LINE channel.")
+@channel_app.command("remove", help=N_("Go back to the deployment's LINE channel."))
 def channel_remove() -> None:
     async def go(db: Database):
         async with org_session(db) as (session, org):

@@ -14,15 +14,15 @@ from sqlalchemy.engine import make_url
 
 from bot.cli.common import org_session, run, state
 from locales.errors import UserError
-from locales.i18n import _
+from locales.i18n import N_, _
 from storage.db import Database
 from storage.models import OrgKind
 from storage.publication import set_slug
 from storage.repo import Units, create_organisation
 
-unit_app = typer.Typer(no_args_is_help=True, help="The organisation's units (a tree).")
-person_app = typer.Typer(no_args_is_help=True, help="People registered in the organisation.")
-db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+unit_app = typer.Typer(no_args_is_help=True, help=N_("The organisation's units (a tree)."))
+person_app = typer.Typer(no_args_is_help=True, help=N_("People registered in the organisation."))
+db_app = typer.Typer(no_args_is_help=True, help=N_("Database schema."))
 
 KIND_ALIASES = {
     "เทศบาลนคร": OrgKind.CITY,
@@ -69,23 +69,25 @@ def _ask(value: Optional[str], option: str, question: str) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("init", help="Create the organisation, its fiscal year and the two rounds.")(init)
-    app.command("backup", help="Copy the database to FILE (SQLite online backup; pg_dump for PostgreSQL).")(backup)
-    app.command("demo", help="Set up a demo organisation with the example plan and print its summary.")(demo)
+    app.command("init", help=N_("Create the organisation, its fiscal year and the two rounds."))(init)
+    app.command("backup", help=N_("Copy the database to FILE (SQLite online backup; pg_dump for PostgreSQL)."))(backup)
+    app.command("demo", help=N_("Set up a demo organisation with the example plan and print its summary."))(demo)
     app.add_typer(unit_app, name="unit")
     app.add_typer(person_app, name="person")
     app.add_typer(db_app, name="db")
 
 
 def init(
-    org: Optional[str] = typer.Option(None, "--org", help="organisation name"),
+    org: Optional[str] = typer.Option(None, "--org", help=N_("organisation name")),
     kind: Optional[str] = typer.Option(
-        None, "--kind", help="เทศบาลนคร | เทศบาลเมือง | เทศบาลตำบล | อบต. | อบจ. | เมืองพัทยา | กรุงเทพมหานคร | หน่วยกำกับดูแล"
+        None,
+        "--kind",
+        help=N_("เทศบาลนคร | เทศบาลเมือง | เทศบาลตำบล | อบต. | อบจ. | เมืองพัทยา | กรุงเทพมหานคร | หน่วยกำกับดูแล"),
     ),
     province: Optional[str] = typer.Option(None, "--province"),
     district: Optional[str] = typer.Option(None, "--district"),
-    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help="BE, e.g. 2569"),
-    slug: Optional[str] = typer.Option(None, "--slug", help="address of its public page: /p/<slug>/ (a-z 0-9 -)"),
+    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help=N_("BE, e.g. 2569")),
+    slug: Optional[str] = typer.Option(None, "--slug", help=N_("address of its public page: /p/<slug>/ (a-z 0-9 -)")),
 ) -> None:
     name = _ask(org or state().org, "--org", _("Organisation name"))
     org_kind = parse_kind(
@@ -111,7 +113,7 @@ def init(
     run(go)
 
 
-@unit_app.command("add", help="Add a unit, optionally under a parent unit.")
+@unit_app.command("add", help=N_("Add a unit, optionally under a parent unit."))
 def unit_add(name: str, parent: Optional[str] = typer.Option(None, "--parent")) -> None:
     async def go(db: Database) -> None:
         async with org_session(db) as (session, org):
@@ -121,7 +123,7 @@ def unit_add(name: str, parent: Optional[str] = typer.Option(None, "--parent")) 
     run(go)
 
 
-@unit_app.command("list", help="List the units as a tree.")
+@unit_app.command("list", help=N_("List the units as a tree."))
 def unit_list() -> None:
     async def go(db: Database) -> None:
         async with org_session(db, commit=False) as (session, org):
@@ -134,7 +136,7 @@ def unit_list() -> None:
     run(go)
 
 
-@db_app.command("upgrade", help="Migrate the database to the latest schema.")
+@db_app.command("upgrade", help=N_("Migrate the database to the latest schema."))
 def db_upgrade() -> None:
     async def go(db: Database) -> None:
         await db.upgrade()
@@ -190,7 +192,7 @@ def demo() -> None:
     typer.echo(_("Next: `tidtam plan show`, `tidtam round list`, `tidtam plan template my-plan.xlsx`"))
 
 
-@person_app.command("list", help="Everyone registered: id, name, roles.")
+@person_app.command("list", help=N_("Everyone registered: id, name, roles."))
 def person_list() -> None:
     from storage.people import People
 
@@ -205,10 +207,10 @@ def person_list() -> None:
     run(go)
 
 
-@person_app.command("forget", help="Remove a person's personal data (PDPA); their answers stay, unnamed.")
+@person_app.command("forget", help=N_("Remove a person's personal data (PDPA); their answers stay, unnamed."))
 def person_forget(
-    person: str = typer.Argument(..., help="id or name, see `tidtam person list`"),
-    yes: bool = typer.Option(False, "--yes", help="do not ask to confirm"),
+    person: str = typer.Argument(..., help=N_("id or name, see `tidtam person list`")),
+    yes: bool = typer.Option(False, "--yes", help=N_("do not ask to confirm")),
 ) -> None:
     from sqlmodel import select
 

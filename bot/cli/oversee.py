@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.cli.common import org_session, run, table
 from locales.errors import UserError
-from locales.i18n import _
+from locales.i18n import N_, _
 from storage.db import Database
 from storage.models import OrgKind, Organisation, Oversight
 from storage.repo import audit, list_organisations
@@ -27,7 +27,7 @@ def _oversight(org: Organisation) -> None:
         )
 
 
-@app.command("add", help="Add organisations (names or ids; 'all' = every other one) to --org's oversight.")
+@app.command("add", help=N_("Add organisations (names or ids; 'all' = every other one) to --org's oversight."))
 def oversee_add(orgs: List[str] = typer.Argument(...)) -> None:
     async def go(db: Database) -> int:
         async with org_session(db) as (session, overseer):
@@ -49,7 +49,7 @@ def oversee_add(orgs: List[str] = typer.Argument(...)) -> None:
     typer.echo(_("{n} organisation(s) added to the oversight list.").format(n=run(go)))
 
 
-@app.command("list", help="The organisations --org oversees.")
+@app.command("list", help=N_("The organisations --org oversees."))
 def oversee_list() -> None:
     async def go(db: Database):
         async with org_session(db, commit=False) as (session, overseer):

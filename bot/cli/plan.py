@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cli.common import echo_json, org_session, run, state, table
 from locales.errors import UserError
-from locales.i18n import _
+from locales.i18n import N_, _
 from locales.thai import clip, format_amount, format_date, parse_date
 from storage.db import Database
 from storage.models import Organisation
@@ -24,10 +24,10 @@ from storage.repo import Plan, Rounds, Units
 
 app = typer.Typer(no_args_is_help=True)
 
-FiscalYearOption = typer.Option(None, "--fiscal-year", help="BE; default: the organisation's latest")
+FiscalYearOption = typer.Option(None, "--fiscal-year", help=N_("BE; default: the organisation's latest"))
 
 
-@app.command("import", help="Import the plan from .xlsx or .csv (atomic; --dry-run writes nothing).")
+@app.command("import", help=N_("Import the plan from .xlsx or .csv (atomic; --dry-run writes nothing)."))
 def plan_import(
     file: Path, dry_run: bool = typer.Option(False, "--dry-run"), fiscal_year: Optional[int] = FiscalYearOption
 ) -> None:
@@ -49,13 +49,15 @@ def print_import_result(result: ImportResult, *, dry_run: bool) -> None:
 
 @app.command(
     "template",
-    help="Write a ready-to-fill plan workbook (.xlsx) with Thai headers and notes; "
-    "--from-year fills it with that year's plan, to edit instead of starting blank.",
+    help=N_(
+        "Write a ready-to-fill plan workbook (.xlsx) with Thai headers and notes; "
+        "--from-year fills it with that year's plan, to edit instead of starting blank."
+    ),
 )
 def plan_template(
     out: Path,
-    from_year: Optional[int] = typer.Option(None, "--from-year", help="BE, e.g. 2569"),
-    force: bool = typer.Option(False, "--force", help="replace the file if it exists"),
+    from_year: Optional[int] = typer.Option(None, "--from-year", help=N_("BE, e.g. 2569")),
+    force: bool = typer.Option(False, "--force", help=N_("replace the file if it exists")),
 ) -> None:
     if out.suffix.lower() != ".xlsx":
         raise UserError(_("The template is an Excel file: give a name ending in .xlsx"))
@@ -87,12 +89,14 @@ def plan_template(
 
 @app.command(
     "approved",
-    help='Record that the executive approved the plan: --date 15/9/2568 --by "นายสมชาย ใจดี นายกเทศมนตรี" '
-    "(shown on the public plan page; --clear removes it).",
+    help=N_(
+        'Record that the executive approved the plan: --date 15/9/2568 --by "นายสมชาย ใจดี นายกเทศมนตรี" '
+        "(shown on the public plan page; --clear removes it)."
+    ),
 )
 def plan_approved(
-    date: Optional[str] = typer.Option(None, "--date", help="e.g. 15/9/2568 or 15 ก.ย. 2568"),
-    by: str = typer.Option("", "--by", help="name and position of who approved"),
+    date: Optional[str] = typer.Option(None, "--date", help=N_("e.g. 15/9/2568 or 15 ก.ย. 2568")),
+    by: str = typer.Option("", "--by", help=N_("name and position of who approved")),
     clear: bool = typer.Option(False, "--clear"),
     fiscal_year: Optional[int] = FiscalYearOption,
 ) -> None:
@@ -124,7 +128,7 @@ def plan_approved(
         typer.echo(_("The public plan page and its PDF and XLSX say so now."))
 
 
-@app.command("show", help="List the plan's items with budgets and units.")
+@app.command("show", help=N_("List the plan's items with budgets and units."))
 def plan_show(as_json: bool = typer.Option(False, "--json"), fiscal_year: Optional[int] = FiscalYearOption) -> None:
     async def go(db: Database) -> None:
         async with org_session(db, commit=False) as (session, org):

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from bot.cli.common import org_session, run, state
 from locales.errors import UserError
-from locales.i18n import _
+from locales.i18n import N_, _
 from reports.public import (
     PublicSite,
     oit_addresses,
@@ -56,8 +56,8 @@ def warn_if_local() -> None:
         )
 
 
-@app.command("on", help="Make the organisation's public page live (the first time: --slug gives its address).")
-def publish_on(slug: Optional[str] = typer.Option(None, "--slug", help="address: /p/<slug>/, a-z 0-9 -")) -> None:
+@app.command("on", help=N_("Make the organisation's public page live (the first time: --slug gives its address)."))
+def publish_on(slug: Optional[str] = typer.Option(None, "--slug", help=N_("address: /p/<slug>/, a-z 0-9 -"))) -> None:
     async def go(db: Database) -> tuple[str, int]:
         async with org_session(db) as (session, org):
             done = (await set_live(session, org.id, True, "cli", slug)).slug
@@ -68,7 +68,7 @@ def publish_on(slug: Optional[str] = typer.Option(None, "--slug", help="address:
     warn_if_local()
 
 
-@app.command("plan", help="Write the plan's public PDF and XLSX anew (after the plan changed).")
+@app.command("plan", help=N_("Write the plan's public PDF and XLSX anew (after the plan changed)."))
 def publish_plan() -> None:
     typer.echo(_("The plan's public files are up to date ({n} written anew).").format(n=run(_write_plan)))
 
@@ -92,7 +92,7 @@ async def write_plan_if_live(db: Database) -> bool:
     return True
 
 
-@app.command("off", help="Take the public page down (its addresses answer 404 until it is on again).")
+@app.command("off", help=N_("Take the public page down (its addresses answer 404 until it is on again)."))
 def publish_off() -> None:
     async def go(db: Database) -> None:
         async with org_session(db) as (session, org):
@@ -110,11 +110,11 @@ async def _site(session, org: Organisation) -> Site:
     return site
 
 
-@app.command("round", help="Publish a round's documents as they stand now, after a preview (again: replaces).")
+@app.command("round", help=N_("Publish a round's documents as they stand now, after a preview (again: replaces)."))
 def publish_round(
-    months: int = typer.Argument(..., help="6 or 12"),
-    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help="BE; default: the latest"),
-    yes: bool = typer.Option(False, "--yes", help="do not ask to confirm"),
+    months: int = typer.Argument(..., help=N_("6 or 12")),
+    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help=N_("BE; default: the latest")),
+    yes: bool = typer.Option(False, "--yes", help=N_("do not ask to confirm")),
 ) -> None:
     async def go(db: Database) -> str | None:
         async with org_session(db, commit=False) as (session, org):
@@ -154,18 +154,20 @@ def _round_of(months: int, fiscal_year: Optional[int]):
 
 @app.command(
     "wording",
-    help="The public wording of one answer's typed text (the answer itself is unchanged): "
-    'wording 6 1.1.1-1 --unit กองคลัง --field result --text "…" | --hide | --reset; without an item: the list.',
+    help=N_(
+        "The public wording of one answer's typed text (the answer itself is unchanged): "
+        'wording 6 1.1.1-1 --unit กองคลัง --field result --text "…" | --hide | --reset; without an item: the list.'
+    ),
 )
 def publish_wording(
-    months: int = typer.Argument(..., help="6 or 12"),
-    code: Optional[str] = typer.Argument(None, help="the item's code"),
-    unit: str = typer.Option("", "--unit", help="the unit whose answer it is"),
-    field: str = typer.Option("result", "--field", help="result, reason or months"),
-    text: Optional[str] = typer.Option(None, "--text", help="the wording to publish"),
-    hide: bool = typer.Option(False, "--hide", help="publish nothing for this field"),
-    reset: bool = typer.Option(False, "--reset", help="back to what the unit typed (screened)"),
-    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help="BE; default: the latest"),
+    months: int = typer.Argument(..., help=N_("6 or 12")),
+    code: Optional[str] = typer.Argument(None, help=N_("the item's code")),
+    unit: str = typer.Option("", "--unit", help=N_("the unit whose answer it is")),
+    field: str = typer.Option("result", "--field", help=N_("result, reason or months")),
+    text: Optional[str] = typer.Option(None, "--text", help=N_("the wording to publish")),
+    hide: bool = typer.Option(False, "--hide", help=N_("publish nothing for this field")),
+    reset: bool = typer.Option(False, "--reset", help=N_("back to what the unit typed (screened)")),
+    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help=N_("BE; default: the latest")),
 ) -> None:
     if code is not None and [text is not None, hide, reset].count(True) != 1:
         raise UserError(_('Give one of --text "…", --hide or --reset.'))
@@ -198,8 +200,10 @@ def publish_wording(
 
 @app.command(
     "link",
-    help="Mark a link to private storage public (it is left out of published documents until then); "
-    "--private: left out again.",
+    help=N_(
+        "Mark a link to private storage public (it is left out of published documents until then); "
+        "--private: left out again."
+    ),
 )
 def publish_link(url: str, private: bool = typer.Option(False, "--private")) -> None:
     async def go(db: Database) -> bool:
@@ -213,8 +217,8 @@ def publish_link(url: str, private: bool = typer.Option(False, "--private")) -> 
         typer.echo((_("Marked public: {url}") if changed else _("Already public: {url}")).format(url=url))
 
 
-@app.command("urls", help="The public addresses to enter in the ITA's open-data (OIT) form.")
-def publish_urls(fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help="BE, e.g. 2569")) -> None:
+@app.command("urls", help=N_("The public addresses to enter in the ITA's open-data (OIT) form."))
+def publish_urls(fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help=N_("BE, e.g. 2569"))) -> None:
     async def go(db: Database) -> list[tuple[str, str]]:
         async with org_session(db) as (session, org):
             site = await _site(session, org)
@@ -228,8 +232,8 @@ def publish_urls(fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"
     warn_if_local()
 
 
-@app.command("export", help="Write the public pages and files to DIR as plain files, to upload to any website.")
-def publish_export(folder: Path = typer.Argument(..., help="an empty or new folder")) -> None:
+@app.command("export", help=N_("Write the public pages and files to DIR as plain files, to upload to any website."))
+def publish_export(folder: Path = typer.Argument(..., help=N_("an empty or new folder"))) -> None:
     async def go(db: Database) -> int:
         async with org_session(db) as (session, org):
             sites = [await _site(session, org)]
@@ -285,4 +289,4 @@ async def write_site(session, sites: list[Site], folder: Path) -> int:
 
 
 def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="publish", help="The public page for ITA: on/off, addresses, static export.")
+    root.add_typer(app, name="publish", help=N_("The public page for ITA: on/off, addresses, static export."))

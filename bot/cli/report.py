@@ -10,7 +10,7 @@ import typer
 
 from bot.cli.common import echo_json, org_session, run, state
 from locales.errors import UserError
-from locales.i18n import _
+from locales.i18n import N_, _
 from reports.summary import STATUS_ORDER
 from storage.db import Database
 from storage.models import Round
@@ -30,13 +30,13 @@ async def _round(session, org_id: int, months: int, fiscal_year: Optional[int]) 
     return await repo.get(await repo.fiscal_year(fiscal_year), months)
 
 
-@app.command("export", help="Write the round's documents: XLSX tables, DOCX report and memo, PDF.")
+@app.command("export", help=N_("Write the round's documents: XLSX tables, DOCX report and memo, PDF."))
 def report_export(
-    round_: int = typer.Option(..., "--round", help="6 or 12"),
+    round_: int = typer.Option(..., "--round", help=N_("6 or 12")),
     fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
     formats: str = typer.Option("xlsx,docx,pdf,eplan", "--format"),
     out: Path = typer.Option(Path("out"), "--out"),
-    digits: Optional[str] = typer.Option(None, "--digits", help="thai or arabic"),
+    digits: Optional[str] = typer.Option(None, "--digits", help=N_("thai or arabic")),
 ) -> None:
     from reports.export import export, parse_formats
     from reports.model import build_report
@@ -68,15 +68,15 @@ def print_checks(report) -> None:
         typer.echo(_("Checks before signing: no issue found."))
 
 
-@app.command("summary", help="The round's figures (--json: exact decimals as strings, for roll-ups).")
+@app.command("summary", help=N_("The round's figures (--json: exact decimals as strings, for roll-ups)."))
 def report_summary(
-    round_: int = typer.Option(..., "--round", help="6 or 12"),
+    round_: int = typer.Option(..., "--round", help=N_("6 or 12")),
     fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
     as_json: bool = typer.Option(False, "--json"),
     all_orgs: bool = typer.Option(
         False,
         "--all-orgs",
-        help="a roll-up: every organisation in the database, or those --org oversees when it is an oversight one",
+        help=N_("a roll-up: every organisation in the database, or those --org oversees when it is an oversight one"),
     ),
 ) -> None:
     from reports.model import build_report

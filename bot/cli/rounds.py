@@ -10,7 +10,7 @@ from bot.cli.common import echo_json, org_session, run, table
 from bot.cli.year import all_years, today_year_hint
 from handlers.common import round_state_label
 from locales.errors import UserError
-from locales.i18n import _
+from locales.i18n import N_, _
 from locales.thai import format_date, parse_date
 from storage.db import Database
 from storage.models import Round, RoundState
@@ -34,7 +34,7 @@ def round_rows(rounds: Sequence[Round]) -> list[list[str]]:
     ]
 
 
-@app.command("list", help="Show the two rounds of the fiscal year with their dates.")
+@app.command("list", help=N_("Show the two rounds of the fiscal year with their dates."))
 def round_list(
     as_json: bool = typer.Option(False, "--json"), fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year")
 ) -> None:
@@ -74,9 +74,9 @@ def round_list(
     run(go)
 
 
-@app.command("set", help="Change a round's dates: 10/4/2569, 10 เม.ย. 2569 or 2026-04-10.")
+@app.command("set", help=N_("Change a round's dates: 10/4/2569, 10 เม.ย. 2569 or 2026-04-10."))
 def round_set(
-    months: int = typer.Argument(..., help="6 or 12"),
+    months: int = typer.Argument(..., help=N_("6 or 12")),
     opens: Optional[str] = typer.Option(None, "--opens"),
     due: Optional[str] = typer.Option(None, "--due"),
     submit_by: Optional[str] = typer.Option(None, "--submit-by"),
@@ -155,9 +155,9 @@ def _change(months: int | None, state: RoundState, yes: bool, fiscal_year: Optio
         typer.echo(_("{n} completed 6-month answer(s) carried forward.").format(n=carried))
 
 
-@app.command("open", help="Open a round now (6 or 12), after saying what that does; --yes: do not ask.")
+@app.command("open", help=N_("Open a round now (6 or 12), after saying what that does; --yes: do not ask."))
 def round_open(
-    months: int = typer.Argument(..., help="6 or 12"),
+    months: int = typer.Argument(..., help=N_("6 or 12")),
     yes: bool = typer.Option(False, "--yes"),
     fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
 ) -> None:
@@ -166,7 +166,7 @@ def round_open(
     _change(months, RoundState.OPEN, yes, fiscal_year)
 
 
-@app.command("close", help="Close the open round, after saying what that does; --yes: do not ask.")
+@app.command("close", help=N_("Close the open round, after saying what that does; --yes: do not ask."))
 def round_close(
     yes: bool = typer.Option(False, "--yes"), fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year")
 ) -> None:

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bot.cli.common import org_session, run, state, table
 from locales.errors import UserError
-from locales.i18n import _
+from locales.i18n import N_, _
 from locales.thai import format_date, parse_date
 from domain.calendar import fiscal_year_bounds
 from storage.holidays import org_calendar
@@ -22,9 +22,9 @@ from storage.models import ChannelAccount, Holiday, Person, Round, RoundState
 from storage.repo import Rounds, audit
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
-holiday_app = typer.Typer(no_args_is_help=True, help="Days off on top of weekends and public holidays.")
-schedule_app = typer.Typer(no_args_is_help=True, help="What the scheduler will send.")
-digest_app = typer.Typer(no_args_is_help=True, help="The managers' weekly digest.")
+holiday_app = typer.Typer(no_args_is_help=True, help=N_("Days off on top of weekends and public holidays."))
+schedule_app = typer.Typer(no_args_is_help=True, help=N_("What the scheduler will send."))
+digest_app = typer.Typer(no_args_is_help=True, help=N_("The managers' weekly digest."))
 
 
 def register(app: typer.Typer) -> None:
@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(digest_app, name="digest")
 
 
-@holiday_app.command("add", help="Add a day off: 16/4/2569, 16 เม.ย. 2569 or 2026-04-16.")
+@holiday_app.command("add", help=N_("Add a day off: 16/4/2569, 16 เม.ย. 2569 or 2026-04-16."))
 def holiday_add(day: str, name: str = typer.Option("", "--name")) -> None:
     date = parse_date(day)
 
@@ -53,7 +53,7 @@ def holiday_add(day: str, name: str = typer.Option("", "--name")) -> None:
     run(go)
 
 
-@holiday_app.command("list", help="Days off of the fiscal year: public holidays and the ones added.")
+@holiday_app.command("list", help=N_("Days off of the fiscal year: public holidays and the ones added."))
 def holiday_list(fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year")) -> None:
     async def go(db: Database) -> None:
         async with org_session(db, commit=False) as (session, org):
@@ -74,7 +74,7 @@ def holiday_list(fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"
     run(go)
 
 
-@schedule_app.command("show", help="What will be sent to whom and when, if nobody answers more.")
+@schedule_app.command("show", help=N_("What will be sent to whom and when, if nobody answers more."))
 def schedule_show(days: int = typer.Option(30, "--days")) -> None:
     from scheduler.tick import Policy, plan_org
 
@@ -148,8 +148,8 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
     run(go)
 
 
-@digest_app.command("preview", help="Print the digest text and write its chart (PNG).")
-def digest_preview(out: Optional[Path] = typer.Option(None, "--out", help="where to copy the chart PNG")) -> None:
+@digest_app.command("preview", help=N_("Print the digest text and write its chart (PNG)."))
+def digest_preview(out: Optional[Path] = typer.Option(None, "--out", help=N_("where to copy the chart PNG"))) -> None:
     from handlers.digest import build_digest
     from storage.answers import Answers
 

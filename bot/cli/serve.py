@@ -10,22 +10,24 @@ import typer
 
 from bot.cli.common import org_session, run, state
 from locales.errors import UserError
-from locales.i18n import _
+from locales.i18n import N_, _
 from storage.db import Database
 from storage.models import Role
 from storage.people import People
 
 
 def register(app: typer.Typer) -> None:
-    app.command("run", help="Run the bot: Telegram long polling, or the web app with the webhook.")(run_bot)
-    app.command("invite", help="Make an invite code (and a Telegram link) for a unit and role.")(invite)
-    app.command("scheduler", help="Run only the scheduler: the minute tick and the outbox dispatcher.")(scheduler)
+    app.command("run", help=N_("Run the bot: Telegram long polling, or the web app with the webhook."))(run_bot)
+    app.command("invite", help=N_("Make an invite code (and a Telegram link) for a unit and role."))(invite)
+    app.command("scheduler", help=N_("Run only the scheduler: the minute tick and the outbox dispatcher."))(scheduler)
 
 
 def run_bot(
-    poll_interval: float = typer.Option(0.0, "--poll-interval", help="seconds between polls"),
-    no_scheduler: bool = typer.Option(False, "--no-scheduler", help="web/bot only (extra workers)"),
-    simulator: bool = typer.Option(False, "--simulator", help="the local web simulator with demo data (no platform)"),
+    poll_interval: float = typer.Option(0.0, "--poll-interval", help=N_("seconds between polls")),
+    no_scheduler: bool = typer.Option(False, "--no-scheduler", help=N_("web/bot only (extra workers)")),
+    simulator: bool = typer.Option(
+        False, "--simulator", help=N_("the local web simulator with demo data (no platform)")
+    ),
 ) -> None:
     settings = state().settings
     refuse_wrong_settings(settings)
@@ -131,8 +133,8 @@ def _serve(settings) -> None:
 
 
 def invite(
-    unit: Optional[str] = typer.Argument(None, help="unit name (for head and member)"),
-    role: str = typer.Option("member", "--role", help="member | head | manager | admin | overseer"),
+    unit: Optional[str] = typer.Argument(None, help=N_("unit name (for head and member)")),
+    role: str = typer.Option("member", "--role", help=N_("member | head | manager | admin | overseer")),
     uses: int = typer.Option(1, "--uses"),
     days: int = typer.Option(7, "--days"),
     as_json: bool = typer.Option(False, "--json"),
@@ -208,7 +210,7 @@ def _telegram_link(code: str) -> str | None:
     return f"https://t.me/{username}?start={code}" if username else None
 
 
-def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help="only drain the outbox")) -> None:
+def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help=N_("only drain the outbox"))) -> None:
     """A process of its own for the tick and the dispatcher (exactly one is active; see the README)."""
     import signal
 

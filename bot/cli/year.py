@@ -8,7 +8,7 @@ import typer
 from sqlmodel import select
 
 from bot.cli.common import org_session, run, table
-from locales.i18n import _
+from locales.i18n import N_, _
 from storage.db import Database
 from storage.models import FiscalYear
 from storage.repo import Plan, this_fiscal_year
@@ -19,12 +19,14 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command(
     "start",
-    help="Create fiscal year YEAR with its two rounds and copy the plan of --from (default: the "
-    "latest earlier year with a plan).",
+    help=N_(
+        "Create fiscal year YEAR with its two rounds and copy the plan of --from (default: the "
+        "latest earlier year with a plan)."
+    ),
 )
 def year_start(
-    year: int = typer.Argument(..., help="BE, e.g. 2570"),
-    from_year: Optional[int] = typer.Option(None, "--from", help="BE, e.g. 2569"),
+    year: int = typer.Argument(..., help=N_("BE, e.g. 2570")),
+    from_year: Optional[int] = typer.Option(None, "--from", help=N_("BE, e.g. 2569")),
 ) -> None:
     async def go(db: Database):
         async with org_session(db) as (session, org):
@@ -51,7 +53,7 @@ def year_start(
         )
 
 
-@app.command("list", help="The organisation's fiscal years and how many plan items each has.")
+@app.command("list", help=N_("The organisation's fiscal years and how many plan items each has."))
 def year_list() -> None:
     async def go(db: Database):
         async with org_session(db, commit=False) as (session, org):
