@@ -19,6 +19,23 @@ def test_placeholders_survive_translation():
         assert names == set(re.findall(r"{(\w+)}", catalogue.get(msgid).string)), msgid
 
 
+def test_one_vocabulary():
+    """องค์กร is the organisation and หน่วยงาน a unit; คุณ throughout and no polite particles; one word for the
+    simulator (เครื่องจำลอง) and for the demo (องค์กรสาธิต)."""
+    import re
+
+    catalogue = load("th")
+    wrong = []
+    for msgid in extract():
+        text = catalogue.get(msgid).string
+        if re.search(r"ครับ|ค่ะ|(?<!เ)ท่าน|โปรแกรมจำลอง|หน่วยงานตัวอย่าง", text):
+            wrong.append((msgid, text))
+        about_org = re.search(r"\borganisation", msgid, re.I) and "oversight organisation" not in msgid.lower()
+        if about_org and "องค์กร" not in text:
+            wrong.append((msgid, text))
+    assert wrong == []
+
+
 def test_language_switch():
     set_language("en")
     assert _("Total") == "Total"

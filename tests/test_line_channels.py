@@ -159,7 +159,7 @@ def test_refusals_read_in_thai(deployment):
         post(client, "/line/webhook/song", event("message", UA, text="/status"), secret=B_SECRET)
     finally:
         bot.line.LineAdapter.reply = real
-    assert "รหัสนี้เป็นของหน่วยงานอื่น" in seen[0]
+    assert "รหัสนี้เป็นขององค์กรอื่น" in seen[0]
     assert "บัญชี LINE ของตนเอง" in seen[1]
     assert "ยินดีต้อนรับสู่ Tidtam" in seen[2]
     assert "/start" in seen[3]  # a stranger on B's channel is told how to join

@@ -54,7 +54,7 @@ def test_simulator_refuses_production_settings(cli_env, capsys, monkeypatch, set
     monkeypatch.setenv(setting, value)
     assert main(["run", "--simulator"]) == 1
     err = capsys.readouterr().err
-    assert "โปรแกรมจำลอง" in err and setting in err and "Traceback" not in err
+    assert "เครื่องจำลอง" in err and setting in err and "Traceback" not in err
 
 
 def test_simulator_refuses_a_database_with_a_real_organisation(cli_env, capsys):
