@@ -16,7 +16,9 @@ Run = Callable[[Ctx, str], Awaitable[None]]
 EVERYONE, UNITS, READERS, ADMINS = "everyone", "units", "readers", "admins"
 OVERSEERS_TOO = "overseers_too"  # readers, and overseers (who read the roll-up of the organisations they oversee)
 UNITS_OR_READERS = "units_or_readers"
+HEADS_TOO = "heads_too"  # like OVERSEERS_TOO, and unit heads (who read their own units' progress)
 OVERSEERS_ONLY = "overseers_only"  # overseers who are not readers (for their own /help line)
+HEADS_ONLY = "heads_only"  # unit heads who are not readers (for their own /help line)
 
 
 def allowed(ctx: Ctx, who: str) -> bool:
@@ -27,8 +29,10 @@ def allowed(ctx: Ctx, who: str) -> bool:
         READERS: r.reads_everything,
         ADMINS: r.admin,
         OVERSEERS_TOO: r.reads_everything or r.overseer,
+        HEADS_TOO: r.reads_everything or r.overseer or any(r.heads(u) for u in r.units),
         UNITS_OR_READERS: bool(r.units) or r.reads_everything,
         OVERSEERS_ONLY: r.overseer and not r.reads_everything,
+        HEADS_ONLY: any(r.heads(u) for u in r.units) and not r.reads_everything,
     }[who]
 
 
@@ -78,10 +82,11 @@ TABLE: tuple[Command, ...] = (
     Command(
         "summary",
         manager.summary,
-        OVERSEERS_TOO,
+        HEADS_TOO,
         keeps_draft=True,
         help=(
             (READERS, N_("/summary — where the round stands, by status and dimension")),
+            (HEADS_ONLY, N_("/summary — where your unit stands in the round")),
             (OVERSEERS_ONLY, N_("/summary [6|12] — the roll-up of the organisations you oversee")),
         ),
     ),

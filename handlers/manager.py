@@ -96,8 +96,36 @@ async def summary(ctx: Ctx, args: str = "") -> None:
     if ctx.roles.overseer and not ctx.roles.reads_everything:
         await _rollup(ctx, args)
         return
+    if not ctx.roles.reads_everything:  # a unit head: their own units only
+        if rnd := await _round(ctx):
+            headed = [u for u in ctx.roles.unit_ids if ctx.roles.heads(u)]
+            ctx.say("\n\n".join([await _unit_summary(ctx, rnd, u) for u in headed]))
+        return
     if rnd := await _round(ctx):  # who may read it: handlers/core.py
         ctx.say(summary_text(await round_summary(ctx.session, ctx.org_id, rnd)))
+
+
+async def _unit_summary(ctx: Ctx, rnd: Round, unit_id: int) -> str:
+    """One unit's items in the round by status, and how many are still awaiting: what its head answers for."""
+    answers = Answers(ctx.session, ctx.org_id)
+    unit = await answers.unit(unit_id)
+    pairs = await answers.pairs(rnd.fiscal_year_id, [unit_id])
+    given = await answers.statuses(rnd, [unit_id])
+    counts = {s: 0 for s in STATUS_ORDER}
+    for p in pairs:
+        found = given.get((p.item.id, unit_id))
+        counts[found[0].value if found else AWAITING] += 1
+    lines = [
+        _("{unit} in {round}: {n} item(s), {done} answered; units answer by {due}.").format(
+            unit=unit.name if unit else "-",
+            round=round_name(rnd),
+            n=len(pairs),
+            done=len(pairs) - counts[AWAITING],
+            due=format_date(rnd.due_on, thai_digits=False),
+        )
+    ]
+    lines += [f"• {status_label(s)}: {n}" for s, n in counts.items() if n]
+    return "\n".join(lines)
 
 
 async def _rollup(ctx: Ctx, args: str) -> None:

@@ -22,7 +22,7 @@ ADMINS = {"invite", "units", "members", "round", "remind", "import", "narrative"
 ROLES = ("member", "head", "manager", "admin", "overseer")
 ALLOWED = {
     "member": EVERYONE | UNITS,
-    "head": EVERYONE | UNITS,
+    "head": EVERYONE | UNITS | {"summary"},  # their own unit's progress
     "manager": EVERYONE | READERS,
     "admin": EVERYONE | READERS | ADMINS,
     "overseer": EVERYONE | {"summary"},  # the roll-up of the organisations their office oversees
@@ -119,3 +119,9 @@ def test_help_lists_exactly_what_the_role_may_run(matrix):
         # an overseer's own organisation has no items: /item is not offered to them (typed, it shows its usage)
         expected = ALLOWED[role] - {"help"} - ({"item"} if role == "overseer" else set())
         assert listed == expected, (role, sorted(listed ^ expected))
+
+
+def test_a_unit_head_reads_their_own_units_progress_only(matrix):
+    text = matrix[0][("head", "summary")]
+    assert text.startswith("กองคลัง ในรอบ 6 เดือน:") and "รอรายงาน:" in text
+    assert "กองช่าง" not in text  # nothing of another unit
