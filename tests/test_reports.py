@@ -238,6 +238,12 @@ def test_report_cli_summary_json_and_export(cli_env, capsys):
     assert out.count("บันทึก ") == 3 and "ข้อควรตรวจสอบก่อนลงนาม" in out
     assert main(["report", "export", "--round", "6", "--format", "odt"]) == 1
     assert "ไม่รู้จัก: odt" in capsys.readouterr().err
+    # the compiler's edited DOCX is never replaced without --force
+    edited = next((cli_env / "out").glob("*-report.docx"))
+    edited.write_bytes(b"edited by hand")
+    assert main(["report", "export", "--round", "6", "--format", "docx", "--out", str(cli_env / "out")]) == 1
+    assert "--force" in capsys.readouterr().err and edited.read_bytes() == b"edited by hand"
+    assert main(["report", "export", "--round", "6", "--format", "docx", "--out", str(cli_env / "out"), "--force"]) == 0
 
 
 @pytest.mark.slow

@@ -30,15 +30,19 @@ async def _round(session, org_id: int, months: int, fiscal_year: Optional[int]) 
     return await repo.get(await repo.fiscal_year(fiscal_year), months)
 
 
-@app.command("export", help=N_("Write the round's documents: XLSX tables, DOCX report and memo, PDF."))
+@app.command(
+    "export",
+    help=N_("Write the round's documents: XLSX tables, DOCX report and memo, PDF, and the e-PlanNACC entry sheet."),
+)
 def report_export(
     round_: int = typer.Option(..., "--round", help=N_("6 or 12")),
     fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
     formats: str = typer.Option("xlsx,docx,pdf,eplan", "--format"),
     out: Path = typer.Option(Path("out"), "--out"),
     digits: Optional[str] = typer.Option(None, "--digits", help=N_("thai or arabic")),
+    force: bool = typer.Option(False, "--force", help=N_("replace documents of this round already in the folder")),
 ) -> None:
-    from reports.export import export, parse_formats
+    from reports.export import export, file_stem, parse_formats
     from reports.model import build_report
 
     chosen = parse_formats(formats)
@@ -54,6 +58,14 @@ def report_export(
             )
 
     report = run(go)
+    earlier = sorted(out.glob(f"{file_stem(report)}-*")) if out.is_dir() else []
+    if earlier and not force:  # the compiler may have edited the DOCX before signing
+        raise UserError(
+            _(
+                "{folder} already holds this round's documents ({names}); nothing was replaced. Use another --out, or "
+                "--force to replace them."
+            ).format(folder=out, names=", ".join(p.name for p in earlier[:3]))
+        )
     for path in export(report, chosen, out, parallel=True):
         typer.echo(_("Wrote {path}").format(path=path))
     print_checks(report)
