@@ -25,7 +25,7 @@ from storage.plan_file import PlanFileError
 from storage.plan_import import import_plan
 from storage.plan_sandbox import read_plan_async
 from storage.repo import Rounds, Units, audit
-from storage.round_state import check_may_open, set_round_state
+from storage.round_state import check_may_open, check_undo, set_round_state, undo_early_opening
 from base.values import utcnow
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -128,6 +128,9 @@ async def round_(ctx: Ctx, args: str = "") -> None:
     if words[:1] == ["open"] and len(words) == 2 and words[1] in ("6", "12"):
         await _ask(ctx, await repo.get(fy, int(words[1])), RoundState.OPEN)
         return
+    elif words == ["undo"]:
+        await _ask(ctx, await repo.get(fy, 12), RoundState.PLANNED)
+        return
     elif words[:1] == ["close"]:
         opened = [r for r in rounds if r.state == RoundState.OPEN]
         if not opened:
@@ -135,7 +138,9 @@ async def round_(ctx: Ctx, args: str = "") -> None:
         await _ask(ctx, opened[0], RoundState.CLOSED)
         return
     elif words:
-        ctx.say(_("Usage: /round, /round open 6|12, /round close"))
+        ctx.say(
+            _("Usage: /round, /round open 6|12, /round close, /round undo (an early opening of the 12-month round)")
+        )
         return
     await _show_rounds(ctx, await repo.of_year(fy))
 
@@ -173,6 +178,15 @@ async def round_question(session, org_id: int, rnd: Round, state: RoundState, to
     answers = Answers(session, org_id)
     units = [u.id for u in await Units(session, org_id).all()]
     lines = []
+    if state == RoundState.PLANNED:
+        await check_undo(session, org_id, rnd, today)  # refused now, not after a yes
+        return [
+            _(
+                "Take back the opening of {round}? Only while nobody has answered in it, and only before its own "
+                "date: the answers carried from the 6-month round are removed from it, it opens again on its "
+                "planned date, and the 6-month round can be opened again."
+            ).format(round=round_name(rnd))
+        ], _("Take back the opening")
     if state == RoundState.CLOSED:
         waiting = await answers.awaiting(rnd, units)
         lines.append(_("Close {round}? Units can no longer answer and reminders stop.").format(round=round_name(rnd)))
@@ -207,9 +221,9 @@ async def round_question(session, org_id: int, rnd: Round, state: RoundState, to
             )
         lines.append(
             _(
-                "This cannot be undone: once the 12-month round is open, the 6-month round can never be opened "
-                "again, and its answers still awaiting can never be collected. Completed 6-month answers are "
-                "carried forward."
+                "Once a unit answers in the 12-month round, this cannot be undone: the 6-month round can never be "
+                "opened again, and its answers still awaiting can never be collected (until then /round undo takes "
+                "an early opening back). Completed 6-month answers are carried forward."
             )
         )
     return lines, _("Open {round}").format(round=round_name(rnd))
@@ -243,7 +257,18 @@ async def pressed_round_answer(ctx: Ctx, press: RoundAnswer) -> None:
     rnd = await Answers(ctx.session, ctx.org_id).round_by_id(round_id)
     if rnd is None:
         raise UserError(_("This button is not valid."))
-    await _set_state(ctx, rnd, state)
+    if state == RoundState.PLANNED:
+        removed = await undo_early_opening(
+            ctx.session, ctx.org_id, rnd, actor=ctx.actor, today=dt.datetime.now(BANGKOK).date()
+        )
+        ctx.say(
+            _(
+                "The opening of {round} is taken back ({n} carried answer(s) removed); it opens on {date}. "
+                "The 6-month round can be opened again with /round open 6."
+            ).format(round=round_name(rnd), n=removed, date=format_date(rnd.opens_on, thai_digits=False))
+        )
+    else:
+        await _set_state(ctx, rnd, state)
     await _show_rounds(
         ctx,
         await Rounds(ctx.session, ctx.org_id).of_year(await Rounds(ctx.session, ctx.org_id).fiscal_year()),

@@ -79,3 +79,50 @@ async def check_may_open(session: AsyncSession, org_id: int, rnd: Round, *, clos
     if others and not close_others:
         raise UserError(_("Another round is open; close it first: /round close in the chat, or tidtam round close."))
     return list(others)
+
+
+async def undo_early_opening(session: AsyncSession, org_id: int, rnd: Round, *, actor: str, today: dt.date) -> int:
+    """Take back a 12-month round opened before its date, while nobody has answered in it: the answers carried
+    into it are removed, it is planned again on its own date, and the 6-month round can be reopened. Returns
+    how many carried answers were removed; refuses (UserError) when that would lose anyone's answer."""
+    from sqlalchemy import delete
+
+    from storage.models import StatusReport
+
+    await session.refresh(rnd, with_for_update=True)
+    carried, planned = await check_undo(session, org_id, rnd, today)
+    await session.exec(delete(StatusReport).where(col(StatusReport.round_id) == rnd.id))
+    old = {"state": rnd.state.value, "opens_on": rnd.opens_on.isoformat(), "carried": carried}
+    rnd.state, rnd.opens_on = RoundState.PLANNED, planned
+    session.add(rnd)
+    new = {"state": rnd.state.value, "opens_on": planned.isoformat()}
+    await audit(session, org_id, actor, "undo_opening", "round", rnd.id, old=old, new=new)
+    await session.flush()
+    return carried
+
+
+async def check_undo(session: AsyncSession, org_id: int, rnd: Round, today: dt.date) -> tuple[int, dt.date]:
+    """Refuse (UserError) taking back ``rnd``'s opening when that is not allowed; else how many carried answers
+    it holds, and the date it was planned to open on (kept by the audit line of the early opening)."""
+    from storage.models import AuditLog, StatusReport
+
+    if rnd.months != 12 or rnd.state == RoundState.PLANNED:
+        raise UserError(_("Only a 12-month round that has been opened can be taken back."))
+    reports = (await session.exec(select(StatusReport).where(StatusReport.round_id == rnd.id))).all()
+    if any(r.carried_from_id is None for r in reports):
+        raise UserError(
+            _(
+                "Units have answered in the 12-month round, so its opening can no longer be taken back; change "
+                "answers in the 12-month round instead."
+            )
+        )
+    lines = await session.exec(
+        select(AuditLog)
+        .where(AuditLog.org_id == org_id, AuditLog.entity == "round", AuditLog.entity_id == rnd.id)
+        .order_by(col(AuditLog.id).desc())
+    )
+    early = (a for a in lines if a.new and a.new.get("state") == "open" and a.old and "opens_on" in a.old)
+    planned = next((a.old["opens_on"] for a in early), None)  # the latest opening, if it moved the date
+    if planned is None or dt.date.fromisoformat(planned) <= today:
+        raise UserError(_("The 12-month round opened on its own date; there is no early opening to take back."))
+    return len(reports), dt.date.fromisoformat(planned)

@@ -432,3 +432,30 @@ async def test_last_years_plan_as_a_workbook_keeps_formula_like_titles_as_text(w
     book = load_workbook(write_template(tmp_path / "plan.xlsx", rows))
     cells = [c for row in book["แผน"].iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
     assert cells and all(c.data_type == "s" for c in cells)  # text, never a formula
+
+
+async def test_an_early_twelve_month_opening_can_be_taken_back_while_nobody_answered_in_it(world):
+    """Pressed in April by mistake: round 6 is not stranded — the opening is taken back, the carried answers go,
+    round 12 is planned on its own date again, and round 6 reopens to collect what it still awaits."""
+    chat, db, org, settings = world
+    with time_machine.travel(dt.datetime(2026, 4, 20, 10, 0, tzinfo=BKK), tick=False):
+        await six_month_round(chat)
+        await round_change(chat, "admin", "/round close")
+        said = await round_change(chat, "admin", "/round open 12")
+        assert "ยกคำตอบ" in said.text
+        question = await chat.type("admin", "/round undo")
+        assert "ยกเลิกการเปิดรอบ 12 เดือนหรือไม่" in question.text
+        said = await chat.press("admin", question.button("ยกเลิกการเปิดรอบ"))
+        assert "ยกเลิกการเปิดรอบ 12 เดือนแล้ว (นำคำตอบที่ยกมาออก 4 คำตอบ)" in said.text, said.text
+        async with db.session(commit=False) as s:
+            rounds = {r.months: r for r in (await s.exec(select(Round).where(Round.org_id == org))).all()}
+            left = (await s.exec(select(StatusReport).where(StatusReport.round_id == rounds[12].id))).all()
+        assert rounds[12].state == RoundState.PLANNED and rounds[12].opens_on == dt.date(2026, 9, 15) and left == []
+        said = await round_change(chat, "admin", "/round open 6")
+        assert "เปิดรอบ 6 เดือนอีกไม่ได้" not in said.text
+        # once a unit answers in round 12, the opening stays
+        await round_change(chat, "admin", "/round close")
+        await round_change(chat, "admin", "/round open 12")
+        await answer_code(chat, "klang", "2.2-2", "อยู่ระหว่าง", money="1,000")
+        said = await chat.type("admin", "/round undo")
+        assert "มีหน่วยงานตอบในรอบ 12 เดือนแล้ว" in said.text and not said.buttons
