@@ -55,7 +55,7 @@ async def test_an_organisations_codes_are_shielded_after_many_wrong_tries(tmp_pa
     for i in range(30):  # thirty accounts, each trying the used-up code once
         assert "ถูกใช้ไปแล้ว" in (await chat.type(f"acct{i}", f"/start {used}")).text
     said = await chat.type("newcomer", f"/start {fresh}")
-    assert "หน่วยงานนี้หลายครั้งเกินไป" in said.text
+    assert "องค์กรนี้หลายครั้งเกินไป" in said.text
     await db.dispose()
 
 

@@ -159,5 +159,5 @@ async def test_chat_refuses_a_large_file_whose_size_the_platform_did_not_say(adm
 async def test_cell_errors_cross_from_the_child_intact(admin_chat):
     chat, db = admin_chat
     await chat.type("admin", "/import")
-    said = await chat.send_file("admin", "plan.csv", "มิติ,ภารกิจ,ชื่อโครงการ\nx,1.1,โครงการ ก\n".encode())
+    said = await chat.send_file("admin", "plan.csv", "มิติ,ภารกิจ,ชื่อโครงการ,ผู้รับผิดชอบ\nx,1.1,โครงการ ก,กองคลัง\n".encode())
     assert "ไฟล์แผนมีปัญหา 1 จุด" in said.text and "แถว 2 คอลัมน์ มิติ" in said.text

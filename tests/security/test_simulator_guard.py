@@ -57,8 +57,18 @@ def test_simulator_refuses_production_settings(cli_env, capsys, monkeypatch, set
     assert "เครื่องจำลอง" in err and setting in err and "Traceback" not in err
 
 
-def test_simulator_refuses_a_database_with_a_real_organisation(cli_env, capsys):
+def test_simulator_refuses_a_database_with_a_real_organisation(cli_env, capsys, monkeypatch):
+    """A real organisation created in the simulator's own folder (DATA_DIR/simulator), by hand."""
+    import uvicorn
+
+    from base.settings import get_settings
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: pytest.fail("the simulator started"))
+    monkeypatch.setenv("DATA_DIR", str(cli_env / "data" / "simulator"))
+    get_settings.cache_clear()
     assert main(INIT) == 0
+    monkeypatch.setenv("DATA_DIR", str(cli_env / "data"))
+    get_settings.cache_clear()
     capsys.readouterr()
     assert main(["run", "--simulator"]) == 1
     err = capsys.readouterr().err
