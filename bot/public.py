@@ -20,7 +20,8 @@ from reports.public import CSS, PLAN_FILES, ROUND_FILES, PublicSite
 from storage.publication import live_site
 
 HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; "
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -31,6 +32,7 @@ HEADERS = {
 def routes() -> list[Route]:
     return [
         Route("/p/static/public.css", stylesheet),
+        Route("/p/static/{font:str}.ttf", font),
         Route("/p/{slug}/", org_page),
         Route("/p/{slug}/{year:int}/", year_page),
         Route("/p/{slug}/{year:int}/{name}", plan_file),
@@ -89,6 +91,22 @@ async def stylesheet(request: Request) -> Response:
     return _cached(
         request, CSS.read_bytes(), None, dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc), "text/css"
     )
+
+
+def font_files() -> dict[str, Path]:
+    """Sarabun for the public pages: a reader whose device has no Thai font still reads Thai (OFL, shipped)."""
+    import fontpkg_sarabun
+
+    files = fontpkg_sarabun.ROOT / "files"
+    return {"sarabun.ttf": files / "Sarabun-Regular.ttf", "sarabun-bold.ttf": files / "Sarabun-Bold.ttf"}
+
+
+async def font(request: Request) -> Response:
+    path = font_files().get(request.path_params["font"] + ".ttf")
+    if path is None:
+        return Response(status_code=404)
+    modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+    return _cached(request, None, path, modified, "font/ttf")
 
 
 async def org_page(request: Request) -> Response:

@@ -257,7 +257,11 @@ async def write_site(session, sites: list[Site], folder: Path) -> int:
         raise UserError(_("{folder} is not empty; choose a new folder.").format(folder=folder))
     (folder / "static").mkdir(parents=True, exist_ok=True)
     (folder / "static" / "public.css").write_bytes(CSS.read_bytes())
-    written = 1
+    from bot.public import font_files
+
+    for name, path in font_files().items():  # the stylesheet's Sarabun, beside it
+        (folder / "static" / name).write_bytes(path.read_bytes())
+    written = 1 + len(font_files())
     for site in sites:
         pages = PublicSite(session, state().settings, site, static=True)
         await write_files(await pages.plan_jobs())  # a plan changed since it was published is exported as it stands
