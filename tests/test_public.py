@@ -299,7 +299,12 @@ def test_a_published_organisation_shows_no_personal_data_and_nothing_unpublished
     export = tmp_path / "site"
     tidtam(capsys, "--org", A, "publish", "export", str(export))
     files = {str(p.relative_to(export)): p.read_bytes() for p in export.rglob("*") if p.is_file()}
-    assert "org-a/index.html" in files and "org-a/2569/6/report.pdf" in files and "static/public.css" in files and "static/sarabun.ttf" in files
+    assert (
+        "org-a/index.html" in files
+        and "org-a/2569/6/report.pdf" in files
+        and "static/public.css" in files
+        and "static/sarabun.ttf" in files
+    )
     for name, body in files.items():
         text = text_of(body, name, tmp_path)
         for secret in SECRETS + [B]:
