@@ -259,8 +259,8 @@ async def write_site(session, sites: list[Site], folder: Path) -> int:
     (folder / "static" / "public.css").write_bytes(CSS.read_bytes())
     from bot.public import font_files
 
-    for name, path in font_files().items():  # the stylesheet's Sarabun, beside it
-        (folder / "static" / name).write_bytes(path.read_bytes())
+    for name, font in font_files().items():  # the stylesheet's Sarabun, beside it
+        (folder / "static" / name).write_bytes(font.read_bytes())
     written = 1 + len(font_files())
     for site in sites:
         pages = PublicSite(session, state().settings, site, static=True)
