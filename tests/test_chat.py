@@ -569,6 +569,6 @@ def test_reminders_say_the_truth_about_the_due_date():
 async def test_an_invite_to_a_misspelt_unit_names_the_likely_one_in_chat(world):
     chat, _db, _org = world
     said = await chat.type("admin", "/invite กองคลง member")
-    assert 'ไม่มีหน่วยงานชื่อ "กองคลง" หมายถึง กองคลัง หรือไม่' in said.text and "tidtam" not in said.text
+    assert 'ไม่พบหน่วยงานชื่อ "กองคลง" หมายถึง กองคลัง หรือไม่' in said.text and "tidtam" not in said.text
     said = await chat.type("admin", "/invite กองไม่มี member")
     assert "หน่วยงานที่มี:" in said.text and "กองคลัง" in said.text
