@@ -1,4 +1,5 @@
-"""A unit's reminder — what is missing, by when, and the button that starts /report — and where it goes."""
+"""A unit's reminder — what is missing, by when, and the button that starts /report — the notices of a round closed
+or reopened, and where they go."""
 
 from __future__ import annotations
 

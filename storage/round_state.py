@@ -3,7 +3,8 @@
 The two rounds of a fiscal year are one year's story: the 12-month report is cumulative and
 builds on the 6-month one (e-PlanNACC locks an item reported completed for the rest of the
 year). So opening the 12-month round carries forward every completed 6-month answer, and the
-6-month round cannot be reopened once the 12-month round has been opened.
+6-month round cannot be reopened once the 12-month round has been opened — unless an early opening is
+taken back (``undo_early_opening``) while nobody has answered in the 12-month round.
 """
 
 from __future__ import annotations
