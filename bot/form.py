@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot.public import font_files
 from bot.services import read_limited, services
 from base.settings import Settings
 from handlers.form import FormRefused, add_evidence, load, save_draft, submit
@@ -32,7 +33,7 @@ from locales.errors import UserError
 from locales.i18n import LANGUAGES, _, set_language
 from reports.summary import reason_label, status_label
 from storage.models import CannotReason, Status
-from storage.form_passes import Holder, holder_of, issue, spend_link
+from storage.form_passes import Holder, holder_of, issue, link_was_used, spend_link
 from storage.people import account_of
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,15 @@ def texts() -> dict[str, str]:
         "round": _("{months}-month round · answer by {due}"),
         "previous": _("6-month round: {status}"),
         "answered": _("Answered: {status}"),
-        "newer": _("Answered meanwhile by someone else: {status} — {done}. Check it, then send again."),
+        "newer": _("{name} answered this item meanwhile: {status} — {done}. Check it; send again to replace it."),
+        "newer_anon": _("Someone answered this item meanwhile: {status} — {done}. Check it; send again to replace it."),
+        "newer_mine": _("You answered this item in the chat meanwhile: {status} — {done}. Send again to replace it."),
+        "kpi": _("Indicator: {kpi}"),
+        "target": _("Target: {qty} {unit}"),
+        "budget": _("Budget: {amount} baht"),
+        "no_budget": _("No budget"),
+        "shared": _("Shared with {units}: each unit answers for its own part."),
+        "too_large": _("The file is too large; the limit is {limit} MB."),
         "status": _("Status"),
         "reason_category": _("Why could it not be done?"),
         "choose": _("— choose —"),
@@ -136,7 +145,7 @@ def texts() -> dict[str, str]:
         "all_done": _("Every item has an answer. Thank you!"),
         "nothing": _("Nothing to send yet: choose a status first."),
         "saved": _("Saved {n} item(s). The bot says so in the chat too."),
-        "fix": _("Please correct the items marked in red, then send again."),
+        "fix": _("Nothing was saved. Please check the items marked in red, then send again."),
         **{f"s_{s.value}": status_label(s.value) for s in Status},
         **{f"r_{c.value}": reason_label(c) for c in CannotReason},
     }
@@ -156,6 +165,7 @@ async def page(request: Request) -> Response:
         body.replace("__LANG__", lang)
         .replace("__TEXTS__", json.dumps(words, ensure_ascii=False).replace("<", "\\u003c"))
         .replace("__LIFF__", html.escape(liff_id, quote=True))
+        .replace("__MAX_MB__", str(services(request).settings.evidence_max_mb))
         .replace("__LIFF_SCRIPT__", '<script src="/form/static/liff.js"></script>' if liff_id else "")
     )
     return HTMLResponse(body, headers=PAGE_HEADERS)
@@ -165,6 +175,8 @@ async def static(request: Request) -> Response:
     name = request.path_params["name"]
     if name == "liff.js" and LIFF_BUNDLE.is_file():
         return FileResponse(LIFF_BUNDLE, headers={"Cache-Control": "no-cache"})
+    if name in font_files():  # the page's Thai font, so a desktop with none shows Thai, not boxes
+        return FileResponse(font_files()[name], media_type="font/ttf", headers={"Cache-Control": "max-age=86400"})
     if name not in ("form.js", "form.css"):
         return Response(status_code=404)
     return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
@@ -212,6 +224,14 @@ async def open_session(request: Request) -> Response:
         holder = None
         if isinstance(body.get("link"), str):
             holder = await spend_link(s, body["link"])
+            if holder is None and await link_was_used(s, body["link"]):
+                return _refuse(
+                    _(
+                        "This link has been used already: each link opens the form once. "
+                        "Type /form in the chat for a new one."
+                    ),
+                    403,
+                )
         elif isinstance(body.get("telegram"), str):
             user_id = telegram_user_id(body["telegram"], svc.settings.telegram_bot_token)
             account = await account_of(s, "telegram", user_id) if user_id else None
@@ -254,11 +274,12 @@ async def draft(request: Request) -> Response:
     holder, body = caller
     try:
         async with services(request).db.session() as s:
-            if not await save_draft(s, holder, body):
+            owned, closed = await save_draft(s, holder, body)
+            if not owned:
                 return _refuse(_("This item is not one of your unit's items."), 403)
     except FormRefused as e:
         return _refuse(str(e), 409)
-    return JSONResponse({"ok": True})
+    return JSONResponse({"ok": True, "closed": closed} if closed else {"ok": True})
 
 
 async def evidence(request: Request) -> Response:
@@ -271,6 +292,7 @@ async def evidence(request: Request) -> Response:
     settings = services(request).settings
     try:
         item, unit = int(request.headers.get("x-tidtam-item", "")), int(request.headers.get("x-tidtam-unit", ""))
+        page_round = int(request.headers["x-tidtam-round"]) if request.headers.get("x-tidtam-round") else None
     except ValueError:
         return _refuse(_("This request is not valid."), 400)
     content = await read_limited(request, settings.evidence_max_mb * 1024 * 1024)
@@ -280,7 +302,7 @@ async def evidence(request: Request) -> Response:
     mime = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         async with services(request).db.session() as s:
-            files = await add_evidence(s, holder, settings, item, unit, name, mime, content)
+            files = await add_evidence(s, holder, settings, item, unit, name, mime, content, page_round)
             if files is None:
                 return _refuse(_("This item is not one of your unit's items."), 403)
     except UserError as e:

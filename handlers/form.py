@@ -41,6 +41,7 @@ from storage.form_drafts import (
 from storage.form_passes import Holder
 from storage.models import (
     CannotReason,
+    RoundState,
     ChannelAccount,
     FormDraft,
     Person,
@@ -71,19 +72,44 @@ class Checked:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-async def _context(session: AsyncSession, holder: Holder) -> tuple[Person, Round, list[int]]:
+async def _context(
+    session: AsyncSession, holder: Holder, page_round: Any = None, closed: list[str] | None = None
+) -> tuple[Person, Round, list[int]]:
+    """The person, the open round and their units. ``page_round``, the round the page was loaded with, names
+    the true cause when that round has closed since (not "no round is open yet"); given a ``closed`` list, a
+    closed page round is returned instead, with that cause appended (what was typed is still kept)."""
     person = await session.get(Person, holder.person_id)
     if person is None or person.org_id != holder.org_id:
         raise FormRefused(_("This page has expired. Open it again from the chat."))
     unit_ids = (await roles_of(session, person)).unit_ids
     if not unit_ids:
         raise FormRefused(_("You are not in a unit that answers items. Please contact your administrator."))
-    rnd = await Answers(session, holder.org_id).open_round()
+    answers = Answers(session, holder.org_id)
+    rnd = await answers.open_round()
+    if isinstance(page_round, int) and (rnd is None or rnd.id != page_round):
+        gone = await answers.round_by_id(page_round)
+        if gone is not None and closed is not None and gone.state == RoundState.CLOSED:
+            closed.append(_round_gone(gone, rnd))
+            return person, gone, list(unit_ids)
+        if gone is not None:
+            raise FormRefused(_round_gone(gone, rnd))
     if rnd is None:
         raise FormRefused(
             _("No reporting round is open at the moment. Your administrator opens it when collection starts.")
         )
     return person, rnd, list(unit_ids)
+
+
+def _round_gone(page: Round, now_open: Round | None) -> str:
+    if now_open is not None:
+        return _(
+            "Answers for {round} are closed and {other} is open now: nothing was saved. Please open the form "
+            "again from the chat."
+        ).format(round=round_name(page), other=round_name(now_open))
+    return _(
+        "Answers for {round} are closed: nothing was saved. What you typed is kept; if your administrator "
+        "reopens the round, open the form again and send it."
+    ).format(round=round_name(page))
 
 
 def _answer_json(r: StatusReport | None) -> dict[str, Any] | None:
@@ -119,10 +145,14 @@ async def load(session: AsyncSession, holder: Holder) -> dict[str, Any]:
     }
     saved = await drafts_of(session, holder.person_id, rnd.id)
     chat = await chat_drafts(session, holder.person_id, rnd.id)
+    owners: dict[int, int] = {}  # how many of the person's units' pairs name each item: >1 is shared anyway
+    for p in await answers.pairs(rnd.fiscal_year_id):
+        owners[p.item.id] = owners.get(p.item.id, 0) + 1
     items = []
     for p in pairs:
         it, key = p.item, (p.item.id, p.unit_id)
         budget = budget_basis(it)
+        shared = it.all_units or owners.get(it.id, 0) > 1
         fresh = key in saved and not superseded(saved[key], latest.get(key), holder.person_id)
         draft = dict(saved[key].fields) if fresh else {}
         if key in chat and (not fresh or chat[key][1] >= saved[key].updated_at):
@@ -135,6 +165,9 @@ async def load(session: AsyncSession, holder: Holder) -> dict[str, Any]:
                 "dimension": sections.get(it.dimension_id, ""),
                 "code": it.code,
                 "title": it.title,
+                "kpi": it.kpi,
+                "shared": [u.name for u in await answers.owner_units(it) if u.id != p.unit_id] if shared else [],
+                "no_budget": it.no_budget,
                 "budget": None if budget is None else format(budget, "f"),
                 "target_qty": None if it.target_qty is None else format(it.target_qty, "f"),
                 "target_unit": it.target_unit,
@@ -172,13 +205,15 @@ async def _owned_pair(
     return Pair(item, unit_id)
 
 
-async def save_draft(session: AsyncSession, holder: Holder, body: dict[str, Any]) -> bool:
-    """Keep what was typed for one item; False when the item is not the person's to answer. The evidence list
-    is the server's own (uploads); what the page sends of it is ignored."""
-    _person, rnd, unit_ids = await _context(session, holder)
+async def save_draft(session: AsyncSession, holder: Holder, body: dict[str, Any]) -> tuple[bool, str]:
+    """Keep what was typed for one item: (False, "") when the item is not the person's to answer; (True, why)
+    when the page's round has closed meanwhile — typed text is kept in that round's draft all the same, for a
+    reopening to bring back. The evidence list is the server's own (uploads); what the page sends is ignored."""
+    closed: list[str] = []
+    _person, rnd, unit_ids = await _context(session, holder, body.get("round"), closed)
     pair = await _owned_pair(session, holder, rnd, unit_ids, body.get("item"), body.get("unit"))
     if pair is None:
-        return False
+        return False, ""
     fields = body.get("fields")
     fields = fields if isinstance(fields, dict) else {}
     kept: dict[str, Any] = {
@@ -189,7 +224,7 @@ async def save_draft(session: AsyncSession, holder: Holder, body: dict[str, Any]
     draft = await _draft_row(session, holder, rnd, pair)
     draft.fields, draft.updated_at = {**kept, "evidence": draft.fields.get("evidence", [])}, utcnow()
     session.add(draft)
-    return True
+    return True, "".join(closed)
 
 
 async def _draft_row(session: AsyncSession, holder: Holder, rnd: Round, pair: Pair) -> FormDraft:
@@ -207,10 +242,11 @@ async def add_evidence(
     name: str,
     mime: str,
     content: bytes,
+    page_round: int | None = None,
 ) -> list[dict[str, Any]] | None:
     """A photo or file uploaded to the form, checked and kept as the chat keeps one, added to the item's draft;
     None when the item is not the person's to answer."""
-    _person, rnd, unit_ids = await _context(session, holder)
+    _person, rnd, unit_ids = await _context(session, holder, page_round)
     pair = await _owned_pair(session, holder, rnd, unit_ids, item, unit)
     if pair is None:
         return None
@@ -303,7 +339,7 @@ def check(pair: Pair, entry: dict[str, Any], rnd: Round, person_id: int) -> Chec
 async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], platform: str) -> dict[str, Any]:
     """All or nothing: every entry checked; any problem → nothing saved and each problem named; an item answered
     by someone else since ``base`` (the answer the page showed) → refused with the newer answer."""
-    person, rnd, unit_ids = await _context(session, holder)
+    person, rnd, unit_ids = await _context(session, holder, body.get("round"))
     entries = body.get("answers")
     if not isinstance(entries, list) or not entries or len(entries) > 500:
         return {"ok": False, "errors": {"": _("Nothing to send.")}}
@@ -320,9 +356,13 @@ async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], pl
             return {"ok": False, "errors": {"": _("This item is not one of your unit's items.")}}
         key = f"{pair.item.id}:{pair.unit_id}"
         current = latest.get((pair.item.id, pair.unit_id))
-        if current is not None and current.id != entry.get("base"):
-            newer[key] = _answer_json(current)
-            errors[key] = {"": _("Someone else answered this item meanwhile; check their answer and send again.")}
+        if current is not None and current.id != entry.get("base"):  # shown once, beside the item, with who
+            who = await session.get(Person, current.person_id) if current.person_id else None
+            newer[key] = {
+                **(_answer_json(current) or {}),
+                "mine": current.person_id == person.id,
+                "by": who.display_name if who else "",
+            }
             continue
         stored = await form_draft(session, person.id, rnd.id, pair.item.id, pair.unit_id)
         files = list(stored.fields.get("evidence", [])) if stored else []  # the server's own lists, not the page's
@@ -334,7 +374,7 @@ async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], pl
         if c.errors:
             errors[key] = c.errors
         checked.append(c)
-    if errors:
+    if errors or newer:
         return {"ok": False, "errors": errors, "newer": newer}
     saved = []
     actor = f"form:{platform}:{person.id}"

@@ -61,6 +61,16 @@ async def spend_link(session: AsyncSession, token: str) -> Holder | None:
     return Holder(row[0], row[1]) if row else None
 
 
+async def link_was_used(session: AsyncSession, token: str) -> bool:
+    """Whether a link that no longer opens was spent (not forged, not merely expired): the page says which."""
+    if not token or len(token) > 100:
+        return False
+    q = select(FormPass.id).where(
+        FormPass.token_hash == _hash(token), FormPass.kind == "link", col(FormPass.used_at).is_not(None)
+    )
+    return (await session.exec(q)).first() is not None
+
+
 async def holder_of(session: AsyncSession, token: str) -> Holder | None:
     """The session's person, while it lasts."""
     if not token or len(token) > 100:

@@ -18,7 +18,8 @@ from base.settings import Settings
 from bot.form import telegram_user_id
 from bot.web import create_app
 from storage.db import Database
-from storage.models import AuditLog, FormDraft, Outbox, Role, StatusReport
+from storage.models import AuditLog, FormDraft, Outbox, Role, Round, RoundState, StatusReport
+from storage.round_state import set_round_state
 from support.chat import Chat, invite_code, join, setup_org
 from support.paths import EXAMPLE_PLAN
 
@@ -66,7 +67,7 @@ async def test_a_one_time_link_opens_the_units_own_items_once(form):
     first = await client.post("/form/api/session", json={"link": token})
     again = await client.post("/form/api/session", json={"link": token})
     assert first.status_code == 200 and again.status_code == 403
-    assert again.json()["error"] == "หน้านี้หมดอายุแล้ว กรุณาเปิดใหม่จากแชต"
+    assert again.json()["error"].startswith("ลิงก์นี้ใช้ไปแล้ว")
     got = (await client.get("/form/api/items", headers={"Authorization": f"Bearer {first.json()['session']}"})).json()
     assert got["round"]["months"] == 6
     assert len(got["items"]) == 5 and {i["unit_name"] for i in got["items"]} == {"กองคลัง"}
@@ -78,10 +79,14 @@ async def test_drafts_are_kept_as_typed_and_come_back(form):
     chat, _db, client = form
     auth = await open_form(chat, client, "klang")
     item = (await client.get("/form/api/items", headers=auth)).json()["items"][0]
-    body = {"item": item["item"], "unit": item["unit"], "fields": {"status": "in_progress", "done": "ประชุม\x00แล้ว"}}
+    body = {
+        "item": item["item"],
+        "unit": item["unit"],
+        "fields": {"status": "in_progress", "done": "ประชุม\x00แล้ว", "disbursed": "๒,๐๐๐"},
+    }
     assert (await client.put("/form/api/draft", headers=auth, json=body)).status_code == 200
     again = (await client.get("/form/api/items", headers=auth)).json()["items"][0]
-    assert again["draft"] == {"status": "in_progress", "done": "ประชุมแล้ว", "evidence": []}
+    assert again["draft"] == {"status": "in_progress", "done": "ประชุมแล้ว", "disbursed": "๒,๐๐๐", "evidence": []}
 
 
 async def test_submit_is_all_or_nothing_with_thai_messages_beside_each_field(form):
@@ -371,3 +376,75 @@ async def test_a_chat_answer_retires_the_persons_form_draft_without_deleting_it(
     assert again["draft"] == {"evidence": []} and again["answer"]["status"] == "not_started"
     async with db.session(commit=False) as s:
         assert len((await s.exec(select(FormDraft))).all()) == 1  # kept, but older than the answer: done
+
+
+async def close_open_round(db: Database) -> None:
+    async with db.session() as s:
+        rnd = (await s.exec(select(Round).where(Round.state == RoundState.OPEN))).first()
+        await set_round_state(s, rnd.org_id, rnd, RoundState.CLOSED, actor="test", today=rnd.opens_on)
+
+
+async def test_a_round_closed_meanwhile_is_named_and_what_was_typed_comes_back_on_reopening(form):
+    chat, db, client = form
+    auth = await open_form(chat, client, "klang")
+    page = (await client.get("/form/api/items", headers=auth)).json()
+    it, round_id = page["items"][0], page["round"]["id"]
+    await close_open_round(db)
+    body = {
+        "round": round_id,
+        "item": it["item"],
+        "unit": it["unit"],
+        "fields": {"status": "completed", "done": "ทำแล้ว"},
+    }
+    kept = await client.put("/form/api/draft", headers=auth, json=body)
+    assert kept.status_code == 200 and kept.json()["closed"].startswith("รอบ 6 เดือนปิดรับคำตอบแล้ว")
+    entry = {"item": it["item"], "unit": it["unit"], "base": None, "status": "not_started"}
+    sent = await client.post("/form/api/submit", headers=auth, json={"round": round_id, "answers": [entry]})
+    assert sent.status_code == 409 and "ไม่มีข้อใดถูกบันทึก" in sent.json()["error"]
+    assert "ยังไม่เปิด" not in sent.json()["error"]
+    async with db.session() as s:
+        rnd = await s.get(Round, round_id)
+        await set_round_state(s, rnd.org_id, rnd, RoundState.OPEN, actor="test", today=rnd.opens_on)
+    again = (await client.get("/form/api/items", headers=auth)).json()["items"][0]
+    assert again["draft"]["done"] == "ทำแล้ว"  # typed after the close, back after the reopening
+
+
+async def test_an_answer_given_meanwhile_is_named_once_with_who_gave_it(form):
+    chat, _db, client = form
+    auth = await open_form(chat, client, "klang")
+    items = (await client.get("/form/api/items", headers=auth)).json()["items"]
+    said = await chat.press("klang", (await chat.type("klang", "/report")).buttons[0].data)
+    said = await chat.press("klang", said.button("ยังไม่ดำเนินการ"))
+    for _ in range(3):
+        if "ยืนยัน" in " ".join(b.label for b in said.buttons):
+            said = await chat.press("klang", said.button("ยืนยัน"))
+            break
+        said = await chat.press("klang", said.button("ต่อไป"))
+    answered = items[0]
+    entries = [{"item": i["item"], "unit": i["unit"], "base": None, "status": "not_started"} for i in items[:2]]
+    r = await client.post("/form/api/submit", headers=auth, json={"answers": entries})
+    key = f"{answered['item']}:{answered['unit']}"
+    body = r.json()
+    assert r.status_code == 422 and body["errors"] == {} and list(body["newer"]) == [key]
+    assert body["newer"][key]["mine"] is True and body["newer"][key]["by"] == "สมศรี คลัง"
+    texts = json.loads(re.search(r'id="texts">(.*?)</script>', (await client.get("/form/")).text).group(1))
+    assert texts["newer_mine"].startswith("คุณตอบข้อนี้ในแชตแล้ว") and texts["fix"].startswith("ไม่มีข้อใดถูกบันทึก")
+
+
+async def test_a_spent_link_says_it_was_used_and_the_page_says_what_each_item_is(form):
+    chat, _db, client = form
+    said = await chat.type("klang", "/form")
+    token = re.search(r"#t=(\S+)", said.text).group(1)
+    first = await client.post("/form/api/session", json={"link": token})
+    again = await client.post("/form/api/session", json={"link": token})
+    forged = await client.post("/form/api/session", json={"link": "x" * 40})
+    assert again.status_code == 403 and "ใช้ไปแล้ว" in again.json()["error"] and "/form" in again.json()["error"]
+    assert forged.status_code == 403 and "ใช้ไปแล้ว" not in forged.json()["error"]
+    items = (await client.get("/form/api/items", headers={"Authorization": f"Bearer {first.json()['session']}"})).json()
+    kpis = [i["kpi"] for i in items["items"]]
+    assert all(kpis) and all(i["budget"] or i["no_budget"] for i in items["items"])
+    shared = [i for i in items["items"] if i["shared"]]
+    assert shared and all("กองคลัง" not in i["shared"] for i in shared)  # the others, not the unit itself
+    font = await client.get("/form/static/sarabun.ttf")
+    assert font.status_code == 200 and font.headers["content-type"] == "font/ttf"
+    assert "sarabun.ttf" in (await client.get("/form/static/form.css")).text

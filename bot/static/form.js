@@ -63,9 +63,17 @@
     render();
   }
 
-  function fail(message) {
+  function fail(message) {  // nothing to answer on this page: no live control is left to press
     $("items").textContent = "";
     $("status").textContent = message || T.error;
+    $("send").hidden = true;
+    document.querySelector(".filter").hidden = true;
+  }
+
+  function closed(message) {  // the round closed meanwhile: what was typed stays on the page, nothing can be sent
+    $("status").textContent = message;
+    $("send").disabled = true;
+    data.closed = true;
   }
 
   function value(it, name) {
@@ -111,10 +119,11 @@
   async function flush() {
     for (const [k, it] of Array.from(unsent)) {
       const {evidence, ...fields} = it.draft;
-      const r = await api("PUT", "/form/api/draft", {item: it.item, unit: it.unit, fields});
+      const r = await api("PUT", "/form/api/draft", {round: data.round.id, item: it.item, unit: it.unit, fields});
       if (r.status === 0) { $("status").textContent = T.offline; return false; }
       unsent.delete(k);
       if (!r.body.ok) { $("status").textContent = r.body.error || T.error; return false; }
+      if (r.body.closed) { closed(r.body.closed); return false; }
     }
     return true;
   }
@@ -124,9 +133,12 @@
     const file = input.files[0];
     if (!file) return;
     const err = $(fid(it, "file") + "-error");
+    const limit = Number(document.body.dataset.maxMb);
+    if (limit && file.size > limit * 1024 * 1024) { input.value = ""; err.textContent = fmt(T.too_large, {limit}); return; }
     err.textContent = T.uploading;
     const r = await api("POST", "/form/api/evidence", file, {
-      "Content-Type": file.type || "application/octet-stream", "X-Tidtam-Item": String(it.item),
+      "Content-Type": file.type || "application/octet-stream", "X-Tidtam-Round": String(data.round.id),
+      "X-Tidtam-Item": String(it.item),
       "X-Tidtam-Unit": String(it.unit), "X-Tidtam-Filename": encodeURIComponent(file.name)});
     input.value = "";
     if (!r.body.ok) { err.textContent = r.body.error || T.error; return; }
@@ -139,9 +151,16 @@
     const box = el("section", {class: "item", "aria-labelledby": "h-" + it.item + "-" + it.unit});
     box.append(el("h3", {id: "h-" + it.item + "-" + it.unit}, it.code + " " + it.title));
     box.append(el("p", {class: "unit"}, it.unit_name));
+    if (it.kpi) box.append(el("p", {class: "about"}, fmt(T.kpi, {kpi: it.kpi})));
+    if (it.target_qty) box.append(el("p", {class: "about"}, fmt(T.target, {qty: Number(it.target_qty).toLocaleString("th-TH"), unit: it.target_unit})));
+    box.append(el("p", {class: "about"}, it.budget ? fmt(T.budget, {amount: Number(it.budget).toLocaleString("th-TH")}) : T.no_budget));
+    if (it.shared && it.shared.length) box.append(el("p", {class: "shared"}, fmt(T.shared, {units: it.shared.join(", ")})));
     if (it.previous) box.append(el("p", {class: "prev"}, fmt(T.previous, {status: it.previous.status_label})));
-    if (it.answer) box.append(el("p", {class: "answered"}, fmt(T.answered, {status: it.answer.status_label})));
-    if (it.newer) box.append(el("p", {class: "error newer"}, fmt(T.newer, {status: it.newer.status_label, done: it.newer.done || it.newer.reason || "-"})));
+    if (it.answer && !it.newer) box.append(el("p", {class: "answered"}, fmt(T.answered, {status: it.answer.status_label})));
+    if (it.newer) {
+      const said = {name: it.newer.by, status: it.newer.status_label, done: it.newer.done || it.newer.reason || "-"};
+      box.append(el("p", {class: "error newer"}, fmt(it.newer.mine ? T.newer_mine : it.newer.by ? T.newer : T.newer_anon, said)));
+    }
     const fs = el("fieldset", {class: "seg"});
     fs.append(el("legend", {}, T.status));
     const status = value(it, "status");
@@ -206,8 +225,10 @@
     if (!answers.length) { $("status").textContent = T.nothing; return; }
     $("send").disabled = true;
     await flush();
-    const r = await api("POST", "/form/api/submit", {answers});
+    if (data.closed) return;
+    const r = await api("POST", "/form/api/submit", {round: data.round.id, answers});
     $("send").disabled = false;
+    if (r.status === 409) { closed(r.body.error || T.error); return; }
     if (r.body.ok) {
       const fresh = await api("GET", "/form/api/items");
       if (fresh.body.ok) { data = fresh.body; render(); }
@@ -217,7 +238,7 @@
     if (r.status === 0 || !r.body.errors) { $("status").textContent = r.body.error || T.error; return; }
     for (const [k, newer] of Object.entries(r.body.newer || {})) {
       const it = data.items.find((x) => key(x) === k);
-      if (it) { it.answer = newer; it.newer = newer; }  // the next send is based on it: it then replaces it
+      if (it) { it.answer = newer; it.newer = newer; }  // shown once; the next send is based on it and replaces it
     }
     render();
     let first = null;
