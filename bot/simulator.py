@@ -3,7 +3,9 @@
 Several phone-shaped chats on one page (staff of two units, a unit head, the manager, the admin and a
 newcomer); what the bot says is stored like any channel's messages, and what the scheduler sends arrives
 through the same outbox. A clock control jumps to the next scheduled send so a whole round can be seen in
-minutes: the simulated clock exists only here — real channels always use real time.
+minutes. The simulated clock is the one clock of the simulator: every request it serves (commands, the form,
+reports, invite expiry) reads "now" from it (``base.values.clock_offset``), and it runs on from where it was set;
+it exists only here — real channels always use real time.
 """
 
 from __future__ import annotations
@@ -13,27 +15,28 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.services import services
 from bot.demo import CLOCK_START, DEMO_ORG, SIMULATOR, ensure_demo
 from base.settings import Settings
+from base.values import BANGKOK, clock_offset, utcnow
 from handlers.core import handle
 from base.events import Incoming, IncomingFile, Message, Response as BotResponse
 from locales.errors import UserError
 from locales.i18n import LANGUAGES, _, set_language
+from locales.thai import format_datetime
 from scheduler.outbox import Dispatcher, RateLimiter
 from scheduler.tick import tick
 from storage.db import Database
 from storage.models import Organisation, SimMessage, SimState
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 STATIC = Path(__file__).parent / "static"
 PHONES = [
     ("staff-a", "สมศรี · กองคลัง"),
@@ -63,22 +66,33 @@ class Simulator:
         self.dispatcher = Dispatcher(
             db, {SIMULATOR: SimulatorSender(self)}, settings.data_dir, "simulator", RateLimiter({})
         )
-        self._now: dt.datetime | None = None
+        self._offset: dt.timedelta | None = None
 
     # ------------------------------------------------------------ the clock
+    async def offset(self) -> dt.timedelta:
+        """How far the simulated clock is ahead of the real one (kept as "offset" in seconds: the clock runs on
+        in real time from the moment it was set, so leases and retries that wait a minute still come)."""
+        if self._offset is None:
+            async with self.db.session() as s:
+                row = await s.get(SimState, "offset")
+                if row is None:
+                    start = CLOCK_START.replace(tzinfo=BANGKOK)
+                    row = SimState(key="offset", value=str((start - _real_now()).total_seconds()))
+                    s.add(row)
+                self._offset = dt.timedelta(seconds=float(row.value))
+        return self._offset
+
     async def clock(self) -> dt.datetime:
-        async with self.db.session() as s:
-            row = await s.get(SimState, "clock")
-            if row is None:
-                row = SimState(key="clock", value=CLOCK_START.replace(tzinfo=BANGKOK).isoformat())
-                s.add(row)
-            return dt.datetime.fromisoformat(row.value)
+        return _real_now() + await self.offset()
 
     async def _set_clock(self, moment: dt.datetime) -> None:
+        offset = moment - _real_now()
         async with self.db.session() as s:
-            row = await s.get(SimState, "clock") or SimState(key="clock")
-            row.value = moment.isoformat()
+            row = await s.get(SimState, "offset") or SimState(key="offset")
+            row.value = str(offset.total_seconds())
             s.add(row)
+        self._offset = offset
+        clock_offset.set(offset)  # the rest of this request, too
 
     async def next_send(self) -> dict:
         """Move the clock to the next moment the scheduler sends something, and send it."""
@@ -95,18 +109,14 @@ class Simulator:
                 )
                 if report.queued:
                     await self._set_clock(moment)
-                    self._now = moment
-                    try:
-                        sent = await self.dispatcher.run_once()
-                    finally:
-                        self._now = None
+                    sent = await self.dispatcher.run_once()
                     return {"clock": moment.isoformat(), "sent": sent}
             day += dt.timedelta(days=1)
         return {"clock": now.isoformat(), "sent": 0}
 
     # ------------------------------------------------------------ messages
     async def store(self, chat_id: str, message: Message, *, outgoing: bool = True) -> None:
-        clock = await self.clock() if self._now is None else self._now
+        clock = await self.clock()
         attachment = None
         if message.attachment is not None:
             attachment = {
@@ -126,7 +136,7 @@ class Simulator:
                 ).first()
                 if last is not None and last.buttons:
                     last.text, last.buttons = message.text, _buttons(message)
-                    last.created_at = dt.datetime.now(dt.timezone.utc)
+                    last.created_at = utcnow()
                     s.add(last)
                     return
             s.add(
@@ -172,7 +182,7 @@ class Simulator:
                 await s.exec(
                     select(SimMessage).where(
                         col(SimMessage.id) <= after,
-                        SimMessage.created_at > dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5),
+                        SimMessage.created_at > utcnow() - dt.timedelta(seconds=5),
                     )
                 )
             ).all()
@@ -196,7 +206,7 @@ def _json(r: SimMessage) -> dict:
             if r.attachment
             else None
         ),
-        "at": shown.astimezone(BANGKOK).strftime("%d/%m/%Y %H:%M") if shown else "",
+        "at": format_datetime(shown) if shown else "",
     }
 
 
@@ -219,6 +229,28 @@ def routes(settings: Settings) -> list[Route]:
         Route("/sim/files/{id:int}", guard(sim_file)),
         Route("/sim/reports/{fmt}", guard(report)),
     ]
+
+
+def _real_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class SimulatedClock:
+    """Middleware: every request of the simulator's web app (its phones, the form, reports) runs on the
+    simulated clock."""
+
+    def __init__(self, app: ASGIApp, sim: Simulator):
+        self.app, self.sim = app, sim
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = clock_offset.set(await self.sim.offset())
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            clock_offset.reset(token)
 
 
 def simulator_of(request: Request) -> Simulator:
@@ -275,7 +307,7 @@ async def api_messages(request: Request) -> Response:
     return JSONResponse(
         {
             "messages": await sim.messages(after),
-            "clock": (await sim.clock()).astimezone(BANGKOK).strftime("%d/%m/%Y %H:%M"),
+            "clock": format_datetime(await sim.clock()),
         }
     )
 

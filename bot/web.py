@@ -13,6 +13,7 @@ from starlette.requests import Request
 from linebot.v3.exceptions import InvalidSignatureError
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.middleware import Middleware
 from starlette.routing import Route
 from telegram import Update
 
@@ -44,13 +45,15 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         *form_routes(),
         *public_routes(),
     ]
+    middleware = []
     if simulator:
-        from bot.simulator import Simulator, refuse_unsafe_settings, routes as simulator_routes
+        from bot.simulator import SimulatedClock, Simulator, refuse_unsafe_settings, routes as simulator_routes
 
         refuse_unsafe_settings(settings)
         services.simulator = Simulator(settings, services.db)
         routes += simulator_routes(settings)
-    app = Starlette(routes=routes, lifespan=lifespan)
+        middleware.append(Middleware(SimulatedClock, sim=services.simulator))
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.services = services
     return app
 

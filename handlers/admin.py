@@ -26,7 +26,7 @@ from storage.plan_import import import_plan
 from storage.plan_sandbox import read_plan_async
 from storage.repo import Rounds, Units, audit
 from storage.round_state import check_may_open, check_undo, set_round_state, undo_early_opening
-from base.values import utcnow
+from base.values import bangkok_today, utcnow
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -235,7 +235,7 @@ async def _ask(ctx: Ctx, rnd: Round, state: RoundState, *, edit: bool = False) -
     if rnd.state == state:
         ctx.say(_("{round} is already {state}.").format(round=round_name(rnd), state=round_state_label(rnd)))
         return
-    lines, yes = await round_question(ctx.session, ctx.org_id, rnd, state, dt.datetime.now(BANGKOK).date())
+    lines, yes = await round_question(ctx.session, ctx.org_id, rnd, state, bangkok_today())
     tk = token()
     ctx.goto(Step.ROUND_CONFIRM, tk=tk, round_id=rnd.id, state=state.value)
     ctx.say(
@@ -258,9 +258,7 @@ async def pressed_round_answer(ctx: Ctx, press: RoundAnswer) -> None:
     if rnd is None:
         raise UserError(_("This button is not valid."))
     if state == RoundState.PLANNED:
-        removed = await undo_early_opening(
-            ctx.session, ctx.org_id, rnd, actor=ctx.actor, today=dt.datetime.now(BANGKOK).date()
-        )
+        removed = await undo_early_opening(ctx.session, ctx.org_id, rnd, actor=ctx.actor, today=bangkok_today())
         ctx.say(
             _(
                 "The opening of {round} is taken back ({n} carried answer(s) removed); it opens on {date}. "
@@ -285,7 +283,7 @@ async def _set_state(ctx: Ctx, rnd: Round, state: RoundState) -> None:
         state,
         actor=ctx.actor,
         person_id=ctx.person.id,
-        today=dt.datetime.now(BANGKOK).date(),
+        today=bangkok_today(),
     )
     if carried:
         ctx.say(
@@ -345,7 +343,7 @@ async def remind(ctx: Ctx, args: str = "") -> None:
         waiting = await answers.awaiting(rnd, [unit.id])
         if not waiting:
             continue
-        deliveries = unit_reminders(book, rnd, unit, waiting, dt.datetime.now(BANGKOK).date())
+        deliveries = unit_reminders(book, rnd, unit, waiting, bangkok_today())
         ctx.response.deliveries += deliveries
         if deliveries:
             sent_to.append(

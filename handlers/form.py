@@ -9,7 +9,6 @@ overwritten silently: that item is refused and shows the newer answer.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -386,7 +385,7 @@ async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], pl
     await drop_form_drafts(session, rnd.id, keys, person.id)  # what was sent is saved: its drafts are done
     await finish_chat_drafts(session, person.id, rnd.id, keys)
     await _tell_chat(session, person, rnd, saved)
-    return {"ok": True, "saved": saved, "at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    return {"ok": True, "saved": saved, "at": utcnow().isoformat()}
 
 
 async def _tell_chat(session: AsyncSession, person: Person, rnd: Round, saved: list[dict[str, str]]) -> None:

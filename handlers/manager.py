@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from base.values import bangkok_today
 from zoneinfo import ZoneInfo
 
 from handlers.common import baht, budget_lines, clip, round_name, round_state_label
@@ -27,7 +28,7 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 def today() -> dt.date:
-    return dt.datetime.now(BANGKOK).date()
+    return bangkok_today()
 
 
 async def _round(ctx: Ctx) -> Round | None:

@@ -8,6 +8,7 @@ rule behind each figure travels with it.
 from __future__ import annotations
 
 import datetime as dt
+from base.values import bangkok_today
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -404,7 +405,7 @@ async def build_report(
             round_id=rnd.id,
             **{k: _screened(screen, getattr(narrative, k), masked) for k in ("supporting", "problems", "suggestions")},
         )
-    today = today or dt.datetime.now(BANGKOK).date()
+    today = today or bangkok_today()
     report = RoundReport(
         org=org,
         org_name=settings.report_org_name or org.name,

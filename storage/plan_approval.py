@@ -7,11 +7,10 @@ sign-off chain), so Tidtam records its date and who approved, as the admin types
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from base.values import without_control_characters
+from base.values import bangkok_today, without_control_characters
 from locales.errors import UserError
 from locales.i18n import _
 from storage.models import FiscalYear
@@ -34,7 +33,7 @@ def approver_name(text: str) -> str:
 
 def check_approval_date(on: dt.date, fy: FiscalYear, today: dt.date | None = None) -> dt.date:
     """Not in the future, and not before the year before the fiscal year starts (a plan is approved ahead)."""
-    today = today or dt.datetime.now(ZoneInfo("Asia/Bangkok")).date()
+    today = today or bangkok_today()
     earliest = dt.date(fy.year_be - 543 - 2, 10, 1)
     if on > today:
         raise UserError(_("The approval date is in the future; give the date the executive approved the plan."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from base.values import bangkok_today
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -29,9 +30,8 @@ ALL_UNITS_LABEL = "ทุกสำนัก/กอง"
 
 def this_fiscal_year(today: dt.date | None = None) -> int:
     """The BE fiscal year that contains today in Bangkok (October starts the next one)."""
-    from zoneinfo import ZoneInfo
 
-    return fiscal_year_of(today or dt.datetime.now(ZoneInfo("Asia/Bangkok")).date())
+    return fiscal_year_of(today or bangkok_today())
 
 
 async def replan(session: AsyncSession, org_id: int) -> None:

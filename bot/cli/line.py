@@ -18,7 +18,7 @@ from scheduler.quota import channel_of, month_of, usage, used_percent
 from storage.db import Database
 from storage.line_channels import line_accounts, own_channel, remove_channel, set_channel
 from storage.models import Round, RoundState
-from base.values import utcnow
+from base.values import bangkok_today, utcnow
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 app = typer.Typer(no_args_is_help=True, help=N_("LINE Official Account: messages and quota."))
@@ -52,7 +52,7 @@ def line_usage(refresh: bool = typer.Option(False, "--refresh", help=N_("read th
         async with org_session(db, commit=False) as (session, org):
             row = await usage(session, utcnow(), org.id)
             channel = await channel_of(session, org.id)
-            today = dt.datetime.now(BANGKOK).date()
+            today = bangkok_today()
             rounds = (await session.exec(select(Round).where(Round.org_id == org.id).order_by(Round.opens_on))).all()
             rnd = next((r for r in rounds if r.state == RoundState.OPEN), None) or next(
                 (r for r in rounds if r.submit_by >= today), None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from base.values import bangkok_today
 from typing import Optional, Sequence
 
 import typer
@@ -105,14 +106,12 @@ def round_set(
 
 def _change(months: int | None, state: RoundState, yes: bool, fiscal_year: Optional[int]) -> None:
     """Say what will happen, ask (no terminal and no --yes: the answer is no), then do it."""
-    import datetime as dt
-    from zoneinfo import ZoneInfo
 
     from bot.cli.publish import _confirmed
     from handlers.admin import round_question
     from storage.round_state import set_round_state
 
-    today = dt.datetime.now(ZoneInfo("Asia/Bangkok")).date()
+    today = bangkok_today()
 
     async def pick(session, org) -> Round:
         repo = Rounds(session, org.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from base.values import bangkok_today
 from pathlib import Path
 from typing import Optional
 from zoneinfo import ZoneInfo
@@ -80,7 +81,7 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
 
     settings = state().settings
     policy = Policy.from_settings(settings)
-    today = dt.datetime.now(BANGKOK).date()
+    today = bangkok_today()
 
     async def go(db: Database) -> None:
         async with org_session(db, commit=False) as (session, org):
