@@ -11,13 +11,15 @@ from sqlmodel import select
 
 from handlers.common import MAX_TEXT, clip, round_name, round_state_label
 from handlers.context import Ctx, resume, token
-from base.events import Attachment, Button, Message
+from base.events import Attachment, Button, Delivery, Message
 from handlers.onboarding import role_label
 from handlers.reminders import OrgAddresses, round_notices, unit_reminders
 from handlers.protocol import ImportAnswer, NarrativeField, RoundAction, RoundAnswer, Step
 from locales.errors import UserError
 from locales.i18n import _
 from locales.thai import format_date
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from storage.answers import Answers
 from storage.models import Role, Round, RoundNarrative, RoundState
 from storage.people import People
@@ -307,25 +309,29 @@ async def _set_state(ctx: Ctx, rnd: Round, state: RoundState) -> None:
 
 
 async def _tell_units(ctx: Ctx, rnd: Round, state: RoundState, *, reopened: bool) -> None:
-    """Units learn of a close and a reopening from the admin's step; a first opening is the ladder's own
-    opening message (sent by the scheduler today, when the round opened early)."""
+    ctx.response.deliveries += await round_change_notices(ctx.session, ctx.org_id, rnd, state, reopened=reopened)
+
+
+async def round_change_notices(
+    session: AsyncSession, org_id: int, rnd: Round, state: RoundState, *, reopened: bool
+) -> list[Delivery]:
+    """What units are told of a close and a reopening, from the chat or the CLI; a first opening is the ladder's
+    own opening message (sent by the scheduler today, when the round opened early)."""
     if state == RoundState.OPEN and not reopened:
-        return
-    units = [u.id for u in await Units(ctx.session, ctx.org_id).all()]
-    book = await OrgAddresses.load(ctx.session, ctx.org_id)
+        return []
+    units = [u.id for u in await Units(session, org_id).all()]
+    book = await OrgAddresses.load(session, org_id)
     if state == RoundState.CLOSED:
-        notices = round_notices(
+        return round_notices(
             book, units, lambda: _("{round} is closed: answers can no longer be sent.").format(round=round_name(rnd))
         )
-    else:
-        notices = round_notices(
-            book,
-            units,
-            lambda: _("{round} is open again: items still awaiting can be answered now with /report.").format(
-                round=round_name(rnd)
-            ),
-        )
-    ctx.response.deliveries += notices
+    return round_notices(
+        book,
+        units,
+        lambda: _("{round} is open again: items still awaiting can be answered now with /report.").format(
+            round=round_name(rnd)
+        ),
+    )
 
 
 # ---------------------------------------------------------------- reminders now

@@ -24,13 +24,13 @@ from handlers import admin, checkin, common, onboarding, protocol, publish
 from handlers.commands import ADMINS, COMMANDS, EVERYONE, UNITS, allowed
 from handlers.common import welcome_text
 from handlers.context import Ctx, write_refusals
+from handlers.reminders import queue_deliveries
 from handlers.protocol import Step
 from base.events import Incoming, Response
 from locales.errors import UserError
 from locales.i18n import _, current_language, set_language
 from locales.thai import clip
 from storage.db import Database, table_of
-from storage.outbox import OutboxKey, enqueue, to_payload
 from storage.models import (
     ChannelAccount,
     Conversation,
@@ -166,21 +166,7 @@ async def _queue_deliveries(ctx: Ctx) -> None:
     if not ctx.response.deliveries or ctx.org is None:
         return
     tag = f"{ctx.event.platform}-{ctx.event.event_id or uuid.uuid4().hex}".replace(":", "-")
-    await enqueue(
-        ctx.session,
-        [
-            {
-                "org_id": ctx.org_id,
-                "key": str(OutboxKey(ctx.org_id, "e", f"{tag}-{i}", d.platform, d.chat_id)),
-                "kind": "notice",
-                "platform": d.platform,
-                "chat_id": d.chat_id,
-                "is_group": d.is_group,
-                "payload": to_payload(d.message, ctx.settings.data_dir),
-            }
-            for i, d in enumerate(ctx.response.deliveries)
-        ],
-    )
+    await queue_deliveries(ctx.session, ctx.org_id, ctx.response.deliveries, ctx.settings.data_dir, tag)
 
 
 # built once: building a statement costs more than SQLite running it (~0.3 ms for the context query)

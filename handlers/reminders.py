@@ -1,11 +1,12 @@
 """A unit's reminder — what is missing, by when, and the button that starts /report — the notices of a round closed
-or reopened, and where they go."""
+or reopened, where they go, and how messages to other chats enter the outbox."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +17,7 @@ from handlers.protocol import RunCommand
 from locales.i18n import DEFAULT_LANGUAGE, _, current_language, set_language
 from storage.answers import Pair
 from storage.models import ChannelAccount, GroupChat, Membership, Person, Role, Round, Unit
+from storage.outbox import OutboxKey, enqueue, to_payload
 
 TITLES_SHOWN = 3
 
@@ -143,3 +145,25 @@ def round_notices(book: OrgAddresses, unit_ids: list[int], text: Callable[[], st
             out.append(Delivery(address.platform, address.chat_id, Message(text()), is_group=address.is_group))
     set_language(speaking)
     return out
+
+
+async def queue_deliveries(
+    session: AsyncSession, org_id: int, deliveries: list[Delivery], data_dir: Path, tag: str
+) -> None:
+    """Messages to other chats, into the outbox in the caller's transaction (rate limits, retries, the send
+    ledger); ``tag`` makes each one's key unique to the event or command that sent it."""
+    await enqueue(
+        session,
+        [
+            {
+                "org_id": org_id,
+                "key": str(OutboxKey(org_id, "e", f"{tag}-{i}", d.platform, d.chat_id)),
+                "kind": "notice",
+                "platform": d.platform,
+                "chat_id": d.chat_id,
+                "is_group": d.is_group,
+                "payload": to_payload(d.message, data_dir),
+            }
+            for i, d in enumerate(deliveries)
+        ],
+    )

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from locales.errors import ParseError, UserError
+from domain.names import near_miss
 from locales.i18n import _
 from locales.thai import NO_BUDGET, MonthRange, parse_amount, parse_month_range, parse_quantity, to_arabic_digits
 from storage.models import ItemKind
@@ -513,6 +514,29 @@ def _check_across_rows(rows: list[PlanRow], labels: dict[str, str]) -> list[Cell
                         r.row,
                         labels[f"{level}_title"],
                         _("{code} is titled differently in row {other}").format(code=code, other=first[1]),
+                    )
+                )
+    return errors + unit_slips(rows, set(), labels.get("units", THAI_HEADER["units"]))
+
+
+def unit_slips(rows: list[PlanRow], known: set[str], column: str) -> list[CellError]:
+    """A unit not in ``known`` that is one slip from a known unit, or from a name the file uses more often, is
+    a typing mistake that would quietly become a unit nobody belongs to: an error naming the likely one. Run
+    on the file alone while it is read (so it is reported with every other problem, in one pass) and again
+    against the organisation's units when it is imported."""
+    counts = Counter(name for r in rows for name in r.units)
+    errors = []
+    for r in rows:
+        for name in r.units:
+            if name in known:
+                continue
+            guess = near_miss(name, known | {m for m, n in counts.items() if n > counts[name]})
+            if guess is not None:
+                errors.append(
+                    CellError(
+                        r.row,
+                        column,
+                        _('"{name}" is not a unit yet: did you mean {guess}?').format(name=name, guess=guess),
                     )
                 )
     return errors

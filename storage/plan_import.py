@@ -6,7 +6,6 @@ dry run is the same work rolled back.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,11 +13,11 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.names import near_miss
+from locales.errors import UserError
 from locales.i18n import _
 from locales.thai import format_amount
 from storage.models import FiscalYear, PlanItem, PlanItemUnit, PlanSection, SectionLevel, Unit
-from storage.plan_file import THAI_HEADER, CellError, PlanFileError, PlanRow
+from storage.plan_file import THAI_HEADER, PlanFileError, PlanRow, unit_slips
 from storage.repo import Plan, Units, audit
 
 ITEM_FIELDS = (
@@ -66,6 +65,7 @@ class ImportResult:
     updated: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
     unchanged: int = 0
     units_created: list[str] = field(default_factory=list)
+    units_known: int = 0  # units the organisation had before: new ones beside them are worth a second look
     sections_changed: list[str] = field(default_factory=list)
     not_in_file: list[str] = field(default_factory=list)
     total_items: int = 0
@@ -91,6 +91,8 @@ class ImportResult:
         )
         if self.units_created:
             out.append(_("New units: {names}").format(names=", ".join(self.units_created)))
+            if self.units_known:
+                out.append(_("Check that each new unit is really new, not another spelling of a unit you have."))
         for code, changes in self.updated.items():
             described = "; ".join(f"{name}: {_shown(old)} → {_shown(new)}" for name, (old, new) in changes.items())
             out.append(_("Changed {code}: {changes}").format(code=code, changes=described))
@@ -122,11 +124,19 @@ def _jsonable(value: Any) -> Any:
 
 
 async def import_plan(
-    session: AsyncSession, org_id: int, fy: FiscalYear, rows: list[PlanRow], actor: str = "cli"
+    session: AsyncSession,
+    org_id: int,
+    fy: FiscalYear,
+    rows: list[PlanRow],
+    actor: str = "cli",
+    *,
+    new_units: bool = True,
 ) -> ImportResult:
+    """``new_units`` False: a file that names a unit the organisation does not have, where it has units already,
+    is refused (the CLI's default: a new name there is more often a slip than a new unit; ``--new-units``)."""
     result = ImportResult()
     sections = await _upsert_sections(session, org_id, fy, rows, result, actor)
-    units = await _ensure_units(session, org_id, rows, result, actor)
+    units = await _ensure_units(session, org_id, rows, result, actor, new_units)
     plan = Plan(session, org_id)
     existing = {it.code: it for it in await plan.items(fy)}
     owners = await plan.owners(fy)
@@ -262,11 +272,20 @@ async def _upsert_sections(
 
 
 async def _ensure_units(
-    session: AsyncSession, org_id: int, rows: list[PlanRow], result: ImportResult, actor: str
+    session: AsyncSession, org_id: int, rows: list[PlanRow], result: ImportResult, actor: str, new_units: bool
 ) -> dict[str, Unit]:
     repo = Units(session, org_id)
     units = {u.name: u for u in await repo.all()}
+    result.units_known = len(units)
     _refuse_near_misses(rows, set(units))
+    unknown = sorted({name for r in rows for name in r.units if name not in units})
+    if unknown and units and not new_units:
+        raise UserError(
+            _(
+                "The file names units the organisation does not have yet: {names}. If they are new units, import "
+                "again with --new-units; if a name is misspelt, correct the file. Nothing was imported."
+            ).format(names=", ".join(unknown))
+        )
     for r in rows:
         for name in r.units:
             if name not in units:
@@ -276,22 +295,6 @@ async def _ensure_units(
 
 
 def _refuse_near_misses(rows: list[PlanRow], known: set[str]) -> None:
-    """A unit not yet known that is one slip from a known unit, or from a name the file uses more often, is a
-    typing mistake that would quietly become a unit nobody belongs to: refused, naming the likely one."""
-    counts = Counter(name for r in rows for name in r.units)
-    errors = []
-    for r in rows:
-        for name in r.units:
-            if name in known:
-                continue
-            guess = near_miss(name, known | {m for m, n in counts.items() if n > counts[name]})
-            if guess is not None:
-                errors.append(
-                    CellError(
-                        r.row,
-                        THAI_HEADER["units"],
-                        _('"{name}" is not a unit yet: did you mean {guess}?').format(name=name, guess=guess),
-                    )
-                )
+    errors = unit_slips(rows, known, THAI_HEADER["units"])
     if errors:
         raise PlanFileError(errors)

@@ -2,6 +2,7 @@
 
 import json
 import re
+import asyncio
 import sqlite3
 import subprocess
 import sys
@@ -368,8 +369,23 @@ def test_round_open_and_close_say_what_they_do_and_ask(org, capsys):
     assert code == 0 and states()[6] == "open", err
     code, _out, err = tidtam(capsys, "round", "open", "12", "--yes")
     assert_one_thai_error(code, err, "มีรอบอื่นเปิดอยู่")  # one round at a time: refused before any question
+    joined = tidtam(capsys, "invite", "กองคลัง", "--role", "member")[1].strip().splitlines()[-1]
+
+    async def member_joins() -> None:
+        from base.settings import get_settings
+        from storage.db import Database
+        from support.chat import Chat, join
+
+        db = Database(get_settings().effective_database_url)
+        await join(Chat(db, get_settings()), "5001", joined, "สมศรี คลัง")
+        await db.dispose()
+
+    asyncio.run(member_joins())
     code, out, _ = tidtam(capsys, "round", "close", "--yes")
     assert code == 0 and "ยังรอคำตอบอีก" in out and states()[6] == "closed"
+    assert "แจ้งหน่วยงานแล้ว 1 แชต" in out  # the member of กองคลัง is told, as from the chat
+    notices = sqlite3.connect(org / "data" / "tidtam.db").execute("SELECT chat_id, payload FROM outbox").fetchall()
+    assert [n[0] for n in notices] == ["5001"] and "รอบ 6 เดือนปิดแล้ว" in json.loads(notices[0][1])["text"]
     code, out, _ = tidtam(capsys, "round", "open", "12")
     assert code == 1 and "ย้อนกลับไม่ได้" in out and "รอบ 6 เดือนยังรอคำตอบอีก" in out
     assert states()[12] == "planned"
@@ -442,9 +458,9 @@ def test_invite_says_whom_it_is_for_how_often_and_until_when(org, capsys):
     assert tidtam(capsys, "plan", "import", str(EXAMPLE_PLAN))[0] == 0
     code, out, err = tidtam(capsys, "invite", "กองคลัง", "--role", "head", "--uses", "3", "--days", "5")
     assert code == 0, err
-    first, code_line = out.strip().splitlines()[0], out.strip().splitlines()[-1]
-    assert "หัวหน้าหน่วยงาน กองคลัง" in first and "ใช้ได้ 3 ครั้ง" in first and "ใช้ได้ถึง" in first
-    assert f"/start {code_line}" in first and re.fullmatch(r"[A-Z0-9]{8}", code_line)
+    first, line, code_line = out.strip().splitlines()[0], out.strip().splitlines()[1], out.strip().splitlines()[-1]
+    assert "หัวหน้าหน่วยงาน กองคลัง" in first and "ใช้ได้ 3 ครั้ง" in first and " ถึง " in first
+    assert f"/start {code_line}" in line and line.startswith("บน LINE") and re.fullmatch(r"[A-Z0-9]{8}", code_line)
 
 
 def test_every_command_and_option_explains_itself_in_thai(capsys):
@@ -466,3 +482,15 @@ def test_every_command_and_option_explains_itself_in_thai(capsys):
     assert untranslated == [] and len(texts) > 80
     assert tidtam(capsys, "--help")[1].count("ตัวเลือก") and "สร้างองค์กร" in tidtam(capsys, "--help")[1]
     assert "Create the organisation" in tidtam(capsys, "--lang", "en", "--help")[1]
+    assert "แสดงวิธีใช้นี้" in tidtam(capsys, "round", "set", "--help")[1]  # click's own --help line too
+    # a command typed wrong: one Thai line and what to type for help, not click's English
+    for args, said in (
+        (["round", "open"], "ยังไม่ได้ระบุ months"),
+        (["round", "open", "--bogus", "6"], "ไม่มีตัวเลือก --bogus"),
+        (["roun"], "ไม่มีคำสั่ง roun — หมายถึง round"),
+        (["round", "open", "six"], "months ต้องเป็นจำนวนเต็ม"),
+        (["round", "open", "6", "7"], "มีคำเกินมา: 7"),
+    ):
+        code, out, err = tidtam(capsys, *args)
+        assert code == 2 and err.startswith("ข้อผิดพลาด: " + said) and "--help เพื่อดูวิธีใช้" in err, err
+        assert not re.search("Missing|No such|Usage|Try ", err), err

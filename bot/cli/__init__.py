@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -75,6 +76,8 @@ def translated(command: Any) -> Any:
     import typer.rich_utils as panels
 
     panels.OPTIONS_PANEL_TITLE, panels.COMMANDS_PANEL_TITLE = _("Options"), _("Commands")
+    panels.ARGUMENTS_PANEL_TITLE, panels.REQUIRED_LONG_STRING = _("Arguments"), _("[required]")
+    panels.DEFAULT_STRING = _("[default: {}]")
     for cmd in [command, *_subcommands(command)]:
         if cmd.help:
             cmd.help = _(cmd.help)
@@ -83,7 +86,55 @@ def translated(command: Any) -> Any:
         for param in cmd.params:  # typer's options and arguments both carry a help
             if isinstance(getattr(param, "help", None), str) and param.help:
                 param.help = _(param.help)
+        cmd.get_help_option = _translated_help_option(cmd.get_help_option)
     return command
+
+
+def _translated_help_option(make: Any) -> Any:
+    """--help's own line ("Show this message and exit."), which click writes in English, in the reader's language."""
+
+    def get_help_option(ctx: Any) -> Any:
+        option = make(ctx)
+        if option is not None:
+            option.help = _("Show this message and exit.")
+        return option
+
+    return get_help_option
+
+
+def usage_error(e: Any) -> str:
+    """A mistake in how a command was typed, in the reader's language with what to type for help: click says
+    these in English only, and they are the first thing a new admin meets."""
+    from typer._click.exceptions import BadParameter, MissingParameter, NoSuchOption  # typer's own (pinned)
+
+    text = e.format_message()
+    if isinstance(e, BadParameter) and e.param is not None:
+        name = (getattr(e.param, "opts", None) or [e.param.name])[0]
+        if isinstance(e, MissingParameter):
+            help_text = getattr(e.param, "help", None)
+            said = _("{name} is missing").format(name=name) + (f" ({help_text})" if help_text else "")
+        elif "integer" in text:
+            said = _("{name} must be a whole number").format(name=name)
+        else:
+            said = _("The value given for {name} cannot be used").format(name=name)
+    elif isinstance(e, NoSuchOption):
+        said = _("There is no option {option}").format(option=e.option_name)
+        if e.possibilities:
+            said += " — " + _("did you mean {options}?").format(options=", ".join(sorted(e.possibilities)))
+    elif match := re.match(r"No such command '([^']+)'", text):
+        said = _("There is no command {name}").format(name=match.group(1))
+        if guesses := re.findall(r"'([^']+)'", text.split("Did you mean", 1)[1]) if "Did you mean" in text else []:
+            said += " — " + _("did you mean {options}?").format(options=", ".join(guesses))
+    elif match := re.match(r"Got unexpected extra arguments? ?\(?s?\)? \((.+)\)", text):
+        said = _("Too many words: {words}").format(words=match.group(1))
+    else:
+        said = text
+    path = e.ctx.command_path if e.ctx is not None else "tidtam"
+    return (
+        _("Error: {message}").format(message=said)
+        + "\n"
+        + _("Type {command} --help to see how to use it.").format(command=path)
+    )
 
 
 def _subcommands(command: Any) -> list[Any]:
@@ -105,11 +156,19 @@ def main(argv: list[str] | None = None) -> int:
     asked = args[args.index("--lang") + 1] if "--lang" in args[:-1] else None
     set_language(asked if asked in ("th", "en") else get_settings().tidtam_lang)
     command = translated(typer.main.get_command(app))
+    from typer._click.exceptions import UsageError
+
     try:
-        command.main(args=argv, prog_name="tidtam")  # prints usage errors itself, then exits
-        return 0
+        done = command.main(args=argv, prog_name="tidtam", standalone_mode=False)
+        return done if isinstance(done, int) else 0  # typer.Exit(n) comes back as n
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except UsageError as e:
+        typer.echo(redact(usage_error(e)), err=True)
+        return 2
+    except typer.Abort:  # Ctrl-D at a question
+        typer.echo(_("Stopped; nothing more was done."), err=True)
+        return 1
     except UserError as e:
         typer.echo(redact(_("Error: {message}").format(message=e)), err=True)
         for detail in getattr(e, "errors", [])[:200]:

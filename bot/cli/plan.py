@@ -29,7 +29,12 @@ FiscalYearOption = typer.Option(None, "--fiscal-year", help=N_("BE; default: the
 
 @app.command("import", help=N_("Import the plan from .xlsx or .csv (atomic; --dry-run writes nothing)."))
 def plan_import(
-    file: Path, dry_run: bool = typer.Option(False, "--dry-run"), fiscal_year: Optional[int] = FiscalYearOption
+    file: Path,
+    dry_run: bool = typer.Option(False, "--dry-run"),
+    fiscal_year: Optional[int] = FiscalYearOption,
+    new_units: bool = typer.Option(
+        False, "--new-units", help=N_("create the units the file names that the organisation does not have yet")
+    ),
 ) -> None:
     settings = state().settings  # every cell checked, in a child process with limits, before the database is touched
     rows = read_plan(file, settings.import_memory_mb, settings.import_seconds)
@@ -37,9 +42,12 @@ def plan_import(
     async def go(db: Database) -> ImportResult:
         async with org_session(db, commit=not dry_run) as (session, org):
             fy = await Rounds(session, org.id).fiscal_year(fiscal_year)
-            return await import_plan(session, org.id, fy, rows)
+            return await import_plan(session, org.id, fy, rows, new_units=new_units or dry_run)
 
-    print_import_result(run(go), dry_run=dry_run)
+    result = run(go)
+    print_import_result(result, dry_run=dry_run)
+    if dry_run and result.units_created and result.units_known and not new_units:
+        typer.echo(_("To import them, add --new-units."))
 
 
 def print_import_result(result: ImportResult, *, dry_run: bool) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from base.values import bangkok_today
 from typing import Optional, Sequence
 
@@ -78,10 +80,12 @@ def round_list(
 @app.command("set", help=N_("Change a round's dates: 10/4/2569, 10 เม.ย. 2569 or 2026-04-10."))
 def round_set(
     months: int = typer.Argument(..., help=N_("6 or 12")),
-    opens: Optional[str] = typer.Option(None, "--opens"),
-    due: Optional[str] = typer.Option(None, "--due"),
-    submit_by: Optional[str] = typer.Option(None, "--submit-by"),
-    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
+    opens: Optional[str] = typer.Option(None, "--opens", help=N_("the day collection starts")),
+    due: Optional[str] = typer.Option(None, "--due", help=N_("the day units answer by")),
+    submit_by: Optional[str] = typer.Option(
+        None, "--submit-by", help=N_("the day the report is sent and published by")
+    ),
+    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help=N_("BE; default: the latest")),
 ) -> None:
     if months not in (6, 12):
         raise UserError(_("A round is 6 or 12 (months)"))
@@ -108,10 +112,13 @@ def _change(months: int | None, state: RoundState, yes: bool, fiscal_year: Optio
     """Say what will happen, ask (no terminal and no --yes: the answer is no), then do it."""
 
     from bot.cli.publish import _confirmed
-    from handlers.admin import round_question
+    from handlers.admin import round_change_notices, round_question
+    from handlers.reminders import queue_deliveries
     from storage.round_state import set_round_state
 
-    today = bangkok_today()
+    from bot.cli.common import state as cli_state
+
+    today, state_settings = bangkok_today(), cli_state().settings
 
     async def pick(session, org) -> Round:
         repo = Rounds(session, org.id)
@@ -138,13 +145,16 @@ def _change(months: int | None, state: RoundState, yes: bool, fiscal_year: Optio
         typer.echo(_("Nothing was changed."))
         raise typer.Exit(1)
 
-    async def change(db: Database) -> tuple[Round, int]:
+    async def change(db: Database) -> tuple[Round, int, int]:
         async with org_session(db) as (session, org):
             rnd = await pick(session, org)
+            was = rnd.state
             carried = await set_round_state(session, org.id, rnd, state, actor="cli", today=today)
-            return rnd, carried
+            told = await round_change_notices(session, org.id, rnd, state, reopened=was == RoundState.CLOSED)
+            await queue_deliveries(session, org.id, told, state_settings.data_dir, f"cli-{uuid.uuid4().hex}")
+            return rnd, carried, len(told)
 
-    rnd, carried = run(change)
+    rnd, carried, told = run(change)
     typer.echo(
         table(
             round_rows([rnd]), [_("Round"), _("Covers"), _("Opens"), _("Units answer by"), _("Submit by"), _("State")]
@@ -152,6 +162,8 @@ def _change(months: int | None, state: RoundState, yes: bool, fiscal_year: Optio
     )
     if carried:
         typer.echo(_("{n} completed 6-month answer(s) carried forward.").format(n=carried))
+    if told:  # the outbox sends them when the bot runs (`tidtam run`), as the chat's are
+        typer.echo(_("Units told of it: {n} chat(s), sent by the bot while it runs.").format(n=told))
 
 
 @app.command("open", help=N_("Open a round now (6 or 12), after saying what that does; --yes: do not ask."))

@@ -176,10 +176,11 @@ def invite(
 
     who = role_label(chosen) + (f" {unit_row.name}" if unit_row else "")
     typer.echo(
-        _("Invite for: {who}; {uses} use(s); valid until {until}. On LINE a person types /start {code}.").format(
-            who=who, uses=uses, until=format_datetime(created.expires_at), code=created.code
+        _("Invite for: {who}; {uses} use(s); valid until {until}.").format(
+            who=who, uses=uses, until=format_datetime(created.expires_at)
         )
     )
+    typer.echo(_("On LINE a person types /start {code} in a private chat with the bot.").format(code=created.code))
     if link:
         typer.echo(link)
     else:
