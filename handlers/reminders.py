@@ -36,16 +36,22 @@ def when_due(rnd: Round, today: dt.date | None) -> str:
 def reminder_message(
     rnd: Round, unit: Unit, awaiting: list[Pair], *, to_head: bool = False, today: dt.date | None = None
 ) -> Message:
-    lines = [
-        _("Reminder for {unit}: {n} item(s) still await an answer in {round}; {when}").format(
-            unit=unit.name, n=len(awaiting), round=round_name(rnd), when=when_due(rnd, today)
-        )
-    ]
+    """A unit's reminder; ``to_head``: the escalation, in words for the head — the unit is late, and how the
+    head can see to it — not the staff's reminder with a line on top."""
     if to_head:
-        lines.insert(
-            0,
-            _("To the head of {unit}: the due date has passed and your unit has not finished.").format(unit=unit.name),
-        )
+        days = (today - rnd.due_on).days if today is not None and today > rnd.due_on else 0
+        lines = [
+            _(
+                "To the head of {unit}: your unit still has {n} item(s) without an answer in {round}, {days} day(s) "
+                "after the due date ({due}). Please see that they are answered, or answer them yourself with /report."
+            ).format(unit=unit.name, n=len(awaiting), round=round_name(rnd), days=days, due=due_text(rnd))
+        ]
+    else:
+        lines = [
+            _("Reminder for {unit}: {n} item(s) still await an answer in {round}; {when}").format(
+                unit=unit.name, n=len(awaiting), round=round_name(rnd), when=when_due(rnd, today)
+            )
+        ]
     lines += [f"• {p.item.code} {clip(p.item.title, 70)}" for p in awaiting[:TITLES_SHOWN]]
     if len(awaiting) > TITLES_SHOWN:
         lines.append(_("… and {n} more").format(n=len(awaiting) - TITLES_SHOWN))

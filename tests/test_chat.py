@@ -562,8 +562,10 @@ def test_reminders_say_the_truth_about_the_due_date():
 
     assert "กรุณาตอบภายใน 10 เมษายน 2569" in said(dt.date(2026, 4, 3))
     assert "วันนี้ (10 เมษายน 2569) เป็นวันสุดท้ายที่ต้องตอบ" in said(dt.date(2026, 4, 10))
-    late = said(dt.date(2026, 4, 17), to_head=True)
-    assert "เลยกำหนด (10 เมษายน 2569) มาแล้ว 7 วัน กรุณาตอบโดยเร็ว" in late and "ภายใน" not in late
+    assert "เลยกำหนด (10 เมษายน 2569) มาแล้ว 7 วัน กรุณาตอบโดยเร็ว" in said(dt.date(2026, 4, 17))
+    late = said(dt.date(2026, 4, 17), to_head=True)  # the head's own words: see to it, or answer
+    assert late.startswith("เรียนหัวหน้ากองคลัง: หน่วยงานของคุณยังมี 0 รายการ") and "มาแล้ว 7 วัน" in late
+    assert "ติดตาม" in late and "แจ้งเตือนกองคลัง" not in late and "ภายใน" not in late
 
 
 async def test_an_invite_to_a_misspelt_unit_names_the_likely_one_in_chat(world):
