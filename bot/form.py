@@ -60,7 +60,7 @@ def telegram_user_id(init_data: str, bot_token: str, now: float | None = None) -
     check = "\n".join(f"{k}={v}" for k, v in sorted(fields.items()))
     secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
     expected = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
-    if not given or not hmac.compare_digest(given, expected):
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):  # bytes: any hash typed, no TypeError
         return None
     try:
         age = (now if now is not None else time.time()) - int(fields.get("auth_date", "0"))
@@ -88,7 +88,9 @@ async def line_user_id(id_token: str, settings: Settings) -> str | None:
     except (httpx.HTTPError, ValueError) as e:
         log.warning("LINE Login verify failed: %s", type(e).__name__)  # never the token
         return None
-    sub = claims.get("sub") if isinstance(claims, dict) else None
+    if not isinstance(claims, dict):  # whatever the endpoint answered, never a 500 here
+        return None
+    sub = claims.get("sub")
     if claims.get("aud") != settings.line_login_channel_id or not isinstance(sub, str) or not sub.startswith("U"):
         return None
     return sub
@@ -199,7 +201,8 @@ async def _body(request: Request) -> dict | None:
     body = await read_limited(request, MAX_BODY)
     try:
         data = json.loads(body) if body is not None else None
-    except (ValueError, RecursionError):
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") could never be stored
+    except (ValueError, RecursionError, UnicodeEncodeError):
         return None
     return data if isinstance(data, dict) else None
 

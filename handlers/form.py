@@ -58,6 +58,11 @@ MAX_FIELD = 2000
 MAX_EVIDENCE = 10
 
 
+def row_id(value: Any) -> int | None:
+    """An id the page sent, if it can be one: JSON gives any number (or a bool), a database only 64 bits."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63 else None
+
+
 class FormRefused(UserError):
     """The form cannot be used now (no round open, no unit); the message is for the person."""
 
@@ -85,7 +90,8 @@ async def _context(
         raise FormRefused(_("You are not in a unit that answers items. Please contact your administrator."))
     answers = Answers(session, holder.org_id)
     rnd = await answers.open_round()
-    if isinstance(page_round, int) and (rnd is None or rnd.id != page_round):
+    page_round = row_id(page_round)
+    if page_round is not None and (rnd is None or rnd.id != page_round):
         gone = await answers.round_by_id(page_round)
         if gone is not None and closed is not None and gone.state == RoundState.CLOSED:
             closed.append(_round_gone(gone, rnd))
@@ -195,7 +201,8 @@ def _file_json(e: dict[str, Any]) -> dict[str, Any]:
 async def _owned_pair(
     session: AsyncSession, holder: Holder, rnd: Round, unit_ids: list[int], item_id: Any, unit_id: Any
 ) -> Pair | None:
-    if not isinstance(item_id, int) or not isinstance(unit_id, int) or unit_id not in unit_ids:
+    item_id, unit_id = row_id(item_id), row_id(unit_id)
+    if item_id is None or unit_id is None or unit_id not in unit_ids:
         return None
     answers = Answers(session, holder.org_id)
     item = await answers.item(item_id)

@@ -81,7 +81,9 @@ def parse_amount(text: str | int | float | Decimal | None, *, allow_empty_as_non
     if isinstance(text, int):
         text = str(text)
     if isinstance(text, Decimal):
-        text = format(text, "f")
+        text = format(text, "f") if text.is_finite() else str(text)
+    if len(text) > TYPED_MAX:
+        raise ParseError(_("The amount {text} is too large").format(text=shown(text)))
     s = _normalise(text)
     if s == "" and allow_empty_as_none:
         return NO_BUDGET
@@ -106,28 +108,65 @@ def parse_amount(text: str | int | float | Decimal | None, *, allow_empty_as_non
         raise ParseError(
             _('Cannot read "{text}" as an amount in baht; type for example 5,000 or 5000.50').format(text=text)
         )
-    if value >= Decimal("1e12"):
-        raise ParseError(_("The amount {text} is too large").format(text=text))
+    if value >= AMOUNT_LIMIT:
+        raise ParseError(_("The amount {text} is too large").format(text=shown(text)))
     return value.quantize(SATANG)
 
 
 def format_amount(
     value: Decimal | Budget | None, *, thai_digits: bool = False, satang: bool = True, no_budget: str = "-"
 ) -> str:
-    """Write an amount with thousands commas: ``5,000.50``; ``no_budget`` for NO_BUDGET/None."""
+    """Write an amount with thousands commas: ``5,000.50``; ``no_budget`` for NO_BUDGET/None; an amount no
+    parser could give (stored before a bound): "invalid value", never an error in a document."""
     if value is None or value is NO_BUDGET:
         return no_budget
+    if not Decimal(value).is_finite() or abs(Decimal(value)) >= 10**15:  # sums of in-bound amounts stay below
+        return _("invalid value")
     q = Decimal(value).quantize(SATANG)
     text = f"{q:,.2f}" if satang else f"{q.to_integral_value():,}"
     return digits(text, thai_digits)
 
 
+QTY_DIGITS, QTY_PLACES = 12, 4  # 999,999,999,999.9999: more than any target; 17 characters in a 40-character column
+AMOUNT_LIMIT = Decimal("1e12")  # a trillion baht: no local government's item comes near
+TYPED_MAX = 100  # characters of a number as typed: beyond it nothing is read (a 5,000-digit paste is refused at once)
+
+
+def quantity_in_bounds(value: Decimal | None) -> bool:
+    """Whether a stored quantity is one ``parse_quantity`` could have given (a row written before the bound, or
+    by hand, may not be): documents show such a value as invalid and list it among the checks, never fail."""
+    if value is None:
+        return True
+    if not value.is_finite():
+        return False
+    places = -int(value.as_tuple().exponent)  # finite: the exponent is a number
+    return 0 <= value < Decimal(10) ** QTY_DIGITS and places <= QTY_PLACES
+
+
+def amount_in_bounds(value: Decimal | None) -> bool:
+    if value is None:
+        return True
+    return value.is_finite() and 0 <= value < AMOUNT_LIMIT
+
+
+def shown(text: object, width: int = 24) -> str:
+    """What a person typed, echoed in a message: cut, so that a 5,000-character paste is not sent back whole."""
+    text = str(text)
+    return text if len(text) <= width else text[:width] + "…"
+
+
 def parse_quantity(text: str | int | float | Decimal | None) -> Decimal | None:
-    """A target or achieved quantity (may be a percentage such as 70 or 80.5); empty → None."""
+    """A target or achieved quantity (may be a percentage such as 70 or 80.5); empty → None. At most
+    ``QTY_DIGITS`` digits before the point and ``QTY_PLACES`` after: the same bound in the chat, the form, the
+    CLI and the plan file, since all of them read quantities here."""
     if text is None:
         return None
     if isinstance(text, float):
         text = repr(text)
+    if isinstance(text, Decimal):
+        text = format(text, "f") if text.is_finite() else str(text)
+    if len(str(text)) > TYPED_MAX:
+        raise ParseError(_("The quantity {text} is too large").format(text=shown(text)))
     s = _normalise(str(text)).replace(",", "")
     if s in ("", "-"):
         return None
@@ -135,13 +174,20 @@ def parse_quantity(text: str | int | float | Decimal | None) -> Decimal | None:
     if _THAI_NUMBER_WORD_RE.search(s):
         raise ParseError(_("Please type the quantity in digits, for example 100 or ๑๐๐"))
     if not re.fullmatch(r"\d+(?:\.\d+)?", s):
-        raise ParseError(_('Cannot read "{text}" as a quantity; type a number such as 100').format(text=text))
-    return Decimal(s).normalize() if "." in s else Decimal(s)
+        raise ParseError(_('Cannot read "{text}" as a quantity; type a number such as 100').format(text=shown(text)))
+    whole, _point, places = s.partition(".")
+    if len(whole.lstrip("0")) > QTY_DIGITS:
+        raise ParseError(_("The quantity {text} is too large").format(text=shown(text)))
+    if len(places.rstrip("0")) > QTY_PLACES:
+        raise ParseError(_("A quantity has at most {n} decimal places: {text}").format(n=QTY_PLACES, text=shown(text)))
+    return Decimal(s.rstrip("0").rstrip(".") if "." in s else s)  # 1.50 → 1.5, 100.0 → 100 (never 1E+2)
 
 
 def format_quantity(value: Decimal | None, *, thai_digits: bool = False) -> str:
     if value is None:
         return "-"
+    if not quantity_in_bounds(value):
+        return _("invalid value")
     text = f"{value:,f}" if value != value.to_integral_value() else f"{int(value):,}"
     return digits(text, thai_digits)
 

@@ -20,7 +20,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.settings import Settings
 from locales.i18n import _
-from locales.thai import BE_OFFSET, digits, format_amount, format_date, format_quantity
+from locales.thai import (
+    BE_OFFSET,
+    amount_in_bounds,
+    digits,
+    format_amount,
+    format_date,
+    format_quantity,
+    quantity_in_bounds,
+)
 from reports.summary import (
     AWAITING,
     RoundSummary,
@@ -501,6 +509,15 @@ def checks(
                 )
             )
         for a in row.answers:
+            if not quantity_in_bounds(a.qty) or not amount_in_bounds(a.disbursed):
+                out.append(
+                    Check(
+                        "invalid_value",
+                        _("{code} ({unit}): a number that cannot be right (shown as “invalid value”)").format(
+                            code=it.code, unit=a.unit
+                        ),
+                    )
+                )
             if a.status == Status.CANNOT.value and not a.reason.strip():
                 out.append(
                     Check(
