@@ -12,7 +12,7 @@ from handlers.context import Ctx
 from locales.errors import UserError
 from locales.i18n import _
 from storage.models import ChannelAccount, LinkCode, Organisation, Person
-from storage.people import conversation_of, new_code, roles_of
+from storage.people import InviteRefused, conversation_of, drop_link_codes, new_code, refuse_guessing, roles_of
 from storage.repo import audit, replan
 from base.values import utcnow
 
@@ -29,6 +29,7 @@ async def link(ctx: Ctx, args: str = "") -> None:
         if ctx.person is None:
             ctx.say(_("Type /link followed by the code you got on your other chat app."))
             return
+        await drop_link_codes(ctx.session, ctx.person.id)  # one live code a person: /link again replaces it
         row = LinkCode(
             org_id=ctx.org_id, person_id=ctx.person.id, code=new_code(), expires_at=utcnow() + dt.timedelta(minutes=30)
         )
@@ -40,9 +41,10 @@ async def link(ctx: Ctx, args: str = "") -> None:
             ).format(code=row.code)
         )
         return
-    found = (await ctx.session.exec(select(LinkCode).where(LinkCode.code == code))).first()
+    await refuse_guessing(ctx.session, ctx.event.platform, ctx.event.user_id)  # a hit would take over the roles
+    found = (await ctx.session.exec(select(LinkCode).where(LinkCode.code == code[:20]))).first()
     if found is None or found.used or found.expires_at < utcnow():
-        raise UserError(_("This link code is not valid or has expired. Make a new one with /link."))
+        raise InviteRefused(_("This link code is not valid or has expired. Make a new one with /link."))
     if ctx.account is not None:
         if ctx.account.person_id == found.person_id:
             ctx.say(_("These accounts are already linked."))

@@ -170,9 +170,10 @@ class People(Scoped):
         return list((await self.session.exec(q)).all())
 
 
-# wrong invite codes a chat account may try, and an organisation may see tried, before tries are refused
+# wrong invite or link codes a chat account may try before its tries are refused. There is no organisation-wide
+# limit: it counted tries of a used code that anyone may have, so a few accounts could lock an organisation's
+# newcomers out; guessing a valid code (8 characters of 32: 10^12) is out of reach at five tries an account.
 ACCOUNT_TRIES, ACCOUNT_WINDOW = 5, dt.timedelta(minutes=15)
-ORG_TRIES, ORG_WINDOW = 30, dt.timedelta(hours=1)
 
 
 async def person_names(session: AsyncSession, org_id: int) -> list[str]:
@@ -192,33 +193,11 @@ class InviteRefused(UserError):
 async def find_invite(session: AsyncSession, code: str, platform: str = "", external_id: str = "") -> Invite:
     """A usable invite, or an InviteRefused saying why not (unknown, used up, expired, too many tries)."""
     now = utcnow()
-    if (
-        platform
-        and await _tries(
-            session,
-            JoinAttempt.platform == platform,
-            JoinAttempt.external_id == external_id,
-            since=now - ACCOUNT_WINDOW,
-        )
-        >= ACCOUNT_TRIES
-    ):
-        raise UserError(
-            _(
-                "Too many wrong invite codes from this chat. Please wait {minutes} minutes, or ask your "
-                "administrator for a new link."
-            ).format(minutes=int(ACCOUNT_WINDOW.total_seconds() // 60))
-        )
+    await refuse_guessing(session, platform, external_id)
     invite = (await session.exec(select(Invite).where(Invite.code == code.strip().upper()[:40]))).first()
     if invite is None:
         raise InviteRefused(
             _("This invite code is not valid. Please check it or ask your administrator for a new one.")
-        )
-    if await _tries(session, JoinAttempt.org_id == invite.org_id, since=now - ORG_WINDOW) >= ORG_TRIES:
-        raise UserError(
-            _(
-                "Too many wrong invite codes for this organisation in the last hour. Please try again "
-                "later, or ask your administrator."
-            )
         )
     if invite.uses_left <= 0:
         raise InviteRefused(
@@ -233,6 +212,30 @@ async def find_invite(session: AsyncSession, code: str, platform: str = "", exte
     return invite
 
 
+async def refuse_guessing(session: AsyncSession, platform: str, external_id: str) -> None:
+    """After ``ACCOUNT_TRIES`` wrong invite or link codes from one chat account, refuse its tries for a while —
+    the right code too, so guessing gains nothing. Only this account's own tries count."""
+    if not platform:
+        return
+    where = (JoinAttempt.platform == platform, JoinAttempt.external_id == external_id)
+    if await _tries(session, *where, since=utcnow() - ACCOUNT_WINDOW) >= ACCOUNT_TRIES:
+        raise UserError(
+            _(
+                "Too many wrong invite codes from this chat. Please wait {minutes} minutes, or ask your "
+                "administrator for a new link."
+            ).format(minutes=int(ACCOUNT_WINDOW.total_seconds() // 60))
+        )
+
+
+async def drop_link_codes(session: AsyncSession, person_id: int) -> None:
+    """A person's link codes not yet used: replaced by a new one, so /link repeated adds no rows."""
+    from sqlalchemy import delete
+
+    from storage.models import LinkCode
+
+    await session.exec(delete(LinkCode).where(col(LinkCode.person_id) == person_id, col(LinkCode.used).is_(False)))
+
+
 async def _tries(session: AsyncSession, *where, since: dt.datetime) -> int:
     from sqlmodel import func
 
@@ -244,7 +247,7 @@ async def forget_old_join_attempts(session: AsyncSession, now: dt.datetime) -> N
     """Refused tries older than the longest window count for nothing: the tick deletes them."""
     from sqlalchemy import delete
 
-    await session.exec(delete(JoinAttempt).where(JoinAttempt.at < now - max(ACCOUNT_WINDOW, ORG_WINDOW)))
+    await session.exec(delete(JoinAttempt).where(JoinAttempt.at < now - ACCOUNT_WINDOW))
 
 
 async def record_refused_invite(session: AsyncSession, error: InviteRefused, platform: str, external_id: str) -> None:

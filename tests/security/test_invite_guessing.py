@@ -1,6 +1,6 @@
-"""Guessing invite codes: after five wrong codes a chat account is refused for 15 minutes (the right code
-too, so guessing gains nothing), an organisation's codes are shielded after 30 wrong tries in an hour, and
-each refusal that names an organisation is in its audit log."""
+"""Guessing invite and link codes: after five wrong codes a chat account is refused for 15 minutes (the right
+code too, so guessing gains nothing); other accounts' tries never hold back a valid code; each refusal that
+names an organisation is in its audit log."""
 
 from __future__ import annotations
 
@@ -44,7 +44,9 @@ async def test_a_chat_account_is_limited_and_refusals_are_recorded(tmp_path):
     await db.dispose()
 
 
-async def test_an_organisations_codes_are_shielded_after_many_wrong_tries(tmp_path):
+async def test_a_used_code_spread_around_never_locks_a_newcomer_out(tmp_path):
+    """One used code (printed, shared in a group) tried 5 times from each of 6 accounts: each of those accounts
+    is held back, the organisation is not — a newcomer's valid code still works."""
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'o.db'}")
     await db.upgrade()
     org = await setup_org(db, EXAMPLE_PLAN)
@@ -52,10 +54,34 @@ async def test_an_organisations_codes_are_shielded_after_many_wrong_tries(tmp_pa
     used = await invite_code(db, org, Role.MEMBER, "กองคลัง", uses=1)
     await chat.type("first", f"/start {used}")
     fresh = await invite_code(db, org, Role.MEMBER, "กองคลัง")
-    for i in range(30):  # thirty accounts, each trying the used-up code once
-        assert "ถูกใช้ไปแล้ว" in (await chat.type(f"acct{i}", f"/start {used}")).text
+    for i in range(6):
+        for _ in range(5):
+            assert "ถูกใช้ไปแล้ว" in (await chat.type(f"acct{i}", f"/start {used}")).text
+        assert "หลายครั้งเกินไป" in (await chat.type(f"acct{i}", f"/start {used}")).text
     said = await chat.type("newcomer", f"/start {fresh}")
-    assert "องค์กรนี้หลายครั้งเกินไป" in said.text
+    assert "ชื่อ" in said.text and "หลายครั้งเกินไป" not in said.text
+    await db.dispose()
+
+
+async def test_link_codes_are_limited_per_account_and_one_lives_at_a_time(tmp_path):
+    from storage.models import LinkCode
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'l.db'}")
+    await db.upgrade()
+    org = await setup_org(db, EXAMPLE_PLAN)
+    chat = Chat(db, Settings(data_dir=tmp_path / "data"))
+    await chat.type("admin", f"/start {await invite_code(db, org, Role.ADMIN)}")
+    await chat.type("admin", "ผู้ดูแล ระบบ")
+    for _ in range(20):
+        said = await chat.type("admin", "/link")
+    code = said.text.split("/link ")[-1].split()[0]
+    assert await count_rows(db, LinkCode) == 1  # /link twenty times: one live code, not twenty rows
+    line = Chat(db, Settings(data_dir=tmp_path / "data"), platform="line")
+    for i in range(5):
+        assert "ไม่ถูกต้อง" in (await line.type("Uguesser", f"/link WRONG{i:03d}")).text
+    said = await line.type("Uguesser", f"/link {code}")  # the right code, after five guesses: refused
+    assert "หลายครั้งเกินไป" in said.text and "เชื่อม" not in said.text
+    assert "เชื่อม" in (await line.type("Uowner", f"/link {code}")).text  # another account is not held back
     await db.dispose()
 
 
@@ -66,7 +92,11 @@ async def test_the_tick_forgets_old_tries(tmp_path):
     await db.upgrade()
     async with db.session() as s:
         s.add(JoinAttempt(platform="telegram", external_id="a", at=dt.datetime(2026, 12, 1, 8, tzinfo=dt.timezone.utc)))
-        s.add(JoinAttempt(platform="telegram", external_id="b", at=dt.datetime(2026, 12, 1, 9, tzinfo=dt.timezone.utc)))
+        s.add(
+            JoinAttempt(
+                platform="telegram", external_id="b", at=dt.datetime(2026, 12, 1, 9, 20, tzinfo=dt.timezone.utc)
+            )
+        )
     await tick(db, Settings(data_dir=tmp_path), now=dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc))
     async with db.session(commit=False) as s:
         assert [a.external_id for a in (await s.exec(select(JoinAttempt))).all()] == ["b"]
