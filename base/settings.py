@@ -32,7 +32,15 @@ class Settings(BaseSettings):
     tidtam_org: str = Field("", description="organisation the CLI acts on when the database holds several")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: str = Field("text", description="text or json (one JSON object a line)")
-    evidence_max_mb: int = Field(20, description="largest evidence file a person may send, in MB")
+    evidence_max_mb: int = Field(20, ge=1, description="largest evidence file a person may send, in MB")
+    evidence_person_mb_day: int = Field(200, ge=1, description="evidence one person may upload in 24 hours, in MB")
+    evidence_org_mb: int = Field(5000, ge=1, description="an organisation's evidence folder at most, in MB")
+    evidence_retention_days: int = Field(
+        30, ge=1, description="days an uploaded file nothing refers to (an abandoned draft's) is kept before deletion"
+    )
+    disk_floor_mb: int = Field(
+        500, ge=0, description="free disk below which uploads are refused and the admins warned (at twice it)"
+    )
     import_memory_mb: int = Field(512, ge=16, description="address space of the child that reads a plan file")
     import_seconds: float = Field(30, gt=0, description="wall clock and CPU time of that child")
 

@@ -33,6 +33,7 @@ from locales.errors import UserError
 from locales.i18n import LANGUAGES, _, set_language
 from reports.summary import reason_label, status_label
 from storage.models import CannotReason, Status
+from storage.evidence import check_room
 from storage.form_passes import Holder, holder_of, issue, link_was_used, spend_link
 from storage.people import account_of
 
@@ -296,6 +297,12 @@ async def evidence(request: Request) -> Response:
     try:
         item, unit = int(request.headers.get("x-tidtam-item", "")), int(request.headers.get("x-tidtam-unit", ""))
         page_round = int(request.headers["x-tidtam-round"]) if request.headers.get("x-tidtam-round") else None
+    except ValueError:
+        return _refuse(_("This request is not valid."), 400)
+    try:  # the disk's floor and the quotas, by the size the request declares, before a byte is read
+        check_room(settings, holder.org_id, holder.person_id, int(request.headers.get("content-length") or 0))
+    except UserError as e:
+        return _refuse(str(e), 507)
     except ValueError:
         return _refuse(_("This request is not valid."), 400)
     content = await read_limited(request, settings.evidence_max_mb * 1024 * 1024)

@@ -153,7 +153,12 @@ async def readyz(request: Request) -> Response:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if current != head:
         return JSONResponse({"status": "schema not migrated", "current": current, "head": head}, status_code=503)
-    return JSONResponse({"status": "ready"})
+    from storage.evidence import free_mb
+
+    settings, free = services_of(request).settings, free_mb(services_of(request).settings)
+    if free < 2 * settings.disk_floor_mb:  # still ready (answers are small): uploads stop at the floor
+        return JSONResponse({"status": "ready", "warning": "disk low", "disk_free_mb": free})
+    return JSONResponse({"status": "ready", "disk_free_mb": free})
 
 
 async def metrics(request: Request) -> Response:

@@ -10,14 +10,10 @@ The draft lives in the conversation row; every button of a draft carries its tok
 
 from __future__ import annotations
 
-import mimetypes
 import re
-import uuid
 from decimal import Decimal
-from pathlib import Path
 
 from handlers.common import MAX_TEXT, baht, clip, due_text, form_button, item_card, round_name
-from base.settings import Settings
 from handlers.context import Ctx, token
 from handlers.protocol import Cancel, Confirm, Edit, EvidenceDone, ListPage, MoneyConfirm, Pick, Reason, SetStatus, Step
 from base.events import Button
@@ -26,6 +22,7 @@ from locales.i18n import _
 from locales.thai import NO_BUDGET, format_quantity, parse_amount, parse_quantity
 from reports.summary import AWAITING, reason_label, reason_text, status_button, status_label
 from storage.answers import AnsweredMeanwhile, Answers, Pair
+from storage.evidence import check_room, extension, keep_file
 from storage.form_drafts import form_draft, superseded
 from domain.budget import budget_basis
 from storage.models import CannotReason, PlanItem, Round, Status, StatusReport
@@ -41,25 +38,6 @@ ICON = {
     Status.IN_PROGRESS.value: "🔄",
     Status.COMPLETED.value: "✅",
     Status.CANNOT.value: "⛔",
-}
-EVIDENCE_TYPES = {
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".webp",
-    ".heic",
-    ".gif",
-    ".pdf",
-    ".doc",
-    ".docx",
-    ".xls",
-    ".xlsx",
-    ".ppt",
-    ".pptx",
-    ".odt",
-    ".ods",
-    ".txt",
-    ".csv",
 }
 URL_RE = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
@@ -488,78 +466,9 @@ async def store_evidence(ctx: Ctx) -> dict:
                 size=round(f.size / 1024 / 1024, 1), limit=ctx.settings.evidence_max_mb
             )
         )
-    ext = _extension(f.kind, f.name, f.mime)  # refused before the download when its kind cannot be kept
-    return keep_file(ctx.settings, ctx.org_id, f.kind, f.name, f.mime, await f.fetch(), ext)
-
-
-def _extension(kind: str, name: str, mime: str) -> str:
-    ext = Path(name).suffix.lower() or (mimetypes.guess_extension(mime or "") or "")
-    if kind == "photo" and not ext:
-        ext = ".jpg"
-    if ext not in EVIDENCE_TYPES:
-        raise UserError(_("This kind of file cannot be kept as evidence; send a photo, PDF or office document."))
-    return ext
-
-
-def keep_file(settings: Settings, org_id: int, kind: str, name: str, mime: str, content: bytes, ext: str = "") -> dict:
-    """Saves evidence under a generated name in the organisation's folder, after checking its size, its kind
-    and that its first bytes are of that kind: the chat's files and the form's uploads alike."""
-    ext = ext or _extension(kind, name, mime)
-    if not content_matches(ext, content):
-        raise UserError(
-            _("This file does not look like a {kind} file; please send it again.").format(kind=ext.lstrip(".").upper())
-        )
-    limit = settings.evidence_max_mb * 1024 * 1024
-    if len(content) > limit:
-        raise UserError(
-            _("The file is too large ({size} MB); the limit is {limit} MB.").format(
-                size=round(len(content) / 1024 / 1024, 1), limit=settings.evidence_max_mb
-            )
-        )
-    folder = settings.data_dir / "evidence" / str(org_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = folder / f"{uuid.uuid4().hex}{ext}"
-    stored.write_bytes(content)
-    return {
-        "kind": kind,
-        "path": stored.relative_to(settings.data_dir).as_posix(),
-        "name": Path(name).name[:200],
-        "size": len(content),
-        "mime": mime[:100],
-    }
-
-
-MAGIC = {
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG",),
-    ".gif": (b"GIF8",),
-    ".pdf": (b"%PDF",),
-    ".docx": (b"PK\x03\x04",),
-    ".xlsx": (b"PK\x03\x04",),
-    ".pptx": (b"PK\x03\x04",),
-    ".odt": (b"PK\x03\x04",),
-    ".ods": (b"PK\x03\x04",),
-    ".doc": (b"\xd0\xcf\x11\xe0",),
-    ".xls": (b"\xd0\xcf\x11\xe0",),
-    ".ppt": (b"\xd0\xcf\x11\xe0",),
-}
-
-
-def content_matches(ext: str, content: bytes) -> bool:
-    """The file is what its name says: checked by its first bytes, not trusted from the name."""
-    if ext in MAGIC:
-        return content.startswith(MAGIC[ext])
-    if ext == ".webp":
-        return content[:4] == b"RIFF" and content[8:12] == b"WEBP"
-    if ext == ".heic":
-        return content[4:8] == b"ftyp"
-    if ext in (".txt", ".csv"):
-        try:
-            return b"\x00" not in content and bool(content.decode("utf-8-sig") is not None)
-        except UnicodeDecodeError:
-            return False
-    return False
+    ext = extension(f.kind, f.name, f.mime)  # refused before the download when its kind cannot be kept
+    check_room(ctx.settings, ctx.org_id, ctx.person.id, f.size or 0)  # before the download, too
+    return keep_file(ctx.settings, ctx.org_id, ctx.person.id, f.kind, f.name, f.mime, await f.fetch(), ext)
 
 
 async def pressed_evidence_done(ctx: Ctx, press: EvidenceDone) -> None:

@@ -21,7 +21,8 @@ from base.events import Button, Message
 from base.settings import Settings
 from base.values import utcnow, without_control_characters
 from domain.budget import budget_basis
-from handlers.checkin import URL_RE, keep_file
+from handlers.checkin import URL_RE
+from storage.evidence import keep_file
 from handlers.common import MAX_TEXT, round_name
 from handlers.reminders import preferred_accounts
 from reports.summary import status_label
@@ -261,7 +262,7 @@ async def add_evidence(
     if len(evidence) >= MAX_EVIDENCE:
         raise UserError(_("That is enough evidence for one answer (10)."))
     kind = "photo" if mime.startswith("image/") else "document"
-    evidence.append(keep_file(settings, holder.org_id, kind, name or "file", mime, content))
+    evidence.append(keep_file(settings, holder.org_id, holder.person_id, kind, name or "file", mime, content))
     draft.fields, draft.updated_at = {**draft.fields, "evidence": evidence}, utcnow()
     session.add(draft)
     return [_file_json(e) for e in evidence]

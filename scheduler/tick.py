@@ -45,6 +45,7 @@ from storage.models import (
     RoundState,
     TickMark,
 )
+from scheduler.housekeeping import housekeep
 from storage.people import forget_old_join_attempts
 from storage.repo import Units
 from storage.round_state import set_round_state
@@ -321,6 +322,8 @@ async def tick(
         to_open = [o for o in await rounds_to_open(session, today) if org_ids is None or o in org_ids]
         if org_ids is None:
             await forget_old_join_attempts(session, now)
+    if org_ids is None:
+        await housekeep(db, settings, now)
     for org_id in to_open:
         async with db.session() as session:
             opened = await auto_open(session, org_id, today)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 import secrets
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -310,7 +311,28 @@ async def conversation_of(session: AsyncSession, account: ChannelAccount) -> Con
     return conv
 
 
-async def forget_person(session: AsyncSession, org_id: int, person: Person, actor: str) -> dict[str, int]:
+# Every table that names a person or one of their chat accounts, and what erasure does to its rows: a test
+# fails when a table with such a column is not listed here (tests/security/test_forget.py).
+ERASURE = {
+    "channel_account": "deleted",
+    "conversation": "deleted (with the account)",
+    "membership": "deleted",
+    "link_code": "deleted",
+    "form_pass": "deleted",
+    "form_draft": "deleted, with the files only drafts referred to",
+    "join_attempt": "deleted (by account)",
+    "download_link": "spent and unlinked from the person",
+    "outbox": "queued messages dropped, every text cleared",
+    "audit_log": "the name replaced, the actor replaced by person:<id>",
+    "status_report": "kept: an answer is the unit's record; the person's name is gone from person",
+    "sim_message": "the simulator's own phones, never a real person",
+    "group_chat": "a group, not a person",
+}
+
+
+async def forget_person(
+    session: AsyncSession, org_id: int, person: Person, actor: str, data_dir: Path | None = None
+) -> dict[str, int]:
     """Remove a person's personal data (Thailand's PDPA) and keep the organisation's records meaningful.
 
     Their answers stay (an answer belongs to the unit's record) but no longer say who they were: the name
@@ -321,7 +343,7 @@ async def forget_person(session: AsyncSession, org_id: int, person: Person, acto
     """
     from sqlalchemy import delete, false, or_, update
 
-    from storage.models import AuditLog, DownloadLink, LinkCode, Outbox, OutboxState
+    from storage.models import AuditLog, DownloadLink, FormDraft, FormPass, LinkCode, Outbox, OutboxState
 
     counts = {"queued_dropped": 0}
     accounts = (
@@ -357,6 +379,21 @@ async def forget_person(session: AsyncSession, org_id: int, person: Person, acto
     counts["accounts"] = len(accounts)
     counts["roles"] = (await session.exec(delete(Membership).where(Membership.person_id == person.id))).rowcount
     await session.exec(delete(LinkCode).where(LinkCode.person_id == person.id))
+    await session.exec(delete(FormPass).where(FormPass.person_id == person.id))
+    drafts = (await session.exec(select(FormDraft).where(FormDraft.person_id == person.id))).all()
+    counts["drafts"] = len(drafts)
+    unsent = {e["path"] for d in drafts for e in d.fields.get("evidence", []) if isinstance(e, dict) and e.get("path")}
+    for draft in drafts:
+        await session.delete(draft)
+    if data_dir is not None:  # their files no answer refers to: what they typed or sent but never saved
+        kept = await referenced_files(session, org_id)
+        counts["files_deleted"] = 0
+        for path in unsent | {
+            p.relative_to(data_dir).as_posix() for p in (data_dir / "evidence" / str(org_id)).glob(f"{person.id}-*")
+        }:
+            if path not in kept and (data_dir / path).is_file():
+                (data_dir / path).unlink()
+                counts["files_deleted"] += 1
     counts["links_revoked"] = (
         await session.exec(
             update(DownloadLink)
@@ -384,3 +421,25 @@ async def forget_person(session: AsyncSession, org_id: int, person: Person, acto
     session.add(person)
     await audit(session, org_id, actor, "forget", "person", person.id, new=counts)
     return counts
+
+
+async def referenced_files(session: AsyncSession, org_id: int) -> set[str]:
+    """Every evidence path the organisation's answers, form drafts and chat drafts refer to (relative to the
+    data folder): the files erasure and the retention sweep must keep."""
+    from storage.models import FormDraft, StatusReport
+
+    paths: set[str] = set()
+    lists = [r for r in (await session.exec(select(StatusReport.evidence).where(StatusReport.org_id == org_id))).all()]
+    lists += [
+        f.get("evidence", [])
+        for f in (await session.exec(select(FormDraft.fields).where(FormDraft.org_id == org_id))).all()
+    ]
+    lists += [
+        d.get("evidence", [])
+        for d in (await session.exec(select(Conversation.data).where(Conversation.org_id == org_id))).all()
+    ]
+    for evidence in lists:
+        for e in evidence or []:
+            if isinstance(e, dict) and isinstance(e.get("path"), str):
+                paths.add(e["path"])
+    return paths

@@ -233,7 +233,7 @@ def person_forget(
                 raise UserError(
                     _('No single person matches "{person}"; see `tidtam person list`').format(person=person)
                 )
-            return await forget_person(session, org.id, found[0], actor="cli")
+            return await forget_person(session, org.id, found[0], actor="cli", data_dir=state().settings.data_dir)
 
     counts = run(go)
     typer.echo(
