@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from base.values import clean_name
 from handlers.common import on_its_channel, welcome_text
 from handlers.context import Ctx
 from handlers.protocol import Step
@@ -65,7 +66,7 @@ async def start(ctx: Ctx, args: str = "") -> None:
 
 async def got_name(ctx: Ctx) -> None:
     """Stores the display name and shows what the person can do."""
-    name = " ".join(ctx.event.text.split())
+    name = clean_name(ctx.event.text)
     if not 2 <= len(name) <= 100 or name.startswith("/"):
         ctx.say(_("Please type your name, 2 to 100 characters."))
         return

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from base.settings import Settings
+from base.values import clean_name
 from locales.errors import UserError
 from locales.i18n import _
 
@@ -83,7 +84,7 @@ def keep_file(
     return {
         "kind": kind,
         "path": stored.relative_to(settings.data_dir).as_posix(),
-        "name": Path(name).name[:200],
+        "name": clean_name(Path(name).name)[:200] or "file",
         "size": len(content),
         "mime": mime[:100],
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from base.values import bangkok_today
+from base.values import bangkok_today, clean_name
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -144,7 +144,7 @@ class Units(Scoped):
         return (await self.session.exec(q)).first()
 
     async def add(self, name: str, parent: str | None = None, actor: str = "cli") -> Unit:
-        name = " ".join(name.split())
+        name = clean_name(name)
         if not name:
             raise UserError(_("A unit needs a name"))
         if name == ALL_UNITS_LABEL:

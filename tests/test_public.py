@@ -299,6 +299,12 @@ def test_a_published_organisation_shows_no_personal_data_and_nothing_unpublished
     export = tmp_path / "site"
     tidtam(capsys, "--org", A, "publish", "export", str(export))
     files = {str(p.relative_to(export)): p.read_bytes() for p in export.rglob("*") if p.is_file()}
+    modes = {oct(p.stat().st_mode & 0o777) for p in [export, *export.rglob("*")]}
+    assert modes == {"0o755", "0o644"}, modes  # a web server's user can read what this user wrote
+    (tmp_path / "a-file").write_text("x")
+    code = off_loop(main, ["--org", A, "publish", "export", str(tmp_path / "a-file")])
+    err = capsys.readouterr().err
+    assert code == 1 and "เป็นไฟล์" in err and "Unexpected" not in err
     assert (
         "org-a/index.html" in files
         and "org-a/2569/6/report.pdf" in files

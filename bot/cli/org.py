@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 from sqlalchemy.engine import make_url
 
+from base.values import clean_name
 from bot.cli.common import org_session, run, state
 from locales.errors import UserError
 from locales.i18n import N_, _
@@ -202,7 +203,9 @@ def person_list() -> None:
             units = {u.id: u.name for u in await Units(session, org.id).all()}
         for person, memberships, accounts in rows:
             roles = ", ".join(f"{m.role.value}" + (f"@{units[m.unit_id]}" if m.unit_id else "") for m in memberships)
-            typer.echo(f"{person.id}\t{person.display_name}\t{roles}\t{','.join(a.platform for a in accounts)}")
+            typer.echo(
+                f"{person.id}\t{clean_name(person.display_name)}\t{roles}\t{','.join(a.platform for a in accounts)}"
+            )
 
     run(go)
 

@@ -253,6 +253,8 @@ def publish_export(folder: Path = typer.Argument(..., help=N_("an empty or new f
 async def write_site(session, sites: list[Site], folder: Path) -> int:
     from reports.public import CSS
 
+    if folder.exists() and not folder.is_dir():
+        raise UserError(_("{folder} is a file, not a folder; give a new or empty folder.").format(folder=folder))
     if folder.exists() and any(folder.iterdir()):
         raise UserError(_("{folder} is not empty; choose a new folder.").format(folder=folder))
     (folder / "static").mkdir(parents=True, exist_ok=True)
@@ -289,7 +291,16 @@ async def write_site(session, sites: list[Site], folder: Path) -> int:
                 assert found is not None
                 target.write_bytes(found[0].read_bytes())
             written += 1
+    _world_readable(folder)
     return written
+
+
+def _world_readable(folder: Path) -> None:
+    """The export is for a web server, whose user is not this one: folders 0755 and files 0644 (the process's
+    own umask keeps everything else it writes private)."""
+    folder.chmod(0o755)
+    for path in folder.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def register(root: typer.Typer) -> None:

@@ -90,3 +90,28 @@ async def test_a_line_verify_endpoint_answering_anything_is_a_refusal(monkeypatc
     monkeypatch.setattr(bot.form.httpx, "AsyncClient", lambda **kw: real(transport=httpx.MockTransport(reply), **kw))
     settings = Settings(data_dir=tmp_path, line_liff_id="1650000000-AbC", line_login_channel_id="1650000000")
     assert await line_user_id("token", settings) is None
+
+
+async def test_names_and_file_names_lose_bidi_controls_and_line_breaks(tmp_path):
+    from sqlmodel import select
+
+    from storage.models import Person, StatusReport  # noqa: F401
+    from storage.repo import Units
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'n.db'}")
+    await db.upgrade()
+    org = await setup_org(db, EXAMPLE_PLAN)
+    settings = Settings(data_dir=tmp_path / "data")
+    chat = Chat(db, settings)
+    await join(chat, "spoof", await invite_code(db, org, Role.MEMBER, "กองคลัง"), "สมศรี\u202egnp.exe\r\nปลัด\u200b\x00")
+    said = await chat.press("spoof", (await chat.type("spoof", "/report")).buttons[0].data)
+    said = await chat.press("spoof", said.button("อยู่ระหว่าง"))
+    said = await chat.send_file("spoof", "รูป\u202egnp.exe", b"%PDF-1.4 x", mime="application/pdf")
+    async with db.session() as s:
+        person = (await s.exec(select(Person).where(Person.org_id == org))).one()
+        unit = await Units(s, org).add("กอง\u202eใหม่\nสอง")
+    for shown in (person.display_name, unit.name):
+        assert not set(shown) & {"\u202e", "\r", "\n", "\x00", "\u200b"}, shown
+    assert person.display_name.endswith("gnp.exe ปลัด") and unit.name == "กอง ใหม่ สอง"
+    assert "\u202e" not in said.text
+    await db.dispose()
