@@ -121,8 +121,9 @@ async def handle(db: Database, event: Incoming, settings: Settings, *, detach: b
         return ctx.response
     except _StepRefused as refused:
         return await _refused(db, event, refused)
-    except IntegrityError:
-        if event.event_id:  # the same event, handled concurrently by another worker
+    except IntegrityError as e:
+        if event.event_id:  # the same event, handled concurrently by another worker (logged: never silent)
+            log.warning("event %s %s not applied: %s", event.platform, event.event_id, type(e.orig).__name__)
             return Response()
         raise
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 import secrets
 from dataclasses import dataclass, field
@@ -83,6 +84,9 @@ async def roles_of(session: AsyncSession, person: Person) -> Roles:
 
 def new_code(length: int = 8) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+log = logging.getLogger(__name__)
 
 
 class People(Scoped):
@@ -268,6 +272,16 @@ async def join(
             raise UserError(_("This chat account already belongs to another organisation"))
         is_new = False
     else:
+        elsewhere = await account_of(session, platform, external_id)
+        if elsewhere is not None:  # the same chat account in another organisation (its own LINE channel shows
+            # this organisation's only): refused in words, not a unique-constraint failure swallowed
+            log.warning("invite of org %s refused: the account is in org %s", invite.org_id, elsewhere.org_id)
+            raise UserError(
+                _(
+                    "This chat account already uses Tidtam with another organisation, so it cannot join this one. "
+                    "Please ask your administrator."
+                )
+            )
         person = Person(org_id=invite.org_id)
         session.add(person)
         await session.flush()

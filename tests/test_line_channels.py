@@ -157,8 +157,11 @@ def test_refusals_read_in_thai(deployment):
         post(client, "/line/webhook", event("message", UC, text=f"/start {codes['a']}"), secret=SECRET)
         post(client, "/line/webhook/nueng", event("message", UA, text=f"/start {codes['a']}"), secret=A_SECRET)
         post(client, "/line/webhook/song", event("message", UA, text="/status"), secret=B_SECRET)
+        # A's person sends B's own code on B's channel: the account is A's, so it is refused — in words
+        post(client, "/line/webhook/song", event("message", UA, text=f"/start {codes['b']}"), secret=B_SECRET)
     finally:
         bot.line.LineAdapter.reply = real
+    assert "ใช้ Tidtam กับองค์กรอื่นอยู่แล้ว" in seen[4], seen  # was: no reply at all, nothing logged
     assert "รหัสนี้เป็นขององค์กรอื่น" in seen[0]
     assert "บัญชี LINE ของตนเอง" in seen[1]
     assert "ยินดีต้อนรับสู่ Tidtam" in seen[2]
