@@ -144,6 +144,35 @@ async def _layout(db_url: str, tmp: Path) -> None:
                 assert r.status_code == 200
                 await asyncio.wait_for(api.waiters[str(chat)].wait(), 20)
                 assert "รายการของหน่วยงานคุณ" in api.last[str(chat)]["text"]
+            # the form's upload through Caddy: a 5 MB phone photo passes (Caddy capped every body at 1 MB), while
+            # a webhook's body stays capped
+            from test_form import init_data
+
+            opened = await c.post("/form/api/session", json={"telegram": init_data(chats[0], token=TOKEN)})
+            assert opened.status_code == 200, opened.text
+            auth = {"Authorization": "Bearer " + opened.json()["session"]}
+            item = (await c.get("/form/api/items", headers=auth)).json()["items"][0]
+            photo = b"\xff\xd8\xff\xe0" + os.urandom(5 * 1024 * 1024)
+            up = await c.post(
+                "/form/api/evidence",
+                content=photo,
+                headers={
+                    **auth,
+                    "Content-Type": "image/jpeg",
+                    "X-Tidtam-Item": str(item["item"]),
+                    "X-Tidtam-Unit": str(item["unit"]),
+                    "X-Tidtam-Filename": "photo.jpg",
+                },
+                timeout=60,
+            )
+            assert up.status_code == 200 and up.json()["files"][0]["name"] == "photo.jpg", up.text[:300]
+            big = await c.post(
+                "/telegram/webhook",
+                content=b"{" + b" " * (1536 * 1024) + b"}",
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                timeout=30,
+            )
+            assert big.status_code == 413
         assert "now the active scheduler" in (tmp / "scheduler.log").read_text(errors="replace")
         assert "active scheduler" not in (tmp / "web.log").read_text(errors="replace")
     finally:
