@@ -126,6 +126,7 @@ class Database:
                 await transaction.rollback()
                 raise
             if commit:
+                self._refuse_a_lost_file()
                 await transaction.commit()
             else:
                 session.expunge_all()  # what was read stays usable after the rollback
@@ -163,18 +164,24 @@ class Database:
                 ).format(file=self.file, folder=folder, left=", ".join(left))
             )
 
+    def _refuse_a_lost_file(self) -> None:
+        """Before a commit: the SQLite file that was opened is still the one at its path. Deleted or replaced,
+        SQLite would go on writing into the old inode and every answer acknowledged would be lost at the next
+        start; failing the commit makes the webhook answer 5xx, so the platforms deliver again later."""
+        if self.file is None or self._opened is None:
+            return
+        try:
+            st = self.file.stat()
+        except OSError:
+            raise DatabaseGone("the SQLite file is gone") from None
+        if (st.st_dev, st.st_ino) != self._opened:
+            raise DatabaseGone("the SQLite file was replaced")
+
     async def check_writable(self) -> None:
         """Raise unless a write commits, to the very file that was opened (a deleted or replaced SQLite file,
         a read-only disk or a database in recovery all fail here)."""
         from sqlalchemy import text
 
-        if self.file is not None and self._opened is not None:
-            try:
-                st = self.file.stat()
-            except OSError:
-                raise RuntimeError("the SQLite file is gone") from None
-            if (st.st_dev, st.st_ino) != self._opened:
-                raise RuntimeError("the SQLite file was replaced")
         async with self.session() as s:
             await (await s.connection()).execute(text("UPDATE alembic_version SET version_num = version_num"))
 
@@ -186,6 +193,10 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class DatabaseGone(RuntimeError):
+    """The SQLite file this process opened was deleted or replaced: nothing more is committed into it."""
 
 
 def alembic_config(connection=None) -> Config:

@@ -87,6 +87,17 @@ def test_readyz_notices_a_deleted_or_replaced_database_file(line_settings, tmp_p
         assert client.get("/readyz").status_code == 503
 
 
+def test_a_deleted_database_file_acknowledges_nothing(line_settings, tmp_path):
+    """Deleted under a running app, the SQLite file would still take writes (into its unlinked inode) and every
+    event answered 200 would be gone at the next start: the webhooks answer 5xx instead, so LINE delivers again."""
+    settings, code = line_settings
+    ev = event("message", "U" + "8" * 32, text=f"/start {code}", event_id="01GONE000000000000000000000")
+    with TestClient(create_app(settings)) as client:
+        (tmp_path / "line.db").unlink()
+        assert post(client, ev).status_code == 500
+        assert client.get("/readyz").status_code == 503
+
+
 def test_a_start_beside_earlier_data_refuses_to_create_an_empty_database(cli_env, capsys, monkeypatch):
     init = [
         "init",
