@@ -28,7 +28,7 @@ from starlette.routing import Route
 from bot.public import font_files
 from bot.services import read_limited, services
 from base.settings import Settings
-from handlers.form import FormRefused, add_evidence, load, save_draft, submit
+from handlers.form import FormRefused, SentMeanwhile, add_evidence, load, save_draft, submit
 from locales.errors import UserError
 from locales.i18n import LANGUAGES, _, set_language
 from reports.summary import reason_label, status_label
@@ -333,4 +333,6 @@ async def send(request: Request) -> Response:
                 return JSONResponse(result, status_code=422)
     except FormRefused as e:
         return _refuse(str(e), 409)
+    except SentMeanwhile as e:  # raised inside the transaction: what was saved of this send is rolled back
+        return JSONResponse(e.result, status_code=422)
     return JSONResponse(result)

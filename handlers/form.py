@@ -29,13 +29,14 @@ from reports.summary import status_label
 from locales.errors import ParseError, UserError
 from locales.i18n import _, current_language, set_language
 from locales.thai import NO_BUDGET, format_date, parse_amount, parse_quantity
-from storage.answers import Answers, Pair
+from storage.answers import AnsweredMeanwhile, Answers, Pair
 from storage.form_drafts import (
     chat_drafts,
     drafts_of,
     drop_form_drafts,
     finish_chat_drafts,
     form_draft,
+    locked_draft,
     superseded,
 )
 from storage.form_passes import Holder
@@ -75,6 +76,16 @@ class Checked:
     pair: Pair
     report: StatusReport | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    base: int | None = None  # the answer the page showed: another one saved meanwhile refuses the whole send
+
+
+class SentMeanwhile(Exception):
+    """Another answer to one of the items was saved while this send was being saved (the same item sent twice
+    at once): nothing of the send is kept — the transaction rolls back — and the page shows the newer answer."""
+
+    def __init__(self, result: dict[str, Any]):
+        super().__init__("answered meanwhile")
+        self.result = result
 
 
 async def _context(
@@ -235,9 +246,7 @@ async def save_draft(session: AsyncSession, holder: Holder, body: dict[str, Any]
 
 
 async def _draft_row(session: AsyncSession, holder: Holder, rnd: Round, pair: Pair) -> FormDraft:
-    return await form_draft(session, holder.person_id, rnd.id, pair.item.id, pair.unit_id) or FormDraft(
-        org_id=holder.org_id, person_id=holder.person_id, round_id=rnd.id, item_id=pair.item.id, unit_id=pair.unit_id
-    )
+    return await locked_draft(session, holder.org_id, holder.person_id, rnd.id, pair.item.id, pair.unit_id)
 
 
 async def add_evidence(
@@ -378,6 +387,7 @@ async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], pl
         ]
         entry = {**entry, "_files": files}
         c = check(pair, entry, rnd, person.id)
+        c.base = row_id(entry.get("base"))
         if c.errors:
             errors[key] = c.errors
         checked.append(c)
@@ -387,7 +397,15 @@ async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], pl
     actor = f"form:{platform}:{person.id}"
     for c in checked:
         assert c.report is not None
-        r = await answers.save(c.report, actor=actor)
+        try:
+            r = await answers.save(c.report, actor=actor, base=c.base)
+        except AnsweredMeanwhile as e:
+            key = f"{c.pair.item.id}:{c.pair.unit_id}"
+            who = await session.get(Person, e.newer.person_id) if e.newer.person_id else None
+            newer = {**(_answer_json(e.newer) or {}), "mine": e.newer.person_id == person.id}
+            raise SentMeanwhile(
+                {"ok": False, "errors": {}, "newer": {key: {**newer, "by": who.display_name if who else ""}}}
+            )
         saved.append({"code": c.pair.item.code, "status": status_label(r.status.value)})
     keys = {(c.pair.item.id, c.pair.unit_id) for c in checked}
     await drop_form_drafts(session, rnd.id, keys, person.id)  # what was sent is saved: its drafts are done

@@ -12,7 +12,7 @@ from typing import Sequence
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, text
 from sqlmodel import col, func, select
 
 from storage.db import table_of
@@ -317,6 +317,12 @@ class Answers(Scoped):
         for name in ("done_text", "months", "problems", "reason"):  # they go into documents' XML
             setattr(report, name, without_control_characters(getattr(report, name) or ""))
         params = {"org": self.org_id, "round": report.round_id, "item": report.item_id, "unit": report.unit_id}
+        if self.session.bind.dialect.name == "postgresql":  # two saves of one pair at once: the second waits,
+            # then reads the first's answer (SQLite's transactions take the write lock at BEGIN: one at a time)
+            await (await self.session.connection()).execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:pair, 0))"),
+                {"pair": f"answer:{report.round_id}:{report.item_id}:{report.unit_id}"},
+            )
         previous = (await self.session.exec(_LATEST_OF_PAIR, params=params)).first()
         if not isinstance(base, Unset) and (previous.id if previous else None) != base:
             assert previous is not None

@@ -9,9 +9,13 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from sqlalchemy import bindparam
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from base.values import utcnow
+from storage.db import table_of
 from storage.models import ChannelAccount, Conversation, FormDraft, StatusReport
 
 Key = tuple[int, int]  # (item, unit)
@@ -30,6 +34,31 @@ async def form_draft(
 ) -> FormDraft | None:
     params = {"person": person_id, "round": round_id, "item": item_id, "unit": unit_id}
     return (await session.exec(_DRAFT, params=params)).first()
+
+
+async def locked_draft(
+    session: AsyncSession, org_id: int, person_id: int, round_id: int, item_id: int, unit_id: int
+) -> FormDraft:
+    """The person's draft of an item, made if missing and locked for this transaction: ten first saves at once
+    make one row (no unique-constraint failure), and uploads at once append one after another (none lost)."""
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.exec(
+        insert(table_of(FormDraft))
+        .values(
+            org_id=org_id,
+            person_id=person_id,
+            round_id=round_id,
+            item_id=item_id,
+            unit_id=unit_id,
+            fields={},
+            updated_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["person_id", "round_id", "item_id", "unit_id"])
+    )
+    params = {"person": person_id, "round": round_id, "item": item_id, "unit": unit_id}
+    draft = (await session.exec(_DRAFT.with_for_update(), params=params)).one()
+    await session.refresh(draft)  # a row this session held before the lock is read again, as committed
+    return draft
 
 
 def superseded(draft: FormDraft, answer: StatusReport | None, person_id: int) -> bool:
