@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     tidtam_org: str = Field("", description="organisation the CLI acts on when the database holds several")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: str = Field("text", description="text or json (one JSON object a line)")
+    secrets_key: str = Field(
+        "",
+        description="Fernet key(s), comma-separated, newest first, sealing LINE channel secrets in the database; "
+        "empty: a key made once in DATA_DIR/secrets.key (keep it with your backups, apart from them)",
+    )
     evidence_max_mb: int = Field(20, ge=1, description="largest evidence file a person may send, in MB")
     evidence_person_mb_day: int = Field(200, ge=1, description="evidence one person may upload in 24 hours, in MB")
     evidence_org_mb: int = Field(5000, ge=1, description="an organisation's evidence folder at most, in MB")

@@ -6,6 +6,7 @@ of finding an organisation's channel, first from the database and then from memo
 
 from __future__ import annotations
 
+import os
 import argparse
 import asyncio
 import sys
@@ -17,12 +18,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
+# the channels' secrets are sealed (storage/sealed.py); a bench's own key, not a secret
+os.environ.setdefault("SECRETS_KEY", "rpmo-5qhmusWnAdDRNZZijZZwaMD1NiTMQKoLqlDYCc=")
+
 
 async def main(count: int) -> None:
     from base.settings import Settings
     from bot.line_channels import LineChannels
     from storage.db import Database
     from storage.line_channels import set_channel
+    from storage.sealed import sealer
     from storage.models import OrgKind
     from storage.repo import create_organisation
 
@@ -35,7 +40,15 @@ async def main(count: int) -> None:
             org = await create_organisation(
                 s, name=f"org {i}", kind=OrgKind.SAO, province="p", district="d", fiscal_year=2569
             )
-            await set_channel(s, org.id, f"c{i}", f"{i:032x}", f"token{i:04d}" + "x" * 166, "bench")  # LINE's length
+            await set_channel(
+                s,
+                org.id,
+                f"c{i}",
+                f"{i:032x}",
+                f"token{i:04d}" + "x" * 166,
+                "bench",
+                seal=sealer(Settings()),
+            )  # LINE's length
             orgs.append(org.id)
     channels = LineChannels(Settings(data_dir=tmp), db)
     tracemalloc.start()

@@ -33,6 +33,9 @@ import fake_http  # noqa: E402
 
 TOKEN = "123456:OUTBOUND"
 
+# the channels' secrets are sealed (storage/sealed.py); a bench's own key, not a secret
+os.environ.setdefault("SECRETS_KEY", "rpmo-5qhmusWnAdDRNZZijZZwaMD1NiTMQKoLqlDYCc=")
+
 
 # ---------------------------------------------------------------- the fake platforms (a process of their own)
 
@@ -136,9 +139,11 @@ async def serve_fakes(port_file: str) -> None:
 
 
 async def fill(db_url: str, telegram: int, groups: int, line: int, channels: int) -> None:
+    from base.settings import Settings
     from storage.outbox import enqueue
     from storage.db import Database
     from storage.line_channels import set_channel
+    from storage.sealed import sealer
     from storage.models import OrgKind
     from storage.repo import create_organisation
 
@@ -156,7 +161,15 @@ async def fill(db_url: str, telegram: int, groups: int, line: int, channels: int
                 o = await create_organisation(
                     s, name=f"bench-{c}", kind=OrgKind.SAO, province="p", district="d", fiscal_year=2569
                 )
-                await set_channel(s, o.id, f"c{c}", f"{c:032x}", f"token{c:04d}" + "x" * 40, "bench")
+                await set_channel(
+                    s,
+                    o.id,
+                    f"c{c}",
+                    f"{c:032x}",
+                    f"token{c:04d}" + "x" * 40,
+                    "bench",
+                    seal=sealer(Settings()),
+                )
                 line_orgs.append(o.id)
     rows = []
     for i in range(telegram):  # one reminder each; every 13th person also gets a second message

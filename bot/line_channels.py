@@ -18,6 +18,7 @@ from bot.http import SharedSession
 from bot.line import Channel, LineAdapter, timeout
 from storage.db import Database
 from scheduler.outbox import PermanentFailure
+from storage.sealed import sealer
 from storage.line_channels import all_channels, channel_named, own_channel
 from storage.models import LineChannel
 
@@ -52,7 +53,8 @@ class LineChannels:
 
     def _hold(self, row: LineChannel, now: float) -> LineAdapter:
         """The adapter of a channel just read: the one held, unless its credentials changed."""
-        channel = Channel(row.name, row.secret, row.access_token, row.org_id)
+        seal = sealer(self.settings)
+        channel = Channel(row.name, seal.unseal(row.secret), seal.unseal(row.access_token), row.org_id)
         held = self._named.get(row.name)
         adapter = held[1] if held is not None and held[1].channel == channel else None
         if adapter is None:

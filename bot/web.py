@@ -94,7 +94,11 @@ async def start_channels(services: Services) -> None:
                 allowed_updates=Update.ALL_TYPES,
             )
     from bot.line_channels import LineChannels
+    from storage.line_channels import seal_what_is_clear
+    from storage.sealed import sealer
 
+    async with db.session() as s:  # channels stored in the clear by an earlier version: sealed now
+        await seal_what_is_clear(s, sealer(settings))
     services.line = LineChannels(settings, db)  # the settings' channel, if any, and the organisations' own
 
 

@@ -11,6 +11,7 @@ from locales.errors import UserError
 from locales.i18n import _
 from storage.models import ChannelAccount, GroupChat, LineChannel
 from storage.repo import audit
+from storage.sealed import Sealer, is_sealed
 from base.values import utcnow
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
@@ -32,9 +33,10 @@ async def all_channels(session: AsyncSession) -> list[LineChannel]:
 
 
 async def set_channel(
-    session: AsyncSession, org_id: int, name: str, secret: str, token: str, actor: str
+    session: AsyncSession, org_id: int, name: str, secret: str, token: str, actor: str, *, seal: Sealer
 ) -> LineChannel:
-    """Give the organisation its own channel, or new credentials for it (the name may change too)."""
+    """Give the organisation its own channel, or new credentials for it (the name may change too); the secret
+    and the token are stored sealed (storage/sealed.py)."""
     name, secret, token = name.strip().lower(), secret.strip(), token.strip()
     if not NAME.fullmatch(name):
         raise UserError(_("A channel name is 2–40 letters a–z, digits or '-', starting with a letter or digit"))
@@ -47,8 +49,9 @@ async def set_channel(
         raise UserError(_("Another organisation's channel is already called {name}").format(name=name))
     row = (await session.exec(select(LineChannel).where(LineChannel.org_id == org_id))).first()
     action = "update" if row is not None else "create"
-    row = row or LineChannel(org_id=org_id, name=name, secret=secret, access_token=token)
-    row.name, row.secret, row.access_token, row.updated_at = name, secret, token, utcnow()
+    sealed_secret, sealed_token = seal.seal(secret), seal.seal(token)
+    row = row or LineChannel(org_id=org_id, name=name, secret=sealed_secret, access_token=sealed_token)
+    row.name, row.secret, row.access_token, row.updated_at = name, sealed_secret, sealed_token, utcnow()
     session.add(row)
     await session.flush()
     await audit(session, org_id, actor, action, "line_channel", row.id, new={"name": name})  # never the secrets
@@ -78,3 +81,14 @@ async def line_accounts(session: AsyncSession, org_id: int) -> int:
         )
     ).one()
     return people + groups
+
+
+async def seal_what_is_clear(session: AsyncSession, seal: Sealer) -> int:
+    """Channels stored before sealing existed, sealed now (at the web app's start); how many."""
+    done = 0
+    for row in await all_channels(session):
+        if not is_sealed(row.secret) or not is_sealed(row.access_token):
+            row.secret, row.access_token = seal.seal(seal.unseal(row.secret)), seal.seal(seal.unseal(row.access_token))
+            session.add(row)
+            done += 1
+    return done

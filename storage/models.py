@@ -427,8 +427,8 @@ class LineChannel(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", unique=True)
     name: str = Field(max_length=40, unique=True)
-    secret: str = Field(max_length=100)
-    access_token: str = Field(max_length=500)
+    secret: str = Field(max_length=300)  # sealed (storage/sealed.py): "sealed:" and a Fernet token
+    access_token: str = Field(max_length=1000)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

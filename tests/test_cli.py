@@ -3,6 +3,7 @@
 import json
 import re
 import asyncio
+import io
 import sqlite3
 import subprocess
 import sys
@@ -335,14 +336,27 @@ def test_guideline_items_are_an_eplannacc_type(org, capsys, tmp_path):
     assert json.loads(out)[0]["type"] == "แนวปฏิบัติงาน"
 
 
-def test_an_organisations_own_line_channel(org, capsys):
+def test_an_organisations_own_line_channel(org, capsys, monkeypatch):
+    """The secret and token are typed at a prompt (here: standard input), never given on the command line the
+    process list shows, and are stored sealed: neither is in the database file."""
     secret, token = "0f" * 16, "A" * 40 + "+/=="
-    code, _out, err = tidtam(capsys, "line", "channel", "set", "Nueng!", "--secret", secret, "--token", token)
+
+    def typed(*lines: str) -> None:
+        monkeypatch.setattr("sys.stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
+
+    typed(secret, token)
+    code, _out, err = tidtam(capsys, "line", "channel", "set", "Nueng!")
     assert_one_thai_error(code, err, "ชื่อช่องทาง")
-    code, _out, err = tidtam(capsys, "line", "channel", "set", "nueng", "--secret", "short", "--token", token)
+    code, _out, err = tidtam(capsys, "line", "channel", "set", "nueng", "--secret", secret)
+    assert code == 2 and "--secret" in err  # no such option any more
+    typed("short", token)
+    code, _out, err = tidtam(capsys, "line", "channel", "set", "nueng")
     assert_one_thai_error(code, err, "Channel secret")
-    code, out, _ = tidtam(capsys, "line", "channel", "set", "nueng", "--secret", secret, "--token", token)
+    typed(secret, token)
+    code, out, _ = tidtam(capsys, "line", "channel", "set", "nueng")
     assert code == 0 and "/line/webhook/nueng" in out and secret not in out and token not in out
+    stored = b"".join(f.read_bytes() for f in (org / "data").glob("tidtam.db*"))
+    assert secret.encode() not in stored and token.encode() not in stored and b"sealed:" in stored
     code, out, _ = tidtam(capsys, "line", "channel", "show")
     assert code == 0 and "/line/webhook/nueng" in out and "…+/==" in out and token not in out
     code, out, _ = tidtam(capsys, "line", "usage")

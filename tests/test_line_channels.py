@@ -11,6 +11,7 @@ import time
 
 import aiohttp
 import pytest
+from cryptography.fernet import Fernet
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -21,6 +22,7 @@ from bot.line_channels import LineChannels, LineSender
 from bot.web import create_app
 from scheduler.outbox import Dispatcher, Limits, RateLimiter, RetryLater
 from storage.db import Database
+from storage.sealed import Sealer
 from storage.line_channels import set_channel
 from storage.models import AuditLog, LineUsage, Outbox, OutboxState, Person, Role, TickMark
 from storage.outbox import enqueue
@@ -30,6 +32,14 @@ from support.paths import EXAMPLE_PLAN
 
 A_SECRET, B_SECRET = "a1" * 16, "b2" * 16
 A_TOKEN, B_TOKEN, DEFAULT_TOKEN = "tokenA" + "x" * 40, "tokenB" + "y" * 40, "default-token-" + "z" * 20
+
+KEY = Fernet.generate_key().decode()  # every Settings of this module seals with it (SECRETS_KEY, below)
+SEAL = Sealer([KEY.encode()])
+
+
+@pytest.fixture(autouse=True)
+def _one_key(monkeypatch):
+    monkeypatch.setenv("SECRETS_KEY", KEY)
 
 
 class Wire:
@@ -65,8 +75,8 @@ def deployment(tmp_path, prism, monkeypatch):
         a = await setup_org(db, EXAMPLE_PLAN, name="เทศบาลตำบลหนึ่ง")
         b = await setup_org(db, EXAMPLE_PLAN, name="เทศบาลตำบลสอง")
         async with db.session() as s:
-            await set_channel(s, a, "nueng", A_SECRET, A_TOKEN, "test")
-            await set_channel(s, b, "song", B_SECRET, B_TOKEN, "test")
+            await set_channel(s, a, "nueng", A_SECRET, A_TOKEN, "test", seal=SEAL)
+            await set_channel(s, b, "song", B_SECRET, B_TOKEN, "test", seal=SEAL)
         codes = {
             "a": await invite_code(db, a, Role.ADMIN, uses=5),
             "b": await invite_code(db, b, Role.ADMIN, uses=5),
@@ -212,7 +222,7 @@ def test_a_rotated_secret_is_taken_up_without_a_restart(deployment):
     async def rotate():
         db = Database(settings.database_url)
         async with db.session() as s:
-            await set_channel(s, a, "nueng", new_secret, A_TOKEN, "test")
+            await set_channel(s, a, "nueng", new_secret, A_TOKEN, "test", seal=SEAL)
             audit = (await s.exec(select(AuditLog).where(AuditLog.entity == "line_channel"))).all()
         await db.dispose()
         return audit
@@ -320,7 +330,7 @@ async def test_a_revoked_token_fails_for_good_naming_its_channel(tmp_path, monke
     await db.upgrade()
     async with db.session() as s:
         org = await create_organisation(s, name="o", kind=OrgKind.SAO, province="p", district="d", fiscal_year=2569)
-        await set_channel(s, org.id, "nueng", A_SECRET, A_TOKEN, "test")
+        await set_channel(s, org.id, "nueng", A_SECRET, A_TOKEN, "test", seal=SEAL)
     tokens = []
 
     async def unauthorised(self, path, payload, headers=None):
@@ -349,7 +359,7 @@ async def test_a_database_error_shows_no_channel_secret(db):
 
     async with db.session() as s:
         org = await create_organisation(s, name="o", kind=OrgKind.SAO, province="p", district="d", fiscal_year=2569)
-        await set_channel(s, org.id, "nueng", A_SECRET, A_TOKEN, "test")
+        await set_channel(s, org.id, "nueng", A_SECRET, A_TOKEN, "test", seal=SEAL)
     with pytest.raises(IntegrityError) as raised:
         async with db.session() as s:  # a second channel for the same organisation: refused by the database
             s.add(LineChannel(org_id=org.id, name="song", secret=B_SECRET, access_token=B_TOKEN))
@@ -366,7 +376,7 @@ def test_a_deployment_with_only_organisations_channels(tmp_path):
         await db.upgrade()
         org = await setup_org(db, EXAMPLE_PLAN)
         async with db.session() as s:
-            await set_channel(s, org, "nueng", A_SECRET, A_TOKEN, "test")
+            await set_channel(s, org, "nueng", A_SECRET, A_TOKEN, "test", seal=SEAL)
         code = await invite_code(db, org, Role.ADMIN)
         await db.dispose()
         return code
@@ -395,7 +405,7 @@ async def test_the_quota_that_counts_is_the_organisations_own_channels(tmp_path)
 
     db, org = await _line_world(f"sqlite+aiosqlite:///{tmp_path / 'q.db'}")
     async with db.session() as s:
-        await set_channel(s, org, "nueng", A_SECRET, A_TOKEN, "test")
+        await set_channel(s, org, "nueng", A_SECRET, A_TOKEN, "test", seal=SEAL)
         s.add(LineUsage(month="2026-04", channel="", pushed=299, quota=300))  # the deployment's: spent
 
     async def over4_day() -> tuple[set[str], list[Outbox]]:

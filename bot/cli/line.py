@@ -3,6 +3,8 @@ against the quota with what the next round may cost (``usage``)."""
 
 from __future__ import annotations
 
+import sys
+
 import asyncio
 import datetime as dt
 from collections import Counter
@@ -11,6 +13,7 @@ from zoneinfo import ZoneInfo
 import typer
 from sqlmodel import select
 
+from storage.sealed import sealer
 from bot.cli.common import org_session, run, state, table
 from locales.i18n import N_, _
 from locales.thai import format_datetime
@@ -97,18 +100,26 @@ channel_app = typer.Typer(no_args_is_help=True, help=N_("The organisation's own 
 app.add_typer(channel_app, name="channel")
 
 
+def _secret(label: str) -> str:
+    """Typed at a hidden prompt, or one line of standard input when it is not a terminal (a script: `printf`)."""
+    if sys.stdin.isatty():
+        return str(typer.prompt(label, hide_input=True))
+    return sys.stdin.readline().strip()
+
+
 @channel_app.command("set", help=N_("Give the organisation its own LINE channel, or new credentials for it."))
 def channel_set(
     name: str = typer.Argument(..., help=N_("a-z, 0-9 and '-': LINE's webhook URL becomes /line/webhook/NAME")),
-    secret: str = typer.Option(..., prompt=True, hide_input=True, help=N_("the channel secret (Basic settings)")),
-    token: str = typer.Option(
-        ..., prompt=True, hide_input=True, help=N_("the long-lived channel access token (Messaging API)")
-    ),
 ) -> None:
+    # asked for, never given as options: a command line is visible to every user of the machine (ps)
+    secret = _secret(_("Channel secret (Basic settings)"))
+    token = _secret(_("Channel access token, long-lived (Messaging API)"))
+    seal = sealer(state().settings)
+
     async def go(db: Database):
         async with org_session(db) as (session, org):
             before = await own_channel(session, "line", org.id)
-            row = await set_channel(session, org.id, name, secret, token, actor="cli")
+            row = await set_channel(session, org.id, name, secret, token, actor="cli", seal=seal)
             return org.name, row.name, before is None and await line_accounts(session, org.id)
 
     org_name, saved, stranded = run(go)  # a refused name, secret or token: one Thai line (bot.cli.main)
@@ -145,7 +156,7 @@ def channel_show() -> None:
             [
                 [_("Name"), row.name],
                 [_("Webhook URL"), f"{state().settings.web_base_url}/line/webhook/{row.name}"],
-                [_("Access token"), "…" + row.access_token[-4:]],
+                [_("Access token"), "…" + sealer(state().settings).unseal(row.access_token)[-4:]],
                 [_("Changed"), format_datetime(row.updated_at)],
             ]
         )

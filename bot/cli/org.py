@@ -73,9 +73,18 @@ def register(app: typer.Typer) -> None:
     app.command("init", help=N_("Create the organisation, its fiscal year and the two rounds."))(init)
     app.command("backup", help=N_("Copy the database to FILE (SQLite online backup; pg_dump for PostgreSQL)."))(backup)
     app.command("demo", help=N_("Set up a demo organisation with the example plan and print its summary."))(demo)
+    app.command("secrets-key", help=N_("Print a new key for SECRETS_KEY (put it first, keep the old one after it)."))(
+        secrets_key
+    )
     app.add_typer(unit_app, name="unit")
     app.add_typer(person_app, name="person")
     app.add_typer(db_app, name="db")
+
+
+def secrets_key() -> None:
+    from cryptography.fernet import Fernet
+
+    typer.echo(Fernet.generate_key().decode())
 
 
 def init(
