@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     telegram_bot_username: str = Field("", description="for invite links; read from Telegram (getMe) when empty")
     telegram_webhook_url: str = Field("", description="public https URL of /telegram/webhook; empty: long polling")
     telegram_webhook_secret: str = Field("", description="checked against X-Telegram-Bot-Api-Secret-Token")
+    telegram_poll_interval: float = Field(
+        0.0, ge=0, description="seconds between Telegram long polls (without TELEGRAM_WEBHOOK_URL)"
+    )
     telegram_api_base_url: str = Field(
         "",
         description="another Bot API server (tests, a local Bot API server), without `/bot`; checked at start; "

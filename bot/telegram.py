@@ -418,26 +418,3 @@ def _split(text: str) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
-
-
-def run_polling(settings: Settings, db: Database, poll_interval: float = 0.0) -> None:
-    """Development mode: long polling until Ctrl-C, with the scheduler in the same process."""
-    from scheduler.service import SchedulerService
-
-    adapter = TelegramAdapter(settings, db)
-    service: list[SchedulerService] = []
-
-    async def post_init(_app: Application) -> None:
-        if settings.run_scheduler:
-            service.append(SchedulerService(db, settings, {PLATFORM: TelegramSender(adapter)}))
-            await service[0].start()
-
-    async def post_shutdown(_app: Application) -> None:
-        for s in service:
-            await s.stop()
-        await adapter.api.close()
-        await db.dispose()
-
-    adapter.app.post_init = post_init
-    adapter.app.post_shutdown = post_shutdown
-    adapter.app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=poll_interval, drop_pending_updates=False)

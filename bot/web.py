@@ -86,7 +86,9 @@ async def start_channels(services: Services) -> None:
         if polling:
             await adapter.app.start()
             assert adapter.app.updater is not None
-            await adapter.app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await adapter.app.updater.start_polling(
+                allowed_updates=Update.ALL_TYPES, poll_interval=settings.telegram_poll_interval
+            )
         else:
             await adapter.app.bot.set_webhook(
                 settings.telegram_webhook_url,

@@ -508,3 +508,36 @@ def test_every_command_and_option_explains_itself_in_thai(capsys):
         code, out, err = tidtam(capsys, *args)
         assert code == 2 and err.startswith("ข้อผิดพลาด: " + said) and "--help เพื่อดูวิธีใช้" in err, err
         assert not re.search("Missing|No such|Usage|Try ", err), err
+
+
+def test_every_documented_setup_starts(org, capsys, monkeypatch):
+    """Only organisations' own LINE channels (no deployment channel): `tidtam run` starts the web app. A Telegram
+    token without a webhook URL: long polling, and the web app (the form, the public pages) beside it — one
+    process only."""
+    import uvicorn
+
+    import bot.telegram
+    from base.settings import get_settings
+
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append(kw.get("workers", 1)))
+    code, _out, err = tidtam(capsys, "run")
+    assert code == 1 and "tidtam line channel set" in err, err
+    monkeypatch.setattr("sys.stdin", io.StringIO("0f" * 16 + "\n" + "A" * 40 + "\n"))
+    assert tidtam(capsys, "line", "channel", "set", "nueng")[0] == 0
+    code, _out, err = tidtam(capsys, "run")
+    assert code == 0 and started == [1], err  # was: "No platform is set up"
+
+    async def token_ok(_settings) -> None:
+        return None
+
+    monkeypatch.setattr(bot.telegram, "check_token", token_ok)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:ABC")
+    get_settings.cache_clear()
+    code, out, err = tidtam(capsys, "run")
+    assert code == 0 and started == [1, 1] and "long polling" in out, err  # the web app serves beside polling
+    monkeypatch.setenv("WEB_WORKERS", "2")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@127.0.0.1:9/none")  # several workers need PostgreSQL
+    get_settings.cache_clear()
+    code, _out, err = tidtam(capsys, "run")
+    assert code == 1 and "TELEGRAM_WEBHOOK_URL" in err and started == [1, 1], err

@@ -15,9 +15,11 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import openpyxl
 
 from support.paths import EXAMPLE_PLAN, ROOT
+from support.ports import free_port
 from support.simulator import start_simulator
 from support.telegram import TOKEN, Peer
 
@@ -134,12 +136,21 @@ def start_the_bot(me: Compiler, line: str, api_url: str, client_url: str, code: 
     """The README's `TELEGRAM_BOT_TOKEN=… tidtam run`, against the emulator, and the chat line after it."""
     env, argv = me.argv(line)
     env = {**me.env, **env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api_url, "RUN_SCHEDULER": "false"}
+    env["WEB_PORT"] = str(free_port())  # long polling serves the web app too: the form's page answers
     log = me.folder / "bot.log"
     proc = subprocess.Popen(
         [*argv, "--poll-interval", "0.05"], cwd=me.folder, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
     )
     peer = Peer(client_url)
     try:
+        for _ in range(100):  # the web app is up beside the polling: the answer form's page is served
+            try:
+                if httpx.get(f"http://127.0.0.1:{env['WEB_PORT']}/form/", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("no web app beside Telegram polling: " + log.read_text())
         chat = [(f"/start {code}", "กรุณาพิมพ์ชื่อ"), ("สมใจ ผู้รวบรวม", "ลงทะเบียนเรียบร้อย")]
         chat += [("/invite กองคลัง member", "รหัสเชิญ"), ("/round open 6", "เปิดรอบ 6 เดือนหรือไม่")]
         for text, expect in chat:

@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from support.chat import org_with_admin_invite
 from support.paths import ROOT
+from support.ports import free_port
 from support.telegram import TOKEN, Peer, with_buttons
 from storage.db import Database
 from storage.models import StatusReport
@@ -38,6 +39,7 @@ class BotProcess:
             "TIDTAM_LANG": "th",
             # the scheduler has its own tests; here it would add digests at whatever hour CI runs
             "RUN_SCHEDULER": "false",
+            "WEB_PORT": str(free_port()),  # long polling serves the web app too (the form, public pages)
         }
         self.proc: subprocess.Popen | None = None
 

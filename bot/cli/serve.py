@@ -36,31 +36,43 @@ def run_bot(
     if simulator:
         _run_simulator(settings)
         return
-    if not (settings.telegram_bot_token or settings.line_channel_secret):
+    if settings.line_channel_secret and not settings.line_channel_access_token:
+        raise UserError(_("LINE needs LINE_CHANNEL_ACCESS_TOKEN as well as LINE_CHANNEL_SECRET"))
+    polling = bool(settings.telegram_bot_token) and not settings.telegram_webhook_url
+    if polling and settings.web_workers > 1:  # each worker would poll: Telegram allows one getUpdates at a time
+        raise UserError(_("Telegram long polling runs in one process: set TELEGRAM_WEBHOOK_URL to use WEB_WORKERS > 1"))
+    db = Database(settings.effective_database_url, new_installation=settings.new_installation)
+    own_channels = asyncio.run(_own_line_channels(db))
+    if not (settings.telegram_bot_token or settings.line_channel_secret or own_channels):
         raise UserError(
             _(
                 "No platform is set up: set TELEGRAM_BOT_TOKEN (Telegram) or LINE_CHANNEL_SECRET and "
-                "LINE_CHANNEL_ACCESS_TOKEN (LINE). To try Tidtam with demo data instead: "
-                "tidtam run --simulator"
+                "LINE_CHANNEL_ACCESS_TOKEN (LINE), or give an organisation its own LINE channel with "
+                "`tidtam line channel set`. To try Tidtam with demo data instead: tidtam run --simulator"
             )
         )
-    if settings.line_channel_secret and not settings.line_channel_access_token:
-        raise UserError(_("LINE needs LINE_CHANNEL_ACCESS_TOKEN as well as LINE_CHANNEL_SECRET"))
-    db = Database(settings.effective_database_url, new_installation=settings.new_installation)
-    asyncio.run(db.upgrade())
     if settings.telegram_bot_token:
         from bot.telegram import check_token
 
         asyncio.run(check_token(settings))
-    if settings.telegram_webhook_url or settings.line_channel_secret:
-        if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
-            raise UserError(_("A webhook needs TELEGRAM_WEBHOOK_SECRET, a random secret Telegram sends back"))
-        _serve(settings)
-        return
-    from bot.telegram import run_polling
+    if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
+        raise UserError(_("A webhook needs TELEGRAM_WEBHOOK_SECRET, a random secret Telegram sends back"))
+    if polling:  # the web app runs all the same: the form, the public pages, LINE's webhooks, /readyz
+        typer.echo(_("Tidtam is listening on Telegram (long polling). Stop with Ctrl-C."))
+        settings = settings.model_copy(update={"telegram_poll_interval": poll_interval})
+    _serve(settings)
 
-    typer.echo(_("Tidtam is listening on Telegram (long polling). Stop with Ctrl-C."))
-    run_polling(settings, db, poll_interval=poll_interval)
+
+async def _own_line_channels(db: Database) -> int:
+    """Migrate, then count the organisations' own LINE channels: with them, a deployment needs no other platform."""
+    from storage.line_channels import all_channels
+
+    try:
+        await db.upgrade()
+        async with db.session(commit=False) as s:
+            return len(await all_channels(s))
+    finally:
+        await db.dispose()
 
 
 def refuse_wrong_settings(settings) -> None:
