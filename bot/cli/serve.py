@@ -20,6 +20,9 @@ def register(app: typer.Typer) -> None:
     app.command("run", help=N_("Run the bot: Telegram long polling, or the web app with the webhook."))(run_bot)
     app.command("invite", help=N_("Make an invite code (and a Telegram link) for a unit and role."))(invite)
     app.command("scheduler", help=N_("Run only the scheduler: the minute tick and the outbox dispatcher."))(scheduler)
+    app.command("ready", help=N_("Ask the running web app's /readyz; exit 1 when it is not ready (for a timer)."))(
+        ready
+    )
 
 
 def run_bot(
@@ -73,6 +76,25 @@ async def _own_line_channels(db: Database) -> int:
             return len(await all_channels(s))
     finally:
         await db.dispose()
+
+
+def ready() -> None:
+    import httpx
+
+    settings = state().settings
+    host = "127.0.0.1" if settings.web_host in ("0.0.0.0", "::", "") else settings.web_host
+    try:
+        r = httpx.get(f"http://{host}:{settings.web_port}/readyz", timeout=10)
+        answer = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
+    except httpx.HTTPError as e:
+        raise UserError(
+            _("The web app does not answer on port {port}: {error}").format(
+                port=settings.web_port, error=type(e).__name__
+            )
+        )
+    if r.status_code != 200:
+        raise UserError(_("Not ready: {status}").format(status=answer.get("status", r.status_code)))
+    typer.echo(_("Ready; {mb} MB of disk free.").format(mb=answer.get("disk_free_mb", "?")))
 
 
 def refuse_wrong_settings(settings) -> None:

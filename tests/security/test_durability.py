@@ -128,3 +128,36 @@ def test_a_start_beside_earlier_data_refuses_to_create_an_empty_database(cli_env
     monkeypatch.setenv("NEW_INSTALLATION", "true")
     get_settings.cache_clear()
     assert main(init) == 0
+
+
+def test_tidtam_ready_reports_what_the_timer_acts_on(line_settings, tmp_path, monkeypatch, capsys):
+    """`tidtam ready` (the systemd timer's check) exits 0 while /readyz is 200, 1 once the file is gone."""
+    import threading
+
+    import uvicorn
+
+    from base.settings import get_settings
+    from support.ports import free_port
+
+    settings, _code = line_settings
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    monkeypatch.setenv("WEB_PORT", str(port))
+    monkeypatch.setenv("WEB_HOST", "127.0.0.1")
+    get_settings.cache_clear()
+    try:
+        import time
+
+        for _ in range(100):
+            if server.started:
+                break
+            time.sleep(0.05)
+        assert main(["ready"]) == 0 and "พร้อมทำงาน" in capsys.readouterr().out
+        (tmp_path / "line.db").unlink()
+        assert main(["ready"]) == 1 and "ยังไม่พร้อม" in capsys.readouterr().err
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        get_settings.cache_clear()
