@@ -171,6 +171,20 @@ def check_room(settings: Settings, org_id: int, person_id: int, size: int) -> No
         )
 
 
+def usage(settings: Settings, org_id: int) -> tuple[int, dict[int, int]]:
+    """The organisation's evidence in bytes, and each person's uploads of the last 24 hours (what the quotas
+    count)."""
+    used, since = 0, time.time() - DAY
+    day: dict[int, int] = {}
+    for entry in _files(settings.data_dir / "evidence" / str(org_id)):
+        stat = entry.stat(follow_symlinks=False)
+        used += stat.st_size
+        owner = entry.name.split("-", 1)[0]
+        if owner.isdigit() and stat.st_mtime >= since:
+            day[int(owner)] = day.get(int(owner), 0) + stat.st_size
+    return used, day
+
+
 def person_files(settings: Settings, org_id: int, person_id: int) -> list[Path]:
     """Every file a person uploaded in the organisation (erasure deletes those no answer refers to)."""
     folder = settings.data_dir / "evidence" / str(org_id)

@@ -541,3 +541,13 @@ def test_every_documented_setup_starts(org, capsys, monkeypatch):
     get_settings.cache_clear()
     code, _out, err = tidtam(capsys, "run")
     assert code == 1 and "TELEGRAM_WEBHOOK_URL" in err and started == [1, 1], err
+
+
+def test_disk_shows_the_floor_and_the_quotas(org, capsys):
+    evidence = org / "data" / "evidence" / "1"
+    evidence.mkdir(parents=True)
+    (evidence / "7-a.png").write_bytes(b"\x89PNG" + b"\x00" * 2 * 1024 * 1024)
+    code, out, err = tidtam(capsys, "disk")
+    assert code == 0, err
+    assert "ดิสก์ว่าง" in out and "หยุดรับไฟล์เมื่อเหลือน้อยกว่า 500 MB" in out
+    assert "2.0 MB" in out and "/ 5,000 MB" in out and "#7 ใน 24 ชั่วโมง" in out

@@ -13,12 +13,13 @@ import typer
 from sqlalchemy.engine import make_url
 
 from base.values import clean_name
-from bot.cli.common import org_session, run, state
+from bot.cli.common import org_session, run, state, table
 from locales.errors import UserError
 from locales.i18n import N_, _
 from storage.db import Database
 from storage.models import OrgKind
 from storage.publication import set_slug
+from storage.people import People
 from storage.repo import Units, create_organisation
 
 unit_app = typer.Typer(no_args_is_help=True, help=N_("The organisation's units (a tree)."))
@@ -73,12 +74,45 @@ def register(app: typer.Typer) -> None:
     app.command("init", help=N_("Create the organisation, its fiscal year and the two rounds."))(init)
     app.command("backup", help=N_("Copy the database to FILE (SQLite online backup; pg_dump for PostgreSQL)."))(backup)
     app.command("demo", help=N_("Set up a demo organisation with the example plan and print its summary."))(demo)
+    app.command("disk", help=N_("Free disk, the organisation's evidence against its quota, and today's uploads."))(disk)
     app.command("secrets-key", help=N_("Print a new key for SECRETS_KEY (put it first, keep the old one after it)."))(
         secrets_key
     )
     app.add_typer(unit_app, name="unit")
     app.add_typer(person_app, name="person")
     app.add_typer(db_app, name="db")
+
+
+def disk() -> None:
+    from storage.evidence import free_mb, usage
+
+    settings = state().settings
+
+    async def go(db: Database):
+        async with org_session(db, commit=False) as (session, org):
+            return org, {p.id: p.display_name for p, _roles, _accounts in await People(session, org.id).members()}
+
+    org, people = run(go)
+    used, day = usage(settings, org.id)
+    mb = 1024 * 1024
+    rows = [
+        [
+            _("Free disk"),
+            f"{free_mb(settings):,} MB",
+            _("uploads stop below {n} MB").format(n=f"{settings.disk_floor_mb:,}"),
+        ],
+        [_("Evidence of {org}").format(org=org.name), f"{used / mb:,.1f} MB", f"/ {settings.evidence_org_mb:,} MB"],
+    ]
+    for person_id, size in sorted(day.items(), key=lambda kv: -kv[1])[:10]:
+        name = clean_name(people.get(person_id, f"#{person_id}"))
+        rows.append(
+            [
+                _("{name}, last 24 hours").format(name=name),
+                f"{size / mb:,.1f} MB",
+                f"/ {settings.evidence_person_mb_day:,} MB",
+            ]
+        )
+    typer.echo(table(rows, [_("What"), _("Used"), _("Limit")]))
 
 
 def secrets_key() -> None:
