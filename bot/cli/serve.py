@@ -45,8 +45,8 @@ def run_bot(
     if polling and settings.web_workers > 1:  # each worker would poll: Telegram allows one getUpdates at a time
         raise UserError(_("Telegram long polling runs in one process: set TELEGRAM_WEBHOOK_URL to use WEB_WORKERS > 1"))
     db = Database(settings.effective_database_url, new_installation=settings.new_installation)
-    own_channels = asyncio.run(_own_line_channels(db))
-    if not (settings.telegram_bot_token or settings.line_channel_secret or own_channels):
+    platform = settings.telegram_bot_token or settings.line_channel_secret
+    if not platform and not asyncio.run(_own_line_channels(db)):
         raise UserError(
             _(
                 "No platform is set up: set TELEGRAM_BOT_TOKEN (Telegram) or LINE_CHANNEL_SECRET and "
@@ -68,8 +68,11 @@ def run_bot(
 
 async def _own_line_channels(db: Database) -> int:
     """Migrate, then count the organisations' own LINE channels: with them, a deployment needs no other platform."""
+    import logging
+
     from storage.line_channels import all_channels
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # before a refusal, one Thai line and nothing else
     try:
         await db.upgrade()
         async with db.session(commit=False) as s:
