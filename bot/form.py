@@ -31,7 +31,7 @@ from base.settings import Settings
 from handlers.form import FormRefused, SentMeanwhile, add_evidence, load, save_draft, submit
 from locales.errors import UserError
 from locales.i18n import LANGUAGES, _, set_language
-from reports.summary import reason_label, status_label
+from locales.labels import reason_label, status_label
 from storage.models import CannotReason, Status
 from storage.evidence import check_room
 from storage.form_passes import Holder, holder_of, issue, link_was_used, spend_link

@@ -20,7 +20,9 @@ from base.events import Button
 from locales.errors import ParseError, UserError
 from locales.i18n import _
 from locales.thai import NO_BUDGET, format_quantity, parse_amount, parse_quantity
-from reports.summary import AWAITING, reason_label, reason_text, status_button, status_label
+from reports.summary import reason_text
+from domain.vocabulary import AWAITING
+from locales.labels import reason_label, status_button, status_label
 from storage.answers import AnsweredMeanwhile, Answers, Pair
 from storage.evidence import check_room, extension, keep_file
 from storage.form_drafts import form_draft, superseded

@@ -15,7 +15,9 @@ from handlers.manager import summary_text
 from locales.i18n import _
 from locales.thai import format_date
 from reports.chart import status_chart
-from reports.summary import STATUS_ORDER, reason_text, round_summary, status_label
+from reports.summary import reason_text, round_summary
+from domain.vocabulary import STATUS_ORDER
+from locales.labels import status_label
 from storage.holidays import org_calendar
 from storage.answers import Answers
 from storage.models import Organisation, Round

@@ -25,7 +25,7 @@ from handlers.checkin import URL_RE
 from storage.evidence import keep_file
 from handlers.common import MAX_TEXT, round_name
 from handlers.reminders import preferred_accounts
-from reports.summary import status_label
+from locales.labels import status_label
 from locales.errors import ParseError, UserError
 from locales.i18n import _, current_language, set_language
 from locales.thai import NO_BUDGET, format_date, parse_amount, parse_quantity

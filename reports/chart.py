@@ -6,7 +6,9 @@ from functools import cache
 from pathlib import Path
 
 from locales.i18n import _
-from reports.summary import STATUS_ORDER, RoundSummary, status_label
+from reports.summary import RoundSummary
+from domain.vocabulary import STATUS_ORDER
+from locales.labels import status_label
 
 COLOURS = {
     "awaiting": "#b0b7c3",

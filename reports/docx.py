@@ -262,7 +262,8 @@ def write_report_docx(report: RoundReport, path: Path) -> Path:
 
 
 def summary_lines(report: RoundReport) -> list[str]:
-    from reports.summary import STATUS_ORDER, status_label
+    from domain.vocabulary import STATUS_ORDER
+    from locales.labels import status_label
 
     lines = [
         _("The plan has {n} items with a plan budget of {budget} baht.").format(

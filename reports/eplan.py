@@ -20,7 +20,8 @@ from domain.budget import budget_basis
 from locales.i18n import _
 from locales.thai import format_amount
 from reports.model import EPLAN_COLUMN_OF, ItemRow, RoundReport
-from reports.summary import AWAITING, status_label
+from domain.vocabulary import AWAITING
+from locales.labels import status_label
 from storage.models import Status
 from reports.tables import included_in
 

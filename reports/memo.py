@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from locales.i18n import _
 from reports.model import RoundReport
-from reports.summary import STATUS_ORDER, status_label
+from domain.vocabulary import STATUS_ORDER
+from locales.labels import status_label
 
 DOTS = "." * 40
 

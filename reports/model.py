@@ -29,15 +29,10 @@ from locales.thai import (
     format_quantity,
     quantity_in_bounds,
 )
-from reports.summary import (
-    AWAITING,
-    RoundSummary,
-    percent,
-    reason_label,
-    reason_text,
-    round_summary,
-    status_label,
-)
+from reports.summary import RoundSummary, reason_text, round_summary
+from domain.vocabulary import AWAITING
+from domain.status import percent
+from locales.labels import reason_label, status_label
 from storage.answers import Answers
 from domain.budget import budget_basis
 from domain.privacy import Screen

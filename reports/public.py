@@ -34,7 +34,9 @@ from base.values import utcnow
 from domain.budget import budget_basis
 from locales.i18n import _
 from locales.thai import format_amount, format_date, format_datetime, to_thai_digits
-from reports.summary import AWAITING, percent, status_label
+from domain.vocabulary import AWAITING
+from domain.status import percent
+from locales.labels import status_label
 from storage.models import (
     FiscalYear,
     Organisation,

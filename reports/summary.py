@@ -9,52 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Sequence
+from decimal import Decimal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.status import combined_status, percent
+from domain.vocabulary import AWAITING, DEFAULT_CARRIED_OUT
 from locales.i18n import _
+from locales.labels import reason_label, status_label
 from storage.answers import Answers
 from domain.budget import budget_basis
-from storage.models import CannotReason, FiscalYear, PlanItem, PlanSection, Round, Status, StatusReport, Unit
+from storage.models import FiscalYear, PlanItem, PlanSection, Round, Status, StatusReport, Unit
 from storage.repo import Plan, Units
-
-AWAITING = "awaiting"  # no owning unit has answered yet (e-PlanNACC's รอรายงาน)
-STATUS_ORDER = (
-    AWAITING,
-    Status.NOT_STARTED.value,
-    Status.IN_PROGRESS.value,
-    Status.COMPLETED.value,
-    Status.CANNOT.value,
-)
-DEFAULT_CARRIED_OUT = (Status.COMPLETED,)
-
-
-def status_label(status: str) -> str:
-    return {
-        AWAITING: _("Awaiting report"),
-        Status.NOT_STARTED.value: _("Not started"),
-        Status.IN_PROGRESS.value: _("In progress"),
-        Status.COMPLETED.value: _("Completed"),
-        Status.CANNOT.value: _("Could not be done"),
-    }[status]
-
-
-def status_button(status: str) -> str:
-    """A status as a button: short enough for LINE's 20-character quick replies, never cut mid-word."""
-    return _("Could not do it") if status == Status.CANNOT.value else status_label(status)
-
-
-def reason_label(category: CannotReason | None) -> str:
-    """e-PlanNACC's reasons an item could not be done."""
-    return {
-        CannotReason.NO_BUDGET: _("No budget was allocated"),
-        CannotReason.POLICY: _("The executives' policy changed"),
-        CannotReason.STAFF: _("Not enough staff"),
-        CannotReason.OTHER: _("Other"),
-        None: "",
-    }[category]
 
 
 def reason_text(report: StatusReport) -> str:
@@ -77,29 +43,6 @@ def disbursed_rule(rnd: Round) -> str:
             "round counts with the amount reported then"
         )
     return text
-
-
-def combined_status(answers: Sequence[Status | None]) -> str:
-    """One status for an item from its owning units' answers (None: that unit has not answered).
-
-    None answered → awaiting; all answered alike → that status; all answered but mixed →
-    in progress; some not yet answered → in progress if any answer shows work, else awaiting.
-    So an item is completed only when every owning unit says so.
-    """
-    given = [a for a in answers if a is not None]
-    if not given:
-        return AWAITING
-    if len(given) == len(answers) and len(set(given)) == 1:
-        return given[0].value
-    if len(given) == len(answers) or any(a in (Status.IN_PROGRESS, Status.COMPLETED) for a in given):
-        return Status.IN_PROGRESS.value
-    return AWAITING
-
-
-def percent(part: Decimal | int, whole: Decimal | int) -> Decimal:
-    if not whole:
-        return Decimal("0.00")
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from locales.i18n import _
 from reports.model import EPLAN_COLUMN_OF, EPLAN_COLUMNS, ItemRow, RoundReport
-from reports.summary import status_label
+from locales.labels import status_label
 from domain.budget import budget_basis
 from storage.models import Status
 

@@ -1,6 +1,7 @@
 """The tables. Every row belongs to one organisation (``org_id``): one deployment may serve many.
 
-StatusReport is append-only: a changed answer is a new row, the history stays.
+StatusReport is append-only: a changed answer is a new row, the history stays. The enums the columns hold are
+the domain's (domain/vocabulary.py), imported here for the tables.
 """
 
 from __future__ import annotations
@@ -13,65 +14,9 @@ from typing import Any, Optional
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from domain.vocabulary import CannotReason, ItemKind, OrgKind, Role, RoundState, SectionLevel, Status
 from storage.types import ExactDecimal, Money, UTCDateTime
 from base.values import utcnow
-
-
-class OrgKind(str, enum.Enum):
-    CITY = "เทศบาลนคร"
-    TOWN = "เทศบาลเมือง"
-    SUBDISTRICT_MUNICIPALITY = "เทศบาลตำบล"
-    SAO = "อบต."
-    PAO = "อบจ."  # องค์การบริหารส่วนจังหวัด
-    PATTAYA = "เมืองพัทยา"
-    BANGKOK = "กรุงเทพมหานคร"
-    OVERSIGHT = "หน่วยกำกับดูแล"  # a provincial office or a service provider overseeing several organisations
-
-
-class SectionLevel(str, enum.Enum):
-    STRATEGY = "strategy"
-    DIMENSION = "dimension"
-    MISSION = "mission"
-    SUBITEM = "subitem"
-
-
-class ItemKind(str, enum.Enum):
-    PROJECT = "โครงการ"
-    ACTIVITY = "กิจกรรม"
-    MEASURE = "มาตรการ"
-    GUIDELINE = "แนวปฏิบัติงาน"
-
-
-class Role(str, enum.Enum):
-    ADMIN = "admin"
-    MANAGER = "manager"
-    HEAD = "head"
-    MEMBER = "member"
-    OVERSEER = "overseer"  # in an oversight organisation: reads roll-ups of the organisations it oversees
-
-
-class Status(str, enum.Enum):
-    """What a unit answers. "รอรายงาน" (awaiting) is the absence of an answer, not a value."""
-
-    NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    CANNOT = "cannot"
-
-
-class CannotReason(str, enum.Enum):
-    """e-PlanNACC's four reasons an item could not be done (OTHER comes with a text)."""
-
-    NO_BUDGET = "no_budget"
-    POLICY = "policy"
-    STAFF = "staff"
-    OTHER = "other"
-
-
-class RoundState(str, enum.Enum):
-    PLANNED = "planned"
-    OPEN = "open"
-    CLOSED = "closed"
 
 
 def _enum(enum_cls: type[enum.Enum]) -> Any:

@@ -82,3 +82,12 @@ def test_the_configuration_reference_is_generated_from_the_settings():
 
     docs = (Path(__file__).resolve().parents[1] / "docs" / "configuration.md").read_text(encoding="utf-8")
     assert docs == reference(), "run: python -m base.settings > docs/configuration.md"
+
+
+def test_every_status_and_reason_of_the_domain_has_a_label():
+    """locales/ cannot import the domain's enums (it is below them): its labels are keyed by their values."""
+    from domain.vocabulary import STATUS_ORDER, CannotReason, Status
+    from locales.labels import reason_label, status_label
+
+    assert {s.value for s in Status} <= set(STATUS_ORDER)
+    assert all(status_label(s) for s in STATUS_ORDER) and all(reason_label(c) for c in CannotReason)

@@ -14,7 +14,9 @@ from base.settings import Settings
 from support.chat import Chat, invite_code, join, setup_org
 from support.paths import EXAMPLE_PLAN
 from reports.rollup import all_org_ids, rollup
-from reports.summary import STATUS_ORDER, percent, round_summary
+from reports.summary import round_summary
+from domain.vocabulary import STATUS_ORDER
+from domain.status import percent
 from storage.models import OrgKind, Oversight, Role, Round
 from storage.repo import create_organisation
 
