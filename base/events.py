@@ -6,12 +6,11 @@ and render the ``Response`` natively (inline keyboard, quick replies, HTML).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Awaitable, Callable, Literal
 
-from base.values import utcnow, without_control_characters
+from base.values import without_control_characters
 
 
 @dataclass
@@ -38,7 +37,6 @@ class Incoming:
     event_id: str | None = None  # for exactly-once handling of redelivered events
     bot_username: str = ""
     org_id: int | None = None  # the one organisation the channel it came on serves (an organisation's own LINE)
-    at: dt.datetime = field(default_factory=utcnow)
 
     def __post_init__(self) -> None:
         # what a person types is stored and goes into documents (XML): no control character but line breaks

@@ -181,11 +181,6 @@ class LineAdapter:
 
         return fetch
 
-    async def handle_event(self, ev) -> None:
-        reply = await self.record(ev)
-        if reply is not None:
-            await reply()
-
     async def record(self, ev) -> Callable[[], Awaitable[None]] | None:
         """Handle the event, its effects committed; what is left is the reply, returned to send later."""
         if isinstance(ev, (UnfollowEvent, LeaveEvent)):

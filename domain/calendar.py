@@ -10,7 +10,6 @@ from functools import lru_cache
 from dataclasses import dataclass
 
 BE_OFFSET = 543
-ROUND_MONTHS = (6, 12)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
@@ -31,7 +30,6 @@ from storage.round_state import check_may_open, check_undo, set_round_state, und
 from base.values import bangkok_today, utcnow
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
-BANGKOK = ZoneInfo("Asia/Bangkok")
 NARRATIVE_FIELDS = ("supporting", "problems", "suggestions")
 
 

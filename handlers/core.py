@@ -2,7 +2,8 @@
 
 Each event is handled in one transaction, together with the row that marks it processed:
 a redelivered event is acknowledged without being done twice, and a crash leaves nothing
-half written. A step's UserError rolls back that step only and is said to the person.
+half written. A step's UserError rolls back the whole event's transaction (nothing of the step is kept)
+and is said to the person; refusals worth counting are then written in a transaction of their own.
 """
 
 from __future__ import annotations

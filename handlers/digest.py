@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,9 +20,7 @@ from locales.labels import status_label
 from storage.holidays import org_calendar
 from storage.answers import Answers
 from storage.models import Organisation, Round
-from base.values import utcnow
-
-BANGKOK = ZoneInfo("Asia/Bangkok")
+from base.values import BANGKOK, utcnow
 
 
 async def build_digest(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from base.values import bangkok_today
-from zoneinfo import ZoneInfo
 
 from handlers.common import baht, budget_lines, clip, round_name, round_state_label
 from handlers.context import Ctx
@@ -16,8 +15,6 @@ from locales.labels import reason_label, status_label
 from storage.answers import Answers
 from storage.models import CannotReason, Person, Round, Status, StatusReport, Unit
 from storage.people import People
-
-BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 def today() -> dt.date:

@@ -13,7 +13,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -51,7 +50,6 @@ from storage.people import person_names
 from storage.public_choices import FIELDS, public_links, wordings
 from storage.repo import Plan, Units
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 # e-PlanNACC has four statuses; "not started" is shown in its in-progress column, with a remark
 EPLAN_COLUMNS = (AWAITING, Status.IN_PROGRESS.value, Status.COMPLETED.value, Status.CANNOT.value)
 EPLAN_COLUMN_OF = {

@@ -22,7 +22,6 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +29,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.settings import Settings
-from base.values import utcnow
+from base.values import BANGKOK, utcnow
 from domain.budget import budget_basis
 from locales.i18n import _
 from locales.thai import format_amount, format_date, format_datetime, to_thai_digits
@@ -60,7 +59,6 @@ ROUND_FILES = {
     "tables.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 PLAN_FILES = {"plan.pdf": "application/pdf", "plan.xlsx": ROUND_FILES["tables.xlsx"]}
-BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 @dataclass

@@ -1,1 +1,3 @@
-"""The round calendar, working days, and (later) reminders, digests and the outbox."""
+"""What happens without anyone asking: the minute tick (rounds opened, reminders and digests chosen and
+claimed, housekeeping), the outbox dispatcher that sends them within the platforms' limits, and the lock
+that keeps one scheduler active."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
+from base.values import BANGKOK
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, exists, func, literal
 from sqlmodel import col, select
@@ -22,8 +22,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.calendar import calendar_for
 from domain.ladder import Rung, ladder
 from storage.models import Holiday, PlanItem, PlanItemUnit, Round, RoundState, StatusReport, TickMark, Unit
-
-BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 @lru_cache(maxsize=4096)

@@ -1,9 +1,6 @@
-"""The outbox: every message to someone who did not just speak is claimed here first, then sent once.
-
-``enqueue`` inserts rows under a unique key with ON CONFLICT DO NOTHING, so a restart, an
-overlapping tick or a second process can never queue the same send twice. The dispatcher
-sends one row at a time (claim → send → mark sent), so a crash can repeat at most the one
-message that was in flight; rate limits, 429 retry_after and backoff are honoured.
+"""The outbox's dispatcher: what was queued (storage/outbox.py ``enqueue``, under unique keys, so nothing is
+queued twice) is claimed, sent and marked — row by row, or in batches claimed together where a platform allows
+it — so a crash can repeat at most the messages in flight; rate limits, 429 retry_after and backoff are honoured.
 """
 
 from __future__ import annotations

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
+from base.values import BANGKOK
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import LineChannel, LineUsage
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 ESSENTIAL_RUNGS = {"open", "d7", "d3", "d1", "due", "over2", "head3"}
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from zoneinfo import ZoneInfo
 
+from base.values import BANGKOK
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -25,7 +25,6 @@ from scheduler.tick import tick
 from storage.db import Database
 
 log = logging.getLogger(__name__)
-BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 class SchedulerService:

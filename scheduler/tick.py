@@ -13,7 +13,6 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -49,10 +48,9 @@ from scheduler.housekeeping import housekeep
 from storage.people import forget_old_join_attempts
 from storage.repo import Units
 from storage.round_state import set_round_state
-from base.values import utcnow
+from base.values import BANGKOK, utcnow
 
 log = logging.getLogger(__name__)
-BANGKOK = ZoneInfo("Asia/Bangkok")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 

@@ -211,11 +211,6 @@ def _run_upgrade(connection, revision: str) -> None:
     command.upgrade(alembic_config(connection), revision)
 
 
-def run(coro):
-    """Run a coroutine from synchronous code (the CLI)."""
-    return asyncio.run(coro)
-
-
 def table_of(model: type[SQLModel]) -> Table:
     """A model's table, for Core statements (``insert(...).on_conflict_do_nothing``): SQLModel does not type it."""
     return model.__table__  # type: ignore[attr-defined,no-any-return]

@@ -20,26 +20,6 @@ from storage.models import FiscalYear, PlanItem, PlanItemUnit, PlanSection, Sect
 from storage.plan_file import THAI_HEADER, PlanFileError, PlanRow, unit_slips
 from storage.repo import Plan, Units, audit
 
-ITEM_FIELDS = (
-    "number",
-    "kind",
-    "title",
-    "kpi",
-    "target_unit",
-    "target_qty",
-    "budget_plan",
-    "budget_ordinance",
-    "no_budget",
-    "months",
-    "month_from",
-    "month_to",
-    "all_units",
-    "strategy_id",
-    "dimension_id",
-    "mission_id",
-    "subitem_id",
-    "position",
-)
 SHOWN_FIELDS = {
     "number",
     "kind",

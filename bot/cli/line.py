@@ -8,7 +8,6 @@ import sys
 import asyncio
 import datetime as dt
 from collections import Counter
-from zoneinfo import ZoneInfo
 
 import typer
 from sqlmodel import select
@@ -21,9 +20,8 @@ from scheduler.quota import channel_of, month_of, usage, used_percent
 from storage.db import Database
 from storage.line_channels import line_accounts, own_channel, remove_channel, set_channel
 from storage.models import Round, RoundState
-from base.values import bangkok_today, utcnow
+from base.values import BANGKOK, bangkok_today, utcnow
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 app = typer.Typer(no_args_is_help=True, help=N_("LINE Official Account: messages and quota."))
 
 

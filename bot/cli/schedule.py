@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from base.values import bangkok_today
+from base.values import BANGKOK, bangkok_today
 from pathlib import Path
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 import typer
 from sqlmodel import select
@@ -22,7 +21,6 @@ from storage.db import Database
 from storage.models import ChannelAccount, Holiday, Person, Round, RoundState
 from storage.repo import Rounds, audit
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 holiday_app = typer.Typer(no_args_is_help=True, help=N_("Days off on top of weekends and public holidays."))
 schedule_app = typer.Typer(no_args_is_help=True, help=N_("What the scheduler will send."))
 digest_app = typer.Typer(no_args_is_help=True, help=N_("The managers' weekly digest."))
