@@ -8,7 +8,6 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 LOOPBACK = ("127.0.0.1", "localhost", "::1")  # a test Bot API server may call an http webhook here
 
 

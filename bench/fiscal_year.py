@@ -30,12 +30,12 @@ async def main(repeat: int) -> None:
     from sqlmodel import select
 
     from base.settings import Settings
-    from support.chat import Chat, invite_code, join, setup_org
-    from support.paths import EXAMPLE_PLAN
     from storage.answers import Answers
     from storage.db import Database
     from storage.models import Role, Round, RoundState, Status, StatusReport, Unit
     from storage.round_state import set_round_state
+    from support.chat import Chat, invite_code, join, setup_org
+    from support.paths import EXAMPLE_PLAN
 
     tmp = Path(tempfile.mkdtemp())
     db = Database(f"sqlite+aiosqlite:///{tmp / 'year.db'}")

@@ -34,6 +34,8 @@ def in_thread(coro):
 
 def main(loads: int) -> None:
     from playwright.sync_api import sync_playwright
+    from test_form import TOKEN
+    from test_form_browser import telegram_url
 
     from base.settings import Settings
     from bot.web import create_app
@@ -44,8 +46,6 @@ def main(loads: int) -> None:
     from support.form_drive import form_and_chat
     from support.paths import EXAMPLE_PLAN
     from support.ports import free_port
-    from test_form import TOKEN
-    from test_form_browser import telegram_url
 
     tmp = Path(tempfile.mkdtemp())
     port = free_port()

@@ -6,9 +6,9 @@ of finding an organisation's channel, first from the database and then from memo
 
 from __future__ import annotations
 
-import os
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -27,9 +27,9 @@ async def main(count: int) -> None:
     from bot.line_channels import LineChannels
     from storage.db import Database
     from storage.line_channels import set_channel
-    from storage.sealed import sealer
     from storage.models import OrgKind
     from storage.repo import create_organisation
+    from storage.sealed import sealer
 
     tmp = Path(tempfile.mkdtemp(prefix="tidtam-channels-"))
     db = Database(f"sqlite+aiosqlite:///{tmp / 'channels.db'}")

@@ -21,8 +21,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import time_machine  # noqa: E402
 
-from base.settings import Settings  # noqa: E402
 from base.events import Message  # noqa: E402
+from base.settings import Settings  # noqa: E402
 from scheduler.outbox import Dispatcher, RateLimiter  # noqa: E402
 from scheduler.tick import tick  # noqa: E402
 from storage.db import Database  # noqa: E402

@@ -22,9 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
 
-import psutil  # noqa: E402
-
 import inbound  # noqa: E402
+import psutil  # noqa: E402
 
 
 def rss_mb(proc: psutil.Process) -> float:

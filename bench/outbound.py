@@ -140,12 +140,12 @@ async def serve_fakes(port_file: str) -> None:
 
 async def fill(db_url: str, telegram: int, groups: int, line: int, channels: int) -> None:
     from base.settings import Settings
-    from storage.outbox import enqueue
     from storage.db import Database
     from storage.line_channels import set_channel
-    from storage.sealed import sealer
     from storage.models import OrgKind
+    from storage.outbox import enqueue
     from storage.repo import create_organisation
+    from storage.sealed import sealer
 
     db = Database(db_url)
     await db.upgrade()
@@ -200,8 +200,8 @@ async def fill(db_url: str, telegram: int, groups: int, line: int, channels: int
 
 
 async def dispatch(db_url: str, base: str, data_dir: Path) -> float:
-    from bot.line_channels import LineChannels, LineSender
     from base.settings import Settings
+    from bot.line_channels import LineChannels, LineSender
     from bot.telegram import TelegramAdapter, TelegramSender
     from scheduler.outbox import Dispatcher
     from storage.db import Database

@@ -23,9 +23,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
 
 
 async def measure(url: str, orgs: int) -> dict:
+    import tick
     from sqlmodel import select
 
-    import tick
     from reports.rollup import all_org_ids, rollup, rollup_json
     from reports.summary import round_summary
     from storage.db import Database

@@ -27,10 +27,10 @@ async def measure(url: str, threaded: bool = False) -> dict[str, float]:
     from sqlalchemy import text
     from sqlmodel import select
 
-    from support.chat import setup_org
-    from support.paths import EXAMPLE_PLAN
     from storage.db import Database
     from storage.models import Round
+    from support.chat import setup_org
+    from support.paths import EXAMPLE_PLAN
 
     db = Database(url)
     if threaded:  # SQLAlchemy's own aiosqlite connection: each call a hop to its thread and back

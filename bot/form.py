@@ -20,21 +20,20 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote
 
 import httpx
-
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from base.settings import Settings
 from bot.public import font_files
 from bot.services import read_limited, services
-from base.settings import Settings
 from handlers.form import FormRefused, SentMeanwhile, add_evidence, load, save_draft, submit
 from locales.errors import UserError
 from locales.i18n import LANGUAGES, _, set_language
 from locales.labels import reason_label, status_label
-from storage.models import CannotReason, Status
 from storage.evidence import check_room
 from storage.form_passes import Holder, holder_of, issue, link_was_used, spend_link
+from storage.models import CannotReason, Status
 from storage.people import account_of
 
 log = logging.getLogger(__name__)

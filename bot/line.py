@@ -40,11 +40,12 @@ from linebot.v3.webhooks import (
 )
 from sqlmodel import select
 
+from base.events import Button, Incoming, IncomingFile, Message, Response
 from base.settings import Settings
+from base.values import utcnow
 from bot.http import SharedSession, json_body
 from handlers.core import handle
 from handlers.protocol import Pick
-from base.events import Button, Incoming, IncomingFile, Message, Response
 from locales.i18n import _
 from locales.thai import clip
 from scheduler.outbox import PermanentFailure, RetryLater
@@ -52,7 +53,6 @@ from scheduler.quota import month_of
 from storage.db import Database
 from storage.files import link_for
 from storage.models import GroupChat, LineUsage
-from base.values import utcnow
 
 log = logging.getLogger(__name__)
 PLATFORM = "line"

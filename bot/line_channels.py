@@ -16,11 +16,11 @@ from base.events import Message
 from base.settings import Settings
 from bot.http import SharedSession
 from bot.line import Channel, LineAdapter, timeout
-from storage.db import Database
 from scheduler.outbox import PermanentFailure
-from storage.sealed import sealer
+from storage.db import Database
 from storage.line_channels import all_channels, channel_named, own_channel
 from storage.models import LineChannel
+from storage.sealed import sealer
 
 log = logging.getLogger(__name__)
 

@@ -23,12 +23,13 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.services import services
-from bot.demo import CLOCK_START, DEMO_ORG, SIMULATOR, ensure_demo
+from base.events import Incoming, IncomingFile, Message
+from base.events import Response as BotResponse
 from base.settings import Settings
 from base.values import BANGKOK, clock_offset, utcnow
+from bot.demo import CLOCK_START, DEMO_ORG, SIMULATOR, ensure_demo
+from bot.services import services
 from handlers.core import handle
-from base.events import Incoming, IncomingFile, Message, Response as BotResponse
 from locales.errors import UserError
 from locales.i18n import LANGUAGES, _, set_language
 from locales.thai import format_datetime

@@ -19,10 +19,10 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from base.events import Button, Incoming, IncomingFile, Message, Response
 from base.settings import Settings
 from bot.http import json_body, pooled_session
 from handlers.core import handle
-from base.events import Button, Incoming, IncomingFile, Message, Response
 from locales.i18n import _, set_language
 from locales.thai import clip
 from scheduler.outbox import PermanentFailure, RetryLater

@@ -8,20 +8,21 @@ import json
 import logging
 from collections.abc import AsyncIterator
 
-from starlette.applications import Starlette
-from starlette.requests import Request
 from linebot.v3.exceptions import InvalidSignatureError
+from starlette.applications import Starlette
 from starlette.background import BackgroundTask
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Update
 
 from base.settings import Settings
-from locales.thai import clip
 from bot.form import routes as form_routes
 from bot.public import routes as public_routes
-from bot.services import Services, read_limited, services as services_of
+from bot.services import Services, read_limited
+from bot.services import services as services_of
+from locales.thai import clip
 from storage.db import Database
 from storage.line_channels import NAME as CHANNEL_NAME
 
@@ -47,7 +48,8 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
     ]
     middleware = []
     if simulator:
-        from bot.simulator import SimulatedClock, Simulator, refuse_unsafe_settings, routes as simulator_routes
+        from bot.simulator import SimulatedClock, Simulator, refuse_unsafe_settings
+        from bot.simulator import routes as simulator_routes
 
         refuse_unsafe_settings(settings)
         services.simulator = Simulator(settings, services.db)

@@ -6,8 +6,8 @@ FY N (BE) runs 1 October N-544 CE to 30 September N-543 CE.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 BE_OFFSET = 543
 

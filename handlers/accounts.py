@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlmodel import select
 
+from base.values import utcnow
 from handlers.common import on_its_channel
 from handlers.context import Ctx
 from locales.errors import UserError
@@ -14,7 +15,6 @@ from locales.i18n import _
 from storage.models import ChannelAccount, LinkCode, Organisation, Person
 from storage.people import InviteRefused, conversation_of, drop_link_codes, new_code, refuse_guessing, roles_of
 from storage.repo import audit, replan
-from base.values import utcnow
 
 PLATFORMS = ("telegram", "line")
 

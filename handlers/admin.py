@@ -7,18 +7,18 @@ import uuid
 from pathlib import Path
 
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from base.events import Attachment, Button, Delivery, Message
+from base.values import bangkok_today, utcnow
 from handlers.common import MAX_TEXT, clip, round_name, round_state_label
 from handlers.context import Ctx, resume, token
-from base.events import Attachment, Button, Delivery, Message
 from handlers.onboarding import role_label
-from handlers.reminders import OrgAddresses, round_notices, unit_reminders
 from handlers.protocol import ImportAnswer, NarrativeField, RoundAction, RoundAnswer, Step
+from handlers.reminders import OrgAddresses, round_notices, unit_reminders
 from locales.errors import UserError
 from locales.i18n import _
 from locales.thai import format_date
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from storage.answers import Answers
 from storage.models import Role, Round, RoundNarrative, RoundState
 from storage.people import People
@@ -27,7 +27,6 @@ from storage.plan_import import import_plan
 from storage.plan_sandbox import read_plan_async
 from storage.repo import Rounds, Units, audit
 from storage.round_state import check_may_open, check_undo, set_round_state, undo_early_opening
-from base.values import bangkok_today, utcnow
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 NARRATIVE_FIELDS = ("supporting", "problems", "suggestions")
@@ -553,7 +552,8 @@ async def export(ctx: Ctx, args: str = "") -> None:
     async def render(db) -> None:
         import asyncio
 
-        from reports.export import FORMATS, export as write_all
+        from reports.export import FORMATS
+        from reports.export import export as write_all
         from reports.model import build_report
 
         async with db.session(commit=False) as session:  # one consistent read, then no transaction at all

@@ -13,20 +13,20 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from base.events import Button
+from domain.budget import budget_basis
+from domain.vocabulary import AWAITING
 from handlers.common import MAX_TEXT, baht, clip, due_text, form_button, item_card, round_name
 from handlers.context import Ctx, token
 from handlers.protocol import Cancel, Confirm, Edit, EvidenceDone, ListPage, MoneyConfirm, Pick, Reason, SetStatus, Step
-from base.events import Button
 from locales.errors import ParseError, UserError
 from locales.i18n import _
+from locales.labels import reason_label, status_button, status_label
 from locales.thai import NO_BUDGET, format_quantity, parse_amount, parse_quantity
 from reports.summary import reason_text
-from domain.vocabulary import AWAITING
-from locales.labels import reason_label, status_button, status_label
 from storage.answers import AnsweredMeanwhile, Answers, Pair
 from storage.evidence import check_room, extension, keep_file
 from storage.form_drafts import form_draft, superseded
-from domain.budget import budget_basis
 from storage.models import CannotReason, PlanItem, Round, Status, StatusReport
 
 PAGE = 8

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from base.events import Button
+from domain.budget import budget_basis, budgets_differ
 from handlers.context import Ctx
 from handlers.protocol import Language, RunCommand
-from base.events import Button
+from locales.errors import UserError
 from locales.i18n import _, set_language
 from locales.thai import clip as thai_clip
 from locales.thai import format_amount, format_date, format_quantity
-from domain.budget import budget_basis, budgets_differ
-from locales.errors import UserError
 from storage.line_channels import own_channel
 from storage.models import PlanItem, Round
 

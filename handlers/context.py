@@ -8,14 +8,14 @@ from typing import Any, Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from base.settings import Settings
 from base.events import Button, Incoming, Response
-from storage.models import ChannelAccount, Conversation, Organisation, Person
-from storage.answers import Answers
-from storage.people import Roles
-from storage.snapshot import PlanSnapshot, snapshot_of
-from storage.repo import audit
+from base.settings import Settings
 from base.values import utcnow
+from storage.answers import Answers
+from storage.models import ChannelAccount, Conversation, Organisation, Person
+from storage.people import Roles
+from storage.repo import audit
+from storage.snapshot import PlanSnapshot, snapshot_of
 
 
 @dataclass

@@ -12,22 +12,23 @@ import logging
 import uuid
 from typing import Any, Awaitable, Callable
 
+from sqlalchemy import bindparam, exists
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy import bindparam, exists
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from base.events import Incoming, Response
 from base.observe import UPDATES
 from base.settings import Settings
+from base.values import utcnow
 from handlers import admin, checkin, common, onboarding, protocol, publish
 from handlers.commands import ADMINS, COMMANDS, EVERYONE, UNITS, allowed
 from handlers.common import welcome_text
 from handlers.context import Ctx, write_refusals
-from handlers.reminders import queue_deliveries
 from handlers.protocol import Step
-from base.events import Incoming, Response
+from handlers.reminders import queue_deliveries
 from locales.errors import UserError
 from locales.i18n import _, current_language, set_language
 from locales.thai import clip
@@ -42,7 +43,6 @@ from storage.models import (
     ProcessedEvent,
 )
 from storage.people import InviteRefused, Roles, conversation_of, record_refused_invite
-from base.values import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -6,21 +6,21 @@ import datetime as dt
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from base.events import Attachment, Message
 from base.settings import Settings
+from base.values import BANGKOK, utcnow
+from domain.vocabulary import STATUS_ORDER
 from handlers.common import clip, round_name
 from handlers.context import Ctx
-from base.events import Attachment, Message
 from handlers.manager import summary_text
 from locales.i18n import _
+from locales.labels import status_label
 from locales.thai import format_date
 from reports.chart import status_chart
 from reports.summary import reason_text, round_summary
-from domain.vocabulary import STATUS_ORDER
-from locales.labels import status_label
-from storage.holidays import org_calendar
 from storage.answers import Answers
+from storage.holidays import org_calendar
 from storage.models import Organisation, Round
-from base.values import BANGKOK, utcnow
 
 
 async def build_digest(

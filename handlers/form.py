@@ -22,14 +22,14 @@ from base.settings import Settings
 from base.values import utcnow, without_control_characters
 from domain.budget import budget_basis
 from handlers.checkin import URL_RE
-from storage.evidence import keep_file
 from handlers.common import MAX_TEXT, round_name
 from handlers.reminders import preferred_accounts
-from locales.labels import status_label
 from locales.errors import ParseError, UserError
 from locales.i18n import _, current_language, set_language
+from locales.labels import status_label
 from locales.thai import NO_BUDGET, format_date, parse_amount, parse_quantity
 from storage.answers import AnsweredMeanwhile, Answers, Pair
+from storage.evidence import keep_file
 from storage.form_drafts import (
     chat_drafts,
     drafts_of,
@@ -42,13 +42,13 @@ from storage.form_drafts import (
 from storage.form_passes import Holder
 from storage.models import (
     CannotReason,
-    RoundState,
     ChannelAccount,
     FormDraft,
     Person,
     PlanItem,
     PlanSection,
     Round,
+    RoundState,
     Status,
     StatusReport,
 )

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from base.values import bangkok_today
 
+from base.values import bangkok_today
+from domain.vocabulary import AWAITING, STATUS_ORDER
 from handlers.common import baht, budget_lines, clip, round_name, round_state_label
 from handlers.context import Ctx
 from locales.i18n import _
+from locales.labels import reason_label, status_label
 from locales.thai import format_amount, format_date, format_datetime
 from reports.summary import RoundSummary, disbursed_rule, reason_text, round_summary
-from domain.vocabulary import AWAITING, STATUS_ORDER
-from locales.labels import reason_label, status_label
 from storage.answers import Answers
 from storage.models import CannotReason, Person, Round, Status, StatusReport, Unit
 from storage.people import People

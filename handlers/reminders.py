@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.common import clip, due_text, form_button, round_name
 from base.events import Button, Delivery, Message
+from handlers.common import clip, due_text, form_button, round_name
 from handlers.protocol import RunCommand
 from locales.i18n import DEFAULT_LANGUAGE, _, current_language, set_language
 from storage.answers import Pair

@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from locales.i18n import _
-from reports.summary import RoundSummary
 from domain.vocabulary import STATUS_ORDER
+from locales.i18n import _
 from locales.labels import status_label
+from reports.summary import RoundSummary
 
 COLOURS = {
     "awaiting": "#b0b7c3",

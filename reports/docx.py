@@ -19,9 +19,9 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from locales.i18n import _
+from reports.fit import column_widths
 from reports.memo import memo_parts
 from reports.model import RoundReport
-from reports.fit import column_widths
 from reports.tables import LINK_RE, Table, all_tables, checks_lines
 
 FONT = "TH Sarabun New"

@@ -17,13 +17,13 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from domain.budget import budget_basis
+from domain.vocabulary import AWAITING
 from locales.i18n import _
+from locales.labels import status_label
 from locales.thai import format_amount
 from reports.model import EPLAN_COLUMN_OF, ItemRow, RoundReport
-from domain.vocabulary import AWAITING
-from locales.labels import status_label
-from storage.models import Status
 from reports.tables import included_in
+from storage.models import Status
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from locales.i18n import _
-from reports.model import RoundReport
 from domain.vocabulary import STATUS_ORDER
+from locales.i18n import _
 from locales.labels import status_label
+from reports.model import RoundReport
 
 DOTS = "." * 40
 

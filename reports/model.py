@@ -8,7 +8,6 @@ rule behind each figure travels with it.
 from __future__ import annotations
 
 import datetime as dt
-from base.values import bangkok_today
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,7 +17,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.settings import Settings
+from base.values import bangkok_today
+from domain.budget import budget_basis
+from domain.privacy import Screen
+from domain.status import percent
+from domain.vocabulary import AWAITING
 from locales.i18n import _
+from locales.labels import reason_label, status_label
 from locales.thai import (
     BE_OFFSET,
     amount_in_bounds,
@@ -29,12 +34,7 @@ from locales.thai import (
     quantity_in_bounds,
 )
 from reports.summary import RoundSummary, reason_text, round_summary
-from domain.vocabulary import AWAITING
-from domain.status import percent
-from locales.labels import reason_label, status_label
 from storage.answers import Answers
-from domain.budget import budget_basis
-from domain.privacy import Screen
 from storage.models import (
     FiscalYear,
     Organisation,

@@ -31,11 +31,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.settings import Settings
 from base.values import BANGKOK, utcnow
 from domain.budget import budget_basis
-from locales.i18n import _
-from locales.thai import format_amount, format_date, format_datetime, to_thai_digits
-from domain.vocabulary import AWAITING
 from domain.status import percent
+from domain.vocabulary import AWAITING
+from locales.i18n import _
 from locales.labels import status_label
+from locales.thai import format_amount, format_date, format_datetime, to_thai_digits
 from storage.models import (
     FiscalYear,
     Organisation,

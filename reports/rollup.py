@@ -15,13 +15,13 @@ from typing import Sequence
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.vocabulary import AWAITING, DEFAULT_CARRIED_OUT, STATUS_ORDER
-from domain.status import combined_status, percent
 from domain.budget import basis_of
+from domain.status import combined_status, percent
+from domain.vocabulary import AWAITING, DEFAULT_CARRIED_OUT, STATUS_ORDER
 from storage.models import (
     FiscalYear,
-    OrgKind,
     Organisation,
+    OrgKind,
     Oversight,
     PlanItem,
     PlanItemUnit,
@@ -217,9 +217,9 @@ def rollup_json(r: Rollup) -> dict:
 def rollup_text(r: Rollup, limit: int = 40) -> str:
     """The overseer's /summary: totals with their rules, then the organisations least answered first."""
     from locales.i18n import _
+    from locales.labels import status_label
     from locales.thai import format_amount
     from reports.summary import disbursed_rule
-    from locales.labels import status_label
 
     def baht(value: Decimal) -> str:
         return _("{amount} baht").format(amount=format_amount(value))

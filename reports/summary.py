@@ -13,12 +13,12 @@ from decimal import Decimal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.budget import budget_basis
 from domain.status import combined_status, percent
 from domain.vocabulary import AWAITING, DEFAULT_CARRIED_OUT
 from locales.i18n import _
 from locales.labels import reason_label, status_label
 from storage.answers import Answers
-from domain.budget import budget_basis
 from storage.models import FiscalYear, PlanItem, PlanSection, Round, Status, StatusReport, Unit
 from storage.repo import Plan, Units
 

@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from locales.i18n import _
-from reports.model import EPLAN_COLUMN_OF, EPLAN_COLUMNS, ItemRow, RoundReport
-from locales.labels import status_label
 from domain.budget import budget_basis
+from locales.i18n import _
+from locales.labels import status_label
+from reports.model import EPLAN_COLUMN_OF, EPLAN_COLUMNS, ItemRow, RoundReport
 from storage.models import Status
 
 TICK = "☑"

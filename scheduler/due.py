@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from base.values import BANGKOK
 from functools import lru_cache
 
 from sqlalchemy import and_, case, exists, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from base.values import BANGKOK
 from domain.calendar import calendar_for
 from domain.ladder import Rung, ladder
 from storage.models import Holiday, PlanItem, PlanItemUnit, Round, RoundState, StatusReport, TickMark, Unit

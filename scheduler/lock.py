@@ -22,9 +22,9 @@ from sqlalchemy import or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from base.values import utcnow
 from storage.db import Database
 from storage.models import SchedulerLock
-from base.values import utcnow
 
 log = logging.getLogger(__name__)
 LOCK_NAME = "scheduler"

@@ -17,12 +17,12 @@ from typing import Any, Awaitable, Callable, Protocol
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from base.observe import SENDS
 from base.events import Message
+from base.observe import SENDS
+from base.values import utcnow
 from storage.db import Database
 from storage.models import Outbox, OutboxState
 from storage.outbox import from_payload
-from base.values import utcnow
 
 log = logging.getLogger(__name__)
 GIVE_UP_AFTER = dt.timedelta(hours=24)  # transient failures are retried until then, never dropped sooner

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from base.values import BANGKOK
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from base.values import BANGKOK
 from storage.models import LineChannel, LineUsage
 
 ESSENTIAL_RUNGS = {"open", "d7", "d3", "d1", "due", "over2", "head3"}

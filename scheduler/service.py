@@ -13,12 +13,12 @@ import asyncio
 import logging
 import time
 
-from base.values import BANGKOK
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from base.observe import TICK_SECONDS
 from base.settings import Settings
+from base.values import BANGKOK
 from scheduler import lock
 from scheduler.outbox import Dispatcher, Sender
 from scheduler.tick import tick

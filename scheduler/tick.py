@@ -19,20 +19,21 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from base.settings import Settings
-from handlers.digest import build_digest
 from base.events import Message
+from base.settings import Settings
+from base.values import BANGKOK, utcnow
+from domain.calendar import WorkCalendar
+from domain.ladder import ALL_RUNGS
+from handlers.digest import build_digest
 from handlers.reminders import Address, OrgAddresses, preferred_accounts, reminder_message, thanks_message
 from locales.errors import UserError
 from locales.i18n import _, set_language
-from domain.calendar import WorkCalendar
-from storage.holidays import org_calendar
 from scheduler.due import digest_mark, ladder_of, rounds_to_open, rounds_to_plan
-from domain.ladder import ALL_RUNGS
-from storage.outbox import OutboxKey, enqueue, known_keys, to_payload
+from scheduler.housekeeping import housekeep
 from scheduler.quota import month_of, non_essential, percents, usage, used_percent
 from storage.answers import Answers
 from storage.db import Database, table_of
+from storage.holidays import org_calendar
 from storage.models import (
     ChannelAccount,
     Membership,
@@ -44,11 +45,10 @@ from storage.models import (
     RoundState,
     TickMark,
 )
-from scheduler.housekeeping import housekeep
+from storage.outbox import OutboxKey, enqueue, known_keys, to_payload
 from storage.people import forget_old_join_attempts
 from storage.repo import Units
 from storage.round_state import set_round_state
-from base.values import BANGKOK, utcnow
 
 log = logging.getLogger(__name__)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -10,16 +10,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Sequence
 
+from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy import bindparam, text
 from sqlmodel import col, func, select
 
+from base.values import without_control_characters
 from storage.db import table_of
 from storage.models import FiscalYear, PlanItem, PlanItemUnit, Round, RoundState, Status, StatusReport, TickMark, Unit
 from storage.repo import Plan, Scoped, Units, audit
 from storage.snapshot import PlanSnapshot
-from base.values import without_control_characters
 
 
 @dataclass(frozen=True)

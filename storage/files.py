@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.settings import Settings
+from base.values import utcnow
 from storage.models import DownloadLink
 from storage.people import account_of
-from base.values import utcnow
 
 
 async def link_for(

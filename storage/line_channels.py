@@ -7,12 +7,12 @@ import re
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from base.values import utcnow
 from locales.errors import UserError
 from locales.i18n import _
 from storage.models import ChannelAccount, GroupChat, LineChannel
 from storage.repo import audit
 from storage.sealed import Sealer, is_sealed
-from base.values import utcnow
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
 

@@ -14,9 +14,9 @@ from typing import Any, Optional
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from base.values import utcnow
 from domain.vocabulary import CannotReason, ItemKind, OrgKind, Role, RoundState, SectionLevel, Status
 from storage.types import ExactDecimal, Money, UTCDateTime
-from base.values import utcnow
 
 
 def _enum(enum_cls: type[enum.Enum]) -> Any:

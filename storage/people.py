@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, Sequence
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from base.values import utcnow
 from domain.names import near_miss
 from locales.errors import UserError
 from locales.i18n import _
@@ -22,14 +23,13 @@ from storage.models import (
     Invite,
     JoinAttempt,
     Membership,
-    OrgKind,
     Organisation,
+    OrgKind,
     Person,
     Role,
     Unit,
 )
 from storage.repo import Scoped, Units, audit, replan
-from base.values import utcnow
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and retyped
 

@@ -12,18 +12,18 @@ import io
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, TypeVar
 
-from locales.errors import ParseError, UserError
+from base.values import without_control_characters
 from domain.names import near_miss
+from locales.errors import ParseError, UserError
 from locales.i18n import _
 from locales.thai import NO_BUDGET, MonthRange, parse_amount, parse_month_range, parse_quantity, to_arabic_digits
 from storage.models import ItemKind
-from base.values import without_control_characters
 
 T = TypeVar("T")
 

@@ -8,10 +8,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from base.values import without_control_characters
 from locales.i18n import _
 from storage.plan_file import ALL_UNITS_WORDS, COLUMNS, EXAMPLE_CODE, THAI_HEADER
 from storage.repo import ItemView
-from base.values import without_control_characters
 
 NO_BUDGET_TEXT = "ไม่ใช้งบประมาณ"
 

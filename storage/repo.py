@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from base.values import bangkok_today, clean_name
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from base.values import bangkok_today, clean_name
+from domain.calendar import default_rounds, fiscal_year_of
 from locales.errors import UserError
 from locales.i18n import _
-from domain.calendar import default_rounds, fiscal_year_of
 from storage.models import (
     AuditLog,
     FiscalYear,

@@ -8,7 +8,6 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, DateTime, String
 from sqlalchemy.types import TypeDecorator
 
-
 SATANG_PER_BAHT = 100
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from base.settings import get_settings
 from locales.i18n import set_language
-from support.postgres import fresh_pg_database, pg_bin, throwaway_cluster
 from storage.db import Database
+from support.postgres import fresh_pg_database, pg_bin, throwaway_cluster
 
 pytest_plugins = ["support.telegram", "support.line", "support.browser"]  # emulator, prism, browser
 

@@ -11,11 +11,11 @@ import time_machine
 from sqlmodel import func, select
 
 from base.settings import Settings
-from support.chat import round_change, Chat, invite_code, join, setup_org
-from support.paths import EXAMPLE_PLAN
 from storage.db import Database
 from storage.models import AuditLog, GroupChat, Outbox, PlanItem, Role, Round, RoundNarrative, RoundState, StatusReport
+from support.chat import Chat, invite_code, join, round_change, setup_org
 from support.db import count_rows
+from support.paths import EXAMPLE_PLAN
 
 
 @pytest.fixture
@@ -239,8 +239,8 @@ async def test_restart_in_the_middle_resumes_at_the_same_step(world, tmp_path):
 async def test_redelivered_event_is_processed_once(world):
     chat, db, org = world
     said = await chat.type("klang", "/report")
-    from handlers.core import handle
     from base.events import Incoming
+    from handlers.core import handle
 
     event = Incoming(
         platform="telegram", user_id="klang", chat_id="klang", data=said.buttons[0].data, event_id="update-42"

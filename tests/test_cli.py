@@ -1,9 +1,9 @@
 """The `tidtam` command as an admin uses it: Thai output, one-line errors, non-zero exits."""
 
-import json
-import re
 import asyncio
 import io
+import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -497,6 +497,8 @@ def test_every_command_and_option_explains_itself_in_thai(capsys):
     assert tidtam(capsys, "--help")[1].count("ตัวเลือก") and "สร้างองค์กร" in tidtam(capsys, "--help")[1]
     assert "Create the organisation" in tidtam(capsys, "--lang", "en", "--help")[1]
     assert "แสดงวิธีใช้นี้" in tidtam(capsys, "round", "set", "--help")[1]  # click's own --help line too
+    code, out, err = tidtam(capsys, "round")  # no subcommand: the help, and no error line under it
+    assert "ข้อผิดพลาด" not in out + err and "open" in out + err
     # a command typed wrong: one Thai line and what to type for help, not click's English
     for args, said in (
         (["round", "open"], "ยังไม่ได้ระบุ months"),

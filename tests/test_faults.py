@@ -9,18 +9,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from hypothesis import given, settings as hsettings
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from support.chat import setup_org
-from support.paths import EXAMPLE_PLAN
 from base.events import Message
 from locales.errors import ParseError, UserError
 from scheduler.outbox import Dispatcher, RateLimiter, RetryLater
-from storage.outbox import enqueue
 from storage.models import Outbox, OutboxState
+from storage.outbox import enqueue
 from storage.plan_file import PlanFileError, parse_plan
+from support.chat import setup_org
+from support.paths import EXAMPLE_PLAN
 
 BKK = ZoneInfo("Asia/Bangkok")
 START = dt.datetime(2026, 3, 31, 9, 0, tzinfo=BKK)
@@ -86,8 +87,8 @@ def db_dir():
 
 
 def test_backup_restores(cli_env, capsys):
-    from bot.cli import main
     from base.settings import get_settings
+    from bot.cli import main
 
     init = [
         "init",
@@ -205,11 +206,11 @@ def test_sigkill_during_answers_leaves_them_whole(tmp_path):
     import sys
     import time
 
-    from support.chat import Chat, invite_code, join
-    from support.paths import ROOT
+    from base.settings import Settings
     from storage.db import Database
     from storage.models import AuditLog, Role, StatusReport
-    from base.settings import Settings
+    from support.chat import Chat, invite_code, join
+    from support.paths import ROOT
 
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"
 

@@ -21,8 +21,6 @@ from sqlmodel import select
 
 from base.settings import Settings
 from bot.cli.report import summary_json
-from support.chat import round_change, Chat, invite_code, join, setup_org
-from support.paths import EXAMPLE_PLAN
 from locales.thai import to_thai_digits
 from reports.export import export
 from reports.model import build_report
@@ -34,6 +32,8 @@ from storage.db import Database
 from storage.models import AuditLog, Organisation, Outbox, PlanItem, Role, Round, RoundState, Status, StatusReport, Unit
 from storage.repo import Plan, Rounds
 from storage.year import Years
+from support.chat import Chat, invite_code, join, round_change, setup_org
+from support.paths import EXAMPLE_PLAN
 
 BKK = ZoneInfo("Asia/Bangkok")
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import pytest
 from sqlmodel import select
+from test_form import TOKEN, init_data
 
 from base.settings import Settings
 from bot.web import create_app
@@ -27,7 +28,6 @@ from support.chat import Chat, invite_code, join, setup_org
 from support.form_drive import form_and_chat
 from support.paths import EXAMPLE_PLAN
 from support.ports import free_port
-from test_form import TOKEN, init_data
 
 KLANG, CHANG, OTHER = 5001, 5002, 7001  # Telegram users: กองคลัง, กองช่าง, กองคลัง of another organisation
 

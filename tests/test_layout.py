@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from sqlmodel import select
+from test_reports import TODAY, plan_answers
 
 from base.settings import Settings
 from locales.i18n import set_language
@@ -23,7 +24,6 @@ from storage.db import Database
 from storage.models import Organisation, PlanItem, Status, StatusReport
 from support.chat import setup_org
 from support.paths import EXAMPLE_PLAN
-from test_reports import TODAY, plan_answers
 
 pytestmark = pytest.mark.slow
 NS = "{http://www.w3.org/1999/xhtml}"

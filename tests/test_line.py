@@ -16,17 +16,17 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 import bot.line
-from bot.line_channels import LineChannels, LineSender
 from base.settings import Settings
+from bot.line_channels import LineChannels, LineSender
 from bot.web import create_app
-from support.chat import org_with_admin_invite, setup_org
-from support.paths import EXAMPLE_PLAN
-from support.line import SECRET, body, event, sign
 from scheduler.outbox import Dispatcher, RateLimiter
 from scheduler.tick import tick
-from storage.outbox import OutboxKey
 from storage.db import Database
 from storage.models import ChannelAccount, LineUsage, Outbox, OutboxState, Person, ProcessedEvent, Role, StatusReport
+from storage.outbox import OutboxKey
+from support.chat import org_with_admin_invite, setup_org
+from support.line import SECRET, body, event, sign
+from support.paths import EXAMPLE_PLAN
 
 BKK = ZoneInfo("Asia/Bangkok")
 
@@ -360,8 +360,8 @@ def test_export_gets_its_200_before_the_documents_are_laid_out(line, monkeypatch
     import time
 
     import httpx
-    import reports.export
 
+    import reports.export
     from support.browser import Served
     from support.ports import free_port
 

@@ -22,10 +22,10 @@ from bot.line_channels import LineChannels, LineSender
 from bot.web import create_app
 from scheduler.outbox import Dispatcher, Limits, RateLimiter, RetryLater
 from storage.db import Database
-from storage.sealed import Sealer
 from storage.line_channels import set_channel
 from storage.models import AuditLog, LineUsage, Outbox, OutboxState, Person, Role, TickMark
 from storage.outbox import enqueue
+from storage.sealed import Sealer
 from support.chat import invite_code, setup_org
 from support.line import SECRET, body, event, sign
 from support.paths import EXAMPLE_PLAN
@@ -398,10 +398,10 @@ async def test_the_quota_that_counts_is_the_organisations_own_channels(tmp_path)
     from zoneinfo import ZoneInfo
 
     import time_machine
+    from test_line import _line_world
 
     from scheduler.tick import tick
     from storage.outbox import OutboxKey
-    from test_line import _line_world
 
     db, org = await _line_world(f"sqlite+aiosqlite:///{tmp_path / 'q.db'}")
     async with db.session() as s:

@@ -37,8 +37,8 @@ def test_json_log_lines():
 
 
 def test_cli_logs_never_show_the_token(cli_env, monkeypatch, capfd):
-    from bot.cli import main
     from base.settings import get_settings
+    from bot.cli import main
 
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "999999:NEVER-IN-LOGS-123")
     monkeypatch.setenv("LOG_FORMAT", "json")

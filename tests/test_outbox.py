@@ -12,17 +12,17 @@ import pytest
 import time_machine
 from sqlmodel import select
 
-from base.settings import Settings
-from support.chat import setup_org
-from support.paths import EXAMPLE_PLAN
 from base.events import Message
+from base.settings import Settings
 from scheduler import lock
 from scheduler.outbox import Dispatcher, Limits, PermanentFailure, RateLimiter, RetryLater
-from storage.outbox import OutboxKey, enqueue
 from scheduler.service import SchedulerService
 from scheduler.tick import tick
 from storage.db import Database
 from storage.models import ChannelAccount, Membership, Outbox, OutboxState, Person, Role, Unit
+from storage.outbox import OutboxKey, enqueue
+from support.chat import setup_org
+from support.paths import EXAMPLE_PLAN
 
 BKK = ZoneInfo("Asia/Bangkok")
 

@@ -7,11 +7,11 @@ import pytest
 from sqlmodel import select
 
 from base.settings import Settings
-from support.chat import Chat, invite_code, join, setup_org
-from support.paths import EXAMPLE_PLAN
 from storage.db import Database
 from storage.models import AuditLog, OrgKind, Oversight, Role
 from storage.repo import create_organisation
+from support.chat import Chat, invite_code, join, setup_org
+from support.paths import EXAMPLE_PLAN
 
 pytestmark = pytest.mark.slow  # the whole module: every command for every role
 

@@ -8,11 +8,11 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import func, select
 
-from support.paths import EXAMPLE_PLAN
 from storage.models import AuditLog, OrgKind, PlanItem, PlanItemUnit, PlanSection, Unit
 from storage.plan_file import PlanFileError, parse_plan, read_table
 from storage.plan_import import import_plan
 from storage.repo import Plan, Rounds, create_organisation
+from support.paths import EXAMPLE_PLAN
 
 HEADER = [
     "รหัส",

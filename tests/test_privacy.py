@@ -3,7 +3,8 @@ document is masked, and what is public (a news link, an amount, a date, a docume
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.privacy import Screen, is_private_link, national_id_valid
 from locales.i18n import set_language

@@ -19,10 +19,9 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from support.paths import ROOT
-from support.postgres import fresh_pg_database
-from support.postgres import free_port
 from stress.load_webhook import SECRET, TOKEN, FakeBotApi, prepare
+from support.paths import ROOT
+from support.postgres import free_port, fresh_pg_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

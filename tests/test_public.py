@@ -26,7 +26,7 @@ from storage.db import Database
 from storage.models import OrgKind, Oversight, Role, Round, RoundState
 from storage.publication import set_live
 from storage.repo import create_organisation
-from support.chat import round_change, Chat, invite_code, join, setup_org
+from support.chat import Chat, invite_code, join, round_change, setup_org
 from support.paths import EXAMPLE_PLAN
 
 pytestmark = pytest.mark.slow  # documents are laid out (WeasyPrint) when a round is first published

@@ -21,8 +21,6 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from base.settings import Settings
-from support.chat import setup_org
-from support.paths import EXAMPLE_PLAN
 from locales.i18n import set_language
 from locales.thai import to_thai_digits
 from reports.export import export
@@ -30,6 +28,8 @@ from reports.model import build_report
 from storage.answers import Answers
 from storage.db import Database
 from storage.models import Organisation, RoundNarrative, Status, StatusReport
+from support.chat import setup_org
+from support.paths import EXAMPLE_PLAN
 
 CYCLE = [Status.COMPLETED, Status.IN_PROGRESS, Status.NOT_STARTED, Status.COMPLETED, Status.CANNOT, None]
 TODAY = dt.date(2026, 4, 20)  # after the due date (10 April 2569)
@@ -248,8 +248,8 @@ def test_report_cli_summary_json_and_export(cli_env, capsys):
 
 @pytest.mark.slow
 async def test_export_from_chat_sends_the_files(tmp_path):
-    from support.chat import Chat, invite_code, join
     from storage.models import Role
+    from support.chat import Chat, invite_code, join
 
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     await db.upgrade()
@@ -280,8 +280,8 @@ async def test_export_from_chat_renders_outside_the_transaction(tmp_path, monkey
     import threading
 
     import reports.export
-    from support.chat import Chat, invite_code, join
     from storage.models import Role
+    from support.chat import Chat, invite_code, join
 
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     await db.upgrade()

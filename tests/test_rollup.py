@@ -9,16 +9,16 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.cli import app
 from base.settings import Settings
-from support.chat import Chat, invite_code, join, setup_org
-from support.paths import EXAMPLE_PLAN
+from bot.cli import app
+from domain.status import percent
+from domain.vocabulary import STATUS_ORDER
 from reports.rollup import all_org_ids, rollup
 from reports.summary import round_summary
-from domain.vocabulary import STATUS_ORDER
-from domain.status import percent
 from storage.models import OrgKind, Oversight, Role, Round
 from storage.repo import create_organisation
+from support.chat import Chat, invite_code, join, setup_org
+from support.paths import EXAMPLE_PLAN
 
 
 async def answer(chat: Chat, user: str, status: str, n: int, money: str | None = None) -> None:

@@ -10,10 +10,10 @@ import time
 import asyncpg
 import pytest
 
-from support.postgres import fresh_pg_database
 from scheduler.lock import ADVISORY_KEY, AdvisoryLock
 from storage.db import Database
 from stress.dispatch_kills import ROOT, TOKEN, _arrived, _prepare, _remaining
+from support.postgres import fresh_pg_database
 
 ACTIVE = "now the active scheduler"
 
@@ -133,8 +133,8 @@ def test_second_scheduler_waits_then_takes_over_within_a_minute(emulator, pg_ser
 async def _prepare_more(db_url: str, n: int) -> None:
     from sqlmodel import select
 
-    from storage.outbox import enqueue
     from storage.models import Organisation
+    from storage.outbox import enqueue
 
     db = Database(db_url)
     async with db.session() as s:

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from bot.cli import main
-from support.chat import Chat, invite_code, join, setup_org
-from support.paths import EXAMPLE_PLAN
 from storage.db import Database
 from storage.models import Role
+from support.chat import Chat, invite_code, join, setup_org
+from support.paths import EXAMPLE_PLAN
 
 BKK = ZoneInfo("Asia/Bangkok")
 

@@ -20,9 +20,8 @@ import pytest
 import time_machine
 from sqlmodel import select
 
-from base.settings import Settings
-from support.paths import EXAMPLE_PLAN
 from base.events import Message
+from base.settings import Settings
 from domain.calendar import WorkCalendar
 from scheduler.outbox import Dispatcher, RateLimiter
 from scheduler.tick import tick
@@ -46,6 +45,7 @@ from storage.models import (
 from storage.plan_file import parse_plan, read_table
 from storage.plan_import import import_plan
 from storage.repo import Rounds, Units, create_organisation
+from support.paths import EXAMPLE_PLAN
 
 pytestmark = pytest.mark.slow  # a whole fiscal year of ticks
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from storage.db import Database
+from storage.models import StatusReport
 from support.chat import org_with_admin_invite
 from support.paths import ROOT
 from support.ports import free_port
 from support.telegram import TOKEN, Peer, with_buttons
-from storage.db import Database
-from storage.models import StatusReport
 
 
 class BotProcess:

@@ -11,10 +11,10 @@ from starlette.testclient import TestClient
 
 from base.settings import Settings
 from bot.web import create_app
-from support.chat import invite_code, setup_org
-from support.paths import EXAMPLE_PLAN
 from storage.db import Database
 from storage.models import Person, ProcessedEvent, Role
+from support.chat import invite_code, setup_org
+from support.paths import EXAMPLE_PLAN
 from support.telegram import TOKEN, Peer
 
 SECRET = "s3cret-token_for-tests"

@@ -12,6 +12,8 @@ from typing import Any, Optional
 
 import typer
 
+from base.observe import redact
+from base.settings import get_settings
 from bot.cli import line as line_commands
 from bot.cli import org as org_commands
 from bot.cli import oversee as oversee_commands
@@ -23,8 +25,6 @@ from bot.cli import schedule as schedule_commands
 from bot.cli import serve as serve_commands
 from bot.cli import year as year_commands
 from bot.cli.common import CliState, set_state
-from base.observe import redact
-from base.settings import get_settings
 from locales.errors import UserError
 from locales.i18n import N_, _, set_language
 
@@ -164,8 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     except UsageError as e:
-        typer.echo(redact(usage_error(e)), err=True)
-        return 2
+        if type(e).__name__ != "NoArgsIsHelpError":  # that one has printed the help already: nothing to add
+            typer.echo(redact(usage_error(e)), err=True)
+        return e.exit_code
     except typer.Abort:  # Ctrl-D at a question
         typer.echo(_("Stopped; nothing more was done."), err=True)
         return 1

@@ -3,16 +3,15 @@ against the quota with what the next round may cost (``usage``)."""
 
 from __future__ import annotations
 
-import sys
-
 import asyncio
 import datetime as dt
+import sys
 from collections import Counter
 
 import typer
 from sqlmodel import select
 
-from storage.sealed import sealer
+from base.values import BANGKOK, bangkok_today, utcnow
 from bot.cli.common import org_session, run, state, table
 from locales.i18n import N_, _
 from locales.thai import format_datetime
@@ -20,7 +19,7 @@ from scheduler.quota import channel_of, month_of, usage, used_percent
 from storage.db import Database
 from storage.line_channels import line_accounts, own_channel, remove_channel, set_channel
 from storage.models import Round, RoundState
-from base.values import BANGKOK, bangkok_today, utcnow
+from storage.sealed import sealer
 
 app = typer.Typer(no_args_is_help=True, help=N_("LINE Official Account: messages and quota."))
 

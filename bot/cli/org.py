@@ -18,8 +18,8 @@ from locales.errors import UserError
 from locales.i18n import N_, _
 from storage.db import Database
 from storage.models import OrgKind
-from storage.publication import set_slug
 from storage.people import People
+from storage.publication import set_slug
 from storage.repo import Units, create_organisation
 
 unit_app = typer.Typer(no_args_is_help=True, help=N_("The organisation's units (a tree)."))

@@ -11,7 +11,7 @@ from bot.cli.common import org_session, run, table
 from locales.errors import UserError
 from locales.i18n import N_, _
 from storage.db import Database
-from storage.models import OrgKind, Organisation, Oversight
+from storage.models import Organisation, OrgKind, Oversight
 from storage.repo import audit, list_organisations
 
 app = typer.Typer(no_args_is_help=True)

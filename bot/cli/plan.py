@@ -17,8 +17,8 @@ from locales.thai import clip, format_amount, format_date, parse_date
 from storage.db import Database
 from storage.models import Organisation
 from storage.plan_approval import approver_name, record_plan_approval
-from storage.plan_sandbox import read_plan
 from storage.plan_import import ImportResult, import_plan
+from storage.plan_sandbox import read_plan
 from storage.plan_template import plan_row, write_template
 from storage.repo import Plan, Rounds, Units
 

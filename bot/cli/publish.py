@@ -24,8 +24,8 @@ from reports.public import (
     write_round_files,
 )
 from storage.db import Database
-from storage.public_choices import mark_link, set_wording, wording_list
 from storage.models import FiscalYear, Organisation, Oversight, Publication, Round
+from storage.public_choices import mark_link, set_wording, wording_list
 from storage.publication import Site, live_site, publication_of, set_live
 
 app = typer.Typer(no_args_is_help=True)

@@ -9,9 +9,9 @@ from typing import Optional
 import typer
 
 from bot.cli.common import echo_json, org_session, run, state
+from domain.vocabulary import STATUS_ORDER
 from locales.errors import UserError
 from locales.i18n import N_, _
-from domain.vocabulary import STATUS_ORDER
 from storage.db import Database
 from storage.models import Round
 from storage.repo import Rounds

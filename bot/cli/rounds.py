@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-
-from base.values import bangkok_today
 from typing import Optional, Sequence
 
 import typer
 
+from base.values import bangkok_today
 from bot.cli.common import echo_json, org_session, run, table
 from bot.cli.year import all_years, today_year_hint
 from handlers.common import round_state_label
@@ -111,12 +110,11 @@ def round_set(
 def _change(months: int | None, state: RoundState, yes: bool, fiscal_year: Optional[int]) -> None:
     """Say what will happen, ask (no terminal and no --yes: the answer is no), then do it."""
 
+    from bot.cli.common import state as cli_state
     from bot.cli.publish import _confirmed
     from handlers.admin import round_change_notices, round_question
     from handlers.reminders import queue_deliveries
     from storage.round_state import set_round_state
-
-    from bot.cli.common import state as cli_state
 
     today, state_settings = bangkok_today(), cli_state().settings
 

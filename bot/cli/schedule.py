@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from base.values import BANGKOK, bangkok_today
 from pathlib import Path
 from typing import Optional
 
 import typer
 from sqlmodel import select
 
+from base.values import BANGKOK, bangkok_today
 from bot.cli.common import org_session, run, state, table
+from domain.calendar import fiscal_year_bounds
 from locales.errors import UserError
 from locales.i18n import N_, _
 from locales.thai import format_date, parse_date
-from domain.calendar import fiscal_year_bounds
-from storage.holidays import org_calendar
 from storage.db import Database
+from storage.holidays import org_calendar
 from storage.models import ChannelAccount, Holiday, Person, Round, RoundState
 from storage.repo import Rounds, audit
 

@@ -112,7 +112,7 @@ def _run_simulator(settings) -> None:
     import uvicorn
 
     from bot.demo import demo_settings
-    from bot.simulator import refuse_unsafe_settings, refuse_real_organisations
+    from bot.simulator import refuse_real_organisations, refuse_unsafe_settings
     from bot.web import create_app
 
     refuse_unsafe_settings(settings)

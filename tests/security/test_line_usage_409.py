@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.line import LineAdapter
-from base.settings import Settings
 from base.events import Message
+from base.settings import Settings
+from bot.line import LineAdapter
 from storage.db import Database
 from storage.models import LineUsage
 

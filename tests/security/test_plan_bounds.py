@@ -9,13 +9,13 @@ import threading
 import pytest
 from sqlmodel import func, select
 
-from bot.cli import main
 from base.settings import Settings, get_settings
-from support.chat import Chat, invite_code, join, setup_org
-from support.paths import EXAMPLE_PLAN
+from bot.cli import main
 from security import hostile_files as hostile
 from storage.db import Database
 from storage.models import PlanItem, Role
+from support.chat import Chat, invite_code, join, setup_org
+from support.paths import EXAMPLE_PLAN
 
 INIT = [
     "init",
@@ -118,9 +118,8 @@ async def titles(db) -> int:
 async def test_chat_import_reads_outside_any_transaction_and_refuses_in_thai(admin_chat, tmp_path, monkeypatch):
     chat, db = admin_chat
     before = await titles(db)
-    import subprocess
-
     import sqlite3
+    import subprocess
 
     threads, writable = [], []
     real_run = subprocess.run

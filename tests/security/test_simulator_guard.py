@@ -8,15 +8,15 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
+from base.settings import Settings
 from bot.cli import main
 from bot.demo import ensure_demo
-from base.settings import Settings
 from bot.simulator import Simulator, refuse_real_organisations
-from support.chat import Chat, invite_code, join, setup_org
-from support.paths import EXAMPLE_PLAN
 from locales.errors import UserError
 from storage.db import Database
 from storage.models import Outbox, Role, Round, RoundState
+from support.chat import Chat, invite_code, join, setup_org
+from support.paths import EXAMPLE_PLAN
 
 INIT = [
     "init",

@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from base.settings import Settings  # noqa: E402
-from support.chat import Chat  # noqa: E402
 from storage.db import Database  # noqa: E402
+from support.chat import Chat  # noqa: E402
 
 
 async def main(db_url: str, data_dir: str) -> None:

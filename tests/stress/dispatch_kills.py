@@ -29,9 +29,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from sqlmodel import func, select  # noqa: E402
 
-from storage.outbox import enqueue  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import OrgKind, Outbox, OutboxState  # noqa: E402
+from storage.outbox import enqueue  # noqa: E402
 from storage.repo import create_organisation  # noqa: E402
 
 TOKEN = "123456:CRASH-TEST"

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import select
 
+from base.events import Incoming, IncomingFile, Response
 from base.settings import Settings
 from handlers.core import handle
-from base.events import Incoming, IncomingFile, Response
 from storage.db import Database
 from storage.models import OrgKind, Role, Round, RoundState
 from storage.people import People

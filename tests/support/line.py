@@ -10,8 +10,8 @@ import itertools
 import json
 import shutil
 import subprocess
-import time
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs

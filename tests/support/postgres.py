@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import glob
-import asyncio
 import itertools
 import os
 import shutil
@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 from typing import Iterator
+
 from support.ports import free_port
 
 
