@@ -13,8 +13,6 @@ import uuid
 from typing import Any, Awaitable, Callable
 
 from sqlalchemy import bindparam, exists
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,7 +30,7 @@ from handlers.reminders import queue_deliveries
 from locales.errors import UserError
 from locales.i18n import _, current_language, set_language
 from locales.thai import clip
-from storage.db import Database, table_of
+from storage.db import Database, insert_ignoring_duplicates
 from storage.models import (
     ChannelAccount,
     Conversation,
@@ -173,10 +171,13 @@ async def _queue_deliveries(ctx: Ctx) -> None:
 
 # built once: building a statement costs more than SQLite running it (~0.3 ms for the context query)
 _MARK_PROCESSED = {
-    name: insert(table_of(ProcessedEvent))
-    .values(platform=bindparam("platform"), event_id=bindparam("event_id"), at=bindparam("at"))
-    .on_conflict_do_nothing(index_elements=["platform", "event_id"])
-    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+    dialect: insert_ignoring_duplicates(
+        dialect,
+        ProcessedEvent,
+        {"platform": bindparam("platform"), "event_id": bindparam("event_id"), "at": bindparam("at")},
+        ["platform", "event_id"],
+    )
+    for dialect in ("postgresql", "sqlite")
 }
 _WHO = (
     select(

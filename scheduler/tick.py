@@ -14,8 +14,6 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,8 +29,8 @@ from locales.i18n import _, set_language
 from scheduler.due import digest_mark, ladder_of, rounds_to_open, rounds_to_plan
 from scheduler.housekeeping import housekeep
 from scheduler.quota import month_of, non_essential, percents, usage, used_percent
-from storage.answers import Answers
-from storage.db import Database, table_of
+from storage.answers import Answers, add_marks
+from storage.db import Database
 from storage.holidays import org_calendar
 from storage.models import (
     ChannelAccount,
@@ -345,21 +343,10 @@ async def tick(
                 session, [_row(org.id, p, settings.data_dir, OutboxState.DROPPED) for p in plan.dropped]
             )
             report.queued, report.dropped = report.queued + queued, report.dropped + dropped  # after the awaits
-            await _mark(session, org.id, rnd.id, plan.marks)
+            await add_marks(session, org.id, rnd.id, plan.marks)
             for p in plan.dropped:
                 log.info("reminder %s dropped: found after the next rung was due", p.key)
 
     await asyncio.gather(*(plan_one(r) for r in due))
     set_language(None)
     return report
-
-
-async def _mark(session: AsyncSession, org_id: int, round_id: int, marks: list[tuple[int, str]]) -> None:
-    if not marks:
-        return
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.exec(
-        insert(table_of(TickMark))
-        .values([{"org_id": org_id, "round_id": round_id, "unit_id": u, "mark": m} for u, m in sorted(set(marks))])
-        .on_conflict_do_nothing(index_elements=["round_id", "unit_id", "mark"])
-    )

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.values import without_control_characters
-from storage.db import table_of
+from storage.db import insert_ignoring_duplicates
 from storage.models import FiscalYear, PlanItem, PlanItemUnit, Round, RoundState, Status, StatusReport, TickMark, Unit
 from storage.repo import Plan, Scoped, Units, audit
 from storage.snapshot import PlanSnapshot
@@ -257,12 +256,7 @@ class Answers(Scoped):
 
     async def mark_thanked(self, rnd: Round, unit_id: int) -> None:
         """The chat has just told the unit it is complete: the scheduler's thank-you push would repeat it."""
-        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
-        await self.session.exec(
-            insert(table_of(TickMark))
-            .values(org_id=self.org_id, round_id=rnd.id, unit_id=unit_id, mark="thanks")
-            .on_conflict_do_nothing(index_elements=["round_id", "unit_id", "mark"])
-        )
+        await add_marks(self.session, self.org_id, rnd.id, [(unit_id, "thanks")])
 
     async def owner_units(self, item: PlanItem) -> list[Unit]:
         """The units that answer for an item (each for its own part)."""
@@ -375,3 +369,12 @@ def _summary(r: StatusReport) -> dict:
         "disbursed": None if r.disbursed is None else format(r.disbursed, "f"),
         "qty": None if r.qty_achieved is None else format(r.qty_achieved, "f"),
     }
+
+
+async def add_marks(session: AsyncSession, org_id: int, round_id: int, marks: list[tuple[int, str]]) -> None:
+    """What the tick (or the chat) has done for a unit in a round — a rung seen, a thank-you said — kept once."""
+    if marks:
+        values = [{"org_id": org_id, "round_id": round_id, "unit_id": u, "mark": m} for u, m in sorted(set(marks))]
+        await session.exec(
+            insert_ignoring_duplicates(session.bind.dialect.name, TickMark, values, ["round_id", "unit_id", "mark"])
+        )

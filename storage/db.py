@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Table, event
+from sqlalchemy import Insert, Table, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -209,6 +211,13 @@ def alembic_config(connection=None) -> Config:
 
 def _run_upgrade(connection, revision: str) -> None:
     command.upgrade(alembic_config(connection), revision)
+
+
+def insert_ignoring_duplicates(dialect: str, model: type[SQLModel], values: Any, keys: list[str]) -> Insert:
+    """INSERT … ON CONFLICT (``keys``) DO NOTHING in the dialect's words: how rows that two workers may both
+    try to add are claimed (an outbox key, a tick mark, a processed event, a draft) — once, without an error."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table_of(model)).values(values).on_conflict_do_nothing(index_elements=keys)
 
 
 def table_of(model: type[SQLModel]) -> Table:

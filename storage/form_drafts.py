@@ -9,13 +9,11 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from sqlalchemy import bindparam
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.values import utcnow
-from storage.db import table_of
+from storage.db import insert_ignoring_duplicates
 from storage.models import ChannelAccount, Conversation, FormDraft, StatusReport
 
 Key = tuple[int, int]  # (item, unit)
@@ -41,20 +39,17 @@ async def locked_draft(
 ) -> FormDraft:
     """The person's draft of an item, made if missing and locked for this transaction: ten first saves at once
     make one row (no unique-constraint failure), and uploads at once append one after another (none lost)."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.exec(
-        insert(table_of(FormDraft))
-        .values(
-            org_id=org_id,
-            person_id=person_id,
-            round_id=round_id,
-            item_id=item_id,
-            unit_id=unit_id,
-            fields={},
-            updated_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["person_id", "round_id", "item_id", "unit_id"])
-    )
+    values = {
+        "org_id": org_id,
+        "person_id": person_id,
+        "round_id": round_id,
+        "item_id": item_id,
+        "unit_id": unit_id,
+        "fields": {},
+        "updated_at": utcnow(),
+    }
+    keys = ["person_id", "round_id", "item_id", "unit_id"]
+    await session.exec(insert_ignoring_duplicates(session.bind.dialect.name, FormDraft, values, keys))
     params = {"person": person_id, "round": round_id, "item": item_id, "unit": unit_id}
     draft = (await session.exec(_DRAFT.with_for_update(), params=params)).one()
     await session.refresh(draft)  # a row this session held before the lock is read again, as committed

@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.events import Attachment, Button, Message
 from base.values import utcnow
-from storage.db import table_of
+from storage.db import insert_ignoring_duplicates
 from storage.models import Outbox, OutboxState
 
 
@@ -89,7 +87,6 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
     values = [
         {
@@ -104,8 +101,7 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
         }
         for r in rows
     ]
-    table = table_of(Outbox)
-    result = await session.exec(insert(table).values(values).on_conflict_do_nothing(index_elements=["key"]))
+    result = await session.exec(insert_ignoring_duplicates(dialect, Outbox, values, ["key"]))
     return max(result.rowcount or 0, 0)
 
 
