@@ -10,10 +10,10 @@ The draft lives in the conversation row; every button of a draft carries its tok
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from base.events import Button
+from domain.answer import URL_RE, Part, next_part, over_budget
 from domain.budget import budget_basis
 from domain.vocabulary import AWAITING
 from handlers.common import MAX_TEXT, baht, clip, due_text, form_button, item_card, round_name
@@ -41,7 +41,6 @@ ICON = {
     Status.COMPLETED.value: "✅",
     Status.CANNOT.value: "⛔",
 }
-URL_RE = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------- listing
@@ -253,17 +252,46 @@ async def pressed_status(ctx: Ctx, press: SetStatus) -> None:
     st = STATUS_CODES[code]
     ctx.move(Step.REPORT_STATUS, status=st.value)
     ctx.say(f"{item.code} {item.title}\n" + _("Status: {status}").format(status=status_label(st.value)), edit=True)
-    if st == Status.NOT_STARTED:
-        await _ask_evidence(ctx)
-    elif st == Status.CANNOT:
+    await _ask_after(ctx, item, None)
+
+
+async def _ask_after(ctx: Ctx, item: PlanItem, done: Part | None) -> None:
+    """Ask the part of the answer that follows ``done`` (None: the first), as the answer's one rule orders them
+    (domain/answer.py, which the form reads by too); the summary when nothing is left."""
+    status = Status(ctx.data["status"])
+    category = CannotReason(ctx.data["reason_category"]) if ctx.data.get("reason_category") else None
+    part = next_part(item, status, category, done, kept=bool(ctx.data.get("kept")))
+    if part is None:
+        await _show_summary(ctx)
+    elif part == Part.DONE:
+        ctx.move(Step.REPORT_DONE)
+        ctx.say(_("What was done? Please describe it briefly (what, when, how many took part)."))
+    elif part == Part.REASON_CATEGORY:
         ctx.move(Step.REPORT_REASON_CATEGORY)
         ctx.say(
             _("Why could it not be done?"),
-            [[Button(reason_label(c), Reason(tk, k).pack())] for k, c in REASON_CODES.items()],
+            [[Button(reason_label(c), Reason(ctx.data["tk"], k).pack())] for k, c in REASON_CODES.items()],
+        )
+    elif part == Part.REASON:
+        ctx.move(Step.REPORT_REASON)
+        ctx.say(_("Please describe the reason briefly."))
+    elif part == Part.DISBURSED:
+        ctx.move(Step.REPORT_MONEY)
+        ctx.say(
+            _(
+                "How much has been disbursed so far, in baht? (budget {budget})\n"
+                "Type for example 5,000 or ๕,๐๐๐.๕๐; type - if nothing was spent."
+            ).format(budget=baht(budget_basis(item)))
+        )
+    elif part == Part.QTY:
+        ctx.move(Step.REPORT_QTY)
+        ctx.say(
+            _("How many {unit} have been achieved so far? (target {qty})").format(
+                unit=item.target_unit or _("units"), qty=format_quantity(item.target_qty)
+            )
         )
     else:
-        ctx.move(Step.REPORT_DONE)
-        ctx.say(_("What was done? Please describe it briefly (what, when, how many took part)."))
+        await _ask_evidence(ctx)
 
 
 async def _keep_previous(ctx: Ctx, rnd: Round, item: PlanItem) -> None:
@@ -286,7 +314,7 @@ async def _keep_previous(ctx: Ctx, rnd: Round, item: PlanItem) -> None:
         + _("No change since the 6-month round: {status}").format(status=status_label(before.status.value)),
         edit=True,
     )
-    if before.status == Status.NOT_STARTED or budget_basis(item) is None:
+    if next_part(item, before.status, None, None, kept=True) is None or budget_basis(item) is None:
         await _show_summary(ctx)
     else:
         ctx.move(Step.REPORT_MONEY)
@@ -312,11 +340,7 @@ async def pressed_reason_category(ctx: Ctx, press: Reason) -> None:
     category = REASON_CODES[code]
     ctx.remember(reason_category=category.value, reason="")
     ctx.say(_("Reason: {text}").format(text=reason_label(category)), edit=True)
-    if category == CannotReason.OTHER:
-        ctx.move(Step.REPORT_REASON)
-        ctx.say(_("Please describe the reason briefly."))
-    else:
-        await _ask_money(ctx)
+    await _ask_after(ctx, await (await ctx.answers()).item(ctx.data["item"]), Part.REASON_CATEGORY)
 
 
 async def got_done_text(ctx: Ctx) -> None:
@@ -325,21 +349,7 @@ async def got_done_text(ctx: Ctx) -> None:
     if text is None:
         return
     ctx.remember(done=text)
-    await _ask_money(ctx)
-
-
-async def _ask_money(ctx: Ctx) -> None:
-    item = await (await ctx.answers()).item(ctx.data["item"])
-    if item.no_budget:
-        await _ask_qty(ctx, item)
-        return
-    ctx.move(Step.REPORT_MONEY)
-    ctx.say(
-        _(
-            "How much has been disbursed so far, in baht? (budget {budget})\n"
-            "Type for example 5,000 or ๕,๐๐๐.๕๐; type - if nothing was spent."
-        ).format(budget=baht(budget_basis(item)))
-    )
+    await _ask_after(ctx, await (await ctx.answers()).item(ctx.data["item"]), Part.DONE)
 
 
 async def got_money(ctx: Ctx) -> None:
@@ -353,7 +363,7 @@ async def got_money(ctx: Ctx) -> None:
     amount = None if value is NO_BUDGET else value
     ctx.remember(disbursed=None if amount is None else format(amount, "f"), no_money=amount is None)
     budget = budget_basis(item)
-    if amount is not None and budget is not None and amount > budget:
+    if over_budget(item, amount):  # the same rule the form warns by; the chat asks in its own words
         ctx.move(Step.REPORT_MONEY_CONFIRM)
         ctx.say(
             _("{amount} is more than the budget of {budget}. Is it correct?").format(
@@ -367,7 +377,7 @@ async def got_money(ctx: Ctx) -> None:
             ],
         )
         return
-    await _ask_qty(ctx, item)
+    await _ask_after(ctx, item, Part.DISBURSED)
 
 
 async def pressed_money_confirm(ctx: Ctx, press: MoneyConfirm) -> None:
@@ -376,25 +386,10 @@ async def pressed_money_confirm(ctx: Ctx, press: MoneyConfirm) -> None:
         return
     if answer == "y":
         ctx.say(_("Noted: {amount}.").format(amount=baht(Decimal(ctx.data["disbursed"]))), edit=True)
-        await _ask_qty(ctx, await (await ctx.answers()).item(ctx.data["item"]))
+        await _ask_after(ctx, await (await ctx.answers()).item(ctx.data["item"]), Part.DISBURSED)
     else:
         ctx.move(Step.REPORT_MONEY, disbursed=None)
         ctx.say(_("Please type the amount disbursed again."), edit=True)
-
-
-async def _ask_qty(ctx: Ctx, item: PlanItem) -> None:
-    if ctx.data.get("kept") or ctx.data.get("status") == Status.CANNOT.value:
-        await _show_summary(ctx)  # kept: as it was; could not be done: nothing achieved, no evidence to ask
-        return
-    if item.target_qty is None:
-        await _ask_evidence(ctx)
-        return
-    ctx.move(Step.REPORT_QTY)
-    ctx.say(
-        _("How many {unit} have been achieved so far? (target {qty})").format(
-            unit=item.target_unit or _("units"), qty=format_quantity(item.target_qty)
-        )
-    )
 
 
 async def got_qty(ctx: Ctx) -> None:
@@ -405,7 +400,7 @@ async def got_qty(ctx: Ctx) -> None:
         ctx.say(str(e))
         return
     ctx.remember(qty=None if qty is None else format(qty, "f"))
-    await _ask_evidence(ctx)
+    await _ask_after(ctx, await (await ctx.answers()).item(ctx.data["item"]), Part.QTY)
 
 
 async def _ask_evidence(ctx: Ctx) -> None:
@@ -484,7 +479,7 @@ async def got_reason(ctx: Ctx) -> None:
     if text is None:
         return
     ctx.remember(reason=text)
-    await _ask_money(ctx)
+    await _ask_after(ctx, await (await ctx.answers()).item(ctx.data["item"]), Part.REASON)
 
 
 async def _show_summary(ctx: Ctx) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from base.events import Button
+from domain.answer import MAX_TEXT as MAX_TEXT  # the answer's bound, for every free text the chat reads
 from domain.budget import budget_basis, budgets_differ
 from handlers.context import Ctx
 from handlers.protocol import Language, RunCommand
@@ -15,7 +16,6 @@ from locales.thai import format_amount, format_date, format_quantity
 from storage.line_channels import own_channel
 from storage.models import PlanItem, Round
 
-MAX_TEXT = 2000  # characters in a free-text answer
 TITLE_IN_BUTTON = 48
 
 

@@ -20,14 +20,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.events import Button, Message
 from base.settings import Settings
 from base.values import utcnow, without_control_characters
+from domain.answer import URL_RE, read_answer
 from domain.budget import budget_basis
-from handlers.checkin import URL_RE
-from handlers.common import MAX_TEXT, round_name
+from handlers.common import round_name
 from handlers.reminders import preferred_accounts
-from locales.errors import ParseError, UserError
+from locales.errors import UserError
 from locales.i18n import _, current_language, set_language
 from locales.labels import status_label
-from locales.thai import NO_BUDGET, format_date, parse_amount, parse_quantity
+from locales.thai import format_date
 from storage.answers import AnsweredMeanwhile, Answers, Pair
 from storage.evidence import keep_file
 from storage.form_drafts import (
@@ -41,15 +41,12 @@ from storage.form_drafts import (
 )
 from storage.form_passes import Holder
 from storage.models import (
-    CannotReason,
     ChannelAccount,
     FormDraft,
     Person,
-    PlanItem,
     PlanSection,
     Round,
     RoundState,
-    Status,
     StatusReport,
 )
 from storage.outbox import OutboxKey, enqueue, to_payload
@@ -285,67 +282,30 @@ def _evidence(files: Any, url: str) -> list[dict[str, Any]]:
 
 
 def check(pair: Pair, entry: dict[str, Any], rnd: Round, person_id: int) -> Checked:
-    """One item's fields read with the chat's parsers and rules; every problem named beside its field."""
-    item: PlanItem = pair.item
+    """One item's fields read by the answer's one rule (domain/answer.py, as the chat reads them); every problem
+    named beside its field."""
     out = Checked(pair)
-    codes = {s.value: s for s in Status}
-    status = codes.get(str(entry.get("status") or ""))
-    if status is None:
-        out.errors["status"] = _("Please choose the status.")
-        return out
-    done = str(entry.get("done") or "").strip()
-    reason = str(entry.get("reason") or "").strip()
-    for name, text in (("done", done), ("reason", reason)):
-        if len(text) > MAX_TEXT:
-            out.errors[name] = _("That is too long ({n} characters); please keep it under {limit} characters.").format(
-                n=f"{len(text):,}", limit=f"{MAX_TEXT:,}"
-            )
-    if status in (Status.IN_PROGRESS, Status.COMPLETED) and not done:
-        out.errors["done"] = _("Please say briefly what was done.")
-    category = None
-    if status == Status.CANNOT:
-        category = {c.value: c for c in CannotReason}.get(str(entry.get("reason_category") or ""))
-        if category is None:
-            out.errors["reason_category"] = _("Please choose why it could not be done.")
-        elif category == CannotReason.OTHER and not reason:
-            out.errors["reason"] = _("Please type the reason.")
-    disbursed, no_money = None, False
-    if not item.no_budget and status != Status.NOT_STARTED:
-        try:
-            value = parse_amount(str(entry.get("disbursed") or ""), allow_empty_as_none=False)
-        except ParseError as e:
-            out.errors["disbursed"] = str(e)
-        else:
-            disbursed, no_money = (None, True) if value is NO_BUDGET else (value, False)
-            budget = budget_basis(item)
-            if disbursed is not None and budget is not None and disbursed > budget and not entry.get("over_budget_ok"):
-                out.errors["disbursed"] = _("{amount} is more than the budget of {budget}. Is it correct?").format(
-                    amount=f"{disbursed:,.2f}", budget=f"{budget:,.2f}"
-                )
-    qty = None
-    if item.target_qty is not None and status in (Status.IN_PROGRESS, Status.COMPLETED):
-        try:
-            qty = parse_quantity(str(entry.get("qty") or ""))
-        except ParseError as e:
-            out.errors["qty"] = str(e)
+    reading = read_answer(pair.item, entry, over_budget_ok=bool(entry.get("over_budget_ok")))
+    out.errors = dict(reading.problems)
     url = str(entry.get("url") or "").strip()
     if url and not URL_RE.match(url):
         out.errors["url"] = _("A web link starts with http:// or https://")
-    if out.errors:
+    if out.errors or reading.answer is None:
         return out
+    a = reading.answer
     out.report = StatusReport(
         org_id=rnd.org_id,
         round_id=rnd.id,
-        item_id=item.id,
+        item_id=pair.item.id,
         unit_id=pair.unit_id,
-        status=status,
-        done_text=done if status != Status.CANNOT else "",
-        qty_achieved=qty,
-        disbursed=disbursed,
-        no_budget_used=no_money,
+        status=a.status,
+        done_text=a.done,
+        qty_achieved=a.qty,
+        disbursed=a.disbursed,
+        no_budget_used=a.no_money,
         evidence=_evidence(entry.get("_files"), url),
-        reason=reason if status == Status.CANNOT else "",
-        reason_category=category,
+        reason=a.reason,
+        reason_category=a.reason_category,
         person_id=person_id,
         channel="form",
     )
