@@ -15,6 +15,9 @@ from typing import ClassVar, TypeVar
 P = TypeVar("P", bound="Press")
 
 
+PACKED_MAX = 64  # bytes of callback_data Telegram accepts
+
+
 class BadPress(ValueError):
     """Button data of the wrong shape: forged, truncated, or from another version."""
 
@@ -24,7 +27,12 @@ class Press:
     prefix: ClassVar[str] = ""
 
     def pack(self) -> str:
-        return ":".join([self.prefix, *(str(getattr(self, f.name)) for f in fields(self))])
+        """The button's data; longer than Telegram's 64 bytes is a mistake in the code, refused here rather than
+        by Telegram at send time (where the whole message would fail)."""
+        packed = ":".join([self.prefix, *(str(getattr(self, f.name)) for f in fields(self))])
+        if len(packed.encode()) > PACKED_MAX:
+            raise ValueError(f"button data over {PACKED_MAX} bytes: {packed[:30]}…")
+        return packed
 
     @classmethod
     def unpack(cls: type[P], value: str) -> P:
