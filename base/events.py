@@ -6,9 +6,10 @@ and render the ``Response`` natively (inline keyboard, quick replies, HTML).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Callable, Literal
+from typing import Literal
 
 from base.values import without_control_characters
 
@@ -71,7 +72,7 @@ class Button:
         return {k: v for k, v in pairs if v}
 
     @classmethod
-    def from_dict(cls, d: dict[str, str]) -> "Button":
+    def from_dict(cls, d: dict[str, str]) -> Button:
         return cls(d.get("label", ""), d.get("data", ""), d.get("url", ""), d.get("app", ""))
 
 
@@ -119,6 +120,6 @@ class Response:
 
     def say(
         self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False, style: str = ""
-    ) -> "Response":
+    ) -> Response:
         self.messages.append(Message(text, buttons or [], edit=edit, style=style))
         return self

@@ -34,7 +34,7 @@ def clean_name(text: str) -> str:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc) + clock_offset.get()
+    return dt.datetime.now(dt.UTC) + clock_offset.get()
 
 
 def bangkok_today() -> dt.date:

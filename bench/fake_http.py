@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 Handler = Callable[[str, dict[str, str], bytes], tuple[int, Any]]  # path, headers, body → status, JSON

@@ -45,7 +45,7 @@ async def load(url: str, orgs: int, units: int, seed: int = 7) -> None:
     await db.dispose()
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
     rng = random.Random(seed)
-    now = dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
     y = 2026  # the 6-month round of fiscal year 2569
     tables: dict[str, list[tuple]] = {
         t: []
@@ -208,7 +208,7 @@ async def timed_tick(url: str, data_dir: Path, when: dt.datetime) -> dict:
     db = Database(url)
     settings = Settings(data_dir=data_dir, database_url=url)
     started = time.perf_counter()
-    report = await tick(db, settings, now=when.astimezone(dt.timezone.utc))
+    report = await tick(db, settings, now=when.astimezone(dt.UTC))
     seconds = time.perf_counter() - started
     from sqlmodel import func, select
 

@@ -65,7 +65,7 @@ def _cached(request: Request, body: bytes | None, path: Path | None, modified: d
     headers = {
         **HEADERS,
         "ETag": etag,
-        "Last-Modified": format_datetime(modified.astimezone(dt.timezone.utc), usegmt=True),
+        "Last-Modified": format_datetime(modified.astimezone(dt.UTC), usegmt=True),
     }
     if _not_modified(request, etag, modified):
         return Response(status_code=304, headers=headers)
@@ -88,9 +88,7 @@ def _missing() -> Response:
 
 async def stylesheet(request: Request) -> Response:
     stat = CSS.stat()
-    return _cached(
-        request, CSS.read_bytes(), None, dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc), "text/css"
-    )
+    return _cached(request, CSS.read_bytes(), None, dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC), "text/css")
 
 
 def font_files() -> dict[str, Path]:
@@ -105,7 +103,7 @@ async def font(request: Request) -> Response:
     path = font_files().get(request.path_params["font"] + ".ttf")
     if path is None:
         return Response(status_code=404)
-    modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+    modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
     return _cached(request, None, path, modified, "font/ttf")
 
 
@@ -145,7 +143,7 @@ async def plan_file(request: Request) -> Response:
         path = await PublicSite(s, svc.settings, site).plan_file(request.path_params["year"], name) if site else None
     if path is None:
         return _missing()
-    modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+    modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
     return _cached(request, None, path, modified, PLAN_FILES[name])
 
 

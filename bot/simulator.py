@@ -54,7 +54,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 class SimulatorSender:
     """What the outbox sends to a simulator chat lands in its message list."""
 
-    def __init__(self, sim: "Simulator"):
+    def __init__(self, sim: Simulator):
         self.sim = sim
 
     async def send(self, chat_id: str, message: Message, key: str = "", org_id: int = 0) -> None:
@@ -106,7 +106,7 @@ class Simulator:
             moment = dt.datetime.combine(day, policy.work_start, tzinfo=BANGKOK)
             if moment > now:
                 report = await tick(
-                    self.db, self.settings, now=moment.astimezone(dt.timezone.utc), org_ids={await demo_org_id(self.db)}
+                    self.db, self.settings, now=moment.astimezone(dt.UTC), org_ids={await demo_org_id(self.db)}
                 )
                 if report.queued:
                     await self._set_clock(moment)
@@ -233,7 +233,7 @@ def routes(settings: Settings) -> list[Route]:
 
 
 def _real_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class SimulatedClock:

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from handlers import accounts, admin, checkin, common, digest, form, manager, onboarding, publish
 from handlers.context import Ctx

@@ -53,7 +53,7 @@ async def build_digest(
     lines.append("  " + (" · ".join(changes) if changes else _("no change")))
     silent = sorted(
         summary.silent_units,
-        key=lambda u: summary.last_answer.get(u.unit.id, dt.datetime.min.replace(tzinfo=dt.timezone.utc)),
+        key=lambda u: summary.last_answer.get(u.unit.id, dt.datetime.min.replace(tzinfo=dt.UTC)),
     )
     if silent:
         lines += ["", _("Silent longest:")]

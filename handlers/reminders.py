@@ -81,7 +81,7 @@ class OrgAddresses:
         self.groups, self.people = groups, people
 
     @classmethod
-    async def load(cls, session: AsyncSession, org_id: int) -> "OrgAddresses":
+    async def load(cls, session: AsyncSession, org_id: int) -> OrgAddresses:
         groups: dict[int, list[Address]] = {}
         for g in (await session.exec(select(GroupChat).where(GroupChat.org_id == org_id).order_by(GroupChat.id))).all():
             groups.setdefault(g.unit_id, []).append(Address(g.platform, g.chat_id, True, DEFAULT_LANGUAGE))

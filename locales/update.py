@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIRS = ("bot", "handlers", "scheduler", "storage", "reports", "domain", "locales")
 CATALOGUES = Path(__file__).parent
-STABLE_DATE = datetime.datetime(2026, 11, 22, tzinfo=datetime.timezone.utc)  # keeps diffs to real changes
+STABLE_DATE = datetime.datetime(2026, 11, 22, tzinfo=datetime.UTC)  # keeps diffs to real changes
 
 
 def extract() -> list[str]:

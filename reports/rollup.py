@@ -8,9 +8,9 @@ line of the roll-up equals that organisation's own /summary.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Sequence
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession

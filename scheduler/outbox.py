@@ -10,9 +10,10 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import update
 from sqlmodel import col, select

@@ -74,7 +74,7 @@ class SchedulerService:
         if self.active:
             try:
                 await asyncio.wait_for(self.dispatcher.run_once(), timeout=drain_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.warning(
                     "shutdown: the outbox was not drained within %s s; the next scheduler sends the rest", drain_seconds
                 )
@@ -126,5 +126,5 @@ class SchedulerService:
             if not sent:
                 try:
                     await asyncio.wait_for(self._stopping.wait(), timeout=self.idle_sleep)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass

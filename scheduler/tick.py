@@ -61,7 +61,7 @@ class Policy:
     rungs: frozenset[str]
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Policy":
+    def from_settings(cls, settings: Settings) -> Policy:
         start, _sep, end = settings.work_hours.partition("-")
         day, _sep, at = settings.digest_at.strip().lower().partition(" ")
         rungs = frozenset(r.strip() for r in settings.reminder_rungs.split(",") if r.strip())

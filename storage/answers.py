@@ -7,8 +7,8 @@ the pair (item, unit) is the unit of work.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from sqlalchemy import bindparam, text
 from sqlmodel import col, func, select

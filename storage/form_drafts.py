@@ -5,8 +5,9 @@ form's files; whichever saves the answer clears the person's draft of that item.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlmodel import col, delete, select

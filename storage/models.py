@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -33,7 +33,7 @@ def _enum(enum_cls: type[enum.Enum]) -> Any:
 
 
 class Organisation(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     kind: OrgKind = Field(sa_type=_enum(OrgKind))
     province: str = Field(default="", max_length=100)
@@ -50,7 +50,7 @@ class Oversight(SQLModel, table=True):
     """An oversight organisation (kind OVERSIGHT) oversees another organisation: its roll-ups include it."""
 
     __table_args__ = (UniqueConstraint("overseer_id", "org_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     overseer_id: int = Field(foreign_key="organisation.id", index=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -58,26 +58,26 @@ class Oversight(SQLModel, table=True):
 
 class Unit(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("org_id", "name"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     name: str = Field(max_length=200)
-    parent_id: Optional[int] = Field(default=None, foreign_key="unit.id")
+    parent_id: int | None = Field(default=None, foreign_key="unit.id")
     is_active: bool = True
 
 
 class FiscalYear(SQLModel, table=True):
     __tablename__ = "fiscal_year"
     __table_args__ = (UniqueConstraint("org_id", "year_be"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     year_be: int
-    plan_approved_on: Optional[dt.date] = None  # the executive's approval of this year's plan (ITA O23)
+    plan_approved_on: dt.date | None = None  # the executive's approval of this year's plan (ITA O23)
     plan_approved_by: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
 
 
 class Round(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("fiscal_year_id", "months"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
     months: int  # 6 or 12
@@ -94,19 +94,19 @@ class PlanSection(SQLModel, table=True):
 
     __tablename__ = "plan_section"
     __table_args__ = (UniqueConstraint("fiscal_year_id", "level", "code"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
     level: SectionLevel = Field(sa_type=_enum(SectionLevel))
     code: str = Field(max_length=20)
     title: str = Field(default="", max_length=1000)
-    parent_id: Optional[int] = Field(default=None, foreign_key="plan_section.id")
+    parent_id: int | None = Field(default=None, foreign_key="plan_section.id")
 
 
 class PlanItem(SQLModel, table=True):
     __tablename__ = "plan_item"
     __table_args__ = (UniqueConstraint("fiscal_year_id", "code"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
     code: str = Field(max_length=30)
@@ -116,18 +116,18 @@ class PlanItem(SQLModel, table=True):
     title: str = Field(max_length=2000)
     kpi: str = Field(default="", max_length=2000)
     target_unit: str = Field(default="", max_length=100)
-    target_qty: Optional[Decimal] = Field(default=None, sa_type=ExactDecimal)
-    budget_plan: Optional[Decimal] = Field(default=None, sa_type=Money)
-    budget_ordinance: Optional[Decimal] = Field(default=None, sa_type=Money)
+    target_qty: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    budget_plan: Decimal | None = Field(default=None, sa_type=Money)
+    budget_ordinance: Decimal | None = Field(default=None, sa_type=Money)
     no_budget: bool = False
     months: str = Field(default="", max_length=100)
-    month_from: Optional[dt.date] = None
-    month_to: Optional[dt.date] = None
+    month_from: dt.date | None = None
+    month_to: dt.date | None = None
     all_units: bool = False
-    strategy_id: Optional[int] = Field(default=None, foreign_key="plan_section.id")
+    strategy_id: int | None = Field(default=None, foreign_key="plan_section.id")
     dimension_id: int = Field(foreign_key="plan_section.id")
     mission_id: int = Field(foreign_key="plan_section.id")
-    subitem_id: Optional[int] = Field(default=None, foreign_key="plan_section.id")
+    subitem_id: int | None = Field(default=None, foreign_key="plan_section.id")
 
 
 class PlanItemUnit(SQLModel, table=True):
@@ -139,7 +139,7 @@ class PlanItemUnit(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     display_name: str = Field(default="", max_length=200)
     lang: str = Field(default="th", max_length=5)
@@ -151,7 +151,7 @@ class Person(SQLModel, table=True):
 class ChannelAccount(SQLModel, table=True):
     __tablename__ = "channel_account"
     __table_args__ = (UniqueConstraint("platform", "external_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     platform: str = Field(max_length=20)  # telegram | line | simulator
@@ -162,36 +162,36 @@ class Membership(SQLModel, table=True):
     """A person's role, for one unit (head, member) or the whole organisation (admin, manager)."""
 
     __table_args__ = (UniqueConstraint("person_id", "unit_id", "role"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
-    unit_id: Optional[int] = Field(default=None, foreign_key="unit.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
     role: Role = Field(sa_type=_enum(Role))
 
 
 class StatusReport(SQLModel, table=True):
     __tablename__ = "status_report"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     round_id: int = Field(foreign_key="round.id", index=True)
     item_id: int = Field(foreign_key="plan_item.id", index=True)
     unit_id: int = Field(foreign_key="unit.id")
     status: Status = Field(sa_type=_enum(Status))
     done_text: str = Field(default="", max_length=4000)
-    qty_achieved: Optional[Decimal] = Field(default=None, sa_type=ExactDecimal)
-    disbursed: Optional[Decimal] = Field(default=None, sa_type=Money)
+    qty_achieved: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    disbursed: Decimal | None = Field(default=None, sa_type=Money)
     no_budget_used: bool = False
     months: str = Field(default="", max_length=100)
-    date_from: Optional[dt.date] = None
-    date_to: Optional[dt.date] = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
     evidence: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     problems: str = Field(default="", max_length=4000)
     reason: str = Field(default="", max_length=4000)
-    reason_category: Optional[CannotReason] = Field(default=None, sa_type=_enum(CannotReason))
-    person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    reason_category: CannotReason | None = Field(default=None, sa_type=_enum(CannotReason))
+    person_id: int | None = Field(default=None, foreign_key="person.id")
     channel: str = Field(default="", max_length=20)
     # the 6-month answer this one repeats in the 12-month round (a completed item is carried, not asked again)
-    carried_from_id: Optional[int] = Field(default=None, foreign_key="status_report.id")
+    carried_from_id: int | None = Field(default=None, foreign_key="status_report.id")
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     @property
@@ -201,37 +201,37 @@ class StatusReport(SQLModel, table=True):
 
 class RoundNarrative(SQLModel, table=True):
     __tablename__ = "round_narrative"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     round_id: int = Field(foreign_key="round.id", unique=True)
     supporting: str = Field(default="", max_length=8000)
     problems: str = Field(default="", max_length=8000)
     suggestions: str = Field(default="", max_length=8000)
-    updated_by: Optional[int] = Field(default=None, foreign_key="person.id")
+    updated_by: int | None = Field(default=None, foreign_key="person.id")
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
-    person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id")
     actor: str = Field(default="", max_length=100)  # "cli", "telegram:123", ...
     action: str = Field(max_length=50)
     entity: str = Field(max_length=50)
-    entity_id: Optional[int] = None
-    old: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
-    new: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
+    entity_id: int | None = None
+    old: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    new: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Invite(SQLModel, table=True):
     """A code that binds whoever opens it to a unit and role (single- or multi-use, expiring)."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     code: str = Field(max_length=20, unique=True)
-    unit_id: Optional[int] = Field(default=None, foreign_key="unit.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
     role: Role = Field(sa_type=_enum(Role))
     uses_left: int = 1
     expires_at: dt.datetime = Field(sa_type=UTCDateTime)
@@ -242,7 +242,7 @@ class Invite(SQLModel, table=True):
 class Conversation(SQLModel, table=True):
     """Where a person is in a conversation, so a restart resumes at the same step."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     account_id: int = Field(foreign_key="channel_account.id", unique=True)
     step: str = Field(default="", max_length=50)
@@ -255,7 +255,7 @@ class GroupChat(SQLModel, table=True):
 
     __tablename__ = "group_chat"
     __table_args__ = (UniqueConstraint("platform", "chat_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     unit_id: int = Field(foreign_key="unit.id")
     platform: str = Field(max_length=20)
@@ -269,7 +269,7 @@ class ProcessedEvent(SQLModel, table=True):
 
     __tablename__ = "processed_event"
     __table_args__ = (UniqueConstraint("platform", "event_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=20)
     event_id: str = Field(max_length=100)
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -282,7 +282,7 @@ class TickMark(SQLModel, table=True):
 
     __tablename__ = "tick_mark"
     __table_args__ = (UniqueConstraint("round_id", "unit_id", "mark"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     round_id: int = Field(foreign_key="round.id")
     unit_id: int = 0
@@ -293,7 +293,7 @@ class Holiday(SQLModel, table=True):
     """A day off an admin adds on top of weekends and Thailand's public holidays."""
 
     __table_args__ = (UniqueConstraint("org_id", "day"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     day: dt.date
     name: str = Field(default="", max_length=200)
@@ -310,7 +310,7 @@ class OutboxState(str, enum.Enum):
 class Outbox(SQLModel, table=True):
     """The send ledger and queue: a row is claimed under a unique key before anything is sent."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     key: str = Field(max_length=250, unique=True)
     kind: str = Field(max_length=30)  # reminder, thanks, digest, notice
@@ -321,11 +321,11 @@ class Outbox(SQLModel, table=True):
     state: OutboxState = Field(default=OutboxState.PENDING, sa_type=_enum(OutboxState), index=True)
     attempts: int = 0
     not_before: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    lease_until: Optional[dt.datetime] = Field(default=None, sa_type=UTCDateTime)
+    lease_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     owner: str = Field(default="", max_length=100)
     last_error: str = Field(default="", max_length=500)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    sent_at: Optional[dt.datetime] = Field(default=None, sa_type=UTCDateTime)
+    sent_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class SchedulerLock(SQLModel, table=True):
@@ -341,7 +341,7 @@ class LinkCode(SQLModel, table=True):
     """A one-time code that links a person's account on another platform (Telegram ↔ LINE)."""
 
     __tablename__ = "link_code"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     person_id: int = Field(foreign_key="person.id")
     code: str = Field(max_length=20, unique=True)
@@ -353,14 +353,14 @@ class DownloadLink(SQLModel, table=True):
     """A short-lived, unguessable link to a file (LINE cannot send documents in chat)."""
 
     __tablename__ = "download_link"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
-    person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id")
     token: str = Field(max_length=64, unique=True)
     path: str = Field(max_length=500)  # relative to the data directory
     filename: str = Field(max_length=200)
     expires_at: dt.datetime = Field(sa_type=UTCDateTime)
-    used_at: Optional[dt.datetime] = Field(default=None, sa_type=UTCDateTime)
+    used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class LineChannel(SQLModel, table=True):
@@ -369,7 +369,7 @@ class LineChannel(SQLModel, table=True):
     without one uses the deployment's channel (LINE_CHANNEL_SECRET)."""
 
     __tablename__ = "line_channel"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", unique=True)
     name: str = Field(max_length=40, unique=True)
     secret: str = Field(max_length=300)  # sealed (storage/sealed.py): "sealed:" and a Fernet token
@@ -384,21 +384,21 @@ class LineUsage(SQLModel, table=True):
     month: str = Field(primary_key=True, max_length=7)  # 2026-04, Asia/Bangkok
     channel: str = Field(default="", primary_key=True, max_length=40)  # a LineChannel's name; "": the deployment's
     pushed: int = 0
-    quota: Optional[int] = None
-    consumed: Optional[int] = None  # as LINE reports it
-    checked_at: Optional[dt.datetime] = Field(default=None, sa_type=UTCDateTime)
+    quota: int | None = None
+    consumed: int | None = None  # as LINE reports it
+    checked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class SimMessage(SQLModel, table=True):
     """A message in the local web simulator's chats (the simulator is a channel like Telegram or LINE)."""
 
     __tablename__ = "sim_message"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     chat_id: str = Field(max_length=100, index=True)
     outgoing: bool = True  # from the bot
     text: str = Field(default="", max_length=20000)
     buttons: list[list[dict[str, str]]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    attachment: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
+    attachment: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     shown_at: str = Field(default="", max_length=40)  # the simulated time it appeared at
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -417,10 +417,10 @@ class JoinAttempt(SQLModel, table=True):
 
     __tablename__ = "join_attempt"
     __table_args__ = (Index("ix_join_attempt_account", "platform", "external_id", "at"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=20)
     external_id: str = Field(max_length=100)
-    org_id: Optional[int] = Field(default=None, foreign_key="organisation.id", index=True)
+    org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
@@ -429,13 +429,13 @@ class FormPass(SQLModel, table=True):
     page holds after that. Only the token's SHA-256 is stored: a copy of the database opens no form."""
 
     __tablename__ = "form_pass"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     kind: str = Field(max_length=10)  # "link" or "session"
     token_hash: str = Field(max_length=64, unique=True)
     expires_at: dt.datetime = Field(sa_type=UTCDateTime)
-    used_at: Optional[dt.datetime] = Field(default=None, sa_type=UTCDateTime)
+    used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class FormDraft(SQLModel, table=True):
@@ -444,7 +444,7 @@ class FormDraft(SQLModel, table=True):
 
     __tablename__ = "form_draft"
     __table_args__ = (UniqueConstraint("person_id", "round_id", "item_id", "unit_id", name="uq_form_draft"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     person_id: int = Field(foreign_key="person.id")
     round_id: int = Field(foreign_key="round.id")
@@ -458,7 +458,7 @@ class Publication(SQLModel, table=True):
     """An organisation's public page for the ITA's open-data indicators: its address and whether it is live."""
 
     __tablename__ = "publication"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", unique=True)
     slug: str = Field(max_length=60, unique=True)
     live: bool = False
@@ -470,7 +470,7 @@ class PublishedRound(SQLModel, table=True):
     not publish it), with the figures shown beside them."""
 
     __tablename__ = "published_round"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     round_id: int = Field(foreign_key="round.id", unique=True)
     published_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -483,7 +483,7 @@ class PublicWording(SQLModel, table=True):
 
     __tablename__ = "public_wording"
     __table_args__ = (UniqueConstraint("round_id", "item_id", "unit_id", "field"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     round_id: int = Field(foreign_key="round.id")
     item_id: int = Field(foreign_key="plan_item.id")
@@ -499,7 +499,7 @@ class PublicLink(SQLModel, table=True):
 
     __tablename__ = "public_link"
     __table_args__ = (UniqueConstraint("org_id", "url"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     url: str = Field(max_length=2000)
     marked_by: str = Field(max_length=100)

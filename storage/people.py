@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -52,7 +52,7 @@ class Roles:
         return self.admin or self.manager
 
     @classmethod
-    def of(cls, memberships: Iterable[tuple[Role, int | None]]) -> "Roles":
+    def of(cls, memberships: Iterable[tuple[Role, int | None]]) -> Roles:
         """From (role, unit id) pairs: a person's memberships in their organisation."""
         roles = cls()
         for role, unit_id in memberships:
@@ -113,12 +113,10 @@ class People(Scoped):
                 names = [u.name for u in await units.all()]
                 guess = near_miss(unit_name, names)
                 raise UserError(
-                    (
-                        _('There is no unit named "{name}"; did you mean {guess}?').format(name=unit_name, guess=guess)
-                        if guess
-                        else _('There is no unit named "{name}". The units: {units}').format(
-                            name=unit_name, units=", ".join(names) or "-"
-                        )
+                    _('There is no unit named "{name}"; did you mean {guess}?').format(name=unit_name, guess=guess)
+                    if guess
+                    else _('There is no unit named "{name}". The units: {units}').format(
+                        name=unit_name, units=", ".join(names) or "-"
                     )
                 )
         invite = Invite(

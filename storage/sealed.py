@@ -19,7 +19,7 @@ from locales.errors import UserError
 from locales.i18n import _
 
 PREFIX = "sealed:"
-_made: dict[str, "Sealer"] = {}
+_made: dict[str, Sealer] = {}
 
 
 class Sealer:

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Sequence
 
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, select

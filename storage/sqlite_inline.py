@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 BUSY_WAIT = 30.0  # seconds a BEGIN waits for another process's write lock, as busy_timeout=30000 did
 BUSY_TIMEOUT_MS = 5  # SQLite's own (blocking) wait before this module's asynchronous retry takes over

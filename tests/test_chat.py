@@ -73,7 +73,7 @@ async def test_bad_invite_codes(world, problem, expected):
         await chat.type("first", f"/start {code}")
     if problem == "expired":
         code = await invite_code(db, org, Role.MEMBER, "กองคลัง", days=1)
-        with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)):
+        with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=2)):
             said = await chat.type("late", f"/start {code}")
     else:
         said = await chat.type("late", f"/start {code}")
@@ -340,7 +340,7 @@ async def test_overdue_lists_units_and_people_after_the_due_date(world):
     chat, db, org = world
     said = await chat.type("boss", "/overdue")
     assert "ยังไม่มีรายการเลยกำหนด" in said.text or "เลยกำหนดตั้งแต่" in said.text
-    with time_machine.travel(dt.datetime(2026, 4, 15, 9, 0, tzinfo=dt.timezone.utc)):
+    with time_machine.travel(dt.datetime(2026, 4, 15, 9, 0, tzinfo=dt.UTC)):
         said = await chat.type("boss", "/overdue")
     assert "เลยกำหนดตั้งแต่ 10 เมษายน 2569 (5 วัน)" in said.text
     assert "กองคลัง: รอรายงาน 5 รายการ — สมศรี คลัง" in said.text

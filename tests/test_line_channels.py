@@ -308,7 +308,7 @@ async def test_one_channels_429_holds_up_no_other_channel(tmp_path):
     db = await _queue(f"sqlite+aiosqlite:///{tmp_path / 'pause.db'}", per_org=20)
     sender = TwoChannels(refuse_first_of=1)
     dispatcher = Dispatcher(db, {"line": sender}, tmp_path, "t", RateLimiter({"line": Limits(2000, 2000, 120000)}))
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     await dispatcher.run_once()
     async with db.session(commit=False) as s:
         rows = (await s.exec(select(Outbox))).all()

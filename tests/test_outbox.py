@@ -329,7 +329,7 @@ async def test_a_tick_over_many_organisations_counts_what_it_queued(db, tmp_path
             from scheduler.due import rounds_to_plan
             from scheduler.tick import Policy
 
-            assert await rounds_to_plan(s, Policy.from_settings(settings), dt.datetime.now(dt.timezone.utc)) == []
+            assert await rounds_to_plan(s, Policy.from_settings(settings), dt.datetime.now(dt.UTC)) == []
 
 
 async def test_someone_who_joins_while_a_rung_is_due_gets_it_and_no_one_gets_it_twice(org_db, tmp_path):

@@ -145,7 +145,7 @@ class Links(HTMLParser):
         else:
             self.stack.pop()
 
-    def check(self, html: str) -> "Links":
+    def check(self, html: str) -> Links:
         self.feed(html)
         if self.stack:
             self.problems.append(f"unclosed {self.stack}")

@@ -8,7 +8,7 @@ import re
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -38,8 +38,8 @@ app = typer.Typer(
 
 @app.callback()
 def _options(
-    lang: Optional[str] = typer.Option(None, "--lang", help=N_("th or en")),
-    org: Optional[str] = typer.Option(None, "--org", help=N_("organisation name or id (when there are several)")),
+    lang: str | None = typer.Option(None, "--lang", help=N_("th or en")),
+    org: str | None = typer.Option(None, "--org", help=N_("organisation name or id (when there are several)")),
 ) -> None:
     settings = get_settings()
     set_language(lang or settings.tidtam_lang)

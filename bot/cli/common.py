@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import unicodedata
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
 
 import typer
 

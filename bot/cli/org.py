@@ -7,7 +7,6 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from sqlalchemy.engine import make_url
@@ -61,7 +60,7 @@ def parse_kind(text: str) -> OrgKind:
     return kind
 
 
-def _ask(value: Optional[str], option: str, question: str) -> str:
+def _ask(value: str | None, option: str, question: str) -> str:
     """The option's value, or ask for it when a person is at the terminal."""
     if value:
         return value
@@ -122,16 +121,16 @@ def secrets_key() -> None:
 
 
 def init(
-    org: Optional[str] = typer.Option(None, "--org", help=N_("organisation name")),
-    kind: Optional[str] = typer.Option(
+    org: str | None = typer.Option(None, "--org", help=N_("organisation name")),
+    kind: str | None = typer.Option(
         None,
         "--kind",
         help=N_("เทศบาลนคร | เทศบาลเมือง | เทศบาลตำบล | อบต. | อบจ. | เมืองพัทยา | กรุงเทพมหานคร | หน่วยกำกับดูแล"),
     ),
-    province: Optional[str] = typer.Option(None, "--province"),
-    district: Optional[str] = typer.Option(None, "--district"),
-    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help=N_("BE, e.g. 2569")),
-    slug: Optional[str] = typer.Option(None, "--slug", help=N_("address of its public page: /p/<slug>/ (a-z 0-9 -)")),
+    province: str | None = typer.Option(None, "--province"),
+    district: str | None = typer.Option(None, "--district"),
+    fiscal_year: int | None = typer.Option(None, "--fiscal-year", help=N_("BE, e.g. 2569")),
+    slug: str | None = typer.Option(None, "--slug", help=N_("address of its public page: /p/<slug>/ (a-z 0-9 -)")),
 ) -> None:
     name = _ask(org or state().org, "--org", _("Organisation name"))
     org_kind = parse_kind(
@@ -158,7 +157,7 @@ def init(
 
 
 @unit_app.command("add", help=N_("Add a unit, optionally under a parent unit."))
-def unit_add(name: str, parent: Optional[str] = typer.Option(None, "--parent")) -> None:
+def unit_add(name: str, parent: str | None = typer.Option(None, "--parent")) -> None:
     async def go(db: Database) -> None:
         async with org_session(db) as (session, org):
             unit = await Units(session, org.id).add(name, parent)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List
-
 import typer
 from sqlmodel import select
 
@@ -28,7 +26,7 @@ def _oversight(org: Organisation) -> None:
 
 
 @app.command("add", help=N_("Add organisations (names or ids; 'all' = every other one) to --org's oversight."))
-def oversee_add(orgs: List[str] = typer.Argument(...)) -> None:
+def oversee_add(orgs: list[str] = typer.Argument(...)) -> None:
     async def go(db: Database) -> int:
         async with org_session(db) as (session, overseer):
             _oversight(overseer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,7 +31,7 @@ FiscalYearOption = typer.Option(None, "--fiscal-year", help=N_("BE; default: the
 def plan_import(
     file: Path,
     dry_run: bool = typer.Option(False, "--dry-run"),
-    fiscal_year: Optional[int] = FiscalYearOption,
+    fiscal_year: int | None = FiscalYearOption,
     new_units: bool = typer.Option(
         False, "--new-units", help=N_("create the units the file names that the organisation does not have yet")
     ),
@@ -64,7 +64,7 @@ def print_import_result(result: ImportResult, *, dry_run: bool) -> None:
 )
 def plan_template(
     out: Path,
-    from_year: Optional[int] = typer.Option(None, "--from-year", help=N_("BE, e.g. 2569")),
+    from_year: int | None = typer.Option(None, "--from-year", help=N_("BE, e.g. 2569")),
     force: bool = typer.Option(False, "--force", help=N_("replace the file if it exists")),
 ) -> None:
     if out.suffix.lower() != ".xlsx":
@@ -103,10 +103,10 @@ def plan_template(
     ),
 )
 def plan_approved(
-    date: Optional[str] = typer.Option(None, "--date", help=N_("e.g. 15/9/2568 or 15 ก.ย. 2568")),
+    date: str | None = typer.Option(None, "--date", help=N_("e.g. 15/9/2568 or 15 ก.ย. 2568")),
     by: str = typer.Option("", "--by", help=N_("name and position of who approved")),
     clear: bool = typer.Option(False, "--clear"),
-    fiscal_year: Optional[int] = FiscalYearOption,
+    fiscal_year: int | None = FiscalYearOption,
 ) -> None:
     if clear == bool(date):
         raise UserError(_('Give --date and --by (e.g. --date 15/9/2568 --by "นายสมชาย ใจดี นายกเทศมนตรี"), or --clear.'))
@@ -137,7 +137,7 @@ def plan_approved(
 
 
 @app.command("show", help=N_("List the plan's items with budgets and units."))
-def plan_show(as_json: bool = typer.Option(False, "--json"), fiscal_year: Optional[int] = FiscalYearOption) -> None:
+def plan_show(as_json: bool = typer.Option(False, "--json"), fiscal_year: int | None = FiscalYearOption) -> None:
     async def go(db: Database) -> None:
         async with org_session(db, commit=False) as (session, org):
             fy = await Rounds(session, org.id).fiscal_year(fiscal_year)

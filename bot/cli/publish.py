@@ -5,7 +5,6 @@ whole site written as plain files."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import click
 import typer
@@ -57,7 +56,7 @@ def warn_if_local() -> None:
 
 
 @app.command("on", help=N_("Make the organisation's public page live (the first time: --slug gives its address)."))
-def publish_on(slug: Optional[str] = typer.Option(None, "--slug", help=N_("address: /p/<slug>/, a-z 0-9 -"))) -> None:
+def publish_on(slug: str | None = typer.Option(None, "--slug", help=N_("address: /p/<slug>/, a-z 0-9 -"))) -> None:
     async def go(db: Database) -> tuple[str, int]:
         async with org_session(db) as (session, org):
             done = (await set_live(session, org.id, True, "cli", slug)).slug
@@ -113,7 +112,7 @@ async def _site(session, org: Organisation) -> Site:
 @app.command("round", help=N_("Publish a round's documents as they stand now, after a preview (again: replaces)."))
 def publish_round(
     months: int = typer.Argument(..., help=N_("6 or 12")),
-    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help=N_("BE; default: the latest")),
+    fiscal_year: int | None = typer.Option(None, "--fiscal-year", help=N_("BE; default: the latest")),
     yes: bool = typer.Option(False, "--yes", help=N_("do not ask to confirm")),
 ) -> None:
     async def go(db: Database) -> str | None:
@@ -141,7 +140,7 @@ def publish_round(
     warn_if_local()
 
 
-def _round_of(months: int, fiscal_year: Optional[int]):
+def _round_of(months: int, fiscal_year: int | None):
     """The select of one organisation's round by its months (the latest year unless one is given)."""
     q = (
         select(Round, FiscalYear)
@@ -161,13 +160,13 @@ def _round_of(months: int, fiscal_year: Optional[int]):
 )
 def publish_wording(
     months: int = typer.Argument(..., help=N_("6 or 12")),
-    code: Optional[str] = typer.Argument(None, help=N_("the item's code")),
+    code: str | None = typer.Argument(None, help=N_("the item's code")),
     unit: str = typer.Option("", "--unit", help=N_("the unit whose answer it is")),
     field: str = typer.Option("result", "--field", help=N_("result, reason or months")),
-    text: Optional[str] = typer.Option(None, "--text", help=N_("the wording to publish")),
+    text: str | None = typer.Option(None, "--text", help=N_("the wording to publish")),
     hide: bool = typer.Option(False, "--hide", help=N_("publish nothing for this field")),
     reset: bool = typer.Option(False, "--reset", help=N_("back to what the unit typed (screened)")),
-    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help=N_("BE; default: the latest")),
+    fiscal_year: int | None = typer.Option(None, "--fiscal-year", help=N_("BE; default: the latest")),
 ) -> None:
     if code is not None and [text is not None, hide, reset].count(True) != 1:
         raise UserError(_('Give one of --text "…", --hide or --reset.'))
@@ -218,7 +217,7 @@ def publish_link(url: str, private: bool = typer.Option(False, "--private")) -> 
 
 
 @app.command("urls", help=N_("The public addresses to enter in the ITA's open-data (OIT) form."))
-def publish_urls(fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help=N_("BE, e.g. 2569"))) -> None:
+def publish_urls(fiscal_year: int | None = typer.Option(None, "--fiscal-year", help=N_("BE, e.g. 2569"))) -> None:
     async def go(db: Database) -> list[tuple[str, str]]:
         async with org_session(db) as (session, org):
             site = await _site(session, org)

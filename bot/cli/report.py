@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -24,7 +23,7 @@ def _check_months(months: int) -> None:
         raise UserError(_("A round is 6 or 12 (months)"))
 
 
-async def _round(session, org_id: int, months: int, fiscal_year: Optional[int]) -> Round:
+async def _round(session, org_id: int, months: int, fiscal_year: int | None) -> Round:
     _check_months(months)
     repo = Rounds(session, org_id)
     return await repo.get(await repo.fiscal_year(fiscal_year), months)
@@ -36,10 +35,10 @@ async def _round(session, org_id: int, months: int, fiscal_year: Optional[int]) 
 )
 def report_export(
     round_: int = typer.Option(..., "--round", help=N_("6 or 12")),
-    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
+    fiscal_year: int | None = typer.Option(None, "--fiscal-year"),
     formats: str = typer.Option("xlsx,docx,pdf,eplan", "--format"),
     out: Path = typer.Option(Path("out"), "--out"),
-    digits: Optional[str] = typer.Option(None, "--digits", help=N_("thai or arabic")),
+    digits: str | None = typer.Option(None, "--digits", help=N_("thai or arabic")),
     force: bool = typer.Option(False, "--force", help=N_("replace documents of this round already in the folder")),
 ) -> None:
     from reports.export import export, file_stem, parse_formats
@@ -83,7 +82,7 @@ def print_checks(report) -> None:
 @app.command("summary", help=N_("The round's figures (--json: exact decimals as strings, for roll-ups)."))
 def report_summary(
     round_: int = typer.Option(..., "--round", help=N_("6 or 12")),
-    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
+    fiscal_year: int | None = typer.Option(None, "--fiscal-year"),
     as_json: bool = typer.Option(False, "--json"),
     all_orgs: bool = typer.Option(
         False,
@@ -155,7 +154,7 @@ def summary_json(r) -> dict:
     }
 
 
-def _rollup(months: int, fiscal_year: Optional[int], as_json: bool) -> None:
+def _rollup(months: int, fiscal_year: int | None, as_json: bool) -> None:
     from reports.model import carried_out_rule
     from reports.rollup import all_org_ids, latest_year, overseen_ids, rollup, rollup_json, rollup_text
     from storage.models import OrgKind

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import typer
 
@@ -38,7 +38,7 @@ def round_rows(rounds: Sequence[Round]) -> list[list[str]]:
 
 @app.command("list", help=N_("Show the two rounds of the fiscal year with their dates."))
 def round_list(
-    as_json: bool = typer.Option(False, "--json"), fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year")
+    as_json: bool = typer.Option(False, "--json"), fiscal_year: int | None = typer.Option(None, "--fiscal-year")
 ) -> None:
     async def go(db: Database) -> None:
         async with org_session(db, commit=False) as (session, org):
@@ -79,12 +79,10 @@ def round_list(
 @app.command("set", help=N_("Change a round's dates: 10/4/2569, 10 เม.ย. 2569 or 2026-04-10."))
 def round_set(
     months: int = typer.Argument(..., help=N_("6 or 12")),
-    opens: Optional[str] = typer.Option(None, "--opens", help=N_("the day collection starts")),
-    due: Optional[str] = typer.Option(None, "--due", help=N_("the day units answer by")),
-    submit_by: Optional[str] = typer.Option(
-        None, "--submit-by", help=N_("the day the report is sent and published by")
-    ),
-    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year", help=N_("BE; default: the latest")),
+    opens: str | None = typer.Option(None, "--opens", help=N_("the day collection starts")),
+    due: str | None = typer.Option(None, "--due", help=N_("the day units answer by")),
+    submit_by: str | None = typer.Option(None, "--submit-by", help=N_("the day the report is sent and published by")),
+    fiscal_year: int | None = typer.Option(None, "--fiscal-year", help=N_("BE; default: the latest")),
 ) -> None:
     if months not in (6, 12):
         raise UserError(_("A round is 6 or 12 (months)"))
@@ -107,7 +105,7 @@ def round_set(
     run(go)
 
 
-def _change(months: int | None, state: RoundState, yes: bool, fiscal_year: Optional[int]) -> None:
+def _change(months: int | None, state: RoundState, yes: bool, fiscal_year: int | None) -> None:
     """Say what will happen, ask (no terminal and no --yes: the answer is no), then do it."""
 
     from bot.cli.common import state as cli_state
@@ -168,7 +166,7 @@ def _change(months: int | None, state: RoundState, yes: bool, fiscal_year: Optio
 def round_open(
     months: int = typer.Argument(..., help=N_("6 or 12")),
     yes: bool = typer.Option(False, "--yes"),
-    fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year"),
+    fiscal_year: int | None = typer.Option(None, "--fiscal-year"),
 ) -> None:
     if months not in (6, 12):
         raise UserError(_("A round is 6 or 12 (months)"))
@@ -177,6 +175,6 @@ def round_open(
 
 @app.command("close", help=N_("Close the open round, after saying what that does; --yes: do not ask."))
 def round_close(
-    yes: bool = typer.Option(False, "--yes"), fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year")
+    yes: bool = typer.Option(False, "--yes"), fiscal_year: int | None = typer.Option(None, "--fiscal-year")
 ) -> None:
     _change(None, RoundState.CLOSED, yes, fiscal_year)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
-from typing import Optional
 
 import typer
 from sqlmodel import select
@@ -53,7 +52,7 @@ def holiday_add(day: str, name: str = typer.Option("", "--name")) -> None:
 
 
 @holiday_app.command("list", help=N_("Days off of the fiscal year: public holidays and the ones added."))
-def holiday_list(fiscal_year: Optional[int] = typer.Option(None, "--fiscal-year")) -> None:
+def holiday_list(fiscal_year: int | None = typer.Option(None, "--fiscal-year")) -> None:
     async def go(db: Database) -> None:
         async with org_session(db, commit=False) as (session, org):
             fy = await Rounds(session, org.id).fiscal_year(fiscal_year)
@@ -148,7 +147,7 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
 
 
 @digest_app.command("preview", help=N_("Print the digest text and write its chart (PNG)."))
-def digest_preview(out: Optional[Path] = typer.Option(None, "--out", help=N_("where to copy the chart PNG"))) -> None:
+def digest_preview(out: Path | None = typer.Option(None, "--out", help=N_("where to copy the chart PNG"))) -> None:
     from handlers.digest import build_digest
     from storage.answers import Answers
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Optional
 
 import typer
 
@@ -170,7 +169,7 @@ def _serve(settings) -> None:
 
 
 def invite(
-    unit: Optional[str] = typer.Argument(None, help=N_("unit name (for head and member)")),
+    unit: str | None = typer.Argument(None, help=N_("unit name (for head and member)")),
     role: str = typer.Option("member", "--role", help=N_("member | head | manager | admin | overseer")),
     uses: int = typer.Option(1, "--uses"),
     days: int = typer.Option(7, "--days"),

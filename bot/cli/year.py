@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 from sqlmodel import select
 
@@ -26,7 +24,7 @@ app = typer.Typer(no_args_is_help=True)
 )
 def year_start(
     year: int = typer.Argument(..., help=N_("BE, e.g. 2570")),
-    from_year: Optional[int] = typer.Option(None, "--from", help=N_("BE, e.g. 2569")),
+    from_year: int | None = typer.Option(None, "--from", help=N_("BE, e.g. 2569")),
 ) -> None:
     async def go(db: Database):
         async with org_session(db) as (session, org):

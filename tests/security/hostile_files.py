@@ -4,8 +4,8 @@ one of any size in a moment. Shared by tests/security and bench/hostile_import.p
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 HEADER = ("มิติ", "ภารกิจ", "ชื่อโครงการ", "ผู้รับผิดชอบ")
 

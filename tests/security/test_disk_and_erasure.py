@@ -127,7 +127,7 @@ async def test_files_nothing_refers_to_are_swept_after_retention_and_forget_eras
         os.utime(f, (old, old))
     fresh_orphan = folder / "999-recent.png"
     fresh_orphan.write_bytes(PNG)
-    swept = await housekeep(db, settings, dt.datetime.now(dt.timezone.utc), force=True)
+    swept = await housekeep(db, settings, dt.datetime.now(dt.UTC), force=True)
     assert swept["files"] == 1 and not orphan.exists() and fresh_orphan.exists()
     assert len(list(folder.glob("*"))) == 3  # the answer's file, the draft's file, the recent one
 

@@ -23,7 +23,7 @@ async def test_a_chat_account_is_limited_and_refusals_are_recorded(tmp_path):
     org = await setup_org(db, EXAMPLE_PLAN)
     chat = Chat(db, Settings(data_dir=tmp_path / "data"))
     good = await invite_code(db, org, Role.MEMBER, "กองคลัง")
-    with time_machine.travel(dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc), tick=False) as clock:
+    with time_machine.travel(dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
         for i in range(5):
             said = await chat.type("guesser", f"/start WRONG{i:03d}")
             assert "ไม่ถูกต้อง" in said.text
@@ -91,13 +91,9 @@ async def test_the_tick_forgets_old_tries(tmp_path):
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 't.db'}")
     await db.upgrade()
     async with db.session() as s:
-        s.add(JoinAttempt(platform="telegram", external_id="a", at=dt.datetime(2026, 12, 1, 8, tzinfo=dt.timezone.utc)))
-        s.add(
-            JoinAttempt(
-                platform="telegram", external_id="b", at=dt.datetime(2026, 12, 1, 9, 20, tzinfo=dt.timezone.utc)
-            )
-        )
-    await tick(db, Settings(data_dir=tmp_path), now=dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc))
+        s.add(JoinAttempt(platform="telegram", external_id="a", at=dt.datetime(2026, 12, 1, 8, tzinfo=dt.UTC)))
+        s.add(JoinAttempt(platform="telegram", external_id="b", at=dt.datetime(2026, 12, 1, 9, 20, tzinfo=dt.UTC)))
+    await tick(db, Settings(data_dir=tmp_path), now=dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC))
     async with db.session(commit=False) as s:
         assert [a.external_id for a in (await s.exec(select(JoinAttempt))).all()] == ["b"]
     await db.dispose()

@@ -97,5 +97,5 @@ async def test_the_simulated_clock_moves_the_demo_organisation_only(tmp_path):
         real_rounds = (await s.exec(select(Round).where(Round.org_id == real))).all()
     assert rows and {r.org_id for r in rows} == {demo.id}
     assert all(r.state == RoundState.PLANNED for r in real_rounds)
-    assert await sim.clock() > dt.datetime(2026, 3, 13, tzinfo=dt.timezone.utc)
+    assert await sim.clock() > dt.datetime(2026, 3, 13, tzinfo=dt.UTC)
     await db.dispose()

@@ -167,7 +167,7 @@ class Load:
         await self.post(self._update(chat, **kw))
         try:
             await asyncio.wait_for(event.wait(), timeout=60)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.timeouts += 1
             raise
         return self.api.last[str(chat)]
@@ -194,7 +194,7 @@ class Load:
             try:
                 if not await self.answer_one(chat):
                     return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue  # counted; start again from /status
 
     async def answer_one(self, chat: int) -> bool:

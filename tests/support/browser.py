@@ -51,7 +51,7 @@ class Served:
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "Served":
+    def __enter__(self) -> Served:
         self.thread.start()
         for _ in range(200):
             if self.server.started:

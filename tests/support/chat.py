@@ -128,7 +128,7 @@ async def org_with_admin_invite(db_url: str) -> str:
     return code
 
 
-async def round_change(chat: "Chat", user: str, command: str) -> "Said":
+async def round_change(chat: Chat, user: str, command: str) -> Said:
     """``/round close`` or ``/round open N`` as an admin does it: the command, its question, the yes."""
     said = await chat.type(user, command)
     yes = next((b for b in said.buttons if b.data.startswith("rnc:") and not b.label.startswith("ยกเลิก")), None)
