@@ -171,7 +171,8 @@ async def _layout(db_url: str, tmp: Path) -> None:
                 headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
                 timeout=30,
             )
-            assert big.status_code == 413
+            # refused: Caddy answers 413 itself, or 502 when the cap cuts the body while it streams to the app
+            assert big.status_code in (413, 502)
         assert "now the active scheduler" in (tmp / "scheduler.log").read_text(errors="replace")
         assert "active scheduler" not in (tmp / "web.log").read_text(errors="replace")
     finally:
