@@ -110,6 +110,47 @@ def over_budget(item: Budgeted, amount: Decimal | None) -> str | None:
     return None
 
 
+def _done(item: Planned, text: str, answer: Answer, over_ok: bool) -> str | None:
+    answer.done = text
+    return None if text else _("Please say briefly what was done.")
+
+
+def _category(item: Planned, text: str, answer: Answer, over_ok: bool) -> str | None:
+    return None if answer.reason_category else _("Please choose why it could not be done.")
+
+
+def _reason(item: Planned, text: str, answer: Answer, over_ok: bool) -> str | None:
+    answer.reason = text
+    return None if text else _("Please type the reason.")
+
+
+def _disbursed(item: Planned, text: str, answer: Answer, over_ok: bool) -> str | None:
+    try:
+        value = parse_amount(text, allow_empty_as_none=False)
+    except ParseError as e:
+        return str(e)
+    answer.disbursed, answer.no_money = (None, True) if value is NO_BUDGET else (value, False)
+    return None if over_ok else over_budget(item, answer.disbursed)
+
+
+def _qty(item: Planned, text: str, answer: Answer, over_ok: bool) -> str | None:
+    try:
+        answer.qty = parse_quantity(text)
+    except ParseError as e:
+        return str(e)
+    return None
+
+
+# how each part is read from what was typed: it sets the answer's value and returns what is wrong, if anything
+_READ = {
+    Part.DONE: _done,
+    Part.REASON_CATEGORY: _category,
+    Part.REASON: _reason,
+    Part.DISBURSED: _disbursed,
+    Part.QTY: _qty,
+}
+
+
 def read_answer(item: Planned, typed: Mapping[str, Any], *, over_budget_ok: bool = False) -> Reading:
     """Every part this item and status ask for, read from ``typed`` (the form's fields, or the chat's draft);
     every problem named beside its part. Text beyond the parts asked is ignored."""
@@ -118,39 +159,14 @@ def read_answer(item: Planned, typed: Mapping[str, Any], *, over_budget_ok: bool
     if status is None:
         out.problems["status"] = _("Please choose the status.")
         return out
-    answer = Answer(status)
     category = {c.value: c for c in CannotReason}.get(str(typed.get("reason_category") or ""))
+    answer = Answer(status, reason_category=category)
     for part in parts(item, status, category):
         text = str(typed.get(part.value) or "").strip()
-        if part == Part.DONE:
-            answer.done = text
-            if not text:
-                out.problems[part.value] = _("Please say briefly what was done.")
-        elif part == Part.REASON_CATEGORY:
-            answer.reason_category = category
-            if category is None:
-                out.problems[part.value] = _("Please choose why it could not be done.")
-        elif part == Part.REASON:
-            answer.reason = text
-            if not text:
-                out.problems[part.value] = _("Please type the reason.")
-        elif part == Part.DISBURSED:
-            try:
-                value = parse_amount(text, allow_empty_as_none=False)
-            except ParseError as e:
-                out.problems[part.value] = str(e)
-                continue
-            answer.disbursed, answer.no_money = (None, True) if value is NO_BUDGET else (value, False)
-            question = None if over_budget_ok else over_budget(item, answer.disbursed)
-            if question:
-                out.problems[part.value] = question
-        elif part == Part.QTY:
-            try:
-                answer.qty = parse_quantity(text)
-            except ParseError as e:
-                out.problems[part.value] = str(e)
-        if part in (Part.DONE, Part.REASON) and (long := too_long(text)):
-            out.problems[part.value] = long
+        problem = too_long(text) if part in (Part.DONE, Part.REASON) else None
+        problem = problem or (_READ[part](item, text, answer, over_budget_ok) if part in _READ else None)
+        if problem:
+            out.problems[part.value] = problem
     if status == Status.CANNOT and not answer.reason:  # a text beside any other reason is kept too
         answer.reason = str(typed.get(Part.REASON.value) or "").strip()
         if long := too_long(answer.reason):
