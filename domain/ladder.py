@@ -10,6 +10,7 @@ the next rung of the same track is due; after that it is dropped and logged, not
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 
 from domain.calendar import WorkCalendar
@@ -61,3 +62,20 @@ def ladder(
             until = items[i + 1][1] if i + 1 < len(items) else end
             rungs.append(Rung(name, day, track, until))
     return sorted(rungs, key=lambda r: (r.day, r.track))
+
+
+class Fate(enum.Enum):
+    """What becomes of a rung on a given day for a unit that still has items awaiting an answer."""
+
+    LATER = "later"  # its day has not come
+    WAIT = "wait"  # due, but outside working time: sent when working time comes, if still in time
+    SEND = "send"  # due, in working time, still in time
+    DROP = "drop"  # found after the next rung was due: recorded, never sent late
+
+
+def fate(rung: Rung, today: dt.date, working: bool) -> Fate:
+    if rung.day > today:
+        return Fate.LATER
+    if today >= rung.until:
+        return Fate.DROP
+    return Fate.SEND if working else Fate.WAIT

@@ -21,7 +21,7 @@ from base.events import Message
 from base.settings import Settings
 from base.values import BANGKOK, utcnow
 from domain.calendar import WorkCalendar
-from domain.ladder import ALL_RUNGS
+from domain.ladder import ALL_RUNGS, Fate, fate
 from handlers.digest import build_digest
 from handlers.reminders import Address, OrgAddresses, preferred_accounts, reminder_message, thanks_message
 from locales.errors import UserError
@@ -197,26 +197,20 @@ async def plan_org(
                         plan.sends.append(Planned(key, "thanks", a, thanks_message(rnd, unit), unit_id))
             continue
         for rung in rungs:
-            if rung.day > today:
+            what = fate(rung, today, working)  # the ladder decides; the tick addresses and writes
+            if what == Fate.LATER:
                 break
-            if working or today >= rung.until:
+            if what != Fate.WAIT:
                 plan.marks.append((unit_id, rung.name))
             for a in await reach(unit_id, rung.track == "head"):
                 key = OutboxKey.unit_in_round(org.id, rnd.id, unit_id, rung.name, a.platform, a.chat_id)
-                if str(key) in claimed:
+                if str(key) in claimed or what == Fate.WAIT:
                     continue
                 set_language(a.lang)
-                planned = Planned(
-                    key,
-                    "reminder",
-                    a,
-                    reminder_message(rnd, unit, todo, to_head=rung.track == "head", today=today),
-                    unit_id,
+                message = reminder_message(rnd, unit, todo, to_head=rung.track == "head", today=today)
+                (plan.dropped if what == Fate.DROP else plan.sends).append(
+                    Planned(key, "reminder", a, message, unit_id)
                 )
-                if today >= rung.until:
-                    plan.dropped.append(planned)
-                elif working:
-                    plan.sends.append(planned)
     await _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection)
     await _mind_line_quota(session, settings, org, now, plan, claimed, working)
     return plan

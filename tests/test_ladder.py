@@ -74,3 +74,15 @@ def test_every_rung_falls_on_a_working_day_in_order(opens, to_due, to_submit):
     for track in ("unit", "head"):
         days = [r.day for r in rungs if r.track == track]
         assert days == sorted(days) and len(set(days)) == len(days)
+
+
+def test_a_rungs_fate_on_a_day_is_decided_without_a_database():
+    import datetime as dt
+
+    from domain.ladder import Fate, Rung, fate
+
+    rung = Rung("d3", dt.date(2026, 4, 7), "unit", dt.date(2026, 4, 9))
+    assert fate(rung, dt.date(2026, 4, 6), working=True) == Fate.LATER
+    assert fate(rung, dt.date(2026, 4, 7), working=False) == Fate.WAIT
+    assert fate(rung, dt.date(2026, 4, 8), working=True) == Fate.SEND
+    assert fate(rung, dt.date(2026, 4, 9), working=False) == Fate.DROP  # the next rung is due: never sent late
