@@ -15,10 +15,11 @@ from handlers.common import MAX_TEXT, clip, round_name, round_state_label
 from handlers.context import Ctx, resume, token
 from handlers.onboarding import role_label
 from handlers.protocol import ImportAnswer, NarrativeField, RoundAction, RoundAnswer, Step
-from handlers.reminders import OrgAddresses, round_notices, unit_reminders
+from handlers.reminders import round_notices, unit_reminders
 from locales.errors import UserError
 from locales.i18n import _
 from locales.thai import format_date
+from storage.addresses import OrgAddresses
 from storage.answers import Answers
 from storage.models import Role, Round, RoundNarrative, RoundState
 from storage.people import People

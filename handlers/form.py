@@ -23,11 +23,11 @@ from base.values import utcnow, without_control_characters
 from domain.answer import URL_RE, read_answer
 from domain.budget import budget_basis
 from handlers.common import round_name
-from handlers.reminders import preferred_accounts
 from locales.errors import UserError
 from locales.i18n import _, current_language, set_language
 from locales.labels import status_label
 from locales.thai import format_date
+from storage.addresses import person_addresses
 from storage.answers import AnsweredMeanwhile, Answers, Pair
 from storage.evidence import keep_file
 from storage.form_drafts import (
@@ -41,7 +41,6 @@ from storage.form_drafts import (
 )
 from storage.form_passes import Holder
 from storage.models import (
-    ChannelAccount,
     FormDraft,
     Person,
     PlanSection,
@@ -377,7 +376,7 @@ async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], pl
 async def _tell_chat(session: AsyncSession, person: Person, rnd: Round, saved: list[dict[str, str]]) -> None:
     """The bot says in the person's chats what the form saved (through the outbox, in the same transaction: a
     submit that rolls back tells nothing)."""
-    accounts = (await session.exec(select(ChannelAccount).where(ChannelAccount.person_id == person.id))).all()
+    addresses = await person_addresses(session, person)
     speaking = current_language()
     set_language(person.lang)
     lines = [_("Saved from the form: {n} item(s) in {round}.").format(n=len(saved), round=round_name(rnd))]
@@ -392,14 +391,14 @@ async def _tell_chat(session: AsyncSession, person: Person, rnd: Round, saved: l
         [
             {
                 "org_id": person.org_id,
-                "key": str(OutboxKey(person.org_id, "e", f"form-{tag}", a.platform, a.external_id)),
+                "key": str(OutboxKey(person.org_id, "e", f"form-{tag}", a.platform, a.chat_id)),
                 "kind": "notice",
                 "platform": a.platform,
-                "chat_id": a.external_id,
+                "chat_id": a.chat_id,
                 "is_group": False,
                 "payload": to_payload(message, Path(".")),
             }
-            for a, _p in preferred_accounts([(a, person) for a in accounts])
+            for a in addresses
         ],
     )
 

@@ -23,21 +23,19 @@ from base.values import BANGKOK, utcnow
 from domain.calendar import WorkCalendar
 from domain.ladder import ALL_RUNGS, Fate, fate
 from handlers.digest import build_digest
-from handlers.reminders import Address, OrgAddresses, preferred_accounts, reminder_message, thanks_message
+from handlers.reminders import reminder_message, thanks_message
 from locales.errors import UserError
 from locales.i18n import _, set_language
 from scheduler.due import digest_mark, ladder_of, rounds_to_open, rounds_to_plan
 from scheduler.housekeeping import housekeep
 from scheduler.quota import month_of, non_essential, percents, usage, used_percent
+from storage.addresses import Address, OrgAddresses, role_addresses
 from storage.answers import Answers, add_marks
 from storage.db import Database
 from storage.holidays import org_calendar
 from storage.models import (
-    ChannelAccount,
-    Membership,
     Organisation,
     OutboxState,
-    Person,
     Role,
     Round,
     RoundState,
@@ -117,21 +115,6 @@ async def auto_open(session: AsyncSession, org_id: int, today: dt.date) -> Round
         log.warning("round %s of organisation %s not opened: %s", due.id, org_id, refused)
         return None
     return due
-
-
-async def role_addresses(session: AsyncSession, org_id: int, role: Role) -> list[Address]:
-    """Private chats of everyone with an organisation-wide role, where each wants to be reached."""
-    q = (
-        select(ChannelAccount, Person)
-        .join(Person, col(Person.id) == ChannelAccount.person_id)
-        .join(Membership, col(Membership.person_id) == Person.id)
-        .where(Membership.org_id == org_id, Membership.role == role)
-    )
-    rows = (await session.exec(q)).all()
-    chosen = preferred_accounts([(a, p) for a, p in rows])
-    return list(
-        {(a.platform, a.external_id): Address(a.platform, a.external_id, False, p.lang) for a, p in chosen}.values()
-    )
 
 
 async def manager_addresses(session: AsyncSession, org_id: int) -> list[Address]:
