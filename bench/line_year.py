@@ -65,7 +65,7 @@ async def simulate(settings: Settings, tmp: Path) -> Counter:
         while day <= dt.date(2026, 11, 6):
             for at in (dt.time(8, 30), dt.time(10, 30)):
                 clock.move_to(dt.datetime.combine(day, at, tzinfo=BKK))
-                for months, rnd in rounds.items():
+                for rnd in rounds.values():
                     for k, offset in ANSWER_AFTER.items():
                         if offset is not None and day == rnd.opens_on + dt.timedelta(days=offset) and at.hour == 10:
                             await answer_unit(db, org, units[k])

@@ -83,7 +83,9 @@ async def soak(kind: str, minutes: float, rate: float, pg_url: str | None) -> di
         server.close()
     xs, ys = [s[0] for s in samples[1:]], [s[1] for s in samples[1:]]
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / (sum((x - mean_x) ** 2 for x in xs) or 1)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=False)) / (
+        sum((x - mean_x) ** 2 for x in xs) or 1
+    )
     return {
         "target": kind,
         "idle_rss_mb": round(idle, 1),

@@ -279,7 +279,7 @@ async def _button(ctx: Ctx, data: str) -> None:
         press = kind.unpack(value)
     except protocol.BadPress:
         await ctx.log_refusal("button")
-        raise UserError(_("This button is not valid. Type /help to see what I can do."))
+        raise UserError(_("This button is not valid. Type /help to see what I can do.")) from None
     fn, who = BUTTONS[kind]
     if not allowed(ctx, who):
         await ctx.log_refusal("button")

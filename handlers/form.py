@@ -364,7 +364,7 @@ async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], pl
             newer = {**(_answer_json(e.newer) or {}), "mine": e.newer.person_id == person.id}
             raise SentMeanwhile(
                 {"ok": False, "errors": {}, "newer": {key: {**newer, "by": who.display_name if who else ""}}}
-            )
+            ) from None
         saved.append({"code": c.pair.item.code, "status": status_label(r.status.value)})
     keys = {(c.pair.item.id, c.pair.unit_id) for c in checked}
     await drop_form_drafts(session, rnd.id, keys, person.id)  # what was sent is saved: its drafts are done

@@ -41,7 +41,7 @@ class Press:
         if len(parts) != len(names):
             raise BadPress(value)
         values: dict[str, int | str] = {}
-        for field, part in zip(names, parts):
+        for field, part in zip(names, parts, strict=False):
             if field.type in ("int", int):
                 if not part.isdigit() or len(part) > 12:
                     raise BadPress(value)

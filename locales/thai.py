@@ -107,7 +107,7 @@ def parse_amount(text: str | int | float | Decimal | None, *, allow_empty_as_non
     except InvalidOperation:  # pragma: no cover - the regex admits only digits
         raise ParseError(
             _('Cannot read "{text}" as an amount in baht; type for example 5,000 or 5000.50').format(text=text)
-        )
+        ) from None
     if value >= AMOUNT_LIMIT:
         raise ParseError(_("The amount {text} is too large").format(text=shown(text)))
     return value.quantize(SATANG)
@@ -200,7 +200,7 @@ MONTHS_ABBR: tuple[str, ...] = tuple(thai_abbr_months)
 
 def _month_lookup() -> dict[str, int]:
     table: dict[str, int] = {}
-    for i, (full, abbr) in enumerate(zip(MONTHS_FULL, MONTHS_ABBR), start=1):
+    for i, (full, abbr) in enumerate(zip(MONTHS_FULL, MONTHS_ABBR, strict=False), start=1):
         table[full] = i
         table[abbr] = i
         table[abbr.replace(".", "")] = i
@@ -233,10 +233,10 @@ def _make_date(day: int, month: int, year: int, original: str) -> dt.date:
                 _("There is no day {day} in {month} {year}").format(
                     day=day, month=MONTHS_FULL[month - 1], year=ce + BE_OFFSET
                 )
-            )
+            ) from None
         raise ParseError(
             _('Cannot read "{text}" as a date; type for example 10/4/2569 or 10 เม.ย. 2569').format(text=original)
-        )
+        ) from None
 
 
 def parse_date(text: str) -> dt.date:

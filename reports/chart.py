@@ -45,7 +45,7 @@ def status_chart(summary: RoundSummary, path: Path, title: str) -> Path:
     for status in STATUS_ORDER:
         values = [d.counts[status] for d in dims]
         bars = ax.barh(labels, values, left=left, color=COLOURS[status], label=status_label(status))
-        for bar, v in zip(bars, values):
+        for bar, v in zip(bars, values, strict=False):
             if v:
                 ax.text(
                     bar.get_x() + bar.get_width() / 2,
@@ -55,7 +55,7 @@ def status_chart(summary: RoundSummary, path: Path, title: str) -> Path:
                     va="center",
                     fontsize=10,
                 )
-        left = [a + b for a, b in zip(left, values)]
+        left = [a + b for a, b in zip(left, values, strict=False)]
     ax.invert_yaxis()
     from matplotlib.ticker import MaxNLocator
 

@@ -182,7 +182,7 @@ def add_table(doc, table: Table, width_mm: float) -> None:
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     t.autofit = False
     widths = [Mm(w) for w in column_widths(table, width_mm, TABLE_PT, 1.95)]  # Word's cell margins: 0.19 cm
-    for column, width in zip(t.columns, widths):
+    for column, width in zip(t.columns, widths, strict=False):
         column.width = width  # the grid LibreOffice lays a fixed table out by (Word reads the cells' widths)
     head = t.rows[0]
     _repeat_header(head)

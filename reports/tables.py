@@ -274,7 +274,7 @@ def status_table(r: RoundReport) -> Table:
     )
     notes = ([r.cumulative_text()] if r.cumulative else []) + [
         _("Items per status: {counts}; total {total}").format(
-            counts=", ".join(f"{status_label(c)} {r.num(n)}" for c, n in zip(EPLAN_COLUMNS, counts)),
+            counts=", ".join(f"{status_label(c)} {r.num(n)}" for c, n in zip(EPLAN_COLUMNS, counts, strict=False)),
             total=r.num(sum(counts)),
         ),
         r.carried_out_rule_text(),

@@ -111,7 +111,7 @@ def as_text_only(wb: Workbook) -> None:
 def write_xlsx(report: RoundReport, path: Path) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
-    for name, table in zip((_("Summary"), _("Report form"), _("Status e-PlanNACC")), all_tables(report)):
+    for name, table in zip((_("Summary"), _("Report form"), _("Status e-PlanNACC")), all_tables(report), strict=False):
         _sheet(wb, name, report, table)
     if not report.public:  # the checks are the compiler's, not the public's
         ws = wb.create_sheet(_("Checks"))

@@ -276,7 +276,7 @@ class Dispatcher:
                 return await self._deliver(row, defer=True)
 
         outcomes = await asyncio.gather(*(one(r) for r in rows))
-        sent = [r.id for r, v in zip(rows, outcomes) if v["state"] == OutboxState.SENT]
+        sent = [r.id for r, v in zip(rows, outcomes, strict=False) if v["state"] == OutboxState.SENT]
         async with self.db.session() as s:
             if sent:
                 await s.exec(
@@ -286,7 +286,7 @@ class Dispatcher:
                         state=OutboxState.SENT, attempts=Outbox.attempts + 1, sent_at=self.clock(), lease_until=None
                     )
                 )
-            for row, values in zip(rows, outcomes):
+            for row, values in zip(rows, outcomes, strict=False):
                 if values["state"] != OutboxState.SENT:
                     await s.exec(update(Outbox).where(Outbox.id == row.id).values(lease_until=None, **values))
         flush = getattr(self.senders[platform], "flush", None)

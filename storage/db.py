@@ -47,7 +47,7 @@ def make_engine(url: str) -> AsyncEngine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise UserError(_("DATABASE_URL is not a database address: {url}").format(url=url))
+        raise UserError(_("DATABASE_URL is not a database address: {url}").format(url=url)) from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise UserError(
             _("DATABASE_URL must point to SQLite or PostgreSQL, not {backend}").format(

@@ -80,7 +80,9 @@ def keep_file(
         stored.write_bytes(content)
     except OSError:  # a full disk: nothing half-written is left, and the person is told in Thai
         stored.unlink(missing_ok=True)
-        raise UserError(_("The file could not be kept: the server is out of space. Please tell your administrator."))
+        raise UserError(
+            _("The file could not be kept: the server is out of space. Please tell your administrator.")
+        ) from None
     return {
         "kind": kind,
         "path": stored.relative_to(settings.data_dir).as_posix(),

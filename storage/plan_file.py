@@ -230,7 +230,7 @@ def _check_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as z:
             members = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise not_xlsx
+        raise not_xlsx from None
     if len(members) > MAX_ZIP_MEMBERS:
         raise not_xlsx
     if sum(m.file_size for m in members) > MAX_FILE_BYTES:
@@ -249,7 +249,7 @@ def _read_xlsx(path: Path) -> list[tuple[int, list[Any]]]:
     try:
         wb = load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError):
-        raise UserError(_("{name} is not a readable Excel (.xlsx) file").format(name=path.name))
+        raise UserError(_("{name} is not a readable Excel (.xlsx) file").format(name=path.name)) from None
     budget, out = _Budget(), []
     try:
         ws = wb.worksheets[0]
@@ -261,7 +261,7 @@ def _read_xlsx(path: Path) -> list[tuple[int, list[Any]]]:
                 out.append((i, cells))
         return out
     except (KeyError, ValueError, TypeError, SyntaxError, zipfile.BadZipFile):
-        raise UserError(_("{name} is not a readable Excel (.xlsx) file").format(name=path.name))
+        raise UserError(_("{name} is not a readable Excel (.xlsx) file").format(name=path.name)) from None
     finally:
         wb.close()
 
@@ -294,7 +294,7 @@ def _read_csv(path: Path) -> list[tuple[int, list[Any]]]:
             _("A cell in row {row} holds more than {limit} characters; a cell may hold at most {limit}.").format(
                 row=reader.line_num, limit=MAX_CELL_CHARS
             )
-        )
+        ) from None
     return out
 
 

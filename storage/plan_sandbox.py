@@ -46,7 +46,7 @@ def read_plan(path: Path, memory_mb: int, seconds: float) -> list:
                 "Reading the file took longer than {seconds} seconds, far longer than any plan "
                 "needs; nothing was imported."
             ).format(seconds=f"{seconds:g}")
-        )
+        ) from None
     if done.returncode != 0 or not done.stdout or len(done.stdout) > MAX_RESULT_BYTES:
         raise _too_much(memory_mb)
     outcome, value = pickle.loads(done.stdout)

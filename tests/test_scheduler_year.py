@@ -206,7 +206,7 @@ async def test_a_fiscal_year_of_reminders_and_digests(tmp_path):
             for at in TICKS:
                 if at == dt.time(10, 30):  # people answer at 10:00
                     clock.move_to(dt.datetime.combine(day, dt.time(10, 0), tzinfo=BKK))
-                    for table, months in ((ANSWERS_SIX, 6), (ANSWERS_TWELVE, 12)):
+                    for table, _months in ((ANSWERS_SIX, 6), (ANSWERS_TWELVE, 12)):
                         for k, when in table.items():
                             half = isinstance(when, tuple)
                             when = when[1] if half else when

@@ -79,7 +79,7 @@ def table(rows: list[list[str]], header: list[str] | None = None) -> str:
     widths = [max(display_width(r[i]) for r in all_rows) for i in range(len(all_rows[0]))]
     lines = []
     for n, r in enumerate(all_rows):
-        cells = [c + " " * (w - display_width(c)) for c, w in zip(r, widths)]
+        cells = [c + " " * (w - display_width(c)) for c, w in zip(r, widths, strict=False)]
         lines.append("  ".join(cells).rstrip())
         if header and n == 0:
             lines.append("  ".join("-" * w for w in widths))

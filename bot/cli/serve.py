@@ -93,7 +93,7 @@ def ready() -> None:
             _("The web app does not answer on port {port}: {error}").format(
                 port=settings.web_port, error=type(e).__name__
             )
-        )
+        ) from None
     if r.status_code != 200:
         raise UserError(_("Not ready: {status}").format(status=answer.get("status", r.status_code)))
     typer.echo(_("Ready; {mb} MB of disk free.").format(mb=answer.get("disk_free_mb", "?")))
@@ -178,7 +178,9 @@ def invite(
     try:
         chosen = Role(role.lower())
     except ValueError:
-        raise UserError(_('Unknown role "{role}"; use member, head, manager, admin or overseer').format(role=role))
+        raise UserError(
+            _('Unknown role "{role}"; use member, head, manager, admin or overseer').format(role=role)
+        ) from None
 
     async def go(db: Database):
         async with org_session(db) as (session, org):

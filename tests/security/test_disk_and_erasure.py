@@ -54,7 +54,7 @@ async def test_upload_and_send_again_cannot_fill_the_disk(tmp_path):
     db, org, settings, _chat, c, auth = await world(tmp_path, evidence_person_mb_day=2)
     items = (await c.get("/form/api/items", headers=auth)).json()["items"]
     refused = None
-    for cycle in range(5):  # ten uploads, send, again: the probe's loop
+    for _cycle in range(5):  # ten uploads, send, again: the probe's loop
         for it in items[:2]:
             for _ in range(5):
                 r = await c.post("/form/api/evidence", content=PNG, headers=upload_headers(auth, it))
