@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 run: system-run $(VENV)/.installed
 	$(BIN)/tidtam run --simulator
 
-test: lint system-test tests/peers/node_modules/.installed bot/static/liff/liff.js
+test: lint system-test tests/peers/node_modules/.installed bot/web/static/liff/liff.js
 	$(BIN)/python -m pytest
 
 # the tests that need no server of their own (no PostgreSQL, emulator, browser) and are quick; CI runs all
@@ -52,10 +52,10 @@ tests/peers/node_modules/.installed: tests/peers/package.json tests/peers/packag
 
 # LINE's LIFF SDK (npm) bundled into the one file the answer form serves inside LINE (no CDN); needs Node.js.
 # Only a deployment with LINE_LIFF_ID needs it (docs/form.md); the tests load it.
-liff: bot/static/liff/liff.js
+liff: bot/web/static/liff/liff.js
 
-bot/static/liff/liff.js: bot/static/liff/package.json bot/static/liff/package-lock.json bot/static/liff/entry.js
-	cd bot/static/liff && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+bot/web/static/liff/liff.js: bot/web/static/liff/package.json bot/web/static/liff/package-lock.json bot/web/static/liff/entry.js
+	cd bot/web/static/liff && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
 clean:
-	rm -rf $(VENV) data tests/peers/node_modules bot/static/liff/node_modules bot/static/liff/liff.js
+	rm -rf $(VENV) data tests/peers/node_modules bot/web/static/liff/node_modules bot/web/static/liff/liff.js

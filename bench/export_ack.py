@@ -90,9 +90,9 @@ def webhook_body(text: str) -> bytes:
 def main(items: int, times: int) -> None:
     import httpx
 
-    import bot.line
+    import bot.adapters.line
     from base.settings import Settings
-    from bot.web import create_app
+    from bot.web.app import create_app
     from support.browser import Served
     from support.ports import free_port
 
@@ -109,7 +109,7 @@ def main(items: int, times: int) -> None:
     )
     (tmp / "data").mkdir()
     asyncio.run(prepare(tmp, items, settings))
-    shipped = bot.line.handle
+    shipped = bot.adapters.line.handle
 
     async def inside(db, event, settings, *, detach=False):  # the work done before the 200, as before
         return await shipped(db, event, settings, detach=False)
@@ -121,7 +121,7 @@ def main(items: int, times: int) -> None:
     print("|---|---|---|---|---|")
     with Served(create_app(settings), free_port(), lifespan="on") as served, httpx.Client(timeout=120) as client:
         for name, handle in (("before the 200", inside), ("detached (shipped)", shipped)):
-            bot.line.handle = handle
+            bot.adapters.line.handle = handle
             acks, loads, replies = [], [], []
             for _ in range(times + 1):  # the first warms the fonts and the templates
                 line.seen.clear()
@@ -143,7 +143,7 @@ def main(items: int, times: int) -> None:
                 f"| {name} | {statistics.median(acks) * 1000:.0f} ms | {max(acks) * 1000:.0f} ms | {loading} "
                 f"| {statistics.median(replies):.2f} s |"
             )
-    bot.line.handle = shipped
+    bot.adapters.line.handle = shipped
 
 
 if __name__ == "__main__":

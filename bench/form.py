@@ -38,7 +38,7 @@ def main(loads: int) -> None:
     from test_form_browser import telegram_url
 
     from base.settings import Settings
-    from bot.web import create_app
+    from bot.web.app import create_app
     from storage.db import Database
     from storage.models import Role
     from support.browser import ARGS, CHROMIUM, PHONE, Served

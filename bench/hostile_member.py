@@ -30,7 +30,7 @@ async def main(seconds: float) -> None:
     import httpx
 
     from base.settings import Settings
-    from bot.web import create_app
+    from bot.web.app import create_app
     from reports.export import export
     from reports.model import build_report
     from storage.answers import Answers

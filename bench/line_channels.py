@@ -24,7 +24,7 @@ os.environ.setdefault("SECRETS_KEY", "rpmo-5qhmusWnAdDRNZZijZZwaMD1NiTMQKoLqlDYC
 
 async def main(count: int) -> None:
     from base.settings import Settings
-    from bot.line_channels import LineChannels
+    from bot.adapters.line_channels import LineChannels
     from storage.db import Database
     from storage.line_channels import set_channel
     from storage.models import OrgKind

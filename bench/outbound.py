@@ -201,8 +201,8 @@ async def fill(db_url: str, telegram: int, groups: int, line: int, channels: int
 
 async def dispatch(db_url: str, base: str, data_dir: Path) -> float:
     from base.settings import Settings
-    from bot.line_channels import LineChannels, LineSender
-    from bot.telegram import TelegramAdapter, TelegramSender
+    from bot.adapters.line_channels import LineChannels, LineSender
+    from bot.adapters.telegram import TelegramAdapter, TelegramSender
     from scheduler.outbox import Dispatcher
     from storage.db import Database
 

@@ -50,7 +50,7 @@ def main(items: int, requests: int) -> None:
     import httpx
 
     from base.settings import Settings
-    from bot.web import create_app
+    from bot.web.app import create_app
     from storage.db import Database
     from support.browser import Served
     from support.ports import free_port

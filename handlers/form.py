@@ -1,6 +1,6 @@
 """The answer form: a unit's whole list on one page (Telegram Mini App, LINE LIFF, or a one-time link).
 
-Platform-neutral like every handler: the web routes (bot/form.py) find who is asking and call these. A person
+Platform-neutral like every handler: the web routes (bot/web/form.py) find who is asking and call these. A person
 reads and writes only their own units' items of the open round, in their own organisation, checked on every
 call as a chat press is. Submitted answers are checked with the chat's parsers and rules, all or nothing, and
 saved in one transaction with their audit lines; an answer someone else saved since the page loaded is never

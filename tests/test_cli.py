@@ -412,7 +412,7 @@ def test_the_simulator_and_a_real_organisation_never_share_a_database(cli_env, c
     import uvicorn
 
     from base.settings import get_settings
-    from bot.demo import ensure_demo
+    from bot.adapters.demo import ensure_demo
     from storage.db import Database
 
     started = []
@@ -518,7 +518,7 @@ def test_every_documented_setup_starts(org, capsys, monkeypatch):
     process only."""
     import uvicorn
 
-    import bot.telegram
+    import bot.adapters.telegram
     from base.settings import get_settings
 
     started = []
@@ -533,7 +533,7 @@ def test_every_documented_setup_starts(org, capsys, monkeypatch):
     async def token_ok(_settings) -> None:
         return None
 
-    monkeypatch.setattr(bot.telegram, "check_token", token_ok)
+    monkeypatch.setattr(bot.adapters.telegram, "check_token", token_ok)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:ABC")
     get_settings.cache_clear()
     code, out, err = tidtam(capsys, "run")

@@ -15,8 +15,8 @@ import pytest
 from sqlmodel import select
 
 from base.settings import Settings
-from bot.form import telegram_user_id
-from bot.web import create_app
+from bot.web.app import create_app
+from bot.web.form import telegram_user_id
 from storage.db import Database
 from storage.models import AuditLog, FormDraft, Outbox, Role, Round, RoundState, StatusReport
 from storage.round_state import set_round_state
@@ -195,8 +195,8 @@ async def test_requests_another_site_could_send_are_refused(form):
 
 async def test_report_status_and_reminders_carry_the_form_button_each_platform_renders(form):
     from base.events import Button
-    from bot.line import _action
-    from bot.telegram import _key
+    from bot.adapters.line import _action
+    from bot.adapters.telegram import _key
     from handlers.reminders import reminder_message
 
     chat, _db, _client = form

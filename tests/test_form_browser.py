@@ -19,7 +19,7 @@ from sqlmodel import select
 from test_form import TOKEN, init_data
 
 from base.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from storage.db import Database
 from storage.models import Outbox, Role, Round, RoundState, StatusReport
 from storage.round_state import set_round_state

@@ -15,10 +15,10 @@ import time_machine
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-import bot.line
+import bot.adapters.line
 from base.settings import Settings
-from bot.line_channels import LineChannels, LineSender
-from bot.web import create_app
+from bot.adapters.line_channels import LineChannels, LineSender
+from bot.web.app import create_app
 from scheduler.outbox import Dispatcher, RateLimiter
 from scheduler.tick import tick
 from storage.db import Database
@@ -45,7 +45,7 @@ class Wire:
 def line(tmp_path, prism, monkeypatch):
     wire = Wire()
 
-    real_post = bot.line.LineAdapter._post
+    real_post = bot.adapters.line.LineAdapter._post
 
     async def post(self, path, payload, headers=None):  # what went over the wire (Prism checked it), and its key
         status, body, answer = await real_post(self, path, payload, headers)
@@ -59,7 +59,7 @@ def line(tmp_path, prism, monkeypatch):
             wire.pushes.append((payload["to"], payload["messages"], (headers or {}).get("X-Line-Retry-Key")))
         return status, body, answer
 
-    monkeypatch.setattr(bot.line.LineAdapter, "_post", post)
+    monkeypatch.setattr(bot.adapters.line.LineAdapter, "_post", post)
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'line.db'}"
 
     admin_code = asyncio.run(org_with_admin_invite(db_url))
@@ -212,7 +212,9 @@ def test_a_round_on_line(line, tmp_path):
     assert {to for to, _m, _k in wire.pushes} >= {STAFF, "U" + "d" * 32}
     for to, messages, key in wire.pushes:
         # sent concurrently: the key is one of the rows' to that chat
-        assert key in {bot.line.retry_key(r.key) for r in rows if r.chat_id == to and r.state == OutboxState.SENT}
+        assert key in {
+            bot.adapters.line.retry_key(r.key) for r in rows if r.chat_id == to and r.state == OutboxState.SENT
+        }
         assert uuid.UUID(key)
         assert len(messages) <= 5
     assert usage[0].pushed == len(wire.pushes)
@@ -401,7 +403,7 @@ def test_a_late_answer_is_pushed_and_counted_when_the_reply_token_has_lapsed(lin
     async def lapsed(self, reply_token, messages):
         return False  # LINE: "Invalid reply token" (used, or too old)
 
-    monkeypatch.setattr(bot.line.LineAdapter, "reply", lapsed)
+    monkeypatch.setattr(bot.adapters.line.LineAdapter, "reply", lapsed)
     assert post(client, event("message", admin, text="/export")).status_code == 200
     to, messages, key = wire.pushes[-1]
     assert to == admin and "/files/" in texts(messages) and uuid.UUID(key)

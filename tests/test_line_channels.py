@@ -15,11 +15,11 @@ from cryptography.fernet import Fernet
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-import bot.http
+import bot.adapters.http
 from base.events import Message
 from base.settings import Settings
-from bot.line_channels import LineChannels, LineSender
-from bot.web import create_app
+from bot.adapters.line_channels import LineChannels, LineSender
+from bot.web.app import create_app
 from scheduler.outbox import Dispatcher, Limits, RateLimiter, RetryLater
 from storage.db import Database
 from storage.line_channels import set_channel
@@ -52,7 +52,7 @@ class Wire:
 @pytest.fixture
 def deployment(tmp_path, prism, monkeypatch):
     wire = Wire()
-    made = bot.http.pooled_session
+    made = bot.adapters.http.pooled_session
 
     def traced(timeout, headers=None):  # the headers as they leave for Prism
         session = made(timeout, headers)
@@ -66,7 +66,7 @@ def deployment(tmp_path, prism, monkeypatch):
         session._trace_configs.append(trace)
         return session
 
-    monkeypatch.setattr(bot.http, "pooled_session", traced)
+    monkeypatch.setattr(bot.adapters.http, "pooled_session", traced)
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'many.db'}"
 
     async def world():
@@ -153,15 +153,15 @@ def test_each_organisation_talks_on_its_own_channel(deployment):
 def test_refusals_read_in_thai(deployment):
     client, _wire, _settings, _orgs, codes = deployment
     seen = []
-    import bot.line
+    import bot.adapters.line
 
-    real = bot.line.LineAdapter.reply
+    real = bot.adapters.line.LineAdapter.reply
 
     async def keep(self, token, messages):
         seen.append(" ".join(m.get("text", "") for m in messages))
         await real(self, token, messages)
 
-    bot.line.LineAdapter.reply = keep
+    bot.adapters.line.LineAdapter.reply = keep
     try:
         post(client, "/line/webhook/song", event("message", UB, text=f"/start {codes['a']}"), secret=B_SECRET)
         post(client, "/line/webhook", event("message", UC, text=f"/start {codes['a']}"), secret=SECRET)
@@ -170,7 +170,7 @@ def test_refusals_read_in_thai(deployment):
         # A's person sends B's own code on B's channel: the account is A's, so it is refused — in words
         post(client, "/line/webhook/song", event("message", UA, text=f"/start {codes['b']}"), secret=B_SECRET)
     finally:
-        bot.line.LineAdapter.reply = real
+        bot.adapters.line.LineAdapter.reply = real
     assert "ใช้ Tidtam กับองค์กรอื่นอยู่แล้ว" in seen[4], seen  # was: no reply at all, nothing logged
     assert "รหัสนี้เป็นขององค์กรอื่น" in seen[0]
     assert "บัญชี LINE ของตนเอง" in seen[1]
@@ -321,7 +321,7 @@ async def test_one_channels_429_holds_up_no_other_channel(tmp_path):
 
 
 async def test_a_revoked_token_fails_for_good_naming_its_channel(tmp_path, monkeypatch):
-    import bot.line
+    import bot.adapters.line
     from scheduler.outbox import PermanentFailure
     from storage.models import OrgKind
     from storage.repo import create_organisation
@@ -337,7 +337,7 @@ async def test_a_revoked_token_fails_for_good_naming_its_channel(tmp_path, monke
         tokens.append(self.channel.token)
         return 401, '{"message":"Authentication failed"}', {}
 
-    monkeypatch.setattr(bot.line.LineAdapter, "_post", unauthorised)
+    monkeypatch.setattr(bot.adapters.line.LineAdapter, "_post", unauthorised)
     channels = LineChannels(Settings(data_dir=tmp_path, line_api_base_url="http://127.0.0.1:9"), db)
     assert channels.default is None  # no deployment channel: only the organisation's own
     with pytest.raises(PermanentFailure, match="channel nueng"):

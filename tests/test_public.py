@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from base.settings import get_settings
 from bot.cli import main
-from bot.web import create_app
+from bot.web.app import create_app
 from storage.db import Database
 from storage.models import OrgKind, Oversight, Role, Round, RoundState
 from storage.publication import set_live

@@ -200,7 +200,7 @@ def test_clip_never_cuts_inside_a_character_cluster(text, width):
 
 def test_labels_keep_their_tone_marks():
     from base.events import Button
-    from bot.line import _quick
+    from bot.adapters.line import _quick
     from locales.thai import clip
 
     assert clip("ไม่สามารถดำเนินการได้", 20) == "ไม่สามารถดำเนินการ…"  # not "ไม่สามารถดำเนินการได"

@@ -10,7 +10,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from base.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from storage.db import Database
 from storage.models import Person, ProcessedEvent, Role
 from support.chat import invite_code, setup_org
@@ -96,18 +96,18 @@ def test_update_is_processed_once_even_when_replayed(web):
 def test_a_failure_answers_5xx_and_the_redelivery_is_processed(web, monkeypatch):
     client, peer, code, db_url = web
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    import bot.telegram
+    import bot.adapters.telegram
 
-    real = bot.telegram.handle
+    real = bot.adapters.telegram.handle
 
     async def down(*args, **kwargs):
         raise ConnectionError("database unavailable")
 
-    monkeypatch.setattr(bot.telegram, "handle", down)
+    monkeypatch.setattr(bot.adapters.telegram, "handle", down)
     body = update(9, f"/start {code}")
     assert client.post("/telegram/webhook", json=body, headers=headers).status_code == 500
     assert count(db_url, ProcessedEvent) == 0
-    monkeypatch.setattr(bot.telegram, "handle", real)
+    monkeypatch.setattr(bot.adapters.telegram, "handle", real)
     assert client.post("/telegram/webhook", json=body, headers=headers).status_code == 200
     assert count(db_url, Person) == 1 and count(db_url, ProcessedEvent) == 1
 
@@ -136,7 +136,7 @@ def test_readiness_and_metrics(web, monkeypatch):
 def test_export_shows_that_a_file_is_coming_and_then_sends_the_documents(web, monkeypatch):
     """The documents are laid out after Telegram has its 200, "sending a file…" shown in the chat meanwhile (the
     emulator has neither sendChatAction nor sendDocument: those two are recorded here, the rest goes to it)."""
-    import bot.telegram
+    import bot.adapters.telegram
 
     client, peer, _member, db_url = web
 
@@ -152,7 +152,7 @@ def test_export_shows_that_a_file_is_coming_and_then_sends_the_documents(web, mo
 
     code = asyncio.run(admin_code())
     wire: list[str] = []
-    real_call, real_send = bot.telegram.BotApi.call, bot.telegram.TelegramAdapter.send
+    real_call, real_send = bot.adapters.telegram.BotApi.call, bot.adapters.telegram.TelegramAdapter.send
 
     async def call(self, method, payload):
         if method == "sendChatAction":
@@ -167,8 +167,8 @@ def test_export_shows_that_a_file_is_coming_and_then_sends_the_documents(web, mo
         wire.append("text")
         await real_send(self, chat_id, message)
 
-    monkeypatch.setattr(bot.telegram.BotApi, "call", call)
-    monkeypatch.setattr(bot.telegram.TelegramAdapter, "send", send)
+    monkeypatch.setattr(bot.adapters.telegram.BotApi, "call", call)
+    monkeypatch.setattr(bot.adapters.telegram.TelegramAdapter, "send", send)
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     for i, text in enumerate([f"/start {code}", "ผู้ดูแล เทเลแกรม"]):
         assert client.post("/telegram/webhook", json=update(20 + i, text, 777), headers=headers).status_code == 200

@@ -30,7 +30,7 @@ def line_usage(refresh: bool = typer.Option(False, "--refresh", help=N_("read th
 
     settings = state().settings
     if refresh:
-        from bot.line_channels import LineChannels
+        from bot.adapters.line_channels import LineChannels
 
         async def read() -> None:
             db = Database(settings.effective_database_url, new_installation=settings.new_installation)

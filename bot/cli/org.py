@@ -213,10 +213,10 @@ def backup(file: Path) -> None:
 
 def demo() -> None:
     """In the simulator's own database (never beside a real organisation, never on a production setup)."""
+    from bot.adapters.demo import demo_settings, ensure_demo
+    from bot.adapters.simulator import refuse_unsafe_settings
     from bot.cli.common import CliState, set_state
     from bot.cli.plan import print_plan_summary
-    from bot.demo import demo_settings, ensure_demo
-    from bot.simulator import refuse_unsafe_settings
 
     refuse_unsafe_settings(state().settings)
     set_state(CliState(demo_settings(state().settings), state().org))

@@ -258,7 +258,7 @@ async def write_site(session, sites: list[Site], folder: Path) -> int:
         raise UserError(_("{folder} is not empty; choose a new folder.").format(folder=folder))
     (folder / "static").mkdir(parents=True, exist_ok=True)
     (folder / "static" / "public.css").write_bytes(CSS.read_bytes())
-    from bot.public import font_files
+    from bot.web.public import font_files
 
     for name, font in font_files().items():  # the stylesheet's Sarabun, beside it
         (folder / "static" / name).write_bytes(font.read_bytes())

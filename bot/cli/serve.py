@@ -54,7 +54,7 @@ def run_bot(
             )
         )
     if settings.telegram_bot_token:
-        from bot.telegram import check_token
+        from bot.adapters.telegram import check_token
 
         asyncio.run(check_token(settings))
     if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
@@ -110,9 +110,9 @@ def _run_simulator(settings) -> None:
     real organisation or a real person."""
     import uvicorn
 
-    from bot.demo import demo_settings
-    from bot.simulator import refuse_real_organisations, refuse_unsafe_settings
-    from bot.web import create_app
+    from bot.adapters.demo import demo_settings
+    from bot.adapters.simulator import refuse_real_organisations, refuse_unsafe_settings
+    from bot.web.app import create_app
 
     refuse_unsafe_settings(settings)
     # a folder of its own inside DATA_DIR: the demo and the organisation set up with `tidtam init` never share a
@@ -149,7 +149,7 @@ def _serve(settings) -> None:
 
     import uvicorn
 
-    from bot.web import create_app
+    from bot.web.app import create_app
 
     if settings.web_workers == 1:
         uvicorn.run(
@@ -158,7 +158,7 @@ def _serve(settings) -> None:
         return
     os.environ["RUN_SCHEDULER"] = "true" if settings.run_scheduler else "false"
     uvicorn.run(
-        "bot.web:app_from_env",
+        "bot.web.app:app_from_env",
         factory=True,
         workers=settings.web_workers,
         host=settings.web_host,
@@ -235,7 +235,7 @@ def _telegram_link(code: str) -> str | None:
     settings = state().settings
     username = settings.telegram_bot_username
     if not username and settings.telegram_bot_token:
-        from bot.telegram import build_application
+        from bot.adapters.telegram import build_application
 
         async def get_me() -> str:
             bot = build_application(settings).bot
@@ -265,14 +265,14 @@ def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help=N_("only dra
         senders: dict[str, Sender] = {}
         adapters = []
         if settings.telegram_bot_token:
-            from bot.telegram import TelegramAdapter, TelegramSender, check_token
+            from bot.adapters.telegram import TelegramAdapter, TelegramSender, check_token
 
             await check_token(settings)
             adapter = TelegramAdapter(settings, db, webhook=True)
             await adapter.app.initialize()
             adapters.append(adapter)
             senders["telegram"] = TelegramSender(adapter)
-        from bot.line_channels import LineChannels, LineSender
+        from bot.adapters.line_channels import LineChannels, LineSender
 
         line = LineChannels(settings, db)  # the settings' channel, if any, and the organisations' own
         senders["line"] = LineSender(line)

@@ -15,7 +15,7 @@ import httpx
 from sqlmodel import SQLModel, select
 
 from base.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from scheduler.housekeeping import housekeep
 from storage.db import Database
 from storage.models import FormDraft, FormPass, Person, Role, StatusReport

@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from base.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from storage.db import Database
 from storage.files import link_for, redeem
 from support.chat import setup_org

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from base.settings import Settings
 from bot.cli import main
-from bot.web import create_app
+from bot.web.app import create_app
 from storage.db import Database
 from storage.models import Person, ProcessedEvent
 from support.chat import org_with_admin_invite

@@ -9,10 +9,10 @@ import re
 import httpx
 import pytest
 
-import bot.form
+import bot.web.form
 from base.settings import Settings
-from bot.form import line_user_id, telegram_user_id
-from bot.web import create_app
+from bot.web.app import create_app
+from bot.web.form import line_user_id, telegram_user_id
 from storage.db import Database
 from storage.models import Role
 from support.chat import Chat, invite_code, join, setup_org
@@ -87,7 +87,9 @@ async def test_a_line_verify_endpoint_answering_anything_is_a_refusal(monkeypatc
         return httpx.Response(200, content=json.dumps(answer).encode())
 
     real = httpx.AsyncClient
-    monkeypatch.setattr(bot.form.httpx, "AsyncClient", lambda **kw: real(transport=httpx.MockTransport(reply), **kw))
+    monkeypatch.setattr(
+        bot.web.form.httpx, "AsyncClient", lambda **kw: real(transport=httpx.MockTransport(reply), **kw)
+    )
     settings = Settings(data_dir=tmp_path, line_liff_id="1650000000-AbC", line_login_channel_id="1650000000")
     assert await line_user_id("token", settings) is None
 

@@ -11,7 +11,7 @@ import httpx
 from sqlmodel import select
 
 from base.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from storage.models import FormDraft, Role, StatusReport
 from support.chat import Chat, invite_code, join, setup_org
 from support.paths import EXAMPLE_PLAN

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from base.events import Message
 from base.settings import Settings
-from bot.line import LineAdapter
+from bot.adapters.line import LineAdapter
 from storage.db import Database
 from storage.models import LineUsage
 

@@ -13,7 +13,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from base.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from locales.errors import UserError
 from storage.db import Database
 from storage.models import LineChannel, OrgKind

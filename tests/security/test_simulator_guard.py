@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import select
 
 from base.settings import Settings
+from bot.adapters.demo import ensure_demo
+from bot.adapters.simulator import Simulator, refuse_real_organisations
 from bot.cli import main
-from bot.demo import ensure_demo
-from bot.simulator import Simulator, refuse_real_organisations
 from locales.errors import UserError
 from storage.db import Database
 from storage.models import Outbox, Role, Round, RoundState

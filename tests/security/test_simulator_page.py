@@ -7,7 +7,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from base.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 
 BASE = "http://127.0.0.1:8000"
 

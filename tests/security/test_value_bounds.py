@@ -11,7 +11,7 @@ import httpx
 from sqlmodel import select
 
 from base.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from locales.thai import QTY_DIGITS, format_quantity, parse_quantity
 from reports.export import export
 from reports.model import build_report

@@ -14,7 +14,7 @@ import uvicorn
 from starlette.testclient import TestClient
 
 from base.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from support.chat import org_with_admin_invite
 from support.line import SECRET, sign
 from support.postgres import free_port

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
-from bot.services import services
+from bot.web.services import services
 from locales.i18n import _, set_language
 from reports.public import CSS, PLAN_FILES, ROUND_FILES, PublicSite
 from storage.publication import live_site

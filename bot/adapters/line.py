@@ -43,7 +43,7 @@ from sqlmodel import select
 from base.events import Button, Incoming, IncomingFile, Message, Response
 from base.settings import Settings
 from base.values import utcnow
-from bot.http import SharedSession, json_body
+from bot.adapters.http import SharedSession, json_body
 from handlers.core import handle
 from handlers.protocol import Pick
 from locales.i18n import _

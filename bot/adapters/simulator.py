@@ -27,8 +27,8 @@ from base.events import Incoming, IncomingFile, Message
 from base.events import Response as BotResponse
 from base.settings import Settings
 from base.values import BANGKOK, clock_offset, utcnow
-from bot.demo import CLOCK_START, DEMO_ORG, SIMULATOR, ensure_demo
-from bot.services import services
+from bot.adapters.demo import CLOCK_START, DEMO_ORG, SIMULATOR, ensure_demo
+from bot.web.services import services
 from handlers.core import handle
 from locales.errors import UserError
 from locales.i18n import LANGUAGES, _, set_language
@@ -38,7 +38,7 @@ from scheduler.tick import tick
 from storage.db import Database
 from storage.models import Organisation, SimMessage, SimState
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).resolve().parents[1] / "web" / "static"  # the page beside the form's
 PHONES = [
     ("staff-a", "สมศรี · กองคลัง"),
     ("staff-b", "สมชาย · กองช่าง"),

@@ -11,9 +11,9 @@ from base.settings import Settings
 from storage.db import Database
 
 if TYPE_CHECKING:
-    from bot.line_channels import LineChannels
-    from bot.simulator import Simulator
-    from bot.telegram import TelegramAdapter
+    from bot.adapters.line_channels import LineChannels
+    from bot.adapters.simulator import Simulator
+    from bot.adapters.telegram import TelegramAdapter
     from scheduler.service import SchedulerService
 
 

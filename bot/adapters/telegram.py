@@ -1,7 +1,7 @@
 """The Telegram adapter: an Update in, the neutral core, inline keyboards and edits out.
 
 Thin on purpose: it translates, it does not decide. Long polling for development; the
-webhook lives in ``bot.web``. An update is read from its JSON and a step's replies go out as the Bot API's
+webhook lives in ``bot.web.app``. An update is read from its JSON and a step's replies go out as the Bot API's
 JSON on one pooled aiohttp session (``BotApi``): python-telegram-bot's objects and request machinery cost
 about 2 ms of CPU an update (bench/inbound.py), most of a step's budget. The library still polls, uploads
 files, and paces sends with its AIORateLimiter.
@@ -21,7 +21,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from base.events import Button, Incoming, IncomingFile, Message, Response
 from base.settings import Settings
-from bot.http import json_body, pooled_session
+from bot.adapters.http import json_body, pooled_session
 from handlers.core import handle
 from locales.i18n import _, set_language
 from locales.thai import clip

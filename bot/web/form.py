@@ -25,8 +25,8 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 
 from base.settings import Settings
-from bot.public import font_files
-from bot.services import read_limited, services
+from bot.web.public import font_files
+from bot.web.services import read_limited, services
 from handlers.form import FormRefused, SentMeanwhile, add_evidence, load, save_draft, submit
 from locales.errors import UserError
 from locales.i18n import LANGUAGES, _, set_language

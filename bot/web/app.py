@@ -18,10 +18,10 @@ from starlette.routing import Route
 from telegram import Update
 
 from base.settings import Settings
-from bot.form import routes as form_routes
-from bot.public import routes as public_routes
-from bot.services import Services, read_limited
-from bot.services import services as services_of
+from bot.web.form import routes as form_routes
+from bot.web.public import routes as public_routes
+from bot.web.services import Services, read_limited
+from bot.web.services import services as services_of
 from locales.thai import clip
 from storage.db import Database
 from storage.line_channels import NAME as CHANNEL_NAME
@@ -48,8 +48,8 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
     ]
     middleware = []
     if simulator:
-        from bot.simulator import SimulatedClock, Simulator, refuse_unsafe_settings
-        from bot.simulator import routes as simulator_routes
+        from bot.adapters.simulator import SimulatedClock, Simulator, refuse_unsafe_settings
+        from bot.adapters.simulator import routes as simulator_routes
 
         refuse_unsafe_settings(settings)
         services.simulator = Simulator(settings, services.db)
@@ -66,7 +66,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     await services.db.upgrade()
     try:
         if services.simulator is not None:
-            from bot.simulator import prepare
+            from bot.adapters.simulator import prepare
 
             await prepare(services.db)
         await start_channels(services)
@@ -80,7 +80,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 async def start_channels(services: Services) -> None:
     settings, db = services.settings, services.db
     if settings.telegram_bot_token:
-        from bot.telegram import TelegramAdapter
+        from bot.adapters.telegram import TelegramAdapter
 
         polling = not settings.telegram_webhook_url  # LINE needs this web app; Telegram may still poll
         services.telegram = adapter = TelegramAdapter(settings, db, webhook=not polling)
@@ -97,7 +97,7 @@ async def start_channels(services: Services) -> None:
                 secret_token=settings.telegram_webhook_secret or None,
                 allowed_updates=Update.ALL_TYPES,
             )
-    from bot.line_channels import LineChannels
+    from bot.adapters.line_channels import LineChannels
     from storage.line_channels import seal_what_is_clear
     from storage.sealed import sealer
 
@@ -111,11 +111,11 @@ async def start_scheduler(services: Services) -> None:
 
     senders: dict = {}
     if services.telegram is not None:
-        from bot.telegram import TelegramSender
+        from bot.adapters.telegram import TelegramSender
 
         senders["telegram"] = TelegramSender(services.telegram)
     if services.line is not None:
-        from bot.line_channels import LineSender
+        from bot.adapters.line_channels import LineSender
 
         senders["line"] = LineSender(services.line)
     services.scheduler = SchedulerService(

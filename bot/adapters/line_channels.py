@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 from base.events import Message
 from base.settings import Settings
-from bot.http import SharedSession
-from bot.line import Channel, LineAdapter, timeout
+from bot.adapters.http import SharedSession
+from bot.adapters.line import Channel, LineAdapter, timeout
 from scheduler.outbox import PermanentFailure
 from storage.db import Database
 from storage.line_channels import all_channels, channel_named, own_channel

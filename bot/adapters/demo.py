@@ -17,7 +17,7 @@ from storage.plan_import import import_plan
 from storage.repo import Rounds, Units, create_organisation
 
 DEMO_ORG = "เทศบาลตำบลตัวอย่าง (ข้อมูลสาธิต)"
-EXAMPLE_PLAN = Path(__file__).resolve().parents[1] / "examples" / "plan-example.csv"
+EXAMPLE_PLAN = Path(__file__).resolve().parents[2] / "examples" / "plan-example.csv"
 UNITS = ["สำนักปลัด", "กองคลัง", "กองช่าง", "กองการศึกษา", "กองสาธารณสุขและสิ่งแวดล้อม", "กองการประปา"]
 # the simulator's phones: (chat id, name shown in reports, role, unit)
 PEOPLE = [
