@@ -7,14 +7,11 @@ import datetime as dt
 import logging
 import time
 
-from sqlalchemy import delete
-from sqlmodel import col, select
-
 from base.settings import Settings
 from storage.db import Database
 from storage.evidence import free_mb, sweep
-from storage.models import DownloadLink, FormDraft, FormPass, LinkCode, Organisation
 from storage.people import referenced_files
+from storage.retention import organisation_ids, purge_expired
 
 log = logging.getLogger(__name__)
 EVERY = 3600.0
@@ -27,17 +24,11 @@ async def housekeep(db: Database, settings: Settings, now: dt.datetime, *, force
     if not force and time.monotonic() - _last < EVERY:
         return {}
     _last = time.monotonic()
-    done = {"passes": 0, "links": 0, "link_codes": 0, "drafts": 0, "files": 0}
-    day = dt.timedelta(days=1)
-    async with db.session() as s:
-        done["passes"] = (await s.exec(delete(FormPass).where(col(FormPass.expires_at) < now - day))).rowcount
-        done["links"] = (await s.exec(delete(DownloadLink).where(col(DownloadLink.expires_at) < now - day))).rowcount
-        done["link_codes"] = (await s.exec(delete(LinkCode).where(col(LinkCode.expires_at) < now - day))).rowcount
-        # a draft untouched for three retention periods is abandoned (a round lasts about a month)
+    async with db.session() as s:  # a draft untouched for three retention periods is abandoned (a round: a month)
         stale = now - dt.timedelta(days=3 * settings.evidence_retention_days)
-        done["drafts"] = (await s.exec(delete(FormDraft).where(col(FormDraft.updated_at) < stale))).rowcount
+        done = {**await purge_expired(s, now, stale), "files": 0}
     async with db.session(commit=False) as s:
-        org_ids = list((await s.exec(select(Organisation.id))).all())
+        org_ids = await organisation_ids(s)
     for org_id in org_ids:
         async with db.session(commit=False) as s:
             kept = await referenced_files(s, org_id)
