@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import select
-
 from base.values import utcnow
 from handlers.common import on_its_channel
 from handlers.context import Ctx
 from locales.errors import UserError
 from locales.i18n import _
 from storage.models import ChannelAccount, LinkCode, Organisation, Person
-from storage.people import InviteRefused, conversation_of, drop_link_codes, new_code, refuse_guessing, roles_of
+from storage.people import (
+    InviteRefused,
+    conversation_of,
+    drop_link_codes,
+    link_code,
+    new_code,
+    refuse_guessing,
+    roles_of,
+)
 from storage.repo import audit, replan
 
 PLATFORMS = ("telegram", "line")
@@ -42,7 +48,7 @@ async def link(ctx: Ctx, args: str = "") -> None:
         )
         return
     await refuse_guessing(ctx.session, ctx.event.platform, ctx.event.user_id)  # a hit would take over the roles
-    found = (await ctx.session.exec(select(LinkCode).where(LinkCode.code == code[:20]))).first()
+    found = await link_code(ctx.session, code)
     if found is None or found.used or found.expires_at < utcnow():
         raise InviteRefused(_("This link code is not valid or has expired. Make a new one with /link."))
     if ctx.account is not None:

@@ -6,7 +6,6 @@ import datetime as dt
 import uuid
 from pathlib import Path
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.events import Attachment, Button, Delivery, Message
@@ -26,7 +25,7 @@ from storage.people import People
 from storage.plan_file import PlanFileError
 from storage.plan_import import import_plan
 from storage.plan_sandbox import read_plan_async
-from storage.repo import Rounds, Units, audit
+from storage.repo import Rounds, Units, audit, narrative_of
 from storage.round_state import check_may_open, check_undo, set_round_state, undo_early_opening
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -476,8 +475,7 @@ async def _narrative(ctx: Ctx) -> tuple[Round, RoundNarrative]:
     rnd = await Answers(ctx.session, ctx.org_id).current_round()
     if rnd is None:
         raise UserError(_("No round has been set up yet."))
-    q = select(RoundNarrative).where(RoundNarrative.org_id == ctx.org_id, RoundNarrative.round_id == rnd.id)
-    return rnd, (await ctx.session.exec(q)).first() or RoundNarrative(org_id=ctx.org_id, round_id=rnd.id)
+    return rnd, await narrative_of(ctx.session, ctx.org_id, rnd.id)
 
 
 async def narrative(ctx: Ctx, args: str = "") -> None:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.events import Button, Message
@@ -43,13 +42,13 @@ from storage.form_passes import Holder
 from storage.models import (
     FormDraft,
     Person,
-    PlanSection,
     Round,
     RoundState,
     StatusReport,
 )
 from storage.outbox import OutboxKey, enqueue, to_payload
 from storage.people import roles_of
+from storage.repo import Plan
 
 DRAFT_FIELDS = ("status", "done", "disbursed", "qty", "reason_category", "reason", "url")
 MAX_FIELD = 2000
@@ -152,10 +151,7 @@ async def load(session: AsyncSession, holder: Holder) -> dict[str, Any]:
     latest = await answers.latest(rnd, unit_ids)
     previous = await answers.previous(rnd)
     units = {u: (await answers.unit(u)) for u in unit_ids}
-    sections = {
-        s.id: s.title
-        for s in (await session.exec(select(PlanSection).where(PlanSection.fiscal_year_id == rnd.fiscal_year_id))).all()
-    }
+    sections = await Plan(session, holder.org_id).section_titles(rnd.fiscal_year_id)
     saved = await drafts_of(session, holder.person_id, rnd.id)
     chat = await chat_drafts(session, holder.person_id, rnd.id)
     owners: dict[int, int] = {}  # how many of the person's units' pairs name each item: >1 is shared anyway

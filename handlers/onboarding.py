@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from base.values import clean_name
 from handlers.common import on_its_channel, welcome_text
 from handlers.context import Ctx
@@ -11,7 +9,7 @@ from handlers.protocol import Step
 from locales.errors import UserError
 from locales.i18n import _, set_language
 from storage.models import GroupChat, Organisation, Role, Unit
-from storage.people import conversation_of, find_invite, join, roles_of
+from storage.people import conversation_of, find_invite, group_chat, join, roles_of
 from storage.repo import audit, replan
 
 
@@ -100,8 +98,7 @@ async def bindgroup(ctx: Ctx, args: str = "") -> None:
         raise UserError(_("This code is not an invite to one of your organisation's units"))
     unit = await ctx.session.get(Unit, invite.unit_id)
     assert unit is not None and unit.id is not None  # a unit is never deleted, only made inactive
-    q = select(GroupChat).where(GroupChat.platform == ctx.event.platform, GroupChat.chat_id == ctx.event.chat_id)
-    group = (await ctx.session.exec(q)).first()
+    group = await group_chat(ctx.session, ctx.event.platform, ctx.event.chat_id)
     if group is None:
         group = GroupChat(org_id=ctx.org_id, unit_id=unit.id, platform=ctx.event.platform, chat_id=ctx.event.chat_id)
     elif group.org_id != ctx.org_id:

@@ -22,6 +22,7 @@ from storage.models import (
     GroupChat,
     Invite,
     JoinAttempt,
+    LinkCode,
     Membership,
     Organisation,
     OrgKind,
@@ -455,3 +456,14 @@ async def referenced_files(session: AsyncSession, org_id: int) -> set[str]:
             if isinstance(e, dict) and isinstance(e.get("path"), str):
                 paths.add(e["path"])
     return paths
+
+
+async def link_code(session: AsyncSession, code: str) -> LinkCode | None:
+    """The /link code typed, if there is one (any organisation: the other platform's account is not yet one)."""
+    return (await session.exec(select(LinkCode).where(LinkCode.code == code[:20]))).first()
+
+
+async def group_chat(session: AsyncSession, platform: str, chat_id: str) -> GroupChat | None:
+    """The group chat as bound to a unit, in whichever organisation bound it."""
+    q = select(GroupChat).where(GroupChat.platform == platform, GroupChat.chat_id == chat_id)
+    return (await session.exec(q)).first()

@@ -23,6 +23,7 @@ from storage.models import (
     PlanItemUnit,
     PlanSection,
     Round,
+    RoundNarrative,
     Unit,
 )
 
@@ -286,6 +287,12 @@ class Plan(Scoped):
         q = select(PlanSection).where(PlanSection.org_id == self.org_id, PlanSection.fiscal_year_id == fy.id)
         return {s.id: s for s in (await self.session.exec(q)).all()}
 
+    async def section_titles(self, fy_id: int) -> dict[int, str]:
+        q = select(PlanSection.id, PlanSection.title).where(
+            PlanSection.org_id == self.org_id, PlanSection.fiscal_year_id == fy_id
+        )
+        return {i: t for i, t in (await self.session.exec(q)).all()}
+
     async def items(self, fy: FiscalYear) -> Sequence[PlanItem]:
         q = (
             select(PlanItem)
@@ -333,3 +340,9 @@ class Plan(Scoped):
 def _unit_order(units: dict[int, Unit]):
     order = {u.name: u.id for u in units.values()}
     return lambda name: order.get(name, 0)
+
+
+async def narrative_of(session: AsyncSession, org_id: int, round_id: int) -> RoundNarrative:
+    """The round's three narrative sections as written so far (a new, empty record when none is)."""
+    q = select(RoundNarrative).where(RoundNarrative.org_id == org_id, RoundNarrative.round_id == round_id)
+    return (await session.exec(q)).first() or RoundNarrative(org_id=org_id, round_id=round_id)
