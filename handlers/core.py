@@ -13,15 +13,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import bindparam, exists
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.events import Incoming, Response
 from base.observe import UPDATES
 from base.settings import Settings
-from base.values import utcnow
 from handlers import admin, checkin, common, onboarding, protocol, publish
 from handlers.commands import ADMINS, COMMANDS, EVERYONE, UNITS, allowed
 from handlers.common import welcome_text
@@ -31,16 +28,8 @@ from handlers.reminders import queue_deliveries
 from locales.errors import UserError
 from locales.i18n import _, current_language, set_language
 from locales.thai import clip
-from storage.db import Database, insert_ignoring_duplicates
-from storage.models import (
-    ChannelAccount,
-    Conversation,
-    FormDraft,
-    Membership,
-    Organisation,
-    Person,
-    ProcessedEvent,
-)
+from storage.db import Database
+from storage.identity import first_time, who_is
 from storage.people import InviteRefused, Roles, conversation_of, record_refused_invite
 
 log = logging.getLogger(__name__)
@@ -99,7 +88,7 @@ async def handle(db: Database, event: Incoming, settings: Settings, *, detach: b
     set_language(None)
     try:
         async with db.session() as session:
-            if event.event_id and not await _first_time(session, event):
+            if event.event_id and not await first_time(session, event.platform, event.event_id):
                 UPDATES.labels(event.platform, "duplicate").inc()
                 return Response()
             ctx = await _context(session, event, settings)
@@ -149,7 +138,7 @@ async def _refused(db: Database, event: Incoming, refused: _StepRefused) -> Resp
     """The step wrote nothing (its transaction rolled back); mark the event handled, log refusals, say why.
     (Cheaper than a savepoint around every step: errors are rare, steps are not.)"""
     async with db.session() as session:
-        if event.event_id and not await _first_time(session, event):
+        if event.event_id and not await first_time(session, event.platform, event.event_id):
             return Response()
         if refused.org_id is not None:
             await write_refusals(
@@ -170,47 +159,10 @@ async def _queue_deliveries(ctx: Ctx) -> None:
     await queue_deliveries(ctx.session, ctx.org_id, ctx.response.deliveries, ctx.settings.data_dir, tag)
 
 
-# built once: building a statement costs more than SQLite running it (~0.3 ms for the context query)
-_MARK_PROCESSED = {
-    dialect: insert_ignoring_duplicates(
-        dialect,
-        ProcessedEvent,
-        {"platform": bindparam("platform"), "event_id": bindparam("event_id"), "at": bindparam("at")},
-        ["platform", "event_id"],
-    )
-    for dialect in ("postgresql", "sqlite")
-}
-_WHO = (
-    select(
-        ChannelAccount,
-        Person,
-        Organisation,
-        Conversation,
-        exists().where(col(FormDraft.person_id) == Person.id).label("drafts"),  # most have none: no read
-        Membership.role,
-        Membership.unit_id,
-    )
-    .join(Person, col(Person.id) == ChannelAccount.person_id)
-    .join(Organisation, col(Organisation.id) == Person.org_id)
-    .outerjoin(Conversation, col(Conversation.account_id) == ChannelAccount.id)
-    .outerjoin(Membership, (col(Membership.person_id) == Person.id) & (col(Membership.org_id) == Person.org_id))
-    .where(ChannelAccount.platform == bindparam("platform"), ChannelAccount.external_id == bindparam("user_id"))
-)
-
-
-async def _first_time(session: AsyncSession, event: Incoming) -> bool:
-    """Mark the event processed; False when it was already (one statement, no savepoint)."""
-    result = await session.exec(
-        _MARK_PROCESSED[session.bind.dialect.name],
-        params={"platform": event.platform, "event_id": event.event_id, "at": utcnow()},
-    )
-    return result.rowcount == 1
-
-
 async def _context(session: AsyncSession, event: Incoming, settings: Settings) -> Ctx:
     """Who is writing, read in one query: account, person, organisation, conversation and every role."""
     ctx = Ctx(session=session, event=event, settings=settings)
-    rows = (await session.exec(_WHO, params={"platform": event.platform, "user_id": event.user_id})).all()
+    rows = await who_is(session, event.platform, event.user_id)
     if rows and event.org_id not in (None, rows[0][2].id):
         rows = []  # another organisation's account, come through this organisation's own channel: a stranger here
     if rows:
