@@ -69,13 +69,13 @@ class JsonFormatter(logging.Formatter):
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    from sqlalchemy.engine import make_url
+    from urllib.parse import unquote, urlsplit
 
     password = ""
     if settings.database_url:
-        try:
-            password = make_url(settings.database_url).password or ""
-        except Exception:
+        try:  # the URL's own parsing (a database URL is one), not the database library's: base knows no SQL
+            password = unquote(urlsplit(settings.database_url).password or "")
+        except ValueError:
             password = ""
     return [
         settings.telegram_bot_token,

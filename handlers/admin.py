@@ -6,8 +6,6 @@ import datetime as dt
 import uuid
 from pathlib import Path
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from base.events import Attachment, Button, Delivery, Message
 from base.values import bangkok_today, utcnow
 from handlers.common import MAX_TEXT, clip, round_name, round_state_label
@@ -20,6 +18,7 @@ from locales.i18n import _
 from locales.thai import format_date
 from storage.addresses import OrgAddresses
 from storage.answers import Answers
+from storage.db import AsyncSession
 from storage.models import Role, Round, RoundNarrative, RoundState
 from storage.people import People
 from storage.plan_file import PlanFileError

@@ -7,12 +7,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from base.events import Button, Incoming, Response
 from base.settings import Settings
 from base.values import utcnow
 from storage.answers import Answers
+from storage.db import AsyncSession
 from storage.models import ChannelAccount, Conversation, Organisation, Person
 from storage.people import Roles
 from storage.repo import audit

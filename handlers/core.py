@@ -13,9 +13,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from base.events import Incoming, Response
 from base.observe import UPDATES
 from base.settings import Settings
@@ -28,7 +25,7 @@ from handlers.reminders import queue_deliveries
 from locales.errors import UserError
 from locales.i18n import _, current_language, set_language
 from locales.thai import clip
-from storage.db import Database
+from storage.db import AsyncSession, Database, IntegrityError
 from storage.identity import first_time, who_is
 from storage.people import InviteRefused, Roles, conversation_of, record_refused_invite
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from base.events import Attachment, Message
 from base.settings import Settings
 from base.values import BANGKOK, utcnow
@@ -19,6 +17,7 @@ from locales.thai import format_date
 from reports.chart import status_chart
 from reports.summary import reason_text, round_summary
 from storage.answers import Answers
+from storage.db import AsyncSession
 from storage.holidays import org_calendar
 from storage.models import Organisation, Round
 

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from base.events import Button, Message
 from base.settings import Settings
 from base.values import utcnow, without_control_characters
@@ -28,6 +26,7 @@ from locales.labels import status_label
 from locales.thai import format_date
 from storage.addresses import person_addresses
 from storage.answers import AnsweredMeanwhile, Answers, Pair
+from storage.db import AsyncSession
 from storage.evidence import keep_file
 from storage.form_drafts import (
     chat_drafts,

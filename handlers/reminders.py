@@ -7,14 +7,13 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from base.events import Button, Delivery, Message
 from handlers.common import clip, due_text, form_button, round_name
 from handlers.protocol import RunCommand
 from locales.i18n import _, current_language, set_language
 from storage.addresses import OrgAddresses
 from storage.answers import Pair
+from storage.db import AsyncSession
 from storage.models import Round, Unit
 from storage.outbox import OutboxKey, enqueue, to_payload
 
