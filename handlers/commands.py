@@ -43,6 +43,7 @@ class Command:
     who: str
     in_groups: bool = False
     keeps_draft: bool = False  # run in the middle of an answer without abandoning it (it only reads)
+    strangers_ok: bool = False  # may be run by someone not registered yet (joining, linking, asking for help)
     help: tuple[tuple[str, str], ...] = ()  # (shown to whom, its /help line), in /help's order
 
     def help_lines(self, ctx: Ctx) -> list[str]:
@@ -150,7 +151,13 @@ TABLE: tuple[Command, ...] = (
         in_groups=True,
         help=((ADMINS, N_("/bindgroup CODE — in a group: send the unit's reminders to this group")),),
     ),
-    Command("link", accounts.link, EVERYONE, help=((EVERYONE, N_("/link — use Tidtam on both Telegram and LINE")),)),
+    Command(
+        "link",
+        accounts.link,
+        EVERYONE,
+        strangers_ok=True,
+        help=((EVERYONE, N_("/link — use Tidtam on both Telegram and LINE")),),
+    ),
     Command(
         "notify",
         accounts.notify,
@@ -159,8 +166,8 @@ TABLE: tuple[Command, ...] = (
     ),
     Command("lang", common.lang, EVERYONE, keeps_draft=True, help=((EVERYONE, N_("/lang th|en — ภาษาไทย / English")),)),
     Command("cancel", common.cancel, EVERYONE, help=((EVERYONE, N_("/cancel — stop what we are doing")),)),
-    Command("start", onboarding.start, EVERYONE, in_groups=True),
-    Command("help", help_, EVERYONE, in_groups=True, keeps_draft=True),
+    Command("start", onboarding.start, EVERYONE, in_groups=True, strangers_ok=True),
+    Command("help", help_, EVERYONE, in_groups=True, keeps_draft=True, strangers_ok=True),
 )
 COMMANDS = {c.name: c for c in TABLE}
 

@@ -174,7 +174,7 @@ async def _context(session: AsyncSession, event: Incoming, settings: Settings) -
 async def route(ctx: Ctx) -> None:
     event = ctx.event
     command = event.command
-    if ctx.person is None and not (command and command[0] in ("start", "help", "link")):
+    if ctx.person is None and not (command and command[0] in COMMANDS and COMMANDS[command[0]].strangers_ok):
         ctx.say(welcome_text(ctx))
         return
     if command:

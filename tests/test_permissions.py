@@ -125,3 +125,9 @@ def test_a_unit_head_reads_their_own_units_progress_only(matrix):
     text = matrix[0][("head", "summary")]
     assert text.startswith("กองคลัง ในรอบ 6 เดือน:") and "รอรายงาน:" in text
     assert "กองช่าง" not in text  # nothing of another unit
+
+
+def test_what_a_stranger_may_run_is_said_in_the_command_table():
+    from handlers.commands import COMMANDS
+
+    assert {c.name for c in COMMANDS.values() if c.strangers_ok} == {"start", "help", "link"}
