@@ -2,7 +2,8 @@
 
 Platform-neutral like every handler: the web routes (bot/web/form.py) find who is asking and call these. A person
 reads and writes only their own units' items of the open round, in their own organisation, checked on every
-call as a chat press is. Submitted answers are checked with the chat's parsers and rules, all or nothing, and
+call as a chat press is. Submitted answers are checked by the answer's one rule (domain/answer.py, which the
+chat asks by), all or nothing, and
 saved in one transaction with their audit lines; an answer someone else saved since the page loaded is never
 overwritten silently: that item is refused and shows the newer answer.
 """
@@ -196,6 +197,12 @@ async def load(session: AsyncSession, holder: Holder) -> dict[str, Any]:
     }
 
 
+async def _newer_json(session: AsyncSession, newer: StatusReport, person: Person) -> dict[str, Any]:
+    """An answer saved meanwhile, as the page shows it: whose (the person's own chat answer, or by name)."""
+    who = await session.get(Person, newer.person_id) if newer.person_id else None
+    return {**(_answer_json(newer) or {}), "mine": newer.person_id == person.id, "by": who.display_name if who else ""}
+
+
 def _file_json(e: dict[str, Any]) -> dict[str, Any]:
     """What the page may know of a piece of evidence: its name or link, never where it is stored."""
     return {"kind": e.get("kind", ""), "name": e.get("name") or e.get("url", "")}
@@ -327,12 +334,7 @@ async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], pl
         key = f"{pair.item.id}:{pair.unit_id}"
         current = latest.get((pair.item.id, pair.unit_id))
         if current is not None and current.id != entry.get("base"):  # shown once, beside the item, with who
-            who = await session.get(Person, current.person_id) if current.person_id else None
-            newer[key] = {
-                **(_answer_json(current) or {}),
-                "mine": current.person_id == person.id,
-                "by": who.display_name if who else "",
-            }
+            newer[key] = await _newer_json(session, current, person)
             continue
         stored = await form_draft(session, person.id, rnd.id, pair.item.id, pair.unit_id)
         files = list(stored.fields.get("evidence", [])) if stored else []  # the server's own lists, not the page's
@@ -355,10 +357,8 @@ async def submit(session: AsyncSession, holder: Holder, body: dict[str, Any], pl
             r = await answers.save(c.report, actor=actor, base=c.base)
         except AnsweredMeanwhile as e:
             key = f"{c.pair.item.id}:{c.pair.unit_id}"
-            who = await session.get(Person, e.newer.person_id) if e.newer.person_id else None
-            newer = {**(_answer_json(e.newer) or {}), "mine": e.newer.person_id == person.id}
             raise SentMeanwhile(
-                {"ok": False, "errors": {}, "newer": {key: {**newer, "by": who.display_name if who else ""}}}
+                {"ok": False, "errors": {}, "newer": {key: await _newer_json(session, e.newer, person)}}
             ) from None
         saved.append({"code": c.pair.item.code, "status": status_label(r.status.value)})
     keys = {(c.pair.item.id, c.pair.unit_id) for c in checked}

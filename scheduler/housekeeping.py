@@ -11,7 +11,8 @@ from base.settings import Settings
 from storage.db import Database
 from storage.evidence import free_mb, sweep
 from storage.people import referenced_files
-from storage.retention import organisation_ids, purge_expired
+from storage.repo import list_organisations
+from storage.retention import purge_expired
 
 log = logging.getLogger(__name__)
 EVERY = 3600.0
@@ -28,7 +29,7 @@ async def housekeep(db: Database, settings: Settings, now: dt.datetime, *, force
         stale = now - dt.timedelta(days=3 * settings.evidence_retention_days)
         done = {**await purge_expired(s, now, stale), "files": 0}
     async with db.session(commit=False) as s:
-        org_ids = await organisation_ids(s)
+        org_ids = [o.id for o in await list_organisations(s) if o.id is not None]
     for org_id in org_ids:
         async with db.session(commit=False) as s:
             kept = await referenced_files(s, org_id)

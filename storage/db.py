@@ -1,4 +1,5 @@
-"""Engine, sessions and migrations: SQLite (WAL) by default, PostgreSQL through DATABASE_URL."""
+"""Engine, sessions and migrations: SQLite (WAL) by default, PostgreSQL through DATABASE_URL; no commit goes into a
+SQLite file deleted or replaced since it was opened; the one INSERT … ON CONFLICT DO NOTHING of both dialects."""
 
 from __future__ import annotations
 

@@ -150,13 +150,8 @@ def check_room(settings: Settings, org_id: int, person_id: int, size: int) -> No
         raise UserError(
             _("The server is almost out of space, so no more files are accepted now. Please tell your administrator.")
         )
-    folder = settings.data_dir / "evidence" / str(org_id)
-    used, mine, since = 0, 0, time.time() - DAY
-    for entry in _files(folder):
-        stat = entry.stat(follow_symlinks=False)
-        used += stat.st_size
-        if entry.name.startswith(f"{person_id}-") and stat.st_mtime >= since:
-            mine += stat.st_size
+    used, day = usage(settings, org_id)
+    mine = day.get(person_id, 0)
     if used + size > settings.evidence_org_mb * 1024 * 1024:
         raise UserError(
             _(
@@ -187,9 +182,9 @@ def usage(settings: Settings, org_id: int) -> tuple[int, dict[int, int]]:
     return used, day
 
 
-def person_files(settings: Settings, org_id: int, person_id: int) -> list[Path]:
+def person_files(data_dir: Path, org_id: int, person_id: int) -> list[Path]:
     """Every file a person uploaded in the organisation (erasure deletes those no answer refers to)."""
-    folder = settings.data_dir / "evidence" / str(org_id)
+    folder = data_dir / "evidence" / str(org_id)
     return [Path(e.path) for e in _files(folder) if e.name.startswith(f"{person_id}-")]
 
 

@@ -1,4 +1,5 @@
-"""Organisations' own LINE Official Accounts: their channel's name (the webhook path), secret and token."""
+"""Organisations' own LINE Official Accounts: their channel's name (the webhook path), secret and token (both
+stored sealed, storage/sealed.py)."""
 
 from __future__ import annotations
 

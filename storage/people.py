@@ -1,4 +1,5 @@
-"""People, their chat accounts and roles, invite codes and bound group chats."""
+"""People, their chat accounts and roles, invite and link codes (and the limit on guessing them), bound group
+chats, and the erasure of a person (``ERASURE`` says what happens to each table that names one)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from base.values import utcnow
 from domain.names import near_miss
 from locales.errors import UserError
 from locales.i18n import _
+from storage.evidence import person_files
 from storage.models import (
     ChannelAccount,
     Conversation,
@@ -401,9 +403,7 @@ async def forget_person(
     if data_dir is not None:  # their files no answer refers to: what they typed or sent but never saved
         kept = await referenced_files(session, org_id)
         counts["files_deleted"] = 0
-        for path in unsent | {
-            p.relative_to(data_dir).as_posix() for p in (data_dir / "evidence" / str(org_id)).glob(f"{person.id}-*")
-        }:
+        for path in unsent | {p.relative_to(data_dir).as_posix() for p in person_files(data_dir, org_id, person.id)}:
             if path not in kept and (data_dir / path).is_file():
                 (data_dir / path).unlink()
                 counts["files_deleted"] += 1

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import DownloadLink, FormDraft, FormPass, LinkCode, Organisation
+from storage.models import DownloadLink, FormDraft, FormPass, LinkCode
 
 
 async def purge_expired(session: AsyncSession, now: dt.datetime, drafts_before: dt.datetime) -> dict[str, int]:
@@ -21,7 +21,3 @@ async def purge_expired(session: AsyncSession, now: dt.datetime, drafts_before: 
         "link_codes": (await session.exec(delete(LinkCode).where(col(LinkCode.expires_at) < now - day))).rowcount,
         "drafts": (await session.exec(delete(FormDraft).where(col(FormDraft.updated_at) < drafts_before))).rowcount,
     }
-
-
-async def organisation_ids(session: AsyncSession) -> list[int]:
-    return [i for i in (await session.exec(select(Organisation.id))).all() if i is not None]

@@ -1,4 +1,5 @@
-"""``tidtam run`` (the bot: Telegram polling or webhook) and ``tidtam invite``."""
+"""``tidtam run`` (the web app, with Telegram by polling or webhook), ``tidtam invite``, ``tidtam scheduler`` and
+``tidtam ready``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The ASGI web app: platform webhooks and health. Served by uvicorn (`tidtam run`)."""
+"""The ASGI web app: platform webhooks, the answer form, the public pages, one-time downloads, health and
+metrics (and, with no platform token, the simulator). Served by uvicorn (`tidtam run`)."""
 
 from __future__ import annotations
 
