@@ -122,7 +122,8 @@ async def _unit_summary(ctx: Ctx, rnd: Round, unit_id: int) -> str:
 async def _rollup(ctx: Ctx, args: str) -> None:
     """/summary [6|12] for an overseer: scoped to the organisations in their oversight list, nothing else."""
     from reports.model import carried_out_rule
-    from reports.rollup import latest_year, overseen_ids, rollup, rollup_text
+    from reports.rollup import latest_year, rollup, rollup_text
+    from storage.oversight import overseen_ids
 
     ids = await overseen_ids(ctx.session, ctx.org_id)
     if not ids:

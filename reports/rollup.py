@@ -22,7 +22,6 @@ from storage.models import (
     FiscalYear,
     Organisation,
     OrgKind,
-    Oversight,
     PlanItem,
     PlanItemUnit,
     Round,
@@ -77,11 +76,6 @@ class Rollup:
     @property
     def carried_out_share(self) -> Decimal:
         return percent(self.total("carried_out"), self.total("items"))
-
-
-async def overseen_ids(session: AsyncSession, overseer_id: int) -> list[int]:
-    q = select(Oversight.org_id).where(Oversight.overseer_id == overseer_id).order_by(Oversight.org_id)
-    return list((await session.exec(q)).all())
 
 
 async def all_org_ids(session: AsyncSession) -> list[int]:

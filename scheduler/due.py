@@ -1,7 +1,7 @@
 """Which organisations have anything new for the tick, found set-wise for the whole deployment.
 
 A provincial deployment holds thousands of organisations; planning each one every minute costs
-a dozen queries each. Here a handful of queries cover them all: open rounds, the working
+a dozen queries each. Here a handful of queries (storage/open_rounds.py) cover them all: open rounds, the working
 calendars, each unit's items owned and still awaiting, and the tick marks (what was planned
 before). Only an organisation with a unit that awaits answers and has a due rung not yet
 marked — or a thank-you, a digest or a quota notice not yet marked — is planned in full.
@@ -14,14 +14,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
 
-from sqlalchemy import and_, case, exists, func, literal
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from base.values import BANGKOK
 from domain.calendar import calendar_for
 from domain.ladder import Rung, ladder
-from storage.models import Holiday, PlanItem, PlanItemUnit, Round, RoundState, StatusReport, TickMark, Unit
+from storage.db import AsyncSession
+from storage.models import Round
+from storage.open_rounds import days_off_by_org, open_marks, open_rounds, unit_counts
 
 
 @lru_cache(maxsize=4096)
@@ -36,42 +34,6 @@ def digest_mark(local: dt.datetime) -> str:
     return f"digest:{year}-W{week:02d}"
 
 
-async def unit_counts(session: AsyncSession) -> dict[tuple[int, int], tuple[int, int]]:
-    """(round id, unit id) → (item answers owed, still awaiting) for every open round, in two queries."""
-
-    def answered(unit_id):
-        return exists().where(
-            StatusReport.round_id == Round.id, StatusReport.item_id == PlanItem.id, StatusReport.unit_id == unit_id
-        )
-
-    open_ = Round.state == RoundState.OPEN
-    explicit = (
-        select(
-            Round.id,
-            PlanItemUnit.unit_id,
-            func.count(),
-            func.sum(case((answered(PlanItemUnit.unit_id), literal(0)), else_=literal(1))),
-        )
-        .join(PlanItem, and_(col(PlanItem.fiscal_year_id) == Round.fiscal_year_id, col(PlanItem.all_units).is_(False)))
-        .join(PlanItemUnit, col(PlanItemUnit.item_id) == PlanItem.id)
-        .where(open_)
-        .group_by(Round.id, PlanItemUnit.unit_id)
-    )
-    every_unit = (
-        select(Round.id, Unit.id, func.count(), func.sum(case((answered(Unit.id), literal(0)), else_=literal(1))))
-        .join(PlanItem, and_(col(PlanItem.fiscal_year_id) == Round.fiscal_year_id, col(PlanItem.all_units)))
-        .join(Unit, and_(col(Unit.org_id) == Round.org_id, col(Unit.is_active)))
-        .where(open_)
-        .group_by(Round.id, Unit.id)
-    )
-    out: dict[tuple[int, int], tuple[int, int]] = {}
-    for q in (explicit, every_unit):
-        for round_id, unit_id, owed, waiting in (await session.exec(q)).all():
-            before = out.get((round_id, unit_id), (0, 0))
-            out[(round_id, unit_id)] = (before[0] + owed, before[1] + int(waiting or 0))
-    return out
-
-
 async def rounds_to_plan(
     session: AsyncSession, policy, now: dt.datetime, quota_mark: Callable[[int], str | None] = lambda _org: None
 ) -> list[Round]:
@@ -79,12 +41,10 @@ async def rounds_to_plan(
     (``quota_mark``: an organisation's LINE quota notice due now, if any)."""
     local = now.astimezone(BANGKOK)
     today = local.date()
-    rounds = (await session.exec(select(Round).where(Round.state == RoundState.OPEN))).all()
+    rounds = await open_rounds(session)
     if not rounds:
         return []
-    days_off: dict[int, set[dt.date]] = defaultdict(set)
-    for org_id, day in (await session.exec(select(Holiday.org_id, Holiday.day))).all():
-        days_off[org_id].add(day)
+    days_off = await days_off_by_org(session)
     working, claimable = [], {}
     for r in rounds:
         off = frozenset(days_off.get(r.org_id, ()))
@@ -97,17 +57,9 @@ async def rounds_to_plan(
     if not working:
         return []
     counts = await unit_counts(session)
-    marked: dict[tuple[int, int], set[str]] = defaultdict(set)
     quota_marks = {r.org_id: m for r in working if (m := quota_mark(r.org_id))}
     names = set().union(*claimable.values()) | {"thanks", digest_mark(local)} | set(quota_marks.values())
-    for round_id, unit_id, mark in (
-        await session.exec(
-            select(TickMark.round_id, TickMark.unit_id, TickMark.mark)
-            .join(Round, col(Round.id) == TickMark.round_id)
-            .where(Round.state == RoundState.OPEN, col(TickMark.mark).in_(names))
-        )
-    ).all():
-        marked[(round_id, unit_id)].add(mark)
+    marked = await open_marks(session, names)
     units_of: dict[int, list[int]] = defaultdict(list)
     for round_id, unit_id in counts:
         units_of[round_id].append(unit_id)
@@ -131,13 +83,3 @@ async def rounds_to_plan(
                 due.append(r)
                 break
     return due
-
-
-async def rounds_to_open(session: AsyncSession, today: dt.date) -> list[int]:
-    """Organisations with a planned round whose collection starts today (or started, and it was missed)."""
-    q = (
-        select(Round.org_id)
-        .where(Round.state == RoundState.PLANNED, Round.opens_on <= today, Round.submit_by >= today)
-        .distinct()
-    )
-    return list((await session.exec(q)).all())

@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import update
-from sqlmodel import col, select
-
 from base.events import Message
 from base.observe import SENDS
 from base.values import utcnow
+from storage import outbox
 from storage.db import Database
 from storage.models import Outbox, OutboxState
 from storage.outbox import from_payload
@@ -170,13 +168,7 @@ class Dispatcher:
 
     async def recover(self) -> int:
         """Rows left 'sending' by a holder that died go back to pending (at most one each: sent sequentially)."""
-        async with self.db.session() as s:
-            result = await s.exec(
-                update(Outbox)
-                .where(Outbox.state == OutboxState.SENDING)
-                .values(state=OutboxState.PENDING, lease_until=None, owner="")
-            )
-            return result.rowcount or 0
+        return await outbox.release_abandoned(self.db)
 
     async def run_once(self, max_sends: int | None = None) -> int:
         """Send everything due now; returns how many were sent.
@@ -215,44 +207,7 @@ class Dispatcher:
         return rows[0] if rows else None
 
     async def _claim_many(self, platforms: list[str], limit: int) -> list[Outbox]:
-        for _attempt in range(20):
-            now = self.clock()
-            async with self.db.session() as s:
-                q = (
-                    select(Outbox.id)
-                    .where(
-                        Outbox.state == OutboxState.PENDING,
-                        Outbox.not_before <= now,
-                        col(Outbox.platform).in_(platforms),
-                    )
-                    .order_by(Outbox.not_before, Outbox.id)
-                    .limit(limit)
-                )
-                ids = list((await s.exec(q)).all())
-                if not ids:
-                    return []
-                claimed = await s.exec(
-                    update(Outbox)
-                    .where(col(Outbox.id).in_(ids), Outbox.state == OutboxState.PENDING)
-                    .values(state=OutboxState.SENDING, owner=self.owner, lease_until=now + LEASE)
-                )
-                if claimed.rowcount:
-                    return list(
-                        (
-                            await s.exec(
-                                select(Outbox)
-                                .where(
-                                    # these ids were pending a moment ago, so the ones now ours were claimed just now
-                                    col(Outbox.id).in_(ids),
-                                    Outbox.state == OutboxState.SENDING,
-                                    Outbox.owner == self.owner,
-                                )
-                                .order_by(Outbox.not_before, Outbox.id)
-                            )
-                        ).all()
-                    )
-            # another dispatcher took them first: look again, outside that transaction
-        return []
+        return await outbox.claim(self.db, platforms, limit, self.owner, self.clock(), LEASE)
 
     async def _send(self, row: Outbox) -> int:
         wait = self.limiter.wait(row.platform, row.chat_id, row.is_group, whole_lane=False)
@@ -276,23 +231,11 @@ class Dispatcher:
                 return await self._deliver(row, defer=True)
 
         outcomes = await asyncio.gather(*(one(r) for r in rows))
-        sent = [r.id for r, v in zip(rows, outcomes, strict=False) if v["state"] == OutboxState.SENT]
-        async with self.db.session() as s:
-            if sent:
-                await s.exec(
-                    update(Outbox)
-                    .where(col(Outbox.id).in_(sent))
-                    .values(
-                        state=OutboxState.SENT, attempts=Outbox.attempts + 1, sent_at=self.clock(), lease_until=None
-                    )
-                )
-            for row, values in zip(rows, outcomes, strict=False):
-                if values["state"] != OutboxState.SENT:
-                    await s.exec(update(Outbox).where(Outbox.id == row.id).values(lease_until=None, **values))
+        await outbox.record(self.db, [(r.id, v) for r, v in zip(rows, outcomes, strict=True)], self.clock())
         flush = getattr(self.senders[platform], "flush", None)
         if flush is not None:
             await flush()
-        return len(rows), len(sent)
+        return len(rows), sum(v["state"] == OutboxState.SENT for v in outcomes)
 
     async def _lane(self, row: Outbox) -> str:
         """A sender with several channels (LINE) names the organisation's: "line/<channel>", limited on its own."""
@@ -338,5 +281,4 @@ class Dispatcher:
         return dict(state=OutboxState.SENT, attempts=row.attempts + 1, sent_at=self.clock())
 
     async def _finish(self, row: Outbox, **values: Any) -> None:
-        async with self.db.session() as s:
-            await s.exec(update(Outbox).where(Outbox.id == row.id).values(lease_until=None, **values))
+        await outbox.finish(self.db, row.id, **values)

@@ -1,6 +1,6 @@
 """The running scheduler: one APScheduler job ticks every minute; a loop drains the outbox.
 
-Only the holder of the scheduler lock (scheduler.lock: PostgreSQL's advisory lock, or a lease
+Only the holder of the scheduler lock (storage/leader.py: PostgreSQL's advisory lock, or a lease
 row on SQLite) ticks and dispatches, so several processes may run this and exactly one is
 active; the others take over when it dies. APScheduler keeps no
 schedule of its own here — the tick derives everything from the database — and late
@@ -19,9 +19,9 @@ from apscheduler.triggers.cron import CronTrigger
 from base.observe import TICK_SECONDS
 from base.settings import Settings
 from base.values import BANGKOK
-from scheduler import lock
 from scheduler.outbox import Dispatcher, Sender
 from scheduler.tick import tick
+from storage import leader
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,8 @@ class SchedulerService:
         quota_check=None,
     ):
         self.db, self.settings, self.tick_enabled, self.idle_sleep = db, settings, tick_enabled, idle_sleep
-        self.holder = lock.holder_id()
-        self.lock = lock.for_database(db, self.holder)
+        self.holder = leader.holder_id()
+        self.lock = leader.for_database(db, self.holder)
         self.dispatcher = Dispatcher(db, senders, settings.data_dir, owner=self.holder)
         self.active = False
         self._scheduler: AsyncIOScheduler | None = None

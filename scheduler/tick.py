@@ -14,9 +14,6 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from base.events import Message
 from base.settings import Settings
 from base.values import BANGKOK, utcnow
@@ -26,21 +23,22 @@ from handlers.digest import build_digest
 from handlers.reminders import reminder_message, thanks_message
 from locales.errors import UserError
 from locales.i18n import _, set_language
-from scheduler.due import digest_mark, ladder_of, rounds_to_open, rounds_to_plan
+from scheduler.due import digest_mark, ladder_of, rounds_to_plan
 from scheduler.housekeeping import housekeep
-from scheduler.quota import month_of, non_essential, percents, usage, used_percent
+from scheduler.quota import non_essential
 from storage.addresses import Address, OrgAddresses, role_addresses
-from storage.answers import Answers, add_marks
-from storage.db import Database
+from storage.answers import Answers, add_marks, units_marked
+from storage.db import AsyncSession, Database
 from storage.holidays import org_calendar
+from storage.line_usage import month_of, percents, usage, used_percent
 from storage.models import (
     Organisation,
     OutboxState,
     Role,
     Round,
     RoundState,
-    TickMark,
 )
+from storage.open_rounds import rounds_to_open
 from storage.outbox import OutboxKey, enqueue, known_keys, to_payload
 from storage.people import forget_old_join_attempts
 from storage.repo import Units
@@ -103,9 +101,7 @@ class TickReport:
 
 async def auto_open(session: AsyncSession, org_id: int, today: dt.date) -> Round | None:
     """Open a round on its opening day (closing another one still open); the admin closes it."""
-    rounds = (
-        await session.exec(select(Round).where(Round.org_id == org_id).order_by(col(Round.opens_on).desc()))
-    ).all()
+    rounds = await Answers(session, org_id).rounds()
     due = next((r for r in rounds if r.state == RoundState.PLANNED and r.opens_on <= today <= r.submit_by), None)
     if due is None:
         return None
@@ -161,11 +157,7 @@ async def plan_org(
         return book.of(unit_id, heads_only=heads)
 
     own = {unit_id for (_item, unit_id), r in latest.items() if not r.carried}
-    thanked = set(
-        (
-            await session.exec(select(TickMark.unit_id).where(TickMark.round_id == rnd.id, TickMark.mark == "thanks"))
-        ).all()
-    )
+    thanked = await units_marked(session, rnd.id, "thanks")
     for unit_id in sorted(owned):
         unit, todo = units[unit_id], waiting.get(unit_id, [])
         if not todo:

@@ -105,15 +105,16 @@ class Answers(Scoped):
         rnd = await self.open_round()
         if rnd:
             return rnd
-        rounds = (
-            await self.session.exec(
-                select(Round).where(Round.org_id == self.org_id).order_by(col(Round.opens_on).desc())
-            )
-        ).all()
+        rounds = await self.rounds()
         closed = [r for r in rounds if r.state == RoundState.CLOSED]
         if closed:
             return closed[0]
         return rounds[-1] if rounds else None
+
+    async def rounds(self) -> list[Round]:
+        """Every round of the organisation, the latest to open first."""
+        q = select(Round).where(Round.org_id == self.org_id).order_by(col(Round.opens_on).desc())
+        return list((await self.session.exec(q)).all())
 
     async def round_by_id(self, round_id: int) -> Round | None:
         if self.snapshot is not None:
@@ -369,6 +370,12 @@ def _summary(r: StatusReport) -> dict:
         "disbursed": None if r.disbursed is None else format(r.disbursed, "f"),
         "qty": None if r.qty_achieved is None else format(r.qty_achieved, "f"),
     }
+
+
+async def units_marked(session: AsyncSession, round_id: int, mark: str) -> set[int]:
+    """The units of a round that already have this tick mark (0: the organisation's own)."""
+    q = select(TickMark.unit_id).where(TickMark.round_id == round_id, TickMark.mark == mark)
+    return set((await session.exec(q)).all())
 
 
 async def add_marks(session: AsyncSession, org_id: int, round_id: int, marks: list[tuple[int, str]]) -> None:

@@ -76,6 +76,11 @@ def make_engine(url: str) -> AsyncEngine:
 DATA_FOLDERS = ("evidence", "exports", "imports", "logs", "charts", "backups")
 
 
+def backend_of(url: str) -> str:
+    """ "sqlite" or "postgresql", as the URL names it."""
+    return make_url(url).get_backend_name()
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file of a SQLite URL (None for PostgreSQL or memory)."""
     parsed = make_url(url)

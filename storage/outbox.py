@@ -1,21 +1,24 @@
-"""The send ledger's writes: a message as a stored payload and back, and claiming sends under unique keys.
+"""The send ledger: a message as a stored payload and back, claiming sends under unique keys, and the
+dispatcher's claims and outcomes.
 
 Handlers queue messages for other chats here and the scheduler queues reminders here; the dispatcher that
-sends them is scheduler.outbox.
+sends them is scheduler.outbox, which takes rows and records what became of them through the functions below.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import update
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.events import Attachment, Button, Message
 from base.values import utcnow
-from storage.db import insert_ignoring_duplicates
+from storage.db import Database, insert_ignoring_duplicates
 from storage.models import Outbox, OutboxState
 
 
@@ -109,3 +112,79 @@ async def known_keys(session: AsyncSession, org_id: int) -> set[str]:
     """Every key the organisation's sends were claimed under (one query: rounds, digests, notices)."""
     q = select(Outbox.key).where(Outbox.org_id == org_id, col(Outbox.key).startswith(OutboxKey.of_org(org_id)))
     return set((await session.exec(q)).all())
+
+
+async def depth(session: AsyncSession) -> int:
+    """Rows waiting or being sent (the metrics' outbox depth)."""
+    q = (
+        select(func.count())
+        .select_from(Outbox)
+        .where(col(Outbox.state).in_([OutboxState.PENDING, OutboxState.SENDING]))
+    )
+    return (await session.exec(q)).one()
+
+
+async def release_abandoned(db: Database) -> int:
+    """Rows left 'sending' by a dispatcher that died go back to pending."""
+    async with db.session() as s:
+        result = await s.exec(
+            update(Outbox)
+            .where(Outbox.state == OutboxState.SENDING)
+            .values(state=OutboxState.PENDING, lease_until=None, owner="")
+        )
+        return result.rowcount or 0
+
+
+async def claim(
+    db: Database, platforms: list[str], limit: int, owner: str, now: dt.datetime, lease: dt.timedelta
+) -> list[Outbox]:
+    """Take up to ``limit`` due rows: a conditional UPDATE, so two dispatchers never take the same one."""
+    for _attempt in range(20):
+        async with db.session() as s:
+            q = (
+                select(Outbox.id)
+                .where(
+                    Outbox.state == OutboxState.PENDING, Outbox.not_before <= now, col(Outbox.platform).in_(platforms)
+                )
+                .order_by(Outbox.not_before, Outbox.id)
+                .limit(limit)
+            )
+            ids = list((await s.exec(q)).all())
+            if not ids:
+                return []
+            claimed = await s.exec(
+                update(Outbox)
+                .where(col(Outbox.id).in_(ids), Outbox.state == OutboxState.PENDING)
+                .values(state=OutboxState.SENDING, owner=owner, lease_until=now + lease)
+            )
+            if claimed.rowcount:
+                # these ids were pending a moment ago, so the ones now ours were claimed just now
+                mine = (
+                    select(Outbox)
+                    .where(col(Outbox.id).in_(ids), Outbox.state == OutboxState.SENDING, Outbox.owner == owner)
+                    .order_by(Outbox.not_before, Outbox.id)
+                )
+                return list((await s.exec(mine)).all())
+        # another dispatcher took them first: look again, outside that transaction
+    return []
+
+
+async def record(db: Database, outcomes: list[tuple[int, dict[str, Any]]], sent_at: dt.datetime) -> None:
+    """What became of claimed rows, in one transaction: the sent ones in one statement, each other one as told."""
+    sent = [row_id for row_id, values in outcomes if values["state"] == OutboxState.SENT]
+    async with db.session() as s:
+        if sent:
+            await s.exec(
+                update(Outbox)
+                .where(col(Outbox.id).in_(sent))
+                .values(state=OutboxState.SENT, attempts=Outbox.attempts + 1, sent_at=sent_at, lease_until=None)
+            )
+        for row_id, values in outcomes:
+            if values["state"] != OutboxState.SENT:
+                await s.exec(update(Outbox).where(Outbox.id == row_id).values(lease_until=None, **values))
+
+
+async def finish(db: Database, row_id: int, **values: Any) -> None:
+    """What became of one claimed row (sent, failed, or back to pending until ``not_before``)."""
+    async with db.session() as s:
+        await s.exec(update(Outbox).where(Outbox.id == row_id).values(lease_until=None, **values))

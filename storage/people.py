@@ -182,6 +182,23 @@ class People(Scoped):
 ACCOUNT_TRIES, ACCOUNT_WINDOW = 5, dt.timedelta(minutes=15)
 
 
+async def account_names(session: AsyncSession, org_id: int) -> dict[tuple[str, str], str]:
+    """(platform, account id) → the name of its person, for the organisation's chat accounts."""
+    q = (
+        select(ChannelAccount.platform, ChannelAccount.external_id, Person.display_name)
+        .join(Person, col(Person.id) == ChannelAccount.person_id)
+        .where(ChannelAccount.org_id == org_id)
+    )
+    return {(platform, external): name for platform, external, name in (await session.exec(q)).all()}
+
+
+async def people_matching(session: AsyncSession, org_id: int, wanted: str) -> list[Person]:
+    """The organisation's people with this id (all digits) or exactly this name."""
+    q = select(Person).where(Person.org_id == org_id)
+    q = q.where(Person.id == int(wanted)) if wanted.isdigit() else q.where(Person.display_name == wanted)
+    return list((await session.exec(q)).all())
+
+
 async def person_names(session: AsyncSession, org_id: int) -> list[str]:
     """Every registered person's name in the organisation: what the public documents mask in typed text."""
     rows = await session.exec(select(Person.display_name).where(Person.org_id == org_id))
@@ -467,3 +484,10 @@ async def group_chat(session: AsyncSession, platform: str, chat_id: str) -> Grou
     """The group chat as bound to a unit, in whichever organisation bound it."""
     q = select(GroupChat).where(GroupChat.platform == platform, GroupChat.chat_id == chat_id)
     return (await session.exec(q)).first()
+
+
+async def forget_group_chat(session: AsyncSession, platform: str, chat_id: str) -> None:
+    """The bot left (or was removed from) the group: its binding to a unit goes."""
+    q = select(GroupChat).where(GroupChat.platform == platform, GroupChat.chat_id == chat_id)
+    for g in (await session.exec(q)).all():
+        await session.delete(g)

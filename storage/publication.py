@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.values import utcnow
 from locales.errors import UserError
 from locales.i18n import _
-from storage.models import FiscalYear, Organisation, PlanItem, Publication, PublishedRound, Round
+from storage.models import FiscalYear, Organisation, Oversight, PlanItem, Publication, PublishedRound, Round
 from storage.repo import audit
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -87,6 +87,16 @@ class PublicRound:
     fiscal_year: FiscalYear
     round: Round
     published: PublishedRound
+
+
+async def overseen_live_slugs(session: AsyncSession, overseer_id: int) -> list[str]:
+    """The public pages, live now, of the organisations this one oversees."""
+    q = (
+        select(Publication.slug)
+        .join(Oversight, col(Oversight.org_id) == Publication.org_id)
+        .where(Oversight.overseer_id == overseer_id, col(Publication.live))
+    )
+    return list((await session.exec(q)).all())
 
 
 async def years(session: AsyncSession, org_id: int) -> list[FiscalYear]:

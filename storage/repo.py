@@ -239,6 +239,18 @@ class Rounds(Scoped):
             raise UserError(_("A round is 6 or 12 (months)"))
         return rnd
 
+    async def by_months(self, months: int, year_be: int | None = None) -> tuple[Round, FiscalYear] | None:
+        """The round of ``months`` in fiscal year ``year_be``, or in the latest year that has one."""
+        q = (
+            select(Round, FiscalYear)
+            .join(FiscalYear, col(FiscalYear.id) == Round.fiscal_year_id)
+            .where(Round.org_id == self.org_id, Round.months == months)
+            .order_by(col(FiscalYear.year_be).desc())
+        )
+        if year_be:
+            q = q.where(FiscalYear.year_be == year_be)
+        return (await self.session.exec(q)).first()
+
     async def set_dates(
         self, rnd: Round, *, opens: dt.date | None, due: dt.date | None, submit_by: dt.date | None, actor: str = "cli"
     ) -> Round:

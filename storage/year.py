@@ -37,6 +37,11 @@ def _shifted(item: PlanItem, years: int) -> dict:
 
 
 class Years(Scoped):
+    async def all(self) -> list[FiscalYear]:
+        """The organisation's fiscal years, oldest first."""
+        q = select(FiscalYear).where(FiscalYear.org_id == self.org_id).order_by(col(FiscalYear.year_be))
+        return list((await self.session.exec(q)).all())
+
     async def start(self, year_be: int, from_year: int | None = None, actor: str = "cli") -> YearStarted:
         """Create ``year_be`` with its two rounds at the default dates and copy ``from_year``'s plan into it
         (default: the latest earlier year with a plan)."""

@@ -412,8 +412,8 @@ def test_the_simulator_and_a_real_organisation_never_share_a_database(cli_env, c
     import uvicorn
 
     from base.settings import get_settings
-    from bot.adapters.demo import ensure_demo
     from storage.db import Database
+    from storage.demo import ensure_demo
 
     started = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append(app))

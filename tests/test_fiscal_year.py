@@ -25,11 +25,11 @@ from locales.thai import to_thai_digits
 from reports.export import export
 from reports.model import build_report
 from reports.tables import detail_table, status_table
-from scheduler.due import unit_counts
 from scheduler.tick import tick
 from storage.answers import Answers
 from storage.db import Database
 from storage.models import AuditLog, Organisation, Outbox, PlanItem, Role, Round, RoundState, Status, StatusReport, Unit
+from storage.open_rounds import unit_counts
 from storage.repo import Plan, Rounds
 from storage.year import Years
 from support.chat import Chat, invite_code, join, round_change, setup_org

@@ -14,10 +14,10 @@ from sqlmodel import select
 
 from base.events import Message
 from base.settings import Settings
-from scheduler import lock
 from scheduler.outbox import Dispatcher, Limits, PermanentFailure, RateLimiter, RetryLater
 from scheduler.service import SchedulerService
 from scheduler.tick import tick
+from storage import leader
 from storage.db import Database
 from storage.models import ChannelAccount, Membership, Outbox, OutboxState, Person, Role, Unit
 from storage.outbox import OutboxKey, enqueue
@@ -223,21 +223,21 @@ async def test_two_ticks_at_once_queue_nothing_twice(org_db, tmp_path):
 
 async def test_exactly_one_active_scheduler(org_db, tmp_path):
     db, org = org_db
-    assert await lock.acquire(db, "host-a:1:1")
-    assert not await lock.acquire(db, "host-b:2:2")  # waits
-    assert await lock.acquire(db, "host-a:1:1")  # renews
-    await lock.release(db, "host-a:1:1")
-    assert await lock.acquire(db, "host-b:2:2")  # takes over once released (or expired)
+    assert await leader.acquire(db, "host-a:1:1")
+    assert not await leader.acquire(db, "host-b:2:2")  # waits
+    assert await leader.acquire(db, "host-a:1:1")  # renews
+    await leader.release(db, "host-a:1:1")
+    assert await leader.acquire(db, "host-b:2:2")  # takes over once released (or expired)
     import socket
 
     dead = f"{socket.gethostname()}:999999:1"  # a process on this machine that no longer exists
     async with db.session() as s:
         from storage.models import SchedulerLock
 
-        row = await s.get(SchedulerLock, lock.LOCK_NAME)
+        row = await s.get(SchedulerLock, leader.LOCK_NAME)
         row.holder = dead
         s.add(row)
-    assert await lock.acquire(db, "host-c:3:3")
+    assert await leader.acquire(db, "host-c:3:3")
 
 
 async def test_two_scheduler_services_send_nothing_twice(org_db, tmp_path):

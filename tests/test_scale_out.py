@@ -10,8 +10,8 @@ import time
 import asyncpg
 import pytest
 
-from scheduler.lock import ADVISORY_KEY, AdvisoryLock
 from storage.db import Database
+from storage.leader import ADVISORY_KEY, AdvisoryLock
 from stress.dispatch_kills import ROOT, TOKEN, _arrived, _prepare, _remaining
 from support.postgres import fresh_pg_database
 

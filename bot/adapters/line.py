@@ -38,7 +38,6 @@ from linebot.v3.webhooks import (
     TextMessageContent,
     UnfollowEvent,
 )
-from sqlmodel import select
 
 from base.events import Button, Incoming, IncomingFile, Message, Response
 from base.settings import Settings
@@ -49,10 +48,11 @@ from handlers.protocol import Pick
 from locales.i18n import _
 from locales.thai import clip
 from scheduler.outbox import PermanentFailure, RetryLater
-from scheduler.quota import month_of
+from storage import line_usage
 from storage.db import Database
 from storage.files import link_for
-from storage.models import GroupChat, LineUsage
+from storage.models import LineUsage
+from storage.people import forget_group_chat
 
 log = logging.getLogger(__name__)
 PLATFORM = "line"
@@ -244,10 +244,7 @@ class LineAdapter:
         if isinstance(source, (GroupSource, RoomSource)):
             chat_id = getattr(source, "group_id", None) or getattr(source, "room_id", None)
             async with self.db.session() as s:
-                for g in (
-                    await s.exec(select(GroupChat).where(GroupChat.platform == PLATFORM, GroupChat.chat_id == chat_id))
-                ).all():
-                    await s.delete(g)
+                await forget_group_chat(s, PLATFORM, chat_id)
 
     # ------------------------------------------------------------ out
     async def render_all(self, response: Response, event: Incoming | None = None) -> list:
@@ -361,45 +358,25 @@ class LineAdapter:
                 recipients = (await self.api.get_group_member_count(to)).count
             except ApiException:
                 recipients = 1
-        month = month_of(utcnow())
+        month = line_usage.month_of(utcnow())
         self._uncounted[month] = self._uncounted.get(month, 0) + recipients
 
     async def flush_counts(self) -> None:
         """Write the pushes counted since the last flush (one transaction per dispatcher batch, not per push)."""
         counted, self._uncounted = self._uncounted, {}
-        if not counted:
-            return
-        async with self.db.session() as s:
-            for month, n in counted.items():
-                row = await self._usage(s, month)
-                row.pushed += n
-                s.add(row)
+        if counted:
+            await line_usage.add_pushes(self.db, self.channel.name, counted)
 
     async def _limit_reached(self) -> None:
         """Record that the quota is spent, so admins are told (on their other app) and pushes are held back."""
-        month = month_of(utcnow())
-        async with self.db.session() as s:
-            row = await self._usage(s, month)
-            row.quota = row.quota or max(row.pushed, 1)
-            row.consumed = max(row.consumed or 0, row.quota)
-            s.add(row)
-
-    async def _usage(self, session, month: str) -> LineUsage:
-        key = (month, self.channel.name)
-        return await session.get(LineUsage, key) or LineUsage(month=month, channel=self.channel.name)
+        await line_usage.quota_spent(self.db, self.channel.name)
 
     async def check_quota(self) -> LineUsage:
         """Read the quota and LINE's own count of this month's messages (the scheduler does it daily)."""
         quota = await self.api.get_message_quota()
         consumption = await self.api.get_message_quota_consumption()
-        month = month_of(utcnow())
-        async with self.db.session() as s:
-            row = await self._usage(s, month)
-            row.quota = quota.value if quota.type == "limited" else None
-            row.consumed = consumption.total_usage
-            row.checked_at = utcnow()
-            s.add(row)
-        return row
+        limit = quota.value if quota.type == "limited" else None
+        return await line_usage.record_quota(self.db, self.channel.name, limit, consumption.total_usage)
 
 
 PICK = Pick.prefix + ":"  # an item's button: shown as a card of the carousel

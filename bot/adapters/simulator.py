@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from sqlmodel import col, select
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -26,8 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from base.events import Incoming, IncomingFile, Message
 from base.events import Response as BotResponse
 from base.settings import Settings
-from base.values import BANGKOK, clock_offset, utcnow
-from bot.adapters.demo import CLOCK_START, DEMO_ORG, SIMULATOR, ensure_demo
+from base.values import BANGKOK, clock_offset
 from bot.web.services import services
 from handlers.core import handle
 from locales.errors import UserError
@@ -35,8 +33,10 @@ from locales.i18n import LANGUAGES, _, set_language
 from locales.thai import format_datetime
 from scheduler.outbox import Dispatcher, RateLimiter
 from scheduler.tick import tick
-from storage.db import Database
-from storage.models import Organisation, SimMessage, SimState
+from storage import simulator
+from storage.db import Database, backend_of
+from storage.demo import CLOCK_START, SIMULATOR, demo_org, ensure_demo, real_organisations
+from storage.models import SimMessage
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"  # the page beside the form's
 PHONES = [
@@ -74,13 +74,7 @@ class Simulator:
         """How far the simulated clock is ahead of the real one (kept as "offset" in seconds: the clock runs on
         in real time from the moment it was set, so leases and retries that wait a minute still come)."""
         if self._offset is None:
-            async with self.db.session() as s:
-                row = await s.get(SimState, "offset")
-                if row is None:
-                    start = CLOCK_START.replace(tzinfo=BANGKOK)
-                    row = SimState(key="offset", value=str((start - _real_now()).total_seconds()))
-                    s.add(row)
-                self._offset = dt.timedelta(seconds=float(row.value))
+            self._offset = await simulator.stored_offset(self.db, CLOCK_START.replace(tzinfo=BANGKOK) - _real_now())
         return self._offset
 
     async def clock(self) -> dt.datetime:
@@ -88,10 +82,7 @@ class Simulator:
 
     async def _set_clock(self, moment: dt.datetime) -> None:
         offset = moment - _real_now()
-        async with self.db.session() as s:
-            row = await s.get(SimState, "offset") or SimState(key="offset")
-            row.value = str(offset.total_seconds())
-            s.add(row)
+        await simulator.store_offset(self.db, offset)
         self._offset = offset
         clock_offset.set(offset)  # the rest of this request, too
 
@@ -125,31 +116,19 @@ class Simulator:
                 "filename": message.attachment.filename,
                 "path": str(message.attachment.path),
             }
-        async with self.db.session() as s:
-            if message.edit and outgoing:
-                last = (
-                    await s.exec(
-                        select(SimMessage)
-                        .where(SimMessage.chat_id == chat_id, SimMessage.outgoing)
-                        .order_by(col(SimMessage.id).desc())
-                        .limit(1)
-                    )
-                ).first()
-                if last is not None and last.buttons:
-                    last.text, last.buttons = message.text, _buttons(message)
-                    last.created_at = utcnow()
-                    s.add(last)
-                    return
-            s.add(
-                SimMessage(
-                    chat_id=chat_id,
-                    outgoing=outgoing,
-                    text=message.text,
-                    buttons=_buttons(message),
-                    attachment=attachment,
-                    shown_at=clock.isoformat(),
-                )
-            )
+        if message.edit and outgoing and await simulator.edit_last(self.db, chat_id, message.text, _buttons(message)):
+            return
+        await simulator.add_message(
+            self.db,
+            SimMessage(
+                chat_id=chat_id,
+                outgoing=outgoing,
+                text=message.text,
+                buttons=_buttons(message),
+                attachment=attachment,
+                shown_at=clock.isoformat(),
+            ),
+        )
 
     async def act(
         self, chat_id: str, *, text: str = "", data: str | None = None, file: IncomingFile | None = None
@@ -175,19 +154,7 @@ class Simulator:
 
     async def messages(self, after: int) -> list[dict]:
         await self.dispatcher.run_once()  # what was queued outside a chat (the form's "saved") shows as it polls
-        async with self.db.session(commit=False) as s:
-            rows = (
-                await s.exec(select(SimMessage).where(col(SimMessage.id) > after).order_by(col(SimMessage.id)))
-            ).all()
-            edited = (
-                await s.exec(
-                    select(SimMessage).where(
-                        col(SimMessage.id) <= after,
-                        SimMessage.created_at > utcnow() - dt.timedelta(seconds=5),
-                    )
-                )
-            ).all()
-        return [_json(r) for r in list(edited) + list(rows)]
+        return [_json(r) for r in await simulator.messages_after(self.db, after)]
 
 
 def _buttons(message: Message) -> list[list[dict[str, str]]]:
@@ -378,7 +345,7 @@ async def report(request: Request) -> Response:
     sim = simulator_of(request)
     set_language("th")
     async with sim.db.session(commit=False) as s:
-        org = (await s.exec(select(Organisation).where(Organisation.name == DEMO_ORG))).first()
+        org = await demo_org(s)
         rnd = await Answers(s, org.id).current_round() if org else None
         if org is None or rnd is None:
             return Response(status_code=404)
@@ -433,10 +400,8 @@ def same_site_only(endpoint: Endpoint, hosts: set[str], body: str = "") -> Endpo
 
 def refuse_unsafe_settings(settings: Settings) -> None:
     """The simulator is for a laptop: no production database, no platform, no public webhook."""
-    from sqlalchemy.engine import make_url
-
     problems = []
-    if settings.database_url and make_url(settings.effective_database_url).get_backend_name() != "sqlite":
+    if settings.database_url and backend_of(settings.effective_database_url) != "sqlite":
         problems.append("DATABASE_URL")
     problems += [
         name.upper()
@@ -454,7 +419,7 @@ def refuse_unsafe_settings(settings: Settings) -> None:
 
 async def refuse_real_organisations(db: Database) -> None:
     async with db.session(commit=False) as s:
-        names = (await s.exec(select(Organisation.name).where(col(Organisation.is_demo).is_(False)))).all()
+        names = await real_organisations(s)
     if names:
         raise UserError(
             _(
@@ -466,9 +431,7 @@ async def refuse_real_organisations(db: Database) -> None:
 
 async def demo_org_id(db: Database) -> int:
     async with db.session(commit=False) as s:
-        org = (
-            await s.exec(select(Organisation).where(Organisation.name == DEMO_ORG, col(Organisation.is_demo)))
-        ).first()
+        org = await demo_org(s)
     if org is None or org.id is None:
         raise UserError(_("The demo organisation is missing."))
     return org.id

@@ -9,16 +9,16 @@ import sys
 from collections import Counter
 
 import typer
-from sqlmodel import select
 
 from base.values import BANGKOK, bangkok_today, utcnow
 from bot.cli.common import org_session, run, state, table
 from locales.i18n import N_, _
 from locales.thai import format_datetime
-from scheduler.quota import channel_of, month_of, usage, used_percent
+from storage.answers import Answers
 from storage.db import Database
 from storage.line_channels import line_accounts, own_channel, remove_channel, set_channel
-from storage.models import Round, RoundState
+from storage.line_usage import channel_of, month_of, usage, used_percent
+from storage.models import RoundState
 from storage.sealed import sealer
 
 app = typer.Typer(no_args_is_help=True, help=N_("LINE Official Account: messages and quota."))
@@ -53,7 +53,7 @@ def line_usage(refresh: bool = typer.Option(False, "--refresh", help=N_("read th
             row = await usage(session, utcnow(), org.id)
             channel = await channel_of(session, org.id)
             today = bangkok_today()
-            rounds = (await session.exec(select(Round).where(Round.org_id == org.id).order_by(Round.opens_on))).all()
+            rounds = list(reversed(await Answers(session, org.id).rounds()))  # the earliest first
             rnd = next((r for r in rounds if r.state == RoundState.OPEN), None) or next(
                 (r for r in rounds if r.submit_by >= today), None
             )

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
 import typer
-from sqlalchemy.engine import make_url
 
 from base.values import clean_name
 from bot.cli.common import org_session, run, state, table
@@ -189,34 +185,17 @@ def db_upgrade() -> None:
 
 
 def backup(file: Path) -> None:
-    url = make_url(state().settings.effective_database_url)
-    if file.exists():
-        raise UserError(_("{path} already exists; choose a new file name").format(path=file))
-    if url.get_backend_name() == "sqlite":
-        source = Path(url.database or "")
-        if not source.exists():
-            raise UserError(_("No database at {path} yet").format(path=source))
-        file.parent.mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(source) as src, sqlite3.connect(file) as dst:
-            src.backup(dst)  # consistent while the bot keeps writing
-        typer.echo(_("Backed up {src} to {dst}").format(src=source, dst=file))
-        return
-    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    hint = f"pg_dump --format=custom --file {file} '{url.set(drivername='postgresql')}'"
-    if shutil.which("pg_dump") is None:
-        raise UserError(_("For PostgreSQL use pg_dump: {hint}").format(hint=hint))
-    done = subprocess.run(["pg_dump", "--format=custom", "--file", str(file), plain], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise UserError(_("pg_dump failed: {error}").format(error=done.stderr.strip().splitlines()[-1:]))
-    typer.echo(_("Backed up the PostgreSQL database to {dst}").format(dst=file))
+    from storage.backup import backup_to
+
+    typer.echo(backup_to(state().settings.effective_database_url, file))
 
 
 def demo() -> None:
     """In the simulator's own database (never beside a real organisation, never on a production setup)."""
-    from bot.adapters.demo import demo_settings, ensure_demo
     from bot.adapters.simulator import refuse_unsafe_settings
     from bot.cli.common import CliState, set_state
     from bot.cli.plan import print_plan_summary
+    from storage.demo import demo_settings, ensure_demo
 
     refuse_unsafe_settings(state().settings)
     set_state(CliState(demo_settings(state().settings), state().org))
@@ -257,10 +236,7 @@ def person_forget(
     person: str = typer.Argument(..., help=N_("id or name, see `tidtam person list`")),
     yes: bool = typer.Option(False, "--yes", help=N_("do not ask to confirm")),
 ) -> None:
-    from sqlmodel import select
-
-    from storage.models import Person
-    from storage.people import forget_person
+    from storage.people import forget_person, people_matching
 
     if (
         not yes
@@ -271,9 +247,7 @@ def person_forget(
 
     async def go(db: Database) -> dict:
         async with org_session(db) as (session, org):
-            q = select(Person).where(Person.org_id == org.id)
-            q = q.where(Person.id == int(person)) if person.isdigit() else q.where(Person.display_name == person)
-            found = (await session.exec(q)).all()
+            found = await people_matching(session, org.id, person)
             if len(found) != 1:
                 raise UserError(
                     _('No single person matches "{person}"; see `tidtam person list`').format(person=person)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import typer
-from sqlmodel import select
 
 from bot.cli.common import org_session, run, table
 from locales.errors import UserError
 from locales.i18n import N_, _
 from storage.db import Database
-from storage.models import Organisation, OrgKind, Oversight
-from storage.repo import audit, list_organisations
+from storage.models import Organisation, OrgKind
+from storage.oversight import oversee, overseen
+from storage.repo import list_organisations
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -37,12 +37,7 @@ def oversee_add(orgs: list[str] = typer.Argument(...)) -> None:
                 if key not in by_key:
                     raise UserError(_('No organisation named "{name}"').format(name=key))
                 chosen.append(by_key[key])
-            have = set((await session.exec(select(Oversight.org_id).where(Oversight.overseer_id == overseer.id))).all())
-            added = [o for o in chosen if o.id not in have]
-            for o in added:
-                session.add(Oversight(overseer_id=overseer.id, org_id=o.id))
-                await audit(session, overseer.id, "cli", "oversee", "organisation", o.id, new={"name": o.name})
-            return len(added)
+            return await oversee(session, overseer, chosen, actor="cli")
 
     typer.echo(_("{n} organisation(s) added to the oversight list.").format(n=run(go)))
 
@@ -52,14 +47,7 @@ def oversee_list() -> None:
     async def go(db: Database):
         async with org_session(db, commit=False) as (session, overseer):
             _oversight(overseer)
-            return (
-                await session.exec(
-                    select(Organisation)
-                    .join(Oversight, Oversight.org_id == Organisation.id)
-                    .where(Oversight.overseer_id == overseer.id)
-                    .order_by(Organisation.id)
-                )
-            ).all()
+            return await overseen(session, overseer.id)
 
     rows = run(go)
     typer.echo(

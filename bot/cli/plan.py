@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cli.common import echo_json, org_session, run, state, table
 from locales.errors import UserError
 from locales.i18n import N_, _
 from locales.thai import clip, format_amount, format_date, parse_date
-from storage.db import Database
+from storage.db import AsyncSession, Database
 from storage.models import Organisation
 from storage.plan_approval import approver_name, record_plan_approval
 from storage.plan_import import ImportResult, import_plan

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 import typer
-from sqlmodel import col, select
 
 from bot.cli.common import org_session, run, state
 from locales.errors import UserError
@@ -23,9 +22,10 @@ from reports.public import (
     write_round_files,
 )
 from storage.db import Database
-from storage.models import FiscalYear, Organisation, Oversight, Publication, Round
+from storage.models import Organisation
 from storage.public_choices import mark_link, set_wording, wording_list
-from storage.publication import Site, live_site, publication_of, set_live
+from storage.publication import Site, live_site, overseen_live_slugs, publication_of, set_live
+from storage.repo import Rounds
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -118,7 +118,7 @@ def publish_round(
     async def go(db: Database) -> str | None:
         async with org_session(db, commit=False) as (session, org):
             site = await _site(session, org)
-            found = (await session.exec(_round_of(months, fiscal_year).where(Round.org_id == org.id))).first()
+            found = await Rounds(session, org.id).by_months(months, fiscal_year)
             if found is None:
                 raise UserError(_("No {months}-month round in that fiscal year.").format(months=months))
             rnd, fy = found
@@ -138,17 +138,6 @@ def publish_round(
         return
     typer.echo(_("Published: {url}").format(url=url))
     warn_if_local()
-
-
-def _round_of(months: int, fiscal_year: int | None):
-    """The select of one organisation's round by its months (the latest year unless one is given)."""
-    q = (
-        select(Round, FiscalYear)
-        .join(FiscalYear, col(FiscalYear.id) == Round.fiscal_year_id)
-        .where(Round.months == months)
-        .order_by(col(FiscalYear.year_be).desc())
-    )
-    return q.where(FiscalYear.year_be == fiscal_year) if fiscal_year else q
 
 
 @app.command(
@@ -175,7 +164,7 @@ def publish_wording(
 
     async def go(db: Database) -> list[tuple[str, str, str, str]]:
         async with org_session(db, commit=code is not None) as (session, org):
-            found = (await session.exec(_round_of(months, fiscal_year).where(Round.org_id == org.id))).first()
+            found = await Rounds(session, org.id).by_months(months, fiscal_year)
             if found is None:
                 raise UserError(_("No {months}-month round in that fiscal year.").format(months=months))
             rnd = found[0]
@@ -236,13 +225,7 @@ def publish_export(folder: Path = typer.Argument(..., help=N_("an empty or new f
     async def go(db: Database) -> int:
         async with org_session(db) as (session, org):
             sites = [await _site(session, org)]
-            overseen = (
-                await session.exec(
-                    select(Publication.slug)
-                    .join(Oversight, col(Oversight.org_id) == Publication.org_id)
-                    .where(Oversight.overseer_id == org.id, col(Publication.live))
-                )
-            ).all()
+            overseen = await overseen_live_slugs(session, org.id)
             sites += [s for slug in overseen if (s := await live_site(session, slug)) is not None]
             return await write_site(session, sites, folder)
 

@@ -156,8 +156,9 @@ def summary_json(r) -> dict:
 
 def _rollup(months: int, fiscal_year: int | None, as_json: bool) -> None:
     from reports.model import carried_out_rule
-    from reports.rollup import all_org_ids, latest_year, overseen_ids, rollup, rollup_json, rollup_text
+    from reports.rollup import all_org_ids, latest_year, rollup, rollup_json, rollup_text
     from storage.models import OrgKind
+    from storage.oversight import overseen_ids
     from storage.repo import find_organisation
 
     _check_months(months)

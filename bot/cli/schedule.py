@@ -7,18 +7,20 @@ import shutil
 from pathlib import Path
 
 import typer
-from sqlmodel import select
 
-from base.values import BANGKOK, bangkok_today
+from base.values import BANGKOK, bangkok_today, utcnow
 from bot.cli.common import org_session, run, state, table
 from domain.calendar import fiscal_year_bounds
 from locales.errors import UserError
 from locales.i18n import N_, _
 from locales.thai import format_date, parse_date
+from storage.answers import Answers
 from storage.db import Database
-from storage.holidays import org_calendar
-from storage.models import ChannelAccount, Holiday, Person, Round, RoundState
-from storage.repo import Rounds, audit
+from storage.holidays import add_day_off, days_added, org_calendar
+from storage.models import RoundState
+from storage.outbox import known_keys
+from storage.people import account_names
+from storage.repo import Rounds, Units
 
 holiday_app = typer.Typer(no_args_is_help=True, help=N_("Days off on top of weekends and public holidays."))
 schedule_app = typer.Typer(no_args_is_help=True, help=N_("What the scheduler will send."))
@@ -37,15 +39,7 @@ def holiday_add(day: str, name: str = typer.Option("", "--name")) -> None:
 
     async def go(db: Database) -> None:
         async with org_session(db) as (session, org):
-            exists = (await session.exec(select(Holiday).where(Holiday.org_id == org.id, Holiday.day == date))).first()
-            if exists:
-                raise UserError(_("{day} is already a day off").format(day=format_date(date, thai_digits=False)))
-            row = Holiday(org_id=org.id, day=date, name=name.strip()[:200])
-            session.add(row)
-            await session.flush()
-            await audit(
-                session, org.id, "cli", "create", "holiday", row.id, new={"day": date.isoformat(), "name": row.name}
-            )
+            await add_day_off(session, org.id, date, name, actor="cli")
         typer.echo(_("Added the day off {day}").format(day=format_date(date, thai_digits=False)))
 
     run(go)
@@ -57,7 +51,7 @@ def holiday_list(fiscal_year: int | None = typer.Option(None, "--fiscal-year")) 
         async with org_session(db, commit=False) as (session, org):
             fy = await Rounds(session, org.id).fiscal_year(fiscal_year)
             cal = await org_calendar(session, org.id)
-            added = {h.day: h.name for h in (await session.exec(select(Holiday).where(Holiday.org_id == org.id))).all()}
+            added = await days_added(session, org.id)
         start, end = fiscal_year_bounds(fy.year_be)
         rows, day = [], start
         while day <= end:
@@ -82,27 +76,16 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
 
     async def go(db: Database) -> None:
         async with org_session(db, commit=False) as (session, org):
-            rounds = (await session.exec(select(Round).where(Round.org_id == org.id).order_by(Round.opens_on))).all()
+            rounds = list(reversed(await Answers(session, org.id).rounds()))  # the earliest first
             rnd = next((r for r in rounds if r.state == RoundState.OPEN), None) or next(
                 (r for r in rounds if r.state == RoundState.PLANNED and r.submit_by >= today), None
             )
             if rnd is None:
                 typer.echo(_("No round is open or coming: nothing is scheduled."))
                 return
-            names = {
-                (a.platform, a.external_id): p.display_name
-                for a, p in (
-                    await session.exec(
-                        select(ChannelAccount, Person)
-                        .join(Person, Person.id == ChannelAccount.person_id)
-                        .where(ChannelAccount.org_id == org.id)
-                    )
-                ).all()
-            }
-            from storage.outbox import known_keys
-
+            names = await account_names(session, org.id)
             claimed = await known_keys(session, org.id)
-            units = {}
+            units = {u.id: u.name for u in await Units(session, org.id).all()}
             rows = []
             for offset in range(days + 1):
                 day = today + dt.timedelta(days=offset)
@@ -110,14 +93,10 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
                     continue
                 moment = dt.datetime.combine(day, policy.work_start, tzinfo=BANGKOK)
                 if offset == 0:
-                    moment = max(moment, dt.datetime.now(BANGKOK))
+                    moment = max(moment, utcnow().astimezone(BANGKOK))
                 plan = await plan_org(session, settings, policy, org, rnd, moment, claimed, projection=True)
                 for p in plan.sends:
                     claimed.add(str(p.key))
-                    if p.unit_id and p.unit_id not in units:
-                        from storage.models import Unit
-
-                        units[p.unit_id] = (await session.get(Unit, p.unit_id)).name
                     who = (
                         _("group chat")
                         if p.address.is_group

@@ -111,9 +111,9 @@ def _run_simulator(settings) -> None:
     real organisation or a real person."""
     import uvicorn
 
-    from bot.adapters.demo import demo_settings
     from bot.adapters.simulator import refuse_real_organisations, refuse_unsafe_settings
     from bot.web.app import create_app
+    from storage.demo import demo_settings
 
     refuse_unsafe_settings(settings)
     # a folder of its own inside DATA_DIR: the demo and the organisation set up with `tidtam init` never share a

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import typer
-from sqlmodel import select
 
 from bot.cli.common import org_session, run, table
 from locales.i18n import N_, _
-from storage.db import Database
-from storage.models import FiscalYear
+from storage.db import AsyncSession, Database
 from storage.repo import Plan, this_fiscal_year
 from storage.year import Years
 
@@ -55,9 +53,7 @@ def year_start(
 def year_list() -> None:
     async def go(db: Database):
         async with org_session(db, commit=False) as (session, org):
-            years = (
-                await session.exec(select(FiscalYear).where(FiscalYear.org_id == org.id).order_by(FiscalYear.year_be))
-            ).all()
+            years = await Years(session, org.id).all()
             plan = Plan(session, org.id)
             return [
                 [
@@ -82,5 +78,5 @@ def today_year_hint(years: list[int]) -> str | None:
     ).format(year=now, shown=max(years))
 
 
-async def all_years(session, org_id: int) -> list[int]:
-    return list((await session.exec(select(FiscalYear.year_be).where(FiscalYear.org_id == org_id))).all())
+async def all_years(session: AsyncSession, org_id: int) -> list[int]:
+    return [fy.year_be for fy in await Years(session, org_id).all()]

@@ -171,21 +171,11 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    from sqlmodel import col, func, select
-
     from base.observe import OUTBOX_DEPTH, metrics_payload
-    from storage.models import Outbox, OutboxState
+    from storage.outbox import depth
 
     async with services_of(request).db.session(commit=False) as s:
-        OUTBOX_DEPTH.set(
-            (
-                await s.exec(
-                    select(func.count())
-                    .select_from(Outbox)
-                    .where(col(Outbox.state).in_([OutboxState.PENDING, OutboxState.SENDING]))
-                )
-            ).one()
-        )
+        OUTBOX_DEPTH.set(await depth(s))
     body, content_type = metrics_payload()
     return Response(body, media_type=content_type)
 

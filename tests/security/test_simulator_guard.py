@@ -9,11 +9,11 @@ import pytest
 from sqlmodel import select
 
 from base.settings import Settings
-from bot.adapters.demo import ensure_demo
 from bot.adapters.simulator import Simulator, refuse_real_organisations
 from bot.cli import main
 from locales.errors import UserError
 from storage.db import Database
+from storage.demo import ensure_demo
 from storage.models import Outbox, Role, Round, RoundState
 from support.chat import Chat, invite_code, join, setup_org
 from support.paths import EXAMPLE_PLAN

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.settings import Settings
@@ -17,7 +17,7 @@ from storage.plan_import import import_plan
 from storage.repo import Rounds, Units, create_organisation
 
 DEMO_ORG = "เทศบาลตำบลตัวอย่าง (ข้อมูลสาธิต)"
-EXAMPLE_PLAN = Path(__file__).resolve().parents[2] / "examples" / "plan-example.csv"
+EXAMPLE_PLAN = Path(__file__).resolve().parents[1] / "examples" / "plan-example.csv"
 UNITS = ["สำนักปลัด", "กองคลัง", "กองช่าง", "กองการศึกษา", "กองสาธารณสุขและสิ่งแวดล้อม", "กองการประปา"]
 # the simulator's phones: (chat id, name shown in reports, role, unit)
 PEOPLE = [
@@ -43,7 +43,7 @@ def demo_rows():
 
 async def ensure_demo(session: AsyncSession) -> tuple[Organisation, bool]:
     """The demo organisation, created with its plan and people if missing; (org, created)."""
-    found = (await session.exec(select(Organisation).where(Organisation.name == DEMO_ORG))).first()
+    found = await demo_org(session)
     created = found is None
     org = found or await create_organisation(
         session,
@@ -74,6 +74,17 @@ async def ensure_demo(session: AsyncSession) -> tuple[Organisation, bool]:
             )
         await session.flush()
     return org, created
+
+
+async def demo_org(session: AsyncSession) -> Organisation | None:
+    """The demo organisation (by its name and its demo mark: a real one of that name is never taken for it)."""
+    q = select(Organisation).where(Organisation.name == DEMO_ORG, col(Organisation.is_demo))
+    return (await session.exec(q)).first()
+
+
+async def real_organisations(session: AsyncSession) -> list[str]:
+    """The names of the organisations that are not the demo (the simulator refuses a database that has any)."""
+    return list((await session.exec(select(Organisation.name).where(col(Organisation.is_demo).is_(False)))).all())
 
 
 def demo_settings(settings: Settings) -> Settings:

@@ -1,0 +1,83 @@
+"""The open rounds of the whole deployment and what each unit still owes in them, read set-wise for the tick."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import and_, case, exists, func, literal
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Holiday, PlanItem, PlanItemUnit, Round, RoundState, StatusReport, TickMark, Unit
+
+
+async def open_rounds(session: AsyncSession) -> list[Round]:
+    return list((await session.exec(select(Round).where(Round.state == RoundState.OPEN))).all())
+
+
+async def days_off_by_org(session: AsyncSession) -> dict[int, set[dt.date]]:
+    """Every organisation's own days off (the public holidays are the calendar's)."""
+    days_off: dict[int, set[dt.date]] = defaultdict(set)
+    for org_id, day in (await session.exec(select(Holiday.org_id, Holiday.day))).all():
+        days_off[org_id].add(day)
+    return days_off
+
+
+async def open_marks(session: AsyncSession, names: set[str]) -> dict[tuple[int, int], set[str]]:
+    """(round id, unit id; 0 for the organisation) → which of these tick marks it already has, in open rounds."""
+    marked: dict[tuple[int, int], set[str]] = defaultdict(set)
+    q = (
+        select(TickMark.round_id, TickMark.unit_id, TickMark.mark)
+        .join(Round, col(Round.id) == TickMark.round_id)
+        .where(Round.state == RoundState.OPEN, col(TickMark.mark).in_(names))
+    )
+    for round_id, unit_id, mark in (await session.exec(q)).all():
+        marked[(round_id, unit_id)].add(mark)
+    return marked
+
+
+async def unit_counts(session: AsyncSession) -> dict[tuple[int, int], tuple[int, int]]:
+    """(round id, unit id) → (item answers owed, still awaiting) for every open round, in two queries."""
+
+    def answered(unit_id):
+        return exists().where(
+            StatusReport.round_id == Round.id, StatusReport.item_id == PlanItem.id, StatusReport.unit_id == unit_id
+        )
+
+    open_ = Round.state == RoundState.OPEN
+    explicit = (
+        select(
+            Round.id,
+            PlanItemUnit.unit_id,
+            func.count(),
+            func.sum(case((answered(PlanItemUnit.unit_id), literal(0)), else_=literal(1))),
+        )
+        .join(PlanItem, and_(col(PlanItem.fiscal_year_id) == Round.fiscal_year_id, col(PlanItem.all_units).is_(False)))
+        .join(PlanItemUnit, col(PlanItemUnit.item_id) == PlanItem.id)
+        .where(open_)
+        .group_by(Round.id, PlanItemUnit.unit_id)
+    )
+    every_unit = (
+        select(Round.id, Unit.id, func.count(), func.sum(case((answered(Unit.id), literal(0)), else_=literal(1))))
+        .join(PlanItem, and_(col(PlanItem.fiscal_year_id) == Round.fiscal_year_id, col(PlanItem.all_units)))
+        .join(Unit, and_(col(Unit.org_id) == Round.org_id, col(Unit.is_active)))
+        .where(open_)
+        .group_by(Round.id, Unit.id)
+    )
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    for q in (explicit, every_unit):
+        for round_id, unit_id, owed, waiting in (await session.exec(q)).all():
+            before = out.get((round_id, unit_id), (0, 0))
+            out[(round_id, unit_id)] = (before[0] + owed, before[1] + int(waiting or 0))
+    return out
+
+
+async def rounds_to_open(session: AsyncSession, today: dt.date) -> list[int]:
+    """Organisations with a planned round whose collection starts today (or started, and it was missed)."""
+    q = (
+        select(Round.org_id)
+        .where(Round.state == RoundState.PLANNED, Round.opens_on <= today, Round.submit_by >= today)
+        .distinct()
+    )
+    return list((await session.exec(q)).all())
