@@ -18,11 +18,18 @@ from domain.calendar import WorkCalendar
 ALL_RUNGS = ("open", "d7", "d3", "d1", "due", "overdue", "head", "thanks")
 
 
+class Track(enum.StrEnum):
+    """Who a rung reminds; a rung is superseded by the next one of its own track."""
+
+    UNIT = "unit"
+    HEAD = "head"
+
+
 @dataclass(frozen=True)
 class Rung:
     name: str  # open, d7, d3, d1, due, over2, over4 …, head3, head5 …
     day: dt.date
-    track: str  # "unit" or "head": a rung is superseded by the next one of its track
+    track: Track
     until: dt.date  # last day it still makes sense (exclusive bound: the next rung's day)
 
 
@@ -56,7 +63,7 @@ def ladder(
             head.append((f"head{k}", day))
     end = submit_by + dt.timedelta(days=1)
     rungs = []
-    for track, items in (("unit", unit), ("head", head)):
+    for track, items in ((Track.UNIT, unit), (Track.HEAD, head)):
         items.sort(key=lambda r: r[1])
         for i, (name, day) in enumerate(items):
             until = items[i + 1][1] if i + 1 < len(items) else end

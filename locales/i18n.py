@@ -6,9 +6,11 @@ first use, so no build step or committed ``.mo`` file can go stale.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import gettext
 import io
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -38,6 +40,17 @@ def translations(lang: str) -> gettext.NullTranslations:
 def set_language(lang: str | None) -> contextvars.Token[str]:
     """Use ``lang`` for every ``_()`` in this context (a request, a command)."""
     return _current.set(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+@contextlib.contextmanager
+def in_language(lang: str | None) -> Iterator[None]:
+    """Use ``lang`` for the ``_()`` inside the block only: a message rendered for one recipient leaves the
+    language of whatever runs next as it was."""
+    token = set_language(lang)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def current_language() -> str:

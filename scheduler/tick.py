@@ -18,26 +18,21 @@ from base.events import Message
 from base.settings import Settings
 from base.values import BANGKOK, utcnow
 from domain.calendar import WorkCalendar
-from domain.ladder import ALL_RUNGS, Fate, fate
+from domain.due import SendKind, UnitInRound, due_sends
+from domain.ladder import ALL_RUNGS
 from handlers.digest import build_digest
 from handlers.reminders import reminder_message, thanks_message
 from locales.errors import UserError
-from locales.i18n import _, set_language
+from locales.i18n import _, in_language
 from scheduler.due import digest_mark, ladder_of, rounds_to_plan
 from scheduler.housekeeping import housekeep
 from scheduler.quota import non_essential
 from storage.addresses import Address, OrgAddresses, role_addresses
-from storage.answers import Answers, add_marks, units_marked
+from storage.answers import Answers, Pair, add_marks, units_marked
 from storage.db import AsyncSession, Database
 from storage.holidays import org_calendar
 from storage.line_usage import month_of, percents, usage, used_percent
-from storage.models import (
-    Organisation,
-    OutboxState,
-    Role,
-    Round,
-    RoundState,
-)
+from storage.models import Organisation, OutboxState, Role, Round, RoundState, Unit
 from storage.open_rounds import rounds_to_open
 from storage.outbox import OutboxKey, enqueue, known_keys, to_payload
 from storage.people import forget_old_join_attempts
@@ -79,7 +74,7 @@ class Policy:
 @dataclass
 class Planned:
     key: OutboxKey
-    kind: str
+    kind: SendKind
     address: Address
     message: Message
     unit_id: int | None = None
@@ -121,6 +116,39 @@ async def admin_addresses(session: AsyncSession, org_id: int) -> list[Address]:
     return await role_addresses(session, org_id, Role.ADMIN)
 
 
+@dataclass
+class OpenRound:
+    """One organisation's open round as the tick reads it: the state the ladder decides on, and what the
+    messages need (the units, the items each awaits, the address book)."""
+
+    calendar: WorkCalendar
+    units: dict[int, Unit]
+    awaiting: dict[int, list[Pair]]
+    standing: list[UnitInRound]
+    book: OrgAddresses
+
+
+async def read_round(session: AsyncSession, org_id: int, rnd: Round) -> OpenRound:
+    answers = Answers(session, org_id)
+    latest = await answers.latest(rnd)
+    owners: set[int] = set()
+    awaiting: dict[int, list[Pair]] = {}
+    for p in await answers.pairs(rnd.fiscal_year_id):
+        owners.add(p.unit_id)
+        if (p.item.id, p.unit_id) not in latest:
+            awaiting.setdefault(p.unit_id, []).append(p)
+    answered_here = {unit_id for (_item, unit_id), r in latest.items() if not r.carried}
+    thanked = await units_marked(session, rnd.id, "thanks")
+    standing = [UnitInRound(u, len(awaiting.get(u, ())), u in answered_here, u in thanked) for u in sorted(owners)]
+    return OpenRound(
+        await org_calendar(session, org_id),
+        {u.id: u for u in await Units(session, org_id).all()},
+        awaiting,
+        standing,
+        await OrgAddresses.load(session, org_id),
+    )
+
+
 async def plan_org(
     session: AsyncSession,
     settings: Settings,
@@ -132,60 +160,31 @@ async def plan_org(
     *,
     projection: bool = False,
 ) -> OrgPlan:
-    """What is due for one organisation at ``now`` and not in ``claimed`` (the outbox keys)."""
+    """What is due for one organisation at ``now`` and not in ``claimed`` (the outbox keys): read the round,
+    let domain.due decide, then address and write each message in its recipient's language."""
     local = now.astimezone(BANGKOK)
-    today = local.date()
-    cal = await org_calendar(session, org.id)
-    working = policy.working_time(local, cal)
-    plan = OrgPlan()
+    state = await read_round(session, org.id, rnd)
+    working = policy.working_time(local, state.calendar)
     if claimed is None:
         claimed = await known_keys(session, org.id)
-    answers = Answers(session, org.id)
-    pairs = await answers.pairs(rnd.fiscal_year_id)
-    latest = await answers.latest(rnd)
-    owned: dict[int, int] = {}
-    waiting: dict[int, list] = {}
-    for p in pairs:
-        owned[p.unit_id] = owned.get(p.unit_id, 0) + 1
-        if (p.item.id, p.unit_id) not in latest:
-            waiting.setdefault(p.unit_id, []).append(p)
-    rungs = ladder_of(rnd.opens_on, rnd.due_on, rnd.submit_by, cal.extra, policy.rungs)
-    units = {u.id: u for u in await Units(session, org.id).all()}
-    book = await OrgAddresses.load(session, org.id)
-
-    async def reach(unit_id: int, heads: bool = False) -> list[Address]:
-        return book.of(unit_id, heads_only=heads)
-
-    own = {unit_id for (_item, unit_id), r in latest.items() if not r.carried}
-    thanked = await units_marked(session, rnd.id, "thanks")
-    for unit_id in sorted(owned):
-        unit, todo = units[unit_id], waiting.get(unit_id, [])
-        if not todo:
-            if "thanks" in policy.rungs and working and not projection:
-                plan.marks.append((unit_id, "thanks"))
-                if unit_id not in own or unit_id in thanked:
-                    continue  # all carried from the 6-month round, or the chat's reply said it already
-                for a in await reach(unit_id):
-                    key = OutboxKey.unit_in_round(org.id, rnd.id, unit_id, "thanks", a.platform, a.chat_id)
-                    if str(key) not in claimed:
-                        set_language(a.lang)
-                        plan.sends.append(Planned(key, "thanks", a, thanks_message(rnd, unit), unit_id))
-            continue
-        for rung in rungs:
-            what = fate(rung, today, working)  # the ladder decides; the tick addresses and writes
-            if what == Fate.LATER:
-                break
-            if what != Fate.WAIT:
-                plan.marks.append((unit_id, rung.name))
-            for a in await reach(unit_id, rung.track == "head"):
-                key = OutboxKey.unit_in_round(org.id, rnd.id, unit_id, rung.name, a.platform, a.chat_id)
-                if str(key) in claimed or what == Fate.WAIT:
-                    continue
-                set_language(a.lang)
-                message = reminder_message(rnd, unit, todo, to_head=rung.track == "head", today=today)
-                (plan.dropped if what == Fate.DROP else plan.sends).append(
-                    Planned(key, "reminder", a, message, unit_id)
-                )
+    rungs = ladder_of(rnd.opens_on, rnd.due_on, rnd.submit_by, state.calendar.extra, policy.rungs)
+    decided = due_sends(
+        state.standing, rungs, local.date(), working, thanks="thanks" in policy.rungs, projection=projection
+    )
+    plan = OrgPlan(marks=decided.marks)
+    for due in decided.sends:
+        unit = state.units[due.unit_id]
+        for a in state.book.of(due.unit_id, heads_only=due.to_head):
+            key = OutboxKey.unit_in_round(org.id, rnd.id, due.unit_id, due.rung, a.platform, a.chat_id)
+            if str(key) in claimed:
+                continue
+            with in_language(a.lang):
+                if due.kind == SendKind.THANKS:
+                    message = thanks_message(rnd, unit)
+                else:
+                    todo = state.awaiting[due.unit_id]
+                    message = reminder_message(rnd, unit, todo, to_head=due.to_head, today=local.date())
+            (plan.dropped if due.late else plan.sends).append(Planned(key, due.kind, a, message, due.unit_id))
     await _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection)
     await _mind_line_quota(session, settings, org, now, plan, claimed, working)
     return plan
@@ -207,11 +206,11 @@ async def _mind_line_quota(session, settings, org, now, plan: OrgPlan, claimed, 
     for a in await admin_addresses(session, org.id):
         key = OutboxKey(org.id, f"line-quota:{month_of(now)}", str(level), a.platform, a.chat_id)
         if str(key) not in claimed:
-            set_language(a.lang)
-            text = _("LINE messages this month: {percent}% of the quota is used.").format(percent=round(percent))
-            if level == settings.line_quota_stop_percent:
-                text += " " + _("Thank-yous and repeated overdue reminders on LINE are held back until next month.")
-            plan.sends.append(Planned(key, "notice", a, Message(text)))
+            with in_language(a.lang):
+                text = _("LINE messages this month: {percent}% of the quota is used.").format(percent=round(percent))
+                if level == settings.line_quota_stop_percent:
+                    text += " " + _("Thank-yous and repeated overdue reminders on LINE are held back until next month.")
+            plan.sends.append(Planned(key, SendKind.NOTICE, a, Message(text)))
 
 
 async def _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection) -> None:
@@ -229,11 +228,11 @@ async def _plan_digest(session, settings, policy, org, rnd, now, working, claime
         if str(key) in claimed:
             continue
         if a.lang not in built:
-            set_language(a.lang)
-            built[a.lang] = (
-                Message(_("Weekly digest")) if projection else await build_digest(session, settings, org, rnd, now)
-            )
-        plan.sends.append(Planned(key, "digest", a, built[a.lang]))
+            with in_language(a.lang):
+                built[a.lang] = (
+                    Message(_("Weekly digest")) if projection else await build_digest(session, settings, org, rnd, now)
+                )
+        plan.sends.append(Planned(key, SendKind.DIGEST, a, built[a.lang]))
 
 
 def _row(org_id: int, planned: Planned, data_dir, state: OutboxState = OutboxState.PENDING) -> dict:
@@ -317,5 +316,4 @@ async def tick(
                 log.info("reminder %s dropped: found after the next rung was due", p.key)
 
     await asyncio.gather(*(plan_one(r) for r in due))
-    set_language(None)
     return report
