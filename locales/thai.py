@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
 from pythainlp.util.date import thai_abbr_months, thai_full_months
@@ -65,6 +65,15 @@ _BAHT_PREFIX_RE = re.compile(r"^\s*(?:฿|thb)\s*", re.IGNORECASE)
 _THAI_NUMBER_WORD_RE = re.compile(r"(ศูนย์|หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน|หมื่น|แสน|ล้าน)")
 
 
+def _typed(value: str | int | float | Decimal) -> str:
+    """A value as the person typed it: a spreadsheet's float by its shortest repr, a Decimal without exponent."""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, Decimal):
+        return format(value, "f") if value.is_finite() else str(value)
+    return str(value)
+
+
 def parse_amount(text: str | int | float | Decimal | None, *, allow_empty_as_none: bool = True) -> Decimal | Budget:
     """Read a baht amount as typed by a person: Thai or Arabic digits, commas, "บาท".
 
@@ -76,12 +85,7 @@ def parse_amount(text: str | int | float | Decimal | None, *, allow_empty_as_non
         if allow_empty_as_none:
             return NO_BUDGET
         raise ParseError(_("Please type an amount, for example 5,000 or 5000.50"))
-    if isinstance(text, float):  # a spreadsheet cell: its shortest repr is what the person typed
-        text = repr(text)
-    if isinstance(text, int):
-        text = str(text)
-    if isinstance(text, Decimal):
-        text = format(text, "f") if text.is_finite() else str(text)
+    text = _typed(text)
     if len(text) > TYPED_MAX:
         raise ParseError(_("The amount {text} is too large").format(text=shown(text)))
     s = _normalise(text)
@@ -89,7 +93,14 @@ def parse_amount(text: str | int | float | Decimal | None, *, allow_empty_as_non
         return NO_BUDGET
     if _NO_BUDGET_RE.match(s.replace(" ", "")) or _NO_BUDGET_RE.match(s):
         return NO_BUDGET
-    s = _BAHT_PREFIX_RE.sub("", _BAHT_SUFFIX_RE.sub("", s)).strip()
+    value = _baht(_BAHT_PREFIX_RE.sub("", _BAHT_SUFFIX_RE.sub("", s)).strip(), text)
+    if value >= AMOUNT_LIMIT:
+        raise ParseError(_("The amount {text} is too large").format(text=shown(text)))
+    return value.quantize(SATANG)
+
+
+def _baht(s: str, text: str) -> Decimal:
+    """The digits of an amount, its currency words taken off (``text``: as typed, for the message)."""
     if s.startswith("-") or s.startswith("−"):
         raise ParseError(_("An amount cannot be negative: {text}").format(text=text))
     if _THAI_NUMBER_WORD_RE.search(s):
@@ -102,15 +113,7 @@ def parse_amount(text: str | int | float | Decimal | None, *, allow_empty_as_non
     frac = m["frac"] or ""
     if len(frac) > 2:
         raise ParseError(_("An amount has at most two decimal places (satang): {text}").format(text=text))
-    try:
-        value = Decimal(m["int"].replace(",", "") + "." + (frac or "0"))
-    except InvalidOperation:  # pragma: no cover - the regex admits only digits
-        raise ParseError(
-            _('Cannot read "{text}" as an amount in baht; type for example 5,000 or 5000.50').format(text=text)
-        ) from None
-    if value >= AMOUNT_LIMIT:
-        raise ParseError(_("The amount {text} is too large").format(text=shown(text)))
-    return value.quantize(SATANG)
+    return Decimal(m["int"].replace(",", "") + "." + (frac or "0"))  # only digits: the pattern admits no other
 
 
 def format_amount(

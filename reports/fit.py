@@ -54,10 +54,9 @@ def unbreakable(text: str) -> list[str]:
     return [w for w in out if w]
 
 
-def column_widths(table: Table, total_mm: float, pt: float, padding_mm: float) -> list[float]:
-    """Widths in mm summing to ``total_mm``: amount columns fit their widest line, text columns share the rest."""
-    n = len(table.widths)
-    need = [0.0] * n
+def _amount_needs(table: Table, pt: float, padding_mm: float) -> list[float]:
+    """Each amount column's widest line (0 for a text column)."""
+    need = [0.0] * len(table.widths)
     for row in table.rows:
         if len(row.cells) == 1:
             continue
@@ -67,17 +66,32 @@ def column_widths(table: Table, total_mm: float, pt: float, padding_mm: float) -
             lines = str(row.cells[col]).split("\n")
             widest = max(text_mm(line, pt, bold=row.kind != "data") for line in lines)
             need[col] = max(need[col], widest + 2 * padding_mm + 0.5)
-    floor = [MIN_TEXT_MM] * n  # a text column at least as wide as its longest word (heading included)
+    return need
+
+
+def _text_floors(table: Table, pt: float, padding_mm: float) -> list[float]:
+    """A text column at least as wide as its longest word (heading included)."""
+    floor = [MIN_TEXT_MM] * len(table.widths)
     for c, heading in enumerate(table.header):
         floor[c] = max([floor[c]] + [text_mm(w, pt, bold=True) + 2 * padding_mm + 0.5 for w in unbreakable(heading)])
     for row in table.rows:
-        if len(row.cells) > 1:
-            for c, cell in enumerate(row.cells):
-                if c not in row.numbers and not (0 < c < row.span) and (row.span == 1 or c > 0):
-                    words = unbreakable(str(cell))
-                    if words:
-                        widest = max(text_mm(w, pt, bold=row.kind != "data") for w in words)
-                        floor[c] = max(floor[c], widest + 2 * padding_mm + 0.5)
+        if len(row.cells) == 1:
+            continue
+        for c, cell in enumerate(row.cells):
+            if c in row.numbers or (0 < c < row.span) or (row.span > 1 and c == 0):
+                continue
+            words = unbreakable(str(cell))
+            if words:
+                widest = max(text_mm(w, pt, bold=row.kind != "data") for w in words)
+                floor[c] = max(floor[c], widest + 2 * padding_mm + 0.5)
+    return floor
+
+
+def column_widths(table: Table, total_mm: float, pt: float, padding_mm: float) -> list[float]:
+    """Widths in mm summing to ``total_mm``: amount columns fit their widest line, text columns share the rest."""
+    n = len(table.widths)
+    need = _amount_needs(table, pt, padding_mm)
+    floor = _text_floors(table, pt, padding_mm)
     weight = sum(table.widths)
     widths = [total_mm * w / weight for w in table.widths]
     fixed = {c: max(widths[c], need[c], floor[c]) for c in range(n) if need[c]}

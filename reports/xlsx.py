@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -12,7 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from locales.i18n import _
 from reports.model import RoundReport
-from reports.tables import LINK_RE, Table, all_tables, checks_lines
+from reports.tables import LINK_RE, Row, Table, all_tables, checks_lines
 
 FONT = "TH Sarabun New"
 THIN = Side(style="thin", color="999999")
@@ -54,20 +55,7 @@ def _sheet(wb: Workbook, name: str, report: RoundReport, table: Table) -> None:
         elif row.span > 1:
             ws.merge_cells(start_row=n, start_column=1, end_row=n, end_column=row.span)
         for c in range(1, ncols + 1):
-            cell = ws.cell(row=n, column=c)
-            cell.font = Font(name=FONT, size=14, bold=row.kind != "data")
-            cell.alignment = Alignment(
-                vertical="top", wrap_text=True, horizontal="right" if (c - 1) in row.numbers else None
-            )
-            cell.border = BORDER
-            if row.kind in FILLS:
-                cell.fill = FILLS[row.kind]
-            if (c - 1) in row.numbers:
-                cell.number_format = _number_format(table, c - 1, row.numbers[c - 1])
-            link = LINK_RE.search(cell.value) if isinstance(cell.value, str) else None
-            if link:  # a cell can hold one link: the first it shows
-                cell.hyperlink = link.group(0)
-                cell.font = Font(name=FONT, size=14, color="1A4F8B", underline="single")
+            _style(ws.cell(row=n, column=c), table, row, c - 1)
     for note in table.notes:
         ws.append([_text(note)])
         ws.cell(row=ws.max_row, column=1).font = Font(name=FONT, size=14, italic=True)
@@ -81,6 +69,21 @@ def _sheet(wb: Workbook, name: str, report: RoundReport, table: Table) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _style(cell: Any, table: Table, row: Row, col: int) -> None:
+    """A body cell: the row's weight and fill, amounts right-aligned in their format, its first link live."""
+    cell.font = Font(name=FONT, size=14, bold=row.kind != "data")
+    cell.alignment = Alignment(vertical="top", wrap_text=True, horizontal="right" if col in row.numbers else None)
+    cell.border = BORDER
+    if row.kind in FILLS:
+        cell.fill = FILLS[row.kind]
+    if col in row.numbers:
+        cell.number_format = _number_format(table, col, row.numbers[col])
+    link = LINK_RE.search(cell.value) if isinstance(cell.value, str) else None
+    if link:  # a cell can hold one link: the first it shows
+        cell.hyperlink = link.group(0)
+        cell.font = Font(name=FONT, size=14, color="1A4F8B", underline="single")
 
 
 def _number_format(table: Table, col: int, value: Decimal | int) -> str:

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.settings import Settings
 from base.values import utcnow
 from storage.models import DownloadLink
-from storage.people import account_of
+from storage.people import account_of, group_chat
 
 
 async def link_for(
@@ -27,20 +27,12 @@ async def link_for(
     """A URL that serves ``path`` once, to the person on ``platform`` who asked, for DOWNLOAD_LINK_HOURS."""
     account = await account_of(session, platform, external_id) if external_id else None
     if account is None and org_id is None and external_id:  # a group chat: the organisation it belongs to
-        from sqlmodel import select
-
-        from storage.models import GroupChat
-
-        group = (
-            await session.exec(
-                select(GroupChat).where(GroupChat.platform == platform, GroupChat.chat_id == external_id)
-            )
-        ).first()
+        group = await group_chat(session, platform, external_id)
         org_id = group.org_id if group else None
     if account is None and org_id is None:
         raise ValueError("a download link needs the person or the group it is for")
     data_dir = settings.data_dir.resolve()
-    rel = path.resolve().relative_to(data_dir).as_posix()
+    rel = path.resolve().relative_to(data_dir).as_posix()  # noqa: ASYNC240 - one path resolved, microseconds
     link = DownloadLink(
         org_id=account.org_id if account else org_id,
         person_id=account.person_id if account else None,

@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import col, select
+from sqlalchemy import delete, false, or_, update
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.values import utcnow
@@ -19,8 +20,12 @@ from locales.errors import UserError
 from locales.i18n import _
 from storage.evidence import person_files
 from storage.models import (
+    AuditLog,
     ChannelAccount,
     Conversation,
+    DownloadLink,
+    FormDraft,
+    FormPass,
     GroupChat,
     Invite,
     JoinAttempt,
@@ -28,8 +33,11 @@ from storage.models import (
     Membership,
     Organisation,
     OrgKind,
+    Outbox,
+    OutboxState,
     Person,
     Role,
+    StatusReport,
     Unit,
 )
 from storage.repo import Scoped, Units, audit, replan
@@ -252,24 +260,16 @@ async def refuse_guessing(session: AsyncSession, platform: str, external_id: str
 
 async def drop_link_codes(session: AsyncSession, person_id: int) -> None:
     """A person's link codes not yet used: replaced by a new one, so /link repeated adds no rows."""
-    from sqlalchemy import delete
-
-    from storage.models import LinkCode
-
     await session.exec(delete(LinkCode).where(col(LinkCode.person_id) == person_id, col(LinkCode.used).is_(False)))
 
 
 async def _tries(session: AsyncSession, *where, since: dt.datetime) -> int:
-    from sqlmodel import func
-
     q = select(func.count()).select_from(JoinAttempt).where(*where, JoinAttempt.at >= since)
     return (await session.exec(q)).one()
 
 
 async def forget_old_join_attempts(session: AsyncSession, now: dt.datetime) -> None:
     """Refused tries older than the longest window count for nothing: the tick deletes them."""
-    from sqlalchemy import delete
-
     await session.exec(delete(JoinAttempt).where(JoinAttempt.at < now - ACCOUNT_WINDOW))
 
 
@@ -373,17 +373,44 @@ async def forget_person(
     is rewritten by structure — the lines about this person's name, and the lines they acted in — never by
     searching for their name as text (which would change other people's lines).
     """
-    from sqlalchemy import delete, false, or_, update
+    accounts, queued, actors = await _forget_accounts(session, org_id, person)
+    counts = {"queued_dropped": queued, "accounts": accounts}
+    counts["roles"] = (await session.exec(delete(Membership).where(Membership.person_id == person.id))).rowcount
+    await session.exec(delete(LinkCode).where(LinkCode.person_id == person.id))
+    await session.exec(delete(FormPass).where(FormPass.person_id == person.id))
+    drafts = (await session.exec(select(FormDraft).where(FormDraft.person_id == person.id))).all()
+    counts["drafts"] = len(drafts)
+    unsent = {e["path"] for d in drafts for e in d.fields.get("evidence", []) if isinstance(e, dict) and e.get("path")}
+    for draft in drafts:
+        await session.delete(draft)
+    if data_dir is not None:
+        counts["files_deleted"] = await _delete_unreferenced(session, org_id, person, data_dir, unsent)
+    counts["links_revoked"] = (
+        await session.exec(
+            update(DownloadLink)
+            .where(DownloadLink.person_id == person.id, col(DownloadLink.used_at).is_(None))
+            .values(used_at=utcnow())
+        )
+    ).rowcount
+    await session.exec(update(DownloadLink).where(DownloadLink.person_id == person.id).values(person_id=None))
+    counts["audit_rows_scrubbed"] = await _scrub_audit(session, org_id, person, actors)
+    person.display_name = f"ผู้ใช้ #{person.id} (ลบข้อมูลส่วนบุคคลแล้ว)"
+    person.notify_platform = ""
+    session.add(person)
+    await audit(session, org_id, actor, "forget", "person", person.id, new=counts)
+    return counts
 
-    from storage.models import AuditLog, DownloadLink, FormDraft, FormPass, LinkCode, Outbox, OutboxState
 
-    counts = {"queued_dropped": 0}
+async def _forget_accounts(session: AsyncSession, org_id: int, person: Person) -> tuple[int, int, set[str]]:
+    """Delete the person's chat accounts with their conversations and join attempts, and drop (and empty) what
+    is still queued to them. Returns how many accounts, how many queued messages, and the accounts' actor names
+    (to find the audit lines they acted in)."""
     accounts = (
         await session.exec(
             select(ChannelAccount).where(ChannelAccount.person_id == person.id, ChannelAccount.org_id == org_id)
         )
     ).all()
-    actors = {f"{a.platform}:{a.external_id}" for a in accounts}
+    queued_dropped = 0
     for account in accounts:
         await session.exec(delete(Conversation).where(Conversation.account_id == account.id))
         outbox = (
@@ -401,39 +428,34 @@ async def forget_person(
                 queued.state, queued.last_error = OutboxState.DROPPED, "person forgotten"
             queued.payload = {}  # the texts said their name
             session.add(queued)
-        counts["queued_dropped"] += len(outbox)
+        queued_dropped += len(outbox)
         await session.exec(
             delete(JoinAttempt).where(
                 JoinAttempt.platform == account.platform, JoinAttempt.external_id == account.external_id
             )
         )
         await session.delete(account)
-    counts["accounts"] = len(accounts)
-    counts["roles"] = (await session.exec(delete(Membership).where(Membership.person_id == person.id))).rowcount
-    await session.exec(delete(LinkCode).where(LinkCode.person_id == person.id))
-    await session.exec(delete(FormPass).where(FormPass.person_id == person.id))
-    drafts = (await session.exec(select(FormDraft).where(FormDraft.person_id == person.id))).all()
-    counts["drafts"] = len(drafts)
-    unsent = {e["path"] for d in drafts for e in d.fields.get("evidence", []) if isinstance(e, dict) and e.get("path")}
-    for draft in drafts:
-        await session.delete(draft)
-    if data_dir is not None:  # their files no answer refers to: what they typed or sent but never saved
-        kept = await referenced_files(session, org_id)
-        counts["files_deleted"] = 0
-        for path in unsent | {p.relative_to(data_dir).as_posix() for p in person_files(data_dir, org_id, person.id)}:
-            if path not in kept and (data_dir / path).is_file():
-                (data_dir / path).unlink()
-                counts["files_deleted"] += 1
-    counts["links_revoked"] = (
-        await session.exec(
-            update(DownloadLink)
-            .where(DownloadLink.person_id == person.id, DownloadLink.used_at.is_(None))
-            .values(used_at=utcnow())
-        )
-    ).rowcount
-    await session.exec(update(DownloadLink).where(DownloadLink.person_id == person.id).values(person_id=None))
+    actors = {f"{a.platform}:{a.external_id}" for a in accounts}
+    return len(accounts), queued_dropped, actors
+
+
+async def _delete_unreferenced(
+    session: AsyncSession, org_id: int, person: Person, data_dir: Path, unsent: set[str]
+) -> int:
+    """Their files no answer refers to: what they typed or sent but never saved."""
+    kept = await referenced_files(session, org_id)
+    deleted = 0
+    for path in unsent | {p.relative_to(data_dir).as_posix() for p in person_files(data_dir, org_id, person.id)}:
+        if path not in kept and (data_dir / path).is_file():
+            (data_dir / path).unlink()
+            deleted += 1
+    return deleted
+
+
+async def _scrub_audit(session: AsyncSession, org_id: int, person: Person, actors: set[str]) -> int:
+    """The audit lines about this person's name lose it; the lines they acted in name them by id only."""
     scrubbed = 0
-    about = (AuditLog.entity == "person") & (AuditLog.entity_id == person.id)
+    about = (col(AuditLog.entity) == "person") & (col(AuditLog.entity_id) == person.id)
     acted = col(AuditLog.actor).in_(actors) if actors else false()
     for row in (await session.exec(select(AuditLog).where(AuditLog.org_id == org_id, or_(about, acted)))).all():
         if row.entity == "person" and row.entity_id == person.id:
@@ -445,19 +467,12 @@ async def forget_person(
             row.actor = f"person:{person.id}"
         session.add(row)
         scrubbed += 1
-    counts["audit_rows_scrubbed"] = scrubbed
-    person.display_name = f"ผู้ใช้ #{person.id} (ลบข้อมูลส่วนบุคคลแล้ว)"
-    person.notify_platform = ""
-    session.add(person)
-    await audit(session, org_id, actor, "forget", "person", person.id, new=counts)
-    return counts
+    return scrubbed
 
 
 async def referenced_files(session: AsyncSession, org_id: int) -> set[str]:
     """Every evidence path the organisation's answers, form drafts and chat drafts refer to (relative to the
     data folder): the files erasure and the retention sweep must keep."""
-    from storage.models import FormDraft, StatusReport
-
     paths: set[str] = set()
     lists = [r for r in (await session.exec(select(StatusReport.evidence).where(StatusReport.org_id == org_id))).all()]
     lists += [
