@@ -35,9 +35,9 @@ async def link(ctx: Ctx, args: str = "") -> None:
         if ctx.person is None:
             ctx.say(_("Type /link followed by the code you got on your other chat app."))
             return
-        await drop_link_codes(ctx.session, ctx.person.id)  # one live code a person: /link again replaces it
+        await drop_link_codes(ctx.session, ctx.me.id)  # one live code a person: /link again replaces it
         row = LinkCode(
-            org_id=ctx.org_id, person_id=ctx.person.id, code=new_code(), expires_at=utcnow() + dt.timedelta(minutes=30)
+            org_id=ctx.org_id, person_id=ctx.me.id, code=new_code(), expires_at=utcnow() + dt.timedelta(minutes=30)
         )
         ctx.session.add(row)
         ctx.say(
@@ -93,7 +93,7 @@ async def notify(ctx: Ctx, args: str = "") -> None:
     if choice not in (*PLATFORMS, "all"):
         ctx.say(_("Usage: /notify telegram, /notify line or /notify all (every linked app)"))
         return
-    ctx.person.notify_platform = "" if choice == "all" else choice
+    ctx.me.notify_platform = "" if choice == "all" else choice
     ctx.session.add(ctx.person)
     await replan(ctx.session, ctx.org_id)
     names = {"telegram": "Telegram", "line": "LINE"}

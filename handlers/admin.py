@@ -280,7 +280,7 @@ async def _set_state(ctx: Ctx, rnd: Round, state: RoundState) -> None:
         rnd,
         state,
         actor=ctx.actor,
-        person_id=ctx.person.id,
+        person_id=ctx.me.id,
         today=bangkok_today(),
     )
     if carried:
@@ -361,7 +361,7 @@ async def remind(ctx: Ctx, args: str = "") -> None:
         "round",
         rnd.id,
         new={"units": len(sent_to)},
-        person_id=ctx.person.id,
+        person_id=ctx.me.id,
     )
     if not sent_to and not unreachable:
         ctx.say(_("Every unit has answered; no reminder was needed."))
@@ -511,7 +511,7 @@ async def got_narrative(ctx: Ctx) -> None:
     name = ctx.data["field"]
     old = getattr(nar, name)
     setattr(nar, name, text)
-    nar.updated_by, nar.updated_at = ctx.person.id, utcnow()
+    nar.updated_by, nar.updated_at = ctx.me.id, utcnow()
     ctx.session.add(nar)
     await ctx.session.flush()
     await audit(
@@ -523,7 +523,7 @@ async def got_narrative(ctx: Ctx) -> None:
         nar.id,
         old={name: old},
         new={name: text},
-        person_id=ctx.person.id,
+        person_id=ctx.me.id,
     )
     ctx.finish()
     ctx.say(_('Saved "{section}".').format(section=narrative_label(name)))

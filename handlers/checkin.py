@@ -169,8 +169,8 @@ async def ask_status(
     owners = await answers.owner_units(item)
     unit = next((u for u in owners if u.id == unit_id), None) or await answers.unit(unit_id)
     text = item_card(item, unit.name if len(ctx.roles.units) > 1 or len(owners) > 1 else "", [u.name for u in owners])
-    draft = await form_draft(ctx.session, ctx.person.id, rnd.id, item.id, unit_id) if ctx.has_drafts else None
-    if draft is not None and superseded(draft, now, ctx.person.id):
+    draft = await form_draft(ctx.session, ctx.me.id, rnd.id, item.id, unit_id) if ctx.has_drafts else None
+    if draft is not None and superseded(draft, now, ctx.me.id):
         draft = None
     if draft is not None and draft.fields.get("evidence"):  # files sent to the form count here too
         ctx.remember(evidence=list(draft.fields["evidence"])[:10])
@@ -464,8 +464,8 @@ async def store_evidence(ctx: Ctx) -> dict:
             )
         )
     ext = extension(f.kind, f.name, f.mime)  # refused before the download when its kind cannot be kept
-    check_room(ctx.settings, ctx.org_id, ctx.person.id, f.size or 0)  # before the download, too
-    return keep_file(ctx.settings, ctx.org_id, ctx.person.id, f.kind, f.name, f.mime, await f.fetch(), ext)
+    check_room(ctx.settings, ctx.org_id, ctx.me.id, f.size or 0)  # before the download, too
+    return keep_file(ctx.settings, ctx.org_id, ctx.me.id, f.kind, f.name, f.mime, await f.fetch(), ext)
 
 
 async def pressed_evidence_done(ctx: Ctx, press: EvidenceDone) -> None:
@@ -583,7 +583,7 @@ async def _save_confirmed(ctx: Ctx, answers: Answers, rnd: Round, item: PlanItem
             reason_category=CannotReason(d["reason_category"])
             if d["status"] == Status.CANNOT.value and d.get("reason_category")
             else None,
-            person_id=ctx.person.id,
+            person_id=ctx.me.id,
             channel=ctx.event.platform,
         ),
         actor=ctx.actor,

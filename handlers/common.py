@@ -110,8 +110,8 @@ async def lang(ctx: Ctx, args: str = "") -> None:
 
 
 async def set_person_language(ctx: Ctx, choice: str) -> None:
-    ctx.person.lang = choice
-    ctx.session.add(ctx.person)
+    ctx.me.lang = choice
+    ctx.session.add(ctx.me)
     set_language(choice)
     ctx.say(_("I will speak English from now on.") if choice == "en" else _("I will speak Thai from now on."))
 

@@ -12,7 +12,7 @@ from base.settings import Settings
 from base.values import utcnow
 from storage.answers import Answers
 from storage.db import AsyncSession
-from storage.models import ChannelAccount, Conversation, Organisation, Person
+from storage.models import ChannelAccount, Conversation, Organisation, Person, id_of
 from storage.people import Roles
 from storage.repo import audit
 from storage.snapshot import PlanSnapshot, snapshot_of
@@ -39,6 +39,18 @@ class Ctx:
     def org_id(self) -> int:
         assert self.org is not None and self.org.id is not None
         return self.org.id
+
+    @property
+    def organisation(self) -> Organisation:
+        """The organisation of the person writing; every step but joining and the strangers' commands has one."""
+        assert self.org is not None
+        return self.org
+
+    @property
+    def me(self) -> Person:
+        """The person writing; every step but joining and the strangers' commands has one."""
+        assert self.person is not None
+        return self.person
 
     @property
     def actor(self) -> str:
@@ -71,6 +83,7 @@ class Ctx:
     def move(self, step: str, **data: Any) -> None:
         """Go on to ``step`` keeping the answers so far (plus ``data``)."""
         self.remember(**data)
+        assert self.conversation is not None
         self.conversation.step = step
 
     def remember(self, **data: Any) -> None:
@@ -102,9 +115,8 @@ class Ctx:
 
     async def write_refusals(self) -> None:
         if self.org is not None:
-            await write_refusals(
-                self.session, self.org.id, self.actor, self.person.id if self.person else None, self.refusals
-            )
+            person_id = self.person.id if self.person else None
+            await write_refusals(self.session, id_of(self.org), self.actor, person_id, self.refusals)
 
 
 async def write_refusals(

@@ -94,7 +94,7 @@ async def handle(db: Database, event: Incoming, settings: Settings, *, detach: b
                 await _queue_deliveries(ctx)
             except UserError as e:
                 raise _StepRefused(
-                    e, ctx.org.id if ctx.org else None, ctx.person.id if ctx.person else None, ctx.refusals
+                    e, ctx.organisation.id if ctx.org else None, ctx.me.id if ctx.person else None, ctx.refusals
                 ) from e
             await ctx.write_refusals()
         UPDATES.labels(event.platform, "handled").inc()
@@ -167,7 +167,7 @@ async def _context(session: AsyncSession, event: Incoming, settings: Settings) -
         ctx.roles = Roles.of((role, unit_id) for *_entities, role, unit_id in rows if role is not None)
         if event.chat_type == "private":
             ctx.conversation = conversation or await conversation_of(session, ctx.account)
-        set_language(ctx.person.lang)
+        set_language(ctx.me.lang)
     return ctx
 
 

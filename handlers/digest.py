@@ -19,7 +19,7 @@ from reports.summary import reason_text, round_summary
 from storage.answers import Answers
 from storage.db import AsyncSession
 from storage.holidays import org_calendar
-from storage.models import Organisation, Round
+from storage.models import Organisation, Round, id_of
 
 
 async def build_digest(
@@ -27,9 +27,9 @@ async def build_digest(
 ) -> Message:
     now = now or utcnow()
     today = now.astimezone(BANGKOK).date()
-    summary = await round_summary(session, org.id, rnd)
-    before = await round_summary(session, org.id, rnd, as_of=now - dt.timedelta(days=7))
-    cal = await org_calendar(session, org.id)
+    summary = await round_summary(session, id_of(org), rnd)
+    before = await round_summary(session, id_of(org), rnd, as_of=now - dt.timedelta(days=7))
+    cal = await org_calendar(session, id_of(org))
     lines = [_("Weekly digest — {org}, {date}").format(org=org.name, date=format_date(today, thai_digits=False))]
     if today <= rnd.due_on:
         lines.append(
@@ -52,12 +52,12 @@ async def build_digest(
     lines.append("  " + (" · ".join(changes) if changes else _("no change")))
     silent = sorted(
         summary.silent_units,
-        key=lambda u: summary.last_answer.get(u.unit.id, dt.datetime.min.replace(tzinfo=dt.UTC)),
+        key=lambda u: summary.last_answer.get(id_of(u.unit), dt.datetime.min.replace(tzinfo=dt.UTC)),
     )
     if silent:
         lines += ["", _("Silent longest:")]
         for u in silent[:5]:
-            last = summary.last_answer.get(u.unit.id)
+            last = summary.last_answer.get(id_of(u.unit))
             if last is None:
                 lines.append(_("  {unit}: never answered, {n} item(s) awaiting").format(unit=u.unit.name, n=u.awaiting))
             else:
@@ -89,4 +89,4 @@ async def digest(ctx: Ctx, args: str = "") -> None:
     if rnd is None:
         ctx.say(_("No round has been set up yet."))
         return
-    ctx.response.messages.append(await build_digest(ctx.session, ctx.settings, ctx.org, rnd))
+    ctx.response.messages.append(await build_digest(ctx.session, ctx.settings, ctx.organisation, rnd))

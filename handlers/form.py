@@ -407,8 +407,8 @@ async def form_link(ctx: Any, args: str = "") -> None:
     if ctx.event.chat_type == "group":
         ctx.say(_("Please use this command in a private chat with me."))
         return
-    await _context(ctx.session, Holder(ctx.org_id, ctx.person.id))  # refuses here, in the chat, if it cannot open
-    token = await issue(ctx.session, ctx.org_id, ctx.person.id, "link")
+    await _context(ctx.session, Holder(ctx.org_id, ctx.me.id))  # refuses here, in the chat, if it cannot open
+    token = await issue(ctx.session, ctx.org_id, ctx.me.id, "link")
     link = f"{ctx.settings.web_base_url}/form/#t={token}"
     ctx.say(
         _("Answer all your unit's items on one page (the link works once, for {minutes} minutes):\n{url}").format(

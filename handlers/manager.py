@@ -13,7 +13,7 @@ from locales.labels import reason_label, status_label
 from locales.thai import format_amount, format_date, format_datetime
 from reports.summary import RoundSummary, disbursed_rule, reason_text, round_summary
 from storage.answers import Answers
-from storage.models import CannotReason, Person, Round, Status, StatusReport, Unit
+from storage.models import CannotReason, Person, Round, Status, StatusReport, Unit, id_of
 from storage.people import People
 
 
@@ -104,7 +104,7 @@ async def _unit_summary(ctx: Ctx, rnd: Round, unit_id: int) -> str:
     given = await answers.statuses(rnd, [unit_id])
     counts = {s: 0 for s in STATUS_ORDER}
     for p in pairs:
-        found = given.get((p.item.id, unit_id))
+        found = given.get((id_of(p.item), unit_id))
         counts[found[0].value if found else AWAITING] += 1
     lines = [
         _("{unit} in {round}: {n} item(s), {done} answered; units answer by {due}.").format(
@@ -135,6 +135,9 @@ async def _rollup(ctx: Ctx, args: str) -> None:
         )
         return
     year = await latest_year(ctx.session, ids)
+    if year is None:
+        ctx.say(_("No round has been set up yet."))
+        return
     months = 12 if args.strip() in ("12", "๑๒") else 6
     ctx.say(rollup_text(await rollup(ctx.session, ids, year, months, carried_out_rule(ctx.settings)), limit=30))
 
@@ -158,7 +161,9 @@ async def overdue(ctx: Ctx, args: str = "") -> None:
         _("Overdue since {due} ({days} day(s)):").format(due=format_date(rnd.due_on, thai_digits=False), days=days)
     ]
     for u in s.silent_units:
-        names = ", ".join(p.display_name or "-" for p in await people.unit_people(u.unit.id)) or _("no one registered")
+        names = ", ".join(p.display_name or "-" for p in await people.unit_people(id_of(u.unit))) or _(
+            "no one registered"
+        )
         lines.append(_("{unit}: {n} item(s) awaiting — {people}").format(unit=u.unit.name, n=u.awaiting, people=names))
     ctx.say("\n".join(lines))
 
@@ -192,7 +197,7 @@ async def item(ctx: Ctx, args: str = "") -> None:
                 n=len(owners), names=", ".join(u.name for u in owners)
             )
         )
-    history = await answers.history(found.id, visible)
+    history = await answers.history(id_of(found), visible)
     if not history:
         lines.append(_("No answers yet."))
     rounds: dict[int, Round | None] = {}
@@ -204,7 +209,7 @@ async def item(ctx: Ctx, args: str = "") -> None:
         lines += ["", _("Each unit's answer in {round}:").format(round=round_name(rnd))]
         lines += [
             f"  {u.name}: "
-            + status_label(latest[(found.id, u.id)].status.value if (found.id, u.id) in latest else AWAITING)
+            + status_label(latest[key].status.value if (key := (id_of(found), id_of(u))) in latest else AWAITING)
             for u in owners
             if visible is None or u.id in visible
         ]
@@ -217,7 +222,7 @@ async def _history_line(ctx: Ctx, h: StatusReport, rnd: Round | None) -> str:
     who = await ctx.session.get(Person, h.person_id) if h.person_id else None
     line = _("{round} · {unit} · {status} · {when} · {who}").format(
         round=round_name(rnd) if rnd else "-",
-        unit=unit.name,
+        unit=unit.name if unit else "-",
         status=status_label(h.status.value),
         when=format_datetime(h.created_at),
         who=who.display_name if who else "-",

@@ -33,9 +33,7 @@ async def start(ctx: Ctx, args: str = "") -> None:
         if ctx.person is None:
             ctx.say(welcome_text(ctx))
         else:
-            ctx.say(
-                _("Welcome back, {name}.").format(name=ctx.person.display_name) + "\n\n" + "\n".join(_help_lines(ctx))
-            )
+            ctx.say(_("Welcome back, {name}.").format(name=ctx.me.display_name) + "\n\n" + "\n".join(_help_lines(ctx)))
         return
     invite = await find_invite(ctx.session, code, ctx.event.platform, ctx.event.user_id)
     await on_its_channel(ctx, invite.org_id)
@@ -54,7 +52,7 @@ async def start(ctx: Ctx, args: str = "") -> None:
         ctx.say(
             _(
                 "Welcome to Tidtam, the follow-up of {org}'s anti-corruption action plan. You are joining as {where}."
-            ).format(org=ctx.org.name, where=where)
+            ).format(org=ctx.organisation.name, where=where)
             + "\n\n"
             + _("Please type your name as it should appear in reports (for example สมศรี ใจดี).")
         )
@@ -68,8 +66,8 @@ async def got_name(ctx: Ctx) -> None:
     if not 2 <= len(name) <= 100 or name.startswith("/"):
         ctx.say(_("Please type your name, 2 to 100 characters."))
         return
-    old = ctx.person.display_name
-    ctx.person.display_name = name
+    old = ctx.me.display_name
+    ctx.me.display_name = name
     ctx.session.add(ctx.person)
     await audit(
         ctx.session,
@@ -77,10 +75,10 @@ async def got_name(ctx: Ctx) -> None:
         ctx.actor,
         "update",
         "person",
-        ctx.person.id,
+        ctx.me.id,
         old={"display_name": old},
         new={"display_name": name},
-        person_id=ctx.person.id,
+        person_id=ctx.me.id,
     )
     ctx.finish()
     ctx.say(_("Thank you, {name}. You are registered.").format(name=name) + "\n\n" + "\n".join(_help_lines(ctx)))
@@ -115,7 +113,7 @@ async def bindgroup(ctx: Ctx, args: str = "") -> None:
         "group_chat",
         group.id,
         new={"unit": unit.name, "chat": ctx.event.chat_id},
-        person_id=ctx.person.id,
+        person_id=ctx.me.id,
     )
     ctx.say(_("This group now receives the reminders of {unit}.").format(unit=unit.name))
 

@@ -112,7 +112,7 @@ async def _preview(ctx: Ctx, words: list[str]) -> None:
     rnd = await repo.get(await repo.fiscal_year(), int(words[0]))
     if rnd is None:
         raise UserError(_("No {months}-month round in that fiscal year.").format(months=words[0]))
-    report = await public_report(ctx.session, ctx.settings, ctx.org, rnd)
+    report = await public_report(ctx.session, ctx.settings, ctx.organisation, rnd)
     tk = token()
     ctx.goto(Step.PUBLISH_CONFIRM, tk=tk, round_id=rnd.id)
     ctx.say(
@@ -139,12 +139,14 @@ async def _publish_confirmed(ctx: Ctx, db, round_id: int) -> None:
         rnd = await Answers(session, ctx.org_id).round_by_id(round_id)
         if rnd is None:
             raise UserError(_("This button is not valid."))
-        report = await public_report(session, ctx.settings, ctx.org, rnd)
+        report = await public_report(session, ctx.settings, ctx.organisation, rnd)
     await write_round_files(ctx.settings, ctx.org_id, round_id, report)
     async with db.session() as session:
         rnd = await Answers(session, ctx.org_id).round_by_id(round_id)
-        await record_published(session, ctx.org, rnd, report, ctx.actor)
         pub = await publication_of(session, ctx.org_id)
+        if rnd is None or pub is None:  # deleted, or the page turned off, while the documents were laid out
+            raise UserError(_("This button is not valid."))
+        await record_published(session, ctx.organisation, rnd, report, ctx.actor)
     await _write_plan(ctx, db)
     url = f"{page_url(ctx, pub.slug)}{report.fiscal_year.year_be}/{report.round.months}/"
     ctx.say(_("Published: {url}").format(url=url) + _local_note(ctx))

@@ -14,7 +14,7 @@ from locales.i18n import _, current_language, set_language
 from storage.addresses import OrgAddresses
 from storage.answers import Pair
 from storage.db import AsyncSession
-from storage.models import Round, Unit
+from storage.models import Round, Unit, id_of
 from storage.outbox import OutboxKey, enqueue, to_payload
 
 TITLES_SHOWN = 3
@@ -68,7 +68,7 @@ def unit_reminders(
     book: OrgAddresses, rnd: Round, unit: Unit, awaiting: list[Pair], today: dt.date | None = None
 ) -> list[Delivery]:
     out, speaking = [], current_language()
-    for address in book.of(unit.id):
+    for address in book.of(id_of(unit)):
         set_language(address.lang)
         out.append(
             Delivery(

@@ -18,7 +18,7 @@ from base.values import BANGKOK
 from domain.calendar import calendar_for
 from domain.ladder import Rung, ladder
 from storage.db import AsyncSession
-from storage.models import Round
+from storage.models import Round, id_of
 from storage.open_rounds import days_off_by_org, open_marks, open_rounds, unit_counts
 
 
@@ -45,13 +45,14 @@ async def rounds_to_plan(
     if not rounds:
         return []
     days_off = await days_off_by_org(session)
-    working, claimable = [], {}
+    working: list[Round] = []
+    claimable: dict[int, frozenset[str]] = {}
     for r in rounds:
         off = frozenset(days_off.get(r.org_id, ()))
         if not policy.working_time(local, calendar_for(off)):
             continue
         working.append(r)
-        claimable[r.id] = frozenset(
+        claimable[id_of(r)] = frozenset(
             g.name for g in ladder_of(r.opens_on, r.due_on, r.submit_by, off, policy.rungs) if g.day <= today < g.until
         )
     if not working:
@@ -69,15 +70,16 @@ async def rounds_to_plan(
     digest_due = local >= moment
     due = []
     for r in working:
-        org_marks = marked.get((r.id, 0), set())
+        rid = id_of(r)
+        org_marks = marked.get((rid, 0), set())
         notice = quota_marks.get(r.org_id)
         if (digest_due and digest_mark(local) not in org_marks) or (notice and notice not in org_marks):
             due.append(r)
             continue
-        for unit_id in units_of.get(r.id, ()):
-            owed, waiting = counts[(r.id, unit_id)]
-            have = marked.get((r.id, unit_id), set())
-            if (waiting and claimable[r.id] - have) or (
+        for unit_id in units_of.get(rid, ()):
+            owed, waiting = counts[(rid, unit_id)]
+            have = marked.get((rid, unit_id), set())
+            if (waiting and claimable[rid] - have) or (
                 not waiting and owed and "thanks" in policy.rungs and "thanks" not in have
             ):
                 due.append(r)

@@ -20,7 +20,7 @@ from base.observe import SENDS
 from base.values import utcnow
 from storage import outbox
 from storage.db import Database
-from storage.models import Outbox, OutboxState
+from storage.models import Outbox, OutboxState, id_of
 from storage.outbox import from_payload
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ class Dispatcher:
                 return await self._deliver(row, defer=True)
 
         outcomes = await asyncio.gather(*(one(r) for r in rows))
-        await outbox.record(self.db, [(r.id, v) for r, v in zip(rows, outcomes, strict=True)], self.clock())
+        await outbox.record(self.db, [(id_of(r), v) for r, v in zip(rows, outcomes, strict=True)], self.clock())
         flush = getattr(self.senders[platform], "flush", None)
         if flush is not None:
             await flush()
@@ -281,4 +281,4 @@ class Dispatcher:
         return dict(state=OutboxState.SENT, attempts=row.attempts + 1, sent_at=self.clock())
 
     async def _finish(self, row: Outbox, **values: Any) -> None:
-        await outbox.finish(self.db, row.id, **values)
+        await outbox.finish(self.db, id_of(row), **values)

@@ -32,7 +32,7 @@ from storage.answers import Answers, Pair, add_marks, units_marked
 from storage.db import AsyncSession, Database
 from storage.holidays import org_calendar
 from storage.line_usage import month_of, percents, usage, used_percent
-from storage.models import Organisation, OutboxState, Role, Round, RoundState, Unit
+from storage.models import Organisation, OutboxState, Role, Round, RoundState, Unit, id_of
 from storage.open_rounds import rounds_to_open
 from storage.outbox import OutboxKey, enqueue, known_keys, to_payload
 from storage.people import forget_old_join_attempts
@@ -138,11 +138,11 @@ async def read_round(session: AsyncSession, org_id: int, rnd: Round) -> OpenRoun
         if (p.item.id, p.unit_id) not in latest:
             awaiting.setdefault(p.unit_id, []).append(p)
     answered_here = {unit_id for (_item, unit_id), r in latest.items() if not r.carried}
-    thanked = await units_marked(session, rnd.id, "thanks")
+    thanked = await units_marked(session, id_of(rnd), "thanks")
     standing = [UnitInRound(u, len(awaiting.get(u, ())), u in answered_here, u in thanked) for u in sorted(owners)]
     return OpenRound(
         await org_calendar(session, org_id),
-        {u.id: u for u in await Units(session, org_id).all()},
+        {id_of(u): u for u in await Units(session, org_id).all()},
         awaiting,
         standing,
         await OrgAddresses.load(session, org_id),
@@ -163,10 +163,11 @@ async def plan_org(
     """What is due for one organisation at ``now`` and not in ``claimed`` (the outbox keys): read the round,
     let domain.due decide, then address and write each message in its recipient's language."""
     local = now.astimezone(BANGKOK)
-    state = await read_round(session, org.id, rnd)
+    org_id, round_id = id_of(org), id_of(rnd)
+    state = await read_round(session, org_id, rnd)
     working = policy.working_time(local, state.calendar)
     if claimed is None:
-        claimed = await known_keys(session, org.id)
+        claimed = await known_keys(session, org_id)
     rungs = ladder_of(rnd.opens_on, rnd.due_on, rnd.submit_by, state.calendar.extra, policy.rungs)
     decided = due_sends(
         state.standing, rungs, local.date(), working, thanks="thanks" in policy.rungs, projection=projection
@@ -175,7 +176,7 @@ async def plan_org(
     for due in decided.sends:
         unit = state.units[due.unit_id]
         for a in state.book.of(due.unit_id, heads_only=due.to_head):
-            key = OutboxKey.unit_in_round(org.id, rnd.id, due.unit_id, due.rung, a.platform, a.chat_id)
+            key = OutboxKey.unit_in_round(org_id, round_id, due.unit_id, due.rung, a.platform, a.chat_id)
             if str(key) in claimed:
                 continue
             with in_language(a.lang):
@@ -291,8 +292,8 @@ async def tick(
     for org_id in to_open:
         async with db.session() as session:
             opened = await auto_open(session, org_id, today)
-            if opened:
-                org = await session.get(Organisation, org_id)
+            org = await session.get(Organisation, org_id)
+            if opened and org is not None:
                 report.opened.append(f"{org.name}: {opened.months}")
     async with db.session(commit=False) as session:
         due = await rounds_to_plan(session, policy, now, await _quota_marks(session, settings, now))
@@ -303,15 +304,15 @@ async def tick(
         async with gate, db.session() as session:
             org = await session.get(Organisation, rnd.org_id)
             fresh = await session.get(Round, rnd.id)
-            if fresh is None or fresh.state != RoundState.OPEN:
+            if org is None or fresh is None or fresh.state != RoundState.OPEN:
                 return
             plan = await plan_org(session, settings, policy, org, fresh, now)
-            queued = await enqueue(session, [_row(org.id, p, settings.data_dir) for p in plan.sends])
+            queued = await enqueue(session, [_row(rnd.org_id, p, settings.data_dir) for p in plan.sends])
             dropped = await enqueue(
-                session, [_row(org.id, p, settings.data_dir, OutboxState.DROPPED) for p in plan.dropped]
+                session, [_row(rnd.org_id, p, settings.data_dir, OutboxState.DROPPED) for p in plan.dropped]
             )
             report.queued, report.dropped = report.queued + queued, report.dropped + dropped  # after the awaits
-            await add_marks(session, org.id, rnd.id, plan.marks)
+            await add_marks(session, rnd.org_id, id_of(fresh), plan.marks)
             for p in plan.dropped:
                 log.info("reminder %s dropped: found after the next rung was due", p.key)
 

@@ -19,6 +19,15 @@ from domain.vocabulary import CannotReason, ItemKind, OrgKind, Role, RoundState,
 from storage.types import ExactDecimal, Money, UTCDateTime
 
 
+def id_of(row: SQLModel) -> int:
+    """A stored row's id. The column is ``int | None`` because a new row has none until it is flushed; asking a
+    row that has none is a fault, said here at once instead of a None travelling on into a key or a query."""
+    value = getattr(row, "id", None)
+    if not isinstance(value, int):
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return value
+
+
 def _enum(enum_cls: type[enum.Enum]) -> Any:
     """Store an enum by its value as plain text (portable, readable in SQL, no DB enum types)."""
     from sqlalchemy import Enum as SAEnum
