@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from urllib.parse import unquote, urlsplit
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
@@ -69,7 +70,6 @@ class JsonFormatter(logging.Formatter):
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    from urllib.parse import unquote, urlsplit
 
     password = ""
     if settings.database_url:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -105,7 +106,6 @@ class Settings(BaseSettings):
 
     def problems(self) -> list[str]:
         """What is wrong with these settings, each a sentence for the person who set them (checked at start)."""
-        from urllib.parse import urlsplit
 
         from locales.i18n import _
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from pathlib import Path
@@ -548,7 +549,6 @@ async def export(ctx: Ctx, args: str = "") -> None:
     round_id, org = rnd.id, ctx.org
 
     async def render(db) -> None:
-        import asyncio
 
         from reports.export import FORMATS
         from reports.export import export as write_all

@@ -21,6 +21,7 @@ from base.values import utcnow, without_control_characters
 from domain.answer import URL_RE, read_answer
 from domain.budget import budget_basis
 from handlers.common import round_name
+from handlers.context import Ctx
 from locales.errors import UserError
 from locales.i18n import _, current_language, set_language
 from locales.labels import status_label
@@ -38,7 +39,7 @@ from storage.form_drafts import (
     locked_draft,
     superseded,
 )
-from storage.form_passes import Holder
+from storage.form_passes import LINK_MINUTES, Holder, issue
 from storage.models import (
     FormDraft,
     Person,
@@ -400,8 +401,6 @@ async def _tell_chat(session: AsyncSession, person: Person, rnd: Round, saved: l
 
 async def form_link(ctx: Any, args: str = "") -> None:
     """/form: a one-time link (30 minutes) to the page with all the unit's items."""
-    from handlers.context import Ctx
-    from storage.form_passes import LINK_MINUTES, issue
 
     assert isinstance(ctx, Ctx) and ctx.person is not None
     if ctx.event.chat_type == "group":

@@ -11,9 +11,13 @@ from handlers.context import Ctx
 from locales.i18n import _
 from locales.labels import reason_label, status_label
 from locales.thai import format_amount, format_date, format_datetime
+from reports.model import carried_out_rule
+from reports.rollup import latest_year, rollup, rollup_text
 from reports.summary import RoundSummary, disbursed_rule, reason_text, round_summary
 from storage.answers import Answers
+from storage.files import link_for
 from storage.models import CannotReason, Person, Round, Status, StatusReport, Unit, id_of
+from storage.oversight import overseen_ids
 from storage.people import People
 
 
@@ -121,9 +125,6 @@ async def _unit_summary(ctx: Ctx, rnd: Round, unit_id: int) -> str:
 
 async def _rollup(ctx: Ctx, args: str) -> None:
     """/summary [6|12] for an overseer: scoped to the organisations in their oversight list, nothing else."""
-    from reports.model import carried_out_rule
-    from reports.rollup import latest_year, rollup, rollup_text
-    from storage.oversight import overseen_ids
 
     ids = await overseen_ids(ctx.session, ctx.org_id)
     if not ids:
@@ -244,7 +245,6 @@ async def _evidence_where(ctx: Ctx, evidence: dict) -> str:
     """A URL as given; a stored file as a one-time download link for the person asking."""
     if evidence.get("kind") == "url":
         return evidence["url"]
-    from storage.files import link_for
 
     return await link_for(
         ctx.session,

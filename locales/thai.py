@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
 from pythainlp.util.date import thai_abbr_months, thai_full_months
@@ -264,7 +266,6 @@ def format_date(value: dt.date, *, thai_digits: bool = True, abbr: bool = False)
 
 def format_datetime(value: dt.datetime, *, thai_digits: bool = False) -> str:
     """An aware timestamp shown in Asia/Bangkok: ``10 เม.ย. 2569 14:05 น.``"""
-    from zoneinfo import ZoneInfo
 
     local = value.astimezone(ZoneInfo("Asia/Bangkok"))
     unit = "" if current_language() == "en" else " น."
@@ -362,6 +363,5 @@ def clip(text: str, width: int) -> str:
 
 def _hangs(char: str) -> bool:
     """A character that belongs to the one before it: a Thai vowel or tone mark, or ะ า ำ ๅ."""
-    import unicodedata
 
     return unicodedata.category(char) == "Mn" or char in "ะาำๅ"

@@ -11,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Insert, Table, event
+from sqlalchemy import Insert, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -190,7 +190,6 @@ class Database:
     async def check_writable(self) -> None:
         """Raise unless a write commits, to the very file that was opened (a deleted or replaced SQLite file,
         a read-only disk or a database in recovery all fail here)."""
-        from sqlalchemy import text
 
         async with self.session() as s:
             await (await s.connection()).execute(text("UPDATE alembic_version SET version_num = version_num"))

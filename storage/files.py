@@ -6,6 +6,8 @@ import datetime as dt
 import secrets
 from pathlib import Path
 
+from sqlalchemy import update
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.settings import Settings
@@ -52,8 +54,6 @@ async def redeem(
 ) -> tuple[Path, str] | None:
     """The file behind a link: None when unknown, expired or used already. ``spend``: use the link up, in one
     conditional UPDATE, so that of any number of concurrent requests exactly one gets the file."""
-    from sqlalchemy import update
-    from sqlmodel import select
 
     now = utcnow()
     link = (await session.exec(select(DownloadLink).where(DownloadLink.token == token))).first()

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 from base.values import utcnow
@@ -30,7 +31,6 @@ def id_of(row: SQLModel) -> int:
 
 def _enum(enum_cls: type[enum.Enum]) -> Any:
     """Store an enum by its value as plain text (portable, readable in SQL, no DB enum types)."""
-    from sqlalchemy import Enum as SAEnum
 
     return SAEnum(
         enum_cls,

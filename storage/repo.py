@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +25,7 @@ from storage.models import (
     PlanSection,
     Round,
     RoundNarrative,
+    TickMark,
     Unit,
 )
 
@@ -40,9 +42,6 @@ async def replan(session: AsyncSession, org_id: int) -> None:
     """Someone new can be reached (joined, linked an app, chose an app, bound a group): forget the tick's
     marks for the organisation, so the next minute plans it again. The outbox keys still keep anyone from
     getting a reminder twice; the newcomer gets the rung that is due now, as everyone did."""
-    from sqlalchemy import delete
-
-    from storage.models import TickMark
 
     await session.exec(delete(TickMark).where(TickMark.org_id == org_id))
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.errors import UserError
 from locales.i18n import _
 from storage.answers import Answers
-from storage.models import Round, RoundState
+from storage.models import AuditLog, Round, RoundState, StatusReport
 from storage.repo import audit
 
 
@@ -86,9 +87,6 @@ async def undo_early_opening(session: AsyncSession, org_id: int, rnd: Round, *, 
     """Take back a 12-month round opened before its date, while nobody has answered in it: the answers carried
     into it are removed, it is planned again on its own date, and the 6-month round can be reopened. Returns
     how many carried answers were removed; refuses (UserError) when that would lose anyone's answer."""
-    from sqlalchemy import delete
-
-    from storage.models import StatusReport
 
     await session.refresh(rnd, with_for_update=True)
     carried, planned = await check_undo(session, org_id, rnd, today)
@@ -105,7 +103,6 @@ async def undo_early_opening(session: AsyncSession, org_id: int, rnd: Round, *, 
 async def check_undo(session: AsyncSession, org_id: int, rnd: Round, today: dt.date) -> tuple[int, dt.date]:
     """Refuse (UserError) taking back ``rnd``'s opening when that is not allowed; else how many carried answers
     it holds, and the date it was planned to open on (kept by the audit line of the early opening)."""
-    from storage.models import AuditLog, StatusReport
 
     if rnd.months != 12 or rnd.state == RoundState.PLANNED:
         raise UserError(_("Only a 12-month round that has been opened can be taken back."))
