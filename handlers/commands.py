@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -12,27 +13,33 @@ from locales.i18n import N_, _
 
 Run = Callable[[Ctx, str], Awaitable[None]]
 
-# who may run a command
-EVERYONE, UNITS, READERS, ADMINS = "everyone", "units", "readers", "admins"
-OVERSEERS_TOO = "overseers_too"  # readers, and overseers (who read the roll-up of the organisations they oversee)
-UNITS_OR_READERS = "units_or_readers"
-HEADS_TOO = "heads_too"  # like OVERSEERS_TOO, and unit heads (who read their own units' progress)
-OVERSEERS_ONLY = "overseers_only"  # overseers who are not readers (for their own /help line)
-HEADS_ONLY = "heads_only"  # unit heads who are not readers (for their own /help line)
+
+class Who(enum.StrEnum):
+    """Who may run a command, or is shown its /help line."""
+
+    EVERYONE = "everyone"
+    UNITS = "units"
+    READERS = "readers"
+    ADMINS = "admins"
+    OVERSEERS_TOO = "overseers_too"  # readers, and overseers (who read the roll-up of the organisations they oversee)
+    UNITS_OR_READERS = "units_or_readers"
+    HEADS_TOO = "heads_too"  # like OVERSEERS_TOO, and unit heads (who read their own units' progress)
+    OVERSEERS_ONLY = "overseers_only"  # overseers who are not readers (for their own /help line)
+    HEADS_ONLY = "heads_only"  # unit heads who are not readers (for their own /help line)
 
 
-def allowed(ctx: Ctx, who: str) -> bool:
+def allowed(ctx: Ctx, who: Who) -> bool:
     r = ctx.roles
     return {
-        EVERYONE: True,
-        UNITS: bool(r.units),
-        READERS: r.reads_everything,
-        ADMINS: r.admin,
-        OVERSEERS_TOO: r.reads_everything or r.overseer,
-        HEADS_TOO: r.reads_everything or r.overseer or any(r.heads(u) for u in r.units),
-        UNITS_OR_READERS: bool(r.units) or r.reads_everything,
-        OVERSEERS_ONLY: r.overseer and not r.reads_everything,
-        HEADS_ONLY: any(r.heads(u) for u in r.units) and not r.reads_everything,
+        Who.EVERYONE: True,
+        Who.UNITS: bool(r.units),
+        Who.READERS: r.reads_everything,
+        Who.ADMINS: r.admin,
+        Who.OVERSEERS_TOO: r.reads_everything or r.overseer,
+        Who.HEADS_TOO: r.reads_everything or r.overseer or any(r.heads(u) for u in r.units),
+        Who.UNITS_OR_READERS: bool(r.units) or r.reads_everything,
+        Who.OVERSEERS_ONLY: r.overseer and not r.reads_everything,
+        Who.HEADS_ONLY: any(r.heads(u) for u in r.units) and not r.reads_everything,
     }[who]
 
 
@@ -40,11 +47,11 @@ def allowed(ctx: Ctx, who: str) -> bool:
 class Command:
     name: str
     run: Run
-    who: str
+    who: Who
     in_groups: bool = False
     keeps_draft: bool = False  # run in the middle of an answer without abandoning it (it only reads)
     strangers_ok: bool = False  # may be run by someone not registered yet (joining, linking, asking for help)
-    help: tuple[tuple[str, str], ...] = ()  # (shown to whom, its /help line), in /help's order
+    help: tuple[tuple[Who, str], ...] = ()  # (shown to whom, its /help line), in /help's order
 
     def help_lines(self, ctx: Ctx) -> list[str]:
         return [_(line) for shown_to, line in self.help if allowed(ctx, shown_to)]
@@ -63,111 +70,128 @@ TABLE: tuple[Command, ...] = (
     Command(
         "report",
         checkin.report,
-        UNITS,
-        help=((UNITS, N_("/report — answer for your unit's items still awaiting an answer")),),
+        Who.UNITS,
+        help=((Who.UNITS, N_("/report — answer for your unit's items still awaiting an answer")),),
     ),
     Command(
         "form",
         form.form_link,
-        UNITS,
+        Who.UNITS,
         keeps_draft=True,  # the chat's half-done answer is the form's draft too
-        help=((UNITS, N_("/form — answer all your unit's items on one page")),),
+        help=((Who.UNITS, N_("/form — answer all your unit's items on one page")),),
     ),
     Command(
         "status",
         checkin.status,
-        UNITS,
+        Who.UNITS,
         keeps_draft=True,
-        help=((UNITS, N_("/status — your unit's items and their latest status; change an answer")),),
+        help=((Who.UNITS, N_("/status — your unit's items and their latest status; change an answer")),),
     ),
     Command(
         "summary",
         manager.summary,
-        HEADS_TOO,
+        Who.HEADS_TOO,
         keeps_draft=True,
         help=(
-            (READERS, N_("/summary — where the round stands, by status and dimension")),
-            (HEADS_ONLY, N_("/summary — where your unit stands in the round")),
-            (OVERSEERS_ONLY, N_("/summary [6|12] — the roll-up of the organisations you oversee")),
+            (Who.READERS, N_("/summary — where the round stands, by status and dimension")),
+            (Who.HEADS_ONLY, N_("/summary — where your unit stands in the round")),
+            (Who.OVERSEERS_ONLY, N_("/summary [6|12] — the roll-up of the organisations you oversee")),
         ),
     ),
     Command(
         "overdue",
         manager.overdue,
-        READERS,
+        Who.READERS,
         keeps_draft=True,
-        help=((READERS, N_("/overdue — units that have not answered past the due date")),),
+        help=((Who.READERS, N_("/overdue — units that have not answered past the due date")),),
     ),
-    Command("digest", digest.digest, READERS, help=((READERS, N_("/digest — the weekly digest now, with its chart")),)),
+    Command(
+        "digest",
+        digest.digest,
+        Who.READERS,
+        help=((Who.READERS, N_("/digest — the weekly digest now, with its chart")),),
+    ),
     Command(
         "export",
         admin.export,
-        READERS,
-        help=((READERS, N_("/export [6|12] — the round's documents (XLSX, DOCX, PDF)")),),
+        Who.READERS,
+        help=((Who.READERS, N_("/export [6|12] — the round's documents (XLSX, DOCX, PDF)")),),
     ),
     Command(
         "item",
         manager.item,
-        EVERYONE,
+        Who.EVERYONE,
         keeps_draft=True,
-        help=((UNITS_OR_READERS, N_("/item CODE — one item's history")),),
+        help=((Who.UNITS_OR_READERS, N_("/item CODE — one item's history")),),
     ),
     Command(
         "invite",
         admin.invite,
-        ADMINS,
-        help=((ADMINS, N_("/invite UNIT member|head — an invite code (also: /invite manager, /invite admin)")),),
+        Who.ADMINS,
+        help=((Who.ADMINS, N_("/invite UNIT member|head — an invite code (also: /invite manager, /invite admin)")),),
     ),
     Command(
-        "units", admin.units, ADMINS, help=((ADMINS, N_("/units, /members — the organisation's units and people")),)
+        "units",
+        admin.units,
+        Who.ADMINS,
+        help=((Who.ADMINS, N_("/units, /members — the organisation's units and people")),),
     ),
-    Command("members", admin.members, ADMINS),  # on the line of /units
-    Command("round", admin.round_, ADMINS, help=((ADMINS, N_("/round — show, open or close the round")),)),
+    Command("members", admin.members, Who.ADMINS),  # on the line of /units
+    Command("round", admin.round_, Who.ADMINS, help=((Who.ADMINS, N_("/round — show, open or close the round")),)),
     Command(
-        "remind", admin.remind, ADMINS, help=((ADMINS, N_("/remind — remind now the units that have not answered")),)
+        "remind",
+        admin.remind,
+        Who.ADMINS,
+        help=((Who.ADMINS, N_("/remind — remind now the units that have not answered")),),
     ),
     Command(
         "import",
         admin.import_,
-        ADMINS,
-        help=((ADMINS, N_("/import — send the plan file (.xlsx or .csv) and import it")),),
+        Who.ADMINS,
+        help=((Who.ADMINS, N_("/import — send the plan file (.xlsx or .csv) and import it")),),
     ),
     Command(
         "narrative",
         admin.narrative,
-        ADMINS,
-        help=((ADMINS, N_("/narrative — the round's supporting factors, problems and suggestions")),),
+        Who.ADMINS,
+        help=((Who.ADMINS, N_("/narrative — the round's supporting factors, problems and suggestions")),),
     ),
     Command(
         "publish",
         publish.publish,
-        ADMINS,
-        help=((ADMINS, N_("/publish — the public page for ITA: on, off, its addresses; round 6|12; link URL")),),
+        Who.ADMINS,
+        help=((Who.ADMINS, N_("/publish — the public page for ITA: on, off, its addresses; round 6|12; link URL")),),
     ),
     Command(
         "bindgroup",
         onboarding.bindgroup,
-        ADMINS,
+        Who.ADMINS,
         in_groups=True,
-        help=((ADMINS, N_("/bindgroup CODE — in a group: send the unit's reminders to this group")),),
+        help=((Who.ADMINS, N_("/bindgroup CODE — in a group: send the unit's reminders to this group")),),
     ),
     Command(
         "link",
         accounts.link,
-        EVERYONE,
+        Who.EVERYONE,
         strangers_ok=True,
-        help=((EVERYONE, N_("/link — use Tidtam on both Telegram and LINE")),),
+        help=((Who.EVERYONE, N_("/link — use Tidtam on both Telegram and LINE")),),
     ),
     Command(
         "notify",
         accounts.notify,
-        EVERYONE,
-        help=((EVERYONE, N_("/notify telegram|line|all — where reminders reach you")),),
+        Who.EVERYONE,
+        help=((Who.EVERYONE, N_("/notify telegram|line|all — where reminders reach you")),),
     ),
-    Command("lang", common.lang, EVERYONE, keeps_draft=True, help=((EVERYONE, N_("/lang th|en — ภาษาไทย / English")),)),
-    Command("cancel", common.cancel, EVERYONE, help=((EVERYONE, N_("/cancel — stop what we are doing")),)),
-    Command("start", onboarding.start, EVERYONE, in_groups=True, strangers_ok=True),
-    Command("help", help_, EVERYONE, in_groups=True, keeps_draft=True, strangers_ok=True),
+    Command(
+        "lang",
+        common.lang,
+        Who.EVERYONE,
+        keeps_draft=True,
+        help=((Who.EVERYONE, N_("/lang th|en — ภาษาไทย / English")),),
+    ),
+    Command("cancel", common.cancel, Who.EVERYONE, help=((Who.EVERYONE, N_("/cancel — stop what we are doing")),)),
+    Command("start", onboarding.start, Who.EVERYONE, in_groups=True, strangers_ok=True),
+    Command("help", help_, Who.EVERYONE, in_groups=True, keeps_draft=True, strangers_ok=True),
 )
 COMMANDS = {c.name: c for c in TABLE}
 

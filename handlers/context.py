@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from base.events import Button, Incoming, Response
 from base.settings import Settings
 from base.values import utcnow
+from handlers.protocol import Step
 from storage.answers import Answers
 from storage.db import AsyncSession
 from storage.models import ChannelAccount, Conversation, Organisation, Person, id_of
@@ -72,15 +73,16 @@ class Ctx:
             self.snapshot = await snapshot_of(self.session, self.org)
         return Answers(self.session, self.org_id, self.snapshot)
 
-    def goto(self, step: str, **data: Any) -> None:
-        """Move the conversation to ``step``, replacing its stored answers with ``data``."""
+    def goto(self, step: Step | Literal[""], **data: Any) -> None:
+        """Move the conversation to ``step`` ("": none, the conversation is over), replacing its stored answers
+        with ``data``."""
         assert self.conversation is not None
         self.conversation.step = step
         self.conversation.data = data
         self.conversation.updated_at = utcnow()
         self.session.add(self.conversation)
 
-    def move(self, step: str, **data: Any) -> None:
+    def move(self, step: Step, **data: Any) -> None:
         """Go on to ``step`` keeping the answers so far (plus ``data``)."""
         self.remember(**data)
         assert self.conversation is not None

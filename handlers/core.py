@@ -17,7 +17,7 @@ from base.events import Incoming, Response
 from base.observe import UPDATES
 from base.settings import Settings
 from handlers import admin, checkin, common, onboarding, protocol, publish
-from handlers.commands import ADMINS, COMMANDS, EVERYONE, UNITS, allowed
+from handlers.commands import COMMANDS, Who, allowed
 from handlers.common import welcome_text
 from handlers.context import Ctx, write_refusals
 from handlers.protocol import Step
@@ -52,22 +52,22 @@ STEPS: dict[str, Answer] = {
 }
 
 # what a button press does, by the record its data unpacks to (handlers/protocol.py)
-BUTTONS: dict[type[protocol.Press], tuple[Pressed, str]] = {
-    protocol.ListPage: (checkin.pressed_list, UNITS),
-    protocol.Pick: (checkin.pressed_pick, UNITS),
-    protocol.SetStatus: (checkin.pressed_status, UNITS),
-    protocol.MoneyConfirm: (checkin.pressed_money_confirm, UNITS),
-    protocol.EvidenceDone: (checkin.pressed_evidence_done, UNITS),
-    protocol.Reason: (checkin.pressed_reason_category, UNITS),
-    protocol.Confirm: (checkin.pressed_confirm, UNITS),
-    protocol.Edit: (checkin.pressed_edit, UNITS),
-    protocol.Cancel: (checkin.pressed_cancel, UNITS),
-    protocol.Language: (common.pressed_lang, EVERYONE),
-    protocol.RoundAction: (admin.pressed_round, ADMINS),
-    protocol.RoundAnswer: (admin.pressed_round_answer, ADMINS),
-    protocol.ImportAnswer: (admin.pressed_import, ADMINS),
-    protocol.PublishAnswer: (publish.pressed_publish, ADMINS),
-    protocol.NarrativeField: (admin.pressed_narrative, ADMINS),
+BUTTONS: dict[type[protocol.Press], tuple[Pressed, Who]] = {
+    protocol.ListPage: (checkin.pressed_list, Who.UNITS),
+    protocol.Pick: (checkin.pressed_pick, Who.UNITS),
+    protocol.SetStatus: (checkin.pressed_status, Who.UNITS),
+    protocol.MoneyConfirm: (checkin.pressed_money_confirm, Who.UNITS),
+    protocol.EvidenceDone: (checkin.pressed_evidence_done, Who.UNITS),
+    protocol.Reason: (checkin.pressed_reason_category, Who.UNITS),
+    protocol.Confirm: (checkin.pressed_confirm, Who.UNITS),
+    protocol.Edit: (checkin.pressed_edit, Who.UNITS),
+    protocol.Cancel: (checkin.pressed_cancel, Who.UNITS),
+    protocol.Language: (common.pressed_lang, Who.EVERYONE),
+    protocol.RoundAction: (admin.pressed_round, Who.ADMINS),
+    protocol.RoundAnswer: (admin.pressed_round_answer, Who.ADMINS),
+    protocol.ImportAnswer: (admin.pressed_import, Who.ADMINS),
+    protocol.PublishAnswer: (publish.pressed_publish, Who.ADMINS),
+    protocol.NarrativeField: (admin.pressed_narrative, Who.ADMINS),
 }
 BY_PREFIX = {kind.prefix: kind for kind in BUTTONS}
 
