@@ -76,3 +76,12 @@ STATUS_ORDER = (
     Status.CANNOT.value,
 )
 DEFAULT_CARRIED_OUT = (Status.COMPLETED,)  # what counts as "carried out" unless an organisation says otherwise
+
+
+class LeaveKind(str, enum.Enum):
+    """Why a person is away: ลาพักผ่อน, ลาป่วย, ไปราชการ, or another reason left unsaid."""
+
+    VACATION = "vacation"
+    SICK = "sick"
+    OFFICIAL = "official"
+    OTHER = "other"

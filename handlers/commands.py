@@ -7,7 +7,7 @@ import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from handlers import accounts, admin, checkin, common, digest, form, manager, onboarding, publish
+from handlers import accounts, admin, checkin, common, digest, form, leave, manager, onboarding, publish
 from handlers.context import Ctx
 from locales.i18n import N_, _
 
@@ -181,6 +181,15 @@ TABLE: tuple[Command, ...] = (
         accounts.notify,
         Who.EVERYONE,
         help=((Who.EVERYONE, N_("/notify telegram|line|all — where reminders reach you")),),
+    ),
+    Command(
+        "leave",
+        leave.leave,
+        Who.EVERYONE,
+        help=(
+            (Who.EVERYONE, N_("/leave — you are away (today, to Friday, 10–20 ธ.ค.): no reminders until you are back")),
+            (Who.HEADS_TOO, N_("/leave NAME 10–20 ธ.ค. — record a member's leave; /leave NAME ยกเลิก to cancel it")),
+        ),
     ),
     Command(
         "lang",

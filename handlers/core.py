@@ -16,7 +16,7 @@ from typing import Any
 from base.events import Incoming, Response
 from base.observe import UPDATES
 from base.settings import Settings
-from handlers import admin, checkin, common, onboarding, protocol, publish
+from handlers import admin, checkin, common, leave, onboarding, protocol, publish
 from handlers.commands import COMMANDS, Who, allowed
 from handlers.common import welcome_text
 from handlers.context import Ctx, write_refusals
@@ -49,6 +49,7 @@ STEPS: dict[str, Answer] = {
     Step.IMPORT: admin.got_import_file,
     Step.IMPORT_CONFIRM: admin.got_import_file,
     Step.NARRATIVE: admin.got_narrative,
+    Step.LEAVE: leave.got_leave_text,
 }
 
 # what a button press does, by the record its data unpacks to (handlers/protocol.py)
@@ -68,6 +69,7 @@ BUTTONS: dict[type[protocol.Press], tuple[Pressed, Who]] = {
     protocol.ImportAnswer: (admin.pressed_import, Who.ADMINS),
     protocol.PublishAnswer: (publish.pressed_publish, Who.ADMINS),
     protocol.NarrativeField: (admin.pressed_narrative, Who.ADMINS),
+    protocol.LeaveChoice: (leave.pressed_leave, Who.EVERYONE),
 }
 BY_PREFIX = {kind.prefix: kind for kind in BUTTONS}
 

@@ -157,6 +157,15 @@ class NarrativeField(Press):
 
 
 @dataclass(frozen=True)
+class LeaveChoice(Press):
+    """Today, to Friday, or cancel, after /leave."""
+
+    prefix: ClassVar[str] = "lv"
+    tk: str
+    choice: str  # t: today; f: until Friday; x: cancel my leave
+
+
+@dataclass(frozen=True)
 class RunCommand(Press):
     """A button that runs a command as if it were typed (a reminder's "answer now")."""
 
@@ -182,6 +191,7 @@ class Step(enum.StrEnum):
     NARRATIVE = "admin.narrative"
     PUBLISH_CONFIRM = "admin.publish_confirm"
     ROUND_CONFIRM = "admin.round_confirm"
+    LEAVE = "leave.dates"
 
     @staticmethod
     def in_report(step: str) -> bool:

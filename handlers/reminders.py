@@ -4,13 +4,14 @@ or reopened (to the addresses storage/addresses.py gives), and how messages to o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from base.events import Button, Delivery, Message
 from handlers.common import clip, due_text, form_button, round_name
 from handlers.protocol import RunCommand
 from locales.i18n import _, current_language, set_language
+from locales.thai import format_date
 from storage.addresses import OrgAddresses
 from storage.answers import Pair
 from storage.db import AsyncSession
@@ -32,10 +33,18 @@ def when_due(rnd: Round, today: dt.date | None) -> str:
 
 
 def reminder_message(
-    rnd: Round, unit: Unit, awaiting: list[Pair], *, to_head: bool = False, today: dt.date | None = None
+    rnd: Round,
+    unit: Unit,
+    awaiting: list[Pair],
+    *,
+    to_head: bool = False,
+    today: dt.date | None = None,
+    away: Sequence[tuple[str, dt.date]] = (),
+    all_away: bool = False,
 ) -> Message:
     """A unit's reminder; ``to_head``: the escalation, in words for the head — the unit is late, and how the
-    head can see to it — not the staff's reminder with a line on top."""
+    head can see to it — not the staff's reminder with a line on top. ``away``: who of the unit is on leave and
+    until when, said so that whoever reads it knows why (``all_away``: every member is, so it reaches the head)."""
     if to_head:
         days = (today - rnd.due_on).days if today is not None and today > rnd.due_on else 0
         lines = [
@@ -50,6 +59,18 @@ def reminder_message(
                 unit=unit.name, n=len(awaiting), round=round_name(rnd), when=when_due(rnd, today)
             )
         ]
+    if all_away and away:
+        lines.append(
+            _("Every member of the unit is on leave until {date}: this reminder comes to you instead.").format(
+                date=format_date(max(d for _n, d in away), thai_digits=False, abbr=True)
+            )
+        )
+    elif away:
+        lines.append(
+            _("On leave: {people}.").format(
+                people=", ".join(f"{name} ({format_date(d, thai_digits=False, abbr=True)})" for name, d in away[:5])
+            )
+        )
     lines += [f"• {p.item.code} {clip(p.item.title, 70)}" for p in awaiting[:TITLES_SHOWN]]
     if len(awaiting) > TITLES_SHOWN:
         lines.append(_("… and {n} more").format(n=len(awaiting) - TITLES_SHOWN))
@@ -68,13 +89,14 @@ def unit_reminders(
     book: OrgAddresses, rnd: Round, unit: Unit, awaiting: list[Pair], today: dt.date | None = None
 ) -> list[Delivery]:
     out, speaking = [], current_language()
+    away, all_away = book.away_in(id_of(unit)), book.all_away(id_of(unit))
     for address in book.of(id_of(unit)):
         set_language(address.lang)
         out.append(
             Delivery(
                 address.platform,
                 address.chat_id,
-                reminder_message(rnd, unit, awaiting, today=today),
+                reminder_message(rnd, unit, awaiting, today=today, away=away, all_away=all_away),
                 is_group=address.is_group,
             )
         )

@@ -256,6 +256,46 @@ def parse_date(text: str) -> dt.date:
     raise ParseError(_('Cannot read "{text}" as a date; type for example 10/4/2569 or 10 เม.ย. 2569').format(text=text))
 
 
+def _day_near(day: int, month: int, year: str | None, today: dt.date, original: str) -> dt.date:
+    """A day with its year, or without one: the nearest such day that is not over a month past."""
+    if year:
+        return _make_date(day, month, int(year), original)
+    for ce in (today.year, today.year + 1):
+        found = _make_date(day, month, ce, original)
+        if found >= today - dt.timedelta(days=31):
+            return found
+    return found
+
+
+def _one_day(text: str, today: dt.date) -> dt.date:
+    s = _normalise(text).strip()
+    if m := re.fullmatch(rf"(\d{{1,2}})\s*({_MONTH_ALT})\s*(?:พ\.\s*ศ\.\s*)?(\d{{2}}|\d{{4}})?", s):
+        return _day_near(int(m[1]), _MONTHS[m[2].replace(" ", "")], m[3], today, text)
+    if m := re.fullmatch(r"(\d{1,2})\s*/\s*(\d{1,2})", s):
+        return _day_near(int(m[1]), int(m[2]), None, today, text)
+    return parse_date(text)
+
+
+def parse_day_range(text: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """Read one day or a span of days as typed in Thai: "10 ธ.ค.", "10–20 ธ.ค.", "28 ธ.ค. – 5 ม.ค. 2570",
+    "10/12 ถึง 20/12"; a day with no year is the nearest one not over a month past."""
+    s = _normalise(text).strip()
+    if len(s) > 60:
+        raise ParseError(_('Cannot read "{text}" as dates; type for example 10–20 ธ.ค.').format(text=shown(text)))
+    if m := re.fullmatch(rf"(\d{{1,2}})\s*[-–—]\s*(\d{{1,2}})\s*(({_MONTH_ALT}).*)", s):
+        end = _one_day(f"{m[2]} {m[3]}", today)
+        start = _make_date(int(m[1]), end.month, end.year, text)
+    elif m := re.fullmatch(r"(.+?)\s*(?:[–—]|\s-\s|ถึง|to)\s*(.+)", s):
+        start, end = _one_day(m[1], today), _one_day(m[2], today)
+        if end < start and end.replace(year=end.year + 1) >= start:  # "28 ธ.ค. – 5 ม.ค.": into the next year
+            end = end.replace(year=end.year + 1)
+    else:
+        start = end = _one_day(s, today)
+    if end < start:
+        raise ParseError(_("The last day comes before the first: {text}").format(text=shown(text)))
+    return start, end
+
+
 def format_date(value: dt.date, *, thai_digits: bool = True, abbr: bool = False) -> str:
     """``10 เมษายน 2569`` (or ``๑๐ เม.ย. ๒๕๖๙``): the BE form every person sees; in English, ``10 April 2026``."""
     if current_language() == "en":

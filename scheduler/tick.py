@@ -108,12 +108,12 @@ async def auto_open(session: AsyncSession, org_id: int, today: dt.date) -> Round
     return due
 
 
-async def manager_addresses(session: AsyncSession, org_id: int) -> list[Address]:
-    return await role_addresses(session, org_id, Role.MANAGER)
+async def manager_addresses(session: AsyncSession, org_id: int, on: dt.date) -> list[Address]:
+    return await role_addresses(session, org_id, Role.MANAGER, on)
 
 
-async def admin_addresses(session: AsyncSession, org_id: int) -> list[Address]:
-    return await role_addresses(session, org_id, Role.ADMIN)
+async def admin_addresses(session: AsyncSession, org_id: int, on: dt.date) -> list[Address]:
+    return await role_addresses(session, org_id, Role.ADMIN, on)
 
 
 @dataclass
@@ -128,7 +128,7 @@ class OpenRound:
     book: OrgAddresses
 
 
-async def read_round(session: AsyncSession, org_id: int, rnd: Round) -> OpenRound:
+async def read_round(session: AsyncSession, org_id: int, rnd: Round, on: dt.date) -> OpenRound:
     answers = Answers(session, org_id)
     latest = await answers.latest(rnd)
     owners: set[int] = set()
@@ -145,7 +145,7 @@ async def read_round(session: AsyncSession, org_id: int, rnd: Round) -> OpenRoun
         {id_of(u): u for u in await Units(session, org_id).all()},
         awaiting,
         standing,
-        await OrgAddresses.load(session, org_id),
+        await OrgAddresses.load(session, org_id, on),
     )
 
 
@@ -164,7 +164,7 @@ async def plan_org(
     let domain.due decide, then address and write each message in its recipient's language."""
     local = now.astimezone(BANGKOK)
     org_id, round_id = id_of(org), id_of(rnd)
-    state = await read_round(session, org_id, rnd)
+    state = await read_round(session, org_id, rnd, local.date())
     working = policy.working_time(local, state.calendar)
     if claimed is None:
         claimed = await known_keys(session, org_id)
@@ -183,8 +183,15 @@ async def plan_org(
                 if due.kind == SendKind.THANKS:
                     message = thanks_message(rnd, unit)
                 else:
-                    todo = state.awaiting[due.unit_id]
-                    message = reminder_message(rnd, unit, todo, to_head=due.to_head, today=local.date())
+                    message = reminder_message(
+                        rnd,
+                        unit,
+                        state.awaiting[due.unit_id],
+                        to_head=due.to_head,
+                        today=local.date(),
+                        away=state.book.away_in(due.unit_id),
+                        all_away=not due.to_head and state.book.all_away(due.unit_id),
+                    )
             (plan.dropped if due.late else plan.sends).append(Planned(key, due.kind, a, message, due.unit_id))
     await _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection)
     await _mind_line_quota(session, settings, org, now, plan, claimed, working)
@@ -204,7 +211,7 @@ async def _mind_line_quota(session, settings, org, now, plan: OrgPlan, claimed, 
     if level is None or not working:
         return
     plan.marks.append((0, quota_mark(now, level)))
-    for a in await admin_addresses(session, org.id):
+    for a in await admin_addresses(session, org.id, now.astimezone(BANGKOK).date()):
         key = OutboxKey(org.id, f"line-quota:{month_of(now)}", str(level), a.platform, a.chat_id)
         if str(key) not in claimed:
             with in_language(a.lang):
@@ -224,7 +231,7 @@ async def _plan_digest(session, settings, policy, org, rnd, now, working, claime
         return
     plan.marks.append((0, digest_mark(local)))
     built: dict[str, Message] = {}
-    for a in await manager_addresses(session, org.id):
+    for a in await manager_addresses(session, org.id, local.date()):
         key = OutboxKey(org.id, "digest", f"{year}-W{week:02d}", a.platform, a.chat_id)
         if str(key) in claimed:
             continue

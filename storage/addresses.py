@@ -1,15 +1,20 @@
 """Where to reach people: a unit (its bound groups, else its members, else its head), everyone with an
-organisation-wide role, or one person — each in the private chats they chose with /notify. The one address
-book the reminders, the digest, the notices and the form's "saved" message all read."""
+organisation-wide role, or one person — each in the private chats they chose with /notify, passing by whoever is on
+leave. The one address book the reminders, the digest, the notices and the form's "saved" message all read."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from base.values import bangkok_today
+from domain.leave import away_on
 from locales.i18n import DEFAULT_LANGUAGE
+from storage.leave import away_periods
 from storage.models import ChannelAccount, GroupChat, Membership, Person, Role
 
 
@@ -22,13 +27,21 @@ class Address:
 
 
 class OrgAddresses:
-    """Every unit's addresses in one organisation, read in two queries (the tick plans thousands of units)."""
+    """Every unit's addresses in one organisation on one day, read in three queries (the tick plans thousands of
+    units). A person on leave that day is passed by: a unit whose members are all away is reached through its head,
+    a head who is away through the organisation's managers (the ปลัด)."""
 
-    def __init__(self, groups: dict[int, list[Address]], people: dict[tuple[int, Role], list[tuple]]):
-        self.groups, self.people = groups, people
+    def __init__(
+        self,
+        groups: dict[int, list[Address]],
+        people: dict[tuple[int | None, Role], list[tuple]],
+        away: dict[int, dt.date] | None = None,
+    ):
+        self.groups, self.people, self.away = groups, people, away or {}
 
     @classmethod
-    async def load(cls, session: AsyncSession, org_id: int) -> OrgAddresses:
+    async def load(cls, session: AsyncSession, org_id: int, on: dt.date | None = None) -> OrgAddresses:
+        """``on``: the day whose leave counts (Bangkok's today by default)."""
         groups: dict[int, list[Address]] = {}
         for g in (await session.exec(select(GroupChat).where(GroupChat.org_id == org_id).order_by(GroupChat.id))).all():
             groups.setdefault(g.unit_id, []).append(Address(g.platform, g.chat_id, True, DEFAULT_LANGUAGE))
@@ -36,25 +49,48 @@ class OrgAddresses:
             select(Membership.unit_id, Membership.role, Person, ChannelAccount)
             .join(Person, col(Person.id) == Membership.person_id)
             .join(ChannelAccount, col(ChannelAccount.person_id) == Person.id)
-            .where(Membership.org_id == org_id, col(Membership.unit_id).is_not(None), ChannelAccount.org_id == org_id)
+            .where(Membership.org_id == org_id, ChannelAccount.org_id == org_id)
+            .where(or_(col(Membership.unit_id).is_not(None), Membership.role == Role.MANAGER))
             .order_by(Person.id, ChannelAccount.id)
         )
-        people: dict[tuple[int, Role], list[tuple]] = {}
+        people: dict[tuple[int | None, Role], list[tuple]] = {}
         for unit_id, role, person, account in (await session.exec(q)).all():
             people.setdefault((unit_id, role), []).append((account, person))
-        return cls(groups, people)
+        away = away_on(await away_periods(session, org_id, on or bangkok_today()), on or bangkok_today())
+        return cls(groups, people, away)
+
+    def _present(self, unit_id: int | None, role: Role) -> list[tuple]:
+        return [(a, p) for a, p in self.people.get((unit_id, role), []) if p.id not in self.away]
 
     def of(self, unit_id: int, *, heads_only: bool = False) -> list[Address]:
-        """Where to reach a unit: its bound group chats, else its members' private chats (its head's when it
-        has no member yet). ``heads_only``: the head's private chat, for the escalation after the due date."""
+        """Where to reach a unit: its bound group chats, else its members' private chats (its head's when it has
+        no member, or all are away; the managers' when the head is away too). ``heads_only``: the head's private
+        chat, for the escalation after the due date (the managers' when the head is away)."""
         if not heads_only and self.groups.get(unit_id):
             return list(self.groups[unit_id])
-        accounts = (
-            self.people.get((unit_id, Role.HEAD), [])
-            if heads_only
-            else self.people.get((unit_id, Role.MEMBER)) or self.people.get((unit_id, Role.HEAD), [])
-        )
+        chain = [Role.HEAD] if heads_only else [Role.MEMBER, Role.HEAD]
+        accounts: list[tuple] = []
+        for role in chain:
+            accounts = self._present(unit_id, role)
+            if accounts:
+                break
+        if not accounts and self.away_in(unit_id):  # everyone who would be told is away: someone present is
+            accounts = self._present(None, Role.MANAGER)
         return [Address(a.platform, a.external_id, False, p.lang) for a, p in preferred_accounts(accounts)]
+
+    def away_in(self, unit_id: int) -> list[tuple[str, dt.date]]:
+        """The unit's members and head who are away today, with the last day of their leave."""
+        seen: dict[int, tuple[str, dt.date]] = {}
+        for role in (Role.MEMBER, Role.HEAD):
+            for _a, p in self.people.get((unit_id, role), []):
+                if p.id in self.away:
+                    seen[p.id] = (p.display_name or "-", self.away[p.id])
+        return list(seen.values())
+
+    def all_away(self, unit_id: int) -> bool:
+        """Every member of the unit is away (a unit with no member is not "away")."""
+        members = self.people.get((unit_id, Role.MEMBER), [])
+        return bool(members) and all(p.id in self.away for _a, p in members)
 
 
 def preferred_accounts(accounts: list[tuple[ChannelAccount, Person]]) -> list[tuple[ChannelAccount, Person]]:
@@ -68,16 +104,18 @@ def preferred_accounts(accounts: list[tuple[ChannelAccount, Person]]) -> list[tu
     return chosen
 
 
-async def role_addresses(session: AsyncSession, org_id: int, role: Role) -> list[Address]:
-    """Private chats of everyone with an organisation-wide role, where each wants to be reached."""
+async def role_addresses(session: AsyncSession, org_id: int, role: Role, on: dt.date | None = None) -> list[Address]:
+    """Private chats of everyone with an organisation-wide role who is not on leave ``on`` (today by default),
+    where each wants to be reached."""
     q = (
         select(ChannelAccount, Person)
         .join(Person, col(Person.id) == ChannelAccount.person_id)
         .join(Membership, col(Membership.person_id) == Person.id)
         .where(Membership.org_id == org_id, Membership.role == role)
     )
+    away = away_on(await away_periods(session, org_id, on or bangkok_today()), on or bangkok_today())
     rows = (await session.exec(q)).all()
-    chosen = preferred_accounts([(a, p) for a, p in rows])
+    chosen = preferred_accounts([(a, p) for a, p in rows if p.id not in away])
     return list(
         {(a.platform, a.external_id): Address(a.platform, a.external_id, False, p.lang) for a, p in chosen}.values()
     )

@@ -16,7 +16,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 from base.values import utcnow
-from domain.vocabulary import CannotReason, ItemKind, OrgKind, Role, RoundState, SectionLevel, Status
+from domain.vocabulary import CannotReason, ItemKind, LeaveKind, OrgKind, Role, RoundState, SectionLevel, Status
 from storage.types import ExactDecimal, Money, UTCDateTime
 
 
@@ -306,6 +306,20 @@ class Holiday(SQLModel, table=True):
     org_id: int = Field(foreign_key="organisation.id", index=True)
     day: dt.date
     name: str = Field(default="", max_length=200)
+
+
+class Leave(SQLModel, table=True):
+    """A person away (leave, official travel) from ``starts_on`` to ``ends_on`` inclusive; reminders pass them by.
+    Cancelling deletes the row (the audit log keeps that it existed)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    starts_on: dt.date
+    ends_on: dt.date
+    kind: LeaveKind = Field(sa_type=_enum(LeaveKind))
+    recorded_by: str = Field(default="", max_length=100)
+    recorded_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class OutboxState(str, enum.Enum):

@@ -29,6 +29,7 @@ from storage.models import (
     GroupChat,
     Invite,
     JoinAttempt,
+    Leave,
     LinkCode,
     Membership,
     Organisation,
@@ -350,6 +351,7 @@ ERASURE = {
     "conversation": "deleted (with the account)",
     "membership": "deleted",
     "link_code": "deleted",
+    "leave": "deleted",
     "form_pass": "deleted",
     "form_draft": "deleted, with the files only drafts referred to",
     "join_attempt": "deleted (by account)",
@@ -377,6 +379,7 @@ async def forget_person(
     counts = {"queued_dropped": queued, "accounts": accounts}
     counts["roles"] = (await session.exec(delete(Membership).where(Membership.person_id == person.id))).rowcount
     await session.exec(delete(LinkCode).where(LinkCode.person_id == person.id))
+    await session.exec(delete(Leave).where(Leave.person_id == person.id))
     await session.exec(delete(FormPass).where(FormPass.person_id == person.id))
     drafts = (await session.exec(select(FormDraft).where(FormDraft.person_id == person.id))).all()
     counts["drafts"] = len(drafts)

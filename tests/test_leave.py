@@ -1,0 +1,128 @@
+"""Leave: recorded in chat (one's own, or a member's by their head), bounded like every typed value, and followed by
+every reminder — nobody on leave is reminded, a unit whose members are all away reaches its head, a head who is away
+the ปลัด."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from sqlmodel import select
+
+from base.settings import Settings
+from base.values import BANGKOK
+from locales.errors import ParseError
+from locales.thai import parse_day_range
+from scheduler.tick import tick
+from storage.db import Database
+from storage.models import Leave, Outbox, Person, Role
+from storage.people import forget_person
+from support.chat import Chat, invite_code, join, setup_org
+from support.db import count_rows
+from support.paths import EXAMPLE_PLAN
+
+MONDAY = dt.datetime(2026, 3, 16, 9, 0, tzinfo=BANGKOK)  # the 6-month round of 2569 opens for answers
+
+
+@pytest.fixture
+async def world(tmp_path):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'leave.db'}")
+    await db.upgrade()
+    org = await setup_org(db, EXAMPLE_PLAN)
+    chat = Chat(db, Settings(data_dir=tmp_path / "data"))
+    with time_machine.travel(MONDAY, tick=False):
+        await join(chat, "admin", await invite_code(db, org, Role.ADMIN), "ผู้ดูแล ระบบ")
+        await join(chat, "boss", await invite_code(db, org, Role.MANAGER), "ปลัด ทดสอบ")
+        await join(chat, "klang", await invite_code(db, org, Role.MEMBER, "กองคลัง"), "สมศรี คลัง")
+        await join(chat, "klang2", await invite_code(db, org, Role.MEMBER, "กองคลัง"), "มานี คลัง")
+        await join(chat, "klanghead", await invite_code(db, org, Role.HEAD, "กองคลัง"), "วิชัย หัวหน้าคลัง")
+        await join(chat, "chang", await invite_code(db, org, Role.MEMBER, "กองช่าง"), "สมชาย ช่าง")
+    yield chat, db, org
+    await db.dispose()
+
+
+async def queued(db: Database) -> list[tuple[str, str, str]]:
+    async with db.session(commit=False) as s:
+        rows = (await s.exec(select(Outbox).order_by(Outbox.id))).all()
+    return [(r.chat_id, r.kind, r.payload.get("text", "")) for r in rows]
+
+
+def test_days_typed_in_thai():
+    today = dt.date(2026, 12, 6)
+    assert parse_day_range("10–20 ธ.ค.", today) == (dt.date(2026, 12, 10), dt.date(2026, 12, 20))
+    assert parse_day_range("๑๐-๒๐ ธ.ค. ๒๕๖๙", today) == (dt.date(2026, 12, 10), dt.date(2026, 12, 20))
+    assert parse_day_range("28 ธ.ค. – 5 ม.ค.", today) == (dt.date(2026, 12, 28), dt.date(2027, 1, 5))
+    assert parse_day_range("10/12 ถึง 12/12", today) == (dt.date(2026, 12, 10), dt.date(2026, 12, 12))
+    assert parse_day_range("2 ธ.ค.", today) == (dt.date(2026, 12, 2), dt.date(2026, 12, 2))  # days ago: this year
+    for bad in ("20–10 ธ.ค.", "31 ก.พ.", "พรุ่งนี้เช้า", "1" * 5000):
+        with pytest.raises(ParseError):
+            parse_day_range(bad, today)
+
+
+async def test_a_member_on_leave_is_not_reminded_and_the_reminder_names_who_is_away(world):
+    chat, db, org = world
+    with time_machine.travel(MONDAY, tick=False):
+        said = await chat.type("klang", "/leave")
+        assert "คุณไม่อยู่วันไหน" in said.text
+        said = await chat.press("klang", said.button("ถึงวันศุกร์"))
+        assert "บันทึกการลาของคุณแล้ว: 16 มี.ค. 2569 – 20 มี.ค. 2569" in said.text
+        again = await chat.type("klang", "/leave")  # pressing "until Friday" again adds nothing
+        await chat.press("klang", again.button("ถึงวันศุกร์"))
+        assert await count_rows(db, Leave) == 1
+        await tick(db, chat.settings, now=MONDAY.astimezone(dt.UTC))
+    sent = await queued(db)
+    to_klang = [text for who, kind, text in sent if kind == "reminder" and who.startswith("klang")]
+    assert [who for who, kind, _t in sent if kind == "reminder" and who.startswith("klang")] == ["klang2"]
+    assert "ลาอยู่: สมศรี คลัง (20 มี.ค. 2569)" in to_klang[0]
+
+
+async def test_a_unit_all_away_reaches_its_head_and_a_head_away_the_manager(world):
+    chat, db, org = world
+    with time_machine.travel(MONDAY, tick=False):
+        said = await chat.type("klanghead", "/leave สมศรี คลัง 16–27 มี.ค. ลาป่วย")
+        assert "บันทึกการลาของสมศรี คลังแล้ว" in said.text
+        await chat.type("klanghead", "/leave มานี คลัง 16–27 มี.ค.")
+        await tick(db, chat.settings, now=MONDAY.astimezone(dt.UTC))
+    reminders = [(who, text) for who, kind, text in await queued(db) if kind == "reminder"]
+    assert [who for who, _t in reminders if who.startswith("klang")] == ["klanghead"]
+    head_text = next(text for who, text in reminders if who == "klanghead")
+    assert "สมาชิกของกองลาทั้งหมดถึง 27 มี.ค. 2569" in head_text and "ลาป่วย" not in head_text  # the kind stays private
+    with time_machine.travel(MONDAY, tick=False):
+        await chat.type("klanghead", "/leave 16–27 มี.ค.")  # now the head is away too
+    day = dt.datetime(2026, 3, 17, 9, 0, tzinfo=BANGKOK)
+    with time_machine.travel(day, tick=False):
+        said = await chat.type("admin", "/remind")
+    to = {d.chat_id for d in said.response.deliveries}
+    assert "boss" in to and not to & {"klang", "klang2", "klanghead"}
+
+
+async def test_only_a_head_of_their_unit_or_the_admin_records_leave_for_someone(world):
+    chat, db, org = world
+    with time_machine.travel(MONDAY, tick=False):
+        said = await chat.type("chang", "/leave สมศรี คลัง 16 มี.ค.")
+        assert "เฉพาะผู้ดูแลระบบ หรือหัวหน้ากองของผู้นั้น" in said.text
+        said = await chat.type("klang", "/leave สมศร 16 มี.ค.")  # a slip in the name
+        assert 'ไม่มีผู้ใช้ชื่อ "สมศร"' in said.text and "สมศรี คลัง" in said.text
+        said = await chat.type("klang", "/leave 1–30 เม.ย.")
+        assert "บันทึกการลาของคุณแล้ว: 1 เม.ย. 2569 – 30 เม.ย. 2569" in said.text
+        said = await chat.type("klang", "/leave 1 พ.ค. – 30 ก.ย.")
+        assert "ไม่เกิน 120 วัน" in said.text
+        said = await chat.type("klang", "/leave 1–3 เม.ย. 2571")
+        assert "ล่วงหน้าได้ไม่เกินหนึ่งปี" in said.text
+        said = await chat.type("klang", "/leave " + "๑" * 5000)
+        assert "อ่าน" in said.text and len(said.text) < 400
+        assert await count_rows(db, Leave) == 1
+        said = await chat.type("admin", "/leave สมศรี คลัง ยกเลิก")
+        assert "ยกเลิกการลาของสมศรี คลังแล้ว" in said.text
+        assert await count_rows(db, Leave) == 0
+
+
+async def test_forgetting_a_person_removes_their_leave(world):
+    chat, db, org = world
+    with time_machine.travel(MONDAY, tick=False):
+        await chat.type("klang", "/leave 16–18 มี.ค. ลาป่วย")
+        async with db.session() as s:
+            person = (await s.exec(select(Person).where(Person.display_name == "สมศรี คลัง"))).one()
+            await forget_person(s, org, person, actor="test")
+    assert await count_rows(db, Leave) == 0
