@@ -192,6 +192,12 @@ TABLE: tuple[Command, ...] = (
         ),
     ),
     Command(
+        "acting",
+        leave.acting,
+        Who.HEADS_TOO,
+        help=((Who.HEADS_TOO, N_("/acting กองคลัง NAME ถึง 20 ธ.ค. — who acts for a head or the ปลัด (รักษาราชการแทน)")),),
+    ),
+    Command(
         "lang",
         common.lang,
         Who.EVERYONE,

@@ -16,6 +16,7 @@ from typing import Any
 from base.events import Incoming, Response
 from base.observe import UPDATES
 from base.settings import Settings
+from base.values import bangkok_today
 from handlers import admin, checkin, common, leave, onboarding, protocol, publish
 from handlers.commands import COMMANDS, Who, allowed
 from handlers.common import welcome_text
@@ -25,8 +26,10 @@ from handlers.reminders import queue_deliveries
 from locales.errors import UserError
 from locales.i18n import _, current_language, set_language
 from locales.thai import clip
+from storage.acting import acting_of
 from storage.db import AsyncSession, Database, IntegrityError
 from storage.identity import first_time, who_is
+from storage.models import Role, id_of
 from storage.people import InviteRefused, Roles, conversation_of, record_refused_invite
 
 log = logging.getLogger(__name__)
@@ -159,14 +162,18 @@ async def _queue_deliveries(ctx: Ctx) -> None:
 
 
 async def _context(session: AsyncSession, event: Incoming, settings: Settings) -> Ctx:
-    """Who is writing, read in one query: account, person, organisation, conversation and every role."""
+    """Who is writing, read in one query — account, person, organisation, conversation and every role — and what
+    they act for today (an acting officer holds the office's role for the period)."""
     ctx = Ctx(session=session, event=event, settings=settings)
     rows = await who_is(session, event.platform, event.user_id)
     if rows and event.org_id not in (None, rows[0][2].id):
         rows = []  # another organisation's account, come through this organisation's own channel: a stranger here
     if rows:
         ctx.account, ctx.person, ctx.org, conversation, ctx.has_drafts = rows[0][:5]
-        ctx.roles = Roles.of((role, unit_id) for *_entities, role, unit_id in rows if role is not None)
+        held = [(role, unit_id) for *_entities, role, unit_id in rows if role is not None]
+        acting = await acting_of(session, id_of(ctx.me), bangkok_today())
+        held += [(Role.MANAGER if a.unit_id is None else Role.HEAD, a.unit_id) for a in acting]
+        ctx.roles = Roles.of(held)
         if event.chat_type == "private":
             ctx.conversation = conversation or await conversation_of(session, ctx.account)
         set_language(ctx.me.lang)

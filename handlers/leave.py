@@ -1,5 +1,6 @@
-"""/leave: a person records that they are away (today, to Friday, or days typed in Thai), a head or admin does it
-for a member, and either cancels it; reminders then pass them by (storage/addresses.py)."""
+"""/leave and /acting: a person records that they are away (today, to Friday, or days typed in Thai), a head or
+admin does it for a member, and names who acts for a head or the ปลัด (รักษาราชการแทน); reminders then pass by who
+is away and reach who acts (storage/addresses.py)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from handlers.context import Ctx, token
 from handlers.protocol import LeaveChoice, Step
 from locales.errors import ParseError, UserError
 from locales.i18n import _
+from locales.labels import acting_title, office_title
 from locales.thai import format_date, parse_day_range
+from storage.acting import acting_table, end_acting, record_acting
 from storage.leave import cancel_leave, leaves_of, person_named_first, record_leave
-from storage.models import Person, id_of
+from storage.models import Person, Unit, id_of
 from storage.people import person_names, roles_of
+from storage.repo import Units
 
 KIND_WORDS = {  # what a person may add after the dates; only "on leave" is ever shown to others
     LeaveKind.SICK: ("ลาป่วย", "ป่วย", "sick"),
@@ -71,12 +75,15 @@ async def _may_act_for(ctx: Ctx, person: Person) -> None:
 
 
 def _period(dates: str, today: dt.date) -> tuple[dt.date, dt.date]:
-    """The days typed: "วันนี้", "ถึงวันศุกร์", or dates in Thai (locales.thai.parse_day_range)."""
+    """The days typed: "วันนี้", "ถึงวันศุกร์", "ถึง 20 ธ.ค." (from today), or dates in Thai
+    (locales.thai.parse_day_range)."""
     words = dates.replace(" ", "").lower()
     if words in ("วันนี้", "today"):
         return today, today
     if words in ("ถึงวันศุกร์", "ถึงศุกร์", "untilfriday"):
         return until_friday(today)
+    if m := re.fullmatch(r"(?:ถึง|until)\s*(.+)", dates.strip(), re.IGNORECASE):
+        return today, parse_day_range(m[1], today)[1]
     return parse_day_range(dates, today)
 
 
@@ -173,3 +180,90 @@ async def got_leave_text(ctx: Ctx) -> None:
         await _cancel(ctx, ctx.me)
         return
     await _record(ctx, ctx.me, text[:100])
+
+
+# ---------------------------------------------------------------- acting officers
+
+PALAD_WORDS = ("ปลัด", "palad", "clerk")
+
+
+async def acting(ctx: Ctx, args: str = "") -> None:
+    """Names who acts for a unit's head or for the ปลัด over a period, lists them, or ends one."""
+    text = " ".join(args.split())
+    today = bangkok_today()
+    if not text:
+        await _acting_list(ctx, today)
+        return
+    unit, rest = await _office_named_first(ctx, text)
+    if not (ctx.roles.admin or (ctx.roles.manager if unit is None else ctx.roles.heads(id_of(unit)))):
+        raise UserError(_("Only the administrator, or the holder of that office, names who acts for it."))
+    unit_id = None if unit is None else id_of(unit)
+    office = office_title(None if unit is None else unit.name)
+    if rest.lower() in CANCEL_WORDS:
+        n = await end_acting(ctx.session, ctx.org_id, unit_id, today, ctx.actor)
+        ctx.say(
+            _("Nobody acts for {office} from today.").format(office=office)
+            if n
+            else _("Nobody was recorded as acting for {office}.").format(office=office)
+        )
+        return
+    named = await person_named_first(ctx.session, ctx.org_id, rest)
+    if named is None:
+        first = rest.split()[0] if rest.split() else ""
+        guess = await _name_meant(ctx, first)
+        raise UserError(
+            _('No one here is named "{name}"; did you mean {guess}?').format(name=first[:40], guess=guess)
+            if guess
+            else _("Say who acts and until when, for example /acting กองคลัง สมชาย ใจดี ถึง 20 ธ.ค.")
+        )
+    person, dates = named
+    try:
+        period = _period(dates or "วันนี้", today)
+    except ParseError as e:
+        raise UserError(_("{problem} For example /acting กองคลัง สมชาย ใจดี ถึง 20 ธ.ค.").format(problem=e)) from None
+    await record_acting(ctx.session, ctx.org_id, person, unit_id, period, ctx.actor, today)
+    ctx.say(
+        _(
+            "{name} is recorded as {title}, {period}: the reminders, escalations and digest of that office reach them "
+            "for the period. To end it: /acting {office_word} ยกเลิก"
+        ).format(
+            name=person.display_name,
+            title=acting_title(None if unit is None else unit.name),
+            period=period_text(*period),
+            office_word="ปลัด" if unit is None else unit.name,
+        )
+    )
+
+
+async def _office_named_first(ctx: Ctx, text: str) -> tuple[Unit | None, str]:
+    """The unit (None: the ปลัด) whose name ``text`` begins with, and the rest."""
+    first = text.split()[0]
+    if first.lower() in PALAD_WORDS:
+        return None, text[len(first) :].strip()
+    units = sorted(await Units(ctx.session, ctx.org_id).all(), key=lambda u: -len(u.name))
+    for unit in units:
+        if text.startswith(unit.name):
+            return unit, text[len(unit.name) :].strip()
+    meant = near_miss(first, [u.name for u in units])
+    raise UserError(
+        _('There is no unit "{name}"; did you mean {guess}?').format(name=first[:40], guess=meant)
+        if meant
+        else _('There is no unit "{name}"; see /units.').format(name=first[:40])
+    )
+
+
+async def _acting_list(ctx: Ctx, today: dt.date) -> None:
+    rows = await acting_table(ctx.session, ctx.org_id, today)
+    names = {id_of(u): u.name for u in await Units(ctx.session, ctx.org_id).all()}
+    lines = [
+        f"• {name}: {acting_title(None if a.unit_id is None else names.get(a.unit_id, '-'))}, "
+        f"{period_text(a.starts_on, a.ends_on)}"
+        for a, name in rows
+    ]
+    ctx.say(
+        "\n".join(
+            [_("Acting officers:"), *lines] if lines else [_("Nobody is recorded as acting for a head or the ปลัด.")]
+        )
+        + "\n"
+        + _("To name one: /acting กองคลัง สมชาย ใจดี ถึง 20 ธ.ค. (or /acting ปลัด …)")
+    )

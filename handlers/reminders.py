@@ -11,6 +11,7 @@ from base.events import Button, Delivery, Message
 from handlers.common import clip, due_text, form_button, round_name
 from handlers.protocol import RunCommand
 from locales.i18n import _, current_language, set_language
+from locales.labels import acting_title
 from locales.thai import format_date
 from storage.addresses import OrgAddresses
 from storage.answers import Pair
@@ -41,13 +42,15 @@ def reminder_message(
     today: dt.date | None = None,
     away: Sequence[tuple[str, dt.date]] = (),
     all_away: bool = False,
+    acting: bool = False,
 ) -> Message:
     """A unit's reminder; ``to_head``: the escalation, in words for the head — the unit is late, and how the
     head can see to it — not the staff's reminder with a line on top. ``away``: who of the unit is on leave and
     until when, said so that whoever reads it knows why (``all_away``: every member is, so it reaches the head)."""
     if to_head:
         days = (today - rnd.due_on).days if today is not None and today > rnd.due_on else 0
-        lines = [
+        lines = [_("To you as {title}:").format(title=acting_title(unit.name))] if acting else []
+        lines += [
             _(
                 "To the head of {unit}: your unit still has {n} item(s) without an answer in {round}, {days} day(s) "
                 "after the due date ({due}). Please see that they are answered, or answer them yourself with /report."

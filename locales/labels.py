@@ -1,9 +1,9 @@
-"""What statuses and reasons are called, in the reader's language: keyed by the values the domain stores
+"""What statuses, reasons and offices are called, in the reader's language: keyed by the values the domain stores
 (domain/vocabulary.py), so that this bottom layer needs nothing above it; a test checks every value has one."""
 
 from __future__ import annotations
 
-from locales.i18n import _
+from locales.i18n import _, current_language
 
 
 def status_label(status: str) -> str:
@@ -31,3 +31,17 @@ def reason_label(category: str | None) -> str:
         "other": _("Other"),
         None: "",
     }[category]
+
+
+def office_title(unit_name: str | None) -> str:
+    """The office an acting officer holds for: a กอง's ผู้อำนวยการ, another unit's หัวหน้า, or (None) the ปลัด."""
+    if unit_name is None:
+        return _("the municipal clerk (ปลัด)")
+    if current_language() == "th":
+        return ("ผู้อำนวยการ" if unit_name.startswith("กอง") else "หัวหน้า") + unit_name
+    return _("the head of {unit}").format(unit=unit_name)
+
+
+def acting_title(unit_name: str | None) -> str:
+    """รักษาราชการแทนผู้อำนวยการกองคลัง: how an acting officer's role is shown with them."""
+    return _("acting for {office}").format(office=office_title(unit_name))

@@ -191,6 +191,7 @@ async def plan_org(
                         today=local.date(),
                         away=state.book.away_in(due.unit_id),
                         all_away=not due.to_head and state.book.all_away(due.unit_id),
+                        acting=a.acting,
                     )
             (plan.dropped if due.late else plan.sends).append(Planned(key, due.kind, a, message, due.unit_id))
     await _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection)

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.values import bangkok_today
 from domain.leave import away_on
 from locales.i18n import DEFAULT_LANGUAGE
+from storage.acting import acting_now
 from storage.leave import away_periods
 from storage.models import ChannelAccount, GroupChat, Membership, Person, Role
 
@@ -24,6 +25,7 @@ class Address:
     chat_id: str
     is_group: bool
     lang: str
+    acting: bool = False  # reached as the acting officer (รักษาราชการแทน) of the office the message is for
 
 
 class OrgAddresses:
@@ -36,8 +38,9 @@ class OrgAddresses:
         groups: dict[int, list[Address]],
         people: dict[tuple[int | None, Role], list[tuple]],
         away: dict[int, dt.date] | None = None,
+        acting: dict[int | None, list[tuple]] | None = None,
     ):
-        self.groups, self.people, self.away = groups, people, away or {}
+        self.groups, self.people, self.away, self.acting = groups, people, away or {}, acting or {}
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int, on: dt.date | None = None) -> OrgAddresses:
@@ -56,8 +59,9 @@ class OrgAddresses:
         people: dict[tuple[int | None, Role], list[tuple]] = {}
         for unit_id, role, person, account in (await session.exec(q)).all():
             people.setdefault((unit_id, role), []).append((account, person))
-        away = away_on(await away_periods(session, org_id, on or bangkok_today()), on or bangkok_today())
-        return cls(groups, people, away)
+        day = on or bangkok_today()
+        away = away_on(await away_periods(session, org_id, day), day)
+        return cls(groups, people, away, await _acting_accounts(session, org_id, day, away))
 
     def _present(self, unit_id: int | None, role: Role) -> list[tuple]:
         return [(a, p) for a, p in self.people.get((unit_id, role), []) if p.id not in self.away]
@@ -68,15 +72,14 @@ class OrgAddresses:
         chat, for the escalation after the due date (the managers' when the head is away)."""
         if not heads_only and self.groups.get(unit_id):
             return list(self.groups[unit_id])
-        chain = [Role.HEAD] if heads_only else [Role.MEMBER, Role.HEAD]
-        accounts: list[tuple] = []
-        for role in chain:
-            accounts = self._present(unit_id, role)
-            if accounts:
-                break
-        if not accounts and self.away_in(unit_id):  # everyone who would be told is away: someone present is
-            accounts = self._present(None, Role.MANAGER)
-        return [Address(a.platform, a.external_id, False, p.lang) for a, p in preferred_accounts(accounts)]
+        if not heads_only and (members := self._present(unit_id, Role.MEMBER)):
+            return _addresses(members)
+        heads = _addresses(self._present(unit_id, Role.HEAD)) + _addresses(self.acting.get(unit_id, []), acting=True)
+        if heads:
+            return heads
+        if self.away_in(unit_id):  # everyone who would be told is away: the ปลัด (or who acts for them) is told
+            return _addresses(self._present(None, Role.MANAGER)) + _addresses(self.acting.get(None, []), acting=True)
+        return []
 
     def away_in(self, unit_id: int) -> list[tuple[str, dt.date]]:
         """The unit's members and head who are away today, with the last day of their leave."""
@@ -91,6 +94,30 @@ class OrgAddresses:
         """Every member of the unit is away (a unit with no member is not "away")."""
         members = self.people.get((unit_id, Role.MEMBER), [])
         return bool(members) and all(p.id in self.away for _a, p in members)
+
+
+def _addresses(accounts: list[tuple], acting: bool = False) -> list[Address]:
+    return [Address(a.platform, a.external_id, False, p.lang, acting) for a, p in preferred_accounts(accounts)]
+
+
+async def _acting_accounts(
+    session: AsyncSession, org_id: int, day: dt.date, away: dict[int, dt.date]
+) -> dict[int | None, list[tuple]]:
+    """Unit id (None: the ปลัด) → the accounts of whoever acts for its head that day and is not away."""
+    acting = [a for a in await acting_now(session, org_id, day) if a.person_id not in away]
+    if not acting:
+        return {}
+    q = (
+        select(ChannelAccount, Person)
+        .join(Person, col(Person.id) == ChannelAccount.person_id)
+        .where(ChannelAccount.org_id == org_id, col(Person.id).in_({a.person_id for a in acting}))
+        .order_by(Person.id, ChannelAccount.id)
+    )
+    rows = (await session.exec(q)).all()
+    out: dict[int | None, list[tuple]] = {}
+    for a in acting:
+        out.setdefault(a.unit_id, []).extend((acc, p) for acc, p in rows if p.id == a.person_id)
+    return out
 
 
 def preferred_accounts(accounts: list[tuple[ChannelAccount, Person]]) -> list[tuple[ChannelAccount, Person]]:
@@ -113,12 +140,13 @@ async def role_addresses(session: AsyncSession, org_id: int, role: Role, on: dt.
         .join(Membership, col(Membership.person_id) == Person.id)
         .where(Membership.org_id == org_id, Membership.role == role)
     )
-    away = away_on(await away_periods(session, org_id, on or bangkok_today()), on or bangkok_today())
+    day = on or bangkok_today()
+    away = away_on(await away_periods(session, org_id, day), day)
     rows = (await session.exec(q)).all()
-    chosen = preferred_accounts([(a, p) for a, p in rows if p.id not in away])
-    return list(
-        {(a.platform, a.external_id): Address(a.platform, a.external_id, False, p.lang) for a, p in chosen}.values()
-    )
+    found = _addresses([(a, p) for a, p in rows if p.id not in away])
+    if role == Role.MANAGER:  # who acts for the ปลัด reads what the ปลัด reads
+        found += _addresses((await _acting_accounts(session, org_id, day, away)).get(None, []), acting=True)
+    return list({(a.platform, a.chat_id): a for a in reversed(found)}.values())[::-1]
 
 
 async def person_addresses(session: AsyncSession, person: Person) -> list[Address]:

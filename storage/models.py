@@ -322,6 +322,20 @@ class Leave(SQLModel, table=True):
     recorded_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class Acting(SQLModel, table=True):
+    """An acting officer (รักษาราชการแทน): ``person_id`` acts for the head of ``unit_id`` — or, with no unit, for the
+    ปลัด — from ``starts_on`` to ``ends_on`` inclusive, and receives what that office receives."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    starts_on: dt.date
+    ends_on: dt.date
+    recorded_by: str = Field(default="", max_length=100)
+    recorded_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class OutboxState(str, enum.Enum):
     PENDING = "pending"
     SENDING = "sending"

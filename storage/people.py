@@ -20,6 +20,7 @@ from locales.errors import UserError
 from locales.i18n import _
 from storage.evidence import person_files
 from storage.models import (
+    Acting,
     AuditLog,
     ChannelAccount,
     Conversation,
@@ -352,6 +353,7 @@ ERASURE = {
     "membership": "deleted",
     "link_code": "deleted",
     "leave": "deleted",
+    "acting": "deleted",
     "form_pass": "deleted",
     "form_draft": "deleted, with the files only drafts referred to",
     "join_attempt": "deleted (by account)",
@@ -380,6 +382,7 @@ async def forget_person(
     counts["roles"] = (await session.exec(delete(Membership).where(Membership.person_id == person.id))).rowcount
     await session.exec(delete(LinkCode).where(LinkCode.person_id == person.id))
     await session.exec(delete(Leave).where(Leave.person_id == person.id))
+    await session.exec(delete(Acting).where(Acting.person_id == person.id))
     await session.exec(delete(FormPass).where(FormPass.person_id == person.id))
     drafts = (await session.exec(select(FormDraft).where(FormDraft.person_id == person.id))).all()
     counts["drafts"] = len(drafts)

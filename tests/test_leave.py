@@ -126,3 +126,41 @@ async def test_forgetting_a_person_removes_their_leave(world):
             person = (await s.exec(select(Person).where(Person.display_name == "สมศรี คลัง"))).one()
             await forget_person(s, org, person, actor="test")
     assert await count_rows(db, Leave) == 0
+
+
+AFTER_DUE = dt.datetime(2026, 4, 20, 9, 0, tzinfo=BANGKOK)  # the 3rd working day after 10 April: head3 is due
+
+
+async def test_an_acting_head_gets_the_escalation_while_the_head_is_away(world):
+    chat, db, org = world
+    with time_machine.travel(AFTER_DUE, tick=False):
+        said = await chat.type("klanghead", "/acting กองคลัง มานี คลัง ถึง 24 เม.ย.")
+        assert "มานี คลัง รักษาราชการแทนผู้อำนวยการกองคลัง 20 เม.ย. 2569 – 24 เม.ย. 2569" in said.text
+        await chat.type("klanghead", "/leave ถึง 24 เม.ย.")
+        said = await chat.type("klang2", "/summary")  # the acting head reads the unit's progress
+        assert "กองคลัง" in said.text and "ไม่มีสิทธิ์" not in said.text
+        await tick(db, chat.settings, now=AFTER_DUE.astimezone(dt.UTC))
+    async with db.session(commit=False) as s:
+        rows = (await s.exec(select(Outbox).where(Outbox.key.contains(":head3:")).order_by(Outbox.id))).all()
+    to_klang = [(r.chat_id, r.payload["text"]) for r in rows if "กองคลัง" in r.payload["text"].split(":")[0]]
+    assert [who for who, _t in to_klang] == ["klang2"]
+    assert to_klang[0][1].startswith("ถึงผู้รักษาราชการแทนผู้อำนวยการกองคลัง:")
+
+
+async def test_acting_is_named_only_by_the_office_or_the_admin_and_ends_on_request(world):
+    chat, db, org = world
+    with time_machine.travel(MONDAY, tick=False):
+        said = await chat.type("klang", "/acting กองคลัง มานี คลัง ถึง 20 มี.ค.")
+        assert "ใช้คำสั่ง /acting ไม่ได้" in said.text  # a member names no acting officer
+        said = await chat.type("klanghead", "/acting กองช่าง มานี คลัง ถึง 20 มี.ค.")
+        assert "เฉพาะผู้ดูแลระบบ หรือผู้ดำรงตำแหน่งนั้นเอง" in said.text  # another unit's head neither
+        said = await chat.type("admin", "/acting กองคลง มานี คลัง ถึง 20 มี.ค.")
+        assert 'ไม่มีหน่วยงาน "กองคลง" หมายถึง กองคลัง หรือไม่' in said.text
+        said = await chat.type("boss", "/acting ปลัด วิชัย หัวหน้าคลัง ถึง 20 มี.ค.")
+        assert "รักษาราชการแทนปลัด" in said.text
+        said = await chat.type("admin", "/acting")
+        assert "วิชัย หัวหน้าคลัง: รักษาราชการแทนปลัด" in said.text
+        said = await chat.type("klanghead", "/digest")  # the acting ปลัด reads what the ปลัด reads
+        assert "สรุปประจำสัปดาห์" in said.text
+        said = await chat.type("boss", "/acting ปลัด ยกเลิก")
+        assert "ไม่มีผู้รักษาราชการแทนปลัดแล้ว" in said.text

@@ -1,0 +1,81 @@
+"""Acting officers (รักษาราชการแทน): who acts for a unit's head or for the ปลัด over a period, scoped to one
+organisation; the address book and a person's roles read them for the day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.leave import period_problem
+from locales.errors import UserError
+from storage.models import Acting, Person, id_of
+from storage.repo import audit
+
+
+async def record_acting(
+    session: AsyncSession,
+    org_id: int,
+    person: Person,
+    unit_id: int | None,
+    period: tuple[dt.date, dt.date],
+    actor: str,
+    today: dt.date,
+) -> Acting:
+    """``person`` acts for the head of ``unit_id`` (None: the ปลัด) over ``period``, within the leave's bounds."""
+    starts_on, ends_on = period
+    assert person.org_id == org_id, "a person is always found within the organisation"
+    if problem := period_problem(starts_on, ends_on, today):
+        raise UserError(problem)
+    for row in await acting_now(session, org_id, starts_on):
+        if row.person_id == person.id and row.unit_id == unit_id and ends_on <= row.ends_on:
+            return row  # already recorded
+    row = Acting(
+        org_id=org_id, person_id=id_of(person), unit_id=unit_id, starts_on=starts_on, ends_on=ends_on, recorded_by=actor
+    )
+    session.add(row)
+    await session.flush()
+    new = {"unit_id": unit_id, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()}
+    await audit(session, org_id, actor, "create", "acting", row.id, new=new, person_id=id_of(person))
+    return row
+
+
+async def acting_now(session: AsyncSession, org_id: int, day: dt.date) -> list[Acting]:
+    """Every acting officer of the organisation on ``day``."""
+    q = select(Acting).where(Acting.org_id == org_id, Acting.starts_on <= day, Acting.ends_on >= day)
+    return list((await session.exec(q.order_by(col(Acting.id)))).all())
+
+
+async def acting_of(session: AsyncSession, person_id: int, day: dt.date) -> list[Acting]:
+    """What ``person_id`` acts for on ``day`` (their roles widen for it)."""
+    q = select(Acting).where(Acting.person_id == person_id, Acting.starts_on <= day, Acting.ends_on >= day)
+    return list((await session.exec(q)).all())
+
+
+async def acting_table(session: AsyncSession, org_id: int, today: dt.date) -> list[tuple[Acting, str]]:
+    """The organisation's acting officers not yet ended, with each one's name."""
+    q = (
+        select(Acting, Person.display_name)
+        .join(Person, col(Person.id) == Acting.person_id)
+        .where(Acting.org_id == org_id, Acting.ends_on >= today)
+        .order_by(col(Acting.starts_on))
+    )
+    return [(a, name or "-") for a, name in (await session.exec(q)).all()]
+
+
+async def end_acting(session: AsyncSession, org_id: int, unit_id: int | None, today: dt.date, actor: str) -> int:
+    """Nobody acts for that office any more from today: periods not yet begun go, a current one ends yesterday."""
+    q = select(Acting).where(Acting.org_id == org_id, Acting.ends_on >= today)
+    q = q.where(col(Acting.unit_id).is_(None)) if unit_id is None else q.where(Acting.unit_id == unit_id)
+    n = 0
+    for row in (await session.exec(q)).all():
+        old = {"starts_on": row.starts_on.isoformat(), "ends_on": row.ends_on.isoformat()}
+        if row.starts_on < today:
+            row.ends_on = today - dt.timedelta(days=1)
+            session.add(row)
+        else:
+            await session.delete(row)
+        await audit(session, org_id, actor, "cancel", "acting", row.id, old=old, person_id=row.person_id)
+        n += 1
+    return n
