@@ -7,7 +7,7 @@ import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from handlers import accounts, admin, checkin, common, digest, form, leave, manager, onboarding, publish
+from handlers import accounts, admin, checkin, common, days_off, digest, form, leave, manager, onboarding, publish
 from handlers.context import Ctx
 from locales.i18n import N_, _
 
@@ -190,6 +190,12 @@ TABLE: tuple[Command, ...] = (
             (Who.EVERYONE, N_("/leave — you are away (today, to Friday, 10–20 ธ.ค.): no reminders until you are back")),
             (Who.HEADS_TOO, N_("/leave NAME 10–20 ธ.ค. — record a member's leave; /leave NAME ยกเลิก to cancel it")),
         ),
+    ),
+    Command(
+        "dayoff",
+        days_off.dayoff,
+        Who.ADMINS,
+        help=((Who.ADMINS, N_("/dayoff 5 ม.ค. NAME — a day off of the organisation's own; reminders skip it")),),
     ),
     Command(
         "acting",

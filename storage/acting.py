@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.leave import period_problem
 from locales.errors import UserError
 from storage.models import Acting, Person, id_of
-from storage.repo import audit
+from storage.repo import audit, replan
 
 
 async def record_acting(
@@ -36,6 +36,7 @@ async def record_acting(
     )
     session.add(row)
     await session.flush()
+    await replan(session, org_id)  # the acting officer gets the rung due now
     new = {"unit_id": unit_id, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()}
     await audit(session, org_id, actor, "create", "acting", row.id, new=new, person_id=id_of(person))
     return row
@@ -78,4 +79,6 @@ async def end_acting(session: AsyncSession, org_id: int, unit_id: int | None, to
             await session.delete(row)
         await audit(session, org_id, actor, "cancel", "acting", row.id, old=old, person_id=row.person_id)
         n += 1
+    if n:
+        await replan(session, org_id)
     return n

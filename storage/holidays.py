@@ -36,3 +36,13 @@ async def add_day_off(session: AsyncSession, org_id: int, day: dt.date, name: st
     await session.flush()
     await audit(session, org_id, actor, "create", "holiday", row.id, new={"day": day.isoformat(), "name": row.name})
     return row
+
+
+async def remove_day_off(session: AsyncSession, org_id: int, day: dt.date, actor: str) -> bool:
+    """The organisation works on ``day`` after all; False when it was not one of its added days off."""
+    row = (await session.exec(select(Holiday).where(Holiday.org_id == org_id, Holiday.day == day))).first()
+    if row is None:
+        return False
+    await session.delete(row)
+    await audit(session, org_id, actor, "delete", "holiday", row.id, old={"day": day.isoformat(), "name": row.name})
+    return True

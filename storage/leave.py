@@ -12,7 +12,7 @@ from domain.vocabulary import LeaveKind
 from locales.errors import UserError
 from locales.i18n import _
 from storage.models import Leave, Person, id_of
-from storage.repo import audit
+from storage.repo import audit, replan
 
 MAX_OPEN = 12  # leaves not yet ended, per person: a year's planned absences, not a flood of rows
 
@@ -46,6 +46,7 @@ async def record_leave(
     )
     session.add(row)
     await session.flush()
+    await replan(session, org_id)  # whoever is reached instead gets the rung due now
     new = {"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(), "kind": kind.value}
     await audit(session, org_id, actor, "create", "leave", row.id, new=new, person_id=id_of(person))
     return row
@@ -73,6 +74,8 @@ async def cancel_leave(session: AsyncSession, org_id: int, person_id: int, today
             await session.delete(row)
         await audit(session, org_id, actor, "cancel", "leave", row.id, old=old, person_id=person_id)
         n += 1
+    if n:
+        await replan(session, org_id)
     return n
 
 

@@ -164,3 +164,25 @@ async def test_acting_is_named_only_by_the_office_or_the_admin_and_ends_on_reque
         assert "สรุปประจำสัปดาห์" in said.text
         said = await chat.type("boss", "/acting ปลัด ยกเลิก")
         assert "ไม่มีผู้รักษาราชการแทนปลัดแล้ว" in said.text
+
+
+async def test_an_admin_adds_a_day_off_in_chat_and_the_ladder_skips_it(world):
+    chat, db, org = world
+    with time_machine.travel(MONDAY, tick=False):
+        said = await chat.type("admin", "/dayoff 16 มี.ค. งานประเพณีท้องถิ่น")
+        assert "เพิ่มวันหยุด 16 มีนาคม 2569 (งานประเพณีท้องถิ่น) แล้ว" in said.text
+        said = await chat.type("admin", "/dayoff 16 มี.ค.")
+        assert "16 มีนาคม 2569 เป็นวันหยุดอยู่แล้ว" in said.text
+        said = await chat.type("admin", "/dayoff")
+        assert "16 มี.ค. 2569 งานประเพณีท้องถิ่น" in said.text
+        said = await chat.type("admin", "/dayoff งานวัด")
+        assert "กรุณาพิมพ์วันที่ก่อน" in said.text
+        said = await chat.type("klang", "/dayoff 17 มี.ค.")
+        assert "ใช้คำสั่ง /dayoff ไม่ได้" in said.text
+        report = await tick(db, chat.settings, now=MONDAY.astimezone(dt.UTC))
+    assert report.queued == 0  # the opening day is the organisation's day off: nothing goes out
+    with time_machine.travel(MONDAY + dt.timedelta(days=1), tick=False):
+        report = await tick(db, chat.settings, now=(MONDAY + dt.timedelta(days=1)).astimezone(dt.UTC))
+        assert report.queued > 0  # the opening rung goes on the next working day
+        said = await chat.type("admin", "/dayoff 16 มี.ค. ยกเลิก")
+        assert "กลับเป็นวันทำงานแล้ว" in said.text
