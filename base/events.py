@@ -107,6 +107,8 @@ class Delivery:
     chat_id: str
     message: Message
     is_group: bool = False
+    scope: str = "e"  # what the send belongs to in its outbox key (``r7:u3``: unit 3's reminder in round 7)
+    kind: str = "notice"  # the outbox's kind: a reminder counts against the repeat interval
 
 
 @dataclass

@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     reminder_rungs: str = Field(
         "open,d7,d3,d1,due,overdue,head,thanks", description="reminder rungs that are on (reminders.md)"
     )
+    reminder_repeat_hours: int = Field(
+        20,
+        ge=0,
+        le=24 * 14,
+        description="a unit's reminder is not pushed to the same chat again within this many hours (ladder and "
+        "/remind alike; about a working day: this morning's is not repeated today, tomorrow's rung still goes)",
+    )
     run_scheduler: bool = Field(True, description="run the minute tick and the outbox dispatcher in this process")
 
     report_org_name: str = Field("", description="organisation name on documents; empty: as registered")

@@ -21,6 +21,7 @@ from storage.addresses import OrgAddresses
 from storage.answers import Answers
 from storage.db import AsyncSession
 from storage.models import Role, Round, RoundNarrative, RoundState
+from storage.outbox import reminded_since
 from storage.people import People
 from storage.plan_file import PlanFileError
 from storage.plan_import import import_plan
@@ -340,18 +341,22 @@ async def remind(ctx: Ctx, args: str = "") -> None:
     rnd = await answers.open_round()
     if rnd is None:
         raise UserError(_("No reporting round is open at the moment. Your administrator opens it with /round."))
-    sent_to, unreachable = [], []
+    sent_to, unreachable, repeated = [], [], []
     book = await OrgAddresses.load(ctx.session, ctx.org_id)
+    hours = ctx.settings.reminder_repeat_hours
+    recent = await reminded_since(ctx.session, ctx.org_id, utcnow() - dt.timedelta(hours=hours))
     for unit in await Units(ctx.session, ctx.org_id).all():
         waiting = await answers.awaiting(rnd, [unit.id])
         if not waiting:
             continue
-        deliveries = unit_reminders(book, rnd, unit, waiting, bangkok_today())
+        deliveries, skipped = unit_reminders(book, rnd, unit, waiting, bangkok_today(), recent)
         ctx.response.deliveries += deliveries
         if deliveries:
             sent_to.append(
                 _("{unit} ({n} item(s), {m} chat(s))").format(unit=unit.name, n=len(waiting), m=len(deliveries))
             )
+        elif skipped:
+            repeated.append(unit.name)
         else:
             unreachable.append(unit.name)
     await audit(
@@ -364,10 +369,16 @@ async def remind(ctx: Ctx, args: str = "") -> None:
         new={"units": len(sent_to)},
         person_id=ctx.me.id,
     )
-    if not sent_to and not unreachable:
+    if not sent_to and not unreachable and not repeated:
         ctx.say(_("Every unit has answered; no reminder was needed."))
         return
     lines = [_("Reminders sent to: {units}").format(units="; ".join(sent_to))] if sent_to else []
+    if repeated:
+        lines.append(
+            _("Not sent again, as they were reminded less than {hours} hours ago: {units}.").format(
+                hours=hours, units=", ".join(repeated)
+            )
+        )
     if unreachable:
         lines.append(
             _(

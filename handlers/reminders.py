@@ -4,7 +4,7 @@ or reopened (to the addresses storage/addresses.py gives), and how messages to o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from base.events import Button, Delivery, Message
@@ -89,11 +89,22 @@ def thanks_message(rnd: Round, unit: Unit) -> Message:
 
 
 def unit_reminders(
-    book: OrgAddresses, rnd: Round, unit: Unit, awaiting: list[Pair], today: dt.date | None = None
-) -> list[Delivery]:
-    out, speaking = [], current_language()
+    book: OrgAddresses,
+    rnd: Round,
+    unit: Unit,
+    awaiting: list[Pair],
+    today: dt.date | None = None,
+    recent: Collection[tuple[str, str, str]] = (),
+) -> tuple[list[Delivery], int]:
+    """A unit's reminder to each of its addresses, as outbox reminders; and how many addresses were passed by
+    because ``recent`` (scope, platform, chat) says they had this unit's reminder within the repeat interval."""
+    out, skipped, speaking = [], 0, current_language()
+    scope = OutboxKey.unit_scope(id_of(rnd), id_of(unit))
     away, all_away = book.away_in(id_of(unit)), book.all_away(id_of(unit))
     for address in book.of(id_of(unit)):
+        if (scope, address.platform, address.chat_id) in recent:
+            skipped += 1
+            continue
         set_language(address.lang)
         out.append(
             Delivery(
@@ -101,10 +112,12 @@ def unit_reminders(
                 address.chat_id,
                 reminder_message(rnd, unit, awaiting, today=today, away=away, all_away=all_away),
                 is_group=address.is_group,
+                scope=scope,
+                kind="reminder",
             )
         )
     set_language(speaking)
-    return out
+    return out, skipped
 
 
 def round_notices(book: OrgAddresses, unit_ids: list[int], text: Callable[[], str]) -> list[Delivery]:
@@ -131,8 +144,8 @@ async def queue_deliveries(
         [
             {
                 "org_id": org_id,
-                "key": str(OutboxKey(org_id, "e", f"{tag}-{i}", d.platform, d.chat_id)),
-                "kind": "notice",
+                "key": str(OutboxKey(org_id, d.scope, f"{tag}-{i}", d.platform, d.chat_id)),
+                "kind": d.kind,
                 "platform": d.platform,
                 "chat_id": d.chat_id,
                 "is_group": d.is_group,

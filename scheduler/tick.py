@@ -34,12 +34,16 @@ from storage.holidays import org_calendar
 from storage.line_usage import month_of, percents, usage, used_percent
 from storage.models import Organisation, OutboxState, Role, Round, RoundState, Unit, id_of
 from storage.open_rounds import rounds_to_open
-from storage.outbox import OutboxKey, enqueue, known_keys, to_payload
+from storage.outbox import OutboxKey, enqueue, known_keys, reminded_since, to_payload
 from storage.people import forget_old_join_attempts
 from storage.repo import Units
 from storage.round_state import set_round_state
 
 log = logging.getLogger(__name__)
+WHY_NOT = {
+    "late": "found after the next rung was due",
+    "repeat": "the chat had this unit's reminder within the interval",
+}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -78,6 +82,7 @@ class Planned:
     address: Address
     message: Message
     unit_id: int | None = None
+    why_not: str = ""  # a send recorded but not made: "late" (the next rung was due) or "repeat" (within the interval)
 
 
 @dataclass
@@ -173,12 +178,19 @@ async def plan_org(
         state.standing, rungs, local.date(), working, thanks="thanks" in policy.rungs, projection=projection
     )
     plan = OrgPlan(marks=decided.marks)
+    since = now - dt.timedelta(hours=settings.reminder_repeat_hours)
+    recent = await reminded_since(session, org_id, since) if decided.sends else set()
     for due in decided.sends:
         unit = state.units[due.unit_id]
         for a in state.book.of(due.unit_id, heads_only=due.to_head):
             key = OutboxKey.unit_in_round(org_id, round_id, due.unit_id, due.rung, a.platform, a.chat_id)
             if str(key) in claimed:
                 continue
+            why_not = "late" if due.late else ""
+            if due.kind == SendKind.REMINDER and not why_not and (key.scope, a.platform, a.chat_id) in recent:
+                why_not = "repeat"
+            elif due.kind == SendKind.REMINDER and not why_not:
+                recent.add((key.scope, a.platform, a.chat_id))
             with in_language(a.lang):
                 if due.kind == SendKind.THANKS:
                     message = thanks_message(rnd, unit)
@@ -193,7 +205,8 @@ async def plan_org(
                         all_away=not due.to_head and state.book.all_away(due.unit_id),
                         acting=a.acting,
                     )
-            (plan.dropped if due.late else plan.sends).append(Planned(key, due.kind, a, message, due.unit_id))
+            planned = Planned(key, due.kind, a, message, due.unit_id, why_not)
+            (plan.dropped if why_not else plan.sends).append(planned)
     await _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection)
     await _mind_line_quota(session, settings, org, now, plan, claimed, working)
     return plan
@@ -255,6 +268,7 @@ def _row(org_id: int, planned: Planned, data_dir, state: OutboxState = OutboxSta
         "is_group": a.is_group,
         "payload": to_payload(planned.message, data_dir),
         "state": state,
+        "last_error": planned.why_not,
     }
 
 
@@ -322,7 +336,7 @@ async def tick(
             report.queued, report.dropped = report.queued + queued, report.dropped + dropped  # after the awaits
             await add_marks(session, rnd.org_id, id_of(fresh), plan.marks)
             for p in plan.dropped:
-                log.info("reminder %s dropped: found after the next rung was due", p.key)
+                log.info("reminder %s dropped: %s", p.key, WHY_NOT[p.why_not])
 
     await asyncio.gather(*(plan_one(r) for r in due))
     return report

@@ -53,7 +53,11 @@ class OutboxKey:
     def unit_in_round(
         cls, org_id: int, round_id: int, unit_id: int, rung: str, platform: str, chat_id: str
     ) -> OutboxKey:
-        return cls(org_id, f"r{round_id}:u{unit_id}", rung, platform, chat_id)
+        return cls(org_id, cls.unit_scope(round_id, unit_id), rung, platform, chat_id)
+
+    @staticmethod
+    def unit_scope(round_id: int, unit_id: int) -> str:
+        return f"r{round_id}:u{unit_id}"
 
     @staticmethod
     def of_org(org_id: int) -> str:
@@ -112,6 +116,22 @@ async def known_keys(session: AsyncSession, org_id: int) -> set[str]:
     """Every key the organisation's sends were claimed under (one query: rounds, digests, notices)."""
     q = select(Outbox.key).where(Outbox.org_id == org_id, col(Outbox.key).startswith(OutboxKey.of_org(org_id)))
     return set((await session.exec(q)).all())
+
+
+async def reminded_since(session: AsyncSession, org_id: int, since: dt.datetime) -> set[tuple[str, str, str]]:
+    """(scope, platform, chat) of every reminder queued or sent to the organisation's chats since ``since`` (the
+    repeat interval: a unit's reminder is not pushed to the same chat twice within it)."""
+    q = select(Outbox.key).where(
+        Outbox.org_id == org_id,
+        Outbox.kind == "reminder",
+        col(Outbox.state).in_([OutboxState.PENDING, OutboxState.SENDING, OutboxState.SENT]),
+        Outbox.created_at >= since,
+    )
+    out = set()
+    for key in (await session.exec(q)).all():
+        k = OutboxKey.parse(key)
+        out.add((k.scope, k.platform, k.chat_id))
+    return out
 
 
 async def depth(session: AsyncSession) -> int:

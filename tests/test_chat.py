@@ -430,8 +430,11 @@ async def test_remind_only_units_still_awaiting_and_prefers_the_group(world):
         assert (await s.exec(select(GroupChat))).one().chat_id == "-100200"
         queued = (await s.exec(select(Outbox))).all()  # the dispatcher sends them, within rate limits
     assert [(r.chat_id, r.kind, r.payload["text"].split(":")[0]) for r in queued] == [
-        ("klang", "notice", "แจ้งเตือนกองคลัง")
+        ("klang", "reminder", "แจ้งเตือนกองคลัง")
     ]
+    said = await chat.type("admin", "/remind")  # again, at once: nobody is pushed the same reminder twice
+    assert said.response.deliveries == []
+    assert "ไม่ได้ส่งซ้ำ เพราะเพิ่งได้รับการเตือนเมื่อไม่ถึง 20 ชั่วโมงก่อน: กองคลัง" in said.text
 
 
 @pytest.mark.slow
