@@ -39,6 +39,7 @@ class Due:
     rung: str  # the rung's name, or "thanks"
     to_head: bool = False
     late: bool = False
+    catching_up: bool = False  # the rung's day has passed (the bot was down, or its recipients changed since)
 
 
 @dataclass
@@ -75,6 +76,13 @@ def due_sends(
                 continue
             out.marks.append((u.unit_id, rung.name))
             out.sends.append(
-                Due(u.unit_id, SendKind.REMINDER, rung.name, rung.track == Track.HEAD, late=what == Fate.DROP)
+                Due(
+                    u.unit_id,
+                    SendKind.REMINDER,
+                    rung.name,
+                    rung.track == Track.HEAD,
+                    late=what == Fate.DROP,
+                    catching_up=rung.day < today,
+                )
             )
     return out

@@ -26,6 +26,7 @@ class Who(enum.StrEnum):
     HEADS_TOO = "heads_too"  # like OVERSEERS_TOO, and unit heads (who read their own units' progress)
     OVERSEERS_ONLY = "overseers_only"  # overseers who are not readers (for their own /help line)
     HEADS_ONLY = "heads_only"  # unit heads who are not readers (for their own /help line)
+    OFFICE_HOLDERS = "office_holders"  # admins, managers and unit heads: those who name who acts for them
 
 
 def allowed(ctx: Ctx, who: Who) -> bool:
@@ -40,6 +41,7 @@ def allowed(ctx: Ctx, who: Who) -> bool:
         Who.UNITS_OR_READERS: bool(r.units) or r.reads_everything,
         Who.OVERSEERS_ONLY: r.overseer and not r.reads_everything,
         Who.HEADS_ONLY: any(r.heads(u) for u in r.units) and not r.reads_everything,
+        Who.OFFICE_HOLDERS: r.reads_everything or any(r.heads(u) for u in r.units),
     }[who]
 
 
@@ -188,7 +190,10 @@ TABLE: tuple[Command, ...] = (
         Who.EVERYONE,
         help=(
             (Who.EVERYONE, N_("/leave — you are away (today, to Friday, 10–20 ธ.ค.): no reminders until you are back")),
-            (Who.HEADS_TOO, N_("/leave NAME 10–20 ธ.ค. — record a member's leave; /leave NAME ยกเลิก to cancel it")),
+            (
+                Who.OFFICE_HOLDERS,
+                N_("/leave NAME 10–20 ธ.ค. — record a member's leave; /leave NAME ยกเลิก to cancel it"),
+            ),
         ),
     ),
     Command(
@@ -200,8 +205,10 @@ TABLE: tuple[Command, ...] = (
     Command(
         "acting",
         leave.acting,
-        Who.HEADS_TOO,
-        help=((Who.HEADS_TOO, N_("/acting กองคลัง NAME ถึง 20 ธ.ค. — who acts for a head or the ปลัด (รักษาราชการแทน)")),),
+        Who.OFFICE_HOLDERS,
+        help=(
+            (Who.OFFICE_HOLDERS, N_("/acting กองคลัง NAME ถึง 20 ธ.ค. — who acts for a head or the ปลัด (รักษาราชการแทน)")),
+        ),
     ),
     Command(
         "lang",

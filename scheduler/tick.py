@@ -182,14 +182,18 @@ async def plan_org(
     recent = await reminded_since(session, org_id, since) if decided.sends else set()
     for due in decided.sends:
         unit = state.units[due.unit_id]
+        prefix = f"{OutboxKey.unit_in_round(org_id, round_id, due.unit_id, due.rung, '', '')}"[:-2]
+        if due.catching_up and any(k.startswith(prefix + ":") for k in claimed):
+            continue  # a past rung that reached the unit already: not again to whoever is reached now
         for a in state.book.of(due.unit_id, heads_only=due.to_head):
             key = OutboxKey.unit_in_round(org_id, round_id, due.unit_id, due.rung, a.platform, a.chat_id)
             if str(key) in claimed:
                 continue
             why_not = "late" if due.late else ""
-            if due.kind == SendKind.REMINDER and not why_not and (key.scope, a.platform, a.chat_id) in recent:
+            checked = due.kind == SendKind.REMINDER and not due.to_head and not why_not  # an escalation is its own
+            if checked and (key.scope, a.platform, a.chat_id) in recent:
                 why_not = "repeat"
-            elif due.kind == SendKind.REMINDER and not why_not:
+            elif checked:
                 recent.add((key.scope, a.platform, a.chat_id))
             with in_language(a.lang):
                 if due.kind == SendKind.THANKS:
