@@ -74,7 +74,7 @@ async def _may_act_for(ctx: Ctx, person: Person) -> None:
         raise UserError(_("Only the administrator, or the head of their unit, records leave for someone else."))
 
 
-def _period(dates: str, today: dt.date) -> tuple[dt.date, dt.date]:
+def period_of(dates: str, today: dt.date) -> tuple[dt.date, dt.date]:
     """The days typed: "วันนี้", "ถึงวันศุกร์", "ถึง 20 ธ.ค." (from today), or dates in Thai
     (locales.thai.parse_day_range)."""
     words = dates.replace(" ", "").lower()
@@ -90,7 +90,7 @@ def _period(dates: str, today: dt.date) -> tuple[dt.date, dt.date]:
 async def _record(ctx: Ctx, person: Person, text: str) -> None:
     kind, dates = kind_in(text)
     try:
-        period = _period(dates, bangkok_today())
+        period = period_of(dates, bangkok_today())
     except ParseError as e:
         first = dates.split()[0] if dates.split() else ""
         if guess := await _name_meant(ctx, first):
@@ -218,7 +218,7 @@ async def acting(ctx: Ctx, args: str = "") -> None:
         )
     person, dates = named
     try:
-        period = _period(dates or "วันนี้", today)
+        period = period_of(dates or "วันนี้", today)
     except ParseError as e:
         raise UserError(_("{problem} For example /acting กองคลัง สมชาย ใจดี ถึง 20 ธ.ค.").format(problem=e)) from None
     await record_acting(ctx.session, ctx.org_id, person, unit_id, period, ctx.actor, today)

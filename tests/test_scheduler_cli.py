@@ -79,3 +79,36 @@ def test_digest_preview_and_chat_command(cli_env, capsys):
     code, out, err = tidtam(capsys, "digest", "preview", "--out", str(out_png))
     assert code == 0, err
     assert "ทั้งหมด 63 รายการ" in out and out_png.stat().st_size > 10_000
+
+
+def test_leave_and_acting_from_the_command_line(cli_env, capsys):
+    asyncio.run(_world_only(cli_env))
+    with time_machine.travel(dt.datetime(2026, 3, 16, 9, 0, tzinfo=BKK), tick=False):
+        code, out, err = tidtam(capsys, "leave", "add", "สมศรี คลัง", "16–20 มี.ค.", "ลาป่วย")
+        assert code == 0, err
+        assert "บันทึกการลาของ สมศรี คลัง แล้ว: 16 มี.ค. 2569 – 20 มี.ค. 2569" in out
+        code, _out, err = tidtam(capsys, "leave", "add", "สมศร คลัง", "16 มี.ค.")
+        assert code == 1 and 'ไม่พบบุคคล "สมศร คลัง"' in err
+        code, _out, err = tidtam(capsys, "leave", "add", "สมศรี คลัง", "1 พ.ค. – 30 ก.ย.")
+        assert code == 1 and "ไม่เกิน 120 วัน" in err and "Traceback" not in err
+        code, out, _ = tidtam(capsys, "leave", "list")
+        assert "สมศรี คลัง" in out and "ลาป่วย" not in out
+        with time_machine.travel(dt.datetime(2026, 3, 16, 9, 0, tzinfo=BKK), tick=False):
+            code, out, err = tidtam(capsys, "schedule", "show", "--days", "3")
+        assert code == 0, err
+        assert not [line for line in out.splitlines() if "สมศรี คลัง" in line]  # away: nothing to her
+        code, out, err = tidtam(capsys, "acting", "add", "ปลัด", "สมศรี คลัง", "ถึง 27 มี.ค.")
+        assert code == 0 and "รักษาราชการแทนปลัด" in out, err
+        code, out, _ = tidtam(capsys, "acting", "list")
+        assert "สมศรี คลัง" in out and "16 มี.ค. 2569 – 27 มี.ค. 2569" in out
+        code, out, _ = tidtam(capsys, "acting", "end", "ปลัด")
+        assert "1 ช่วง" in out
+        code, out, _ = tidtam(capsys, "leave", "cancel", "สมศรี คลัง")
+        assert "ยกเลิกการลาของสมศรี คลังแล้ว" in out
+        code, out, _ = tidtam(capsys, "leave", "list")
+        assert "ตั้งแต่วันนี้ไม่มีผู้ลา" in out
+
+
+async def _world_only(cli_env):
+    db, _chat = await _world(cli_env)
+    await db.dispose()

@@ -14,6 +14,7 @@ import typer
 
 from base.observe import redact
 from base.settings import get_settings
+from bot.cli import leave as leave_commands
 from bot.cli import line as line_commands
 from bot.cli import org as org_commands
 from bot.cli import oversee as oversee_commands
@@ -50,6 +51,7 @@ org_commands.register(app)
 publish_commands.register(app)
 serve_commands.register(app)
 schedule_commands.register(app)
+leave_commands.register(app)
 app.add_typer(plan_commands.app, name="plan", help=N_("Import, show and template the plan."))
 app.add_typer(round_commands.app, name="round", help=N_("The fiscal year's two reporting rounds."))
 app.add_typer(year_commands.app, name="year", help=N_("Fiscal years: start the next one from this one's plan."))
