@@ -11,11 +11,13 @@ from domain.vocabulary import STATUS_ORDER
 from handlers.common import clip, round_name
 from handlers.context import Ctx
 from handlers.manager import summary_text
+from handlers.reminders import on_leave_line
 from locales.i18n import _
 from locales.labels import status_label
 from locales.thai import format_date
 from reports.chart import status_chart
 from reports.summary import reason_text, round_summary
+from storage.addresses import OrgAddresses
 from storage.answers import Answers
 from storage.db import AsyncSession
 from storage.holidays import org_calendar
@@ -56,6 +58,7 @@ async def build_digest(
     )
     if silent:
         lines += ["", _("Silent longest:")]
+        book = await OrgAddresses.load(session, id_of(org), today)
         for u in silent[:5]:
             last = summary.last_answer.get(id_of(u.unit))
             if last is None:
@@ -68,6 +71,8 @@ async def build_digest(
                         n=u.awaiting,
                     )
                 )
+            if away := book.away_in(id_of(u.unit)):
+                lines.append("    " + on_leave_line(away))
     if summary.cannot:
         lines += ["", _("Could not be done:")]
         for item, reports in summary.cannot:

@@ -8,12 +8,14 @@ from base.values import bangkok_today
 from domain.vocabulary import AWAITING, STATUS_ORDER
 from handlers.common import baht, budget_lines, clip, round_name, round_state_label
 from handlers.context import Ctx
+from handlers.reminders import on_leave_line
 from locales.i18n import _
 from locales.labels import reason_label, status_label
 from locales.thai import format_amount, format_date, format_datetime
 from reports.model import carried_out_rule
 from reports.rollup import latest_year, rollup, rollup_text
 from reports.summary import RoundSummary, disbursed_rule, reason_text, round_summary
+from storage.addresses import OrgAddresses
 from storage.answers import Answers
 from storage.files import link_for
 from storage.models import CannotReason, Person, Round, Status, StatusReport, Unit, id_of
@@ -157,6 +159,7 @@ async def overdue(ctx: Ctx, args: str = "") -> None:
         ctx.say(_("No unit is overdue: every item has an answer."))
         return
     people = People(ctx.session, ctx.org_id)
+    book = await OrgAddresses.load(ctx.session, ctx.org_id, today())
     days = (today() - rnd.due_on).days
     lines = [
         _("Overdue since {due} ({days} day(s)):").format(due=format_date(rnd.due_on, thai_digits=False), days=days)
@@ -166,6 +169,8 @@ async def overdue(ctx: Ctx, args: str = "") -> None:
             "no one registered"
         )
         lines.append(_("{unit}: {n} item(s) awaiting — {people}").format(unit=u.unit.name, n=u.awaiting, people=names))
+        if away := book.away_in(id_of(u.unit)):
+            lines.append("  " + on_leave_line(away))
     ctx.say("\n".join(lines))
 
 

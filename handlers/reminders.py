@@ -43,6 +43,7 @@ def reminder_message(
     away: Sequence[tuple[str, dt.date]] = (),
     all_away: bool = False,
     acting: bool = False,
+    back: bool = False,
 ) -> Message:
     """A unit's reminder; ``to_head``: the escalation, in words for the head — the unit is late, and how the
     head can see to it — not the staff's reminder with a line on top. ``away``: who of the unit is on leave and
@@ -57,7 +58,8 @@ def reminder_message(
             ).format(unit=unit.name, n=len(awaiting), round=round_name(rnd), days=days, due=due_text(rnd))
         ]
     else:
-        lines = [
+        lines = [_("Welcome back. While you were away:")] if back else []
+        lines += [
             _("Reminder for {unit}: {n} item(s) still await an answer in {round}; {when}").format(
                 unit=unit.name, n=len(awaiting), round=round_name(rnd), when=when_due(rnd, today)
             )
@@ -69,15 +71,18 @@ def reminder_message(
             )
         )
     elif away:
-        lines.append(
-            _("On leave: {people}.").format(
-                people=", ".join(f"{name} ({format_date(d, thai_digits=False, abbr=True)})" for name, d in away[:5])
-            )
-        )
+        lines.append(on_leave_line(away))
     lines += [f"• {p.item.code} {clip(p.item.title, 70)}" for p in awaiting[:TITLES_SHOWN]]
     if len(awaiting) > TITLES_SHOWN:
         lines.append(_("… and {n} more").format(n=len(awaiting) - TITLES_SHOWN))
     return Message("\n".join(lines), [[Button(_("Answer now"), RunCommand("report").pack())], [form_button()]])
+
+
+def on_leave_line(away: Sequence[tuple[str, dt.date]]) -> str:
+    """Who of a unit is on leave and until when (never why): said beside a late unit in every list."""
+    return _("On leave: {people}.").format(
+        people=", ".join(f"{name} ({format_date(d, thai_digits=False, abbr=True)})" for name, d in away[:5])
+    )
 
 
 def thanks_message(rnd: Round, unit: Unit) -> Message:

@@ -19,7 +19,7 @@ from domain.calendar import calendar_for
 from domain.ladder import Rung, ladder
 from storage.db import AsyncSession
 from storage.models import Round, id_of
-from storage.open_rounds import days_off_by_org, open_marks, open_rounds, unit_counts
+from storage.open_rounds import days_off_by_org, leaves_ended, open_marks, open_rounds, unit_counts
 
 
 @lru_cache(maxsize=4096)
@@ -27,6 +27,14 @@ def ladder_of(
     opens_on: dt.date, due_on: dt.date, submit_by: dt.date, days_off: frozenset[dt.date], rungs: frozenset[str]
 ) -> tuple[Rung, ...]:
     return tuple(ladder(opens_on, due_on, submit_by, calendar_for(days_off), rungs))
+
+
+BACK_WITHIN = dt.timedelta(days=14)  # the longest run of days off (Songkran, New Year) before a first day back
+
+
+def back_mark(leave_id: int) -> str:
+    """The organisation's mark that a person's first day back from this leave was planned."""
+    return f"back:{leave_id}"
 
 
 def digest_mark(local: dt.datetime) -> str:
@@ -59,7 +67,12 @@ async def rounds_to_plan(
         return []
     counts = await unit_counts(session)
     quota_marks = {r.org_id: m for r in working if (m := quota_mark(r.org_id))}
+    back: dict[int, set[str]] = defaultdict(set)  # organisation → marks of people whose first day back is today
+    for org_id, leave_id, ends_on in await leaves_ended(session, today - BACK_WITHIN, today - dt.timedelta(days=1)):
+        if calendar_for(frozenset(days_off.get(org_id, ()))).next_working(ends_on + dt.timedelta(days=1)) == today:
+            back[org_id].add(back_mark(leave_id))
     names = set().union(*claimable.values()) | {"thanks", digest_mark(local)} | set(quota_marks.values())
+    names |= set().union(*back.values()) if back else set()
     marked = await open_marks(session, names)
     units_of: dict[int, list[int]] = defaultdict(list)
     for round_id, unit_id in counts:
@@ -73,7 +86,11 @@ async def rounds_to_plan(
         rid = id_of(r)
         org_marks = marked.get((rid, 0), set())
         notice = quota_marks.get(r.org_id)
-        if (digest_due and digest_mark(local) not in org_marks) or (notice and notice not in org_marks):
+        if (
+            (digest_due and digest_mark(local) not in org_marks)
+            or (notice and notice not in org_marks)
+            or back.get(r.org_id, set()) - org_marks
+        ):
             due.append(r)
             continue
         for unit_id in units_of.get(rid, ()):

@@ -81,6 +81,11 @@ class OrgAddresses:
             return _addresses(self._present(None, Role.MANAGER)) + _addresses(self.acting.get(None, []), acting=True)
         return []
 
+    def person(self, unit_id: int, person_id: int) -> list[Address]:
+        """One member's or head's private chats in the unit, if they are not away."""
+        found = [(a, p) for role in (Role.MEMBER, Role.HEAD) for a, p in self._present(unit_id, role)]
+        return _addresses([(a, p) for a, p in found if p.id == person_id])
+
     def away_in(self, unit_id: int) -> list[tuple[str, dt.date]]:
         """The unit's members and head who are away today, with the last day of their leave."""
         seen: dict[int, tuple[str, dt.date]] = {}

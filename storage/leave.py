@@ -108,3 +108,9 @@ async def leave_table(session: AsyncSession, org_id: int, today: dt.date) -> lis
         .order_by(col(Leave.starts_on), col(Person.display_name))
     )
     return [(leave, name or "-") for leave, name in (await session.exec(q)).all()]
+
+
+async def ended_between(session: AsyncSession, org_id: int, first: dt.date, last: dt.date) -> list[Leave]:
+    """Leave whose last day falls from ``first`` to ``last`` (those back by now, or about to be)."""
+    q = select(Leave).where(Leave.org_id == org_id, Leave.ends_on >= first, Leave.ends_on <= last)
+    return list((await session.exec(q)).all())

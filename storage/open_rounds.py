@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, exists, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Holiday, PlanItem, PlanItemUnit, Round, RoundState, StatusReport, TickMark, Unit
+from storage.models import Holiday, Leave, PlanItem, PlanItemUnit, Round, RoundState, StatusReport, TickMark, Unit
 
 
 async def open_rounds(session: AsyncSession) -> list[Round]:
@@ -22,6 +22,12 @@ async def days_off_by_org(session: AsyncSession) -> dict[int, set[dt.date]]:
     for org_id, day in (await session.exec(select(Holiday.org_id, Holiday.day))).all():
         days_off[org_id].add(day)
     return days_off
+
+
+async def leaves_ended(session: AsyncSession, first: dt.date, last: dt.date) -> list[tuple[int, int, dt.date]]:
+    """(organisation, leave, last day) of every leave whose last day falls from ``first`` to ``last``."""
+    q = select(Leave.org_id, Leave.id, Leave.ends_on).where(Leave.ends_on >= first, Leave.ends_on <= last)
+    return [(o, i, e) for o, i, e in (await session.exec(q)).all() if i is not None]
 
 
 async def open_marks(session: AsyncSession, names: set[str]) -> dict[tuple[int, int], set[str]]:

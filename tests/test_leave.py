@@ -186,3 +186,13 @@ async def test_an_admin_adds_a_day_off_in_chat_and_the_ladder_skips_it(world):
         assert report.queued > 0  # the opening rung goes on the next working day
         said = await chat.type("admin", "/dayoff 16 มี.ค. ยกเลิก")
         assert "กลับเป็นวันทำงานแล้ว" in said.text
+
+
+async def test_overdue_and_the_digest_say_who_of_a_late_unit_is_away(world):
+    chat, db, org = world
+    with time_machine.travel(AFTER_DUE, tick=False):
+        await chat.type("klanghead", "/leave สมศรี คลัง ถึง 24 เม.ย.")
+        said = await chat.type("boss", "/overdue")
+        assert "กองคลัง" in said.text and "ลาอยู่: สมศรี คลัง (24 เม.ย. 2569)" in said.text
+        said = await chat.type("boss", "/digest")
+        assert "ลาอยู่: สมศรี คลัง (24 เม.ย. 2569)" in said.text

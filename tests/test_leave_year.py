@@ -109,6 +109,11 @@ async def test_a_round_with_people_away(tmp_path):
     assert escalations[(4, "head3")] == {"m3"}  # 20 April: h4 away, m3 acting
     assert escalations[(5, "head9")] == {"boss0", "boss1"} and escalations[(5, "head11")] == {"boss0", "boss1"}
     assert escalations[(5, "head3")] == {"h5"}  # before h5's leave: the head himself
+    # the first working day back: one summary of what the unit still awaits, not the missed reminders one by one
+    back = [(r.chat_id, r.sent_at.astimezone(BKK).date()) for r in rows if ":back" in r.key]
+    assert back == [("m5", D(2026, 4, 22))]
+    welcome = next(r.payload["text"] for r in rows if ":back" in r.key)
+    assert welcome.startswith("ยินดีต้อนรับกลับ ระหว่างที่คุณไม่อยู่:") and "กองการประปา" in welcome
     digests = sorted((r.chat_id, r.sent_at.astimezone(BKK).date()) for r in rows if r.kind == "digest")
     assert ("boss1", D(2026, 3, 23)) in digests and ("boss0", D(2026, 3, 23)) not in digests
     print(

@@ -96,7 +96,8 @@ def test_leave_and_acting_from_the_command_line(cli_env, capsys):
         with time_machine.travel(dt.datetime(2026, 3, 16, 9, 0, tzinfo=BKK), tick=False):
             code, out, err = tidtam(capsys, "schedule", "show", "--days", "3")
         assert code == 0, err
-        assert not [line for line in out.splitlines() if "สมศรี คลัง" in line]  # away: nothing to her
+        assert not [line for line in out.splitlines() if "สมศรี คลัง" in line and "08:30" in line]  # away
+        assert "ลาอยู่: สมศรี คลัง (20 มี.ค. 2569)" in out
         code, out, err = tidtam(capsys, "acting", "add", "ปลัด", "สมศรี คลัง", "ถึง 27 มี.ค.")
         assert code == 0 and "รักษาราชการแทนปลัด" in out, err
         code, out, _ = tidtam(capsys, "acting", "list")

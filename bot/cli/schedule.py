@@ -11,12 +11,14 @@ import typer
 from base.values import BANGKOK, bangkok_today, utcnow
 from bot.cli.common import org_session, run, state, table
 from domain.calendar import fiscal_year_bounds
+from handlers.reminders import on_leave_line
 from locales.errors import UserError
 from locales.i18n import N_, _
 from locales.thai import format_date, parse_date
 from storage.answers import Answers
 from storage.db import Database
 from storage.holidays import add_day_off, days_added, org_calendar
+from storage.leave import leave_table
 from storage.models import RoundState
 from storage.outbox import known_keys
 from storage.people import account_names
@@ -85,6 +87,7 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
                 return
             names = await account_names(session, org.id)
             claimed = await known_keys(session, org.id)
+            away = await leave_table(session, org.id, today)
             units = {u.id: u.name for u in await Units(session, org.id).all()}
             rows = []
             for offset in range(days + 1):
@@ -121,6 +124,8 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
             )
         )
         typer.echo(table(rows, [_("When"), _("What"), _("Unit"), _("To"), _("Channel")]))
+        if away:  # why a unit's reminders go to its head or the ปลัด these days; the ladder's dates never move
+            typer.echo(on_leave_line([(name, leave.ends_on) for leave, name in away]))
 
     run(go)
 
@@ -128,7 +133,6 @@ def schedule_show(days: int = typer.Option(30, "--days")) -> None:
 @digest_app.command("preview", help=N_("Print the digest text and write its chart (PNG)."))
 def digest_preview(out: Path | None = typer.Option(None, "--out", help=N_("where to copy the chart PNG"))) -> None:
     from handlers.digest import build_digest
-    from storage.answers import Answers
 
     settings = state().settings
 
