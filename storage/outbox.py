@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.events import Attachment, Button, Message
 from base.values import utcnow
 from storage.db import Database, insert_ignoring_duplicates
-from storage.models import Outbox, OutboxState
+from storage.models import LineChannel, Outbox, OutboxState
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,34 @@ async def claim(
     return []
 
 
+async def claim_for_chat(
+    db: Database, platform: str, chat_id: str, limit: int, owner: str, now: dt.datetime, org_id: int | None
+) -> list[Outbox]:
+    """Take what is waiting for one private chat (to ride on a reply to it): due or not, of the organisation the
+    channel belongs to (``org_id`` None: the organisations on the deployment's channel, not one with its own)."""
+    async with db.session() as s:
+        q = select(Outbox.id).where(
+            Outbox.state == OutboxState.PENDING,
+            Outbox.platform == platform,
+            Outbox.chat_id == chat_id,
+            col(Outbox.is_group).is_(False),
+        )
+        if org_id is not None:
+            q = q.where(Outbox.org_id == org_id)
+        else:
+            q = q.where(col(Outbox.org_id).not_in(select(LineChannel.org_id)))
+        ids = list((await s.exec(q.order_by(col(Outbox.id)).limit(limit))).all())
+        if not ids:
+            return []
+        await s.exec(
+            update(Outbox)
+            .where(col(Outbox.id).in_(ids), Outbox.state == OutboxState.PENDING)
+            .values(state=OutboxState.SENDING, owner=owner, lease_until=now + dt.timedelta(minutes=2))
+        )
+        mine = select(Outbox).where(col(Outbox.id).in_(ids), Outbox.owner == owner, Outbox.state == OutboxState.SENDING)
+        return list((await s.exec(mine.order_by(col(Outbox.id)))).all())
+
+
 async def record(db: Database, outcomes: list[tuple[int, dict[str, Any]]], sent_at: dt.datetime) -> None:
     """What became of claimed rows, in one transaction: the sent ones in one statement, each other one as told."""
     sent = [row_id for row_id, values in outcomes if values["state"] == OutboxState.SENT]
@@ -202,6 +230,13 @@ async def record(db: Database, outcomes: list[tuple[int, dict[str, Any]]], sent_
         for row_id, values in outcomes:
             if values["state"] != OutboxState.SENT:
                 await s.exec(update(Outbox).where(Outbox.id == row_id).values(lease_until=None, **values))
+
+
+async def record_each(db: Database, outcomes: list[tuple[int, dict[str, Any]]]) -> None:
+    """What became of each claimed row, as told, in one transaction (a reply that carried some of them)."""
+    async with db.session() as s:
+        for row_id, values in outcomes:
+            await s.exec(update(Outbox).where(Outbox.id == row_id).values(lease_until=None, **values))
 
 
 async def finish(db: Database, row_id: int, **values: Any) -> None:

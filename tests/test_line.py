@@ -419,3 +419,58 @@ def _usage(settings) -> list[LineUsage]:
         return rows
 
     return asyncio.run(go())
+
+
+def test_what_waits_in_the_outbox_for_a_person_rides_on_the_reply_to_them(line, monkeypatch):
+    """A reminder still queued when the person writes goes with the reply (free), not as a push (counted); if the
+    reply fails, it stays queued for the dispatcher."""
+    client, wire, admin_code, settings = line
+    admin = _admin(client, wire, admin_code)
+
+    async def queue(n: int) -> None:
+        from base.events import Message
+        from storage.outbox import enqueue, to_payload
+
+        db = Database(settings.database_url)
+        async with db.session() as s:
+            await enqueue(
+                s,
+                [
+                    {
+                        "org_id": 1,
+                        "key": str(OutboxKey(1, "r1:u1", f"d{i}", "line", admin)),
+                        "kind": "reminder",
+                        "platform": "line",
+                        "chat_id": admin,
+                        "payload": to_payload(Message(f"แจ้งเตือนทดสอบ {i}"), settings.data_dir),
+                    }
+                    for i in range(n)
+                ],
+            )
+        await db.dispose()
+
+    def rows() -> list[Outbox]:
+        async def go():
+            db = Database(settings.database_url)
+            async with db.session(commit=False) as s:
+                found = (await s.exec(select(Outbox).where(Outbox.chat_id == admin).order_by(Outbox.id))).all()
+            await db.dispose()
+            return found
+
+        return asyncio.run(go())
+
+    asyncio.run(queue(6))
+    reply = say(client, wire, admin, "/status")
+    assert len(reply) <= 5 and "แจ้งเตือนทดสอบ 0" in texts(reply)
+    ridden = [r for r in rows() if r.state == OutboxState.SENT]
+    assert ridden and all(r.last_error == "by reply" for r in ridden)
+    assert len([r for r in rows() if r.state == OutboxState.PENDING]) == 6 - len(ridden)  # the rest wait their turn
+    assert wire.pushes == [] and sum(u.pushed for u in _usage(settings)) == 0
+
+    async def refused(self, reply_token, messages):
+        return False
+
+    monkeypatch.setattr(bot.adapters.line.LineAdapter, "reply", refused)
+    before = len([r for r in rows() if r.state == OutboxState.PENDING])
+    assert post(client, event("message", admin, text="/status")).status_code == 200
+    assert len([r for r in rows() if r.state == OutboxState.PENDING]) == before  # back in the queue, not lost

@@ -48,15 +48,16 @@ from handlers.protocol import Pick
 from locales.i18n import _
 from locales.thai import clip
 from scheduler.outbox import PermanentFailure, RetryLater
-from storage import line_usage
+from storage import line_usage, outbox
 from storage.db import Database
 from storage.files import link_for
-from storage.models import LineUsage
+from storage.models import LineUsage, Outbox, OutboxState, id_of
 from storage.people import forget_group_chat
 
 log = logging.getLogger(__name__)
 PLATFORM = "line"
 MAX_MESSAGES = 5  # per reply or push request
+BY_REPLY = "by reply"  # an outbox row delivered on a reply (free) instead of a push (counted)
 MAX_QUICK_REPLIES = 13
 MAX_BUBBLES = 12
 TEXT_LIMIT = 5000
@@ -204,7 +205,7 @@ class LineAdapter:
             return None
 
         async def reply() -> None:
-            await self.reply(reply_token, await self.render_all(response, event))
+            await self.reply_with_waiting(reply_token, event, await self.render_all(response, event))
 
         return reply
 
@@ -218,7 +219,7 @@ class LineAdapter:
         if not response.messages:
             return
         messages = await self.render_all(response, event)
-        if reply_token and await self.reply(reply_token, messages):
+        if reply_token and await self.reply_with_waiting(reply_token, event, messages):
             return
         try:
             await self.push(event.chat_id, messages, f"late-{self.channel.name}-{event.event_id}")
@@ -314,6 +315,37 @@ class LineAdapter:
                 await r.read()  # the connection goes back to the pool
                 return 200, "", {}
             return r.status, await r.text(), r.headers.copy()
+
+    async def reply_with_waiting(self, reply_token: str, event: Incoming, messages: list) -> bool:
+        """Reply, and let what the outbox holds for this person ride on it: a reply is free, the push it
+        replaces would be counted. Rows that do not fit or whose reply fails go back to the queue untouched."""
+        room = MAX_MESSAGES - len(messages)
+        if room <= 0 or event.chat_type != "private":
+            return await self.reply(reply_token, messages)
+        owner = f"reply-{uuid.uuid4().hex[:8]}"
+        rows = await outbox.claim_for_chat(self.db, PLATFORM, event.chat_id, room, owner, utcnow(), self.channel.org_id)
+        riding: list[Outbox] = []
+        extra: list[dict[str, Any]] = []
+        for row in rows:
+            rendered = await self.render(outbox.from_payload(row.payload, self.settings.data_dir), to=event.chat_id)
+            if len(messages) + len(extra) + len(rendered) > MAX_MESSAGES:
+                break
+            riding.append(row)
+            extra += rendered
+        left = [r for r in rows if r not in riding]
+        ok = await self.reply(reply_token, messages + extra)
+        outcomes = [(id_of(r), {"state": OutboxState.PENDING, "owner": ""}) for r in left]
+        for r in riding:
+            done = {
+                "state": OutboxState.SENT,
+                "attempts": r.attempts + 1,
+                "sent_at": utcnow(),
+                "last_error": "by reply",
+            }
+            outcomes.append((id_of(r), done if ok else {"state": OutboxState.PENDING, "owner": ""}))
+        if outcomes:
+            await outbox.record_each(self.db, outcomes)
+        return ok
 
     async def reply(self, reply_token: str, messages: list) -> bool:
         """Reply (free); False when LINE refused it — a reply token is used once and lapses."""
