@@ -341,7 +341,7 @@ async def remind(ctx: Ctx, args: str = "") -> None:
     rnd = await answers.open_round()
     if rnd is None:
         raise UserError(_("No reporting round is open at the moment. Your administrator opens it with /round."))
-    sent_to, unreachable, repeated = [], [], []
+    sent_to, unreachable, repeated, skipped_chats = [], [], [], 0
     book = await OrgAddresses.load(ctx.session, ctx.org_id)
     hours = ctx.settings.reminder_repeat_hours
     recent = await reminded_since(ctx.session, ctx.org_id, utcnow() - dt.timedelta(hours=hours))
@@ -351,6 +351,7 @@ async def remind(ctx: Ctx, args: str = "") -> None:
             continue
         deliveries, skipped = unit_reminders(book, rnd, unit, waiting, bangkok_today(), recent)
         ctx.response.deliveries += deliveries
+        skipped_chats += skipped
         if deliveries:
             sent_to.append(
                 _("{unit} ({n} item(s), {m} chat(s))").format(unit=unit.name, n=len(waiting), m=len(deliveries))
@@ -366,7 +367,7 @@ async def remind(ctx: Ctx, args: str = "") -> None:
         "remind",
         "round",
         rnd.id,
-        new={"units": len(sent_to)},
+        new={"units": len(sent_to), "chats_not_reminded_again": skipped_chats},
         person_id=ctx.me.id,
     )
     if not sent_to and not unreachable and not repeated:
