@@ -84,12 +84,21 @@ class Attachment:
     caption: str = ""
 
 
+@dataclass(frozen=True)
+class Mention:
+    """A person named in a group message so that their app tells them (their account id on that platform)."""
+
+    user_id: str
+    name: str
+
+
 @dataclass
 class Message:
     """One message: text, rows of buttons, optionally a file or picture.
 
     ``edit`` asks the adapter to replace the message whose button was pressed, where the
-    platform can (Telegram), instead of piling up a new one.
+    platform can (Telegram), instead of piling up a new one. ``mentions``: people to name at the end, each
+    adapter in its own way (a Telegram text mention, a LINE textV2 mention, "@name" elsewhere).
     """
 
     text: str
@@ -97,6 +106,7 @@ class Message:
     attachment: Attachment | None = None
     edit: bool = False
     style: str = ""  # "items": a list to choose from (LINE shows a carousel); "": plain
+    mentions: list[Mention] = field(default_factory=list)
 
 
 @dataclass

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
-from base.events import Button, Delivery, Message
+from base.events import Button, Delivery, Mention, Message
 from handlers.common import clip, due_text, form_button, round_name
 from handlers.protocol import RunCommand
 from locales.i18n import _, current_language, set_language
@@ -20,6 +20,7 @@ from storage.models import Round, Unit, id_of
 from storage.outbox import OutboxKey, enqueue, to_payload
 
 TITLES_SHOWN = 3
+MENTIONS = 20  # people named in one group reminder (LINE allows 20 substitutions in a message)
 
 
 def when_due(rnd: Round, today: dt.date | None) -> str:
@@ -44,6 +45,7 @@ def reminder_message(
     all_away: bool = False,
     acting: bool = False,
     back: bool = False,
+    mentions: Sequence[tuple[str, str]] = (),
 ) -> Message:
     """A unit's reminder; ``to_head``: the escalation, in words for the head — the unit is late, and how the
     head can see to it — not the staff's reminder with a line on top. ``away``: who of the unit is on leave and
@@ -75,7 +77,11 @@ def reminder_message(
     lines += [f"• {p.item.code} {clip(p.item.title, 70)}" for p in awaiting[:TITLES_SHOWN]]
     if len(awaiting) > TITLES_SHOWN:
         lines.append(_("… and {n} more").format(n=len(awaiting) - TITLES_SHOWN))
-    return Message("\n".join(lines), [[Button(_("Answer now"), RunCommand("report").pack())], [form_button()]])
+    return Message(
+        "\n".join(lines),
+        [[Button(_("Answer now"), RunCommand("report").pack())], [form_button()]],
+        mentions=[Mention(user_id, name) for user_id, name in mentions[:MENTIONS]],
+    )
 
 
 def on_leave_line(away: Sequence[tuple[str, dt.date]]) -> str:
@@ -115,7 +121,15 @@ def unit_reminders(
             Delivery(
                 address.platform,
                 address.chat_id,
-                reminder_message(rnd, unit, awaiting, today=today, away=away, all_away=all_away),
+                reminder_message(
+                    rnd,
+                    unit,
+                    awaiting,
+                    today=today,
+                    away=away,
+                    all_away=all_away,
+                    mentions=book.members_on(id_of(unit), address.platform) if address.is_group else (),
+                ),
                 is_group=address.is_group,
                 scope=scope,
                 kind="reminder",

@@ -81,6 +81,15 @@ class OrgAddresses:
             return _addresses(self._present(None, Role.MANAGER)) + _addresses(self.acting.get(None, []), acting=True)
         return []
 
+    def members_on(self, unit_id: int, platform: str) -> list[tuple[str, str]]:
+        """(account id, name) of the unit's members present today with an account on ``platform``: whom a
+        reminder in the unit's group names, so that their app tells them (and nobody else is tagged)."""
+        seen: dict[str, str] = {}
+        for a, p in self._present(unit_id, Role.MEMBER):
+            if a.platform == platform:
+                seen.setdefault(a.external_id, p.display_name or "-")
+        return list(seen.items())
+
     def person(self, unit_id: int, person_id: int) -> list[Address]:
         """One member's or head's private chats in the unit, if they are not away."""
         found = [(a, p) for role in (Role.MEMBER, Role.HEAD) for a, p in self._present(unit_id, role)]

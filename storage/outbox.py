@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from base.events import Attachment, Button, Message
+from base.events import Attachment, Button, Mention, Message
 from base.values import utcnow
 from storage.db import Database, insert_ignoring_duplicates
 from storage.models import LineChannel, Outbox, OutboxState
@@ -75,6 +75,8 @@ def to_payload(message: Message, data_dir: Path) -> dict[str, Any]:
         path = a.path.resolve()
         rel = path.relative_to(data_dir.resolve()).as_posix() if path.is_relative_to(data_dir.resolve()) else str(path)
         payload["attachment"] = {"kind": a.kind, "path": rel, "filename": a.filename, "caption": a.caption}
+    if message.mentions:
+        payload["mentions"] = [[m.user_id, m.name] for m in message.mentions]
     return payload
 
 
@@ -86,6 +88,7 @@ def from_payload(payload: dict[str, Any], data_dir: Path) -> Message:
         payload.get("text", ""),
         [[Button.from_dict(b) for b in row] for row in payload.get("buttons", [])],
         attachment,
+        mentions=[Mention(str(u), str(n)) for u, n in payload.get("mentions", [])],
     )
 
 

@@ -196,3 +196,41 @@ async def test_overdue_and_the_digest_say_who_of_a_late_unit_is_away(world):
         assert "กองคลัง" in said.text and "ลาอยู่: สมศรี คลัง (24 เม.ย. 2569)" in said.text
         said = await chat.type("boss", "/digest")
         assert "ลาอยู่: สมศรี คลัง (24 เม.ย. 2569)" in said.text
+
+
+async def test_a_group_reminder_names_only_the_members_present_who_owe_answers(world):
+    chat, db, org = world
+    with time_machine.travel(MONDAY, tick=False):
+        code = await invite_code(db, org, Role.MEMBER, "กองคลัง")
+        said = await chat.type("admin", f"/bindgroup {code}", chat_id="-100300", chat_type="group")
+        assert "กองคลัง" in said.text
+        await chat.type("klang", "/leave วันนี้")
+        await tick(db, chat.settings, now=MONDAY.astimezone(dt.UTC))
+    async with db.session(commit=False) as s:
+        rows = (await s.exec(select(Outbox).where(Outbox.kind == "reminder"))).all()
+    to_group = [r for r in rows if r.chat_id == "-100300"]
+    assert len(to_group) == 1 and to_group[0].payload["mentions"] == [["klang2", "มานี คลัง"]]
+    assert not [r for r in rows if r.chat_id in ("klang", "klang2")]  # the group has it: nobody also in private
+
+
+def test_telegram_mentions_cover_exactly_each_name():
+    """The entities the adapter writes, read back by python-telegram-bot (UTF-16 offsets, Thai combining marks)."""
+    from telegram import Message as TgMessage
+
+    from base.events import Mention
+    from bot.adapters.telegram import _mention_line
+
+    text = "แจ้งเตือนกองคลัง: ยังมี 2 รายการ 🙏"
+    line, entities = _mention_line([Mention("1001", "สมศรี ใจดี"), Mention("x", "ไม่มีเลข"), Mention("1002", "มานี")])
+    full = text + "\n" + line
+    shift = len((text + "\n").encode("utf-16-le")) // 2
+    raw = {
+        "message_id": 1,
+        "date": 0,
+        "chat": {"id": -1, "type": "group"},
+        "text": full,
+        "entities": [{**e, "offset": e["offset"] + shift} for e in entities],
+    }
+    parsed = TgMessage.de_json(raw, None).parse_entities()
+    assert sorted(parsed.values()) == ["มานี", "สมศรี ใจดี"]
+    assert sorted(e.user.id for e in parsed) == [1001, 1002]

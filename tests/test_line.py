@@ -474,3 +474,25 @@ def test_what_waits_in_the_outbox_for_a_person_rides_on_the_reply_to_them(line, 
     before = len([r for r in rows() if r.state == OutboxState.PENDING])
     assert post(client, event("message", admin, text="/status")).status_code == 200
     assert len([r for r in rows() if r.state == OutboxState.PENDING]) == before  # back in the queue, not lost
+
+
+def test_a_group_reminder_names_its_members_with_line_mentions(line):
+    """textV2 with a mention substitution, accepted by Prism against LINE's spec; the text's own braces doubled."""
+    client, wire, admin_code, settings = line
+    from base.events import Mention, Message
+
+    member = "U" + "f" * 32
+
+    async def go():
+        db = Database(settings.database_url)
+        channels = LineChannels(settings, db)
+        adapter = await channels.of_org(1)
+        message = Message("แจ้งเตือนกองคลัง {ทดสอบ}", mentions=[Mention(member, "มานี คลัง")])
+        await adapter.push("C" + "1" * 32, await adapter.render(message, to="C" + "1" * 32), "mention-test")
+        await channels.close()
+        await db.dispose()
+
+    asyncio.run(go())
+    sent = wire.pushes[-1][1][0]
+    assert sent["type"] == "textV2" and sent["text"] == "แจ้งเตือนกองคลัง {{ทดสอบ}}\n{m0}"
+    assert sent["substitution"] == {"m0": {"type": "mention", "mentionee": {"type": "user", "userId": member}}}

@@ -39,7 +39,7 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
 )
 
-from base.events import Button, Incoming, IncomingFile, Message, Response
+from base.events import Button, Incoming, IncomingFile, Mention, Message, Response
 from base.settings import Settings
 from base.values import utcnow
 from bot.adapters.http import SharedSession, json_body
@@ -272,7 +272,7 @@ class LineAdapter:
             if others:
                 rendered[-1]["quickReply"] = _quick(others, self.channel.liff_id)
             return rendered
-        msg = _text(text or "…")
+        msg = _text_v2(text, message.mentions) if message.mentions else _text(text or "…")
         if buttons:
             msg["quickReply"] = _quick(buttons[:MAX_QUICK_REPLIES], self.channel.liff_id)
         return [msg]
@@ -412,6 +412,22 @@ class LineAdapter:
 
 
 PICK = Pick.prefix + ":"  # an item's button: shown as a card of the carousel
+
+
+def _text_v2(text: str, mentions: list[Mention]) -> dict[str, Any]:
+    """A text whose last line names people with LINE mentions (textV2: ``{m0}`` filled by a substitution; the
+    text's own braces doubled, as textV2 reads single ones as placeholders)."""
+    tags = " ".join(f"{{m{i}}}" for i in range(len(mentions)))
+    room = TEXT_LIMIT - len(tags) - 1
+    body = (text or "…")[: room // 2] if len(text) * 2 > room else text  # doubled braces still fit
+    return {
+        "type": "textV2",
+        "text": body.replace("{", "{{").replace("}", "}}") + "\n" + tags,
+        "substitution": {
+            f"m{i}": {"type": "mention", "mentionee": {"type": "user", "userId": m.user_id}}
+            for i, m in enumerate(mentions)
+        },
+    }
 
 
 def _text(text: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 from starlette.datastructures import UploadFile
@@ -109,6 +110,8 @@ class Simulator:
     # ------------------------------------------------------------ messages
     async def store(self, chat_id: str, message: Message, *, outgoing: bool = True) -> None:
         clock = await self.clock()
+        if message.mentions:  # the phones show a group's mentions as "@name"
+            message = replace(message, text=message.text + "\n" + " ".join(f"@{m.name}" for m in message.mentions))
         attachment = None
         if message.attachment is not None:
             attachment = {

@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from base.events import Button, Incoming, IncomingFile, Message, Response
+from base.events import Button, Incoming, IncomingFile, Mention, Message, Response
 from base.settings import Settings
 from bot.adapters.http import json_body, pooled_session
 from handlers.core import handle
@@ -335,8 +335,19 @@ class TelegramAdapter:
 
     async def send(self, chat_id: int | str, message: Message) -> None:
         chunks = _split(message.text) if message.text or message.attachment is None else []
+        entities: list[dict] = []
+        if message.mentions and chunks:
+            line, entities = _mention_line(message.mentions)
+            if len(chunks[-1]) + len(line) + 1 <= TEXT_LIMIT:
+                shift = _utf16(chunks[-1] + "\n")
+                entities = [{**e, "offset": e["offset"] + shift} for e in entities]
+                chunks[-1] = chunks[-1] + "\n" + line
+            else:
+                chunks.append(line)
         for i, chunk in enumerate(chunks):
             payload: dict = {"chat_id": chat_id, "text": chunk}
+            if entities and i == len(chunks) - 1:
+                payload["entities"] = entities
             markup = _markup(message, self.settings.public_base_url, str(chat_id)) if i == len(chunks) - 1 else None
             if markup:
                 payload["reply_markup"] = markup
@@ -400,6 +411,25 @@ def _clip_bytes(data: str, limit: int) -> str:
     """callback_data is 1–64 bytes (UTF-8), not characters."""
     raw = data.encode()
     return data if len(raw) <= limit else raw[:limit].decode(errors="ignore")
+
+
+def _utf16(text: str) -> int:
+    """Telegram counts entity offsets in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _mention_line(mentions: list[Mention]) -> tuple[str, list[dict]]:
+    """ "สมศรี ใจดี, สมชาย รักงาน" with each name a text mention (its person's app tells them)."""
+    line, entities = "", []
+    for m in mentions:
+        name = clip(m.name, 64) or "-"
+        if line:
+            line += ", "
+        if m.user_id.isdigit():
+            user = {"id": int(m.user_id), "is_bot": False, "first_name": name}
+            entities.append({"type": "text_mention", "offset": _utf16(line), "length": _utf16(name), "user": user})
+        line += name
+    return line, entities
 
 
 def _split(text: str) -> list[str]:
