@@ -11,7 +11,7 @@ from base.events import Button, Delivery, Mention, Message
 from handlers.common import clip, due_text, form_button, round_name
 from handlers.protocol import RunCommand
 from locales.i18n import _, current_language, set_language
-from locales.labels import acting_title
+from locales.labels import acting_title, office_title
 from locales.thai import format_date
 from storage.addresses import OrgAddresses
 from storage.answers import Pair
@@ -46,6 +46,7 @@ def reminder_message(
     acting: bool = False,
     back: bool = False,
     mentions: Sequence[tuple[str, str]] = (),
+    instead: bool = False,
 ) -> Message:
     """A unit's reminder; ``to_head``: the escalation, in words for the head — the unit is late, and how the
     head can see to it — not the staff's reminder with a line on top. ``away``: who of the unit is on leave and
@@ -53,6 +54,9 @@ def reminder_message(
     if to_head:
         days = (today - rnd.due_on).days if today is not None and today > rnd.due_on else 0
         lines = [_("To you as {title}:").format(title=acting_title(unit.name))] if acting else []
+        if instead:
+            office = office_title(unit.name)
+            lines.append(_("{office} is on leave and nobody acts for them: this comes to you.").format(office=office))
         lines += [
             _(
                 "To the head of {unit}: your unit still has {n} item(s) without an answer in {round}, {days} day(s) "

@@ -209,6 +209,7 @@ async def plan_org(
                         away=state.book.away_in(due.unit_id),
                         all_away=not due.to_head and state.book.all_away(due.unit_id),
                         acting=a.acting,
+                        instead=a.instead,
                         mentions=state.book.members_on(due.unit_id, a.platform) if a.is_group else (),
                     )
             planned = Planned(key, due.kind, a, message, due.unit_id, why_not)

@@ -5,7 +5,7 @@ leave. The one address book the reminders, the digest, the notices and the form'
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import or_
 from sqlmodel import col, select
@@ -26,6 +26,7 @@ class Address:
     is_group: bool
     lang: str
     acting: bool = False  # reached as the acting officer (รักษาราชการแทน) of the office the message is for
+    instead: bool = False  # a manager reached because everyone the message is for is away
 
 
 class OrgAddresses:
@@ -78,7 +79,8 @@ class OrgAddresses:
         if heads:
             return heads
         if self.away_in(unit_id):  # everyone who would be told is away: the ปลัด (or who acts for them) is told
-            return _addresses(self._present(None, Role.MANAGER)) + _addresses(self.acting.get(None, []), acting=True)
+            managers = self._present(None, Role.MANAGER) + self.acting.get(None, [])
+            return [replace(a, instead=True) for a in _addresses(managers)]
         return []
 
     def members_on(self, unit_id: int, platform: str) -> list[tuple[str, str]]:
