@@ -171,8 +171,12 @@ async def load(url: str, orgs: int, units: int, seed: int = 7) -> None:
                     )
     from sqlmodel import SQLModel
 
-    for table, rows in tables.items():  # columns in the models' order (migrations may have added some later)
-        columns = [c.name for c in SQLModel.metadata.tables[table].columns]
+    named = {  # the rows above name these columns; a column added since takes its default
+        "status_report": "id org_id round_id item_id unit_id status done_text qty_achieved disbursed no_budget_used "
+        "months date_from date_to evidence problems reason person_id channel created_at".split(),
+    }
+    for table, rows in tables.items():  # else the models' first columns, in order
+        columns = named.get(table) or [c.name for c in SQLModel.metadata.tables[table].columns][: len(rows[0])]
         await conn.copy_records_to_table(table, records=rows, columns=columns)
         if table not in ("plan_item_unit",):
             await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {max(r[0] for r in rows)})")

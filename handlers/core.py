@@ -165,14 +165,15 @@ async def _context(session: AsyncSession, event: Incoming, settings: Settings) -
     """Who is writing, read in one query — account, person, organisation, conversation and every role — and what
     they act for today (an acting officer holds the office's role for the period)."""
     ctx = Ctx(session=session, event=event, settings=settings)
-    rows = await who_is(session, event.platform, event.user_id)
+    rows = await who_is(session, event.platform, event.user_id, bangkok_today())
     if rows and event.org_id not in (None, rows[0][2].id):
         rows = []  # another organisation's account, come through this organisation's own channel: a stranger here
     if rows:
         ctx.account, ctx.person, ctx.org, conversation, ctx.has_drafts = rows[0][:5]
         held = [(role, unit_id) for *_entities, role, unit_id in rows if role is not None]
-        acting = await acting_of(session, id_of(ctx.me), bangkok_today())
-        held += [(Role.MANAGER if a.unit_id is None else Role.HEAD, a.unit_id) for a in acting]
+        if rows[0][5]:  # acts for a head or the ปลัด today
+            acting = await acting_of(session, id_of(ctx.me), bangkok_today())
+            held += [(Role.MANAGER if a.unit_id is None else Role.HEAD, a.unit_id) for a in acting]
         ctx.roles = Roles.of(held)
         if event.chat_type == "private":
             ctx.conversation = conversation or await conversation_of(session, ctx.account)

@@ -4,6 +4,7 @@ so that a redelivered one is recognised."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import bindparam, exists
@@ -12,7 +13,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.values import utcnow
 from storage.db import insert_ignoring_duplicates
-from storage.models import ChannelAccount, Conversation, FormDraft, Membership, Organisation, Person, ProcessedEvent
+from storage.models import (
+    Acting,
+    ChannelAccount,
+    Conversation,
+    FormDraft,
+    Membership,
+    Organisation,
+    Person,
+    ProcessedEvent,
+)
 
 # built once: building a statement costs more than SQLite running it (~0.3 ms for the context query)
 _MARK_PROCESSED = {
@@ -31,6 +41,13 @@ _WHO = (
         Organisation,
         Conversation,
         exists().where(col(FormDraft.person_id) == Person.id).label("drafts"),  # most have none: no read
+        exists()  # acts for an office today (most never do: their roles need no second read)
+        .where(
+            col(Acting.person_id) == Person.id,
+            col(Acting.starts_on) <= bindparam("today"),
+            col(Acting.ends_on) >= bindparam("today"),
+        )
+        .label("acts"),
         Membership.role,
         Membership.unit_id,
     )
@@ -51,7 +68,8 @@ async def first_time(session: AsyncSession, platform: str, event_id: str | None)
     return result.rowcount == 1
 
 
-async def who_is(session: AsyncSession, platform: str, user_id: str) -> list[Any]:
-    """(account, person, organisation, conversation, has drafts, role, unit) rows — one a role; none for a
-    stranger."""
-    return list((await session.exec(_WHO, params={"platform": platform, "user_id": user_id})).all())
+async def who_is(session: AsyncSession, platform: str, user_id: str, today: dt.date) -> list[Any]:
+    """(account, person, organisation, conversation, has drafts, acts for an office today, role, unit) rows —
+    one a role; none for a stranger."""
+    params = {"platform": platform, "user_id": user_id, "today": today}
+    return list((await session.exec(_WHO, params=params)).all())
