@@ -12,6 +12,7 @@ from locales.i18n import _
 MAX_DAYS = 120  # the longest leave that is not a transfer (ลาศึกษาต่อ is a change of membership, not leave)
 MAX_AHEAD = dt.timedelta(days=366)
 MAX_BACK = dt.timedelta(days=31)
+BACK_WITHIN = dt.timedelta(days=14)  # the longest run of days off (Songkran, New Year) before a first day back
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Away:
     person_id: int
     starts_on: dt.date
     ends_on: dt.date
+    leave_id: int = 0
 
     def covers(self, day: dt.date) -> bool:
         return self.starts_on <= day <= self.ends_on

@@ -17,6 +17,7 @@ from functools import lru_cache
 from base.values import BANGKOK
 from domain.calendar import calendar_for
 from domain.ladder import Rung, ladder
+from domain.leave import BACK_WITHIN
 from storage.db import AsyncSession
 from storage.models import Round, id_of
 from storage.open_rounds import days_off_by_org, leaves_ended, open_marks, open_rounds, unit_counts
@@ -27,9 +28,6 @@ def ladder_of(
     opens_on: dt.date, due_on: dt.date, submit_by: dt.date, days_off: frozenset[dt.date], rungs: frozenset[str]
 ) -> tuple[Rung, ...]:
     return tuple(ladder(opens_on, due_on, submit_by, calendar_for(days_off), rungs))
-
-
-BACK_WITHIN = dt.timedelta(days=14)  # the longest run of days off (Songkran, New Year) before a first day back
 
 
 def back_mark(leave_id: int) -> str:

@@ -24,14 +24,13 @@ from handlers.digest import build_digest
 from handlers.reminders import reminder_message, thanks_message
 from locales.errors import UserError
 from locales.i18n import _, in_language
-from scheduler.due import BACK_WITHIN, back_mark, digest_mark, ladder_of, rounds_to_plan
+from scheduler.due import back_mark, digest_mark, ladder_of, rounds_to_plan
 from scheduler.housekeeping import housekeep
 from scheduler.quota import non_essential
 from storage.addresses import Address, OrgAddresses, role_addresses
 from storage.answers import Answers, Pair, add_marks, units_marked
 from storage.db import AsyncSession, Database
 from storage.holidays import org_calendar
-from storage.leave import ended_between
 from storage.line_usage import month_of, percents, usage, used_percent
 from storage.models import Organisation, OutboxState, Role, Round, RoundState, Unit, id_of
 from storage.open_rounds import rounds_to_open
@@ -215,25 +214,27 @@ async def plan_org(
             planned = Planned(key, due.kind, a, message, due.unit_id, why_not)
             (plan.dropped if why_not else plan.sends).append(planned)
     if working and not projection:
-        await _plan_welcome_back(session, state, org_id, rnd, local.date(), claimed, plan)
+        _plan_welcome_back(state, org_id, rnd, local.date(), claimed, plan)
     await _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection)
     await _mind_line_quota(session, settings, org, now, plan, claimed, working)
     return plan
 
 
-async def _plan_welcome_back(
-    session: AsyncSession, state: OpenRound, org_id: int, rnd: Round, today: dt.date, claimed: set[str], plan: OrgPlan
+def _plan_welcome_back(
+    state: OpenRound, org_id: int, rnd: Round, today: dt.date, claimed: set[str], plan: OrgPlan
 ) -> None:
     """On a person's first working day back from leave, one summary of what their unit still awaits (if anything):
     the reminders they missed are not sent again one by one."""
     planned = {(p.key.scope, p.address.platform, p.address.chat_id) for p in plan.sends}
-    for leave in await ended_between(session, org_id, today - BACK_WITHIN, today - dt.timedelta(days=1)):
+    for leave in state.book.back:
         if state.calendar.next_working(leave.ends_on + dt.timedelta(days=1)) != today:
             continue
-        plan.marks.append((0, back_mark(id_of(leave))))
+        plan.marks.append((0, back_mark(leave.leave_id)))
         for unit_id, todo in state.awaiting.items():
             for a in state.book.person(unit_id, leave.person_id):
-                key = OutboxKey.unit_in_round(org_id, id_of(rnd), unit_id, f"back{leave.id}", a.platform, a.chat_id)
+                key = OutboxKey.unit_in_round(
+                    org_id, id_of(rnd), unit_id, f"back{leave.leave_id}", a.platform, a.chat_id
+                )
                 if str(key) in claimed or (key.scope, a.platform, a.chat_id) in planned:
                     continue  # told already, or today's rung reaches them anyway
                 with in_language(a.lang):

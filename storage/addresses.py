@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.values import bangkok_today
-from domain.leave import away_on
+from domain.leave import Away, away_on
 from locales.i18n import DEFAULT_LANGUAGE
 from storage.acting import acting_now
 from storage.leave import away_periods
@@ -42,6 +42,7 @@ class OrgAddresses:
         acting: dict[int | None, list[tuple]] | None = None,
     ):
         self.groups, self.people, self.away, self.acting = groups, people, away or {}, acting or {}
+        self.back: list[Away] = []  # leave that ended within BACK_WITHIN: whose first day back may be today
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int, on: dt.date | None = None) -> OrgAddresses:
@@ -61,8 +62,11 @@ class OrgAddresses:
         for unit_id, role, person, account in (await session.exec(q)).all():
             people.setdefault((unit_id, role), []).append((account, person))
         day = on or bangkok_today()
-        away = away_on(await away_periods(session, org_id, day), day)
-        return cls(groups, people, away, await _acting_accounts(session, org_id, day, away))
+        periods = await away_periods(session, org_id, day)
+        away = away_on(periods, day)
+        book = cls(groups, people, away, await _acting_accounts(session, org_id, day, away))
+        book.back = [p for p in periods if p.ends_on < day]
+        return book
 
     def _present(self, unit_id: int | None, role: Role) -> list[tuple]:
         return [(a, p) for a, p in self.people.get((unit_id, role), []) if p.id not in self.away]

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.leave import Away, period_problem
+from domain.leave import BACK_WITHIN, Away, period_problem
 from domain.vocabulary import LeaveKind
 from locales.errors import UserError
 from locales.i18n import _
@@ -94,9 +94,10 @@ async def person_named_first(session: AsyncSession, org_id: int, text: str) -> t
 
 
 async def away_periods(session: AsyncSession, org_id: int, day: dt.date) -> list[Away]:
-    """Every leave of the organisation that covers ``day``."""
-    q = select(Leave).where(Leave.org_id == org_id, Leave.starts_on <= day, Leave.ends_on >= day)
-    return [Away(r.person_id, r.starts_on, r.ends_on) for r in (await session.exec(q)).all()]
+    """Every leave of the organisation that covers ``day``, or ended within BACK_WITHIN before it (one read
+    for who is away and who is back)."""
+    q = select(Leave).where(Leave.org_id == org_id, Leave.starts_on <= day, Leave.ends_on >= day - BACK_WITHIN)
+    return [Away(r.person_id, r.starts_on, r.ends_on, id_of(r)) for r in (await session.exec(q)).all()]
 
 
 async def leave_table(session: AsyncSession, org_id: int, today: dt.date) -> list[tuple[Leave, str]]:
@@ -108,9 +109,3 @@ async def leave_table(session: AsyncSession, org_id: int, today: dt.date) -> lis
         .order_by(col(Leave.starts_on), col(Person.display_name))
     )
     return [(leave, name or "-") for leave, name in (await session.exec(q)).all()]
-
-
-async def ended_between(session: AsyncSession, org_id: int, first: dt.date, last: dt.date) -> list[Leave]:
-    """Leave whose last day falls from ``first`` to ``last`` (those back by now, or about to be)."""
-    q = select(Leave).where(Leave.org_id == org_id, Leave.ends_on >= first, Leave.ends_on <= last)
-    return list((await session.exec(q)).all())
