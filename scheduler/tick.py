@@ -34,7 +34,7 @@ from storage.holidays import org_calendar
 from storage.line_usage import month_of, percents, usage, used_percent
 from storage.models import Organisation, OutboxState, Role, Round, RoundState, Unit, id_of
 from storage.open_rounds import rounds_to_open
-from storage.outbox import OutboxKey, enqueue, known_keys, reminded_since, to_payload
+from storage.outbox import OutboxKey, enqueue, ledger_of, reminded_since, to_payload
 from storage.people import forget_old_join_attempts
 from storage.repo import Units
 from storage.round_state import set_round_state
@@ -113,10 +113,6 @@ async def auto_open(session: AsyncSession, org_id: int, today: dt.date) -> Round
     return due
 
 
-async def manager_addresses(session: AsyncSession, org_id: int, on: dt.date) -> list[Address]:
-    return await role_addresses(session, org_id, Role.MANAGER, on)
-
-
 async def admin_addresses(session: AsyncSession, org_id: int, on: dt.date) -> list[Address]:
     return await role_addresses(session, org_id, Role.ADMIN, on)
 
@@ -171,15 +167,16 @@ async def plan_org(
     org_id, round_id = id_of(org), id_of(rnd)
     state = await read_round(session, org_id, rnd, local.date())
     working = policy.working_time(local, state.calendar)
+    since = now - dt.timedelta(hours=settings.reminder_repeat_hours)
     if claimed is None:
-        claimed = await known_keys(session, org_id)
+        claimed, recent = await ledger_of(session, org_id, since)
+    else:  # a projection: what is claimed so far is the caller's
+        recent = await reminded_since(session, org_id, since)
     rungs = ladder_of(rnd.opens_on, rnd.due_on, rnd.submit_by, state.calendar.extra, policy.rungs)
     decided = due_sends(
         state.standing, rungs, local.date(), working, thanks="thanks" in policy.rungs, projection=projection
     )
     plan = OrgPlan(marks=decided.marks)
-    since = now - dt.timedelta(hours=settings.reminder_repeat_hours)
-    recent = await reminded_since(session, org_id, since) if decided.sends else set()
     for due in decided.sends:
         unit = state.units[due.unit_id]
         prefix = f"{OutboxKey.unit_in_round(org_id, round_id, due.unit_id, due.rung, '', '')}"[:-2]
@@ -215,7 +212,7 @@ async def plan_org(
             (plan.dropped if why_not else plan.sends).append(planned)
     if working and not projection:
         _plan_welcome_back(state, org_id, rnd, local.date(), claimed, plan)
-    await _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection)
+    await _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection, state.book)
     await _mind_line_quota(session, settings, org, now, plan, claimed, working)
     return plan
 
@@ -265,7 +262,7 @@ async def _mind_line_quota(session, settings, org, now, plan: OrgPlan, claimed, 
             plan.sends.append(Planned(key, SendKind.NOTICE, a, Message(text)))
 
 
-async def _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection) -> None:
+async def _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection, book) -> None:
     local = now.astimezone(BANGKOK)
     year, week, weekday = local.isocalendar()
     moment = dt.datetime.combine(
@@ -275,7 +272,7 @@ async def _plan_digest(session, settings, policy, org, rnd, now, working, claime
         return
     plan.marks.append((0, digest_mark(local)))
     built: dict[str, Message] = {}
-    for a in await manager_addresses(session, org.id, local.date()):
+    for a in book.managers():
         key = OutboxKey(org.id, "digest", f"{year}-W{week:02d}", a.platform, a.chat_id)
         if str(key) in claimed:
             continue

@@ -87,6 +87,11 @@ class OrgAddresses:
             return [replace(a, instead=True) for a in _addresses(managers)]
         return []
 
+    def managers(self) -> list[Address]:
+        """The managers present today, and who acts for the ปลัด (the digest's readers), each once."""
+        found = _addresses(self._present(None, Role.MANAGER)) + _addresses(self.acting.get(None, []), acting=True)
+        return list({(a.platform, a.chat_id): a for a in reversed(found)}.values())[::-1]
+
     def members_on(self, unit_id: int, platform: str) -> list[tuple[str, str]]:
         """(account id, name) of the unit's members present today with an account on ``platform``: whom a
         reminder in the unit's group names, so that their app tells them (and nobody else is tagged)."""

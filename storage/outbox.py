@@ -121,6 +121,24 @@ async def known_keys(session: AsyncSession, org_id: int) -> set[str]:
     return set((await session.exec(q)).all())
 
 
+async def ledger_of(
+    session: AsyncSession, org_id: int, since: dt.datetime
+) -> tuple[set[str], set[tuple[str, str, str]]]:
+    """One read of the organisation's ledger for the tick: every key its sends were claimed under, and (as
+    ``reminded_since``) the reminders queued or sent since ``since``."""
+    q = select(Outbox.key, Outbox.kind, Outbox.state, Outbox.created_at).where(
+        Outbox.org_id == org_id, col(Outbox.key).startswith(OutboxKey.of_org(org_id))
+    )
+    keys, recent = set(), set()
+    live = (OutboxState.PENDING, OutboxState.SENDING, OutboxState.SENT)
+    for key, kind, state, created_at in (await session.exec(q)).all():
+        keys.add(key)
+        if kind == "reminder" and state in live and created_at >= since:
+            k = OutboxKey.parse(key)
+            recent.add((k.scope, k.platform, k.chat_id))
+    return keys, recent
+
+
 async def reminded_since(session: AsyncSession, org_id: int, since: dt.datetime) -> set[tuple[str, str, str]]:
     """(scope, platform, chat) of every reminder queued or sent to the organisation's chats since ``since`` (the
     repeat interval: a unit's reminder is not pushed to the same chat twice within it)."""
