@@ -8,6 +8,7 @@ import datetime as dt
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from base.values import bangkok_today
 from domain.calendar import WorkCalendar, calendar_for
 from locales.errors import UserError
 from locales.i18n import _
@@ -28,7 +29,15 @@ async def days_added(session: AsyncSession, org_id: int) -> dict[dt.date, str]:
 
 
 async def add_day_off(session: AsyncSession, org_id: int, day: dt.date, name: str, actor: str) -> Holiday:
-    """A day off of the organisation's own (a local festival, a special holiday); the ladder skips it."""
+    """A day off of the organisation's own (a local festival, a special holiday); the ladder skips it. Within a
+    year back and two ahead: the years a round can fall in."""
+    today = bangkok_today()
+    if not today - dt.timedelta(days=366) <= day <= today + dt.timedelta(days=731):
+        raise UserError(
+            _("A day off can be added from a year back to two years ahead: {day} is outside.").format(
+                day=format_date(day, thai_digits=False)
+            )
+        )
     if day in await days_added(session, org_id):
         raise UserError(_("{day} is already a day off").format(day=format_date(day, thai_digits=False)))
     row = Holiday(org_id=org_id, day=day, name=name.strip()[:200])

@@ -177,6 +177,8 @@ async def test_an_admin_adds_a_day_off_in_chat_and_the_ladder_skips_it(world):
         assert "16 มี.ค. 2569 งานประเพณีท้องถิ่น" in said.text
         said = await chat.type("admin", "/dayoff งานวัด")
         assert "กรุณาพิมพ์วันที่ก่อน" in said.text
+        said = await chat.type("admin", "/dayoff 1 ม.ค. 2600 " + "ก" * 5000)
+        assert "อยู่นอกช่วงนี้" in said.text and len(said.text) < 300
         said = await chat.type("klang", "/dayoff 17 มี.ค.")
         assert "ใช้คำสั่ง /dayoff ไม่ได้" in said.text
         report = await tick(db, chat.settings, now=MONDAY.astimezone(dt.UTC))

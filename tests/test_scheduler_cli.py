@@ -39,12 +39,15 @@ def test_holidays_and_the_schedule_ahead(cli_env, capsys):
         await db.dispose()
 
     asyncio.run(world())
-    code, out, err = tidtam(capsys, "holiday", "add", "8/4/2569", "--name", "วันหยุดพิเศษ")
-    assert code == 0, err
-    code, _, err = tidtam(capsys, "holiday", "add", "2026-04-08")
-    assert code == 1 and "เป็นวันหยุดอยู่แล้ว" in err
-    code, _, err = tidtam(capsys, "holiday", "add", "31/9/2569")
-    assert code == 1 and "ไม่มีวันที่ 31 กันยายน 2569" in err
+    with time_machine.travel(dt.datetime(2026, 3, 20, 9, 0, tzinfo=BKK), tick=False):  # days off near today only
+        code, out, err = tidtam(capsys, "holiday", "add", "8/4/2569", "--name", "วันหยุดพิเศษ")
+        assert code == 0, err
+        code, _, err = tidtam(capsys, "holiday", "add", "2026-04-08")
+        assert code == 1 and "เป็นวันหยุดอยู่แล้ว" in err
+        code, _, err = tidtam(capsys, "holiday", "add", "31/9/2569")
+        assert code == 1 and "ไม่มีวันที่ 31 กันยายน 2569" in err
+        code, _, err = tidtam(capsys, "holiday", "add", "1/1/2580")
+        assert code == 1 and "อยู่นอกช่วงนี้" in err
     code, out, _ = tidtam(capsys, "holiday", "list")
     assert "8 เมษายน 2569" in out and "วันหยุดพิเศษ" in out and "มหาจักรี" in out
     with time_machine.travel(dt.datetime(2026, 3, 27, 7, 0, tzinfo=BKK), tick=False):
