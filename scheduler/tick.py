@@ -83,6 +83,7 @@ class Planned:
     message: Message
     unit_id: int | None = None
     why_not: str = ""  # a send recorded but not made: "late" (the next rung was due) or "repeat" (within the interval)
+    to_head: bool = False
 
 
 @dataclass
@@ -208,13 +209,25 @@ async def plan_org(
                         instead=a.instead,
                         mentions=state.book.members_on(due.unit_id, a.platform) if a.is_group else (),
                     )
-            planned = Planned(key, due.kind, a, message, due.unit_id, why_not)
+            planned = Planned(key, due.kind, a, message, due.unit_id, why_not, due.to_head)
             (plan.dropped if why_not else plan.sends).append(planned)
+    _one_per_chat(plan)
     if working and not projection:
         _plan_welcome_back(state, org_id, rnd, local.date(), claimed, plan)
     await _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection, state.book)
     await _mind_line_quota(session, settings, org, now, plan, claimed, working)
     return plan
+
+
+def _one_per_chat(plan: OrgPlan) -> None:
+    """A chat that gets a unit's escalation now (the head's, or the ปลัด's when everyone is away) is not also sent
+    the unit's own reminder in the same minute: the escalation names the same items."""
+    escalated = {(p.key.scope, p.address.platform, p.address.chat_id) for p in plan.sends if p.to_head}
+    for p in [p for p in plan.sends if not p.to_head and p.kind == SendKind.REMINDER]:
+        if (p.key.scope, p.address.platform, p.address.chat_id) in escalated:
+            plan.sends.remove(p)
+            p.why_not = "repeat"
+            plan.dropped.append(p)
 
 
 def _plan_welcome_back(

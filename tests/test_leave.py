@@ -236,3 +236,17 @@ def test_telegram_mentions_cover_exactly_each_name():
     parsed = TgMessage.de_json(raw, None).parse_entities()
     assert sorted(parsed.values()) == ["มานี", "สมศรี ใจดี"]
     assert sorted(e.user.id for e in parsed) == [1001, 1002]
+
+
+async def test_the_manager_reached_for_a_unit_all_away_gets_one_message_not_two(world):
+    chat, db, org = world
+    with time_machine.travel(AFTER_DUE, tick=False):
+        for who in ("สมศรี คลัง", "มานี คลัง"):
+            await chat.type("klanghead", f"/leave {who} ถึง 24 เม.ย.")
+        await chat.type("klanghead", "/leave ถึง 24 เม.ย.")
+        await tick(db, chat.settings, now=AFTER_DUE.astimezone(dt.UTC))
+    async with db.session(commit=False) as s:
+        rows = (await s.exec(select(Outbox).where(Outbox.chat_id == "boss", Outbox.kind == "reminder"))).all()
+    sent = [r for r in rows if r.state != "dropped" and "กองคลัง" in r.payload["text"]]
+    assert len(sent) == 1 and sent[0].payload["text"].startswith("ผู้อำนวยการกองคลังลาอยู่และไม่มีผู้รักษาราชการแทน")
+    assert [r.last_error for r in rows if r.state == "dropped" and ":over" in r.key] == ["repeat"]
