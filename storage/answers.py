@@ -15,6 +15,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.values import without_control_characters
+from storage.chain import lock_chain, seal_answer
 from storage.db import insert_ignoring_duplicates
 from storage.models import FiscalYear, PlanItem, PlanItemUnit, Round, RoundState, Status, StatusReport, TickMark, Unit
 from storage.repo import Plan, Scoped, Units, audit
@@ -247,11 +248,10 @@ class Answers(Scoped):
                 carried_from_id=r.id,
                 channel="carried",
             )
+            new = seal_answer(copy, _summary(copy))
             self.session.add(copy)
             await self.session.flush()
-            await audit(
-                self.session, self.org_id, actor, "carry", "status_report", copy.id, old=_summary(r), new=_summary(copy)
-            )
+            await audit(self.session, self.org_id, actor, "carry", "status_report", copy.id, old=_summary(r), new=new)
             carried += 1
         return carried
 
@@ -312,6 +312,7 @@ class Answers(Scoped):
         for name in ("done_text", "months", "problems", "reason"):  # they go into documents' XML
             setattr(report, name, without_control_characters(getattr(report, name) or ""))
         params = {"org": self.org_id, "round": report.round_id, "item": report.item_id, "unit": report.unit_id}
+        await lock_chain(self.session, self.org_id)  # first: the audit line below takes it anyway
         if self.session.bind.dialect.name == "postgresql":  # two saves of one pair at once: the second waits,
             # then reads the first's answer (SQLite's transactions take the write lock at BEGIN: one at a time)
             await (await self.session.connection()).execute(
@@ -322,6 +323,7 @@ class Answers(Scoped):
         if not isinstance(base, Unset) and (previous.id if previous else None) != base:
             assert previous is not None
             raise AnsweredMeanwhile(previous)
+        new = seal_answer(report, _summary(report))
         self.session.add(report)
         await self.session.flush()
         await audit(
@@ -332,7 +334,7 @@ class Answers(Scoped):
             "status_report",
             report.id,
             old=_summary(previous) if previous else None,
-            new=_summary(report),
+            new=new,
             person_id=report.person_id,
         )
         return report

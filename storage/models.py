@@ -202,6 +202,7 @@ class StatusReport(SQLModel, table=True):
     # the 6-month answer this one repeats in the 12-month round (a completed item is carried, not asked again)
     carried_from_id: int | None = Field(default=None, foreign_key="status_report.id")
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    row_hash: str = Field(default="", max_length=64)  # SHA-256 of what it says, sealed by its audit line
 
     @property
     def carried(self) -> bool:
@@ -232,6 +233,9 @@ class AuditLog(SQLModel, table=True):
     old: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     new: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # the organisation's chain (storage/chain.py): the previous line's hash, and this line's over both
+    chain_prev: str = Field(default="", max_length=64)
+    chain_hash: str = Field(default="", max_length=64)
 
 
 class Invite(SQLModel, table=True):

@@ -18,6 +18,7 @@ from base.values import utcnow
 from domain.names import near_miss
 from locales.errors import UserError
 from locales.i18n import _
+from storage.chain import reseal
 from storage.evidence import person_files
 from storage.models import (
     Acting,
@@ -399,7 +400,10 @@ async def forget_person(
         )
     ).rowcount
     await session.exec(update(DownloadLink).where(DownloadLink.person_id == person.id).values(person_id=None))
-    counts["audit_rows_scrubbed"] = await _scrub_audit(session, org_id, person, actors)
+    counts["audit_rows_scrubbed"], first = await _scrub_audit(session, org_id, person, actors)
+    if first is not None:  # the lines rewritten here, and every one after, are linked again (storage/chain.py)
+        await session.flush()
+        counts["audit_rows_resealed"] = await reseal(session, org_id, first)
     person.display_name = f"ผู้ใช้ #{person.id} (ลบข้อมูลส่วนบุคคลแล้ว)"
     person.notify_platform = ""
     session.add(person)
@@ -458,9 +462,10 @@ async def _delete_unreferenced(
     return deleted
 
 
-async def _scrub_audit(session: AsyncSession, org_id: int, person: Person, actors: set[str]) -> int:
-    """The audit lines about this person's name lose it; the lines they acted in name them by id only."""
-    scrubbed = 0
+async def _scrub_audit(session: AsyncSession, org_id: int, person: Person, actors: set[str]) -> tuple[int, int | None]:
+    """The audit lines about this person's name lose it; the lines they acted in name them by id only. How many,
+    and the first one's id (where the chain must be resealed)."""
+    scrubbed, first = 0, None
     about = (col(AuditLog.entity) == "person") & (col(AuditLog.entity_id) == person.id)
     acted = col(AuditLog.actor).in_(actors) if actors else false()
     for row in (await session.exec(select(AuditLog).where(AuditLog.org_id == org_id, or_(about, acted)))).all():
@@ -473,7 +478,8 @@ async def _scrub_audit(session: AsyncSession, org_id: int, person: Person, actor
             row.actor = f"person:{person.id}"
         session.add(row)
         scrubbed += 1
-    return scrubbed
+        first = row.id if first is None else min(first, row.id or first)
+    return scrubbed, first
 
 
 async def referenced_files(session: AsyncSession, org_id: int) -> set[str]:

@@ -15,6 +15,7 @@ from base.values import bangkok_today, clean_name
 from domain.calendar import default_rounds, fiscal_year_of
 from locales.errors import UserError
 from locales.i18n import _
+from storage.chain import seal
 from storage.models import (
     AuditLog,
     FiscalYear,
@@ -57,19 +58,20 @@ async def audit(
     new: dict[str, Any] | None = None,
     person_id: int | None = None,
 ) -> None:
-    """Record who changed what (old → new); values must be JSON-ready."""
-    session.add(
-        AuditLog(
-            org_id=org_id,
-            person_id=person_id,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            old=old,
-            new=new,
-        )
+    """Record who changed what (old → new), linked to the organisation's chain (storage/chain.py); values must
+    be JSON-ready."""
+    line = AuditLog(
+        org_id=org_id,
+        person_id=person_id,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        old=old,
+        new=new,
     )
+    await seal(session, line)
+    session.add(line)
 
 
 # ---------------------------------------------------------------- organisations

@@ -10,6 +10,7 @@ taken back (``undo_early_opening``) while nobody has answered in the 12-month ro
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import col, select
@@ -90,8 +91,11 @@ async def undo_early_opening(session: AsyncSession, org_id: int, rnd: Round, *, 
 
     await session.refresh(rnd, with_for_update=True)
     carried, planned = await check_undo(session, org_id, rnd, today)
+    q = select(StatusReport.id).where(StatusReport.round_id == rnd.id).order_by(col(StatusReport.id))
+    removed = [i for i in (await session.exec(q)).all() if i is not None]
     await session.exec(delete(StatusReport).where(col(StatusReport.round_id) == rnd.id))
-    old = {"state": rnd.state.value, "opens_on": rnd.opens_on.isoformat(), "carried": carried}
+    old: dict[str, Any] = {"state": rnd.state.value, "opens_on": rnd.opens_on.isoformat(), "carried": carried}
+    old["removed_answers"] = removed  # the chain's verification knows these went by the application's hand
     rnd.state, rnd.opens_on = RoundState.PLANNED, planned
     session.add(rnd)
     new = {"state": rnd.state.value, "opens_on": planned.isoformat()}

@@ -27,6 +27,7 @@ from reports.model import build_report
 from reports.tables import detail_table, status_table
 from scheduler.tick import tick
 from storage.answers import Answers
+from storage.chain import verify_org
 from storage.db import Database
 from storage.models import AuditLog, Organisation, Outbox, PlanItem, Role, Round, RoundState, Status, StatusReport, Unit
 from storage.open_rounds import unit_counts
@@ -451,6 +452,8 @@ async def test_an_early_twelve_month_opening_can_be_taken_back_while_nobody_answ
             rounds = {r.months: r for r in (await s.exec(select(Round).where(Round.org_id == org))).all()}
             left = (await s.exec(select(StatusReport).where(StatusReport.round_id == rounds[12].id))).all()
         assert rounds[12].state == RoundState.PLANNED and rounds[12].opens_on == dt.date(2026, 9, 15) and left == []
+        async with db.session(commit=False) as s:  # the carried answers went by the application's own hand
+            assert (await verify_org(s, org))[1] is None
         said = await round_change(chat, "admin", "/round open 6")
         assert "เปิดรอบ 6 เดือนอีกไม่ได้" not in said.text
         # once a unit answers in round 12, the opening stays

@@ -14,6 +14,7 @@ import typer
 
 from base.observe import redact
 from base.settings import get_settings
+from bot.cli import audit as audit_commands
 from bot.cli import leave as leave_commands
 from bot.cli import line as line_commands
 from bot.cli import org as org_commands
@@ -57,6 +58,7 @@ app.add_typer(round_commands.app, name="round", help=N_("The fiscal year's two r
 app.add_typer(year_commands.app, name="year", help=N_("Fiscal years: start the next one from this one's plan."))
 app.add_typer(report_commands.app, name="report", help=N_("The round's official documents and figures."))
 app.add_typer(oversee_commands.app, name="oversee", help=N_("An oversight organisation's list of organisations."))
+app.add_typer(audit_commands.app, name="audit", help=N_("The tamper-evident history of answers and audit lines."))
 app.add_typer(line_commands.app, name="line", help=N_("LINE Official Account: messages and quota."))
 
 
