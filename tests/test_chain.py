@@ -130,3 +130,20 @@ def test_the_command_names_the_row(cli_env, capsys):
     code = main(["audit", "verify"])
     out, err = capsys.readouterr()
     assert code == 1 and f"status_report #{changed} ถูกแก้ไขนอกระบบ" in out and "Traceback" not in out + err
+
+
+async def test_writers_at_once_never_fork_the_chain(db):
+    """Twenty transactions writing audit lines for one organisation at the same time (PostgreSQL: at once,
+    each holding the organisation's chain until it commits): the chain stays one line after another."""
+    from storage.repo import audit
+
+    org, _ids = await history(db)
+
+    async def writer(n: int) -> None:
+        async with db.session() as s:
+            for k in range(3):
+                await audit(s, org, f"writer:{n}", "test", "leave", k)
+
+    await asyncio.gather(*(writer(n) for n in range(20)))
+    checked, broken = await check(db, org)
+    assert broken is None and checked >= 60
