@@ -67,11 +67,11 @@ async def leave(ctx: Ctx, args: str = "") -> None:
 
 
 async def _may_act_for(ctx: Ctx, person: Person) -> None:
-    if ctx.roles.admin:
+    if ctx.roles.admin or ctx.roles.manager:  # the ปลัด heads every unit's staff
         return
     theirs = (await roles_of(ctx.session, person)).unit_ids
     if not any(ctx.roles.heads(u) for u in theirs):
-        raise UserError(_("Only the administrator, or the head of their unit, records leave for someone else."))
+        raise UserError(_("Only the administrator, the ปลัด, or the head of their unit records leave for someone else."))
 
 
 def period_of(dates: str, today: dt.date) -> tuple[dt.date, dt.date]:

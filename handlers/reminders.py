@@ -56,7 +56,11 @@ def reminder_message(
         lines = [_("To you as {title}:").format(title=acting_title(unit.name))] if acting else []
         if instead:
             office = office_title(unit.name)
-            lines.append(_("{office} is on leave and nobody acts for them: this comes to you.").format(office=office))
+            lines.append(
+                _("{office} is on leave, and nobody acting for them is present: this comes to you.").format(
+                    office=office
+                )
+            )
         lines += [
             _(
                 "To the head of {unit}: your unit still has {n} item(s) without an answer in {round}, {days} day(s) "

@@ -101,7 +101,7 @@ async def test_only_a_head_of_their_unit_or_the_admin_records_leave_for_someone(
     chat, db, org = world
     with time_machine.travel(MONDAY, tick=False):
         said = await chat.type("chang", "/leave สมศรี คลัง 16 มี.ค.")
-        assert "เฉพาะผู้ดูแลระบบ หรือหัวหน้ากองของผู้นั้น" in said.text
+        assert "เฉพาะผู้ดูแลระบบ ปลัด หรือหัวหน้ากองของผู้นั้น" in said.text
         said = await chat.type("klang", "/leave สมศร 16 มี.ค.")  # a slip in the name
         assert 'ไม่มีผู้ใช้ชื่อ "สมศร"' in said.text and "สมศรี คลัง" in said.text
         said = await chat.type("klang", "/leave 1–30 เม.ย.")
@@ -115,6 +115,9 @@ async def test_only_a_head_of_their_unit_or_the_admin_records_leave_for_someone(
         assert await count_rows(db, Leave) == 1
         said = await chat.type("admin", "/leave สมศรี คลัง ยกเลิก")
         assert "ยกเลิกการลาของสมศรี คลังแล้ว" in said.text
+        said = await chat.type("boss", "/leave สมชาย ช่าง 17 มี.ค.")  # the ปลัด for anyone
+        assert "บันทึกการลาของสมชาย ช่างแล้ว" in said.text
+        await chat.type("boss", "/leave สมชาย ช่าง ยกเลิก")
         assert await count_rows(db, Leave) == 0
 
 
@@ -248,5 +251,5 @@ async def test_the_manager_reached_for_a_unit_all_away_gets_one_message_not_two(
     async with db.session(commit=False) as s:
         rows = (await s.exec(select(Outbox).where(Outbox.chat_id == "boss", Outbox.kind == "reminder"))).all()
     sent = [r for r in rows if r.state != "dropped" and "กองคลัง" in r.payload["text"]]
-    assert len(sent) == 1 and sent[0].payload["text"].startswith("ผู้อำนวยการกองคลังลาอยู่และไม่มีผู้รักษาราชการแทน")
+    assert len(sent) == 1 and sent[0].payload["text"].startswith("ผู้อำนวยการกองคลังลาอยู่ และไม่มีผู้รักษาราชการแทนที่อยู่")
     assert [r.last_error for r in rows if r.state == "dropped" and ":over" in r.key] == ["repeat"]
