@@ -10,7 +10,7 @@ from handlers.common import on_its_channel
 from handlers.context import Ctx
 from locales.errors import UserError
 from locales.i18n import _
-from storage.models import ChannelAccount, LinkCode, Organisation, Person
+from storage.models import ChannelAccount, LinkCode, Organisation, Person, id_of
 from storage.people import (
     InviteRefused,
     conversation_of,
@@ -35,9 +35,9 @@ async def link(ctx: Ctx, args: str = "") -> None:
         if ctx.person is None:
             ctx.say(_("Type /link followed by the code you got on your other chat app."))
             return
-        await drop_link_codes(ctx.session, ctx.me.id)  # one live code a person: /link again replaces it
+        await drop_link_codes(ctx.session, id_of(ctx.me))  # one live code a person: /link again replaces it
         row = LinkCode(
-            org_id=ctx.org_id, person_id=ctx.me.id, code=new_code(), expires_at=utcnow() + dt.timedelta(minutes=30)
+            org_id=ctx.org_id, person_id=id_of(ctx.me), code=new_code(), expires_at=utcnow() + dt.timedelta(minutes=30)
         )
         ctx.session.add(row)
         ctx.say(
@@ -58,8 +58,10 @@ async def link(ctx: Ctx, args: str = "") -> None:
         raise UserError(_("This chat account already belongs to someone in Tidtam."))
     await on_its_channel(ctx, found.org_id)
     person = await ctx.session.get(Person, found.person_id)
+    if person is None:  # the person was removed meanwhile (their codes go with them; this is belt and braces)
+        raise InviteRefused(_("This link code is not valid or has expired. Make a new one with /link."))
     account = ChannelAccount(
-        org_id=person.org_id, person_id=person.id, platform=ctx.event.platform, external_id=ctx.event.user_id
+        org_id=person.org_id, person_id=id_of(person), platform=ctx.event.platform, external_id=ctx.event.user_id
     )
     ctx.session.add(account)
     await replan(ctx.session, person.org_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from base.events import Attachment, Button, Delivery, Message
@@ -20,7 +21,7 @@ from locales.thai import format_date
 from storage.addresses import OrgAddresses
 from storage.answers import Answers
 from storage.db import AsyncSession
-from storage.models import Role, Round, RoundNarrative, RoundState
+from storage.models import Role, Round, RoundNarrative, RoundState, id_of
 from storage.outbox import reminded_since
 from storage.people import People
 from storage.plan_file import PlanFileError
@@ -88,10 +89,10 @@ async def units(ctx: Ctx, args: str = "") -> None:
     rnd = await answers.open_round()
     lines = [_("Units:")]
     for depth, unit in tree:
-        n = len(await people.unit_people(unit.id))
+        n = len(await people.unit_people(id_of(unit)))
         line = "  " * depth + _("{unit}: {n} person(s)").format(unit=unit.name, n=n)
         if rnd:
-            line += " · " + _("{n} awaiting").format(n=len(await answers.awaiting(rnd, [unit.id])))
+            line += " · " + _("{n} awaiting").format(n=len(await answers.awaiting(rnd, [id_of(unit)])))
         lines.append(line)
     ctx.say("\n".join(lines))
 
@@ -145,7 +146,7 @@ async def round_(ctx: Ctx, args: str = "") -> None:
     await _show_rounds(ctx, await repo.of_year(fy))
 
 
-async def _show_rounds(ctx: Ctx, rounds: list[Round], *, edit: bool = False) -> None:
+async def _show_rounds(ctx: Ctx, rounds: Sequence[Round], *, edit: bool = False) -> None:
     lines, buttons = [], []
     for r in rounds:
         lines.append(
@@ -158,9 +159,13 @@ async def _show_rounds(ctx: Ctx, rounds: list[Round], *, edit: bool = False) -> 
             )
         )
         if r.state == RoundState.OPEN:
-            buttons.append([Button(_("Close {round}").format(round=round_name(r)), RoundAction("close", r.id).pack())])
+            buttons.append(
+                [Button(_("Close {round}").format(round=round_name(r)), RoundAction("close", id_of(r)).pack())]
+            )
         else:
-            buttons.append([Button(_("Open {round}").format(round=round_name(r)), RoundAction("open", r.id).pack())])
+            buttons.append(
+                [Button(_("Open {round}").format(round=round_name(r)), RoundAction("open", id_of(r)).pack())]
+            )
     ctx.say("\n".join(lines), buttons, edit=edit)
 
 
@@ -176,7 +181,7 @@ async def round_question(session, org_id: int, rnd: Round, state: RoundState, to
     """What opening or closing ``rnd`` will do, in the words the admin confirms (chat and CLI alike), and the label
     of the yes; refuses (UserError) an opening that is not allowed."""
     answers = Answers(session, org_id)
-    units = [u.id for u in await Units(session, org_id).all()]
+    units = [id_of(u) for u in await Units(session, org_id).all()]
     lines = []
     if state == RoundState.PLANNED:
         await check_undo(session, org_id, rnd, today)  # refused now, not after a yes
@@ -317,7 +322,7 @@ async def round_change_notices(
     own opening message (sent by the scheduler today, when the round opened early)."""
     if state == RoundState.OPEN and not reopened:
         return []
-    units = [u.id for u in await Units(session, org_id).all()]
+    units = [id_of(u) for u in await Units(session, org_id).all()]
     book = await OrgAddresses.load(session, org_id)
     if state == RoundState.CLOSED:
         return round_notices(
@@ -346,7 +351,7 @@ async def remind(ctx: Ctx, args: str = "") -> None:
     hours = ctx.settings.reminder_repeat_hours
     recent = await reminded_since(ctx.session, ctx.org_id, utcnow() - dt.timedelta(hours=hours))
     for unit in await Units(ctx.session, ctx.org_id).all():
-        waiting = await answers.awaiting(rnd, [unit.id])
+        waiting = await answers.awaiting(rnd, [id_of(unit)])
         if not waiting:
             continue
         deliveries, skipped = unit_reminders(book, rnd, unit, waiting, bangkok_today(), recent)
@@ -419,6 +424,7 @@ async def got_import_file(ctx: Ctx) -> None:
 
 
 async def _check_import_file(ctx: Ctx, db, ext: str) -> None:
+    assert ctx.event.file is not None  # this step runs only for a file (got_import_file)
     content = await ctx.event.file.fetch()
     _refuse_large(len(content))  # a platform may not say the size before
     folder = ctx.settings.data_dir / "imports" / str(ctx.org_id)
@@ -487,7 +493,7 @@ async def _narrative(ctx: Ctx) -> tuple[Round, RoundNarrative]:
     rnd = await Answers(ctx.session, ctx.org_id).current_round()
     if rnd is None:
         raise UserError(_("No round has been set up yet."))
-    return rnd, await narrative_of(ctx.session, ctx.org_id, rnd.id)
+    return rnd, await narrative_of(ctx.session, ctx.org_id, id_of(rnd))
 
 
 async def narrative(ctx: Ctx, args: str = "") -> None:
@@ -558,7 +564,7 @@ async def export(ctx: Ctx, args: str = "") -> None:
         rnd = await answers.current_round()
     if rnd is None:
         raise UserError(_("No round has been set up yet."))
-    round_id, org = rnd.id, ctx.org
+    round_id, org = id_of(rnd), ctx.organisation
 
     async def render(db) -> None:
 
@@ -568,6 +574,8 @@ async def export(ctx: Ctx, args: str = "") -> None:
 
         async with db.session(commit=False) as session:  # one consistent read, then no transaction at all
             chosen = await Answers(session, ctx.org_id).round_by_id(round_id)
+            if chosen is None:  # removed while the export waited for its turn
+                raise UserError(_("No round has been set up yet."))
             report = await build_report(session, ctx.settings, org, chosen)
         folder = ctx.settings.data_dir / "exports" / str(ctx.org_id) / uuid.uuid4().hex[:12]
         files = await asyncio.to_thread(write_all, report, list(FORMATS), folder)
