@@ -98,9 +98,8 @@ async def handle(db: Database, event: Incoming, settings: Settings, *, detach: b
                 await route(ctx)
                 await _queue_deliveries(ctx)
             except UserError as e:
-                raise _StepRefused(
-                    e, ctx.organisation.id if ctx.org else None, ctx.me.id if ctx.person else None, ctx.refusals
-                ) from e
+                org_id, person_id = (ctx.org.id if ctx.org else None), (ctx.person.id if ctx.person else None)
+                raise _StepRefused(e, org_id, person_id, ctx.refusals) from e
             await ctx.write_refusals()
         UPDATES.labels(event.platform, "handled").inc()
         await _run(ctx, db, ctx.after)  # the step is committed; this work holds no transaction of it

@@ -25,8 +25,14 @@ from storage.models import Organisation, Round, id_of
 
 
 async def build_digest(
-    session: AsyncSession, settings: Settings, org: Organisation, rnd: Round, now: dt.datetime | None = None
+    session: AsyncSession,
+    settings: Settings,
+    org: Organisation,
+    rnd: Round,
+    now: dt.datetime | None = None,
+    book: OrgAddresses | None = None,
 ) -> Message:
+    """The weekly digest (``book``: the organisation's address book for today, when the caller has it: the tick)."""
     now = now or utcnow()
     today = now.astimezone(BANGKOK).date()
     summary = await round_summary(session, id_of(org), rnd)
@@ -58,7 +64,7 @@ async def build_digest(
     )
     if silent:
         lines += ["", _("Silent longest:")]
-        book = await OrgAddresses.load(session, id_of(org), today)
+        book = book or await OrgAddresses.load(session, id_of(org), today)
         for u in silent[:5]:
             last = summary.last_answer.get(id_of(u.unit))
             if last is None:

@@ -292,7 +292,9 @@ async def _plan_digest(session, settings, policy, org, rnd, now, working, claime
         if a.lang not in built:
             with in_language(a.lang):
                 built[a.lang] = (
-                    Message(_("Weekly digest")) if projection else await build_digest(session, settings, org, rnd, now)
+                    Message(_("Weekly digest"))
+                    if projection
+                    else await build_digest(session, settings, org, rnd, now, book)
                 )
         plan.sends.append(Planned(key, SendKind.DIGEST, a, built[a.lang]))
 

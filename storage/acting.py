@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.leave import period_problem
 from locales.errors import UserError
+from storage.leave import end_from
 from storage.models import Acting, Person, id_of
 from storage.repo import audit, replan
 
@@ -69,16 +70,4 @@ async def end_acting(session: AsyncSession, org_id: int, unit_id: int | None, to
     """Nobody acts for that office any more from today: periods not yet begun go, a current one ends yesterday."""
     q = select(Acting).where(Acting.org_id == org_id, Acting.ends_on >= today)
     q = q.where(col(Acting.unit_id).is_(None)) if unit_id is None else q.where(Acting.unit_id == unit_id)
-    n = 0
-    for row in (await session.exec(q)).all():
-        old = {"starts_on": row.starts_on.isoformat(), "ends_on": row.ends_on.isoformat()}
-        if row.starts_on < today:
-            row.ends_on = today - dt.timedelta(days=1)
-            session.add(row)
-        else:
-            await session.delete(row)
-        await audit(session, org_id, actor, "cancel", "acting", row.id, old=old, person_id=row.person_id)
-        n += 1
-    if n:
-        await replan(session, org_id)
-    return n
+    return await end_from(session, org_id, list((await session.exec(q)).all()), today, actor)

@@ -169,8 +169,6 @@ async def role_addresses(session: AsyncSession, org_id: int, role: Role, on: dt.
     away = away_on(await away_periods(session, org_id, day), day)
     rows = (await session.exec(q)).all()
     found = _addresses([(a, p) for a, p in rows if p.id not in away])
-    if role == Role.MANAGER:  # who acts for the ปลัด reads what the ปลัด reads
-        found += _addresses((await _acting_accounts(session, org_id, day, away)).get(None, []), acting=True)
     return list({(a.platform, a.chat_id): a for a in reversed(found)}.values())[::-1]
 
 

@@ -106,7 +106,7 @@ async def reseal(session: AsyncSession, org_id: int, from_id: int) -> int:
     q = select(AuditLog.chain_hash).where(AuditLog.org_id == org_id, col(AuditLog.id) < from_id)
     previous = (await session.exec(q.order_by(col(AuditLog.id).desc()).limit(1))).first() or GENESIS
     n = 0
-    async for batch in _lines(session, org_id, from_id - 1, expunge=False):
+    async for batch in _lines(session, org_id, from_id - 1):
         for line in batch:
             line.chain_prev = previous
             line.chain_hash = previous = line_hash(line)
@@ -129,11 +129,8 @@ class Broken:
         return f"{self.table} #{self.row_id} ({self.what})"
 
 
-async def _lines(
-    session: AsyncSession, org_id: int, after: int = 0, *, expunge: bool = True
-) -> AsyncIterator[list[AuditLog]]:
-    """The organisation's lines in the order they were written, a batch at a time (``expunge``: forgotten after
-    each batch, for bounded memory over a million rows)."""
+async def _lines(session: AsyncSession, org_id: int, after: int) -> AsyncIterator[list[AuditLog]]:
+    """The organisation's lines after ``after``, in the order they were written, a batch at a time (to rewrite)."""
     while True:
         q = select(AuditLog).where(AuditLog.org_id == org_id, col(AuditLog.id) > after)
         batch = list((await session.exec(q.order_by(col(AuditLog.id)).limit(BATCH))).all())
@@ -141,8 +138,6 @@ async def _lines(
             return
         yield batch
         after = batch[-1].id or after
-        if expunge:
-            session.expunge_all()
 
 
 async def _rows(session: AsyncSession, table: Any, org_id: int) -> AsyncIterator[list[Any]]:

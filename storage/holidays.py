@@ -1,5 +1,5 @@
-"""An organisation's working days, read from the database: Thailand's public holidays plus the days its admin
-added (the calendar itself is domain.calendar)."""
+"""An organisation's working days, read from the database: Thailand's public holidays plus the days off its admin
+added (and adds or removes here: /dayoff, tidtam holiday); the calendar itself is domain.calendar."""
 
 from __future__ import annotations
 

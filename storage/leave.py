@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,7 +12,7 @@ from domain.leave import BACK_WITHIN, Away, period_problem
 from domain.vocabulary import LeaveKind
 from locales.errors import UserError
 from locales.i18n import _
-from storage.models import Leave, Person, id_of
+from storage.models import Acting, Leave, Person, id_of
 from storage.repo import audit, replan
 
 MAX_OPEN = 12  # leaves not yet ended, per person: a year's planned absences, not a flood of rows
@@ -64,19 +65,26 @@ async def leaves_of(session: AsyncSession, org_id: int, person_id: int, today: d
 
 async def cancel_leave(session: AsyncSession, org_id: int, person_id: int, today: dt.date, actor: str) -> int:
     """The person is back (or will not go): their leave not yet ended is removed, a current one ends yesterday."""
-    n = 0
-    for row in await leaves_of(session, org_id, person_id, today):
+    return await end_from(session, org_id, await leaves_of(session, org_id, person_id, today), today, actor)
+
+
+async def end_from(
+    session: AsyncSession, org_id: int, rows: Sequence[Leave | Acting], today: dt.date, actor: str
+) -> int:
+    """End periods (leave, acting) from ``today``: one under way ends yesterday, one not begun goes; audited, and
+    the organisation replanned so that whoever is reached now gets the rung due. How many."""
+    for row in rows:
         old = {"starts_on": row.starts_on.isoformat(), "ends_on": row.ends_on.isoformat()}
         if row.starts_on < today:
             row.ends_on = today - dt.timedelta(days=1)
             session.add(row)
         else:
             await session.delete(row)
-        await audit(session, org_id, actor, "cancel", "leave", row.id, old=old, person_id=person_id)
-        n += 1
-    if n:
+        entity = "leave" if isinstance(row, Leave) else "acting"
+        await audit(session, org_id, actor, "cancel", entity, row.id, old=old, person_id=row.person_id)
+    if rows:
         await replan(session, org_id)
-    return n
+    return len(rows)
 
 
 async def person_named_first(session: AsyncSession, org_id: int, text: str) -> tuple[Person, str] | None:

@@ -1,4 +1,5 @@
-"""The open rounds of the whole deployment and what each unit still owes in them, read set-wise for the tick."""
+"""What the tick reads set-wise for the whole deployment: the open rounds, what each unit still owes in them, the
+marks already made, the days off, and the leave just ended (whose first day back may be today)."""
 
 from __future__ import annotations
 

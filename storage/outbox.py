@@ -238,26 +238,28 @@ async def claim_for_chat(
         return list((await s.exec(mine.order_by(col(Outbox.id)))).all())
 
 
-async def record(db: Database, outcomes: list[tuple[int, dict[str, Any]]], sent_at: dt.datetime) -> None:
-    """What became of claimed rows, in one transaction: the sent ones in one statement, each other one as told."""
+async def record(
+    db: Database, outcomes: list[tuple[int, dict[str, Any]]], sent_at: dt.datetime, *, how: str = ""
+) -> None:
+    """What became of claimed rows, in one transaction: the sent ones in one statement, each other one as told
+    (``how``: said of the sent ones, e.g. "by reply")."""
     sent = [row_id for row_id, values in outcomes if values["state"] == OutboxState.SENT]
     async with db.session() as s:
         if sent:
             await s.exec(
                 update(Outbox)
                 .where(col(Outbox.id).in_(sent))
-                .values(state=OutboxState.SENT, attempts=Outbox.attempts + 1, sent_at=sent_at, lease_until=None)
+                .values(
+                    state=OutboxState.SENT,
+                    attempts=Outbox.attempts + 1,
+                    sent_at=sent_at,
+                    lease_until=None,
+                    **({"last_error": how} if how else {}),
+                )
             )
         for row_id, values in outcomes:
             if values["state"] != OutboxState.SENT:
                 await s.exec(update(Outbox).where(Outbox.id == row_id).values(lease_until=None, **values))
-
-
-async def record_each(db: Database, outcomes: list[tuple[int, dict[str, Any]]]) -> None:
-    """What became of each claimed row, as told, in one transaction (a reply that carried some of them)."""
-    async with db.session() as s:
-        for row_id, values in outcomes:
-            await s.exec(update(Outbox).where(Outbox.id == row_id).values(lease_until=None, **values))
 
 
 async def finish(db: Database, row_id: int, **values: Any) -> None:

@@ -332,19 +332,11 @@ class LineAdapter:
                 break
             riding.append(row)
             extra += rendered
-        left = [r for r in rows if r not in riding]
         ok = await self.reply(reply_token, messages + extra)
-        outcomes = [(id_of(r), {"state": OutboxState.PENDING, "owner": ""}) for r in left]
-        for r in riding:
-            done = {
-                "state": OutboxState.SENT,
-                "attempts": r.attempts + 1,
-                "sent_at": utcnow(),
-                "last_error": "by reply",
-            }
-            outcomes.append((id_of(r), done if ok else {"state": OutboxState.PENDING, "owner": ""}))
+        back = {"state": OutboxState.PENDING, "owner": ""}
+        outcomes = [(id_of(r), {"state": OutboxState.SENT} if ok and r in riding else back) for r in rows]
         if outcomes:
-            await outbox.record_each(self.db, outcomes)
+            await outbox.record(self.db, outcomes, utcnow(), how=BY_REPLY)
         return ok
 
     async def reply(self, reply_token: str, messages: list) -> bool:
