@@ -85,3 +85,28 @@ class LeaveKind(str, enum.Enum):
     SICK = "sick"
     OFFICIAL = "official"
     OTHER = "other"
+
+
+class Office(str, enum.Enum):
+    """An office in a sign-off chain: the ปลัด gives an opinion (เห็นชอบ), the นายก approves (อนุมัติ)."""
+
+    PALAD = "palad"
+    EXECUTIVE = "executive"
+
+
+class SignoffState(str, enum.Enum):
+    """Where a round's sign-off stands. PENDING waits for one office; RETURNED came back with a comment;
+    APPROVED passed every office; WITHDRAWN the admin took back before the end; REOPENED an approval the admin
+    opened again (with a reason) so that answers may change — the round must then be approved again."""
+
+    PENDING = "pending"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    WITHDRAWN = "withdrawn"
+    REOPENED = "reopened"
+
+
+class Decision(str, enum.Enum):
+    APPROVE = "approve"
+    RETURN = "return"
+    SKIP = "skip"  # the admin passed an office by, with a reason

@@ -7,7 +7,20 @@ import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from handlers import accounts, admin, checkin, common, days_off, digest, form, leave, manager, onboarding, publish
+from handlers import (
+    accounts,
+    admin,
+    checkin,
+    common,
+    days_off,
+    digest,
+    form,
+    leave,
+    manager,
+    onboarding,
+    publish,
+    signoff,
+)
 from handlers.context import Ctx
 from locales.i18n import N_, _
 
@@ -163,6 +176,15 @@ TABLE: tuple[Command, ...] = (
         publish.publish,
         Who.ADMINS,
         help=((Who.ADMINS, N_("/publish — the public page for ITA: on, off, its addresses; round 6|12; link URL")),),
+    ),
+    Command(
+        "signoff",
+        signoff.signoff,
+        Who.EVERYONE,
+        help=(
+            (Who.ADMINS, N_("/signoff 6|12 — send a closed round to the ปลัด and the นายก; /signoff chain to set who")),
+            (Who.READERS, N_("/signoff — a round waiting for your sign-off (เห็นชอบ / อนุมัติ)")),
+        ),
     ),
     Command(
         "bindgroup",

@@ -17,7 +17,7 @@ from base.events import Incoming, Response
 from base.observe import UPDATES
 from base.settings import Settings
 from base.values import bangkok_today
-from handlers import admin, checkin, common, leave, onboarding, protocol, publish
+from handlers import admin, checkin, common, leave, onboarding, protocol, publish, signoff
 from handlers.commands import COMMANDS, Who, allowed
 from handlers.common import welcome_text
 from handlers.context import Ctx, write_refusals
@@ -53,6 +53,7 @@ STEPS: dict[str, Answer] = {
     Step.IMPORT_CONFIRM: admin.got_import_file,
     Step.NARRATIVE: admin.got_narrative,
     Step.LEAVE: leave.got_leave_text,
+    Step.SIGNOFF_COMMENT: signoff.got_comment,
 }
 
 # what a button press does, by the record its data unpacks to (handlers/protocol.py)
@@ -73,6 +74,7 @@ BUTTONS: dict[type[protocol.Press], tuple[Pressed, Who]] = {
     protocol.PublishAnswer: (publish.pressed_publish, Who.ADMINS),
     protocol.NarrativeField: (admin.pressed_narrative, Who.ADMINS),
     protocol.LeaveChoice: (leave.pressed_leave, Who.EVERYONE),
+    protocol.SignoffAnswer: (signoff.pressed_signoff, Who.EVERYONE),  # the office's holder: checked by the handler
 }
 BY_PREFIX = {kind.prefix: kind for kind in BUTTONS}
 

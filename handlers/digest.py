@@ -12,6 +12,7 @@ from handlers.common import clip, round_name
 from handlers.context import Ctx
 from handlers.manager import summary_text
 from handlers.reminders import on_leave_line
+from handlers.signoff import state_text
 from locales.i18n import _
 from locales.labels import status_label
 from locales.thai import format_date
@@ -22,6 +23,7 @@ from storage.answers import Answers
 from storage.db import AsyncSession
 from storage.holidays import org_calendar
 from storage.models import Organisation, Round, id_of
+from storage.signoff import latest
 
 
 async def build_digest(
@@ -51,7 +53,10 @@ async def build_digest(
                 n=cal.between(today, rnd.submit_by), date=format_date(rnd.submit_by, thai_digits=False)
             )
         )
-    lines += ["", summary_text(summary), "", _("Since last week:")]
+    lines += ["", summary_text(summary)]
+    if (row := await latest(session, id_of(org), id_of(rnd))) is not None:
+        lines += ["", await state_text(session, org, rnd, row)]
+    lines += ["", _("Since last week:")]
     changes = [
         f"{status_label(k)} {summary.counts[k] - before.counts[k]:+d}"
         for k in STATUS_ORDER

@@ -21,6 +21,7 @@ from storage.files import link_for
 from storage.models import CannotReason, Person, Round, Status, StatusReport, Unit, id_of
 from storage.oversight import overseen_ids
 from storage.people import People
+from storage.signoff import first_approved_at
 
 
 def today() -> dt.date:
@@ -207,9 +208,13 @@ async def item(ctx: Ctx, args: str = "") -> None:
     if not history:
         lines.append(_("No answers yet."))
     rounds: dict[int, Round | None] = {}
+    approved: dict[int, dt.datetime | None] = {}
     for h in history:
         rounds.setdefault(h.round_id, await answers.round_by_id(h.round_id))
-        lines.append(await _history_line(ctx, h, rounds[h.round_id]))
+        if h.round_id not in approved:
+            approved[h.round_id] = await first_approved_at(ctx.session, ctx.org_id, h.round_id)
+        since = approved[h.round_id]
+        lines.append(await _history_line(ctx, h, rounds[h.round_id], since is not None and h.created_at > since))
     if rnd and len(owners) > 1:
         latest = await answers.latest(rnd, visible)
         lines += ["", _("Each unit's answer in {round}:").format(round=round_name(rnd))]
@@ -222,8 +227,9 @@ async def item(ctx: Ctx, args: str = "") -> None:
     ctx.say("\n".join(lines))
 
 
-async def _history_line(ctx: Ctx, h: StatusReport, rnd: Round | None) -> str:
-    """One answer of an item's history: round, unit, status, when, who; money, what was done, why not, evidence."""
+async def _history_line(ctx: Ctx, h: StatusReport, rnd: Round | None, revised: bool = False) -> str:
+    """One answer of an item's history: round, unit, status, when, who; money, what was done, why not, evidence.
+    ``revised``: given after the round was approved (marked, so a reader knows the approval did not see it)."""
     unit = await ctx.session.get(Unit, h.unit_id)
     who = await ctx.session.get(Person, h.person_id) if h.person_id else None
     line = _("{round} · {unit} · {status} · {when} · {who}").format(
@@ -235,6 +241,8 @@ async def _history_line(ctx: Ctx, h: StatusReport, rnd: Round | None) -> str:
     )
     if h.carried:
         line += " · " + _("carried from the 6-month round")
+    if revised:
+        line += " · " + _("(revised after approval)")
     if h.disbursed is not None:
         line += " · " + _("disbursed {amount}").format(amount=format_amount(h.disbursed))
     if h.done_text:

@@ -166,6 +166,16 @@ class LeaveChoice(Press):
 
 
 @dataclass(frozen=True)
+class SignoffAnswer(Press):
+    """An office's decision on a round sent for sign-off: agree/approve, or send back (a comment follows)."""
+
+    prefix: ClassVar[str] = "so"
+    signoff: int
+    position: int  # the office asked: a press from an earlier office's message is recognised
+    answer: str  # a: agree/approve; r: send back
+
+
+@dataclass(frozen=True)
 class RunCommand(Press):
     """A button that runs a command as if it were typed (a reminder's "answer now")."""
 
@@ -192,6 +202,7 @@ class Step(enum.StrEnum):
     PUBLISH_CONFIRM = "admin.publish_confirm"
     ROUND_CONFIRM = "admin.round_confirm"
     LEAVE = "leave.dates"
+    SIGNOFF_COMMENT = "signoff.comment"
 
     @staticmethod
     def in_report(step: str) -> bool:

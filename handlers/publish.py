@@ -11,6 +11,7 @@ from locales.errors import UserError
 from locales.i18n import _
 from reports.public import (
     PublicSite,
+    may_publish,
     oit_addresses,
     preview_lines,
     public_report,
@@ -103,7 +104,7 @@ async def _mark_link(ctx: Ctx, words: list[str]) -> None:
 
 async def _preview(ctx: Ctx, words: list[str]) -> None:
     """What would be published, and a question: nothing is public until the admin says yes."""
-    if not words or words[0] not in ("6", "12"):
+    if not words or words[0] not in ("6", "12") or (len(words) > 1 and words[1] != "override"):
         raise UserError(_("Use /publish round 6 or /publish round 12."))
     current = await publication_of(ctx.session, ctx.org_id)
     if current is None or not current.live:
@@ -112,11 +113,17 @@ async def _preview(ctx: Ctx, words: list[str]) -> None:
     rnd = await repo.get(await repo.fiscal_year(), int(words[0]))
     if rnd is None:
         raise UserError(_("No {months}-month round in that fiscal year.").format(months=words[0]))
+    override = await may_publish(ctx.session, ctx.org_id, rnd, " ".join(words[2:]))
     report = await public_report(ctx.session, ctx.settings, ctx.organisation, rnd)
     tk = token()
-    ctx.goto(Step.PUBLISH_CONFIRM, tk=tk, round_id=rnd.id)
+    ctx.goto(Step.PUBLISH_CONFIRM, tk=tk, round_id=rnd.id, override=override)
+    lines = preview_lines(report, "/publish link URL")
+    if override:
+        lines.append(
+            _("• published before the executives' approval; the page says why: {reason}").format(reason=override)
+        )
     ctx.say(
-        "\n".join(preview_lines(report, "/publish link URL")),
+        "\n".join(lines),
         [[Button(_("Publish"), PublishAnswer(tk, "y").pack()), Button(_("Cancel"), PublishAnswer(tk, "n").pack())]],
     )
 
@@ -125,16 +132,16 @@ async def pressed_publish(ctx: Ctx, press: PublishAnswer) -> None:
     if ctx.step != Step.PUBLISH_CONFIRM or ctx.data.get("tk") != press.tk:
         ctx.say(_("This button belongs to an earlier preview. Send /publish round 6 or 12 again."), edit=True)
         return
-    round_id = int(ctx.data["round_id"])
+    round_id, override = int(ctx.data["round_id"]), str(ctx.data.get("override", ""))
     ctx.finish()  # committed first: a second press finds nothing to confirm
     if press.answer != "y":
         ctx.say(_("Not published; nothing was changed."), edit=True)
         return
     ctx.say(_("Publishing: the documents are being laid out…"), edit=True)
-    ctx.later(lambda db: _publish_confirmed(ctx, db, round_id), detached=True)
+    ctx.later(lambda db: _publish_confirmed(ctx, db, round_id, override), detached=True)
 
 
-async def _publish_confirmed(ctx: Ctx, db, round_id: int) -> None:
+async def _publish_confirmed(ctx: Ctx, db, round_id: int, override: str) -> None:
     async with db.session(commit=False) as session:  # one consistent read; the layout holds no transaction
         rnd = await Answers(session, ctx.org_id).round_by_id(round_id)
         if rnd is None:
@@ -146,7 +153,7 @@ async def _publish_confirmed(ctx: Ctx, db, round_id: int) -> None:
         pub = await publication_of(session, ctx.org_id)
         if rnd is None or pub is None:  # deleted, or the page turned off, while the documents were laid out
             raise UserError(_("This button is not valid."))
-        await record_published(session, ctx.organisation, rnd, report, ctx.actor)
+        await record_published(session, ctx.organisation, rnd, report, ctx.actor, override)
     await _write_plan(ctx, db)
     url = f"{page_url(ctx, pub.slug)}{report.fiscal_year.year_be}/{report.round.months}/"
     ctx.say(_("Published: {url}").format(url=url) + _local_note(ctx))

@@ -251,6 +251,10 @@ def write_report_docx(report: RoundReport, path: Path) -> Path:
         para(doc, f"{report.num(len(sections) + 2)}. " + _("Checks before signing"), bold=True)
         for line in checks_lines(report):
             para(doc, "• " + line, indent_mm=6)
+    if report.approvals:
+        para(doc, _("Approval"), bold=True)
+        for line in approval_block(report):
+            para(doc, line, indent_mm=6)
 
     for table in all_tables(report):
         section = doc.add_section(WD_SECTION.NEW_PAGE)
@@ -274,6 +278,19 @@ def summary_lines(report: RoundReport) -> list[str]:
     lines += [report.carried_out_rule_text(), report.disbursed_rule_text(), report.combined_rule_text()]
     if report.cumulative:
         lines.insert(0, report.cumulative_text())
+    return lines
+
+
+def approval_block(report: RoundReport) -> list[str]:
+    """The approval as the report states it: each office's line, then the document set's SHA-256 in full (the
+    short code in each line is its first 16 digits) and — internally — the history's head when it was approved,
+    which ``tidtam audit verify --head`` finds again as long as nobody rewrote the history since."""
+    if not report.approvals:
+        return []
+    last = report.approvals[-1]
+    lines = [*report.approval_lines(), _("SHA-256 of the approved document set: {hash}").format(hash=last.doc_hash)]
+    if not report.public and last.chain_head:
+        lines.append(_("The answers' history when approved (chain head): {hash}").format(hash=last.chain_head))
     return lines
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.vocabulary import STATUS_ORDER
+from domain.vocabulary import STATUS_ORDER, Office
 from locales.i18n import _
 from locales.labels import status_label
 from reports.model import RoundReport
@@ -68,9 +68,14 @@ def memo_parts(r: RoundReport) -> MemoParts:
         ).format(org=r.org_name)
     ]
     body = [(_("Background"), background), (_("Facts"), facts), (_("Considerations and proposal"), proposal)]
+    decided = dict(zip(r.approvals, r.approval_lines(), strict=True))
+    palad = next((line for a, line in decided.items() if a.office == Office.PALAD), None)
+    executive = next((line for a, line in decided.items() if a.office == Office.EXECUTIVE), None)
     signatures = [
         [f"({DOTS})", _("Position {dots}").format(dots=DOTS[:25]), _("compiler")],
-        [_("Opinion of the {title}").format(title=r.permanent_secretary), DOTS * 2, f"({DOTS})", r.permanent_secretary],
-        [_("Opinion / order of the {title}").format(title=r.executive), DOTS * 2, f"({DOTS})", r.executive],
+        [_("Opinion of the {title}").format(title=r.permanent_secretary)]
+        + ([palad] if palad else [DOTS * 2, f"({DOTS})", r.permanent_secretary]),
+        [_("Opinion / order of the {title}").format(title=r.executive)]
+        + ([executive] if executive else [DOTS * 2, f"({DOTS})", r.executive]),
     ]
     return MemoParts(header, body, _("For your information and consideration."), signatures)

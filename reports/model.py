@@ -17,12 +17,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.settings import Settings
-from base.values import bangkok_today
+from base.values import BANGKOK, bangkok_today
 from domain.budget import budget_basis
 from domain.privacy import Screen
+from domain.signoff import short_code
 from domain.status import percent
-from domain.vocabulary import AWAITING
-from locales.i18n import _
+from domain.vocabulary import AWAITING, Decision, Office
+from locales.i18n import _, current_language
 from locales.labels import reason_label, status_label
 from locales.thai import (
     BE_OFFSET,
@@ -45,10 +46,12 @@ from storage.models import (
     RoundNarrative,
     Status,
     StatusReport,
+    id_of,
 )
 from storage.people import person_names
 from storage.public_choices import FIELDS, public_links, wordings
 from storage.repo import Plan, Units
+from storage.signoff import approval_of, edited_after_approval
 
 # e-PlanNACC has four statuses; "not started" is shown in its in-progress column, with a remark
 EPLAN_COLUMNS = (AWAITING, Status.IN_PROGRESS.value, Status.COMPLETED.value, Status.CANNOT.value)
@@ -74,6 +77,7 @@ class UnitAnswer:
     carried: bool = False  # carried forward from the 6-month round
     category: str = ""  # e-PlanNACC's category alone (its form has a list for it)
     reason_typed: str = ""  # the typed text alone (e-PlanNACC's box beside "อื่นๆ"); internal documents only
+    revised: bool = False  # answered again after the round was first approved: marked "แก้ไขหลังอนุมัติ"
 
 
 @dataclass
@@ -146,6 +150,20 @@ class Check:
     message: str
 
 
+@dataclass(frozen=True)
+class Approval:
+    """One office's decision on the round as its documents state it (storage/signoff.py keeps the record)."""
+
+    office: Office
+    decision: Decision  # APPROVE, or SKIP: passed by the administrator with a reason
+    name: str
+    title: str
+    at: dt.datetime
+    doc_hash: str
+    comment: str = ""
+    chain_head: str = ""  # the organisation's history as the office saw it (storage/chain.py)
+
+
 @dataclass
 class RoundReport:
     org: Organisation
@@ -165,6 +183,7 @@ class RoundReport:
     public: bool = False  # the version for citizens: typed text screened, no checks, no empty section
     masked: Counter[str] = field(default_factory=Counter)  # what the screening masked (kind → count)
     worded: int = 0  # typed fields shown in the admin's public wording instead
+    approvals: list[Approval] = field(default_factory=list)  # the round's standing approval, office by office
 
     # ------------------------------------------------------------ figures and their rules
     @property
@@ -259,6 +278,38 @@ class RoundReport:
         return _(
             "An item owned by several units is carried out only when every owning unit reports it so; "
             "with no answer from any of them it is “awaiting report”."
+        )
+
+    def approval_lines(self) -> list[str]:
+        """Each office's approval as recorded in Tidtam — worded as a record in the system, never as a handwritten
+        signature. The public version names the office, not the person."""
+        lines = []
+        for a in self.approvals:
+            when = self.when(a.at)
+            code = short_code(a.doc_hash)
+            if a.decision == Decision.SKIP:
+                line = _("{title}: passed by the administrator on {when} ({reason})").format(
+                    title=a.title, when=when, reason=a.comment
+                )
+            elif self.public:
+                line = _("Approved by the {title} in the Tidtam system on {when}; document code {code}").format(
+                    title=a.title, when=when, code=code
+                )
+            elif a.office == Office.PALAD:
+                line = _(
+                    "Agreed in the Tidtam system by {name}, position {title}, on {when}; document code {code}"
+                ).format(name=a.name, title=a.title, when=when, code=code)
+            else:
+                line = _(
+                    "Approved in the Tidtam system by {name}, position {title}, on {when}; document code {code}"
+                ).format(name=a.name, title=a.title, when=when, code=code)
+            lines.append(self.text(line) if a.decision == Decision.SKIP else line)
+        return lines
+
+    def when(self, at: dt.datetime) -> str:
+        local = at.astimezone(BANGKOK)
+        return f"{self.date(local.date())} {self.text(f'{local:%H:%M}')}" + (
+            "" if current_language() == "en" else " น."
         )
 
     # ------------------------------------------------------------ how values are written
@@ -361,6 +412,8 @@ async def build_report(
     latest = await answers.latest(rnd)
     pairs = await answers.pairs(fy.id)
     unit_names = {u.id: u.name for u in await Units(session, org.id).all()}
+    revised = await edited_after_approval(session, org.id, id_of(rnd))
+    approval = await approval_of(session, org.id, id_of(rnd))
     owners: dict[int, list[int]] = {}
     for p in pairs:
         owners.setdefault(p.item.id, []).append(p.unit_id)
@@ -374,6 +427,7 @@ async def build_report(
             r = latest.get((it.id, unit_id))
             chosen = {f: wording[(it.id, unit_id, f)] for f in FIELDS if (it.id, unit_id, f) in wording}
             unit_answers.append(_answer(unit_names[unit_id], r, thai, screen, masked, chosen))
+            unit_answers[-1].revised = (it.id, unit_id) in revised
         row = ItemRow(
             n,
             it,
@@ -425,6 +479,12 @@ async def build_report(
         masked=masked,
         worded=len(wording),
         emblem=settings.report_emblem,
+        approvals=[
+            Approval(d.office, d.decision, d.name, d.title, d.at, d.doc_hash, d.comment, d.chain_head)
+            for d in approval[1]
+        ]
+        if approval
+        else [],
     )
     if not public:
         report.checks = checks(report, latest, unit_names, owners, today)

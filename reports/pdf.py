@@ -9,7 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from locales.i18n import _
-from reports.docx import narrative_sections, summary_lines
+from reports.docx import approval_block, narrative_sections, summary_lines
 from reports.fit import THAI_RUN, column_widths, thai_words
 from reports.memo import memo_parts
 from reports.model import RoundReport
@@ -67,6 +67,7 @@ def _labels(r: RoundReport) -> dict[str, str]:
         "results": f"{r.num(1)}. " + _("Results in brief"),
         "checks": f"{r.num(len(narrative_sections(r)) + 2)}. " + _("Checks before signing"),
         "memo": _("Memorandum"),
+        "approval": _("Approval"),
     }
 
 
@@ -95,6 +96,7 @@ def render_report_html(r: RoundReport) -> str:
             summary_lines=summary_lines(r),
             narrative=narrative_sections(r),
             checks=[] if r.public else checks_lines(r),
+            approval=approval_block(r),
             **_fonts(),
         )
     )

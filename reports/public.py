@@ -31,8 +31,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.settings import Settings
 from base.values import BANGKOK, utcnow
 from domain.budget import budget_basis
+from domain.signoff import check_text
 from domain.status import percent
 from domain.vocabulary import AWAITING
+from locales.errors import UserError
 from locales.i18n import _
 from locales.labels import status_label
 from locales.thai import format_amount, format_date, format_datetime, to_thai_digits
@@ -49,6 +51,7 @@ from storage.models import (
 )
 from storage.publication import PublicRound, Site, public_rounds, years
 from storage.repo import ItemView, Plan
+from storage.signoff import approval_of, has_chain
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -103,6 +106,7 @@ def texts() -> dict[str, str]:
         "budget": _("Budget (baht)"),
         "units": _("Responsible units"),
         "published_while_open": _("published by the administrator while the round was still open"),
+        "override": _("Published before the executives' approval. The administrator's reason:"),
         "report": _("Report"),
         "tables": _("Tables"),
         "figures": _("Figures"),
@@ -516,13 +520,43 @@ def figures_of(report: Any) -> dict[str, Any]:
     }
 
 
+async def may_publish(session: AsyncSession, org_id: int, rnd: Round, override: str) -> str:
+    """Refuse (UserError) publishing a round of an organisation with a sign-off chain before its approval, unless
+    the admin gives a reason (shown on the public page); returns the reason checked ("" when none is needed)."""
+    if not await has_chain(session, org_id) or await approval_of(session, org_id, rnd.id or 0) is not None:
+        return ""
+    if not override.strip():
+        raise UserError(
+            _(
+                "The {months}-month round has not been approved by the executives (/signoff {months}). To publish it "
+                "before that, give the reason, which is shown on the public page: /publish round {months} override "
+                "REASON"
+            ).format(months=rnd.months)
+        )
+    try:
+        return check_text(override, _("the reason to publish before approval"))
+    except ValueError as e:
+        raise UserError(str(e)) from None
+
+
+def approved_text(report: Any) -> str:
+    """ "Approved by the executives on …" for the public page, from the round's standing approval."""
+    if not report.approvals:
+        return ""
+    last = report.approvals[-1].at.astimezone(BANGKOK).date()
+    return _("Approved by the executives on {date} (recorded in the Tidtam system).").format(date=format_date(last))
+
+
 async def record_published(
-    session: AsyncSession, org: Organisation, rnd: Round, report: Any, actor: str
+    session: AsyncSession, org: Organisation, rnd: Round, report: Any, actor: str, override: str = ""
 ) -> PublishedRound:
-    """Keep the figures of the documents just written; the round is public from this commit on."""
+    """Keep the figures of the documents just written; the round is public from this commit on. ``override``: why
+    it was published before its approval (checked by ``may_publish``, again here: it may have been reopened)."""
     from storage.repo import audit
 
+    override = await may_publish(session, org.id or 0, rnd, override) if not report.approvals else ""
     figures = figures_of(report)
+    figures["approved"], figures["override"] = approved_text(report), override
     row = (await session.exec(select(PublishedRound).where(PublishedRound.round_id == rnd.id))).first()
     if row is None:
         row = PublishedRound(org_id=org.id, round_id=rnd.id, figures=figures)
@@ -531,11 +565,17 @@ async def record_published(
                 session.add(row)
         except IntegrityError:  # published meanwhile by another admin: write over theirs
             row = (await session.exec(select(PublishedRound).where(PublishedRound.round_id == rnd.id))).one()
-    row.figures, row.published_at = figures, utcnow()
+    row.figures, row.published_at, row.override = figures, utcnow(), override
     session.add(row)
     await session.flush()
     await audit(
-        session, org.id, actor, "publish", "round", rnd.id, new={"items": report.items, "masked": dict(report.masked)}
+        session,
+        org.id,
+        actor,
+        "publish",
+        "round",
+        rnd.id,
+        new={"items": report.items, "masked": dict(report.masked), **({"override": override} if override else {})},
     )
     return row
 

@@ -115,6 +115,8 @@ def _result_text(r: RoundReport, row: ItemRow) -> str:
     parts = []
     for a in row.answers:
         text = status_label(a.status) + (" †" if a.carried else "") + (f": {a.done}" if a.done else "")
+        if a.revised:
+            text += " " + _("(revised after approval)")
         if a.qty is not None:
             text += " " + _("(achieved {qty} {unit})").format(qty=r.qty(a.qty), unit=row.item.target_unit)
         parts.append(f"[{a.unit}] {text}" if several else text)

@@ -27,6 +27,7 @@ from locales.i18n import _, in_language
 from scheduler.due import back_mark, digest_mark, ladder_of, rounds_to_plan
 from scheduler.housekeeping import housekeep
 from scheduler.quota import non_essential
+from scheduler.signoff import remind_signoffs
 from storage.addresses import Address, OrgAddresses, role_addresses
 from storage.answers import Answers, Pair, add_marks, units_marked
 from storage.db import AsyncSession, Database
@@ -98,6 +99,7 @@ class TickReport:
     queued: int = 0
     dropped: int = 0
     opened: list[str] = field(default_factory=list)
+    signoffs: int = 0  # sign-offs whose waiting office was reminded
 
 
 async def auto_open(session: AsyncSession, org_id: int, today: dt.date) -> Round | None:
@@ -381,4 +383,5 @@ async def tick(
                 log.info("reminder %s dropped: %s", p.key, WHY_NOT[p.why_not])
 
     await asyncio.gather(*(plan_one(r) for r in due))
+    report.signoffs = await remind_signoffs(db, settings, now, org_ids)
     return report

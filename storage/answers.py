@@ -15,10 +15,12 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.values import without_control_characters
+from locales.errors import UserError
 from storage.chain import lock_chain, seal_answer
 from storage.db import insert_ignoring_duplicates
 from storage.models import FiscalYear, PlanItem, PlanItemUnit, Round, RoundState, Status, StatusReport, TickMark, Unit
 from storage.repo import Plan, Scoped, Units, audit
+from storage.signoff import lock_message, lock_of
 from storage.snapshot import PlanSnapshot
 
 
@@ -313,6 +315,9 @@ class Answers(Scoped):
             setattr(report, name, without_control_characters(getattr(report, name) or ""))
         params = {"org": self.org_id, "round": report.round_id, "item": report.item_id, "unit": report.unit_id}
         await lock_chain(self.session, self.org_id)  # first: the audit line below takes it anyway
+        if (locked := await lock_of(self.session, self.org_id, report.round_id)) is not None:
+            rnd = await self.session.get(Round, report.round_id)
+            raise UserError(lock_message(locked, rnd.months if rnd else 6))
         if self.session.bind.dialect.name == "postgresql":  # two saves of one pair at once: the second waits,
             # then reads the first's answer (SQLite's transactions take the write lock at BEGIN: one at a time)
             await (await self.session.connection()).execute(

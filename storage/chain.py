@@ -3,9 +3,10 @@ chained to the previous line of its organisation (canonical JSON); a line that r
 answer's hash. ``verify`` recomputes both and names the first row altered, deleted or inserted outside the
 application.
 
-Someone who can write to the database can recompute a whole chain; an approval stores the chain's head, so the
-approved state stays provable (issue 31). Erasure of a person rewrites the lines that named them, and reseals the
-chain from the first of them (storage/people.py).
+Someone who can write to the database can recompute a whole chain; an approval stores the chain's head and its
+documents print it, so a rewritten history no longer holds the head a printed approval names (``line_with_head``).
+Erasure of a person rewrites the lines that named them, and reseals the chain from the first of them
+(storage/people.py).
 """
 
 from __future__ import annotations
@@ -179,6 +180,8 @@ class _Walk:
         new = line.new or {}
         if line.entity == "status_report" and line.action in SEALS_ANSWER and "sealed" in new and line.entity_id:
             self.sealed[line.entity_id] = new["sealed"]
+        if line.entity == "signoff" and line.action == "decide" and new.get("chain_head") != line.chain_prev:
+            return Broken(org_id, "audit_log", line.id, "altered")  # an approval names the head it was given on
         if line.action == "undo_opening":
             self.removed.update((line.old or {}).get("removed_answers", []))
         self.previous, self.checked = line.chain_hash, self.checked + 1
@@ -196,6 +199,15 @@ async def verify_org(session: AsyncSession, org_id: int) -> tuple[int, Broken | 
         return walk.checked, Broken(org_id, "audit_log", walk.suspect.id or 0, "does not follow the line before it")
     broken = await _verify_answers(session, org_id, walk)
     return walk.checked, broken
+
+
+async def line_with_head(session: AsyncSession, org_id: int, chain_hash: str) -> int | None:
+    """The audit line whose hash is ``chain_hash`` (0 for the empty history): a head printed in an approved document
+    that no line has any more shows the history was rewritten after that approval."""
+    if chain_hash == GENESIS:
+        return 0
+    q = select(AuditLog.id).where(AuditLog.org_id == org_id, AuditLog.chain_hash == chain_hash)
+    return (await session.exec(q.limit(1))).first()
 
 
 async def _verify_answers(session: AsyncSession, org_id: int, walk: _Walk) -> Broken | None:

@@ -16,7 +16,19 @@ from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 from base.values import utcnow
-from domain.vocabulary import CannotReason, ItemKind, LeaveKind, OrgKind, Role, RoundState, SectionLevel, Status
+from domain.vocabulary import (
+    CannotReason,
+    Decision,
+    ItemKind,
+    LeaveKind,
+    Office,
+    OrgKind,
+    Role,
+    RoundState,
+    SectionLevel,
+    SignoffState,
+    Status,
+)
 from storage.types import ExactDecimal, Money, UTCDateTime
 
 
@@ -516,6 +528,8 @@ class PublishedRound(SQLModel, table=True):
     round_id: int = Field(foreign_key="round.id", unique=True)
     published_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # why an admin published a round of an organisation with a sign-off chain before it was approved (shown)
+    override: str = Field(default="", max_length=1000, sa_column_kwargs={"server_default": ""})
 
 
 class PublicWording(SQLModel, table=True):
@@ -545,3 +559,57 @@ class PublicLink(SQLModel, table=True):
     url: str = Field(max_length=2000)
     marked_by: str = Field(max_length=100)
     marked_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SignoffStep(SQLModel, table=True):
+    """One office of an organisation's sign-off chain, in order: who gives an opinion, who approves."""
+
+    __tablename__ = "signoff_step"
+    __table_args__ = (UniqueConstraint("org_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    position: int
+    office: Office = Field(sa_type=_enum(Office))
+    person_id: int = Field(foreign_key="person.id")
+
+
+class Signoff(SQLModel, table=True):
+    """A round sent for sign-off: the chain as it was when sent, where it stands, and the SHA-256 of the document
+    set the offices were sent (kept under the data directory's ``folder``). A round sent again is a new row."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    state: SignoffState = Field(default=SignoffState.PENDING, sa_type=_enum(SignoffState))
+    position: int = 0  # the office waited for (an index into ``steps``)
+    steps: list[list[Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [office, person]
+    doc_hash: str = Field(default="", max_length=64)  # "" while the documents are being laid out
+    folder: str = Field(default="", max_length=200)
+    closed_on: dt.date  # when the round closed (Bangkok): the start of its time to approval
+    sent_by: str = Field(max_length=100)
+    sent_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    step_since: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str = Field(default="", max_length=1000)  # why it was withdrawn or reopened
+
+
+class SignoffDecision(SQLModel, table=True):
+    """What one office decided, and as whom: the person, their office at that moment, the account they pressed
+    from, the time, the document set's SHA-256 and the organisation's chain head — the approval's record."""
+
+    __tablename__ = "signoff_decision"
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    signoff_id: int = Field(foreign_key="signoff.id", index=True)
+    position: int
+    office: Office = Field(sa_type=_enum(Office))
+    decision: Decision = Field(sa_type=_enum(Decision))
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    name: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=300)
+    platform: str = Field(default="", max_length=20)
+    account: str = Field(default="", max_length=100)
+    comment: str = Field(default="", max_length=1000)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    doc_hash: str = Field(default="", max_length=64)
+    chain_head: str = Field(default="", max_length=64)

@@ -40,6 +40,8 @@ from storage.models import (
     OutboxState,
     Person,
     Role,
+    SignoffDecision,
+    SignoffStep,
     StatusReport,
     Unit,
 )
@@ -364,6 +366,8 @@ ERASURE = {
     "status_report": "kept: an answer is the unit's record; the person's name is gone from person",
     "sim_message": "the simulator's own phones, never a real person",
     "group_chat": "a group, not a person",
+    "signoff_step": "deleted: the admin names another holder of the office",
+    "signoff_decision": "kept as the office's decision; the name replaced, the account cleared",
 }
 
 
@@ -384,6 +388,13 @@ async def forget_person(
     await session.exec(delete(LinkCode).where(LinkCode.person_id == person.id))
     await session.exec(delete(Leave).where(Leave.person_id == person.id))
     await session.exec(delete(Acting).where(Acting.person_id == person.id))
+    await session.exec(delete(SignoffStep).where(SignoffStep.person_id == person.id))  # the admin names another
+    # an approval they gave stays a record of the office's decision, no longer of who they were
+    await session.exec(
+        update(SignoffDecision)
+        .where(SignoffDecision.person_id == person.id)
+        .values(name=f"ผู้ใช้ #{person.id} (ลบข้อมูลส่วนบุคคลแล้ว)", account="")
+    )
     await session.exec(delete(FormPass).where(FormPass.person_id == person.id))
     drafts = (await session.exec(select(FormDraft).where(FormDraft.person_id == person.id))).all()
     counts["drafts"] = len(drafts)

@@ -19,8 +19,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from locales.errors import UserError
 from locales.i18n import _
 from storage.answers import Answers
-from storage.models import AuditLog, Round, RoundState, StatusReport
+from storage.models import AuditLog, Round, RoundState, StatusReport, id_of
 from storage.repo import audit
+from storage.signoff import lock_message, lock_of
 
 
 async def set_round_state(
@@ -79,6 +80,8 @@ async def check_may_open(session: AsyncSession, org_id: int, rnd: Round, *, clos
             select(Round).where(Round.org_id == org_id, Round.state == RoundState.OPEN, col(Round.id) != rnd.id)
         )
     ).all()
+    if (locked := await lock_of(session, org_id, id_of(rnd))) is not None:
+        raise UserError(lock_message(locked, rnd.months))
     if others and not close_others:
         raise UserError(_("Another round is open; close it first: /round close in the chat, or tidtam round close."))
     return list(others)

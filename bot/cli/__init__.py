@@ -25,6 +25,7 @@ from bot.cli import report as report_commands
 from bot.cli import rounds as round_commands
 from bot.cli import schedule as schedule_commands
 from bot.cli import serve as serve_commands
+from bot.cli import signoff as signoff_commands
 from bot.cli import year as year_commands
 from bot.cli.common import CliState, set_state
 from locales.errors import UserError
@@ -53,6 +54,7 @@ publish_commands.register(app)
 serve_commands.register(app)
 schedule_commands.register(app)
 leave_commands.register(app)
+signoff_commands.register(app)
 app.add_typer(plan_commands.app, name="plan", help=N_("Import, show and template the plan."))
 app.add_typer(round_commands.app, name="round", help=N_("The fiscal year's two reporting rounds."))
 app.add_typer(year_commands.app, name="year", help=N_("Fiscal years: start the next one from this one's plan."))

@@ -14,6 +14,7 @@ from locales.errors import UserError
 from locales.i18n import N_, _
 from reports.public import (
     PublicSite,
+    may_publish,
     oit_addresses,
     preview_lines,
     public_report,
@@ -114,21 +115,26 @@ def publish_round(
     months: int = typer.Argument(..., help=N_("6 or 12")),
     fiscal_year: int | None = typer.Option(None, "--fiscal-year", help=N_("BE; default: the latest")),
     yes: bool = typer.Option(False, "--yes", help=N_("do not ask to confirm")),
+    override: str = typer.Option(
+        "", "--override", help=N_("publish before the executives' approval, for this reason (shown on the page)")
+    ),
 ) -> None:
     async def go(db: Database) -> str | None:
+        nonlocal override
         async with org_session(db, commit=False) as (session, org):
             site = await _site(session, org)
             found = await Rounds(session, org.id).by_months(months, fiscal_year)
             if found is None:
                 raise UserError(_("No {months}-month round in that fiscal year.").format(months=months))
             rnd, fy = found
+            override = await may_publish(session, org.id, rnd, override)
             report = await public_report(session, state().settings, org, rnd)
         typer.echo("\n".join(preview_lines(report)))
         if not yes and not _confirmed(_("Publish it?")):
             return None
         await write_round_files(state().settings, org.id, rnd.id, report)
         async with org_session(db) as (session, org):
-            await record_published(session, org, rnd, report, "cli")
+            await record_published(session, org, rnd, report, "cli", override)
         await _write_plan(db)
         return f"{site_url(site.publication.slug)}{fy.year_be}/{months}/"
 

@@ -5,6 +5,8 @@
 //   - editMessageText / editMessageReplyMarkup answer `result: null` (Telegram: the Message)
 //   - answerCallbackQuery answers `result: null` (Telegram: true)
 //   - getUpdates delivers a callback_query without `chat_instance`, which Telegram always sends
+//   - sendDocument is missing: the proxy answers as Telegram does and keeps [chat_id, file name] for the tests
+//     to read at GET /harness/documents
 // The product talks to the proxy; the tests play the people through the emulator's client routes.
 // Usage: node telegram-harness.js EMULATOR_PORT PROXY_PORT
 'use strict';
@@ -51,11 +53,33 @@ function fix(method, params, payload) {
 async function main() {
   const server = new TelegramServer({ port: emulatorPort, host: '127.0.0.1', storeTimeout: 3600 });
   await server.start();
+  const documents = [];
+  let nextDocumentId = 900000;
   const proxy = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
+      if (req.url === '/harness/documents') {
+        const out = Buffer.from(JSON.stringify(documents));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': out.length });
+        res.end(out);
+        return;
+      }
+      if (/^\/bot[^/]+\/sendDocument/.test(req.url || '')) {
+        const text = raw.toString('latin1');
+        const chat = /name="chat_id"[^\r]*\r\n(?:[^\r]+\r\n)*\r\n([^\r]+)/.exec(text);
+        const file = /name="document"; filename="([^"]*)"/.exec(text);
+        const name = file ? Buffer.from(file[1], 'latin1').toString('utf8') : '';
+        documents.push([chat ? chat[1] : '', name]);
+        const chatId = Number(chat ? chat[1] : 0);
+        const result = { message_id: nextDocumentId++, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private' },
+          document: { file_id: `doc${nextDocumentId}`, file_unique_id: `u${nextDocumentId}`, file_name: name } };
+        const out = Buffer.from(JSON.stringify({ ok: true, result }));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': out.length });
+        res.end(out);
+        return;
+      }
       const headers = { ...req.headers, host: `127.0.0.1:${emulatorPort}`, 'content-length': raw.length };
       const upstream = http.request({ host: '127.0.0.1', port: emulatorPort, path: req.url, method: req.method, headers },
         (up) => {

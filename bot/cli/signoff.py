@@ -1,0 +1,125 @@
+"""``tidtam signoff show|chain|skip|cancel|reopen``: the chat's /signoff from the command line, with the same bounds
+(domain/signoff.py) — a round is sent for sign-off from the chat, where its offices answer."""
+
+from __future__ import annotations
+
+import typer
+
+from base.values import bangkok_today
+from bot.cli.common import org_session, run, state
+from domain.signoff import check_text
+from domain.vocabulary import Decision, SignoffState
+from handlers.reminders import queue_deliveries
+from handlers.signoff import OFF_WORDS, chain_from_text, chain_text, office_deliveries, state_text
+from locales.errors import UserError
+from locales.i18n import N_, _
+from storage.answers import Answers
+from storage.db import AsyncSession, Database
+from storage.models import Organisation, Round, Signoff, id_of
+from storage.repo import Rounds
+from storage.signoff import Signer, decide, end, latest, set_chain
+
+app = typer.Typer(no_args_is_help=True, help=N_("Sign-off by the ปลัด and the นายก: the chain, and where rounds stand."))
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="signoff")
+
+
+def _reason(text: str, what: str) -> str:
+    try:
+        return check_text(text, what)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+
+
+async def _round_signoff(
+    session: AsyncSession, org: Organisation, months: int, state_: SignoffState
+) -> tuple[Round, Signoff]:
+    found = await Rounds(session, id_of(org)).by_months(months, None)
+    if found is None:
+        raise UserError(_("No {months}-month round in that fiscal year.").format(months=months))
+    row = await latest(session, id_of(org), id_of(found[0]))
+    if row is None or row.state != state_:
+        raise UserError(
+            _("This round is not waiting for sign-off.")
+            if state_ == SignoffState.PENDING
+            else _("This round has not been approved; nothing to reopen.")
+        )
+    return found[0], row
+
+
+@app.command("show", help=N_("The chain, and where the current round's sign-off stands."))
+def show() -> None:
+    async def go(db: Database) -> str:
+        async with org_session(db, commit=False) as (session, org):
+            lines = [await chain_text(session, org)]
+            rnd = await Answers(session, id_of(org)).current_round()
+            if rnd is not None:
+                lines += ["", await state_text(session, org, rnd, await latest(session, id_of(org), id_of(rnd)))]
+            return "\n".join(lines)
+
+    typer.echo(run(go))
+
+
+@app.command("chain", help=N_('Set the chain: tidtam signoff chain "ปลัด สมปอง ใจดี; นายก สมชาย รักดี" (or off)'))
+def chain(text: str = typer.Argument(..., help=N_("ปลัด NAME; นายก NAME — in order; off: no sign-off"))) -> None:
+    async def go(db: Database) -> str:
+        async with org_session(db) as (session, org):
+            steps = [] if text.strip().lower() in OFF_WORDS else await chain_from_text(session, id_of(org), text)
+            await set_chain(session, id_of(org), steps, "cli")
+            return await chain_text(session, org)
+
+    typer.echo(run(go))
+
+
+@app.command("skip", help=N_("Pass the waiting office by, with a reason (audited, stated in the documents)."))
+def skip(
+    months: int = typer.Argument(..., help=N_("6 or 12")),
+    reason: str = typer.Option(..., "--reason", help=N_("why the office is passed by")),
+) -> None:
+    async def go(db: Database) -> str:
+        checked = _reason(reason, _("the reason the office is passed by"))
+        async with org_session(db) as (session, org):
+            rnd, row = await _round_signoff(session, org, months, SignoffState.PENDING)
+            await decide(
+                session, row, Decision.SKIP, Signer(None, _("passed by the administrator"), "cli", ""), checked, "cli"
+            )
+            if row.state == SignoffState.PENDING:  # the next office is asked, with the documents
+                deliveries, _name = await office_deliveries(session, state().settings, org, row, today=bangkok_today())
+                await queue_deliveries(
+                    session, id_of(org), deliveries, state().settings.data_dir, f"so{row.id}-p{row.position}"
+                )
+            return await state_text(session, org, rnd, row)
+
+    typer.echo(run(go))
+
+
+@app.command("cancel", help=N_("Take a round back from sign-off (its answers may change again)."))
+def cancel(months: int = typer.Argument(..., help=N_("6 or 12"))) -> None:
+    async def go(db: Database) -> None:
+        async with org_session(db) as (session, org):
+            _rnd, row = await _round_signoff(session, org, months, SignoffState.PENDING)
+            await end(session, row, SignoffState.WITHDRAWN, "", "cli")
+
+    run(go)
+    typer.echo(_("The round is taken back from sign-off; its answers may change again."))
+
+
+@app.command(
+    "reopen", help=N_("Reopen an approved round so answers may change, with a reason; it must be approved again.")
+)
+def reopen(
+    months: int = typer.Argument(..., help=N_("6 or 12")),
+    reason: str = typer.Option(..., "--reason", help=N_("why the approval is reopened")),
+) -> None:
+    async def go(db: Database) -> None:
+        checked = _reason(reason, _("the reason the approval is reopened"))
+        async with org_session(db) as (session, org):
+            _rnd, row = await _round_signoff(session, org, months, SignoffState.APPROVED)
+            await end(session, row, SignoffState.REOPENED, checked, "cli")
+
+    run(go)
+    typer.echo(
+        _("The approval is reopened: open the round (tidtam round open) for the change; it must be approved again.")
+    )
