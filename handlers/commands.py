@@ -182,7 +182,8 @@ TABLE: tuple[Command, ...] = (
         signoff.signoff,
         Who.EVERYONE,
         help=(
-            (Who.ADMINS, N_("/signoff 6|12 — send a closed round to the ปลัด and the นายก; /signoff chain to set who")),
+            (Who.ADMINS, N_("/signoff 6|12|plan — send a closed round, or the plan, to the ปลัด and the นายก")),
+            (Who.ADMINS, N_("/signoff chain ปลัด NAME; นายก NAME — who signs off, in order")),
             (Who.READERS, N_("/signoff — a round waiting for your sign-off (เห็นชอบ / อนุมัติ)")),
         ),
     ),

@@ -12,7 +12,7 @@ from handlers.common import clip, round_name
 from handlers.context import Ctx
 from handlers.manager import summary_text
 from handlers.reminders import on_leave_line
-from handlers.signoff import state_text
+from handlers.signoff import state_text, subject_of
 from locales.i18n import _
 from locales.labels import status_label
 from locales.thai import format_date
@@ -55,7 +55,7 @@ async def build_digest(
         )
     lines += ["", summary_text(summary)]
     if (row := await latest(session, id_of(org), id_of(rnd))) is not None:
-        lines += ["", await state_text(session, org, rnd, row)]
+        lines += ["", await state_text(session, org, await subject_of(session, id_of(org), row), row)]
     lines += ["", _("Since last week:")]
     changes = [
         f"{status_label(k)} {summary.counts[k] - before.counts[k]:+d}"

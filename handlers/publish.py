@@ -50,7 +50,7 @@ async def publish(ctx: Ctx, args: str = "") -> None:
     if words[:1] == ["on"]:
         pub = await set_live(ctx.session, ctx.org_id, True, ctx.actor, words[1] if len(words) > 1 else None)
         ctx.say(_("The public page is live: {url}").format(url=page_url(ctx, pub.slug)) + _local_note(ctx))
-        ctx.later(lambda db: _write_plan(ctx, db), detached=True)
+        ctx.later(lambda db: write_plan(ctx, db), detached=True)
     elif words[:1] == ["off"]:
         await set_live(ctx.session, ctx.org_id, False, ctx.actor)
         ctx.say(_("The public page is off."))
@@ -78,7 +78,7 @@ async def publish(ctx: Ctx, args: str = "") -> None:
     ctx.say("\n".join(lines) + _local_note(ctx))
 
 
-async def _write_plan(ctx: Ctx, db) -> None:
+async def write_plan(ctx: Ctx, db) -> None:
     """The plan's public PDF and XLSX, laid out after the step committed (never by a visitor's request)."""
     async with db.session(commit=False) as session:
         current = await publication_of(session, ctx.org_id)
@@ -154,6 +154,6 @@ async def _publish_confirmed(ctx: Ctx, db, round_id: int, override: str) -> None
         if rnd is None or pub is None:  # deleted, or the page turned off, while the documents were laid out
             raise UserError(_("This button is not valid."))
         await record_published(session, ctx.organisation, rnd, report, ctx.actor, override)
-    await _write_plan(ctx, db)
+    await write_plan(ctx, db)
     url = f"{page_url(ctx, pub.slug)}{report.fiscal_year.year_be}/{report.round.months}/"
     ctx.say(_("Published: {url}").format(url=url) + _local_note(ctx))

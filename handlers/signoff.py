@@ -1,11 +1,12 @@
-"""/signoff: the admin sets the organisation's chain of offices (ปลัด → นายก) and sends a closed round along it; each
-office reads the round's summary and documents and presses เห็นชอบ/อนุมัติ or sends it back with a comment; the admin
-may pass an office by, take a round back, or reopen an approved one — each with a reason, audited."""
+"""/signoff: the admin sets the organisation's chain of offices (ปลัด → นายก) and sends a closed round — or the year's
+plan — along it; each office reads the summary and the documents and presses เห็นชอบ/อนุมัติ or sends it back with a
+comment; the admin may pass an office by, take it back, or reopen an approved round — each with a reason, audited."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import dataclass
 
 from base.events import Attachment, Button, Delivery, Message
 from base.settings import Settings
@@ -16,18 +17,20 @@ from handlers.common import round_name
 from handlers.context import Ctx
 from handlers.manager import summary_text
 from handlers.protocol import SignoffAnswer, Step
+from handlers.publish import write_plan
 from handlers.reminders import queue_deliveries
 from locales.errors import UserError
 from locales.i18n import _, in_language
 from locales.thai import format_date, format_datetime
 from reports.model import build_report, carried_out_rule, executive_title
+from reports.public import plan_documents, write_files
 from reports.summary import round_summary
 from storage.addresses import person_addresses, role_addresses
 from storage.answers import Answers
 from storage.db import AsyncSession
 from storage.holidays import org_calendar
 from storage.leave import person_named_first
-from storage.models import Organisation, Person, Round, Signoff, id_of
+from storage.models import FiscalYear, Organisation, Person, Round, Signoff, id_of
 from storage.repo import Rounds
 from storage.signoff import (
     Signer,
@@ -40,16 +43,52 @@ from storage.signoff import (
     document_set_hash,
     end,
     latest,
+    latest_plan,
     may_decide,
     send,
+    send_plan,
     set_chain,
     steps_of,
 )
 
 USAGE = (
-    "/signoff 6|12 · /signoff chain ปลัด NAME; นายก NAME · /signoff skip 6 REASON · /signoff cancel 6 · "
+    "/signoff 6|12|plan · /signoff chain ปลัด NAME; นายก NAME · /signoff skip 6|plan REASON · /signoff cancel 6|plan · "
     "/signoff reopen 6 REASON"
 )
+SUBJECT_WORDS = ("6", "12", "plan")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a sign-off is about: a round, or (no round) the fiscal year's plan."""
+
+    fy: FiscalYear
+    rnd: Round | None = None
+
+    @property
+    def name(self) -> str:
+        if self.rnd is not None:
+            return round_name(self.rnd)
+        return _("the plan of fiscal year {year}").format(year=self.fy.year_be)
+
+    @property
+    def word(self) -> str:
+        """What follows /signoff to name it."""
+        return str(self.rnd.months) if self.rnd is not None else "plan"
+
+
+async def subject_of(session: AsyncSession, org_id: int, row: Signoff) -> Subject:
+    fy = await session.get(FiscalYear, row.fiscal_year_id)
+    rnd = await Answers(session, org_id).round_by_id(row.round_id) if row.round_id is not None else None
+    if fy is None or fy.org_id != org_id or (row.round_id is not None and rnd is None):
+        raise UserError(_("This sign-off is no longer waiting for a decision."))
+    return Subject(fy, rnd)
+
+
+async def latest_of(session: AsyncSession, org_id: int, subject: Subject) -> Signoff | None:
+    if subject.rnd is not None:
+        return await latest(session, org_id, id_of(subject.rnd))
+    return await latest_plan(session, org_id, id_of(subject.fy))
 
 
 def office_title(office: Office, org: Organisation) -> str:
@@ -74,22 +113,26 @@ async def signoff(ctx: Ctx, args: str = "") -> None:
         )
     if head == "chain":
         await _chain(ctx, args.strip()[len(words[0]) :].strip())
-    elif head in ("6", "12"):
-        await _send(ctx, await _round(ctx, head))
-    elif head in ("skip", "cancel", "reopen") and len(words) >= 2 and words[1] in ("6", "12"):
-        rnd = await _round(ctx, words[1])
+    elif head in SUBJECT_WORDS:
+        await _send(ctx, await _subject(ctx, head))
+    elif head in ("skip", "cancel", "reopen") and len(words) >= 2 and words[1].lower() in SUBJECT_WORDS:
+        subject = await _subject(ctx, words[1].lower())
         reason = " ".join(words[2:])
-        await {"skip": _skip, "cancel": _withdraw, "reopen": _reopen}[head](ctx, rnd, reason)
+        await {"skip": _skip, "cancel": _withdraw, "reopen": _reopen}[head](ctx, subject, reason)
     else:
         raise UserError(_("Use: {usage}").format(usage=USAGE))
 
 
-async def _round(ctx: Ctx, months: str) -> Round:
+async def _subject(ctx: Ctx, word: str) -> Subject:
+    """6 or 12: that round of the current fiscal year; plan: the current fiscal year's plan."""
     repo = Rounds(ctx.session, ctx.org_id)
-    rnd = await repo.get(await repo.fiscal_year(), int(months))
+    fy = await repo.fiscal_year()
+    if word == "plan":
+        return Subject(fy)
+    rnd = await repo.get(fy, int(word))
     if rnd is None:
-        raise UserError(_("No {months}-month round in that fiscal year.").format(months=months))
-    return rnd
+        raise UserError(_("No {months}-month round in that fiscal year.").format(months=word))
+    return Subject(fy, rnd)
 
 
 def _reason(text: str, what: str) -> str:
@@ -149,10 +192,13 @@ async def chain_text(session: AsyncSession, org: Organisation) -> str:
 # ------------------------------------------------------------------ sending
 
 
-async def _send(ctx: Ctx, rnd: Round) -> None:
-    row = await send(ctx.session, ctx.org_id, rnd, ctx.actor)
+async def _send(ctx: Ctx, subject: Subject) -> None:
+    if subject.rnd is not None:
+        row = await send(ctx.session, ctx.org_id, subject.rnd, ctx.actor)
+    else:
+        row = await send_plan(ctx.session, ctx.org_id, subject.fy, ctx.actor, bangkok_today())
     signoff_id = id_of(row)
-    ctx.say(_("{round} is sent for sign-off; the documents are being laid out…").format(round=round_name(rnd)))
+    ctx.say(_("{round} is sent for sign-off; the documents are being laid out…").format(round=subject.name))
     ctx.later(lambda db: _lay_out(ctx, db, signoff_id), detached=True)
 
 
@@ -160,15 +206,23 @@ async def _lay_out(ctx: Ctx, db, signoff_id: int) -> None:
     """The documents the offices read, written once and hashed; then the first office is asked."""
     from reports.export import export as write_all
 
+    folder = f"signoff/{ctx.org_id}/{signoff_id}"
+    path = ctx.settings.data_dir / folder
+    path.mkdir(parents=True, exist_ok=True)
     async with db.session(commit=False) as session:
         row = await by_id(session, ctx.org_id, signoff_id)
-        rnd = await Answers(session, ctx.org_id).round_by_id(row.round_id) if row else None
-        if row is None or rnd is None:
+        if row is None:
             raise UserError(_("This sign-off is no longer waiting for a decision."))
-        report = await build_report(session, ctx.settings, ctx.organisation, rnd)
-    folder = f"signoff/{ctx.org_id}/{signoff_id}"
-    (ctx.settings.data_dir / folder).mkdir(parents=True, exist_ok=True)
-    files = await asyncio.to_thread(write_all, report, ["xlsx", "pdf"], ctx.settings.data_dir / folder)
+        subject = await subject_of(session, ctx.org_id, row)
+        if subject.rnd is not None:
+            report = await build_report(session, ctx.settings, ctx.organisation, subject.rnd)
+        else:
+            jobs, _figures = await plan_documents(session, ctx.settings, ctx.organisation, subject.fy, path)
+    if subject.rnd is not None:
+        files = await asyncio.to_thread(write_all, report, ["xlsx", "pdf"], path)
+    else:
+        await write_files(jobs)
+        files = [p for p, _writer in jobs]
     doc_hash = document_set_hash(files)
     async with db.session() as session:
         row = await by_id(session, ctx.org_id, signoff_id)
@@ -201,15 +255,18 @@ async def office_deliveries(
     people = [holder] if holder else []
     if step.office == Office.PALAD:
         people += [p for i in await acting_palad(session, id_of(org), today) if (p := await session.get(Person, i))]
-    rnd = await Answers(session, id_of(org)).round_by_id(row.round_id)
-    assert rnd is not None
-    summary = await round_summary(session, id_of(org), rnd, carried_out_rule=carried_out_rule(settings))
+    subject = await subject_of(session, id_of(org), row)
+    if subject.rnd is not None:
+        summary = await round_summary(session, id_of(org), subject.rnd, carried_out_rule=carried_out_rule(settings))
+        about = summary_text(summary)
+    else:
+        about = (await plan_documents(session, settings, org, subject.fy, settings.data_dir / row.folder))[1]
     files = [] if waited else sorted((settings.data_dir / row.folder).iterdir())
     deliveries: list[Delivery] = []
     for person in {id_of(p): p for p in people}.values():
         for address in await person_addresses(session, person):
             with in_language(address.lang):
-                question = _question(org, row, step.office, rnd, summary, waited)
+                question = _question(org, row, step.office, subject, about, waited)
             deliveries.append(Delivery(address.platform, address.chat_id, question, scope=f"so{row.id}"))
             deliveries += [
                 Delivery(
@@ -223,22 +280,24 @@ async def office_deliveries(
     return deliveries, holder.display_name if holder else "-"
 
 
-def _question(org: Organisation, row: Signoff, office: Office, rnd: Round, summary, waited: int = 0) -> Message:
+def _question(
+    org: Organisation, row: Signoff, office: Office, subject: Subject, about: str, waited: int = 0
+) -> Message:
     approve = _("Agree (เห็นชอบ)") if office == Office.PALAD else _("Approve (อนุมัติ)")
+    asks = (
+        _("{org} asks for your sign-off as {office}: the report of {round}, fiscal year {year}.")
+        if subject.rnd is not None
+        else _("{org} asks for your sign-off as {office}: the anti-corruption action plan of fiscal year {year}.")
+    )
     lines = [
-        _("{org} asks for your sign-off as {office}: the report of {round}, fiscal year {year}.").format(
-            org=org.name,
-            office=office_title(office, org),
-            round=round_name(rnd),
-            year=summary.fiscal_year.year_be,
-        ),
+        asks.format(org=org.name, office=office_title(office, org), round=subject.name, year=subject.fy.year_be),
         _("Document code {code}; the documents follow this message.").format(code=short_code(row.doc_hash))
         if not waited
         else _("Document code {code}; the documents were sent on {date}.").format(
             code=short_code(row.doc_hash), date=format_datetime(row.step_since)
         ),
         "",
-        summary_text(summary),
+        about,
     ]
     if waited:
         lines.insert(0, _("Reminder: this has waited {n} working day(s) for your decision.").format(n=waited))
@@ -297,16 +356,25 @@ async def _decide(ctx: Ctx, row: Signoff, decision: Decision, comment: str, acti
         title = _("acting for the {office}").format(office=title)
     signer = Signer(ctx.me, title, ctx.event.platform, ctx.event.user_id)
     made = await decide(ctx.session, row, decision, signer, comment, ctx.actor)
-    rnd = await Answers(ctx.session, ctx.org_id).round_by_id(row.round_id)
-    assert rnd is not None
+    subject = await subject_of(ctx.session, ctx.org_id, row)
     if decision == Decision.RETURN:
         ctx.say(_("Sent back to the administrator with your comment."), edit=True)
-        await _tell_admins(
-            ctx,
+        fix = (
             _(
                 "{name} ({office}) sent {round} back: “{comment}”. Fix what is asked (reopen the round with "
                 "/round open {months} if answers must change, then close it) and send it again with /signoff {months}."
-            ).format(name=ctx.me.display_name, office=title, round=round_name(rnd), comment=comment, months=rnd.months),
+            )
+            if subject.rnd is not None
+            else _(
+                "{name} ({office}) sent {round} back: “{comment}”. Fix the plan (/import) and send it again with "
+                "/signoff plan."
+            )
+        )
+        await _tell_admins(
+            ctx,
+            fix.format(
+                name=ctx.me.display_name, office=title, round=subject.name, comment=comment, months=subject.word
+            ),
         )
         return
     ctx.say(
@@ -319,22 +387,24 @@ async def _decide(ctx: Ctx, row: Signoff, decision: Decision, comment: str, acti
         ),
         edit=True,
     )
-    await _moved_on(ctx, row, rnd)
+    await _moved_on(ctx, row, subject)
 
 
-async def _moved_on(ctx: Ctx, row: Signoff, rnd: Round) -> None:
-    """After an office agreed or was passed by: ask the next one, or tell the admins the round is approved."""
+async def _moved_on(ctx: Ctx, row: Signoff, subject: Subject) -> None:
+    """After an office agreed or was passed by: ask the next one, or tell the admins it is approved."""
     if row.state == SignoffState.PENDING:
         await _ask_office(ctx.session, ctx, row)
         return
     taken = working_days_taken(row.closed_on, bangkok_today(), await org_calendar(ctx.session, ctx.org_id))
-    await _tell_admins(
-        ctx,
-        _(
+    if subject.rnd is None:  # the plan's approval is on its public page (and in its files) at once
+        ctx.later(lambda db: write_plan(ctx, db), detached=True)
+        text = _("{round} is approved ({days} working days after it was sent); the public plan page says so.")
+    else:
+        text = _(
             "{round} is approved ({days} working days after it closed). /export gives the approved documents; "
             "/publish round {months} publishes it."
-        ).format(round=round_name(rnd), days=taken, months=rnd.months),
-    )
+        )
+    await _tell_admins(ctx, text.format(round=subject.name, days=taken, months=subject.word))
 
 
 async def _tell_admins(ctx: Ctx, text: str) -> None:
@@ -345,28 +415,37 @@ async def _tell_admins(ctx: Ctx, text: str) -> None:
 # ------------------------------------------------------------------ the admin's overrides
 
 
-async def _skip(ctx: Ctx, rnd: Round, reason: str) -> None:
-    row = await latest(ctx.session, ctx.org_id, id_of(rnd))
+async def _skip(ctx: Ctx, subject: Subject, reason: str) -> None:
+    row = await latest_of(ctx.session, ctx.org_id, subject)
     if row is None or row.state != SignoffState.PENDING:
-        raise UserError(_("This round is not waiting for sign-off."))
+        raise UserError(_("{round} is not waiting for sign-off.").format(round=subject.name))
     reason = _reason(reason, _("the reason the office is passed by"))
     office = steps_of(row)[row.position].office
     signer = Signer(None, _("passed by the administrator"), ctx.event.platform, ctx.event.user_id)
     await decide(ctx.session, row, Decision.SKIP, signer, reason, ctx.actor)
     ctx.say(_("{office} is passed by: {reason}").format(office=office_title(office, ctx.organisation), reason=reason))
-    await _moved_on(ctx, row, rnd)
+    await _moved_on(ctx, row, subject)
 
 
-async def _withdraw(ctx: Ctx, rnd: Round, reason: str) -> None:
-    row = await latest(ctx.session, ctx.org_id, id_of(rnd))
+async def _withdraw(ctx: Ctx, subject: Subject, reason: str) -> None:
+    row = await latest_of(ctx.session, ctx.org_id, subject)
     if row is None or row.state != SignoffState.PENDING:
-        raise UserError(_("This round is not waiting for sign-off."))
+        raise UserError(_("{round} is not waiting for sign-off.").format(round=subject.name))
     await end(ctx.session, row, SignoffState.WITHDRAWN, reason[:1000], ctx.actor)
-    ctx.say(_("{round} is taken back from sign-off; its answers may change again.").format(round=round_name(rnd)))
+    ctx.say(
+        (
+            _("{round} is taken back from sign-off; its answers may change again.")
+            if subject.rnd is not None
+            else _("{round} is taken back from sign-off.")
+        ).format(round=subject.name)
+    )
 
 
-async def _reopen(ctx: Ctx, rnd: Round, reason: str) -> None:
-    row = await latest(ctx.session, ctx.org_id, id_of(rnd))
+async def _reopen(ctx: Ctx, subject: Subject, reason: str) -> None:
+    if subject.rnd is None:
+        raise UserError(_("A plan's approval is not reopened: send the revised plan again with /signoff plan."))
+    rnd = subject.rnd
+    row = await latest_of(ctx.session, ctx.org_id, subject)
     if row is None or row.state != SignoffState.APPROVED:
         raise UserError(_("This round has not been approved; nothing to reopen."))
     reason = _reason(reason, _("the reason the approval is reopened"))
@@ -384,39 +463,52 @@ async def _reopen(ctx: Ctx, rnd: Round, reason: str) -> None:
 
 
 async def _status(ctx: Ctx) -> None:
+    """The admin: the chain, and where the year's plan and the current round stand. An office holder: what waits
+    for them, sent again."""
     rnd = await Answers(ctx.session, ctx.org_id).current_round()
-    row = await latest(ctx.session, ctx.org_id, id_of(rnd)) if rnd else None
+    fy = await Rounds(ctx.session, ctx.org_id).fiscal_year()
+    subjects = [Subject(fy)] + ([Subject(fy, rnd)] if rnd is not None else [])
+    rows = [(s, await latest_of(ctx.session, ctx.org_id, s)) for s in subjects]
     if not ctx.roles.admin:
-        if (
-            row is None
-            or row.state != SignoffState.PENDING
-            or await may_decide(ctx.session, row, ctx.me.id or 0, bangkok_today()) is None
-        ):
-            ctx.say(_("Nothing waits for your sign-off."))
-            return
-        assert rnd is not None
-        await _ask_office(ctx.session, ctx, row)
-        ctx.say(_("{round} waits for your decision; it is sent to you again.").format(round=round_name(rnd)))
+        today, waiting = bangkok_today(), []
+        for subject, row in rows:
+            if row is not None and row.state == SignoffState.PENDING and row.doc_hash:
+                if await may_decide(ctx.session, row, ctx.me.id or 0, today) is not None:
+                    await _ask_office(ctx.session, ctx, row)
+                    waiting.append(subject.name)
+        ctx.say(
+            _("{round} waits for your decision; it is sent to you again.").format(round=", ".join(waiting))
+            if waiting
+            else _("Nothing waits for your sign-off.")
+        )
         return
     lines = [await chain_text(ctx.session, ctx.organisation)]
-    if rnd is not None:
-        lines += ["", await state_text(ctx.session, ctx.organisation, rnd, row)]
+    for subject, row in rows:
+        lines += ["", await state_text(ctx.session, ctx.organisation, subject, row)]
     ctx.say("\n".join(lines))
 
 
-async def state_text(session: AsyncSession, org: Organisation, rnd: Round, row: Signoff | None) -> str:
-    """Where a round's sign-off stands, with its decisions and (approved) its time to approval."""
+async def state_text(session: AsyncSession, org: Organisation, subject: Subject, row: Signoff | None) -> str:
+    """Where a sign-off stands, with its decisions and (approved) its time to approval."""
+    name = subject.name
     if row is None:
-        return _("{round}: not sent for sign-off.").format(round=round_name(rnd))
+        return _("{round}: not sent for sign-off.").format(round=name)
     lines = [
         _("{round}: {state}, sent {when}.").format(
-            round=round_name(rnd), state=state_label(row.state), when=format_datetime(row.sent_at)
+            round=name, state=state_label(row.state), when=format_datetime(row.sent_at)
         )
     ]
     for d in await decisions(session, row):
         lines.append(
             f"• {decision_label(d.decision, d.office)} · {d.name or '-'} · {d.title} · {format_datetime(d.at)}"
             + (f" · “{d.comment}”" if d.comment else "")
+        )
+    if row.state == SignoffState.PENDING and not row.doc_hash:
+        lines.append(
+            _(
+                "Its documents are being laid out; if this lasts, take it back with /signoff cancel {months} and send "
+                "it again."
+            ).format(months=subject.word)
         )
     if row.state == SignoffState.PENDING and row.doc_hash:
         step = steps_of(row)[row.position]
@@ -429,7 +521,11 @@ async def state_text(session: AsyncSession, org: Organisation, rnd: Round, row: 
         day = row.ended_at.astimezone(BANGKOK).date()
         taken = working_days_taken(row.closed_on, day, await org_calendar(session, id_of(org)))
         lines.append(
-            _("Closed {closed}; approved {approved}: {days} working days.").format(
+            (
+                _("Closed {closed}; approved {approved}: {days} working days.")
+                if subject.rnd is not None
+                else _("Sent {closed}; approved {approved}: {days} working days.")
+            ).format(
                 closed=format_date(row.closed_on, thai_digits=False),
                 approved=format_date(day, thai_digits=False),
                 days=taken,

@@ -403,6 +403,23 @@ async def write_files(jobs: list[tuple[Path, Any]]) -> int:
     return len(jobs)
 
 
+async def plan_documents(
+    session: AsyncSession, settings: Settings, org: Organisation, fy: FiscalYear, folder: Path
+) -> tuple[list[tuple[Path, Any]], str]:
+    """The year's plan as the offices are sent it to approve (the public plan's PDF and XLSX, laid out whether or not
+    the page is live): the (path, writer) jobs for ``write_files``, and a line of its figures."""
+    from storage.models import Publication
+
+    site = PublicSite(session, settings, Site(org, Publication(org_id=org.id or 0, slug="")))
+    views = await Plan(session, org.id or 0).views(fy)
+    html = site._plan_html(fy, views, pdf=True)
+    stem = f"tidtam-{fy.year_be}-plan"
+    jobs = [(folder / f"{stem}.{name.split('.')[1]}", _plan_writer(name, html, views)) for name in PLAN_FILES]
+    total = sum((budget_basis(v.item) or Decimal(0) for v in views), Decimal("0.00"))
+    figures = _("{n} item(s), budget {amount} baht in all").format(n=len(views), amount=_money(total))
+    return jobs, figures
+
+
 def _plan_writer(name: str, html: str, views: list[ItemView]) -> Any:
     def write(tmp: Path) -> None:
         if name == "plan.pdf":
@@ -544,7 +561,9 @@ def approved_text(report: Any) -> str:
     if not report.approvals:
         return ""
     last = report.approvals[-1].at.astimezone(BANGKOK).date()
-    return _("Approved by the executives on {date} (recorded in the Tidtam system).").format(date=format_date(last))
+    return _("Approved by the executives on {date} (recorded in the Tidtam system).").format(
+        date=format_date(last, thai_digits=False)  # as the page writes its other dates
+    )
 
 
 async def record_published(

@@ -1,5 +1,6 @@
 """Reminders to an office a round has waited on for sign-off: one every REMIND_EVERY working days it waits, to its
-holder and whoever acts for the ปลัด, each claimed once in the ledger (the key names the wait and the count)."""
+holder and whoever acts for the ปลัด, each claimed once in the ledger (the key names the wait and the count, and is
+looked up before the reminder is built again)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from base.values import BANGKOK
 from domain.signoff import remind_due
 from handlers.reminders import queue_deliveries
 from handlers.signoff import office_deliveries
-from storage.answers import add_marks, units_marked
 from storage.db import Database
 from storage.holidays import org_calendar
 from storage.models import Organisation
+from storage.outbox import OutboxKey, claimed
 from storage.signoff import by_id, waiting
 
 
@@ -32,12 +33,11 @@ async def remind_signoffs(db: Database, settings: Settings, now: dt.datetime, or
                 continue
             calendar = await org_calendar(session, org_id)
             count = remind_due(row.step_since.astimezone(BANGKOK).date(), today, calendar)
-            mark = f"so{row.id}-p{row.position}-r{count}"
-            if count < 1 or await units_marked(session, row.round_id, mark):  # none due, or this one queued already
-                continue
+            tag = f"so{row.id}-p{row.position}-r{count}"
+            if count < 1 or await claimed(session, f"{OutboxKey.of_org(org_id)}so{row.id}:{tag}-"):
+                continue  # none due, or this one queued already (not rebuilt each minute)
             waited = calendar.between(row.step_since.astimezone(BANGKOK).date(), today)
             deliveries, _name = await office_deliveries(session, settings, org, row, today=today, waited=waited)
-            await queue_deliveries(session, org_id, deliveries, settings.data_dir, mark)
-            await add_marks(session, org_id, row.round_id, [(0, mark)])
+            await queue_deliveries(session, org_id, deliveries, settings.data_dir, tag)
             reminded += 1
     return reminded

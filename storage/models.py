@@ -574,18 +574,20 @@ class SignoffStep(SQLModel, table=True):
 
 
 class Signoff(SQLModel, table=True):
-    """A round sent for sign-off: the chain as it was when sent, where it stands, and the SHA-256 of the document
-    set the offices were sent (kept under the data directory's ``folder``). A round sent again is a new row."""
+    """A round (or, with no round, a fiscal year's plan) sent for sign-off: the chain as it was when sent, where it
+    stands, and the SHA-256 of the document set the offices were sent (kept under the data directory's
+    ``folder``). Sent again, it is a new row."""
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
-    round_id: int = Field(foreign_key="round.id", index=True)
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
+    round_id: int | None = Field(default=None, foreign_key="round.id", index=True)
     state: SignoffState = Field(default=SignoffState.PENDING, sa_type=_enum(SignoffState))
     position: int = 0  # the office waited for (an index into ``steps``)
     steps: list[list[Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [office, person]
     doc_hash: str = Field(default="", max_length=64)  # "" while the documents are being laid out
     folder: str = Field(default="", max_length=200)
-    closed_on: dt.date  # when the round closed (Bangkok): the start of its time to approval
+    closed_on: dt.date  # when the round closed, or the plan was sent (Bangkok): the start of its time to approval
     sent_by: str = Field(max_length=100)
     sent_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     step_since: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

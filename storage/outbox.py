@@ -121,6 +121,14 @@ async def known_keys(session: AsyncSession, org_id: int) -> set[str]:
     return set((await session.exec(q)).all())
 
 
+async def claimed(session: AsyncSession, prefix: str) -> bool:
+    """Whether any send was claimed under a key starting with ``prefix`` — a range on the key's unique index (a
+    LIKE would scan the table on SQLite)."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    q = select(Outbox.id).where(col(Outbox.key) >= prefix, col(Outbox.key) < upper).limit(1)
+    return (await session.exec(q)).first() is not None
+
+
 async def ledger_of(
     session: AsyncSession, org_id: int, since: dt.datetime
 ) -> tuple[set[str], set[tuple[str, str, str]]]:

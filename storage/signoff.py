@@ -14,13 +14,25 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.values import BANGKOK, utcnow
-from domain.signoff import ChainStep, check_chain, next_after
+from domain.signoff import ChainStep, check_chain, next_after, short_code
 from domain.vocabulary import Decision, Office, RoundState, SignoffState
 from locales.errors import UserError
 from locales.i18n import _
 from storage.acting import acting_now
 from storage.chain import head
-from storage.models import AuditLog, Person, Round, Signoff, SignoffDecision, SignoffStep, StatusReport, id_of
+from storage.models import (
+    AuditLog,
+    FiscalYear,
+    Person,
+    PlanItem,
+    Round,
+    Signoff,
+    SignoffDecision,
+    SignoffStep,
+    StatusReport,
+    id_of,
+)
+from storage.plan_approval import APPROVER_MAX, record_plan_approval
 from storage.repo import audit
 
 LOCKING = (SignoffState.PENDING, SignoffState.APPROVED)  # a round's answers stay as they are while in these
@@ -107,6 +119,7 @@ async def send(session: AsyncSession, org_id: int, rnd: Round, actor: str) -> Si
         raise UserError(_("This round has been approved already."))
     row = Signoff(
         org_id=org_id,
+        fiscal_year_id=rnd.fiscal_year_id,
         round_id=id_of(rnd),
         steps=[[s.office.value, s.person_id] for s, _p in chain],
         closed_on=await closed_on(session, org_id, rnd),
@@ -115,6 +128,41 @@ async def send(session: AsyncSession, org_id: int, rnd: Round, actor: str) -> Si
     session.add(row)
     await session.flush()
     await audit(session, org_id, actor, "send", "signoff", row.id, new={"round": rnd.id, "steps": row.steps})
+    return row
+
+
+async def latest_plan(session: AsyncSession, org_id: int, fiscal_year_id: int) -> Signoff | None:
+    """The year's plan's most recent sign-off."""
+    q = (
+        select(Signoff)
+        .where(Signoff.org_id == org_id, Signoff.fiscal_year_id == fiscal_year_id, col(Signoff.round_id).is_(None))
+        .order_by(col(Signoff.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(q)).first()
+
+
+async def send_plan(session: AsyncSession, org_id: int, fy: FiscalYear, actor: str, today: dt.date) -> Signoff:
+    """Send the year's plan along the chain (ITA O23 asks for a plan the executive approved); refused with no
+    chain, no plan, or one already waiting. An approved plan may be sent again (a revised plan)."""
+    chain = await chain_of(session, org_id)
+    if not chain:
+        raise UserError(_("No sign-off chain is set. Set one first: /signoff chain ปลัด NAME; นายก NAME"))
+    if not (await session.exec(select(PlanItem.id).where(PlanItem.fiscal_year_id == fy.id).limit(1))).first():
+        raise UserError(_("Fiscal year {year} has no plan yet: import it first.").format(year=fy.year_be))
+    current = await latest_plan(session, org_id, id_of(fy))
+    if current is not None and current.state == SignoffState.PENDING:
+        raise UserError(_("This plan is already waiting for sign-off. /signoff shows where it stands."))
+    row = Signoff(
+        org_id=org_id,
+        fiscal_year_id=id_of(fy),
+        steps=[[s.office.value, s.person_id] for s, _p in chain],
+        closed_on=today,
+        sent_by=actor,
+    )
+    session.add(row)
+    await session.flush()
+    await audit(session, org_id, actor, "send", "signoff", row.id, new={"plan": fy.year_be, "steps": row.steps})
     return row
 
 
@@ -201,6 +249,13 @@ async def decide(
         new["comment"] = comment
     new["doc_hash"], new["chain_head"] = row.doc_hash, row.chain_head
     await audit(session, signoff.org_id, actor, "decide", "signoff", signoff.id, new=new, person_id=row.person_id)
+    if signoff.state == SignoffState.APPROVED and signoff.round_id is None:  # the plan: O23's approval, recorded
+        fy = await session.get(FiscalYear, signoff.fiscal_year_id)
+        assert fy is not None
+        by = _("{title}, in the Tidtam system, document code {code}").format(
+            title=signer.title, code=short_code(signoff.doc_hash)
+        )
+        await record_plan_approval(session, fy, row.at.astimezone(BANGKOK).date(), by[:APPROVER_MAX], actor)
     return row
 
 

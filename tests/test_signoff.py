@@ -397,3 +397,92 @@ def test_cli_shows_sets_skips_and_reopens_and_a_printed_head_catches_a_rewritten
         assert code == 1 and "ประวัติถูกเขียนใหม่หลังการอนุมัตินั้น" in out, out
         code, out, err = tidtam(capsys, "signoff", "reopen", "6", "--reason", "สตง. ทักท้วง")
         assert code == 0 and "ต้องขออนุมัติใหม่" in out, err
+
+
+async def test_the_years_plan_goes_along_the_chain_and_its_public_page_says_so(world):
+    chat, db, org, settings = world
+    await chat.type("admin", "/signoff chain ปลัด สมปอง ปลัดดี; นายก สมชาย นายกดี")
+    said = await chat.type("admin", "/signoff plan")
+    assert "ส่งแผนปฏิบัติการ ปีงบประมาณ 2569 ขอความเห็นชอบแล้ว" in said.text and "ส่งถึง สมปอง ปลัดดี" in said.text
+    to_palad = await sent_to(db, "palad")
+    assert "แผนปฏิบัติการป้องกันการทุจริต ประจำปีงบประมาณ 2569" in to_palad[0]["text"]
+    assert "รวม 63 รายการ" in to_palad[0]["text"]
+    assert sorted(p["attachment"]["filename"] for p in to_palad[1:]) == [
+        "tidtam-2569-plan.pdf",
+        "tidtam-2569-plan.xlsx",
+    ]
+    assert "แผนนี้รอความเห็นชอบอยู่แล้ว" in (await chat.type("admin", "/signoff plan")).text
+    assert "แผนปฏิบัติการ ปีงบประมาณ 2569 รอคุณพิจารณา" in (await chat.type("palad", "/signoff")).text
+    await chat.press("palad", button(to_palad, "เห็นชอบ"))
+    await chat.press("mayor", button(await sent_to(db, "mayor"), "อนุมัติ"))
+    assert "หน้าเผยแพร่แผนแสดงการอนุมัตินี้แล้ว" in (await sent_to(db, "admin"))[-1]["text"]
+    assert "ไม่มีรายงานที่รอคุณพิจารณา" in (await chat.type("palad", "/signoff")).text
+    assert "ไม่ต้องเปิดแก้ไข" in (await chat.type("admin", "/signoff reopen plan เหตุผล")).text
+    said = await chat.type("admin", "/signoff")
+    assert "แผนปฏิบัติการ ปีงบประมาณ 2569: อนุมัติ" in said.text and "ใช้เวลา 0 วันทำการ" in said.text
+    # ITA O23: the plan's page says it was approved, by the office, in the system
+    await chat.type("admin", "/publish on tessaban")
+    async with db.session(commit=False) as s:
+        html = (await PublicSite(s, settings, await live_site(s, "tessaban")).year_page(2569)).html
+    assert "ผู้บริหารให้ความเห็นชอบแผนนี้เมื่อ ๒๐ เมษายน ๒๕๖๙ (นายกเทศมนตรีตำบลทดสอบ ผ่านระบบ Tidtam รหัสเอกสาร" in html
+
+
+def test_the_approval_and_an_override_on_the_public_pages_in_chromium(cli_env, browser, tmp_path):
+    """What a citizen and an assessor see, at 320 and 390 px, axe-core clean: the plan's and the round's approval,
+    then the round published again before a new approval, with the admin's reason."""
+    import concurrent.futures
+
+    from base.settings import get_settings
+    from bot.web.app import create_app
+    from support.browser import Served, axe_violations
+    from support.ports import free_port
+
+    settings = get_settings()
+    db_url = settings.effective_database_url
+
+    async def approved_and_published(chat_steps) -> None:
+        db = Database(db_url)
+        await db.upgrade()
+        chat = Chat(db, settings)
+        await chat_steps(db, chat)
+        await db.dispose()
+
+    async def first(db, chat) -> None:
+        org = await setup_org(db, EXAMPLE_PLAN)
+        await join(chat, "admin", await invite_code(db, org, Role.ADMIN), "ผู้ดูแล ระบบ")
+        await join(chat, "palad", await invite_code(db, org, Role.MANAGER), "สมปอง ปลัดดี")
+        await join(chat, "mayor", await invite_code(db, org, Role.MANAGER), "สมชาย นายกดี")
+        await join(chat, "klang", await invite_code(db, org, Role.MEMBER, "กองคลัง"), "สมศรี คลัง")
+        await answer(chat, "klang", "ดำเนินการแล้วเสร็จ", done="อบรมแล้ว")
+        await chat.type("admin", "/signoff chain ปลัด สมปอง ปลัดดี; นายก สมชาย นายกดี")
+        await round_change(chat, "admin", "/round close")
+        for what in ("plan", "6"):
+            await chat.type("admin", f"/signoff {what}")
+            await chat.press("palad", button(await sent_to(db, "palad"), "เห็นชอบ"))
+            await chat.press("mayor", button(await sent_to(db, "mayor"), "อนุมัติ"))
+        await chat.type("admin", "/publish on tessaban")
+        await chat.press("admin", (await chat.type("admin", "/publish round 6")).button("เผยแพร่"))
+
+    async def again(db, chat) -> None:
+        await chat.type("admin", "/signoff reopen 6 สตง. ทักท้วงยอดเบิกจ่าย")
+        said = await chat.type("admin", "/publish round 6 override ต้องเผยแพร่ตามกำหนด ITA ระหว่างรออนุมัติใหม่")
+        await chat.press("admin", said.button("เผยแพร่"))
+
+    def shots(label: str, expect: str) -> None:
+        with Served(create_app(settings, Database(db_url)), free_port()) as served:
+            for width in (320, 390):
+                page = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True).new_page()
+                for path in ("/p/tessaban/2569/", "/p/tessaban/2569/6/"):
+                    assert page.goto(served.url + path).status == 200
+                    page.screenshot(path=str(tmp_path / f"{label}-{width}-{path.strip('/').replace('/', '-')}.png"))
+                    assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
+                assert expect in page.content()
+                assert axe_violations(page) == []
+                page.close()
+
+    with time_machine.travel(MONDAY, tick=True), concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, approved_and_published(first)).result()
+        shots("approved", "ผ่านความเห็นชอบของผู้บริหารเมื่อ")
+        pool.submit(asyncio.run, approved_and_published(again)).result()
+        shots("override", "เผยแพร่ก่อนผู้บริหารให้ความเห็นชอบ เหตุผลของผู้ดูแลระบบ: ต้องเผยแพร่ตามกำหนด ITA")
+    print("screenshots in", tmp_path)

@@ -1,5 +1,5 @@
 """``tidtam signoff show|chain|skip|cancel|reopen``: the chat's /signoff from the command line, with the same bounds
-(domain/signoff.py) — a round is sent for sign-off from the chat, where its offices answer."""
+(domain/signoff.py) — a round or a plan is sent for sign-off from the chat, where its offices answer."""
 
 from __future__ import annotations
 
@@ -10,14 +10,23 @@ from bot.cli.common import org_session, run, state
 from domain.signoff import check_text
 from domain.vocabulary import Decision, SignoffState
 from handlers.reminders import queue_deliveries
-from handlers.signoff import OFF_WORDS, chain_from_text, chain_text, office_deliveries, state_text
+from handlers.signoff import (
+    OFF_WORDS,
+    SUBJECT_WORDS,
+    Subject,
+    chain_from_text,
+    chain_text,
+    latest_of,
+    office_deliveries,
+    state_text,
+)
 from locales.errors import UserError
 from locales.i18n import N_, _
 from storage.answers import Answers
 from storage.db import AsyncSession, Database
-from storage.models import Organisation, Round, Signoff, id_of
+from storage.models import Organisation, Signoff, id_of
 from storage.repo import Rounds
-from storage.signoff import Signer, decide, end, latest, set_chain
+from storage.signoff import Signer, decide, end, set_chain
 
 app = typer.Typer(no_args_is_help=True, help=N_("Sign-off by the ปลัด and the นายก: the chain, and where rounds stand."))
 
@@ -33,20 +42,28 @@ def _reason(text: str, what: str) -> str:
         raise UserError(str(e)) from None
 
 
-async def _round_signoff(
-    session: AsyncSession, org: Organisation, months: int, state_: SignoffState
-) -> tuple[Round, Signoff]:
-    found = await Rounds(session, id_of(org)).by_months(months, None)
-    if found is None:
-        raise UserError(_("No {months}-month round in that fiscal year.").format(months=months))
-    row = await latest(session, id_of(org), id_of(found[0]))
+async def _subject(session: AsyncSession, org: Organisation, what: str) -> Subject:
+    """6 or 12: that round of the latest fiscal year; plan: that year's plan."""
+    if what not in SUBJECT_WORDS:
+        raise UserError(_("Say 6, 12 or plan."))
+    fy = await Rounds(session, id_of(org)).fiscal_year()
+    if what == "plan":
+        return Subject(fy)
+    rnd = await Rounds(session, id_of(org)).get(fy, int(what))
+    if rnd is None:
+        raise UserError(_("No {months}-month round in that fiscal year.").format(months=what))
+    return Subject(fy, rnd)
+
+
+async def _waiting(session: AsyncSession, org: Organisation, subject: Subject, state_: SignoffState) -> Signoff:
+    row = await latest_of(session, id_of(org), subject)
     if row is None or row.state != state_:
         raise UserError(
-            _("This round is not waiting for sign-off.")
+            _("{round} is not waiting for sign-off.").format(round=subject.name)
             if state_ == SignoffState.PENDING
             else _("This round has not been approved; nothing to reopen.")
         )
-    return found[0], row
+    return row
 
 
 @app.command("show", help=N_("The chain, and where the current round's sign-off stands."))
@@ -54,9 +71,11 @@ def show() -> None:
     async def go(db: Database) -> str:
         async with org_session(db, commit=False) as (session, org):
             lines = [await chain_text(session, org)]
+            fy = await Rounds(session, id_of(org)).fiscal_year()
             rnd = await Answers(session, id_of(org)).current_round()
-            if rnd is not None:
-                lines += ["", await state_text(session, org, rnd, await latest(session, id_of(org), id_of(rnd)))]
+            for subject in [Subject(fy)] + ([Subject(fy, rnd)] if rnd is not None else []):
+                row = await latest_of(session, id_of(org), subject)
+                lines += ["", await state_text(session, org, subject, row)]
             return "\n".join(lines)
 
     typer.echo(run(go))
@@ -75,13 +94,14 @@ def chain(text: str = typer.Argument(..., help=N_("ปลัด NAME; นาย�
 
 @app.command("skip", help=N_("Pass the waiting office by, with a reason (audited, stated in the documents)."))
 def skip(
-    months: int = typer.Argument(..., help=N_("6 or 12")),
+    what: str = typer.Argument(..., help=N_("6, 12 or plan")),
     reason: str = typer.Option(..., "--reason", help=N_("why the office is passed by")),
 ) -> None:
     async def go(db: Database) -> str:
         checked = _reason(reason, _("the reason the office is passed by"))
         async with org_session(db) as (session, org):
-            rnd, row = await _round_signoff(session, org, months, SignoffState.PENDING)
+            subject = await _subject(session, org, what)
+            row = await _waiting(session, org, subject, SignoffState.PENDING)
             await decide(
                 session, row, Decision.SKIP, Signer(None, _("passed by the administrator"), "cli", ""), checked, "cli"
             )
@@ -90,16 +110,16 @@ def skip(
                 await queue_deliveries(
                     session, id_of(org), deliveries, state().settings.data_dir, f"so{row.id}-p{row.position}"
                 )
-            return await state_text(session, org, rnd, row)
+            return await state_text(session, org, subject, row)
 
     typer.echo(run(go))
 
 
 @app.command("cancel", help=N_("Take a round back from sign-off (its answers may change again)."))
-def cancel(months: int = typer.Argument(..., help=N_("6 or 12"))) -> None:
+def cancel(what: str = typer.Argument(..., help=N_("6, 12 or plan"))) -> None:
     async def go(db: Database) -> None:
         async with org_session(db) as (session, org):
-            _rnd, row = await _round_signoff(session, org, months, SignoffState.PENDING)
+            row = await _waiting(session, org, await _subject(session, org, what), SignoffState.PENDING)
             await end(session, row, SignoffState.WITHDRAWN, "", "cli")
 
     run(go)
@@ -116,7 +136,7 @@ def reopen(
     async def go(db: Database) -> None:
         checked = _reason(reason, _("the reason the approval is reopened"))
         async with org_session(db) as (session, org):
-            _rnd, row = await _round_signoff(session, org, months, SignoffState.APPROVED)
+            row = await _waiting(session, org, await _subject(session, org, str(months)), SignoffState.APPROVED)
             await end(session, row, SignoffState.REOPENED, checked, "cli")
 
     run(go)

@@ -1,4 +1,4 @@
-"""signoff: each organisation's sign-off chain, the rounds sent along it, what each office decided; and the reason
+"""signoff: each organisation's sign-off chain, the rounds and plans sent along it, what each office decided; and the reason
 a round was published before its approval
 
 Revision ID: 0019
@@ -32,7 +32,8 @@ def upgrade() -> None:
         "signoff",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("org_id", sa.Integer(), sa.ForeignKey("organisation.id"), nullable=False, index=True),
-        sa.Column("round_id", sa.Integer(), sa.ForeignKey("round.id"), nullable=False, index=True),
+        sa.Column("fiscal_year_id", sa.Integer(), sa.ForeignKey("fiscal_year.id"), nullable=False),
+        sa.Column("round_id", sa.Integer(), sa.ForeignKey("round.id"), nullable=True, index=True),
         sa.Column("state", sa.String(length=17), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("steps", sa.JSON(), nullable=False),
