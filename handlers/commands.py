@@ -180,7 +180,7 @@ TABLE: tuple[Command, ...] = (
     Command(
         "signoff",
         signoff.signoff,
-        Who.EVERYONE,
+        Who.READERS,  # the offices of a chain are the executives; their buttons are checked by the handler
         help=(
             (Who.ADMINS, N_("/signoff 6|12|plan — send a closed round, or the plan, to the ปลัด and the นายก")),
             (Who.ADMINS, N_("/signoff chain ปลัด NAME; นายก NAME — who signs off, in order")),

@@ -284,11 +284,18 @@ def _question(
     org: Organisation, row: Signoff, office: Office, subject: Subject, about: str, waited: int = 0
 ) -> Message:
     approve = _("Agree (เห็นชอบ)") if office == Office.PALAD else _("Approve (อนุมัติ)")
-    asks = (
-        _("{org} asks for your sign-off as {office}: the report of {round}, fiscal year {year}.")
-        if subject.rnd is not None
-        else _("{org} asks for your sign-off as {office}: the anti-corruption action plan of fiscal year {year}.")
-    )
+    if office == Office.PALAD:  # the ปลัด gives an opinion (เห็นชอบ); the นายก approves (อนุมัติ)
+        asks = (
+            _("{org} asks for your sign-off as {office}: the report of {round}, fiscal year {year}.")
+            if subject.rnd is not None
+            else _("{org} asks for your sign-off as {office}: the anti-corruption action plan of fiscal year {year}.")
+        )
+    else:
+        asks = (
+            _("{org} asks for your approval as {office}: the report of {round}, fiscal year {year}.")
+            if subject.rnd is not None
+            else _("{org} asks for your approval as {office}: the anti-corruption action plan of fiscal year {year}.")
+        )
     lines = [
         asks.format(org=org.name, office=office_title(office, org), round=subject.name, year=subject.fy.year_be),
         _("Document code {code}; the documents follow this message.").format(code=short_code(row.doc_hash))

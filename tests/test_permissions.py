@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow  # the whole module: every command for every role
 
 EVERYONE = {"help", "lang", "cancel", "link", "notify", "item", "leave"}
 UNITS = {"report", "status", "form"}
-READERS = {"summary", "overdue", "digest", "export"}
+READERS = {"summary", "overdue", "digest", "export", "signoff"}
 ADMINS = {"invite", "units", "members", "round", "remind", "import", "narrative", "bindgroup", "publish", "dayoff"}
 OFFICES = {"acting"}  # who acts for a head or the ปลัด: named by the admin, managers and heads
 ROLES = ("member", "head", "manager", "admin", "overseer")

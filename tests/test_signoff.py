@@ -101,7 +101,8 @@ async def test_round_through_return_agreement_approval_and_publication(world, tm
     said = await say("admin", "/signoff chain ปลัด สมปอง ปลัดดี; นายก สมชาย นายกดี")
     assert "1. ปลัดเทศบาลตำบลทดสอบ: สมปอง ปลัดดี" in said.text and "2. นายกเทศมนตรีตำบลทดสอบ: สมชาย นายกดี" in said.text
     assert "กรุณาปิดรอบก่อน" in (await say("admin", "/signoff 6")).text
-    assert "เฉพาะผู้ดูแลระบบ" in (await say("klang", "/signoff 6")).text
+    assert "ขออภัย" in (await say("klang", "/signoff 6")).text  # a unit member: not a command of theirs
+    assert "เฉพาะผู้ดูแลระบบ" in (await say("palad", "/signoff 6")).text  # an office holder: only the admin sends
     await round_change(chat, "admin", "/round close")
 
     # sent: the documents are laid out, hashed, and go to the ปลัด with two buttons
@@ -138,7 +139,7 @@ async def test_round_through_return_agreement_approval_and_publication(world, tm
     said = await press("palad", button(to_palad, "เห็นชอบ"), "เห็นชอบ")
     assert "บันทึกแล้ว: เห็นชอบ โดย สมปอง ปลัดดี ปลัดเทศบาลตำบลทดสอบ" in said.text
     to_mayor = await sent_to(db, "mayor")
-    assert "ขอความเห็นชอบจากนายกเทศมนตรีตำบลทดสอบ" in to_mayor[0]["text"]
+    assert "ขออนุมัติจากนายกเทศมนตรีตำบลทดสอบ" in to_mayor[0]["text"]
     said = await press("mayor", button(to_mayor, "อนุมัติ"), "อนุมัติ")
     assert "บันทึกแล้ว: อนุมัติ โดย สมชาย นายกดี นายกเทศมนตรีตำบลทดสอบ" in said.text
     assert "ได้รับอนุมัติแล้ว (0 วันทำการหลังปิดรอบ)" in (await sent_to(db, "admin"))[-1]["text"]

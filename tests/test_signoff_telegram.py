@@ -84,7 +84,7 @@ def test_sign_off_on_telegram(tmp_path, emulator):
         peer.press(PALAD, asked, asked.button("ส่งกลับ"), "พิมพ์ความเห็น")  # changed their mind: /cancel, then agree
         peer.say(PALAD, "/cancel", "")
         peer.press(PALAD, asked, asked.button("เห็นชอบ"), "บันทึกแล้ว: เห็นชอบ โดย สมปอง ปลัดดี")
-        asked = arrives(peer, MAYOR, "ขอความเห็นชอบจากนายกเทศมนตรีตำบลทดสอบ")
+        asked = arrives(peer, MAYOR, "ขออนุมัติจากนายกเทศมนตรีตำบลทดสอบ")
         peer.press(MAYOR, asked, asked.button("อนุมัติ"), "บันทึกแล้ว: อนุมัติ โดย สมชาย นายกดี")
         arrives(peer, ADMIN, "ได้รับอนุมัติแล้ว", seen)
         peer.say(KLANG, "/report", "")  # the round is closed and approved: nothing to answer
