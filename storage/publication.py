@@ -13,7 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.values import utcnow
 from locales.errors import UserError
 from locales.i18n import _
-from storage.models import FiscalYear, Organisation, Oversight, PlanItem, Publication, PublishedRound, Round
+from storage.models import FiscalYear, Organisation, PlanItem, Publication, PublishedRound, Round
+from storage.oversight import overseen_ids
 from storage.repo import audit
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -90,12 +91,9 @@ class PublicRound:
 
 
 async def overseen_live_slugs(session: AsyncSession, overseer_id: int) -> list[str]:
-    """The public pages, live now, of the organisations this one oversees."""
-    q = (
-        select(Publication.slug)
-        .join(Oversight, col(Oversight.org_id) == Publication.org_id)
-        .where(Oversight.overseer_id == overseer_id, col(Publication.live))
-    )
+    """The public pages, live now, of the organisations anywhere beneath this one."""
+    ids = await overseen_ids(session, overseer_id)
+    q = select(Publication.slug).where(col(Publication.org_id).in_(ids), col(Publication.live))
     return list((await session.exec(q)).all())
 
 

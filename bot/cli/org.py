@@ -9,10 +9,10 @@ import typer
 
 from base.values import clean_name
 from bot.cli.common import org_session, run, state, table
+from domain.kinds import parse_kind
 from locales.errors import UserError
 from locales.i18n import N_, _
 from storage.db import Database
-from storage.models import OrgKind
 from storage.people import People
 from storage.publication import set_slug
 from storage.repo import Units, create_organisation
@@ -20,40 +20,6 @@ from storage.repo import Units, create_organisation
 unit_app = typer.Typer(no_args_is_help=True, help=N_("The organisation's units (a tree)."))
 person_app = typer.Typer(no_args_is_help=True, help=N_("People registered in the organisation."))
 db_app = typer.Typer(no_args_is_help=True, help=N_("Database schema."))
-
-KIND_ALIASES = {
-    "เทศบาลนคร": OrgKind.CITY,
-    "city": OrgKind.CITY,
-    "เทศบาลเมือง": OrgKind.TOWN,
-    "town": OrgKind.TOWN,
-    "เทศบาลตำบล": OrgKind.SUBDISTRICT_MUNICIPALITY,
-    "subdistrict": OrgKind.SUBDISTRICT_MUNICIPALITY,
-    "อบต.": OrgKind.SAO,
-    "อบต": OrgKind.SAO,
-    "องค์การบริหารส่วนตำบล": OrgKind.SAO,
-    "sao": OrgKind.SAO,
-    "อบจ.": OrgKind.PAO,
-    "อบจ": OrgKind.PAO,
-    "องค์การบริหารส่วนจังหวัด": OrgKind.PAO,
-    "pao": OrgKind.PAO,
-    "เมืองพัทยา": OrgKind.PATTAYA,
-    "pattaya": OrgKind.PATTAYA,
-    "กรุงเทพมหานคร": OrgKind.BANGKOK,
-    "กทม.": OrgKind.BANGKOK,
-    "กทม": OrgKind.BANGKOK,
-    "bangkok": OrgKind.BANGKOK,
-    "หน่วยกำกับดูแล": OrgKind.OVERSIGHT,
-    "oversight": OrgKind.OVERSIGHT,
-}
-
-
-def parse_kind(text: str) -> OrgKind:
-    kind = KIND_ALIASES.get(text.strip().lower())
-    if kind is None:
-        raise UserError(
-            _('Unknown kind "{text}"; use one of: {kinds}').format(text=text, kinds=", ".join(k.value for k in OrgKind))
-        )
-    return kind
 
 
 def _ask(value: str | None, option: str, question: str) -> str:
