@@ -18,6 +18,7 @@ from handlers import (
     leave,
     manager,
     onboarding,
+    overseer,
     publish,
     signoff,
 )
@@ -40,6 +41,7 @@ class Who(enum.StrEnum):
     OVERSEERS_ONLY = "overseers_only"  # overseers who are not readers (for their own /help line)
     HEADS_ONLY = "heads_only"  # unit heads who are not readers (for their own /help line)
     OFFICE_HOLDERS = "office_holders"  # admins, managers and unit heads: those who name who acts for them
+    OVERSEERS = "overseers"  # the staff of an oversight organisation
 
 
 def allowed(ctx: Ctx, who: Who) -> bool:
@@ -55,6 +57,7 @@ def allowed(ctx: Ctx, who: Who) -> bool:
         Who.OVERSEERS_ONLY: r.overseer and not r.reads_everything,
         Who.HEADS_ONLY: any(r.heads(u) for u in r.units) and not r.reads_everything,
         Who.OFFICE_HOLDERS: r.reads_everything or any(r.heads(u) for u in r.units),
+        Who.OVERSEERS: r.overseer,
     }[who]
 
 
@@ -111,6 +114,14 @@ TABLE: tuple[Command, ...] = (
             (Who.READERS, N_("/summary — where the round stands, by status and dimension")),
             (Who.HEADS_ONLY, N_("/summary — where your unit stands in the round")),
             (Who.OVERSEERS_ONLY, N_("/summary [6|12] — the roll-up of the organisations you oversee")),
+        ),
+    ),
+    Command(
+        "oversee",
+        overseer.oversee_link,
+        Who.OVERSEERS,
+        help=(
+            (Who.OVERSEERS, N_("/oversee — every organisation beneath your office on one page: who is late, sorted")),
         ),
     ),
     Command(

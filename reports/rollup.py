@@ -7,6 +7,7 @@ line of the roll-up equals that organisation's own /summary.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,22 @@ class OrgFigures:
     disbursed: Decimal = Decimal("0.00")
     pairs: int = 0
     awaiting_pairs: int = 0
+    awaiting_units: set[int] = field(default_factory=set)  # units with an item still awaiting their answer
+    last_answer: dt.datetime | None = None  # the latest answer a unit gave in the round (not a carried one)
+
+    @property
+    def reporting(self) -> str:
+        """e-PlanNACC's reported / not reported, with "partly" between: every owning unit has answered every item,
+        some have, or none has ("" when the round is not set up or the plan is empty)."""
+        if self.round is None or not self.pairs:
+            return ""
+        if not self.awaiting_pairs:
+            return "reported"
+        return "none" if self.awaiting_pairs == self.pairs else "partly"
+
+    @property
+    def disbursed_share(self) -> Decimal:
+        return percent(self.disbursed, self.budget_basis)
 
     @property
     def carried_out_share(self) -> Decimal:
@@ -161,8 +178,21 @@ async def rollup(
         f.disbursed += sum((a[1] or Decimal(0) for a in answers if a), Decimal("0.00"))
         f.pairs += len(units)
         f.awaiting_pairs += sum(1 for a in answers if a is None)
+        f.awaiting_units.update(u for u, a in zip(units, answers, strict=True) if a is None)
     for f in figures.values():
         f.carried_out = sum(f.counts[s.value] for s in rule)
+    for org_id, last in (
+        await session.exec(
+            select(StatusReport.org_id, func.max(StatusReport.created_at))
+            .where(
+                col(StatusReport.round_id).in_([r.id for r in rounds.values()]),
+                col(StatusReport.carried_from_id).is_(None),
+            )
+            .group_by(col(StatusReport.org_id))
+        )
+    ).all():
+        if org_id in figures:
+            figures[org_id].last_answer = last
     return Rollup(year_be, months, rule, [figures[i] for i in ids if i in figures])
 
 

@@ -333,3 +333,13 @@ async def waiting(session: AsyncSession) -> list[Signoff]:
     """Every organisation's sign-offs waiting for an office that has its documents (the tick's reminders)."""
     q = select(Signoff).where(Signoff.state == SignoffState.PENDING, Signoff.doc_hash != "").order_by(col(Signoff.id))
     return list((await session.exec(q)).all())
+
+
+async def states_of_rounds(session: AsyncSession, round_ids: Sequence[int]) -> dict[int, SignoffState]:
+    """Each round's latest sign-off state (rounds never sent are absent): one query for an overseer's page."""
+    q = (
+        select(Signoff.round_id, Signoff.state)
+        .where(col(Signoff.round_id).in_(list(round_ids)))
+        .order_by(col(Signoff.id))
+    )
+    return {r: SignoffState(s) for r, s in (await session.exec(q)).all() if r is not None}

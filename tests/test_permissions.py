@@ -20,13 +20,14 @@ UNITS = {"report", "status", "form"}
 READERS = {"summary", "overdue", "digest", "export", "signoff"}
 ADMINS = {"invite", "units", "members", "round", "remind", "import", "narrative", "bindgroup", "publish", "dayoff"}
 OFFICES = {"acting"}  # who acts for a head or the ปลัด: named by the admin, managers and heads
+OVERSEERS = {"oversee"}  # the page of every organisation beneath an oversight organisation
 ROLES = ("member", "head", "manager", "admin", "overseer")
 ALLOWED = {
     "member": EVERYONE | UNITS,
     "head": EVERYONE | UNITS | {"summary"} | OFFICES,  # their own unit's progress
     "manager": EVERYONE | READERS | OFFICES,
     "admin": EVERYONE | READERS | ADMINS | OFFICES,
-    "overseer": EVERYONE | {"summary"},  # the roll-up of the organisations their office oversees
+    "overseer": EVERYONE | {"summary", "oversee"},  # the roll-up of what lies beneath their office, and its page
 }
 REFUSED = ("ขออภัย", "ใช้ได้เฉพาะผู้ดูแลระบบ", "ดูได้เฉพาะผู้บริหาร", "เฉพาะเจ้าหน้าที่ของหน่วยงาน")
 
@@ -57,11 +58,14 @@ def matrix(tmp_path_factory):
         await join(chat, "overseer", await invite_code(db, office.id, Role.OVERSEER), "overseer")
         results = {}
         for role in ROLES:
-            for command in sorted(EVERYONE | UNITS | READERS | ADMINS | OFFICES):
+            for command in sorted(EVERYONE | UNITS | READERS | ADMINS | OFFICES | OVERSEERS):
                 said = await chat.type(role, f"/{command}")
                 results[(role, command)] = said.text
                 await chat.type(role, "/cancel")
-        stranger = {c: (await chat.type("stranger", f"/{c}")).text for c in sorted(UNITS | READERS | ADMINS | OFFICES)}
+        stranger = {
+            c: (await chat.type("stranger", f"/{c}")).text
+            for c in sorted(UNITS | READERS | ADMINS | OFFICES | OVERSEERS)
+        }
         own = (await chat.type("member", "/report")).buttons[0].data
         chang = (await chat.type("chang", "/report")).buttons[0].data
         await chat.type("outsider", "/round open 6")
@@ -82,7 +86,7 @@ def matrix(tmp_path_factory):
 @pytest.mark.parametrize("role", ROLES)
 def test_each_command_for_each_role(matrix, role):
     results = matrix[0]
-    for command in sorted(EVERYONE | UNITS | READERS | ADMINS | OFFICES):
+    for command in sorted(EVERYONE | UNITS | READERS | ADMINS | OFFICES | OVERSEERS):
         text = results[(role, command)]
         refused = any(word in text for word in REFUSED)
         if command in ALLOWED[role]:

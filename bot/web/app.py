@@ -20,6 +20,7 @@ from telegram import Update
 
 from base.settings import Settings
 from bot.web.form import routes as form_routes
+from bot.web.oversee import routes as oversee_routes
 from bot.web.public import routes as public_routes
 from bot.web.services import Services, read_limited
 from bot.web.services import services as services_of
@@ -45,6 +46,7 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         Route("/line/webhook/{name}", line_webhook, methods=["POST"]),
         Route("/files/{token}", download),
         *form_routes(),
+        *oversee_routes(),
         *public_routes(),
     ]
     middleware = []

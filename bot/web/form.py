@@ -25,6 +25,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 
 from base.settings import Settings
+from bot.web.pages import json_body, refuse, session_holder, speak
 from bot.web.public import font_files
 from bot.web.services import read_limited, services
 from handlers.form import FormRefused, SentMeanwhile, add_evidence, load, save_draft, submit
@@ -32,14 +33,13 @@ from locales.errors import UserError
 from locales.i18n import LANGUAGES, _, set_language
 from locales.labels import reason_label, status_label
 from storage.evidence import check_room
-from storage.form_passes import Holder, holder_of, issue, link_was_used, spend_link
+from storage.form_passes import Holder, issue, link_was_used, spend_link
 from storage.models import CannotReason, Status
 from storage.people import account_of
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 LIFF_BUNDLE = STATIC / "liff" / "liff.js"  # @line/liff from npm, bundled by `make liff` (docs/form.md)
-MAX_BODY = 256 * 1024
 INIT_DATA_MAX_AGE = 3600
 LINE_LOGIN_API = "https://api.line.me"
 PAGE_HEADERS = {
@@ -184,51 +184,28 @@ async def static(request: Request) -> Response:
     return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
 
 
-def _speak(request: Request) -> None:
-    """Answer in the page's language (it sends it with each call)."""
-    lang = request.headers.get("x-tidtam-lang", "th")
-    set_language(lang if lang in LANGUAGES else "th")
-
-
-def _refuse(message: str, status: int) -> JSONResponse:
-    return JSONResponse({"ok": False, "error": message}, status_code=status)
-
-
-async def _body(request: Request) -> dict | None:
-    """A JSON object of bounded size, sent as JSON (a plain HTML form from another site cannot be)."""
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-        return None
-    body = await read_limited(request, MAX_BODY)
-    try:
-        data = json.loads(body) if body is not None else None
-        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") could never be stored
-    except (ValueError, RecursionError, UnicodeEncodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 async def _caller(request: Request) -> tuple[Holder, dict] | Response:
     """Who is asking (their session) and what they sent, or the refusal to answer with."""
-    holder, body = await _holder(request), await _body(request)
+    holder, body = await session_holder(request), await json_body(request)
     if holder is None:
-        return _refuse(_("This page has expired. Open it again from the chat."), 401)
+        return refuse(_("This page has expired. Open it again from the chat."), 401)
     if body is None:
-        return _refuse(_("This request is not valid."), 400)
+        return refuse(_("This request is not valid."), 400)
     return holder, body
 
 
 async def open_session(request: Request) -> Response:
-    _speak(request)
-    body = await _body(request)
+    speak(request)
+    body = await json_body(request)
     if body is None:
-        return _refuse(_("This request is not valid."), 400)
+        return refuse(_("This request is not valid."), 400)
     svc = services(request)
     async with svc.db.session() as s:
         holder = None
         if isinstance(body.get("link"), str):
             holder = await spend_link(s, body["link"])
             if holder is None and await link_was_used(s, body["link"]):
-                return _refuse(
+                return refuse(
                     _(
                         "This link has been used already: each link opens the form once. "
                         "Type /form in the chat for a new one."
@@ -244,33 +221,25 @@ async def open_session(request: Request) -> Response:
             account = await account_of(s, "line", line_id) if line_id else None
             holder = Holder(account.org_id, account.person_id) if account else None
         if holder is None:
-            return _refuse(_("This page has expired. Open it again from the chat."), 403)
+            return refuse(_("This page has expired. Open it again from the chat."), 403)
         token = await issue(s, holder.org_id, holder.person_id, "session")
     return JSONResponse({"ok": True, "session": token})
 
 
-async def _holder(request: Request) -> Holder | None:
-    auth = request.headers.get("authorization", "")
-    if not auth.startswith("Bearer "):
-        return None
-    async with services(request).db.session(commit=False) as s:
-        return await holder_of(s, auth[7:].strip())
-
-
 async def items(request: Request) -> Response:
-    _speak(request)
-    holder = await _holder(request)
+    speak(request)
+    holder = await session_holder(request)
     if holder is None:
-        return _refuse(_("This page has expired. Open it again from the chat."), 401)
+        return refuse(_("This page has expired. Open it again from the chat."), 401)
     try:
         async with services(request).db.session(commit=False) as s:
             return JSONResponse({"ok": True, **await load(s, holder)})
     except FormRefused as e:
-        return _refuse(str(e), 409)
+        return refuse(str(e), 409)
 
 
 async def draft(request: Request) -> Response:
-    _speak(request)
+    speak(request)
     caller = await _caller(request)
     if isinstance(caller, Response):
         return caller
@@ -279,48 +248,48 @@ async def draft(request: Request) -> Response:
         async with services(request).db.session() as s:
             owned, closed = await save_draft(s, holder, body)
             if not owned:
-                return _refuse(_("This item is not one of your unit's items."), 403)
+                return refuse(_("This item is not one of your unit's items."), 403)
     except FormRefused as e:
-        return _refuse(str(e), 409)
+        return refuse(str(e), 409)
     return JSONResponse({"ok": True, "closed": closed} if closed else {"ok": True})
 
 
 async def evidence(request: Request) -> Response:
     """A photo or file for one item's draft: the raw body, its item, unit and name in headers (so no multipart
     parser sees a body before the session and the size are checked)."""
-    _speak(request)
-    holder = await _holder(request)
+    speak(request)
+    holder = await session_holder(request)
     if holder is None:
-        return _refuse(_("This page has expired. Open it again from the chat."), 401)
+        return refuse(_("This page has expired. Open it again from the chat."), 401)
     settings = services(request).settings
     try:
         item, unit = int(request.headers.get("x-tidtam-item", "")), int(request.headers.get("x-tidtam-unit", ""))
         page_round = int(request.headers["x-tidtam-round"]) if request.headers.get("x-tidtam-round") else None
     except ValueError:
-        return _refuse(_("This request is not valid."), 400)
+        return refuse(_("This request is not valid."), 400)
     try:  # the disk's floor and the quotas, by the size the request declares, before a byte is read
         check_room(settings, holder.org_id, holder.person_id, int(request.headers.get("content-length") or 0))
     except UserError as e:
-        return _refuse(str(e), 507)
+        return refuse(str(e), 507)
     except ValueError:
-        return _refuse(_("This request is not valid."), 400)
+        return refuse(_("This request is not valid."), 400)
     content = await read_limited(request, settings.evidence_max_mb * 1024 * 1024)
     if content is None:
-        return _refuse(_("The file is too large; the limit is {limit} MB.").format(limit=settings.evidence_max_mb), 413)
+        return refuse(_("The file is too large; the limit is {limit} MB.").format(limit=settings.evidence_max_mb), 413)
     name = unquote(request.headers.get("x-tidtam-filename", ""))[:200]
     mime = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         async with services(request).db.session() as s:
             files = await add_evidence(s, holder, settings, item, unit, name, mime, content, page_round)
             if files is None:
-                return _refuse(_("This item is not one of your unit's items."), 403)
+                return refuse(_("This item is not one of your unit's items."), 403)
     except UserError as e:
-        return _refuse(str(e), 409 if isinstance(e, FormRefused) else 422)
+        return refuse(str(e), 409 if isinstance(e, FormRefused) else 422)
     return JSONResponse({"ok": True, "files": files})
 
 
 async def send(request: Request) -> Response:
-    _speak(request)
+    speak(request)
     caller = await _caller(request)
     if isinstance(caller, Response):
         return caller
@@ -331,7 +300,7 @@ async def send(request: Request) -> Response:
             if not result["ok"]:  # nothing was written: every entry is checked before any is saved
                 return JSONResponse(result, status_code=422)
     except FormRefused as e:
-        return _refuse(str(e), 409)
+        return refuse(str(e), 409)
     except SentMeanwhile as e:  # raised inside the transaction: what was saved of this send is rolled back
         return JSONResponse(e.result, status_code=422)
     return JSONResponse(result)

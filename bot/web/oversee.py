@@ -1,0 +1,167 @@
+"""The overseer's page at /oversee/: opened from a one-time link the bot gives (/oversee), exchanged for a session
+token the page sends as a header (as the answer form does); every call answers only for organisations beneath the
+caller's office (handlers/overseer.py)."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from bot.web.form import PAGE_HEADERS, STATIC
+from bot.web.pages import json_body, refuse, session_holder, speak
+from bot.web.public import font_files
+from bot.web.services import services
+from handlers.overseer import NotHere, as_csv, as_xlsx, months_of, office_of, org_detail, view
+from locales.i18n import LANGUAGES, _, set_language
+from storage.form_passes import issue, link_was_used, spend_link
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/oversee/", page),
+        Route("/oversee/static/{name}", static),
+        Route("/oversee/api/session", open_session, methods=["POST"]),
+        Route("/oversee/api/orgs", orgs),
+        Route("/oversee/api/orgs.{fmt:str}", download),
+        Route("/oversee/api/org/{org_id:int}", org),
+    ]
+
+
+def texts() -> dict[str, str]:
+    return {
+        "title": _("Organisations beneath your office"),
+        "loading": _("Loading…"),
+        "expired": _("This page has expired. Open it again from the chat (/oversee)."),
+        "offline": _("No connection. Please try again."),
+        "round": _("Round"),
+        "m6": _("6 months"),
+        "m12": _("12 months"),
+        "search": _("Search by name"),
+        "state": _("Reporting"),
+        "all": _("All"),
+        "province": _("Province"),
+        "district": _("District"),
+        "kind": _("Kind"),
+        "name": _("Organisation"),
+        "answered": _("Answered (%)"),
+        "carried_out": _("Carried out (%)"),
+        "disbursed": _("Disbursed (%)"),
+        "late_units": _("Late units"),
+        "last_answer": _("Last answer"),
+        "signoff": _("Sign-off"),
+        "download": _("Download"),
+        "chart": _("Organisations by reporting"),
+        "shown": _("{n} of {total} organisations shown"),
+        "summary": _("{office}: {n} organisations, fiscal year {year}, {months}-month round"),
+        "none": _("No organisation is beneath your office yet."),
+        "back": _("Back to the list"),
+        "items": _("{n} items"),
+        "by_status": _("Items by status"),
+        "by_dimension": _("By dimension"),
+        "awaiting_units": _("Units still awaiting"),
+        "no_awaiting": _("Every unit has answered."),
+        "sort": _("Sort by this column"),
+    }
+
+
+async def page(request: Request) -> Response:
+    lang = request.query_params.get("lang", "th")
+    lang = lang if lang in LANGUAGES else "th"
+    set_language(lang)
+    words = texts()
+    body = (STATIC / "oversee.html").read_text(encoding="utf-8")
+    for key, text in words.items():
+        body = body.replace("{{" + key + "}}", html.escape(text))
+    body = body.replace("__LANG__", lang).replace(
+        "__TEXTS__", json.dumps(words, ensure_ascii=False).replace("<", "\\u003c")
+    )
+    return HTMLResponse(body, headers=PAGE_HEADERS)
+
+
+async def static(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name in font_files():
+        return FileResponse(font_files()[name], media_type="font/ttf", headers={"Cache-Control": "max-age=86400"})
+    if name not in ("oversee.js", "oversee.css"):
+        return Response(status_code=404)
+    return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+
+
+async def open_session(request: Request) -> Response:
+    """The one-time link spent for a session — only an overseer's (anyone else's link opens nothing here)."""
+    speak(request)
+    body = await json_body(request)
+    if body is None or not isinstance(body.get("link"), str):
+        return refuse(_("This request is not valid."), 400)
+    async with services(request).db.session() as s:
+        holder = await spend_link(s, body["link"])
+        if holder is None:
+            used = await link_was_used(s, body["link"])
+            return refuse(
+                _("This link has been used already. Type /oversee in the chat for a new one.")
+                if used
+                else _("This page has expired. Open it again from the chat (/oversee)."),
+                403,
+            )
+        try:
+            await office_of(s, holder)
+        except NotHere as e:
+            return refuse(str(e), 403)
+        token = await issue(s, holder.org_id, holder.person_id, "session")
+    return JSONResponse({"ok": True, "session": token})
+
+
+async def _data(request: Request) -> dict | Response:
+    speak(request)
+    holder = await session_holder(request)
+    if holder is None:
+        return refuse(_("This page has expired. Open it again from the chat (/oversee)."), 401)
+    svc = services(request)
+    try:
+        async with svc.db.session(commit=False) as s:
+            return await view(s, svc.settings, holder, months_of(request.query_params.get("months")))
+    except NotHere as e:
+        return refuse(str(e), 403)
+
+
+async def orgs(request: Request) -> Response:
+    data = await _data(request)
+    return data if isinstance(data, Response) else JSONResponse({"ok": True, **data})
+
+
+async def download(request: Request) -> Response:
+    fmt = request.path_params["fmt"]
+    if fmt not in ("csv", "xlsx"):
+        return Response(status_code=404)
+    data = await _data(request)
+    if isinstance(data, Response):
+        return data
+    name = f"tidtam-{data['year'] or ''}-round{data['months']}-organisations.{fmt}"
+    content, media = (as_csv(data), "text/csv; charset=utf-8") if fmt == "csv" else (as_xlsx(data), XLSX)
+    return Response(
+        content,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+async def org(request: Request) -> Response:
+    speak(request)
+    holder = await session_holder(request)
+    if holder is None:
+        return refuse(_("This page has expired. Open it again from the chat (/oversee)."), 401)
+    svc = services(request)
+    try:
+        async with svc.db.session(commit=False) as s:
+            detail = await org_detail(
+                s, svc.settings, holder, request.path_params["org_id"], months_of(request.query_params.get("months"))
+            )
+    except NotHere as e:
+        return refuse(str(e), 404)
+    return JSONResponse({"ok": True, **detail})
