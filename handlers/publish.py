@@ -21,7 +21,7 @@ from reports.public import (
 )
 from storage.answers import Answers
 from storage.public_choices import mark_link
-from storage.publication import live_site, publication_of, set_live
+from storage.publication import live_site, publication_of, set_contact, set_live
 from storage.repo import Rounds
 
 
@@ -46,6 +46,10 @@ async def publish(ctx: Ctx, args: str = "") -> None:
         return
     if words[:1] == ["link"]:
         await _mark_link(ctx, words[1:])
+        return
+    if words[:1] == ["contact"]:
+        pub = await set_contact(ctx.session, ctx.org_id, " ".join(words[1:]), ctx.actor)
+        ctx.say(_("The open datasets name {email} as their contact.").format(email=pub.contact_email))
         return
     if words[:1] == ["on"]:
         pub = await set_live(ctx.session, ctx.org_id, True, ctx.actor, words[1] if len(words) > 1 else None)

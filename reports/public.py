@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -62,6 +63,9 @@ ROUND_FILES = {
     "tables.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 PLAN_FILES = {"plan.pdf": "application/pdf", "plan.xlsx": ROUND_FILES["tables.xlsx"]}
+CSV = "text/csv; charset=utf-8"
+DATA_FILES = {"dataset.json": "application/json", "plan.csv": CSV}  # a year's open dataset (reports/opendata.py)
+ROUND_DATA = {"results.csv": CSV}  # a published round's results as open data
 
 
 @dataclass
@@ -109,6 +113,9 @@ def texts() -> dict[str, str]:
         "override": _("Published before the executives' approval. The administrator's reason:"),
         "report": _("Report"),
         "tables": _("Tables"),
+        "open_data": _("Open data"),
+        "dataset": _("the dataset's description for data.go.th (JSON), with its CSV files"),
+        "results_csv": _("Results by item"),
         "figures": _("Figures"),
         "by_status": _("Items by status"),
         "status": _("Status"),
@@ -367,15 +374,50 @@ class PublicSite:
             return None
         return path, p.published.published_at
 
+    # ------------------------------------------------------------ open data
+    async def data_file(self, year_be: int, name: str) -> tuple[bytes, dt.datetime] | None:
+        """The year's dataset metadata (dataset.json) or its plan as CSV (plan.csv), made on request from what is
+        published; None when the year has no plan."""
+        from reports.opendata import dataset, plan_csv
+
+        fy, views = await self._year(year_be), await self._views(year_be)
+        if name not in DATA_FILES or fy is None or not views:
+            return None
+        rounds = [p for p in await public_rounds(self.session, self.org.id) if p.fiscal_year.year_be == year_be]
+        modified = max([self.site.publication.changed_at] + [p.published.published_at for p in rounds])
+        if name == "plan.csv":
+            return plan_csv(views), modified
+        base = f"{self.settings.public_base_url or self.settings.web_base_url}/p/{self.site.publication.slug}/"
+        meta = dataset(
+            self.org,
+            fy,
+            self.site.publication.slug,
+            f"{base}{year_be}/",
+            rounds,
+            self.site.publication.contact_email,
+            modified,
+        )
+        return json.dumps(meta, ensure_ascii=False, indent=1).encode(), modified
+
+    async def round_data(self, year_be: int, months: int, name: str) -> tuple[bytes, dt.datetime] | None:
+        """A published round's results as CSV, from the figures frozen when it was published."""
+        from reports.opendata import results_csv
+
+        p = await self.public_round(year_be, months)
+        if p is None or name not in ROUND_DATA:
+            return None
+        return results_csv(p.published.figures), p.published.published_at
+
     # ------------------------------------------------------------ addresses
     async def paths(self) -> list[str]:
         """Every page and file of the site, relative to its folder (``""`` is the organisation's page)."""
         out = [""]
         for fy in await years(self.session, self.org.id):
             out += [f"{fy.year_be}/", f"{fy.year_be}/plan.pdf", f"{fy.year_be}/plan.xlsx"]
+            out += [f"{fy.year_be}/{name}" for name in DATA_FILES]
         for p in await public_rounds(self.session, self.org.id):
             base = f"{p.fiscal_year.year_be}/{p.round.months}/"
-            out += [base] + [base + name for name in ROUND_FILES]
+            out += [base] + [base + name for name in [*ROUND_FILES, *ROUND_DATA]]
         return out
 
 

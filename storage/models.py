@@ -515,6 +515,8 @@ class Publication(SQLModel, table=True):
     org_id: int = Field(foreign_key="organisation.id", unique=True)
     slug: str = Field(max_length=60, unique=True)
     live: bool = False
+    # who answers for the open data (data.go.th's maintainer e-mail): an office's address, never a person's own
+    contact_email: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     changed_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

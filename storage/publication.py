@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.values import utcnow
+from domain.opendata import contact_email
 from locales.errors import UserError
 from locales.i18n import _
 from storage.models import FiscalYear, Organisation, PlanItem, Publication, PublishedRound, Round
@@ -50,6 +51,28 @@ async def set_slug(session: AsyncSession, org_id: int, slug: str, actor: str) ->
     pub.slug, pub.changed_at = slug, utcnow()
     session.add(pub)
     await session.flush()
+    return pub
+
+
+async def set_contact(session: AsyncSession, org_id: int, email: str, actor: str) -> Publication:
+    """The e-mail address the organisation's open datasets name as their maintainer (an office's, checked by
+    ``domain.opendata.contact_email``); audited with what it replaced."""
+    pub = await publication_of(session, org_id)
+    if pub is None:
+        raise UserError(_("Give the public page an address first, e.g. tidtam publish on --slug kokchan"))
+    email = contact_email(email)
+    await audit(
+        session,
+        org_id,
+        actor,
+        "publication.contact",
+        "publication",
+        pub.id,
+        {"email": pub.contact_email},
+        {"email": email},
+    )
+    pub.contact_email = email
+    session.add(pub)
     return pub
 
 

@@ -13,6 +13,8 @@ from bot.cli.common import org_session, run, state
 from locales.errors import UserError
 from locales.i18n import N_, _
 from reports.public import (
+    DATA_FILES,
+    ROUND_DATA,
     PublicSite,
     may_publish,
     oit_addresses,
@@ -25,7 +27,7 @@ from reports.public import (
 from storage.db import Database
 from storage.models import Organisation
 from storage.public_choices import mark_link, set_wording, wording_list
-from storage.publication import Site, live_site, overseen_live_slugs, publication_of, set_live
+from storage.publication import Site, live_site, overseen_live_slugs, publication_of, set_contact, set_live
 from storage.repo import Rounds
 
 app = typer.Typer(no_args_is_help=True)
@@ -226,6 +228,17 @@ def publish_urls(fiscal_year: int | None = typer.Option(None, "--fiscal-year", h
     warn_if_local()
 
 
+@app.command(
+    "contact", help=N_("The e-mail address the open datasets (data.go.th) name as their maintainer: an office's.")
+)
+def publish_contact(email: str = typer.Argument(..., help=N_("e.g. saraban@kokchan.go.th"))) -> None:
+    async def go(db: Database) -> str:
+        async with org_session(db) as (session, org):
+            return (await set_contact(session, org.id, email, "cli")).contact_email
+
+    typer.echo(_("The open datasets name {email} as their contact.").format(email=run(go)))
+
+
 @app.command("export", help=N_("Write the public pages and files to DIR as plain files, to upload to any website."))
 def publish_export(folder: Path = typer.Argument(..., help=N_("an empty or new folder"))) -> None:
     async def go(db: Database) -> int:
@@ -270,10 +283,18 @@ async def write_site(session, sites: list[Site], folder: Path) -> int:
                 page = await pages.round_page(int(parts[0]), int(parts[1]))
                 assert page is not None
                 target.write_text(page.html, encoding="utf-8")
+            elif len(parts) == 2 and parts[1] in DATA_FILES:
+                made = await pages.data_file(int(parts[0]), parts[1])
+                assert made is not None
+                target.write_bytes(made[0])
             elif len(parts) == 2:
                 source = await pages.plan_file(int(parts[0]), parts[1])
                 assert source is not None
                 target.write_bytes(source.read_bytes())
+            elif parts[2] in ROUND_DATA:
+                made = await pages.round_data(int(parts[0]), int(parts[1]), parts[2])
+                assert made is not None
+                target.write_bytes(made[0])
             else:
                 found = await pages.round_file(int(parts[0]), int(parts[1]), parts[2])
                 assert found is not None

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from bot.web.services import services
 from locales.i18n import _, set_language
-from reports.public import CSS, PLAN_FILES, ROUND_FILES, PublicSite
+from reports.public import CSS, DATA_FILES, PLAN_FILES, ROUND_DATA, ROUND_FILES, PublicSite
 from storage.publication import live_site
 
 HEADERS = {
@@ -136,6 +136,13 @@ async def plan_file(request: Request) -> Response:
         return _missing()
     set_language("th")
     svc, name = services(request), request.path_params["name"]
+    if name in DATA_FILES:
+        async with svc.db.session(commit=False) as s:
+            site = await live_site(s, request.path_params["slug"])
+            made = (
+                await PublicSite(s, svc.settings, site).data_file(request.path_params["year"], name) if site else None
+            )
+        return _missing() if made is None else _cached(request, made[0], None, made[1], DATA_FILES[name])
     if name not in PLAN_FILES:
         return _missing()
     async with svc.db.session(commit=False) as s:
@@ -165,6 +172,13 @@ async def round_file(request: Request) -> Response:
         return _missing()
     set_language("th")
     svc, p = services(request), request.path_params
+    if p["name"] in ROUND_DATA:
+        async with svc.db.session(commit=False) as s:
+            site = await live_site(s, p["slug"])
+            made = (
+                await PublicSite(s, svc.settings, site).round_data(p["year"], p["months"], p["name"]) if site else None
+            )
+        return _missing() if made is None else _cached(request, made[0], None, made[1], ROUND_DATA[p["name"]])
     if p["name"] not in ROUND_FILES:
         return _missing()
     async with svc.db.session() as s:
