@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy import case, type_coerce
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.budget import basis_of
 from domain.status import combined_status, percent
 from domain.vocabulary import AWAITING, DEFAULT_CARRIED_OUT, STATUS_ORDER
 from storage.models import (
@@ -30,6 +30,7 @@ from storage.models import (
     StatusReport,
     Unit,
 )
+from storage.types import Money
 
 
 @dataclass
@@ -127,18 +128,25 @@ async def rollup(
         ).all()
     }
     fy_ids = [r.fiscal_year_id for r in rounds.values()]
-    items = (
-        await session.exec(
-            select(
-                PlanItem.id,
-                PlanItem.org_id,
-                PlanItem.all_units,
-                PlanItem.budget_plan,
-                PlanItem.budget_ordinance,
-                PlanItem.no_budget,
-            ).where(col(PlanItem.fiscal_year_id).in_(fy_ids), col(PlanItem.org_id).in_(ids))
-        )
-    ).all()
+    in_plans = (col(PlanItem.fiscal_year_id).in_(fy_ids), col(PlanItem.org_id).in_(ids))
+    items = (await session.exec(select(PlanItem.id, PlanItem.org_id, PlanItem.all_units).where(*in_plans))).all()
+    # the budgets summed in the database, in whole satang (domain.budget.basis_of's rule, as SQL): a nation's half
+    # a million items are not each turned into two Decimals here
+    basis = case((col(PlanItem.no_budget), None), else_=func.coalesce(PlanItem.budget_ordinance, PlanItem.budget_plan))
+    budgets = {
+        org_id: (plan, of_basis)
+        for org_id, plan, of_basis in (
+            await session.exec(
+                select(
+                    PlanItem.org_id,
+                    type_coerce(func.sum(PlanItem.budget_plan), Money),
+                    type_coerce(func.sum(basis), Money),
+                )
+                .where(*in_plans)
+                .group_by(col(PlanItem.org_id))
+            )
+        ).all()
+    }
     owners: dict[int, list[int]] = {}
     for item_id, unit_id in (
         await session.exec(
@@ -166,15 +174,17 @@ async def rollup(
         latest[(item_id, unit_id)] = (Status(status), disbursed)
 
     figures = {i: OrgFigures(orgs[i], rounds.get(i)) for i in ids if i in orgs}
-    for item_id, org_id, all_units, budget, ordinance, no_budget in items:
+    for org_id, (plan, of_basis) in budgets.items():
+        if org_id in figures:
+            figures[org_id].budget_plan = plan or Decimal("0.00")
+            figures[org_id].budget_basis = of_basis or Decimal("0.00")
+    for item, org_id, all_units in items:
         f = figures[org_id]
-        units = active.get(org_id, []) if all_units else owners.get(item_id, [])
-        answers = [latest.get((item_id, u)) for u in units]
+        units = active.get(org_id, []) if all_units else owners.get(item or 0, [])
+        answers = [latest.get((item or 0, u)) for u in units]
         status = combined_status([a[0] if a else None for a in answers]) if units else AWAITING
         f.items += 1
         f.counts[status] += 1
-        f.budget_plan += budget or 0
-        f.budget_basis += basis_of(budget, ordinance, no_budget) or 0
         f.disbursed += sum((a[1] or Decimal(0) for a in answers if a), Decimal("0.00"))
         f.pairs += len(units)
         f.awaiting_pairs += sum(1 for a in answers if a is None)

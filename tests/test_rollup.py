@@ -79,9 +79,10 @@ async def test_roll_up_lines_equal_each_organisations_own_summary(db, tmp_path):
             own = await round_summary(s, line.org.id, rnd)
             assert line.items == own.items
             assert {k: line.counts[k] for k in STATUS_ORDER} == {k: own.counts[k] for k in STATUS_ORDER}
-            assert (line.carried_out, line.budget_plan, line.disbursed) == (
+            assert (line.carried_out, line.budget_plan, line.budget_basis, line.disbursed) == (
                 own.carried_out,
                 own.budget_plan,
+                own.budget_basis,  # summed in SQL by the roll-up, item by item by the summary
                 own.disbursed,
             )
             assert line.awaiting_pairs == sum(u.awaiting for u in own.units)
