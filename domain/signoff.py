@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from domain.calendar import WorkCalendar
 from domain.vocabulary import Decision, Office, SignoffState
+from locales.errors import UserError
 from locales.i18n import _
 
 MAX_STEPS = 4  # ปลัด, รองนายก, นายก … a longer chain is a mistake in the configuration
@@ -35,9 +36,9 @@ def check_text(text: str, what: str) -> str:
     """A comment or a reason on one paragraph: not empty, at most MAX_TEXT characters (``what`` names it)."""
     cleaned = " ".join("".join(c for c in text if c.isprintable() or c in "\n\t").split())
     if not cleaned:
-        raise ValueError(_("Please give {what}.").format(what=what))
+        raise UserError(_("Please give {what}.").format(what=what))
     if len(cleaned) > MAX_TEXT:
-        raise ValueError(
+        raise UserError(
             _("{what} is too long ({n} characters); the limit is {limit}.").format(
                 what=what.capitalize(), n=len(cleaned), limit=MAX_TEXT
             )
@@ -48,9 +49,9 @@ def check_text(text: str, what: str) -> str:
 def check_chain(offices: list[Office]) -> None:
     """A chain is one to MAX_STEPS offices, and ends with the executive (who approves)."""
     if not offices or len(offices) > MAX_STEPS:
-        raise ValueError(_("A sign-off chain has 1 to {n} offices.").format(n=MAX_STEPS))
+        raise UserError(_("A sign-off chain has 1 to {n} offices.").format(n=MAX_STEPS))
     if offices[-1] != Office.EXECUTIVE:
-        raise ValueError(_("A sign-off chain ends with the นายก, who approves."))
+        raise UserError(_("A sign-off chain ends with the นายก, who approves."))
 
 
 def remind_due(since: dt.date, today: dt.date, calendar: WorkCalendar) -> int:

@@ -1,4 +1,5 @@
-"""The managers' weekly digest (also /digest): where the round stands, what changed, who is silent, a chart."""
+"""The managers' weekly digest (also /digest): where the round stands, its sign-off, what changed, who is silent,
+a chart."""
 
 from __future__ import annotations
 

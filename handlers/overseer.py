@@ -67,9 +67,12 @@ async def office_of(session: AsyncSession, holder: Holder) -> Organisation:
     """The holder's oversight organisation, when they are its overseer; NotHere otherwise."""
     person = await session.get(Person, holder.person_id)
     office = await session.get(Organisation, holder.org_id)
-    if person is None or office is None or office.kind != OrgKind.OVERSIGHT:
-        raise NotHere(_("This page is for the staff of an oversight organisation."))
-    if not (await roles_of(session, person)).overseer:
+    if (
+        person is None
+        or office is None
+        or office.kind != OrgKind.OVERSIGHT
+        or not (await roles_of(session, person)).overseer
+    ):
         raise NotHere(_("This page is for the staff of an oversight organisation."))
     return office
 

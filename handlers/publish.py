@@ -1,6 +1,8 @@
 """/publish for admins: the organisation's public page for ITA — its state and the addresses to enter in the
-ITA's open-data form; ``/publish on SLUG``, ``/publish off``, and ``/publish round 6|12``: a preview of what will be
-public and what was masked, then the documents laid out in a worker once the admin confirms."""
+ITA's open-data form; ``/publish on SLUG``, ``/publish off``, ``/publish link URL``, ``/publish contact EMAIL`` (the
+open datasets' contact), and ``/publish round 6|12 [override REASON]``: a preview of what will be public and what was
+masked, then the documents laid out in a worker once the admin confirms (after the executives' approval, where the
+organisation has a sign-off chain, or with the reason shown on the page)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from locales.errors import UserError
 from locales.i18n import _, in_language
 from locales.thai import format_date, format_datetime
 from reports.model import build_report, carried_out_rule, executive_title
-from reports.public import plan_documents, write_files
+from reports.public import plan_documents, plan_figures, write_files
 from reports.summary import round_summary
 from storage.addresses import person_addresses, role_addresses
 from storage.answers import Answers
@@ -135,13 +135,6 @@ async def _subject(ctx: Ctx, word: str) -> Subject:
     return Subject(fy, rnd)
 
 
-def _reason(text: str, what: str) -> str:
-    try:
-        return check_text(text, what)
-    except ValueError as e:
-        raise UserError(str(e)) from None
-
-
 # ------------------------------------------------------------------ the chain
 
 
@@ -217,7 +210,7 @@ async def _lay_out(ctx: Ctx, db, signoff_id: int) -> None:
         if subject.rnd is not None:
             report = await build_report(session, ctx.settings, ctx.organisation, subject.rnd)
         else:
-            jobs, _figures = await plan_documents(session, ctx.settings, ctx.organisation, subject.fy, path)
+            jobs = await plan_documents(session, ctx.settings, ctx.organisation, subject.fy, path)
     if subject.rnd is not None:
         files = await asyncio.to_thread(write_all, report, ["xlsx", "pdf"], path)
     else:
@@ -260,7 +253,7 @@ async def office_deliveries(
         summary = await round_summary(session, id_of(org), subject.rnd, carried_out_rule=carried_out_rule(settings))
         about = summary_text(summary)
     else:
-        about = (await plan_documents(session, settings, org, subject.fy, settings.data_dir / row.folder))[1]
+        about = await plan_figures(session, id_of(org), subject.fy)
     files = [] if waited else sorted((settings.data_dir / row.folder).iterdir())
     deliveries: list[Delivery] = []
     for person in {id_of(p): p for p in people}.values():
@@ -352,7 +345,7 @@ async def got_comment(ctx: Ctx) -> None:
     if acting is None:
         ctx.say(_("Sorry, this is not available to you."))
         return
-    comment = _reason(ctx.event.text or "", _("a comment"))
+    comment = check_text(ctx.event.text or "", _("a comment"))
     await _decide(ctx, row, Decision.RETURN, comment, acting)
 
 
@@ -426,7 +419,7 @@ async def _skip(ctx: Ctx, subject: Subject, reason: str) -> None:
     row = await latest_of(ctx.session, ctx.org_id, subject)
     if row is None or row.state != SignoffState.PENDING:
         raise UserError(_("{round} is not waiting for sign-off.").format(round=subject.name))
-    reason = _reason(reason, _("the reason the office is passed by"))
+    reason = check_text(reason, _("the reason the office is passed by"))
     office = steps_of(row)[row.position].office
     signer = Signer(None, _("passed by the administrator"), ctx.event.platform, ctx.event.user_id)
     await decide(ctx.session, row, Decision.SKIP, signer, reason, ctx.actor)
@@ -455,7 +448,7 @@ async def _reopen(ctx: Ctx, subject: Subject, reason: str) -> None:
     row = await latest_of(ctx.session, ctx.org_id, subject)
     if row is None or row.state != SignoffState.APPROVED:
         raise UserError(_("This round has not been approved; nothing to reopen."))
-    reason = _reason(reason, _("the reason the approval is reopened"))
+    reason = check_text(reason, _("the reason the approval is reopened"))
     await end(ctx.session, row, SignoffState.REOPENED, reason, ctx.actor)
     ctx.say(
         _(

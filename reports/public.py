@@ -447,19 +447,23 @@ async def write_files(jobs: list[tuple[Path, Any]]) -> int:
 
 async def plan_documents(
     session: AsyncSession, settings: Settings, org: Organisation, fy: FiscalYear, folder: Path
-) -> tuple[list[tuple[Path, Any]], str]:
+) -> list[tuple[Path, Any]]:
     """The year's plan as the offices are sent it to approve (the public plan's PDF and XLSX, laid out whether or not
-    the page is live): the (path, writer) jobs for ``write_files``, and a line of its figures."""
+    the page is live): the (path, writer) jobs for ``write_files``."""
     from storage.models import Publication
 
     site = PublicSite(session, settings, Site(org, Publication(org_id=org.id or 0, slug="")))
     views = await Plan(session, org.id or 0).views(fy)
     html = site._plan_html(fy, views, pdf=True)
     stem = f"tidtam-{fy.year_be}-plan"
-    jobs = [(folder / f"{stem}.{name.split('.')[1]}", _plan_writer(name, html, views)) for name in PLAN_FILES]
+    return [(folder / f"{stem}.{name.split('.')[1]}", _plan_writer(name, html, views)) for name in PLAN_FILES]
+
+
+async def plan_figures(session: AsyncSession, org_id: int, fy: FiscalYear) -> str:
+    """The plan in one line — how many items, what budget — for the offices asked to approve it."""
+    views = await Plan(session, org_id).views(fy)
     total = sum((budget_basis(v.item) or Decimal(0) for v in views), Decimal("0.00"))
-    figures = _("{n} item(s), budget {amount} baht in all").format(n=len(views), amount=_money(total))
-    return jobs, figures
+    return _("{n} item(s), budget {amount} baht in all").format(n=len(views), amount=_money(total))
 
 
 def _plan_writer(name: str, html: str, views: list[ItemView]) -> Any:
@@ -592,10 +596,7 @@ async def may_publish(session: AsyncSession, org_id: int, rnd: Round, override: 
                 "REASON"
             ).format(months=rnd.months)
         )
-    try:
-        return check_text(override, _("the reason to publish before approval"))
-    except ValueError as e:
-        raise UserError(str(e)) from None
+    return check_text(override, _("the reason to publish before approval"))
 
 
 def approved_text(report: Any) -> str:

@@ -315,9 +315,12 @@ class Answers(Scoped):
             setattr(report, name, without_control_characters(getattr(report, name) or ""))
         params = {"org": self.org_id, "round": report.round_id, "item": report.item_id, "unit": report.unit_id}
         await lock_chain(self.session, self.org_id)  # first: the audit line below takes it anyway
-        if (locked := await lock_of(self.session, self.org_id, report.round_id)) is not None:
-            rnd = await self.session.get(Round, report.round_id)
-            raise UserError(lock_message(locked, rnd.months if rnd else 6))
+        rnd = await self.round_by_id(report.round_id)  # the snapshot's, when the step has one: no statement
+        # a round waiting for sign-off or approved is closed, and cannot be opened while so (round_state): only an
+        # answer to a round that is not open needs the sign-off read
+        if rnd is None or rnd.state != RoundState.OPEN:
+            if (locked := await lock_of(self.session, self.org_id, report.round_id)) is not None:
+                raise UserError(lock_message(locked, rnd.months if rnd else 6))
         if self.session.bind.dialect.name == "postgresql":  # two saves of one pair at once: the second waits,
             # then reads the first's answer (SQLite's transactions take the write lock at BEGIN: one at a time)
             await (await self.session.connection()).execute(

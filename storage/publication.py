@@ -1,6 +1,6 @@
-"""What an organisation publishes for ITA: its public address (slug), whether the page is live, and the rounds
-whose documents are public. Only a live organisation has a page; a round is public only once an admin publishes it
-(closing it does not); nothing else of the organisation is ever read through here."""
+"""What an organisation publishes for ITA: its public address (slug), whether the page is live, the contact its open
+datasets name, and the rounds whose documents are public. Only a live organisation has a page; a round is public only
+once an admin publishes it (closing it does not); nothing else of the organisation is ever read through here."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """``tidtam publish``: the organisation's public page for ITA — on and off, its addresses labelled as the ITA's
-open-data form asks, a round published after a preview and a confirmation, the plan's files written anew, and the
-whole site written as plain files."""
+open-data form asks, a round published after a preview and a confirmation (and, with a sign-off chain, its approval
+or a stated reason), the plan's files written anew, the open datasets' contact, and the whole site — open data
+included — written as plain files."""
 
 from __future__ import annotations
 

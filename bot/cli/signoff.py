@@ -35,13 +35,6 @@ def register(parent: typer.Typer) -> None:
     parent.add_typer(app, name="signoff")
 
 
-def _reason(text: str, what: str) -> str:
-    try:
-        return check_text(text, what)
-    except ValueError as e:
-        raise UserError(str(e)) from None
-
-
 async def _subject(session: AsyncSession, org: Organisation, what: str) -> Subject:
     """6 or 12: that round of the latest fiscal year; plan: that year's plan."""
     if what not in SUBJECT_WORDS:
@@ -98,7 +91,7 @@ def skip(
     reason: str = typer.Option(..., "--reason", help=N_("why the office is passed by")),
 ) -> None:
     async def go(db: Database) -> str:
-        checked = _reason(reason, _("the reason the office is passed by"))
+        checked = check_text(reason, _("the reason the office is passed by"))
         async with org_session(db) as (session, org):
             subject = await _subject(session, org, what)
             row = await _waiting(session, org, subject, SignoffState.PENDING)
@@ -134,7 +127,7 @@ def reopen(
     reason: str = typer.Option(..., "--reason", help=N_("why the approval is reopened")),
 ) -> None:
     async def go(db: Database) -> None:
-        checked = _reason(reason, _("the reason the approval is reopened"))
+        checked = check_text(reason, _("the reason the approval is reopened"))
         async with org_session(db) as (session, org):
             row = await _waiting(session, org, await _subject(session, org, str(months)), SignoffState.APPROVED)
             await end(session, row, SignoffState.REOPENED, checked, "cli")

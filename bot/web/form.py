@@ -16,7 +16,6 @@ import html
 import json
 import logging
 import time
-from pathlib import Path
 from urllib.parse import parse_qsl, unquote
 
 import httpx
@@ -25,12 +24,12 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 
 from base.settings import Settings
-from bot.web.pages import json_body, refuse, session_holder, speak
+from bot.web.pages import PAGE_HEADERS, STATIC, json_body, page_body, refuse, session_holder, speak
 from bot.web.public import font_files
 from bot.web.services import read_limited, services
 from handlers.form import FormRefused, SentMeanwhile, add_evidence, load, save_draft, submit
 from locales.errors import UserError
-from locales.i18n import LANGUAGES, _, set_language
+from locales.i18n import _
 from locales.labels import reason_label, status_label
 from storage.evidence import check_room
 from storage.form_passes import Holder, issue, link_was_used, spend_link
@@ -38,17 +37,9 @@ from storage.models import CannotReason, Status
 from storage.people import account_of
 
 log = logging.getLogger(__name__)
-STATIC = Path(__file__).parent / "static"
 LIFF_BUNDLE = STATIC / "liff" / "liff.js"  # @line/liff from npm, bundled by `make liff` (docs/form.md)
 INIT_DATA_MAX_AGE = 3600
 LINE_LOGIN_API = "https://api.line.me"
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self' https://api.line.me https://access.line.me; "
-    "frame-ancestors 'self' https://web.telegram.org",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 
 
 def telegram_user_id(init_data: str, bot_token: str, now: float | None = None) -> str | None:
@@ -154,19 +145,11 @@ def texts() -> dict[str, str]:
 
 
 async def page(request: Request) -> Response:
-    lang = request.query_params.get("lang", "th")
-    lang = lang if lang in LANGUAGES else "th"
-    set_language(lang)
-    words = texts()
-    body = (STATIC / "form.html").read_text(encoding="utf-8")
-    for key, text in words.items():
-        body = body.replace("{{" + key + "}}", html.escape(text))
+    body, _lang = page_body(request, "form.html", texts)
     liff = request.url.path.endswith("/liff")
     liff_id = services(request).settings.line_liff_id if liff else ""
     body = (
-        body.replace("__LANG__", lang)
-        .replace("__TEXTS__", json.dumps(words, ensure_ascii=False).replace("<", "\\u003c"))
-        .replace("__LIFF__", html.escape(liff_id, quote=True))
+        body.replace("__LIFF__", html.escape(liff_id, quote=True))
         .replace("__MAX_MB__", str(services(request).settings.evidence_max_mb))
         .replace("__LIFF_SCRIPT__", '<script src="/form/static/liff.js"></script>' if liff_id else "")
     )

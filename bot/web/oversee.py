@@ -4,20 +4,16 @@ caller's office (handlers/overseer.py)."""
 
 from __future__ import annotations
 
-import html
-import json
-
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from bot.web.form import PAGE_HEADERS, STATIC
-from bot.web.pages import json_body, refuse, session_holder, speak
+from bot.web.pages import PAGE_HEADERS, STATIC, json_body, page_body, refuse, session_holder, speak
 from bot.web.public import font_files
 from bot.web.services import services
 from handlers.overseer import NotHere, as_csv, as_xlsx, months_of, office_of, org_detail, view
-from locales.i18n import LANGUAGES, _, set_language
-from storage.form_passes import issue, link_was_used, spend_link
+from locales.i18n import _
+from storage.form_passes import Holder, issue, link_was_used, spend_link
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -71,17 +67,7 @@ def texts() -> dict[str, str]:
 
 
 async def page(request: Request) -> Response:
-    lang = request.query_params.get("lang", "th")
-    lang = lang if lang in LANGUAGES else "th"
-    set_language(lang)
-    words = texts()
-    body = (STATIC / "oversee.html").read_text(encoding="utf-8")
-    for key, text in words.items():
-        body = body.replace("{{" + key + "}}", html.escape(text))
-    body = body.replace("__LANG__", lang).replace(
-        "__TEXTS__", json.dumps(words, ensure_ascii=False).replace("<", "\\u003c")
-    )
-    return HTMLResponse(body, headers=PAGE_HEADERS)
+    return HTMLResponse(page_body(request, "oversee.html", texts)[0], headers=PAGE_HEADERS)
 
 
 async def static(request: Request) -> Response:
@@ -117,11 +103,21 @@ async def open_session(request: Request) -> Response:
     return JSONResponse({"ok": True, "session": token})
 
 
-async def _data(request: Request) -> dict | Response:
+async def _holder(request: Request) -> Holder | Response:
+    """The session's holder, in the page's language; or the refusal that says the page has expired."""
     speak(request)
     holder = await session_holder(request)
-    if holder is None:
-        return refuse(_("This page has expired. Open it again from the chat (/oversee)."), 401)
+    return (
+        holder
+        if holder is not None
+        else refuse(_("This page has expired. Open it again from the chat (/oversee)."), 401)
+    )
+
+
+async def _data(request: Request) -> dict | Response:
+    holder = await _holder(request)
+    if isinstance(holder, Response):
+        return holder
     svc = services(request)
     try:
         async with svc.db.session(commit=False) as s:
@@ -152,10 +148,9 @@ async def download(request: Request) -> Response:
 
 
 async def org(request: Request) -> Response:
-    speak(request)
-    holder = await session_holder(request)
-    if holder is None:
-        return refuse(_("This page has expired. Open it again from the chat (/oversee)."), 401)
+    holder = await _holder(request)
+    if isinstance(holder, Response):
+        return holder
     svc = services(request)
     try:
         async with svc.db.session(commit=False) as s:
