@@ -203,6 +203,7 @@ async def dispatch(db_url: str, base: str, data_dir: Path) -> float:
     from base.settings import Settings
     from bot.adapters.line_channels import LineChannels, LineSender
     from bot.adapters.telegram import TelegramAdapter, TelegramSender
+    from bot.adapters.telegram_bots import TelegramBots
     from scheduler.outbox import Dispatcher
     from storage.db import Database
 
@@ -231,7 +232,10 @@ async def dispatch(db_url: str, base: str, data_dir: Path) -> float:
             return 200, "", {}
 
         line._post = through_sdk
-    dispatcher = Dispatcher(db, {"telegram": TelegramSender(tg), "line": LineSender(channels)}, data_dir, owner="bench")
+    bots = TelegramBots(settings, db, tg)
+    dispatcher = Dispatcher(
+        db, {"telegram": TelegramSender(bots), "line": LineSender(channels)}, data_dir, owner="bench"
+    )
     started = time.monotonic()
     while True:
         await dispatcher.run_once()

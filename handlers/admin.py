@@ -29,6 +29,7 @@ from storage.plan_import import import_plan
 from storage.plan_sandbox import read_plan_async
 from storage.repo import Rounds, Units, audit, narrative_of
 from storage.round_state import check_may_open, check_undo, set_round_state, undo_early_opening
+from storage.telegram_bots import bot_of_org
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 NARRATIVE_FIELDS = ("supporting", "problems", "suggestions")
@@ -71,8 +72,11 @@ async def invite(ctx: Ctx, args: str = "") -> None:
             where=where, uses=uses, until=format_date(created.expires_at.date(), thai_digits=False)
         )
     ]
-    if ctx.event.platform == "telegram" and ctx.event.bot_username:
-        lines.append(f"https://t.me/{ctx.event.bot_username}?start={created.code}")
+    if ctx.event.platform == "telegram":
+        own = await bot_of_org(ctx.session, ctx.org_id)  # the link opens the bot the organisation's people join on
+        username = own.username if own is not None else ctx.event.bot_username
+        if username:
+            lines.append(f"https://t.me/{username}?start={created.code}")
     lines.append(_("or type in a private chat with the bot: /start {code}").format(code=created.code))
     lines.append(created.code)
     ctx.say("\n".join(lines))

@@ -15,6 +15,7 @@ from locales.thai import clip as thai_clip
 from locales.thai import format_amount, format_date, format_quantity
 from storage.line_channels import own_channel
 from storage.models import PlanItem, Round
+from storage.telegram_bots import bot_of_org
 
 TITLE_IN_BUTTON = 48
 
@@ -87,13 +88,23 @@ def welcome_text(ctx: Ctx) -> str:
 
 
 async def on_its_channel(ctx: Ctx, org_id: int) -> None:
-    """An account joins an organisation only on the organisation's own channel, where it has one: a LINE user
-    id belongs to the channel's provider, so the organisation's pushes could not reach an id from another."""
+    """An account joins an organisation only on the organisation's own channel or bot, where it has one: a LINE
+    user id belongs to the channel's provider, and a Telegram bot may message only those who opened it, so the
+    organisation's pushes could not reach an account that joined elsewhere."""
     if ctx.event.org_id is not None and ctx.event.org_id != org_id:
         raise UserError(_("This code is for another organisation. Please send it in that organisation's own chat."))
-    if ctx.event.org_id is None and await own_channel(ctx.session, ctx.event.platform, org_id) is not None:
+    if ctx.event.org_id is not None:
+        return
+    if await own_channel(ctx.session, ctx.event.platform, org_id) is not None:
         raise UserError(
             _("Your organisation has its own LINE account. Please add it as a friend and send the code there.")
+        )
+    if ctx.event.platform == "telegram" and (bot := await bot_of_org(ctx.session, org_id)) is not None:
+        # a Telegram bot may message only those who opened it: joining here, the organisation's bot could not
+        raise UserError(
+            _(
+                "Your organisation has its own Telegram bot. Please open https://t.me/{name} and send the code there."
+            ).format(name=bot.username)
         )
 
 

@@ -430,6 +430,21 @@ class LineChannel(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class TelegramBot(SQLModel, table=True):
+    """An organisation's own Telegram bot. Telegram's updates for it arrive at /telegram/webhook/<bot_id>, checked
+    with its own secret token, and its people's replies and pushes go out with its token, in its own 30-a-second
+    lane. An organisation without one uses the deployment's bot (TELEGRAM_BOT_TOKEN)."""
+
+    __tablename__ = "telegram_bot"
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", unique=True)
+    bot_id: str = Field(max_length=20, unique=True)  # Telegram's id of the bot: the token's first part
+    username: str = Field(max_length=64)
+    token: str = Field(max_length=1000)  # sealed (storage/sealed.py)
+    webhook_secret: str = Field(max_length=1000)  # sealed; Telegram sends it back with each update
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class LineUsage(SQLModel, table=True):
     """LINE messages counted against a channel's monthly quota (pushes × recipients), and what LINE reports."""
 

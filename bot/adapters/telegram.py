@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from telegram import Update
@@ -21,16 +21,22 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from base.events import Button, Incoming, IncomingFile, Mention, Message, Response
 from base.settings import Settings
-from bot.adapters.http import json_body, pooled_session
+from bot.adapters.http import SharedSession, json_body, pooled_session
 from handlers.core import handle
 from locales.i18n import _, set_language
 from locales.thai import clip
 from scheduler.outbox import PermanentFailure, RetryLater
 from storage.db import Database
 
+if TYPE_CHECKING:
+    from bot.adapters.telegram_bots import TelegramBots
+
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 TEXT_LIMIT = 4096
+# python-telegram-bot's own defaults: a Bot API that stops answering is given up on in seconds, so a reply cannot
+# hold a shutting-down worker (the outbox retries what it sends)
+TIMEOUT = aiohttp.ClientTimeout(total=15, sock_connect=5, sock_read=5)
 
 
 def build_application(settings: Settings, *, webhook: bool = False) -> Application:
@@ -81,10 +87,11 @@ class BotApi:
     """The Bot API methods a reply needs, each call's JSON written once and posted on one pooled session.
     The token is in every address: errors name their type only, never the address."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, shared: SharedSession | None = None):
         base = settings.telegram_api_base_url.rstrip("/") or "https://api.telegram.org"
         self._url = f"{base}/bot{settings.telegram_bot_token}/"
         self._limiter = AIORateLimiter() if settings.telegram_rate_limiter else None
+        self._shared = shared  # organisations' own bots share one pool of connections to Telegram
         self._http: Any = None  # aiohttp.ClientSession, made on the first call (inside the running loop)
 
     async def call(self, method: str, payload: dict) -> Any:
@@ -93,10 +100,10 @@ class BotApi:
         return await self._limiter.process_request(self._post, (method, payload), {}, method, payload, None)
 
     async def _post(self, method: str, payload: dict) -> Any:
-        if self._http is None or self._http.closed:
-            # python-telegram-bot's own defaults: a Bot API that stops answering is given up on in seconds, so a
-            # reply cannot hold a shutting-down worker (the outbox retries what it sends)
-            self._http = pooled_session(aiohttp.ClientTimeout(total=15, sock_connect=5, sock_read=5))
+        if self._shared is not None:
+            self._http = self._shared.get()
+        elif self._http is None or self._http.closed:
+            self._http = pooled_session(TIMEOUT)
         body = json_body(payload)
         async with self._http.post(self._url + method, data=body, headers={"Content-Type": "application/json"}) as r:
             raw, status = await r.read(), r.status
@@ -116,7 +123,7 @@ class BotApi:
         )
 
     async def close(self) -> None:
-        if self._http is not None:
+        if self._http is not None and self._shared is None:
             await self._http.close()
 
 
@@ -153,15 +160,37 @@ def _of(parent: dict, key: str, kind: type, default: Any = None) -> Any:
 
 
 class TelegramAdapter:
-    def __init__(self, settings: Settings, db: Database, *, webhook: bool = False):
-        self.settings, self.db = settings, db
-        self.app = build_application(settings, webhook=webhook)
-        self.app.add_handler(TypeHandler(Update, self._on_update))
-        self.app.add_error_handler(self._on_error)
-        self.api = BotApi(settings)
+    """One bot: the deployment's (``org_id`` None), or an organisation's own, whose updates are that
+    organisation's alone (bot/adapters/telegram_bots.py)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        webhook: bool = False,
+        org_id: int | None = None,
+        http: SharedSession | None = None,
+    ):
+        self.settings, self.db, self.org_id, self.webhook = settings, db, org_id, webhook
+        # update ids count per bot: an own bot's are told apart from the deployment's (the processed-event mark)
+        self.event_prefix = settings.telegram_bot_token.partition(":")[0] + ":" if org_id is not None else ""
+        self._app: Application | None = None
+        self.api = BotApi(settings, http)
+
+    @property
+    def app(self) -> Application:
+        """python-telegram-bot's Application (polling, files), built when first needed: a deployment of
+        thousands of organisations' bots sends text without one each."""
+        if self._app is None:
+            self._app = build_application(self.settings, webhook=self.webhook)
+            self._app.add_handler(TypeHandler(Update, self._on_update))
+            self._app.add_error_handler(self._on_error)
+        return self._app
 
     async def close(self) -> None:
-        await self.app.shutdown()
+        if self._app is not None:
+            await self._app.shutdown()
         await self.api.close()
 
     @property
@@ -232,8 +261,9 @@ class TelegramAdapter:
             chat_id=str(chat_id),
             chat_type="private" if chat.get("type") == "private" else "group",
             user_name=" ".join(n for n in names if n),
-            event_id=str(update_id),
+            event_id=f"{self.event_prefix}{update_id}",
             bot_username=self.username,
+            org_id=self.org_id,
         )
         if query is not None:
             assert on is not None
@@ -274,6 +304,7 @@ class TelegramAdapter:
 
     def _fetcher(self, file_id: str):
         async def fetch() -> bytes:
+            await self.app.initialize()  # an organisation's own bot is made ready on its first file (getMe)
             tg_file = await self.app.bot.get_file(file_id)
             return bytes(await tg_file.download_as_bytearray())
 
@@ -354,6 +385,7 @@ class TelegramAdapter:
             await self.api.call("sendMessage", payload)
         if message.attachment is not None:
             a = message.attachment
+            await self.app.initialize()  # a no-op once done
             with a.path.open("rb") as f:
                 if a.kind == "photo":
                     await self.app.bot.send_photo(chat_id, f, caption=clip(a.caption, 1024) or None)
@@ -364,14 +396,22 @@ class TelegramAdapter:
 
 
 class TelegramSender:
-    """The outbox dispatcher's way to Telegram: errors mapped to retry-later, give-up or back-off."""
+    """The outbox dispatcher's way to Telegram: each row on its organisation's bot (its own, else the
+    deployment's), each bot its own lane of the rate limiter; errors mapped to retry-later, give-up or back-off."""
 
-    def __init__(self, adapter: TelegramAdapter):
-        self.adapter = adapter
+    def __init__(self, bots: TelegramBots):
+        self.bots = bots
+
+    async def lane(self, org_id: int) -> str:
+        adapter = await self.bots.of_org(org_id)
+        return f"telegram/{adapter.event_prefix[:-1]}" if adapter is not None and adapter.event_prefix else "telegram"
 
     async def send(self, chat_id: str, message: Message, key: str = "", org_id: int = 0) -> None:
+        adapter = await self.bots.of_org(org_id)
+        if adapter is None:
+            raise PermanentFailure("no Telegram bot for this organisation")
         try:
-            await self.adapter.send(chat_id, message)
+            await adapter.send(chat_id, message)
         except ApiError as e:
             if e.code == 429:
                 raise RetryLater(e.retry_after or 5.0, "429 retry_after") from e

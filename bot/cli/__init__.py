@@ -26,6 +26,7 @@ from bot.cli import rounds as round_commands
 from bot.cli import schedule as schedule_commands
 from bot.cli import serve as serve_commands
 from bot.cli import signoff as signoff_commands
+from bot.cli import telegram as telegram_commands
 from bot.cli import year as year_commands
 from bot.cli.common import CliState, set_state
 from locales.errors import UserError
@@ -62,6 +63,7 @@ app.add_typer(report_commands.app, name="report", help=N_("The round's official 
 app.add_typer(oversee_commands.app, name="oversee", help=N_("An oversight organisation's list of organisations."))
 app.add_typer(audit_commands.app, name="audit", help=N_("The tamper-evident history of answers and audit lines."))
 app.add_typer(line_commands.app, name="line", help=N_("LINE Official Account: messages and quota."))
+app.add_typer(telegram_commands.app, name="telegram", help=N_("Telegram: an organisation's own bot."))
 
 
 def _log_unexpected(exc: BaseException) -> Path | None:

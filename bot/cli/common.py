@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -88,3 +89,10 @@ def table(rows: list[list[str]], header: list[str] | None = None) -> str:
 
 def echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def secret_input(label: str) -> str:
+    """Typed at a hidden prompt, or one line of standard input when it is not a terminal (a script: `printf`)."""
+    if sys.stdin.isatty():
+        return str(typer.prompt(label, hide_input=True))
+    return sys.stdin.readline().strip()

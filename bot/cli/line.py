@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sys
 from collections import Counter
 
 import typer
 
 from base.values import BANGKOK, bangkok_today, utcnow
-from bot.cli.common import org_session, run, state, table
+from bot.cli.common import org_session, run, secret_input, state, table
 from locales.i18n import N_, _
 from locales.thai import format_datetime
 from storage.answers import Answers
@@ -97,20 +96,13 @@ channel_app = typer.Typer(no_args_is_help=True, help=N_("The organisation's own 
 app.add_typer(channel_app, name="channel")
 
 
-def _secret(label: str) -> str:
-    """Typed at a hidden prompt, or one line of standard input when it is not a terminal (a script: `printf`)."""
-    if sys.stdin.isatty():
-        return str(typer.prompt(label, hide_input=True))
-    return sys.stdin.readline().strip()
-
-
 @channel_app.command("set", help=N_("Give the organisation its own LINE channel, or new credentials for it."))
 def channel_set(
     name: str = typer.Argument(..., help=N_("a-z, 0-9 and '-': LINE's webhook URL becomes /line/webhook/NAME")),
 ) -> None:
     # asked for, never given as options: a command line is visible to every user of the machine (ps)
-    secret = _secret(_("Channel secret (Basic settings)"))
-    token = _secret(_("Channel access token, long-lived (Messaging API)"))
+    secret = secret_input(_("Channel secret (Basic settings)"))
+    token = secret_input(_("Channel access token, long-lived (Messaging API)"))
     seal = sealer(state().settings)
 
     async def go(db: Database):

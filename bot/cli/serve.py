@@ -184,17 +184,21 @@ def invite(
         ) from None
 
     async def go(db: Database):
+        from storage.telegram_bots import bot_of_org
+
         async with org_session(db) as (session, org):
-            return await People(session, org.id).create_invite(
+            made = await People(session, org.id).create_invite(
                 unit_name=unit if chosen in (Role.HEAD, Role.MEMBER) else None,
                 role=chosen,
                 uses=uses,
                 days=days,
                 actor="cli",
             )
+            own = await bot_of_org(session, org.id)
+            return made, own.username if own is not None else ""
 
-    created, unit_row = run(go)
-    link = _telegram_link(created.code)
+    (created, unit_row), own_bot = run(go)
+    link = f"https://t.me/{own_bot}?start={created.code}" if own_bot else _telegram_link(created.code)
     if as_json:
         typer.echo(
             json.dumps(
@@ -263,16 +267,18 @@ def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help=N_("only dra
     async def main() -> None:
         db = Database(settings.effective_database_url, new_installation=settings.new_installation)
         await db.upgrade()
+        from bot.adapters.telegram import TelegramAdapter, TelegramSender, check_token
+        from bot.adapters.telegram_bots import TelegramBots
+
         senders: dict[str, Sender] = {}
         adapters = []
         if settings.telegram_bot_token:
-            from bot.adapters.telegram import TelegramAdapter, TelegramSender, check_token
-
             await check_token(settings)
             adapter = TelegramAdapter(settings, db, webhook=True)
             await adapter.app.initialize()
             adapters.append(adapter)
-            senders["telegram"] = TelegramSender(adapter)
+        bots = TelegramBots(settings, db, adapters[0] if adapters else None)  # the settings' bot and the own ones
+        senders["telegram"] = TelegramSender(bots)
         from bot.adapters.line_channels import LineChannels, LineSender
 
         line = LineChannels(settings, db)  # the settings' channel, if any, and the organisations' own
@@ -293,6 +299,7 @@ def scheduler(no_tick: bool = typer.Option(False, "--no-tick", help=N_("only dra
         typer.echo(_("Scheduler running (Ctrl-C to stop)."))
         await stop.wait()
         await service.stop()
+        await bots.close()
         for a in adapters:
             await a.close()
         if line is not None:

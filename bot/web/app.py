@@ -7,7 +7,9 @@ import contextlib
 import hmac
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from linebot.v3.exceptions import InvalidSignatureError
 from starlette.applications import Starlette
@@ -28,8 +30,12 @@ from locales.thai import clip
 from storage.db import Database
 from storage.line_channels import NAME as CHANNEL_NAME
 
+if TYPE_CHECKING:
+    from bot.adapters.telegram import TelegramAdapter
+
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
+BOT_ID = re.compile(r"[0-9]{1,20}")
 
 
 def create_app(settings: Settings, db: Database | None = None, *, simulator: bool = False) -> Starlette:
@@ -42,6 +48,7 @@ def create_app(settings: Settings, db: Database | None = None, *, simulator: boo
         Route("/readyz", readyz),
         Route("/metrics", metrics),
         Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+        Route("/telegram/webhook/{bot_id}", telegram_webhook, methods=["POST"]),
         Route("/line/webhook", line_webhook, methods=["POST"]),
         Route("/line/webhook/{name}", line_webhook, methods=["POST"]),
         Route("/files/{token}", download),
@@ -100,6 +107,9 @@ async def start_channels(services: Services) -> None:
                 secret_token=settings.telegram_webhook_secret or None,
                 allowed_updates=Update.ALL_TYPES,
             )
+    from bot.adapters.telegram_bots import TelegramBots
+
+    services.telegram_bots = TelegramBots(settings, db, services.telegram)  # the settings' bot and the own ones
     from bot.adapters.line_channels import LineChannels
     from storage.line_channels import seal_what_is_clear
     from storage.sealed import sealer
@@ -113,10 +123,10 @@ async def start_scheduler(services: Services) -> None:
     from scheduler.service import SchedulerService
 
     senders: dict = {}
-    if services.telegram is not None:
+    if services.telegram_bots is not None:
         from bot.adapters.telegram import TelegramSender
 
-        senders["telegram"] = TelegramSender(services.telegram)
+        senders["telegram"] = TelegramSender(services.telegram_bots)
     if services.line is not None:
         from bot.adapters.line_channels import LineSender
 
@@ -138,6 +148,8 @@ async def stop(services: Services) -> None:
         if app.running:
             await app.stop()
         await services.telegram.close()
+    if services.telegram_bots is not None:
+        await services.telegram_bots.close()
     if services.line is not None:
         await services.line.close()
     await services.db.dispose()
@@ -183,13 +195,19 @@ async def metrics(request: Request) -> Response:
 
 
 async def telegram_webhook(request: Request) -> Response:
+    """/telegram/webhook: the deployment's bot (TELEGRAM_WEBHOOK_SECRET); /telegram/webhook/<bot id>: an
+    organisation's own, checked with its own secret."""
     services = services_of(request)
-    adapter = services.telegram
+    bot_id = request.path_params.get("bot_id", "")
+    if bot_id and (services.telegram_bots is None or not BOT_ID.fullmatch(bot_id)):  # junk: no database read
+        return JSONResponse({"error": "telegram is not configured"}, status_code=404)
+    adapter = await services.telegram_bots.with_id(bot_id) if services.telegram_bots and bot_id else services.telegram
     if adapter is None:
         return JSONResponse({"error": "telegram is not configured"}, status_code=404)
-    secret = services.settings.telegram_webhook_secret
     given = request.headers.get("x-telegram-bot-api-secret-token", "")
-    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+    if not _secret_matches(adapter, given) and bot_id and given and services.telegram_bots is not None:
+        adapter = await services.telegram_bots.with_id(bot_id, recheck=True) or adapter  # set again a moment ago
+    if not _secret_matches(adapter, given):
         return JSONResponse({"error": "forbidden"}, status_code=403)
     body = await read_limited(request, MAX_BODY)
     if body is None:
@@ -216,6 +234,11 @@ async def telegram_webhook(request: Request) -> Response:
     return JSONResponse(
         reply, background=BackgroundTask(adapter.render_quietly, arrived, response, bool(arrived.callback_id))
     )
+
+
+def _secret_matches(adapter: TelegramAdapter, given: str) -> bool:
+    secret = adapter.settings.telegram_webhook_secret
+    return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
 
 
 async def line_webhook(request: Request) -> Response:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.adapters.line_channels import LineChannels
     from bot.adapters.simulator import Simulator
     from bot.adapters.telegram import TelegramAdapter
+    from bot.adapters.telegram_bots import TelegramBots
     from scheduler.service import SchedulerService
 
 
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 class Services:
     settings: Settings
     db: Database
-    telegram: TelegramAdapter | None = None
+    telegram: TelegramAdapter | None = None  # the deployment's bot
+    telegram_bots: TelegramBots | None = None  # it and the organisations' own
     line: LineChannels | None = None
     scheduler: SchedulerService | None = None
     simulator: Simulator | None = None

@@ -7,6 +7,11 @@
 //   - getUpdates delivers a callback_query without `chat_instance`, which Telegram always sends
 //   - sendDocument is missing: the proxy answers as Telegram does and keeps [chat_id, file name] for the tests
 //     to read at GET /harness/documents
+//   - getMe answers the same bot (666, TestNameBot) for every token; Telegram answers the token's own bot, whose
+//     id is the token's first part: the proxy answers that id, named Org<id>Bot, for any token but the default
+//   - a webhook is called without the X-Telegram-Bot-Api-Secret-Token header its setWebhook gave: the proxy
+//     keeps each token's url and secret, points the emulator at /harness/relay/<token> and relays each update
+//     with the header; GET /harness/webhooks lists [bot id, url, secret length]
 // The product talks to the proxy; the tests play the people through the emulator's client routes.
 // Usage: node telegram-harness.js EMULATOR_PORT PROXY_PORT
 'use strict';
@@ -28,6 +33,10 @@ function fix(method, params, payload) {
   const now = Math.floor(Date.now() / 1000);
   if (method === 'getMe') {
     payload.result = { ...payload.result, is_bot: true, username: String(payload.result.username).replace(/\s+/g, '') };
+    if (params.__token && !params.__token.startsWith('123456:')) {
+      const id = Number(params.__token.split(':')[0]);
+      payload.result = { ...payload.result, id, username: `Org${id}Bot`, first_name: `Org ${id}` };
+    }
   } else if (method === 'sendMessage' && payload.result && payload.result.date > 1e11) {
     payload.result.date = Math.floor(payload.result.date / 1000);
   } else if ((method === 'editMessageText' || method === 'editMessageReplyMarkup') && payload.result === null) {
@@ -54,17 +63,50 @@ async function main() {
   const server = new TelegramServer({ port: emulatorPort, host: '127.0.0.1', storeTimeout: 3600 });
   await server.start();
   const documents = [];
+  const webhooks = {}; // token → { url, secret }
   let nextDocumentId = 900000;
+  const relay = (token, raw, res) => {
+    const hook = webhooks[token];
+    if (!hook) { res.writeHead(404); res.end(); return; }
+    const target = new URL(hook.url);
+    const headers = { 'content-type': 'application/json', 'content-length': raw.length };
+    if (hook.secret) headers['x-telegram-bot-api-secret-token'] = hook.secret;
+    const out = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers },
+      (up) => { up.resume(); up.on('end', () => { res.writeHead(up.statusCode); res.end(); }); });
+    out.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
+    out.end(raw);
+  };
   const proxy = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const raw = Buffer.concat(chunks);
+      let raw = Buffer.concat(chunks);
       if (req.url === '/harness/documents') {
         const out = Buffer.from(JSON.stringify(documents));
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': out.length });
         res.end(out);
         return;
+      }
+      if (req.url === '/harness/webhooks') {
+        const list = Object.entries(webhooks).map(([token, h]) => [token.split(':')[0], h.url, (h.secret || '').length]);
+        const out = Buffer.from(JSON.stringify(list));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': out.length });
+        res.end(out);
+        return;
+      }
+      const relayed = /^\/harness\/relay\/(.+)$/.exec(req.url || '');
+      if (relayed) { relay(decodeURIComponent(relayed[1]), raw, res); return; }
+      const hooked = /^\/bot([^/]+)\/(setWebhook|deleteWebhook)/.exec(req.url || '');
+      if (hooked) {
+        const token = decodeURIComponent(hooked[1]);
+        if (hooked[2] === 'setWebhook') {
+          const params = parseBody(raw, req.headers['content-type']);
+          webhooks[token] = { url: params.url, secret: params.secret_token || '' };
+          raw = Buffer.from(JSON.stringify({ url: `http://127.0.0.1:${proxyPort}/harness/relay/${encodeURIComponent(token)}` }));
+          req.headers['content-type'] = 'application/json';
+        } else {
+          delete webhooks[token];
+        }
       }
       if (/^\/bot[^/]+\/sendDocument/.test(req.url || '')) {
         const text = raw.toString('latin1');
@@ -90,7 +132,7 @@ async function main() {
             const match = /^\/bot[^/]+\/(\w+)/.exec(req.url || '');
             if (match) {
               try {
-                const params = parseBody(raw, req.headers['content-type']);
+                const params = { ...parseBody(raw, req.headers['content-type']), __token: decodeURIComponent(/^\/bot([^/]+)/.exec(req.url)[1]) };
                 out = Buffer.from(JSON.stringify(fix(match[1], params, JSON.parse(out.toString('utf8')))));
               } catch (e) { /* not JSON: pass it through untouched */ }
             }

@@ -34,14 +34,16 @@ class BotMessage:
 class Peer:
     """The people's side of the emulator."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, token: str = TOKEN):
+        """``token``: the bot the people talk to (the deployment's, or an organisation's own)."""
         self.http = httpx.Client(base_url=base, timeout=10)
+        self.token = token
 
     def _user(self, uid: int) -> dict:
         return {"id": uid, "first_name": f"user{uid}", "username": f"user{uid}", "is_bot": False}
 
     def messages(self, chat_id: int) -> list[BotMessage]:
-        history = self.http.post("/getUpdatesHistory", json={"token": TOKEN}).json()["result"]
+        history = self.http.post("/getUpdatesHistory", json={"token": self.token}).json()["result"]
         out = []
         for item in history:
             msg = item.get("message") or {}
@@ -69,7 +71,7 @@ class Peer:
 
     def say(self, uid: int, text: str, expect: str) -> list[BotMessage]:
         body = {
-            "botToken": TOKEN,
+            "botToken": self.token,
             "from": self._user(uid),
             "date": int(time.time()),
             "text": text,
@@ -83,7 +85,7 @@ class Peer:
 
     def press(self, uid: int, message: BotMessage, data: str, expect: str) -> list[BotMessage]:
         body = {
-            "botToken": TOKEN,
+            "botToken": self.token,
             "from": self._user(uid),
             "data": data,
             "date": int(time.time()),
