@@ -1,16 +1,18 @@
 """Outbound: the outbox dispatcher against fake platforms that enforce the real limits.
 
     .venv/bin/python bench/outbound.py [--telegram 650] [--groups 2] [--line 20000] [--line-channels 1]
-                                       [--database-url URL]
+                                       [--telegram-bots 0] [--database-url URL]
 
 A fake Telegram Bot API (its own process) answers 429 with retry_after to any send over 30 a second
-overall, 1 a second to one chat or 20 a minute to one group; a fake LINE Messaging API answers 429 over
-2,000 pushes a second on one channel (by its access token). With ``--line-channels N`` the LINE pushes
-belong to N organisations, each with its own channel. The outbox is filled as a reminder wave would fill it
-(private chats, a few people with two messages, groups), then the dispatcher — the real one, with
-python-telegram-bot and line-bot-sdk as in production — sends it all. Printed: messages, seconds, achieved
-rate as a share of the platform's limit (over the stretch where that limit binds), the 429s the fakes
-answered, and the most pushes one LINE channel got in any one second.
+on one bot (by its token), 1 a second to one chat or 20 a minute to one group; a fake LINE Messaging API
+answers 429 over 2,000 pushes a second on one channel (by its access token). With ``--line-channels N`` the
+LINE pushes belong to N organisations, each with its own channel; with ``--telegram-bots N`` the Telegram
+private messages belong to N organisations, each with its own bot (the wave of a nation:
+``--telegram 31400 --telegram-bots 3925 --line 31400 --line-channels 3925 --groups 0``). The outbox is filled as
+a reminder wave would fill it (private chats, a few people with two messages, groups), then the dispatcher — the
+real one, with python-telegram-bot and line-bot-sdk as in production — sends it all. Printed: messages, seconds,
+achieved rate as a share of the platform's limit (over the stretch where that limit binds), the 429s the fakes
+answered, and the most sends one LINE channel or one Telegram bot got in any one second.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class Window:
 
 class FakePlatforms:
     def __init__(self):
-        self.tg_all = Window(30, 1.0)
+        self.tg_bot: dict[str, Window] = collections.defaultdict(lambda: Window(30, 1.0))
         self.tg_chat: dict[str, Window] = collections.defaultdict(lambda: Window(1, 1.0))
         self.tg_group: dict[str, Window] = collections.defaultdict(lambda: Window(20, 60.0))
         self.line_channel: dict[str, Window] = collections.defaultdict(lambda: Window(2000, 1.0))
@@ -67,14 +69,14 @@ class FakePlatforms:
         self.retry_keys: set[str] = set()
         self.ids = 0
 
-    def telegram(self, method: str, params: dict) -> tuple[int, dict]:
+    def telegram(self, token: str, method: str, params: dict) -> tuple[int, dict]:
         if method == "getMe":
             return 200, {"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "B", "username": "B"}}
         chat = str(params.get("chat_id"))
         now = time.monotonic()
         group = chat.startswith("-")
         # every window must have room; only then is the send counted in all of them
-        windows = [self.tg_all, self.tg_chat[chat]] + ([self.tg_group[chat]] if group else [])
+        windows = [self.tg_bot[token], self.tg_chat[chat]] + ([self.tg_group[chat]] if group else [])
         if not all(_room(w, now) for w in windows):
             self.refused["telegram"] += 1
             return 429, {
@@ -85,7 +87,7 @@ class FakePlatforms:
             }
         for w in windows:
             w.allow(now)
-        self.accepted["telegram"].append((now, chat))
+        self.accepted["telegram"].append((now, chat, token))
         self.ids += 1
         return 200, {
             "ok": True,
@@ -118,7 +120,8 @@ class FakePlatforms:
             return self.line(
                 json.loads(body or b"{}"), headers.get("x-line-retry-key", ""), headers.get("authorization", "")
             )
-        return self.telegram(path.rsplit("/", 1)[-1], fake_http.params(headers, body))
+        bot, _sep, method = path.lstrip("/").partition("/")
+        return self.telegram(bot[3:], method, fake_http.params(headers, body))
 
 
 def _room(w: Window, now: float) -> bool:
@@ -138,7 +141,7 @@ async def serve_fakes(port_file: str) -> None:
 # ---------------------------------------------------------------- the run
 
 
-async def fill(db_url: str, telegram: int, groups: int, line: int, channels: int) -> None:
+async def fill(db_url: str, telegram: int, groups: int, line: int, channels: int, bots: int = 0) -> None:
     from base.settings import Settings
     from storage.db import Database
     from storage.line_channels import set_channel
@@ -171,11 +174,25 @@ async def fill(db_url: str, telegram: int, groups: int, line: int, channels: int
                     seal=sealer(Settings()),
                 )
                 line_orgs.append(o.id)
+    tg_orgs = [org]
+    if bots:  # organisations of their own, each with its own Telegram bot
+        from storage.telegram_bots import set_bot
+
+        tg_orgs = []
+        for b in range(bots):
+            async with db.session() as s:
+                o = await create_organisation(
+                    s, name=f"bench-bot-{b}", kind=OrgKind.SAO, province="p", district="d", fiscal_year=2569
+                )
+                token = f"{700_000 + b}:BENCH-{b:05d}-abcdefghijklmnopqrstuvwxyz"
+                await set_bot(s, o.id, token, f"Bench{b}Bot", "s" * 32, "bench", seal=sealer(Settings()))
+                tg_orgs.append(o.id)
     rows = []
     for i in range(telegram):  # one reminder each; every 13th person also gets a second message
-        rows.append((org, "telegram", str(900_000 + i), False, f"t{i}"))
+        owner = tg_orgs[i % len(tg_orgs)]
+        rows.append((owner, "telegram", str(900_000 + i), False, f"t{i}"))
         if i % 13 == 0:
-            rows.append((org, "telegram", str(900_000 + i), False, f"t{i}b"))
+            rows.append((owner, "telegram", str(900_000 + i), False, f"t{i}b"))
     for g in range(groups):
         rows += [(org, "telegram", str(-100_000 - g), True, f"g{g}:{k}") for k in range(25)]
     rows += [(line_orgs[i % len(line_orgs)], "line", "U" + f"{i:032x}", False, f"l{i}") for i in range(line)]
@@ -243,6 +260,7 @@ async def dispatch(db_url: str, base: str, data_dir: Path) -> float:
             break
         await asyncio.sleep(0.2)  # rows waiting for their not_before (a 429's retry_after)
     elapsed = time.monotonic() - started
+    await bots.close()
     await tg.close()
     await channels.close()
     await db.dispose()
@@ -292,6 +310,7 @@ def main() -> None:
     ap.add_argument("--groups", type=int, default=2)
     ap.add_argument("--line", type=int, default=20000)
     ap.add_argument("--line-channels", type=int, default=1, help="organisations, each with its own LINE channel")
+    ap.add_argument("--telegram-bots", type=int, default=0, help="organisations, each with its own Telegram bot")
     ap.add_argument("--database-url", default="")
     ap.add_argument("--serve-fakes", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -308,19 +327,22 @@ def main() -> None:
         while not port_file.exists() or not port_file.read_text():
             time.sleep(0.05)
         base = f"http://127.0.0.1:{port_file.read_text()}"
-        asyncio.run(fill(db_url, args.telegram, args.groups, args.line, args.line_channels))
+        asyncio.run(fill(db_url, args.telegram, args.groups, args.line, args.line_channels, args.telegram_bots))
         elapsed = asyncio.run(dispatch(db_url, base, tmp / "data"))
         stats = httpx.post(base + "/stats", timeout=30).json()
     finally:
         fakes.terminate()
         fakes.wait(10)
-    tg = [t for t, chat in stats["accepted"]["telegram"] if not chat.startswith("-")]
-    groups = collections.Counter(chat for _t, chat in stats["accepted"]["telegram"] if chat.startswith("-"))
+    tg = [t for t, chat, _token in stats["accepted"]["telegram"] if not chat.startswith("-")]
+    groups = collections.Counter(chat for _t, chat, _token in stats["accepted"]["telegram"] if chat.startswith("-"))
+    per_bot: dict[str, list[float]] = collections.defaultdict(list)
+    for t, _chat, token in stats["accepted"]["telegram"]:
+        per_bot[token].append(t)
     line_times = [t for t, _to, _token in stats["accepted"]["line"]]
     per_channel: dict[str, list[float]] = collections.defaultdict(list)
     for t, _to, token in stats["accepted"]["line"]:
         per_channel[token].append(t)
-    tg_rate, tg_share = binding_rate(tg, 30)
+    tg_rate, tg_share = binding_rate(tg, 30 * max(args.telegram_bots, 1))
     line_rate, line_share = binding_rate(line_times, 2000)
     print(
         json.dumps(
@@ -330,8 +352,10 @@ def main() -> None:
                     "private_messages": len(tg),
                     "group_messages": sum(groups.values()),
                     "rate_per_s": round(tg_rate, 2),
-                    "share_of_30_per_s": f"{tg_share:.1%}",
+                    "share_of_30_per_s_per_bot": f"{tg_share:.1%}",
                     "429s": stats["refused"]["telegram"],
+                    "bots": len(per_bot),
+                    "busiest_second_of_one_bot": max((busiest(ts) for ts in per_bot.values()), default=0),
                 },
                 "line": {
                     "pushes": len(line_times),

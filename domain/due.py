@@ -31,6 +31,15 @@ class UnitInRound:
 
 
 @dataclass(frozen=True)
+class Owed:
+    """What a unit's reminder says it owes: how many items, and the first few in plan order as (code, title) —
+    all a reminder shows, so the tick reads no more of a plan than that."""
+
+    n: int
+    first: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Due:
     """A message the ladder asks for: to a unit (or its head), on a rung; ``late``: recorded, never sent."""
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from base.events import Button, Delivery, Mention, Message
+from domain.due import Owed
 from handlers.common import clip, due_text, form_button, round_name
 from handlers.protocol import RunCommand
 from locales.i18n import _, current_language, set_language
@@ -34,10 +35,15 @@ def when_due(rnd: Round, today: dt.date | None) -> str:
     )
 
 
+def owed_of(awaiting: Sequence[Pair]) -> Owed:
+    """What a reminder says of these awaiting items: their number and the first few."""
+    return Owed(len(awaiting), tuple((p.item.code, p.item.title) for p in awaiting[:TITLES_SHOWN]))
+
+
 def reminder_message(
     rnd: Round,
-    unit: Unit,
-    awaiting: list[Pair],
+    unit: str,
+    owed: Owed,
     *,
     to_head: bool = False,
     today: dt.date | None = None,
@@ -48,14 +54,15 @@ def reminder_message(
     mentions: Sequence[tuple[str, str]] = (),
     instead: bool = False,
 ) -> Message:
-    """A unit's reminder; ``to_head``: the escalation, in words for the head — the unit is late, and how the
-    head can see to it — not the staff's reminder with a line on top. ``away``: who of the unit is on leave and
+    """A unit's reminder (``unit``: its name; ``owed``: what it still owes); ``to_head``: the escalation, in
+    words for the head — the unit is late, and how the head can see to it — not the staff's reminder with a line
+    on top. ``away``: who of the unit is on leave and
     until when, said so that whoever reads it knows why (``all_away``: every member is, so it reaches the head)."""
     if to_head:
         days = (today - rnd.due_on).days if today is not None and today > rnd.due_on else 0
-        lines = [_("To you as {title}:").format(title=acting_title(unit.name))] if acting else []
+        lines = [_("To you as {title}:").format(title=acting_title(unit))] if acting else []
         if instead:
-            office = office_title(unit.name)
+            office = office_title(unit)
             lines.append(
                 _("{office} is on leave, and nobody acting for them is present: this comes to you.").format(
                     office=office
@@ -65,13 +72,13 @@ def reminder_message(
             _(
                 "To the head of {unit}: your unit still has {n} item(s) without an answer in {round}, {days} day(s) "
                 "after the due date ({due}). Please see that they are answered, or answer them yourself with /report."
-            ).format(unit=unit.name, n=len(awaiting), round=round_name(rnd), days=days, due=due_text(rnd))
+            ).format(unit=unit, n=owed.n, round=round_name(rnd), days=days, due=due_text(rnd))
         ]
     else:
         lines = [_("Welcome back. While you were away:")] if back else []
         lines += [
             _("Reminder for {unit}: {n} item(s) still await an answer in {round}; {when}").format(
-                unit=unit.name, n=len(awaiting), round=round_name(rnd), when=when_due(rnd, today)
+                unit=unit, n=owed.n, round=round_name(rnd), when=when_due(rnd, today)
             )
         ]
     if all_away and away:
@@ -82,9 +89,9 @@ def reminder_message(
         )
     elif away:
         lines.append(on_leave_line(away))
-    lines += [f"• {p.item.code} {clip(p.item.title, 70)}" for p in awaiting[:TITLES_SHOWN]]
-    if len(awaiting) > TITLES_SHOWN:
-        lines.append(_("… and {n} more").format(n=len(awaiting) - TITLES_SHOWN))
+    lines += [f"• {code} {clip(title, 70)}" for code, title in owed.first[:TITLES_SHOWN]]
+    if owed.n > TITLES_SHOWN:
+        lines.append(_("… and {n} more").format(n=owed.n - TITLES_SHOWN))
     return Message(
         "\n".join(lines),
         [[Button(_("Answer now"), RunCommand("report").pack())], [form_button()]],
@@ -99,10 +106,10 @@ def on_leave_line(away: Sequence[tuple[str, dt.date]]) -> str:
     )
 
 
-def thanks_message(rnd: Round, unit: Unit) -> Message:
+def thanks_message(rnd: Round, unit: str) -> Message:
     return Message(
         _("Thank you, {unit}: every item of your unit has an answer in {round}.").format(
-            unit=unit.name, round=round_name(rnd)
+            unit=unit, round=round_name(rnd)
         )
     )
 
@@ -131,8 +138,8 @@ def unit_reminders(
                 address.chat_id,
                 reminder_message(
                     rnd,
-                    unit,
-                    awaiting,
+                    unit.name,
+                    owed_of(awaiting),
                     today=today,
                     away=away,
                     all_away=all_away,

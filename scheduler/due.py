@@ -40,16 +40,26 @@ def digest_mark(local: dt.datetime) -> str:
     return f"digest:{year}-W{week:02d}"
 
 
+Counts = dict[tuple[int, int], tuple[int, int]]  # (round, unit) → (item answers owed, still awaiting)
+
+
 async def rounds_to_plan(
     session: AsyncSession, policy, now: dt.datetime, quota_mark: Callable[[int], str | None] = lambda _org: None
 ) -> list[Round]:
     """The open rounds whose organisation is in working time and has something not yet marked
     (``quota_mark``: an organisation's LINE quota notice due now, if any)."""
+    return (await rounds_and_counts(session, policy, now, quota_mark))[0]
+
+
+async def rounds_and_counts(
+    session: AsyncSession, policy, now: dt.datetime, quota_mark: Callable[[int], str | None] = lambda _org: None
+) -> tuple[list[Round], Counts]:
+    """``rounds_to_plan``, and the units' counts it read (the planning reads them again otherwise)."""
     local = now.astimezone(BANGKOK)
     today = local.date()
     rounds = await open_rounds(session)
     if not rounds:
-        return []
+        return [], {}
     days_off = await days_off_by_org(session)
     working: list[Round] = []
     claimable: dict[int, frozenset[str]] = {}
@@ -62,7 +72,7 @@ async def rounds_to_plan(
             g.name for g in ladder_of(r.opens_on, r.due_on, r.submit_by, off, policy.rungs) if g.day <= today < g.until
         )
     if not working:
-        return []
+        return [], {}
     counts = await unit_counts(session)
     quota_marks = {r.org_id: m for r in working if (m := quota_mark(r.org_id))}
     back: dict[int, set[str]] = defaultdict(set)  # organisation → marks of people whose first day back is today
@@ -99,4 +109,4 @@ async def rounds_to_plan(
             ):
                 due.append(r)
                 break
-    return due
+    return due, counts

@@ -210,7 +210,8 @@ class Dispatcher:
         return await outbox.claim(self.db, platforms, limit, self.owner, self.clock(), LEASE)
 
     async def _send(self, row: Outbox) -> int:
-        wait = self.limiter.wait(row.platform, row.chat_id, row.is_group, whole_lane=False)
+        # the chat's windows are its lane's (an organisation's own bot keeps its own): the ones acquire fills
+        wait = self.limiter.wait(await self._lane(row), row.chat_id, row.is_group, whole_lane=False)
         if wait > 0.05:  # this chat must wait (its 1 a second, a group's 20 a minute): let the others go first
             await self._finish(row, state=OutboxState.PENDING, not_before=self.clock() + dt.timedelta(seconds=wait))
             return 0

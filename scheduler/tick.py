@@ -8,7 +8,6 @@ next rung of its track, and is then recorded as dropped instead of being sent la
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Collection
@@ -18,27 +17,26 @@ from base.events import Message
 from base.settings import Settings
 from base.values import BANGKOK, utcnow
 from domain.calendar import WorkCalendar
-from domain.due import SendKind, UnitInRound, due_sends
+from domain.due import Owed, SendKind, due_sends
 from domain.ladder import ALL_RUNGS
 from handlers.digest import build_digest
-from handlers.reminders import reminder_message, thanks_message
+from handlers.reminders import TITLES_SHOWN, reminder_message, thanks_message
 from locales.errors import UserError
 from locales.i18n import _, in_language
-from scheduler.due import back_mark, digest_mark, ladder_of, rounds_to_plan
+from scheduler.due import Counts, back_mark, digest_mark, ladder_of, rounds_and_counts
 from scheduler.housekeeping import housekeep
 from scheduler.quota import non_essential
 from scheduler.signoff import remind_signoffs
-from storage.addresses import Address, OrgAddresses, role_addresses
-from storage.answers import Answers, Pair, add_marks, units_marked
+from storage.addresses import Address, role_addresses
+from storage.answers import Answers, add_marks_of
 from storage.db import AsyncSession, Database
-from storage.holidays import org_calendar
 from storage.line_usage import month_of, percents, usage, used_percent
-from storage.models import Organisation, OutboxState, Role, Round, RoundState, Unit, id_of
+from storage.models import Organisation, OutboxState, Role, Round, RoundState, id_of
 from storage.open_rounds import rounds_to_open
-from storage.outbox import OutboxKey, enqueue, ledger_of, reminded_since, to_payload
+from storage.outbox import OutboxKey, enqueue, to_payload
 from storage.people import forget_old_join_attempts
-from storage.repo import Units
 from storage.round_state import set_round_state
+from storage.wave import RoundRead, open_rounds_with_orgs, read_rounds
 
 log = logging.getLogger(__name__)
 WHY_NOT = {
@@ -46,6 +44,7 @@ WHY_NOT = {
     "repeat": "the chat had this unit's reminder within the interval",
 }
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+BATCH = 1000  # organisations read, planned and claimed together: bounded memory, a few statements each
 
 
 @dataclass(frozen=True)
@@ -120,39 +119,6 @@ async def admin_addresses(session: AsyncSession, org_id: int, on: dt.date) -> li
     return await role_addresses(session, org_id, Role.ADMIN, on)
 
 
-@dataclass
-class OpenRound:
-    """One organisation's open round as the tick reads it: the state the ladder decides on, and what the
-    messages need (the units, the items each awaits, the address book)."""
-
-    calendar: WorkCalendar
-    units: dict[int, Unit]
-    awaiting: dict[int, list[Pair]]
-    standing: list[UnitInRound]
-    book: OrgAddresses
-
-
-async def read_round(session: AsyncSession, org_id: int, rnd: Round, on: dt.date) -> OpenRound:
-    answers = Answers(session, org_id)
-    latest = await answers.latest(rnd)
-    owners: set[int] = set()
-    awaiting: dict[int, list[Pair]] = {}
-    for p in await answers.pairs(rnd.fiscal_year_id):
-        owners.add(p.unit_id)
-        if (p.item.id, p.unit_id) not in latest:
-            awaiting.setdefault(p.unit_id, []).append(p)
-    answered_here = {unit_id for (_item, unit_id), r in latest.items() if not r.carried}
-    thanked = await units_marked(session, id_of(rnd), "thanks")
-    standing = [UnitInRound(u, len(awaiting.get(u, ())), u in answered_here, u in thanked) for u in sorted(owners)]
-    return OpenRound(
-        await org_calendar(session, org_id),
-        {id_of(u): u for u in await Units(session, org_id).all()},
-        awaiting,
-        standing,
-        await OrgAddresses.load(session, org_id, on),
-    )
-
-
 async def plan_org(
     session: AsyncSession,
     settings: Settings,
@@ -163,25 +129,28 @@ async def plan_org(
     claimed: set[str] | None = None,
     *,
     projection: bool = False,
+    read: RoundRead | None = None,
+    quota: Callable[[int], float | None] | None = None,
 ) -> OrgPlan:
-    """What is due for one organisation at ``now`` and not in ``claimed`` (the outbox keys): read the round,
-    let domain.due decide, then address and write each message in its recipient's language."""
+    """What is due for one organisation at ``now`` and not in ``claimed`` (the outbox keys; its ledger when
+    None): let domain.due decide from the round's read (``read``: read already, with many others), then address
+    and write each message in its recipient's language. ``quota``: the organisation's share of its LINE quota,
+    read already."""
     local = now.astimezone(BANGKOK)
     org_id, round_id = id_of(org), id_of(rnd)
-    state = await read_round(session, org_id, rnd, local.date())
-    working = policy.working_time(local, state.calendar)
     since = now - dt.timedelta(hours=settings.reminder_repeat_hours)
+    state = read or (await read_rounds(session, [rnd], local.date(), since, TITLES_SHOWN))[round_id]
+    working = policy.working_time(local, state.calendar)
+    recent = set(state.recent)
     if claimed is None:
-        claimed, recent = await ledger_of(session, org_id, since)
-    else:  # a projection: what is claimed so far is the caller's
-        recent = await reminded_since(session, org_id, since)
+        claimed = state.claimed
     rungs = ladder_of(rnd.opens_on, rnd.due_on, rnd.submit_by, state.calendar.extra, policy.rungs)
     decided = due_sends(
         state.standing, rungs, local.date(), working, thanks="thanks" in policy.rungs, projection=projection
     )
     plan = OrgPlan(marks=decided.marks)
     for due in decided.sends:
-        unit = state.units[due.unit_id]
+        unit = state.units.get(due.unit_id, "-")
         prefix = f"{OutboxKey.unit_in_round(org_id, round_id, due.unit_id, due.rung, '', '')}"[:-2]
         if due.catching_up and any(k.startswith(prefix + ":") for k in claimed):
             continue  # a past rung that reached the unit already: not again to whoever is reached now
@@ -202,7 +171,7 @@ async def plan_org(
                     message = reminder_message(
                         rnd,
                         unit,
-                        state.awaiting[due.unit_id],
+                        state.owed.get(due.unit_id, Owed(0)),
                         to_head=due.to_head,
                         today=local.date(),
                         away=state.book.away_in(due.unit_id),
@@ -217,7 +186,8 @@ async def plan_org(
     if working and not projection:
         _plan_welcome_back(state, org_id, rnd, local.date(), claimed, plan)
     await _plan_digest(session, settings, policy, org, rnd, now, working, claimed, plan, projection, state.book)
-    await _mind_line_quota(session, settings, org, now, plan, claimed, working)
+    percent = quota(org_id) if quota is not None else used_percent(await usage(session, now, org_id))
+    await _mind_line_quota(session, settings, org, now, plan, claimed, working, percent)
     return plan
 
 
@@ -233,7 +203,7 @@ def _one_per_chat(plan: OrgPlan) -> None:
 
 
 def _plan_welcome_back(
-    state: OpenRound, org_id: int, rnd: Round, today: dt.date, claimed: set[str], plan: OrgPlan
+    state: RoundRead, org_id: int, rnd: Round, today: dt.date, claimed: set[str], plan: OrgPlan
 ) -> None:
     """On a person's first working day back from leave, one summary of what their unit still awaits (if anything):
     the reminders they missed are not sent again one by one."""
@@ -242,7 +212,7 @@ def _plan_welcome_back(
         if state.calendar.next_working(leave.ends_on + dt.timedelta(days=1)) != today:
             continue
         plan.marks.append((0, back_mark(leave.leave_id)))
-        for unit_id, todo in state.awaiting.items():
+        for unit_id, todo in state.owed.items():
             for a in state.book.person(unit_id, leave.person_id):
                 key = OutboxKey.unit_in_round(
                     org_id, id_of(rnd), unit_id, f"back{leave.leave_id}", a.platform, a.chat_id
@@ -250,13 +220,12 @@ def _plan_welcome_back(
                 if str(key) in claimed or (key.scope, a.platform, a.chat_id) in planned:
                     continue  # told already, or today's rung reaches them anyway
                 with in_language(a.lang):
-                    message = reminder_message(rnd, state.units[unit_id], todo, today=today, back=True)
+                    message = reminder_message(rnd, state.units.get(unit_id, "-"), todo, today=today, back=True)
                 plan.sends.append(Planned(key, SendKind.REMINDER, a, message, unit_id))
 
 
-async def _mind_line_quota(session, settings, org, now, plan: OrgPlan, claimed, working) -> None:
+async def _mind_line_quota(session, settings, org, now, plan: OrgPlan, claimed, working, percent) -> None:
     """Past LINE_QUOTA_STOP_PERCENT, hold back non-essential LINE pushes; past the warning level, tell the admins."""
-    percent = used_percent(await usage(session, now, org.id))
     if percent is None:
         return
     if percent >= settings.line_quota_stop_percent:
@@ -327,8 +296,11 @@ def quota_mark(now: dt.datetime, level: int) -> str:
     return f"line-quota:{month_of(now)}:{level}"
 
 
-async def _quota_marks(session: AsyncSession, settings: Settings, now: dt.datetime) -> Callable[[int], str | None]:
-    """An organisation's quota mark for now, by the channel it sends on: its own or the deployment's."""
+async def _quotas(
+    session: AsyncSession, settings: Settings, now: dt.datetime
+) -> tuple[Callable[[int], str | None], Callable[[int], float | None]]:
+    """An organisation's quota mark for now, and its share of the quota used, by the channel it sends on: its own
+    or the deployment's."""
     shares, own = await percents(session, now)
     levels = {channel: lv for channel, percent in shares.items() if (lv := quota_level(settings, percent)) is not None}
 
@@ -336,15 +308,21 @@ async def _quota_marks(session: AsyncSession, settings: Settings, now: dt.dateti
         lv = levels.get(own.get(org_id, ""))
         return quota_mark(now, lv) if lv else None
 
-    return mark_of
+    def share_of(org_id: int) -> float | None:
+        return shares.get(own.get(org_id, ""))
+
+    return mark_of, share_of
 
 
 async def tick(
     db: Database, settings: Settings, now: dt.datetime | None = None, *, org_ids: Collection[int] | None = None
 ) -> TickReport:
     """Open the rounds that start today, then plan the organisations that have anything new (scheduler.due)
-    and claim what is due — one transaction per organisation, so one failing stops no other. ``org_ids``:
-    only these (the simulator's clock moves for its demo organisation alone)."""
+    and claim what is due. The organisations are read, planned and claimed ``BATCH`` at a time, each batch in a
+    dozen statements and one transaction (storage/wave.py): the minute a rung falls due for every unit of a
+    nation costs seconds, not a dozen statements per organisation. An organisation whose plan fails is logged
+    and passed by; the others' go on. ``org_ids``: only these (the simulator's clock moves for its demo
+    organisation alone)."""
     now = now or utcnow()
     policy = Policy.from_settings(settings)
     today = now.astimezone(BANGKOK).date()
@@ -353,8 +331,6 @@ async def tick(
         to_open = [o for o in await rounds_to_open(session, today) if org_ids is None or o in org_ids]
         if org_ids is None:
             await forget_old_join_attempts(session, now)
-    if org_ids is None:
-        await housekeep(db, settings, now)
     for org_id in to_open:
         async with db.session() as session:
             opened = await auto_open(session, org_id, today)
@@ -362,26 +338,48 @@ async def tick(
             if opened and org is not None:
                 report.opened.append(f"{org.name}: {opened.months}")
     async with db.session(commit=False) as session:
-        due = await rounds_to_plan(session, policy, now, await _quota_marks(session, settings, now))
+        mark_of, share_of = await _quotas(session, settings, now)
+        due, counts = await rounds_and_counts(session, policy, now, mark_of)
     due = [r for r in due if org_ids is None or r.org_id in org_ids]
-    gate = asyncio.Semaphore(1 if db.is_sqlite else 4)  # PostgreSQL works while Python builds the next plan
+    for start in range(0, len(due), BATCH):
+        batch = [id_of(r) for r in due[start : start + BATCH]]
+        await _plan_batch(db, settings, policy, now, batch, counts, share_of, report)
+    report.signoffs = await remind_signoffs(db, settings, now, org_ids)
+    if org_ids is None:  # hourly, and after the minute's sends are claimed: reminders never wait for the sweep
+        await housekeep(db, settings, now)
+    return report
 
-    async def plan_one(rnd: Round) -> None:
-        async with gate, db.session() as session:
-            org = await session.get(Organisation, rnd.org_id)
-            fresh = await session.get(Round, rnd.id)
-            if org is None or fresh is None or fresh.state != RoundState.OPEN:
-                return
-            plan = await plan_org(session, settings, policy, org, fresh, now)
-            queued = await enqueue(session, [_row(rnd.org_id, p, settings.data_dir) for p in plan.sends])
-            dropped = await enqueue(
-                session, [_row(rnd.org_id, p, settings.data_dir, OutboxState.DROPPED) for p in plan.dropped]
-            )
-            report.queued, report.dropped = report.queued + queued, report.dropped + dropped  # after the awaits
-            await add_marks(session, rnd.org_id, id_of(fresh), plan.marks)
+
+async def _plan_batch(
+    db: Database,
+    settings: Settings,
+    policy: Policy,
+    now: dt.datetime,
+    round_ids: list[int],
+    counts: Counts,
+    share_of: Callable[[int], float | None],
+    report: TickReport,
+) -> None:
+    since = now - dt.timedelta(hours=settings.reminder_repeat_hours)
+    async with db.session() as session:
+        rounds, orgs = await open_rounds_with_orgs(session, round_ids)  # still open: read again, in this transaction
+        # the counts read a moment ago, outside this transaction: an answer given since then is seen by the next
+        # minute's tick (the keys claimed below are read here, so nothing is claimed twice)
+        reads = await read_rounds(session, rounds, now.astimezone(BANGKOK).date(), since, TITLES_SHOWN, counts)
+        sends, dropped, marks = [], [], []
+        for rnd in rounds:
+            try:
+                plan = await plan_org(
+                    session, settings, policy, orgs[rnd.org_id], rnd, now, read=reads[id_of(rnd)], quota=share_of
+                )
+            except Exception as e:  # one organisation's fault stops no other's reminders
+                log.error("tick: organisation %s not planned: %s", rnd.org_id, type(e).__name__, exc_info=e)
+                continue
+            sends += [_row(rnd.org_id, p, settings.data_dir) for p in plan.sends]
+            dropped += [_row(rnd.org_id, p, settings.data_dir, OutboxState.DROPPED) for p in plan.dropped]
+            marks += [(rnd.org_id, id_of(rnd), unit_id, mark) for unit_id, mark in plan.marks]
             for p in plan.dropped:
                 log.info("reminder %s dropped: %s", p.key, WHY_NOT[p.why_not])
-
-    await asyncio.gather(*(plan_one(r) for r in due))
-    report.signoffs = await remind_signoffs(db, settings, now, org_ids)
-    return report
+        report.queued += await enqueue(session, sends)
+        report.dropped += await enqueue(session, dropped)
+        await add_marks_of(session, marks)

@@ -5,7 +5,9 @@ leave. The one address book the reminders, the digest, the notices and the form'
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from sqlalchemy import or_
 from sqlmodel import col, select
@@ -14,9 +16,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.values import bangkok_today
 from domain.leave import Away, away_on
 from locales.i18n import DEFAULT_LANGUAGE
-from storage.acting import acting_now
-from storage.leave import away_periods
-from storage.models import ChannelAccount, GroupChat, Membership, Person, Role
+from storage.acting import acting_on
+from storage.leave import away_periods, away_periods_of
+from storage.models import Acting, ChannelAccount, GroupChat, Membership, Person, Role
+
+
+class Account(NamedTuple):
+    """The parts of a chat account an address needs (read as columns, not as an ORM object)."""
+
+    platform: str
+    external_id: str
+
+
+class Someone(NamedTuple):
+    """The parts of a person an address needs."""
+
+    id: int
+    lang: str
+    display_name: str
+    notify_platform: str
 
 
 @dataclass(frozen=True)
@@ -30,9 +48,9 @@ class Address:
 
 
 class OrgAddresses:
-    """Every unit's addresses in one organisation on one day, read in three queries (the tick plans thousands of
-    units). A person on leave that day is passed by: a unit whose members are all away is reached through its head,
-    a head who is away through the organisation's managers (the ปลัด)."""
+    """Every unit's addresses in one organisation on one day, read in a few statements (for many organisations at
+    once in the tick's wave). A person on leave that day is passed by: a unit whose members are all away is
+    reached through its head, a head who is away through the organisation's managers (the ปลัด)."""
 
     def __init__(
         self,
@@ -47,26 +65,52 @@ class OrgAddresses:
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int, on: dt.date | None = None) -> OrgAddresses:
         """``on``: the day whose leave counts (Bangkok's today by default)."""
-        groups: dict[int, list[Address]] = {}
-        for g in (await session.exec(select(GroupChat).where(GroupChat.org_id == org_id).order_by(GroupChat.id))).all():
-            groups.setdefault(g.unit_id, []).append(Address(g.platform, g.chat_id, True, DEFAULT_LANGUAGE))
+        return (await cls.load_many(session, [org_id], on))[org_id]
+
+    @classmethod
+    async def load_many(
+        cls, session: AsyncSession, org_ids: Collection[int], on: dt.date | None = None
+    ) -> dict[int, OrgAddresses]:
+        """Every organisation's book in the same few statements however many there are (the tick's wave). The
+        people are read as plain tuples, not ORM objects: a nation's 125,000 accounts in a second, not ten."""
+        ids = sorted(set(org_ids))
+        groups: dict[int, dict[int, list[Address]]] = {o: {} for o in ids}
+        q_groups = select(GroupChat).where(col(GroupChat.org_id).in_(ids)).order_by(col(GroupChat.id))
+        for g in (await session.exec(q_groups)).all():
+            groups[g.org_id].setdefault(g.unit_id, []).append(Address(g.platform, g.chat_id, True, DEFAULT_LANGUAGE))
         q = (
-            select(Membership.unit_id, Membership.role, Person, ChannelAccount)
+            select(
+                Membership.org_id,
+                Membership.unit_id,
+                Membership.role,
+                Person.id,
+                Person.lang,
+                Person.display_name,
+                Person.notify_platform,
+                ChannelAccount.platform,
+                ChannelAccount.external_id,
+            )
             .join(Person, col(Person.id) == Membership.person_id)
             .join(ChannelAccount, col(ChannelAccount.person_id) == Person.id)
-            .where(Membership.org_id == org_id, ChannelAccount.org_id == org_id)
+            .where(col(Membership.org_id).in_(ids), ChannelAccount.org_id == Membership.org_id)
             .where(or_(col(Membership.unit_id).is_not(None), Membership.role == Role.MANAGER))
-            .order_by(Person.id, ChannelAccount.id)
+            .order_by(col(Person.id), col(ChannelAccount.id))
         )
-        people: dict[tuple[int | None, Role], list[tuple]] = {}
-        for unit_id, role, person, account in (await session.exec(q)).all():
-            people.setdefault((unit_id, role), []).append((account, person))
+        people: dict[int, dict[tuple[int | None, Role], list[tuple]]] = {o: {} for o in ids}
+        for org_id, unit_id, role, pid, lang, name, notify, platform, external_id in (await session.exec(q)).all():
+            entry = (Account(platform, external_id), Someone(pid, lang, name, notify))
+            people[org_id].setdefault((unit_id, role), []).append(entry)
         day = on or bangkok_today()
-        periods = await away_periods(session, org_id, day)
-        away = away_on(periods, day)
-        book = cls(groups, people, away, await _acting_accounts(session, org_id, day, away))
-        book.back = [p for p in periods if p.ends_on < day]
-        return book
+        periods = await away_periods_of(session, ids, day)
+        acting = await acting_on(session, ids, day)
+        books = {}
+        for org_id in ids:
+            away = away_on(periods.get(org_id, []), day)
+            present = [a for a in acting.get(org_id, []) if a.person_id not in away]
+            book = cls(groups[org_id], people[org_id], away, await _acting_accounts(session, org_id, present))
+            book.back = [p for p in periods.get(org_id, []) if p.ends_on < day]
+            books[org_id] = book
+        return books
 
     def _present(self, unit_id: int | None, role: Role) -> list[tuple]:
         return [(a, p) for a, p in self.people.get((unit_id, role), []) if p.id not in self.away]
@@ -125,11 +169,8 @@ def _addresses(accounts: list[tuple], acting: bool = False) -> list[Address]:
     return [Address(a.platform, a.external_id, False, p.lang, acting) for a, p in preferred_accounts(accounts)]
 
 
-async def _acting_accounts(
-    session: AsyncSession, org_id: int, day: dt.date, away: dict[int, dt.date]
-) -> dict[int | None, list[tuple]]:
+async def _acting_accounts(session: AsyncSession, org_id: int, acting: list[Acting]) -> dict[int | None, list[tuple]]:
     """Unit id (None: the ปลัด) → the accounts of whoever acts for its head that day and is not away."""
-    acting = [a for a in await acting_now(session, org_id, day) if a.person_id not in away]
     if not acting:
         return {}
     q = (

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from base.values import without_control_characters
 from locales.errors import UserError
 from storage.chain import lock_chain, seal_answer
-from storage.db import insert_ignoring_duplicates
+from storage.db import insert_rows_ignoring_duplicates
 from storage.models import FiscalYear, PlanItem, PlanItemUnit, Round, RoundState, Status, StatusReport, TickMark, Unit
 from storage.repo import Plan, Scoped, Units, audit
 from storage.signoff import lock_message, lock_of
@@ -390,8 +390,10 @@ async def units_marked(session: AsyncSession, round_id: int, mark: str) -> set[i
 
 async def add_marks(session: AsyncSession, org_id: int, round_id: int, marks: list[tuple[int, str]]) -> None:
     """What the tick (or the chat) has done for a unit in a round — a rung seen, a thank-you said — kept once."""
-    if marks:
-        values = [{"org_id": org_id, "round_id": round_id, "unit_id": u, "mark": m} for u, m in sorted(set(marks))]
-        await session.exec(
-            insert_ignoring_duplicates(session.bind.dialect.name, TickMark, values, ["round_id", "unit_id", "mark"])
-        )
+    await add_marks_of(session, [(org_id, round_id, u, m) for u, m in marks])
+
+
+async def add_marks_of(session: AsyncSession, marks: list[tuple[int, int, int, str]]) -> None:
+    """``add_marks`` for many rounds at once: (organisation, round, unit, mark), a few thousand a statement."""
+    values = [{"org_id": o, "round_id": r, "unit_id": u, "mark": m} for o, r, u, m in sorted(set(marks))]
+    await insert_rows_ignoring_duplicates(session, TickMark, values, ["round_id", "unit_id", "mark"])

@@ -227,6 +227,20 @@ def insert_ignoring_duplicates(dialect: str, model: type[SQLModel], values: Any,
     return insert(table_of(model)).values(values).on_conflict_do_nothing(index_elements=keys)
 
 
+async def insert_rows_ignoring_duplicates(
+    session: AsyncSession, model: type[SQLModel], rows: list[dict[str, Any]], keys: list[str]
+) -> int:
+    """``insert_ignoring_duplicates`` of many rows (each with the same columns) as one statement executed for
+    all of them, which SQLAlchemy sends in batches of many rows: a statement whose VALUES hold every row is
+    compiled anew each time, about a second per 10,000 rows (the tick's wave). Returns the rows inserted."""
+    if not rows:
+        return 0
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    table = table_of(model)
+    statement = insert(table).on_conflict_do_nothing(index_elements=keys).returning(*table.primary_key.columns)
+    return len((await session.exec(statement, params=rows)).all())
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """A model's table, for Core statements (``insert(...).on_conflict_do_nothing``): SQLModel does not type it."""
     return model.__table__  # type: ignore[attr-defined,no-any-return]

@@ -57,11 +57,20 @@ async def _row(session: AsyncSession, month: str, channel: str) -> LineUsage:
 
 async def add_pushes(db: Database, channel: str, counted: dict[str, int]) -> None:
     """Add the pushes counted per month (one transaction per dispatcher batch, not per push)."""
+    await add_pushes_of(db, {channel: counted})
+
+
+async def add_pushes_of(db: Database, counted: dict[str, dict[str, int]]) -> None:
+    """``add_pushes`` for many channels in one transaction: a batch of pushes to organisations on channels of their
+    own touches hundreds of channels."""
+    if not any(counted.values()):
+        return
     async with db.session() as s:
-        for month, n in counted.items():
-            row = await _row(s, month, channel)
-            row.pushed += n
-            s.add(row)
+        for channel, months in counted.items():
+            for month, n in months.items():
+                row = await _row(s, month, channel)
+                row.pushed += n
+                s.add(row)
 
 
 async def quota_spent(db: Database, channel: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 
 from sqlalchemy import and_, case, exists, func, literal
 from sqlmodel import col, select
@@ -44,15 +45,18 @@ async def open_marks(session: AsyncSession, names: set[str]) -> dict[tuple[int, 
     return marked
 
 
-async def unit_counts(session: AsyncSession) -> dict[tuple[int, int], tuple[int, int]]:
-    """(round id, unit id) → (item answers owed, still awaiting) for every open round, in two queries."""
+async def unit_counts(
+    session: AsyncSession, round_ids: Collection[int] | None = None
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """(round id, unit id) → (item answers owed, still awaiting) for every open round (or these rounds), in two
+    queries."""
 
     def answered(unit_id):
         return exists().where(
             StatusReport.round_id == Round.id, StatusReport.item_id == PlanItem.id, StatusReport.unit_id == unit_id
         )
 
-    open_ = Round.state == RoundState.OPEN
+    open_ = Round.state == RoundState.OPEN if round_ids is None else col(Round.id).in_(list(round_ids))
     explicit = (
         select(
             Round.id,

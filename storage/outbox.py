@@ -8,6 +8,7 @@ sends them is scheduler.outbox, which takes rows and records what became of them
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.events import Attachment, Button, Mention, Message
 from base.values import utcnow
-from storage.db import Database, insert_ignoring_duplicates
+from storage.db import Database, insert_rows_ignoring_duplicates
 from storage.models import LineChannel, Outbox, OutboxState
 
 
@@ -96,7 +97,6 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     """Claim sends in the ledger; rows whose key exists already are left alone. Returns rows inserted."""
     if not rows:
         return 0
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     now = utcnow()
     values = [
         {
@@ -111,8 +111,7 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
         }
         for r in rows
     ]
-    result = await session.exec(insert_ignoring_duplicates(dialect, Outbox, values, ["key"]))
-    return max(result.rowcount or 0, 0)
+    return await insert_rows_ignoring_duplicates(session, Outbox, values, ["key"])
 
 
 async def known_keys(session: AsyncSession, org_id: int) -> set[str]:
@@ -134,17 +133,27 @@ async def ledger_of(
 ) -> tuple[set[str], set[tuple[str, str, str]]]:
     """One read of the organisation's ledger for the tick: every key its sends were claimed under, and (as
     ``reminded_since``) the reminders queued or sent since ``since``."""
-    q = select(Outbox.key, Outbox.kind, Outbox.state, Outbox.created_at).where(
-        Outbox.org_id == org_id, col(Outbox.key).startswith(OutboxKey.of_org(org_id))
+    return (await ledgers_of(session, [org_id], since))[org_id]
+
+
+async def ledgers_of(
+    session: AsyncSession, org_ids: Sequence[int], since: dt.datetime
+) -> dict[int, tuple[set[str], set[tuple[str, str, str]]]]:
+    """``ledger_of`` for many organisations in one statement (the tick's wave)."""
+    q = select(Outbox.org_id, Outbox.key, Outbox.kind, Outbox.state, Outbox.created_at).where(
+        col(Outbox.org_id).in_(list(org_ids))
     )
-    keys, recent = set(), set()
+    out: dict[int, tuple[set[str], set[tuple[str, str, str]]]] = {o: (set(), set()) for o in org_ids}
     live = (OutboxState.PENDING, OutboxState.SENDING, OutboxState.SENT)
-    for key, kind, state, created_at in (await session.exec(q)).all():
+    for org_id, key, kind, state, created_at in (await session.exec(q)).all():
+        if not key.startswith(OutboxKey.of_org(org_id)):
+            continue
+        keys, recent = out[org_id]
         keys.add(key)
         if kind == "reminder" and state in live and created_at >= since:
             k = OutboxKey.parse(key)
             recent.add((k.scope, k.platform, k.chat_id))
-    return keys, recent
+    return out
 
 
 async def reminded_since(session: AsyncSession, org_id: int, since: dt.datetime) -> set[tuple[str, str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from base.values import utcnow
@@ -34,6 +34,10 @@ async def bot_of_org(session: AsyncSession, org_id: int) -> TelegramBot | None:
 
 async def bot_with_id(session: AsyncSession, bot_id: str) -> TelegramBot | None:
     return (await session.exec(select(TelegramBot).where(TelegramBot.bot_id == bot_id))).first()
+
+
+async def all_bots(session: AsyncSession) -> list[TelegramBot]:
+    return list((await session.exec(select(TelegramBot).order_by(col(TelegramBot.bot_id)))).all())
 
 
 async def set_bot(

@@ -543,9 +543,9 @@ async def test_a_file_must_be_what_its_name_says(world):
 
 
 def test_reminders_say_the_truth_about_the_due_date():
+    from domain.due import Owed
     from handlers.reminders import reminder_message
     from locales.i18n import set_language
-    from storage.models import Unit
 
     set_language("th")
     rnd = Round(
@@ -558,10 +558,9 @@ def test_reminders_say_the_truth_about_the_due_date():
         due_on=dt.date(2026, 4, 10),
         submit_by=dt.date(2026, 4, 30),
     )
-    unit = Unit(org_id=1, name="กองคลัง")
 
     def said(day: dt.date, **kw) -> str:
-        return reminder_message(rnd, unit, [], today=day, **kw).text
+        return reminder_message(rnd, "กองคลัง", Owed(0), today=day, **kw).text
 
     assert "กรุณาตอบภายใน 10 เมษายน 2569" in said(dt.date(2026, 4, 3))
     assert "วันนี้ (10 เมษายน 2569) เป็นวันสุดท้ายที่ต้องตอบ" in said(dt.date(2026, 4, 10))

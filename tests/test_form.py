@@ -221,12 +221,11 @@ async def test_report_status_and_reminders_carry_the_form_button_each_platform_r
 
 
 def _reminder_args():
-    from storage.answers import Pair
-    from storage.models import ItemKind, PlanItem, Round, Unit
+    from domain.due import Owed
+    from storage.models import Round
 
     rnd = Round(id=1, org_id=1, fiscal_year_id=1, months=6, due_on=__import__("datetime").date(2026, 4, 10))
-    item = PlanItem(id=1, org_id=1, fiscal_year_id=1, code="1.1", kind=ItemKind.PROJECT, title="x", dimension_id=1)
-    return rnd, Unit(id=1, org_id=1, name="กองคลัง"), [Pair(item, 1)]
+    return rnd, "กองคลัง", Owed(1, (("1.1", "x"),))
 
 
 async def test_chat_and_form_share_one_draft_and_the_later_answer_asks(form):

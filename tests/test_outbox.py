@@ -280,9 +280,18 @@ async def test_shutdown_drains_the_outbox(org_db, tmp_path):
         assert all(r.state == OutboxState.SENT for r in (await s.exec(select(Outbox))).all())
 
 
-async def test_a_chat_that_must_wait_does_not_hold_up_the_others(org_db):
+class OwnBot(Recorder):
+    """A sender whose organisation has a bot of its own: its sends are a lane of their own."""
+
+    async def lane(self, org_id: int) -> str:
+        return f"telegram/bot{org_id}"
+
+
+@pytest.mark.parametrize("sender", [Recorder, OwnBot])
+async def test_a_chat_that_must_wait_does_not_hold_up_the_others(org_db, sender):
     """Telegram allows one message a second to a chat: its second message is put back for a second, and
-    everyone else's goes out meanwhile instead of queueing behind it."""
+    everyone else's goes out meanwhile instead of queueing behind it — on the deployment's bot and on an
+    organisation's own (whose chats' windows are its lane's)."""
     db, org = org_db
     async with db.session() as s:
         await enqueue(
@@ -295,7 +304,7 @@ async def test_a_chat_that_must_wait_does_not_hold_up_the_others(org_db):
     async def no_sleep(seconds: float) -> None:
         now[0] += seconds
 
-    recorder = Recorder()
+    recorder = sender()
     dispatcher = Dispatcher(
         db,
         {"telegram": recorder},
@@ -304,6 +313,7 @@ async def test_a_chat_that_must_wait_does_not_hold_up_the_others(org_db):
         RateLimiter({"telegram": Limits(30, 1, 20)}, clock=lambda: now[0], sleep=no_sleep),
     )
     assert await dispatcher.run_once() == 6
+    assert now[0] == 100.0  # nothing slept in place
     assert [chat for chat, _t in recorder.sent].count("1000") == 1
     async with db.session(commit=False) as s:
         waiting = (await s.exec(select(Outbox).where(Outbox.state == OutboxState.PENDING))).all()
@@ -350,3 +360,60 @@ async def test_someone_who_joins_while_a_rung_is_due_gets_it_and_no_one_gets_it_
         pending = (await s.exec(select(Outbox).where(Outbox.state == OutboxState.PENDING))).all()
     chats = sorted(r.chat_id for r in pending)
     assert chats == ["first", "newcomer"]
+
+
+async def test_the_wave_read_together_says_what_each_organisation_read_alone_would(db, tmp_path, monkeypatch):
+    """The tick reads and plans organisations in batches (storage/wave.py): each one's reminders — how many items
+    each unit owes and which come first — are what reading that organisation alone gives, across batch edges,
+    and a unit that answered its items in between is not reminded."""
+    import scheduler.tick as tick_module
+    from scheduler.tick import Policy, plan_org
+    from storage.answers import Answers
+    from storage.models import Organisation, Round, RoundState, Status, StatusReport
+
+    monkeypatch.setattr(tick_module, "BATCH", 2)
+    orgs = [await setup_org(db, EXAMPLE_PLAN, name=f"อปท. {i}") for i in range(5)]
+    for i, org in enumerate(orgs):
+        await _member(db, org, "กองคลัง", f"k{i}")
+        await _member(db, org, "กองช่าง", f"c{i}")
+        async with db.session() as s:  # organisation i's กองคลัง answered its first i items
+            answers = Answers(s, org)
+            rnd = await answers.open_round()
+            unit = (await s.exec(select(Unit).where(Unit.org_id == org, Unit.name == "กองคลัง"))).one()
+            for pair in (await answers.pairs(rnd.fiscal_year_id, [unit.id]))[:i]:
+                report = StatusReport(round_id=rnd.id, item_id=pair.item.id, unit_id=unit.id, status=Status.COMPLETED)
+                await answers.save(report, "test")
+    settings = Settings(data_dir=tmp_path)
+    moment = dt.datetime(2026, 3, 31, 9, 0, tzinfo=BKK)
+    alone: dict[str, str] = {}
+    async with db.session(commit=False) as s:
+        for org in orgs:
+            rnd = (await s.exec(select(Round).where(Round.org_id == org, Round.state == RoundState.OPEN))).one()
+            plan = await plan_org(
+                s, settings, Policy.from_settings(settings), await s.get(Organisation, org), rnd, moment
+            )
+            alone |= {p.address.chat_id: p.message.text for p in plan.sends}
+    planned = tick_module._plan_batch
+
+    async def then_someone_answers(*args, **kwargs):
+        """The counts are read; before the last batch is planned, กองช่าง of the last organisation answers all."""
+        async with db.session() as s:
+            answers = Answers(s, orgs[-1])
+            rnd = await answers.open_round()
+            unit = (await s.exec(select(Unit).where(Unit.org_id == orgs[-1], Unit.name == "กองช่าง"))).one()
+            for pair in await answers.pairs(rnd.fiscal_year_id, [unit.id]):
+                report = StatusReport(round_id=rnd.id, item_id=pair.item.id, unit_id=unit.id, status=Status.COMPLETED)
+                await answers.save(report, "test")
+        return await planned(*args, **kwargs)
+
+    monkeypatch.setattr(tick_module, "_plan_batch", then_someone_answers)
+    with time_machine.travel(moment, tick=False):
+        report = await tick(db, settings)
+    async with db.session(commit=False) as s:
+        queued = {r.chat_id: r.payload["text"] for r in (await s.exec(select(Outbox))).all()}
+    assert report.queued == len(queued) == 10
+    # answered after the counts were read: the planning's own read saw it, so a thank-you and no reminder
+    assert queued.pop("c4").startswith("ขอบคุณ") and "ยังมี" in alone["c4"]
+    assert queued == {chat: text for chat, text in alone.items() if chat != "c4"}
+    owed = sorted(int(t.split("ยังมี ")[1].split()[0]) for c, t in queued.items() if c.startswith("k"))
+    assert owed == [1, 2, 3, 4, 5]  # each organisation's own answers were read, across the batches' edges

@@ -96,6 +96,14 @@ def test_an_organisations_own_bot(tmp_path, emulator):
             time.sleep(0.2)
         assert shared.messages(KLANG) == []  # nothing ever went out on the deployment's bot to this person
 
+        transcript = [  # what each person read, on which bot (kept beside the test's files to look at)
+            f"{who} on {bot}: {m.text}"
+            for who in (ADMIN, KLANG, STRANGER)
+            for bot, peer in (("the deployment's bot", shared), ("@Org777001Bot", own))
+            for m in peer.messages(who)
+        ]
+        (tmp_path / "transcript.txt").write_text("\n".join(transcript))
+
         # forged and unknown webhooks: refused before anything is read
         update = {"update_id": 9, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}}}
         assert httpx.post(f"{web}/telegram/webhook/777001", json=update).status_code == 403

@@ -95,6 +95,7 @@ class LineAdapter:
             "", settings.line_channel_secret, settings.line_channel_access_token, liff_id=settings.line_liff_id
         )
         self.parser = WebhookParser(self.channel.secret)
+        self.stamp: tuple = ()  # the stored channel it was made from (its change time, organisation): line_channels
         self.host = settings.line_api_base_url.rstrip("/") or None
         self._sdk: dict[str, AsyncApiClient] = {}  # made when first needed: most channels only reply and push
         self._uncounted: dict[str, int] = {}  # month → pushes not yet added to line_usage
@@ -387,9 +388,14 @@ class LineAdapter:
 
     async def flush_counts(self) -> None:
         """Write the pushes counted since the last flush (one transaction per dispatcher batch, not per push)."""
-        counted, self._uncounted = self._uncounted, {}
+        counted = self.take_counts()
         if counted:
             await line_usage.add_pushes(self.db, self.channel.name, counted)
+
+    def take_counts(self) -> dict[str, int]:
+        """The pushes counted since the last flush, per month, now the caller's to write."""
+        counted, self._uncounted = self._uncounted, {}
+        return counted
 
     async def _limit_reached(self) -> None:
         """Record that the quota is spent, so admins are told (on their other app) and pushes are held back."""

@@ -18,7 +18,8 @@ from bot.adapters.http import SharedSession
 from bot.adapters.line import Channel, LineAdapter, timeout
 from scheduler.outbox import PermanentFailure
 from storage.db import Database
-from storage.line_channels import all_channels, channel_named, own_channel
+from storage.line_channels import all_channels
+from storage.line_usage import add_pushes_of
 from storage.models import LineChannel
 from storage.sealed import sealer
 
@@ -33,56 +34,57 @@ class LineChannels:
         self.settings, self.db, self.clock = settings, db, clock
         self.http = SharedSession(timeout())
         self.default = LineAdapter(settings, db, http=self.http) if settings.line_channel_secret else None
-        self._named: dict[str, tuple[float, LineAdapter]] = {}  # name → (read at, adapter)
-        self._of_org: dict[int, tuple[float, str]] = {}  # organisation → (read at, its channel's name or "")
+        self._rows: dict[str, LineChannel] = {}  # name → the channel as last read
+        self._of_org: dict[int, str] = {}  # organisation → its channel's name
+        self._read_at = -REFRESH  # when every channel was last read (one statement for all of them)
+        self._held: dict[str, LineAdapter] = {}  # name → the adapter made from its current credentials
         self._retired: list[LineAdapter] = []  # replaced adapters whose counts are still to be written
 
-    async def named(self, name: str, *, recheck: bool = False) -> LineAdapter | None:
-        """The adapter of the organisation's channel called ``name``; None when there is none."""
+    async def _fresh(self, *, within: float = REFRESH) -> None:
+        """Every channel, read again when the last read is ``within`` seconds old or older: a wave to thousands
+        of organisations reads them once a minute, not once per organisation."""
         now = self.clock()
-        held = self._named.get(name)
-        if held is not None and now - held[0] < (RECHECK if recheck else REFRESH):
-            return held[1]
+        if now - self._read_at < within:
+            return
         async with self.db.session(commit=False) as s:
-            row = await channel_named(s, name)
-        if row is None:
-            if held is not None:
-                self._retired.append(self._named.pop(name)[1])
-            return None
-        return self._hold(row, now)
+            rows = await all_channels(s)
+        self._rows, self._of_org, self._read_at = {r.name: r for r in rows}, {r.org_id: r.name for r in rows}, now
+        for name in [n for n in self._held if n not in self._rows]:  # removed: its counts are written at the end
+            self._retired.append(self._held.pop(name))
 
-    def _hold(self, row: LineChannel, now: float) -> LineAdapter:
-        """The adapter of a channel just read: the one held, unless its credentials changed."""
+    async def named(self, name: str, *, recheck: bool = False) -> LineAdapter | None:
+        """The adapter of the organisation's channel called ``name``; None when there is none. ``recheck``: a
+        signature failed, so the channels are read again if the last read is ``RECHECK`` seconds old."""
+        await self._fresh(within=RECHECK if recheck else REFRESH)
+        row = self._rows.get(name)
+        return self._hold(row) if row is not None else None
+
+    def _hold(self, row: LineChannel) -> LineAdapter:
+        """The adapter of a channel: the one held, unless its credentials changed."""
         seal = sealer(self.settings)
+        held = self._held.get(row.name)
+        if held is not None and held.stamp == (row.updated_at, row.org_id):
+            return held
         channel = Channel(row.name, seal.unseal(row.secret), seal.unseal(row.access_token), row.org_id)
-        held = self._named.get(row.name)
-        adapter = held[1] if held is not None and held[1].channel == channel else None
+        adapter = held if held is not None and held.channel == channel else None
         if adapter is None:
             adapter = LineAdapter(self.settings, self.db, channel, http=self.http)
             if held is not None:
-                self._retired.append(held[1])
-        self._named[row.name] = (now, adapter)
-        self._of_org[row.org_id] = (now, row.name)
+                self._retired.append(held)
+        adapter.stamp = (row.updated_at, row.org_id)
+        self._held[row.name] = adapter
         return adapter
 
     async def of_org(self, org_id: int) -> LineAdapter | None:
         """The channel the organisation's people are on: its own, else the deployment's."""
-        now = self.clock()
-        held = self._of_org.get(org_id)
-        if held is None or now - held[0] >= REFRESH:
-            async with self.db.session(commit=False) as s:
-                row = await own_channel(s, "line", org_id)
-            held = self._of_org[org_id] = (now, row.name if row is not None else "")
-        if held[1]:
-            return await self.named(held[1])
-        return self.default
+        await self._fresh()
+        name = self._of_org.get(org_id)
+        return self._hold(self._rows[name]) if name is not None else self.default
 
     async def every(self) -> list[LineAdapter]:
         """The deployment's channel and every organisation's, read now (the daily quota check)."""
-        async with self.db.session(commit=False) as s:
-            rows = await all_channels(s)
-        now = self.clock()
-        return ([self.default] if self.default else []) + [self._hold(row, now) for row in rows]
+        await self._fresh(within=0)
+        return ([self.default] if self.default else []) + [self._hold(row) for row in self._rows.values()]
 
     async def check_quotas(self) -> None:
         """One channel's failure (a revoked token) does not keep the others' quotas unread."""
@@ -96,16 +98,19 @@ class LineChannels:
         retired, self._retired = self._retired, []
         for adapter in retired:
             await adapter.close()  # its counts written; the shared connections stay open
-        for adapter in self._adapters():
-            await adapter.flush_counts()
+        counted: dict[str, dict[str, int]] = {}
+        for adapter in self._adapters():  # every channel's counts in one transaction
+            if months := adapter.take_counts():
+                counted[adapter.channel.name] = months
+        await add_pushes_of(self.db, counted)
 
     def _adapters(self) -> list[LineAdapter]:
-        return ([self.default] if self.default else []) + [a for _at, a in self._named.values()]
+        return ([self.default] if self.default else []) + list(self._held.values())
 
     async def close(self) -> None:
         for adapter in self._retired + self._adapters():
             await adapter.close()
-        self._named, self._retired = {}, []
+        self._held, self._retired = {}, []
         await self.http.close()
 
 

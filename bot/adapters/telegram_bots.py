@@ -17,9 +17,9 @@ from bot.adapters.telegram import TIMEOUT, TelegramAdapter
 from storage.db import Database
 from storage.models import TelegramBot
 from storage.sealed import sealer
-from storage.telegram_bots import bot_of_org, bot_with_id
+from storage.telegram_bots import all_bots
 
-REFRESH = 60.0  # seconds a bot's token is used before it is read again
+REFRESH = 60.0  # seconds the bots' tokens are used before they are read again
 RECHECK = 5.0  # a webhook whose secret does not match re-reads the bot at most this often (a new secret)
 
 
@@ -33,26 +33,37 @@ class TelegramBots:
     ):
         self.settings, self.db, self.default, self.clock = settings, db, default, clock
         self.http = SharedSession(TIMEOUT)
-        self._held: dict[str, tuple[float, TelegramAdapter]] = {}  # bot id → (read at, adapter)
-        self._of_org: dict[int, tuple[float, str]] = {}  # organisation → (read at, its bot's id or "")
+        self._rows: dict[str, TelegramBot] = {}  # bot id → the bot as last read
+        self._of_org: dict[int, str] = {}  # organisation → its bot's id
+        self._read_at = -REFRESH  # when every bot was last read (one statement for all of them)
+        self._held: dict[str, tuple[tuple, TelegramAdapter]] = {}  # bot id → (what it was made from, adapter)
         self._retired: list[TelegramAdapter] = []  # replaced adapters, closed at the end
 
-    async def with_id(self, bot_id: str, *, recheck: bool = False) -> TelegramAdapter | None:
-        """The adapter of the organisation's bot with this id; None when there is none."""
+    async def _fresh(self, *, within: float = REFRESH) -> None:
+        """Every bot, read again when the last read is ``within`` seconds old or older: a wave to thousands of
+        organisations reads them once a minute, not once per organisation."""
         now = self.clock()
-        held = self._held.get(bot_id)
-        if held is not None and now - held[0] < (RECHECK if recheck else REFRESH):
-            return held[1]
+        if now - self._read_at < within:
+            return
         async with self.db.session(commit=False) as s:
-            row = await bot_with_id(s, bot_id)
-        if row is None:
-            if held is not None:
-                self._retired.append(self._held.pop(bot_id)[1])
-            return None
-        return self._hold(row, now)
+            rows = await all_bots(s)
+        self._rows, self._of_org, self._read_at = {r.bot_id: r for r in rows}, {r.org_id: r.bot_id for r in rows}, now
+        for bot_id in [b for b in self._held if b not in self._rows]:
+            self._retired.append(self._held.pop(bot_id)[1])
 
-    def _hold(self, row: TelegramBot, now: float) -> TelegramAdapter:
-        """The adapter of a bot just read: the one held, unless its token or secret changed."""
+    async def with_id(self, bot_id: str, *, recheck: bool = False) -> TelegramAdapter | None:
+        """The adapter of the organisation's bot with this id; None when there is none. ``recheck``: a secret did
+        not match, so the bots are read again if the last read is ``RECHECK`` seconds old."""
+        await self._fresh(within=RECHECK if recheck else REFRESH)
+        row = self._rows.get(bot_id)
+        return self._hold(row) if row is not None else None
+
+    def _hold(self, row: TelegramBot) -> TelegramAdapter:
+        """The adapter of a bot: the one held, unless its token or secret changed."""
+        stamp = (row.updated_at, row.org_id)
+        held = self._held.get(row.bot_id)
+        if held is not None and held[0] == stamp:
+            return held[1]
         seal = sealer(self.settings)
         settings = self.settings.model_copy(
             update={
@@ -61,32 +72,22 @@ class TelegramBots:
                 "telegram_webhook_secret": seal.unseal(row.webhook_secret),
             }
         )
-        held = self._held.get(row.bot_id)
         adapter = held[1] if held is not None else None
         if adapter is None or adapter.org_id != row.org_id or adapter.settings != settings:
             if adapter is not None:
                 self._retired.append(adapter)
             adapter = TelegramAdapter(settings, self.db, webhook=True, org_id=row.org_id, http=self.http)
-        self._held[row.bot_id] = (now, adapter)
-        self._of_org[row.org_id] = (now, row.bot_id)
+        self._held[row.bot_id] = (stamp, adapter)
         return adapter
 
     async def of_org(self, org_id: int) -> TelegramAdapter | None:
         """The bot the organisation's people are on: its own, else the deployment's."""
-        now = self.clock()
-        held = self._of_org.get(org_id)
-        if held is None or now - held[0] >= REFRESH:
-            async with self.db.session(commit=False) as s:
-                row = await bot_of_org(s, org_id)
-            if row is not None:
-                return self._hold(row, now)
-            held = self._of_org[org_id] = (now, "")
-        if held[1]:
-            return await self.with_id(held[1])
-        return self.default
+        await self._fresh()
+        bot_id = self._of_org.get(org_id)
+        return self._hold(self._rows[bot_id]) if bot_id is not None else self.default
 
     async def close(self) -> None:
-        for adapter in self._retired + [a for _at, a in self._held.values()]:
+        for adapter in self._retired + [a for _stamp, a in self._held.values()]:
             await adapter.close()
         self._held, self._retired = {}, []
         await self.http.close()  # the deployment's bot is its owner's to close
