@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case, type_coerce
+from sqlalchemy import Select, String, Subquery, case, literal, type_coerce, union_all
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -128,67 +129,74 @@ async def rollup(
         ).all()
     }
     fy_ids = [r.fiscal_year_id for r in rounds.values()]
+    round_ids = [r.id for r in rounds.values()]
     in_plans = (col(PlanItem.fiscal_year_id).in_(fy_ids), col(PlanItem.org_id).in_(ids))
-    items = (await session.exec(select(PlanItem.id, PlanItem.org_id, PlanItem.all_units).where(*in_plans))).all()
     # the budgets summed in the database, in whole satang (domain.budget.basis_of's rule, as SQL): a nation's half
     # a million items are not each turned into two Decimals here
     basis = case((col(PlanItem.no_budget), None), else_=func.coalesce(PlanItem.budget_ordinance, PlanItem.budget_plan))
-    budgets = {
-        org_id: (plan, of_basis)
-        for org_id, plan, of_basis in (
-            await session.exec(
-                select(
-                    PlanItem.org_id,
-                    type_coerce(func.sum(PlanItem.budget_plan), Money),
-                    type_coerce(func.sum(basis), Money),
-                )
-                .where(*in_plans)
-                .group_by(col(PlanItem.org_id))
-            )
-        ).all()
-    }
-    owners: dict[int, list[int]] = {}
-    for item_id, unit_id in (
-        await session.exec(
-            select(PlanItemUnit.item_id, PlanItemUnit.unit_id)
-            .join(PlanItem, col(PlanItem.id) == PlanItemUnit.item_id)
-            .where(col(PlanItem.fiscal_year_id).in_(fy_ids), col(PlanItem.org_id).in_(ids))
-        )
-    ).all():
-        owners.setdefault(item_id, []).append(unit_id)
-    active: dict[int, list[int]] = {}
-    for active_id, org_id in (
-        await session.exec(
-            select(Unit.id, Unit.org_id).where(col(Unit.org_id).in_(ids), col(Unit.is_active)).order_by(Unit.id)
-        )
-    ).all():
-        active.setdefault(org_id, []).append(active_id)
-    latest: dict[tuple[int, int], tuple[Status, Decimal | None]] = {}
-    for item_id, unit_id, status, disbursed in (
-        await session.exec(
-            select(StatusReport.item_id, StatusReport.unit_id, StatusReport.status, StatusReport.disbursed)
-            .where(col(StatusReport.round_id).in_([r.id for r in rounds.values()]), col(StatusReport.org_id).in_(ids))
-            .order_by(StatusReport.id)
-        )
-    ).all():
-        latest[(item_id, unit_id)] = (Status(status), disbursed)
-
     figures = {i: OrgFigures(orgs[i], rounds.get(i)) for i in ids if i in orgs}
-    for org_id, (plan, of_basis) in budgets.items():
+    for org_id, n, plan, of_basis in (
+        await session.exec(
+            select(
+                PlanItem.org_id,
+                func.count(),
+                type_coerce(func.sum(PlanItem.budget_plan), Money),
+                type_coerce(func.sum(basis), Money),
+            )
+            .where(*in_plans)
+            .group_by(col(PlanItem.org_id))
+        )
+    ).all():
         if org_id in figures:
-            figures[org_id].budget_plan = plan or Decimal("0.00")
-            figures[org_id].budget_basis = of_basis or Decimal("0.00")
-    for item, org_id, all_units in items:
+            f = figures[org_id]
+            f.items, f.budget_plan, f.budget_basis = n, plan or Decimal("0.00"), of_basis or Decimal("0.00")
+            f.counts[AWAITING] = n  # an item nobody owns is awaiting; the owned ones are counted below
+    # each item's owning units' newest answers, grouped in the database by what combined_status needs (how many
+    # owners, and their answers' statuses): a nation's half a million items arrive as a few rows per organisation,
+    # and the rule itself stays domain.status's
+    pairs, answers = _pairs(fy_ids, ids), _newest_answers(round_ids, ids)
+    joined = pairs.outerjoin(answers, (answers.c.item_id == pairs.c.item_id) & (answers.c.unit_id == pairs.c.unit_id))
+    agg = _joined_statuses(session, answers.c.status)
+    per_item = (
+        select(
+            pairs.c.org_id,
+            func.count().label("owners"),
+            func.count(answers.c.status).label("given"),
+            agg.label("statuses"),
+            func.sum(answers.c.disbursed).label("disbursed"),
+        )
+        .select_from(joined)
+        .group_by(pairs.c.org_id, pairs.c.item_id)
+        .subquery()
+    )
+    for org_id, owners, given, statuses, n, disbursed in (
+        await session.exec(
+            select(
+                per_item.c.org_id,
+                per_item.c.owners,
+                per_item.c.given,
+                per_item.c.statuses,
+                func.count(),
+                type_coerce(func.sum(per_item.c.disbursed), Money),
+            ).group_by(per_item.c.org_id, per_item.c.owners, per_item.c.given, per_item.c.statuses)
+        )
+    ).all():
         f = figures[org_id]
-        units = active.get(org_id, []) if all_units else owners.get(item or 0, [])
-        answers = [latest.get((item or 0, u)) for u in units]
-        status = combined_status([a[0] if a else None for a in answers]) if units else AWAITING
-        f.items += 1
-        f.counts[status] += 1
-        f.disbursed += sum((a[1] or Decimal(0) for a in answers if a), Decimal("0.00"))
-        f.pairs += len(units)
-        f.awaiting_pairs += sum(1 for a in answers if a is None)
-        f.awaiting_units.update(u for u, a in zip(units, answers, strict=True) if a is None)
+        given_statuses: list[Status | None] = [Status(v) for v in (statuses or "").split(",") if v]
+        status = combined_status(given_statuses + [None] * (owners - given))
+        f.counts[AWAITING] -= n
+        f.counts[status] += n
+        f.disbursed += disbursed or Decimal("0.00")
+        f.pairs += owners * n
+        f.awaiting_pairs += (owners - given) * n
+    for f in figures.values():
+        f.counts = +f.counts  # no zero counts
+    for org_id, unit_id in (
+        await session.exec(
+            select(pairs.c.org_id, pairs.c.unit_id).select_from(joined).where(answers.c.status.is_(None)).distinct()
+        )
+    ).all():
+        figures[org_id].awaiting_units.add(unit_id)
     for f in figures.values():
         f.carried_out = sum(f.counts[s.value] for s in rule)
     for org_id, last in (
@@ -204,6 +212,45 @@ async def rollup(
         if org_id in figures:
             figures[org_id].last_answer = last
     return Rollup(year_be, months, rule, [figures[i] for i in ids if i in figures])
+
+
+def _pairs(fy_ids: list[int], org_ids: list[int]) -> Subquery:
+    """(organisation, item, unit) of every item and unit that owns it: its named units, or every active unit of
+    its organisation for an item of all units."""
+    of = (col(PlanItem.fiscal_year_id).in_(fy_ids), col(PlanItem.org_id).in_(org_ids))
+    named: Select = (
+        select(col(PlanItem.org_id).label("org_id"), col(PlanItem.id).label("item_id"), PlanItemUnit.unit_id)
+        .join(PlanItemUnit, col(PlanItemUnit.item_id) == PlanItem.id)
+        .where(*of, col(PlanItem.all_units).is_(False))
+    )
+    every: Select = (
+        select(PlanItem.org_id, PlanItem.id, col(Unit.id).label("unit_id"))
+        .join(Unit, (col(Unit.org_id) == PlanItem.org_id) & col(Unit.is_active))
+        .where(*of, col(PlanItem.all_units))
+    )
+    return union_all(named, every).subquery()
+
+
+def _newest_answers(round_ids: list[int], org_ids: list[int]) -> Subquery:
+    """Each (item, unit)'s newest answer in these rounds (answers are append-only): its status and disbursed."""
+    newest = (
+        select(func.max(StatusReport.id))
+        .where(col(StatusReport.round_id).in_(round_ids), col(StatusReport.org_id).in_(org_ids))
+        .group_by(StatusReport.round_id, StatusReport.item_id, StatusReport.unit_id)
+    )
+    return (
+        select(StatusReport.item_id, StatusReport.unit_id, StatusReport.status, StatusReport.disbursed)
+        .where(col(StatusReport.id).in_(newest))
+        .subquery()
+    )
+
+
+def _joined_statuses(session: AsyncSession, column):
+    """The statuses of an item's answers in one text, in order (PostgreSQL's string_agg, SQLite's group_concat over
+    the same order is not promised: combined_status does not depend on it)."""
+    if session.bind.dialect.name == "postgresql":
+        return type_coerce(func.string_agg(column, aggregate_order_by(literal(","), column)), String)
+    return type_coerce(func.group_concat(column, ","), String)
 
 
 def rollup_json(r: Rollup) -> dict:
