@@ -43,18 +43,12 @@ def digest_mark(local: dt.datetime) -> str:
 Counts = dict[tuple[int, int], tuple[int, int]]  # (round, unit) → (item answers owed, still awaiting)
 
 
-async def rounds_to_plan(
-    session: AsyncSession, policy, now: dt.datetime, quota_mark: Callable[[int], str | None] = lambda _org: None
-) -> list[Round]:
-    """The open rounds whose organisation is in working time and has something not yet marked
-    (``quota_mark``: an organisation's LINE quota notice due now, if any)."""
-    return (await rounds_and_counts(session, policy, now, quota_mark))[0]
-
-
 async def rounds_and_counts(
     session: AsyncSession, policy, now: dt.datetime, quota_mark: Callable[[int], str | None] = lambda _org: None
 ) -> tuple[list[Round], Counts]:
-    """``rounds_to_plan``, and the units' counts it read (the planning reads them again otherwise)."""
+    """The open rounds whose organisation is in working time and has something not yet marked (``quota_mark``: an
+    organisation's LINE quota notice due now, if any), and the units' counts read to find them (which units own
+    items: the planning needs them too)."""
     local = now.astimezone(BANGKOK)
     today = local.date()
     rounds = await open_rounds(session)

@@ -363,8 +363,8 @@ async def _plan_batch(
     since = now - dt.timedelta(hours=settings.reminder_repeat_hours)
     async with db.session() as session:
         rounds, orgs = await open_rounds_with_orgs(session, round_ids)  # still open: read again, in this transaction
-        # the counts read a moment ago, outside this transaction: an answer given since then is seen by the next
-        # minute's tick (the keys claimed below are read here, so nothing is claimed twice)
+        # what each unit owes and the keys claimed are read here, in this transaction (the counts only say which
+        # units own items): an answer given a moment ago is seen, and nothing is claimed twice
         reads = await read_rounds(session, rounds, now.astimezone(BANGKOK).date(), since, TITLES_SHOWN, counts)
         sends, dropped, marks = [], [], []
         for rnd in rounds:

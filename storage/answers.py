@@ -382,12 +382,6 @@ def _summary(r: StatusReport) -> dict:
     }
 
 
-async def units_marked(session: AsyncSession, round_id: int, mark: str) -> set[int]:
-    """The units of a round that already have this tick mark (0: the organisation's own)."""
-    q = select(TickMark.unit_id).where(TickMark.round_id == round_id, TickMark.mark == mark)
-    return set((await session.exec(q)).all())
-
-
 async def add_marks(session: AsyncSession, org_id: int, round_id: int, marks: list[tuple[int, str]]) -> None:
     """What the tick (or the chat) has done for a unit in a round — a rung seen, a thank-you said — kept once."""
     await add_marks_of(session, [(org_id, round_id, u, m) for u, m in marks])

@@ -128,18 +128,11 @@ async def claimed(session: AsyncSession, prefix: str) -> bool:
     return (await session.exec(q)).first() is not None
 
 
-async def ledger_of(
-    session: AsyncSession, org_id: int, since: dt.datetime
-) -> tuple[set[str], set[tuple[str, str, str]]]:
-    """One read of the organisation's ledger for the tick: every key its sends were claimed under, and (as
-    ``reminded_since``) the reminders queued or sent since ``since``."""
-    return (await ledgers_of(session, [org_id], since))[org_id]
-
-
 async def ledgers_of(
     session: AsyncSession, org_ids: Sequence[int], since: dt.datetime
 ) -> dict[int, tuple[set[str], set[tuple[str, str, str]]]]:
-    """``ledger_of`` for many organisations in one statement (the tick's wave)."""
+    """Organisation → every key its sends were claimed under, and (as ``reminded_since``) the reminders queued or
+    sent since ``since``: the tick's read of the ledger, for many organisations in one statement."""
     q = select(Outbox.org_id, Outbox.key, Outbox.kind, Outbox.state, Outbox.created_at).where(
         col(Outbox.org_id).in_(list(org_ids))
     )

@@ -95,7 +95,6 @@ class LineAdapter:
             "", settings.line_channel_secret, settings.line_channel_access_token, liff_id=settings.line_liff_id
         )
         self.parser = WebhookParser(self.channel.secret)
-        self.stamp: tuple = ()  # the stored channel it was made from (its change time, organisation): line_channels
         self.host = settings.line_api_base_url.rstrip("/") or None
         self._sdk: dict[str, AsyncApiClient] = {}  # made when first needed: most channels only reply and push
         self._uncounted: dict[str, int] = {}  # month → pushes not yet added to line_usage

@@ -2,9 +2,7 @@
 
 A provincial office may serve hundreds of organisations from one deployment, each on its own Official
 Account. Each channel gets its own adapter (its secret checks its webhooks, its token sends), all of them
-on one pool of connections to LINE. Credentials are read from the database and trusted for ``REFRESH``
-seconds, so a channel set or changed with the CLI is used by the web workers within that time, without a
-restart."""
+on one pool of connections to LINE; the channels are read as bot/adapters/own_channels.py reads them."""
 
 from __future__ import annotations
 
@@ -16,6 +14,7 @@ from base.events import Message
 from base.settings import Settings
 from bot.adapters.http import SharedSession
 from bot.adapters.line import Channel, LineAdapter, timeout
+from bot.adapters.own_channels import OwnChannels
 from scheduler.outbox import PermanentFailure
 from storage.db import Database
 from storage.line_channels import all_channels
@@ -25,66 +24,35 @@ from storage.sealed import sealer
 
 log = logging.getLogger(__name__)
 
-REFRESH = 60.0  # seconds a channel's credentials are used before they are read again
-RECHECK = 5.0  # a signature that fails re-reads the channel's secret at most this often (a rotated secret)
 
-
-class LineChannels:
+class LineChannels(OwnChannels[LineChannel, LineAdapter]):
     def __init__(self, settings: Settings, db: Database, clock: Callable[[], float] = time.monotonic):
-        self.settings, self.db, self.clock = settings, db, clock
+        super().__init__(db, all_channels, lambda row: row.name, clock)
+        self.settings = settings
         self.http = SharedSession(timeout())
         self.default = LineAdapter(settings, db, http=self.http) if settings.line_channel_secret else None
-        self._rows: dict[str, LineChannel] = {}  # name → the channel as last read
-        self._of_org: dict[int, str] = {}  # organisation → its channel's name
-        self._read_at = -REFRESH  # when every channel was last read (one statement for all of them)
-        self._held: dict[str, LineAdapter] = {}  # name → the adapter made from its current credentials
-        self._retired: list[LineAdapter] = []  # replaced adapters whose counts are still to be written
 
-    async def _fresh(self, *, within: float = REFRESH) -> None:
-        """Every channel, read again when the last read is ``within`` seconds old or older: a wave to thousands
-        of organisations reads them once a minute, not once per organisation."""
-        now = self.clock()
-        if now - self._read_at < within:
-            return
-        async with self.db.session(commit=False) as s:
-            rows = await all_channels(s)
-        self._rows, self._of_org, self._read_at = {r.name: r for r in rows}, {r.org_id: r.name for r in rows}, now
-        for name in [n for n in self._held if n not in self._rows]:  # removed: its counts are written at the end
-            self._retired.append(self._held.pop(name))
+    def make(self, row: LineChannel, previous: LineAdapter | None) -> LineAdapter:
+        """The same adapter while the credentials are (its pushes' counts stay with it)."""
+        seal = sealer(self.settings)
+        channel = Channel(row.name, seal.unseal(row.secret), seal.unseal(row.access_token), row.org_id)
+        if previous is not None and previous.channel == channel:
+            return previous
+        return LineAdapter(self.settings, self.db, channel, http=self.http)
 
     async def named(self, name: str, *, recheck: bool = False) -> LineAdapter | None:
-        """The adapter of the organisation's channel called ``name``; None when there is none. ``recheck``: a
-        signature failed, so the channels are read again if the last read is ``RECHECK`` seconds old."""
-        await self._fresh(within=RECHECK if recheck else REFRESH)
-        row = self._rows.get(name)
-        return self._hold(row) if row is not None else None
-
-    def _hold(self, row: LineChannel) -> LineAdapter:
-        """The adapter of a channel: the one held, unless its credentials changed."""
-        seal = sealer(self.settings)
-        held = self._held.get(row.name)
-        if held is not None and held.stamp == (row.updated_at, row.org_id):
-            return held
-        channel = Channel(row.name, seal.unseal(row.secret), seal.unseal(row.access_token), row.org_id)
-        adapter = held if held is not None and held.channel == channel else None
-        if adapter is None:
-            adapter = LineAdapter(self.settings, self.db, channel, http=self.http)
-            if held is not None:
-                self._retired.append(held)
-        adapter.stamp = (row.updated_at, row.org_id)
-        self._held[row.name] = adapter
-        return adapter
+        """The adapter of the organisation's channel called ``name``; None when there is none (``recheck``: its
+        signature failed)."""
+        return await self.keyed(name, recheck=recheck)
 
     async def of_org(self, org_id: int) -> LineAdapter | None:
         """The channel the organisation's people are on: its own, else the deployment's."""
-        await self._fresh()
-        name = self._of_org.get(org_id)
-        return self._hold(self._rows[name]) if name is not None else self.default
+        return await self.own(org_id) or self.default
 
     async def every(self) -> list[LineAdapter]:
         """The deployment's channel and every organisation's, read now (the daily quota check)."""
-        await self._fresh(within=0)
-        return ([self.default] if self.default else []) + [self._hold(row) for row in self._rows.values()]
+        await self.fresh(within=0)
+        return ([self.default] if self.default else []) + self.all_held()
 
     async def check_quotas(self) -> None:
         """One channel's failure (a revoked token) does not keep the others' quotas unread."""
@@ -95,8 +63,7 @@ class LineChannels:
                 log.warning("could not read the quota of LINE channel %r: %s", adapter.channel.name, type(e).__name__)
 
     async def flush_counts(self) -> None:
-        retired, self._retired = self._retired, []
-        for adapter in retired:
+        for adapter in self.retire():
             await adapter.close()  # its counts written; the shared connections stay open
         counted: dict[str, dict[str, int]] = {}
         for adapter in self._adapters():  # every channel's counts in one transaction
@@ -105,12 +72,11 @@ class LineChannels:
         await add_pushes_of(self.db, counted)
 
     def _adapters(self) -> list[LineAdapter]:
-        return ([self.default] if self.default else []) + list(self._held.values())
+        return ([self.default] if self.default else []) + self.held()
 
     async def close(self) -> None:
-        for adapter in self._retired + self._adapters():
+        for adapter in self.retire() + self._adapters():
             await adapter.close()
-        self._held, self._retired = {}, []
         await self.http.close()
 
 

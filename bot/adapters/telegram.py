@@ -173,8 +173,10 @@ class TelegramAdapter:
         http: SharedSession | None = None,
     ):
         self.settings, self.db, self.org_id, self.webhook = settings, db, org_id, webhook
-        # update ids count per bot: an own bot's are told apart from the deployment's (the processed-event mark)
-        self.event_prefix = settings.telegram_bot_token.partition(":")[0] + ":" if org_id is not None else ""
+        # an organisation's own bot's id (its token's first part): its lane, and the prefix of its updates' ids, which
+        # count per bot (the processed-event mark tells them apart from the deployment's)
+        self.bot_id = settings.telegram_bot_token.partition(":")[0] if org_id is not None else ""
+        self.event_prefix = f"{self.bot_id}:" if self.bot_id else ""
         self._app: Application | None = None
         self.api = BotApi(settings, http)
 
@@ -404,7 +406,7 @@ class TelegramSender:
 
     async def lane(self, org_id: int) -> str:
         adapter = await self.bots.of_org(org_id)
-        return f"telegram/{adapter.event_prefix[:-1]}" if adapter is not None and adapter.event_prefix else "telegram"
+        return f"telegram/{adapter.bot_id}" if adapter is not None and adapter.bot_id else "telegram"
 
     async def send(self, chat_id: str, message: Message, key: str = "", org_id: int = 0) -> None:
         adapter = await self.bots.of_org(org_id)
