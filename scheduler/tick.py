@@ -8,6 +8,7 @@ next rung of its track, and is then recorded as dropped instead of being sent la
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Collection
@@ -44,7 +45,10 @@ WHY_NOT = {
     "repeat": "the chat had this unit's reminder within the interval",
 }
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-BATCH = 1000  # organisations read, planned and claimed together: bounded memory, a few statements each
+BATCH = 500  # organisations read, planned and claimed together: bounded memory, a few statements each
+# batches in flight at once on PostgreSQL, each on its own connection: while one is planned in Python, the database
+# reads or writes the other's (SQLite writes one at a time)
+IN_FLIGHT = 2
 
 
 @dataclass(frozen=True)
@@ -341,9 +345,13 @@ async def tick(
         mark_of, share_of = await _quotas(session, settings, now)
         due, counts = await rounds_and_counts(session, policy, now, mark_of)
     due = [r for r in due if org_ids is None or r.org_id in org_ids]
-    for start in range(0, len(due), BATCH):
-        batch = [id_of(r) for r in due[start : start + BATCH]]
-        await _plan_batch(db, settings, policy, now, batch, counts, share_of, report)
+    in_flight = asyncio.Semaphore(1 if db.is_sqlite else IN_FLIGHT)
+
+    async def plan(batch: list[int]) -> None:
+        async with in_flight:
+            await _plan_batch(db, settings, policy, now, batch, counts, share_of, report)
+
+    await asyncio.gather(*(plan([id_of(r) for r in due[i : i + BATCH]]) for i in range(0, len(due), BATCH)))
     report.signoffs = await remind_signoffs(db, settings, now, org_ids)
     if org_ids is None:  # hourly, and after the minute's sends are claimed: reminders never wait for the sweep
         await housekeep(db, settings, now)
@@ -380,6 +388,8 @@ async def _plan_batch(
             marks += [(rnd.org_id, id_of(rnd), unit_id, mark) for unit_id, mark in plan.marks]
             for p in plan.dropped:
                 log.info("reminder %s dropped: %s", p.key, WHY_NOT[p.why_not])
-        report.queued += await enqueue(session, sends)
-        report.dropped += await enqueue(session, dropped)
+        queued, passed = await enqueue(session, sends), await enqueue(session, dropped)
         await add_marks_of(session, marks)
+    # added after the awaits: ``report.queued += await …`` would read the count before another batch added to it
+    report.queued += queued
+    report.dropped += passed

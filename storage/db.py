@@ -235,10 +235,44 @@ async def insert_rows_ignoring_duplicates(
     compiled anew each time, about a second per 10,000 rows (the tick's wave). Returns the rows inserted."""
     if not rows:
         return 0
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     table = table_of(model)
+    if session.bind.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+        return await _copy_ignoring_duplicates(session, table, rows, keys)
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     statement = insert(table).on_conflict_do_nothing(index_elements=keys).returning(*table.primary_key.columns)
     return len((await session.exec(statement, params=rows)).all())
+
+
+COPY_FROM = 500  # rows from which PostgreSQL is sent them by COPY: a nation's wave is 60,000 sends and their marks
+
+
+async def _copy_ignoring_duplicates(
+    session: AsyncSession, table: Table, rows: list[dict[str, Any]], keys: list[str]
+) -> int:
+    """The rows COPYed into a temporary table in the session's transaction, then inserted from it ignoring
+    duplicates: PostgreSQL's bulk load, about ten times an INSERT's rows a second. Each value is first made what
+    SQLAlchemy would have sent (its column type's bind processing: enums, JSON, UTC times)."""
+    names = list(rows[0])
+    dialect = session.bind.dialect
+    processors = [table.c[n].type._cached_bind_processor(dialect) for n in names]
+    records = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, processors, strict=True)) for r in rows]
+    connection = await session.connection()
+    pg = (await connection.get_raw_connection()).driver_connection
+    if not pg.is_in_transaction():  # asyncpg's transaction begins at the first statement: begin it here
+        await connection.execute(text("SELECT 1"))
+    columns = ", ".join(f'"{n}"' for n in names)
+    temp = f"copy_{table.name}"
+    await pg.execute(
+        f"DROP TABLE IF EXISTS pg_temp.{temp}; "
+        f'CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {columns} FROM "{table.name}" WITH NO DATA'
+    )
+    await pg.copy_records_to_table(temp, records=records, columns=names, schema_name="pg_temp")
+    returned = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    inserted = await pg.fetch(
+        f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM pg_temp.{temp} '
+        f"ON CONFLICT ({', '.join(keys)}) DO NOTHING RETURNING {returned}"
+    )
+    return len(inserted)
 
 
 def table_of(model: type[SQLModel]) -> Table:

@@ -374,9 +374,9 @@ class Outbox(SQLModel, table=True):
     chat_id: str = Field(max_length=100)
     is_group: bool = False
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    state: OutboxState = Field(default=OutboxState.PENDING, sa_type=_enum(OutboxState), index=True)
+    state: OutboxState = Field(default=OutboxState.PENDING, sa_type=_enum(OutboxState))  # ix_outbox_due's first
     attempts: int = 0
-    not_before: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    not_before: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     lease_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     owner: str = Field(default="", max_length=100)
     last_error: str = Field(default="", max_length=500)

@@ -368,11 +368,13 @@ async def test_the_wave_read_together_says_what_each_organisation_read_alone_wou
     each unit owes and which come first — are what reading that organisation alone gives, across batch edges,
     and a unit that answered its items in between is not reminded."""
     import scheduler.tick as tick_module
+    import storage.db
     from scheduler.tick import Policy, plan_org
     from storage.answers import Answers
     from storage.models import Organisation, Round, RoundState, Status, StatusReport
 
-    monkeypatch.setattr(tick_module, "BATCH", 2)
+    monkeypatch.setattr(tick_module, "BATCH", 2)  # three batches, two at a time on PostgreSQL
+    monkeypatch.setattr(storage.db, "COPY_FROM", 1)  # and each batch's sends and marks sent by COPY there
     orgs = [await setup_org(db, EXAMPLE_PLAN, name=f"อปท. {i}") for i in range(5)]
     for i, org in enumerate(orgs):
         await _member(db, org, "กองคลัง", f"k{i}")
