@@ -13,10 +13,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from base.events import Button
+from base.values import bangkok_today
 from domain.answer import URL_RE, Part, next_part, over_budget
 from domain.budget import budget_basis
 from domain.vocabulary import AWAITING
-from handlers.common import MAX_TEXT, baht, clip, due_text, form_button, item_card, round_name
+from handlers.common import MAX_TEXT, baht, clip, deadline_text, form_button, item_card, round_name
 from handlers.context import Ctx, token
 from handlers.protocol import Cancel, Confirm, Edit, EvidenceDone, ListPage, MoneyConfirm, Pick, Reason, SetStatus, Step
 from locales.errors import ParseError, UserError
@@ -107,10 +108,10 @@ async def _show_list(ctx: Ctx, rnd: Round, *, awaiting_only: bool, page: int, ed
     page = max(0, min(page, pages - 1))
     shown = pairs[page * PAGE : (page + 1) * PAGE]
     header = (
-        _("{n} item(s) awaiting your answer in {round} (answer by {due}). Choose one:")
+        _("{n} item(s) awaiting your answer in {round} ({deadline}). Choose one:")
         if awaiting_only
-        else _("Your unit's items in {round} (answer by {due}). Press one to answer or change it:")
-    ).format(n=len(pairs), round=round_name(rnd), due=due_text(rnd))
+        else _("Your unit's items in {round} ({deadline}). Press one to answer or change it:")
+    ).format(n=len(pairs), round=round_name(rnd), deadline=deadline_text(rnd, bangkok_today()))
     buttons = []
     for p in shown:
         status, carried = latest.get((p.item.id, p.unit_id), (None, False))

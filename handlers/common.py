@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from base.events import Button
@@ -72,6 +73,16 @@ def round_name(rnd: Round) -> str:
 
 def due_text(rnd: Round) -> str:
     return format_date(rnd.due_on, thai_digits=False)
+
+
+def deadline_text(rnd: Round, today: dt.date) -> str:
+    """The due date as it stands on ``today`` — ahead, today, or so many days past — as the reminders say it: a list
+    that says "answer by" a date 240 days gone tells the unit nothing is wrong."""
+    if today < rnd.due_on:
+        return _("answer by {due}").format(due=due_text(rnd))
+    if today == rnd.due_on:
+        return _("today, {due}, is the last day").format(due=due_text(rnd))
+    return _("{n} day(s) past the due date, {due}").format(n=(today - rnd.due_on).days, due=due_text(rnd))
 
 
 def welcome_text(ctx: Ctx) -> str:

@@ -17,15 +17,14 @@ from typing import Any
 
 from base.events import Button, Message
 from base.settings import Settings
-from base.values import utcnow, without_control_characters
+from base.values import bangkok_today, utcnow, without_control_characters
 from domain.answer import URL_RE, read_answer
 from domain.budget import budget_basis
-from handlers.common import round_name
+from handlers.common import deadline_text, round_name
 from handlers.context import Ctx
 from locales.errors import UserError
 from locales.i18n import _, current_language, set_language
 from locales.labels import status_label
-from locales.thai import format_date
 from storage.addresses import person_addresses
 from storage.answers import AnsweredMeanwhile, Answers, Pair
 from storage.db import AsyncSession
@@ -191,7 +190,7 @@ async def load(session: AsyncSession, holder: Holder) -> dict[str, Any]:
             "id": rnd.id,
             "months": rnd.months,
             "due": rnd.due_on.isoformat(),
-            "due_text": format_date(rnd.due_on, thai_digits=False),
+            "deadline": deadline_text(rnd, bangkok_today()),
         },
         "lang": person.lang,
         "items": items,

@@ -16,6 +16,7 @@ from base.values import BANGKOK, bangkok_today
 from domain.status import percent
 from domain.vocabulary import STATUS_ORDER, OrgKind
 from handlers.context import Ctx
+from handlers.protocol import RunCommand
 from handlers.signoff import state_label
 from locales.errors import UserError
 from locales.i18n import _
@@ -33,6 +34,9 @@ from storage.people import roles_of
 from storage.signoff import latest, states_of_rounds
 
 STATES = ("reported", "partly", "none", "")  # e-PlanNACC's reported / not reported, with partly between
+
+
+OVERSEE_PATH = "/oversee/"
 
 
 class NotHere(UserError):
@@ -55,11 +59,15 @@ async def oversee_link(ctx: Ctx, args: str = "") -> None:
         return
     token = await issue(ctx.session, ctx.org_id, ctx.me.id or 0, "link")
     link = f"{ctx.settings.web_base_url}/oversee/#t={token}"
+    # in Telegram the page also opens inside the app, signed in by the Mini App's proof (no link to spend); LINE's
+    # in-app page is the answer form's LIFF app alone, so there the link is the way
+    in_app = [[Button(_("Open in Telegram"), RunCommand("oversee").pack(), app=OVERSEE_PATH)]]
     ctx.say(
         _(
             "Every organisation beneath {office}, on one page (the link works once, for {minutes} minutes):\n{url}"
         ).format(office=ctx.organisation.name, minutes=LINK_MINUTES, url=link),
-        [[Button(_("Open the page"), url=link)]],
+        (in_app if ctx.event.platform == "telegram" and link.startswith("https://") else [])
+        + [[Button(_("Open the page"), url=link)]],
     )
 
 
@@ -75,6 +83,14 @@ async def office_of(session: AsyncSession, holder: Holder) -> Organisation:
     ):
         raise NotHere(_("This page is for the staff of an oversight organisation."))
     return office
+
+
+async def is_overseer(session: AsyncSession, holder: Holder) -> bool:
+    try:
+        await office_of(session, holder)
+    except NotHere:
+        return False
+    return True
 
 
 def _row(f: OrgFigures, signoffs: dict, today: dt.date) -> dict[str, Any]:

@@ -91,6 +91,17 @@ async def account_of(session: AsyncSession, platform: str, external_id: str) -> 
     return (await session.exec(q)).first()
 
 
+async def accounts_of(
+    session: AsyncSession, platform: str, external_id: str, org_id: int | None = None
+) -> list[ChannelAccount]:
+    """The accounts with this id on the platform, one per organisation joined, oldest first (``org_id``: in that
+    organisation alone — an organisation's own bot speaks for its people only)."""
+    q = select(ChannelAccount).where(ChannelAccount.platform == platform, ChannelAccount.external_id == external_id)
+    if org_id is not None:
+        q = q.where(ChannelAccount.org_id == org_id)
+    return list((await session.exec(q.order_by(col(ChannelAccount.id)))).all())
+
+
 async def roles_of(session: AsyncSession, person: Person) -> Roles:
     q = select(Membership.role, Membership.unit_id).where(
         Membership.org_id == person.org_id, Membership.person_id == person.id

@@ -347,6 +347,18 @@ async def test_overdue_lists_units_and_people_after_the_due_date(world):
     assert "กองการศึกษา: รอรายงาน 6 รายการ — ยังไม่มีผู้ลงทะเบียน" in said.text
 
 
+async def test_the_report_list_tells_the_due_date_as_it_stands(world):
+    """The list says what the reminder says: before the due date, answer by it; after, how many days past."""
+    chat, db, org = world
+    with time_machine.travel(dt.datetime(2026, 4, 3, 9, 0, tzinfo=dt.UTC)):
+        assert "(ตอบภายใน 10 เมษายน 2569)" in (await chat.type("klang", "/report")).text
+    with time_machine.travel(dt.datetime(2026, 4, 10, 9, 0, tzinfo=dt.UTC)):
+        assert "(วันนี้ 10 เมษายน 2569 เป็นวันสุดท้ายที่ต้องตอบ)" in (await chat.type("klang", "/report")).text
+    with time_machine.travel(dt.datetime(2026, 4, 17, 9, 0, tzinfo=dt.UTC)):
+        said = await chat.type("klang", "/report")
+    assert "(เลยกำหนด 10 เมษายน 2569 มาแล้ว 7 วัน)" in said.text and "ตอบภายใน" not in said.text
+
+
 # ---------------------------------------------------------------- authorisation
 
 

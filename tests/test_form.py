@@ -14,11 +14,12 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from base.events import Button
 from base.settings import Settings
 from bot.web.app import create_app
 from bot.web.form import telegram_user_id
 from storage.db import Database
-from storage.models import AuditLog, FormDraft, Outbox, Role, Round, RoundState, StatusReport
+from storage.models import AuditLog, FormDraft, Organisation, Outbox, Role, Round, RoundState, StatusReport
 from storage.round_state import set_round_state
 from support.chat import Chat, invite_code, join, setup_org
 from support.paths import EXAMPLE_PLAN
@@ -144,6 +145,41 @@ async def test_telegram_init_data_forged_or_old_is_refused(form):
     assert r.status_code == 200
     got = await client.get("/form/api/items", headers={"Authorization": f"Bearer {r.json()['session']}"})
     assert {i["unit_name"] for i in got.json()["items"]} == {"กองช่าง"}
+
+
+async def test_a_mini_app_opened_from_an_organisations_own_bot_is_checked_with_that_bot(form, tmp_path):
+    """An organisation with its own bot: its Mini App buttons name the bot (?bot=), its proofs are signed with its
+    token, and they open the form for its own people only."""
+    from bot.adapters.telegram import _key
+    from storage.sealed import sealer
+    from storage.telegram_bots import set_bot
+
+    _chat, db, client = form
+    own = "777001:OWN-token-of-the-other-organisation"
+    settings = Settings(data_dir=tmp_path / "data")
+    async with db.session() as s:
+        other = (await s.exec(select(Organisation).where(Organisation.name == "เทศบาลตำบลอื่น"))).one()
+        await set_bot(s, other.id, own, "OtherOrgBot", "secret-" + "x" * 30, "test", seal=sealer(settings))
+    button = Button("ตอบ", "cmd:form", app="/form/")
+    assert (
+        _key(button, "https://tidtam.test", "7001", "777001")["web_app"]["url"]
+        == "https://tidtam.test/form/?bot=777001"
+    )
+    assert _key(button, "https://tidtam.test", "7001")["web_app"]["url"] == "https://tidtam.test/form/"
+    r = await client.post("/form/api/session", json={"telegram": init_data(7001, token=own), "bot": "777001"})
+    assert r.status_code == 200, r.text
+    got = await client.get("/form/api/items", headers={"Authorization": f"Bearer {r.json()['session']}"})
+    assert {i["unit_name"] for i in got.json()["items"]} == {"กองคลัง"} and got.json()["items"]
+    refused = [
+        {"telegram": init_data(7001, token=own)},  # its bot's proof checked as the deployment's bot's
+        {"telegram": init_data(7001), "bot": "777001"},  # the deployment's proof presented as the own bot's
+        {"telegram": init_data(5005, token=own), "bot": "777001"},  # someone of another organisation on this bot
+        {"telegram": init_data(7001, token=own), "bot": "777002"},  # a bot nobody set
+        {"telegram": init_data(7001, token=own), "bot": "7" * 5000},
+        {"telegram": init_data(7001, token=own), "bot": ["777001"]},
+    ]
+    for body in refused:
+        assert (await client.post("/form/api/session", json=body)).status_code == 403, body
 
 
 async def test_a_submit_racing_a_chat_answer_or_replayed_never_overwrites(form):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import datetime as dt
 import gzip
 import json
 import re
@@ -19,6 +20,7 @@ from sqlmodel import select
 from test_form import TOKEN, init_data
 
 from base.settings import Settings
+from base.values import bangkok_today
 from bot.web.app import create_app
 from storage.db import Database
 from storage.models import Outbox, Role, Round, RoundState, StatusReport
@@ -91,7 +93,8 @@ def test_a_unit_answers_in_telegrams_mini_app_on_a_phone(site, browser, tmp_path
     page.locator(".item").first.wait_for()
     assert "tgWebAppData" not in page.url  # the proof is kept out of the history
     assert page.locator("h2.dimension").count() >= 1 and page.locator(".item").count() == 5
-    assert "รอบ 6 เดือน · ตอบภายใน" in page.inner_text("#round")
+    late = (bangkok_today() - dt.date(2026, 4, 10)).days  # the round's due date as it stands today, as the chat says
+    assert page.inner_text("#round") == f"รอบ 6 เดือน · เลยกำหนด 10 เมษายน 2569 มาแล้ว {late} วัน"
     page.screenshot(path=str(tmp_path / "1-opened.png"), full_page=True)
 
     # every item: not started, but the budgeted one in progress, its money typed wrong first

@@ -58,6 +58,8 @@ async def build(db_url: str, settings) -> dict[str, str]:
         await join(chat, who, await invite_code(db, office_ids[office], Role.OVERSEER), f"ผู้กำกับ {office}")
         said = await chat.type(who, "/oversee")
         links[who] = re.search(r"#t=(\S+)", said.text).group(1)
+    await join(chat, "880001", await invite_code(db, office_ids["สถ.จ.ก"], Role.OVERSEER), "ผู้กำกับ ในแอป")
+    await join(chat, "880002", await invite_code(db, orgs["อบต.สอง"], Role.MEMBER, "กองคลัง"), "สมหมาย สอง")
     links["member"] = re.search(r"#t=(\S+)", (await chat.type("klang", "/form")).text).group(1)
     links["neighbour"] = str(orgs["อบต.ข้างเคียง"])
     await db.dispose()
@@ -118,6 +120,35 @@ def test_the_api_answers_only_for_what_lies_beneath(world):
             token = (await c.post("/oversee/api/session", json={"link": links["region"]})).json()["session"]
             body = (await c.get("/oversee/api/orgs", headers={"Authorization": "Bearer " + token})).json()
             assert len(body["rows"]) == 4
+
+    asyncio.run(calls())
+
+
+def test_in_telegram_the_page_opens_signed_in_by_the_mini_app(world):
+    """/oversee on Telegram offers the page inside the app; its initData is the overseer's proof (no link to spend),
+    checked with the bot's token: a forged or foreign proof, or a unit member's, opens nothing."""
+    from test_form import TOKEN, init_data
+
+    settings, _links = world
+    settings = settings.model_copy(update={"telegram_bot_token": TOKEN, "public_base_url": "https://tidtam.test"})
+    app = create_app(settings, Database(settings.effective_database_url))
+
+    async def calls() -> None:
+        db = Database(settings.effective_database_url)
+        said = await Chat(db, settings).type("880001", "/oversee")
+        await db.dispose()
+        assert [b.app for b in said.buttons if b.app] == ["/oversee/"]  # "เปิดใน Telegram"
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://tidtam.test") as c:
+            r = await c.post("/oversee/api/session", json={"telegram": init_data(880001)})
+            assert r.status_code == 200, r.text
+            rows = (await c.get("/oversee/api/orgs", headers={"Authorization": "Bearer " + r.json()["session"]})).json()
+            assert {r["name"] for r in rows["rows"]} == {"เทศบาลตำบลหนึ่ง", "อบต.สอง", "อบต.สาม"}
+            r = await c.post("/oversee/api/session", json={"telegram": init_data(880002)})  # a unit's member
+            assert r.status_code == 403 and "หน่วยกำกับดูแล" in r.json()["error"]
+            for forged in (init_data(880001, token="999:other"), init_data(880001).replace("880001", "880002")):
+                assert (await c.post("/oversee/api/session", json={"telegram": forged})).status_code == 403
+            r = await c.post("/oversee/api/session", json={"telegram": init_data(880001), "bot": "9" * 5000})
+            assert r.status_code == 403  # a made-up bot: nothing looked up, nothing opened
 
     asyncio.run(calls())
 

@@ -355,7 +355,7 @@ class TelegramAdapter:
 
     async def _edit(self, chat_id: int, message_id: int, message: Message) -> bool:
         payload: dict = {"chat_id": chat_id, "message_id": message_id, "text": message.text[:TEXT_LIMIT]}
-        markup = _markup(message, self.settings.public_base_url, str(chat_id))
+        markup = _markup(message, self.settings.public_base_url, str(chat_id), self.bot_id)
         if markup:
             payload["reply_markup"] = markup
         try:
@@ -381,7 +381,11 @@ class TelegramAdapter:
             payload: dict = {"chat_id": chat_id, "text": chunk}
             if entities and i == len(chunks) - 1:
                 payload["entities"] = entities
-            markup = _markup(message, self.settings.public_base_url, str(chat_id)) if i == len(chunks) - 1 else None
+            markup = (
+                _markup(message, self.settings.public_base_url, str(chat_id), self.bot_id)
+                if i == len(chunks) - 1
+                else None
+            )
             if markup:
                 payload["reply_markup"] = markup
             await self.api.call("sendMessage", payload)
@@ -427,20 +431,22 @@ class TelegramSender:
             raise PermanentFailure(type(e).__name__) from e
 
 
-def _markup(message: Message, base_url: str, chat_id: str) -> dict | None:
-    rows = [[k for b in row if (k := _key(b, base_url, chat_id))] for row in message.buttons]
+def _markup(message: Message, base_url: str, chat_id: str, bot_id: str = "") -> dict | None:
+    rows = [[k for b in row if (k := _key(b, base_url, chat_id, bot_id))] for row in message.buttons]
     rows = [row for row in rows if row]
     return {"inline_keyboard": rows} if rows else None
 
 
-def _key(b: Button, base_url: str, chat_id: str) -> dict | None:
+def _key(b: Button, base_url: str, chat_id: str, bot_id: str = "") -> dict | None:
     """A Mini App opens only from a private chat and an https address; a link button only to https (Telegram
     refuses others); an in-app button that cannot open falls back to its data, and in a group (where a Mini
-    App cannot open) to nothing."""
+    App cannot open) to nothing. An organisation's own bot names itself in the Mini App's address (``?bot=``):
+    its ``initData`` is signed with its token, not the deployment's."""
     label, private = clip(b.label, 64), not chat_id.startswith("-")
     if b.app and base_url.startswith("https://"):
         if private:
-            return {"text": label, "web_app": {"url": base_url.rstrip("/") + b.app}}
+            url = base_url.rstrip("/") + b.app + (f"?bot={bot_id}" if bot_id else "")
+            return {"text": label, "web_app": {"url": url}}
         return None
     if b.url:
         return {"text": label, "url": b.url} if b.url.startswith("https://") else None

@@ -31,10 +31,13 @@ from handlers.form import FormRefused, SentMeanwhile, add_evidence, load, save_d
 from locales.errors import UserError
 from locales.i18n import _
 from locales.labels import reason_label, status_label
+from storage.db import AsyncSession
 from storage.evidence import check_room
 from storage.form_passes import Holder, issue, link_was_used, spend_link
 from storage.models import CannotReason, Status
-from storage.people import account_of
+from storage.people import account_of, accounts_of
+from storage.sealed import sealer
+from storage.telegram_bots import bot_with_id
 
 log = logging.getLogger(__name__)
 LIFF_BUNDLE = STATIC / "liff" / "liff.js"  # @line/liff from npm, bundled by `make liff` (docs/form.md)
@@ -61,6 +64,27 @@ def telegram_user_id(init_data: str, bot_token: str, now: float | None = None) -
     if not 0 <= age <= INIT_DATA_MAX_AGE or not isinstance(user, dict) or not isinstance(user.get("id"), int):
         return None
     return str(user["id"])
+
+
+async def mini_app_holders(request: Request, session: AsyncSession, body: dict) -> list[Holder]:
+    """Who a Telegram Mini App's ``initData`` vouches for, in each organisation they joined (oldest first). The
+    page opened from an organisation's own bot says which (``bot``: its id, from the button's address): the proof
+    is checked with that bot's token and the person looked for in its organisation alone; without it, with the
+    deployment's bot's token. A made-up bot id is simply a proof that does not check."""
+    settings = services(request).settings
+    bot_id, token, org_id = body.get("bot"), settings.telegram_bot_token, None
+    if bot_id:
+        usable = isinstance(bot_id, str) and bot_id.isdigit() and len(bot_id) <= 20
+        own = await bot_with_id(session, bot_id) if usable else None
+        if own is None:
+            return []
+        token, org_id = sealer(settings).unseal(own.token), own.org_id
+    user_id = telegram_user_id(body["telegram"], token)
+    return (
+        [Holder(a.org_id, a.person_id) for a in await accounts_of(session, "telegram", user_id, org_id)]
+        if user_id
+        else []
+    )
 
 
 async def line_user_id(id_token: str, settings: Settings) -> str | None:
@@ -112,7 +136,7 @@ def texts() -> dict[str, str]:
         "expired": _("This page has expired. Open it again from the chat."),
         "error": _("Something went wrong; nothing was lost. Please try again."),
         "offline": _("Not connected; what you typed is kept on this phone. Send again when you are online."),
-        "round": _("{months}-month round · answer by {due}"),
+        "round": _("{months}-month round · {deadline}"),
         "previous": _("6-month round: {status}"),
         "answered": _("Answered: {status}"),
         "newer": _("{name} answered this item meanwhile: {status} — {done}. Check it; send again to replace it."),
@@ -196,9 +220,7 @@ async def open_session(request: Request) -> Response:
                     403,
                 )
         elif isinstance(body.get("telegram"), str):
-            user_id = telegram_user_id(body["telegram"], svc.settings.telegram_bot_token)
-            account = await account_of(s, "telegram", user_id) if user_id else None
-            holder = Holder(account.org_id, account.person_id) if account else None
+            holder = next(iter(await mini_app_holders(request, s, body)), None)
         elif isinstance(body.get("line"), str):
             line_id = await line_user_id(body["line"], svc.settings)
             account = await account_of(s, "line", line_id) if line_id else None

@@ -1,6 +1,6 @@
-"""The overseer's page at /oversee/: opened from a one-time link the bot gives (/oversee), exchanged for a session
-token the page sends as a header (as the answer form does); every call answers only for organisations beneath the
-caller's office (handlers/overseer.py)."""
+"""The overseer's page at /oversee/: opened from a one-time link the bot gives (/oversee), or in Telegram as a Mini
+App, exchanged for a session token the page sends as a header (as the answer form does); every call answers only
+for organisations beneath the caller's office (handlers/overseer.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot.web.form import mini_app_holders
 from bot.web.pages import PAGE_HEADERS, STATIC, json_body, page_body, refuse, session_holder, speak
 from bot.web.public import font_files
 from bot.web.services import services
-from handlers.overseer import NotHere, as_csv, as_xlsx, months_of, office_of, org_detail, view
+from handlers.overseer import NotHere, as_csv, as_xlsx, is_overseer, months_of, office_of, org_detail, view
 from locales.i18n import _
 from storage.form_passes import Holder, issue, link_was_used, spend_link
 
@@ -80,21 +81,30 @@ async def static(request: Request) -> Response:
 
 
 async def open_session(request: Request) -> Response:
-    """The one-time link spent for a session — only an overseer's (anyone else's link opens nothing here)."""
+    """The one-time link spent for a session, or Telegram's Mini App proof of who opened the page (the bot's /oversee
+    button) — only an overseer's (anyone else's opens nothing here)."""
     speak(request)
     body = await json_body(request)
-    if body is None or not isinstance(body.get("link"), str):
+    if body is None or not (isinstance(body.get("link"), str) or isinstance(body.get("telegram"), str)):
         return refuse(_("This request is not valid."), 400)
     async with services(request).db.session() as s:
-        holder = await spend_link(s, body["link"])
-        if holder is None:
-            used = await link_was_used(s, body["link"])
-            return refuse(
-                _("This link has been used already. Type /oversee in the chat for a new one.")
-                if used
-                else _("This page has expired. Open it again from the chat (/oversee)."),
-                403,
-            )
+        if isinstance(body.get("telegram"), str):  # of the organisations they joined, the office they oversee
+            holders = await mini_app_holders(request, s, body)
+            overseeing = [h for h in holders if await is_overseer(s, h)]
+            if not holders:
+                return refuse(_("This page has expired. Open it again from the chat (/oversee)."), 403)
+            holder = (overseeing or holders)[0]
+        else:
+            spent = await spend_link(s, body["link"])
+            if spent is None:
+                used = await link_was_used(s, body["link"])
+                return refuse(
+                    _("This link has been used already. Type /oversee in the chat for a new one.")
+                    if used
+                    else _("This page has expired. Open it again from the chat (/oversee)."),
+                    403,
+                )
+            holder = spent
         try:
             await office_of(s, holder)
         except NotHere as e:

@@ -30,7 +30,9 @@
   async function proof() {
     const hash = new URLSearchParams(location.hash.slice(1));
     if (hash.get("t")) return {link: hash.get("t")};
-    if (hash.get("tgWebAppData")) return {telegram: hash.get("tgWebAppData")};
+    if (hash.get("tgWebAppData")) {  // an organisation's own bot names itself: its proof is signed with its token
+      return {telegram: hash.get("tgWebAppData"), bot: new URLSearchParams(location.search).get("bot") || ""};
+    }
     const liffId = document.body.dataset.liff;
     if (liffId && window.liff) {
       await window.liff.init({liffId});
@@ -59,7 +61,7 @@
       return;
     }
     data = r.body;
-    $("round").textContent = fmt(T.round, {months: data.round.months, due: data.round.due_text});
+    $("round").textContent = fmt(T.round, {months: data.round.months, deadline: data.round.deadline});
     render();
   }
 

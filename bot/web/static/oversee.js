@@ -1,6 +1,6 @@
 "use strict";
-// The overseer's page. The one-time link (#t=...) is exchanged once for a session token kept in sessionStorage and
-// sent as a header (no cookie). The list is fetched once a round and sorted and filtered here; every word comes from
+// The overseer's page. The one-time link (#t=...) or, opened in Telegram, the Mini App's initData is exchanged once
+// for a session token kept in sessionStorage and sent as a header (no cookie). The list is fetched once a round and sorted and filtered here; every word comes from
 // the server's catalogues (the #texts block); nothing is inserted as HTML.
 (function () {
   const T = JSON.parse(document.getElementById("texts").textContent);
@@ -43,11 +43,20 @@
     $("status").hidden = false;
   }
 
+  function proof() {  // a one-time link, or Telegram's Mini App initData (from the bot named in ?bot=, if its own)
+    const hash = new URLSearchParams(location.hash.slice(1));
+    if (hash.get("t")) return {link: hash.get("t")};
+    if (hash.get("tgWebAppData")) {
+      return {telegram: hash.get("tgWebAppData"), bot: new URLSearchParams(location.search).get("bot") || ""};
+    }
+    return null;
+  }
+
   async function start() {
-    const link = new URLSearchParams(location.hash.slice(1)).get("t");
-    if (link) {
+    const p = proof();
+    if (p) {
       history.replaceState(null, "", location.pathname + location.search);  // spent: out of the history
-      const r = await api("POST", "/oversee/api/session", {link});
+      const r = await api("POST", "/oversee/api/session", p);
       const b = r ? await r.json().catch(() => ({})) : {error: T.offline};
       if (!b.ok) return fail(b.error);
       session = b.session;
