@@ -136,6 +136,7 @@ async def view(session: AsyncSession, settings: Settings, holder: Holder, months
         "carried_out": str(r.carried_out_share),
         "disbursed": str(percent(r.total("disbursed"), r.total("budget_basis"))),
     }
+    out["provinces"] = _provinces(r.orgs)
     names = _(" or ").join(f"“{status_label(s.value)}”" for s in r.rule)
     out["rules"] = [
         _("Reported: every owning unit has answered every item; partly: some have; not reported: none has."),
@@ -148,6 +149,41 @@ async def view(session: AsyncSession, settings: Settings, holder: Holder, months
         ),
         _("Late units: units with an item still awaiting their answer after the round's due date."),
     ]
+    if out["provinces"]:
+        out["rules"].append(
+            _(
+                "A province's shares are over all its organisations' items and budgets: the carried-out items of all "
+                "of them ÷ all their items × 100, and so for the money."
+            )
+        )
+    return out
+
+
+def _provinces(orgs: list[OrgFigures]) -> list[dict[str, Any]]:
+    """A region's or the nation's page rolls up its provinces (when there is more than one): each one's organisations
+    by reporting state, and its carried-out and disbursed shares over all its organisations' items and budgets (not
+    an average of shares, which would weigh a 30-item plan as a 75-item one)."""
+    by: dict[str, list[OrgFigures]] = {}
+    for f in orgs:
+        by.setdefault(f.org.province, []).append(f)
+    if len(by) < 2:
+        return []
+    out = []
+    for province in sorted(by, key=lambda p: (p == "", p)):
+        group = by[province]
+        states = [f.reporting for f in group]
+        items, carried = sum(f.items for f in group), sum(f.carried_out for f in group)
+        basis, disbursed = sum(f.budget_basis for f in group), sum(f.disbursed for f in group)
+        out.append(
+            {
+                "province": province,
+                "name": province or _("(no province)"),
+                "organisations": len(group),
+                "by_state": [states.count(s) for s in STATES],
+                "carried_out": str(percent(carried, items)),
+                "disbursed": str(percent(disbursed, basis)),
+            }
+        )
     return out
 
 

@@ -47,6 +47,8 @@ async def build(db_url: str, settings) -> dict[str, str]:
                 s, name=name, kind=OrgKind.OVERSIGHT, province="ขอนแก่น", district="", fiscal_year=2569
             )
         members = {name: await find_organisation(s, name) for name in orgs}
+        members["อบต.ข้างเคียง"].province = "อุดรธานี"  # the region spans two provinces
+        s.add(members["อบต.ข้างเคียง"])
         await oversee(s, offices["สถ.จ.ก"], [members[n] for n in ("เทศบาลตำบลหนึ่ง", "อบต.สอง", "อบต.สาม")], "test")
         await oversee(s, offices["สถ.จ.ข"], [members["อบต.ข้างเคียง"]], "test")
         await oversee(s, offices["ภาค-1"], [offices["สถ.จ.ก"], offices["สถ.จ.ข"]], "test")
@@ -98,6 +100,8 @@ def test_the_api_answers_only_for_what_lies_beneath(world):
             assert rows["เทศบาลตำบลหนึ่ง"]["last_answer"] == "2026-04-20" and rows["อบต.สอง"]["last_answer"] == ""
             assert rows["อบต.สอง"]["late_units"] == 4 and rows["เทศบาลตำบลหนึ่ง"]["late_units"] == 4  # units owning items
             assert [t[2] for t in body["totals"]["by_state"]] == [0, 1, 2, 0]
+            assert body["provinces"] == []  # one province: nothing to roll up by
+            province_totals = body["totals"]
             assert "สมศรี" not in str(body) and "081" not in str(body)  # no person, nothing typed
             # drill-down: an organisation beneath, its figures and units; one elsewhere is not found
             mine = (await c.get(f"/oversee/api/org/{rows['เทศบาลตำบลหนึ่ง']['id']}", headers=auth)).json()
@@ -120,6 +124,17 @@ def test_the_api_answers_only_for_what_lies_beneath(world):
             token = (await c.post("/oversee/api/session", json={"link": links["region"]})).json()["session"]
             body = (await c.get("/oversee/api/orgs", headers={"Authorization": "Bearer " + token})).json()
             assert len(body["rows"]) == 4
+            # and rolls them up by province: a province's shares are its organisations' together, the same figures
+            # the province's own office sees as its totals
+            provinces = {p["name"]: p for p in body["provinces"]}
+            assert list(provinces) == ["ขอนแก่น", "อุดรธานี"]
+            kk = provinces["ขอนแก่น"]
+            assert kk["organisations"] == 3 and kk["by_state"] == [0, 1, 2, 0]
+            assert (kk["carried_out"], kk["disbursed"]) == (
+                province_totals["carried_out"],
+                province_totals["disbursed"],
+            )
+            assert provinces["อุดรธานี"]["by_state"] == [0, 0, 1, 0]
 
     asyncio.run(calls())
 
@@ -172,12 +187,13 @@ def test_the_page_in_chromium_at_desktop_and_phone_widths(world, browser, tmp_pa
             page.wait_for_selector("#rows tr")
             assert page.locator("#rows tr").count() == 4
             assert "#t=" not in page.url  # the spent link is out of the history
+            assert page.locator("#p-rows tr").count() == 2  # the region's provinces
             page.screenshot(path=str(tmp_path / f"oversee-{width}.png"), full_page=True)
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             assert axe_violations(page) == []
             # sorted by a column, filtered by state, drilled down and back
             page.click("thead button[data-key=name]")
-            assert page.get_attribute("thead th:first-child", "aria-sort") == "ascending"
+            assert page.get_attribute("#orgs thead th:first-child", "aria-sort") == "ascending"
             page.select_option("#f-state", label="รายงานบางส่วน")
             assert page.locator("#rows tr").count() == 1
             page.click("#rows tr th button")
@@ -187,5 +203,8 @@ def test_the_page_in_chromium_at_desktop_and_phone_widths(world, browser, tmp_pa
             assert axe_violations(page) == []
             page.click("#back")
             assert page.is_visible("#orgs")
+            page.select_option("#f-state", label="ทั้งหมด")
+            page.click("#p-rows button[data-province=ขอนแก่น]")  # a province's organisations, in the list
+            assert page.locator("#rows tr").count() == 3 and page.input_value("#f-province") == "ขอนแก่น"
             page.close()
     print("screenshots in", tmp_path)

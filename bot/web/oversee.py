@@ -64,6 +64,9 @@ def texts() -> dict[str, str]:
         "awaiting_units": _("Units still awaiting"),
         "no_awaiting": _("Every unit has answered."),
         "sort": _("Sort by this column"),
+        "by_province": _("By province"),
+        "organisations": _("Organisations"),
+        "show_province": _("Show this province's organisations"),
     }
 
 

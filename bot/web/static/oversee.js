@@ -77,6 +77,7 @@
     $("heading").textContent = fmt(T.summary, {office: b.office, n: b.rows.length, year: b.year || "-", months: b.months});
     if (!b.rows.length) { $("count").textContent = T.none; }
     chart();
+    provinces();
     options();
     $("rules").replaceChildren(...(b.rules || []).map((t) => el("li", {text: t})));
     render();
@@ -90,6 +91,18 @@
       fill.style.width = Math.round(240 * n / most) + "px";  // a CSSOM property: the page's CSP allows no inline style
       return el("div", {class: "bar"}, el("span", {class: "label", text: label}), fill, el("span", {text: String(n)}));
     })));
+  }
+
+  function provinces() {  // a region's or the nation's: each province's organisations by state, and its shares
+    const list = data.provinces || [];
+    $("provinces").hidden = !list.length;
+    if (!list.length) return;
+    const states = (data.totals && data.totals.by_state) || [];
+    $("p-head").replaceChildren(...[T.province, T.organisations, ...states.map((s) => s[1]), T.carried_out, T.disbursed]
+      .map((label) => el("th", {scope: "col", text: label})));
+    $("p-rows").replaceChildren(...list.map((p) => el("tr", {},
+      el("th", {scope: "row"}, el("button", {type: "button", "data-province": p.province, title: T.show_province, text: p.name})),
+      ...[p.organisations, ...p.by_state, p.carried_out, p.disbursed].map((v) => el("td", {class: "num", text: String(v)})))));
   }
 
   function options() {
@@ -179,6 +192,13 @@
       sortUp = key === sortKey ? !sortUp : true;
       sortKey = key;
       render();
+    });
+    $("p-rows").addEventListener("click", (e) => {  // a province's organisations, in the list below
+      const b = e.target.closest("button");
+      if (!b) return;
+      $("f-province").value = b.dataset.province;
+      render();
+      $("filters").scrollIntoView();
     });
     $("rows").addEventListener("click", (e) => {
       const b = e.target.closest("button");
