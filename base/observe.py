@@ -82,6 +82,7 @@ def secrets_of(settings: Settings) -> list[str]:
         settings.telegram_webhook_secret,
         settings.line_channel_secret,
         settings.line_channel_access_token,
+        settings.line_login_channel_secret,
         settings.secrets_key,
         password,
     ]

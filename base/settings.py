@@ -97,6 +97,9 @@ class Settings(BaseSettings):
         "", description="LIFF app ID of the answer form (a LINE Login channel's LIFF tab; docs/form.md); empty: links"
     )
     line_login_channel_id: str = Field("", description="that LINE Login channel's ID: the audience of its ID tokens")
+    line_login_channel_secret: str = Field(
+        "", description="that LINE Login channel's secret: the overseers' page's sign-in with LINE; empty: none"
+    )
     line_login_api_base_url: str = Field(
         "", description="LINE Login's API server (ID token verify), for test servers; empty: LINE's"
     )

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Select, String, Subquery, case, literal, type_coerce, union_all
+from sqlalchemy import Select, String, Subquery, case, literal, null, type_coerce, union_all
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -154,34 +154,55 @@ async def rollup(
     # each item's owning units' newest answers, grouped in the database by what combined_status needs (how many
     # owners, and their answers' statuses): a nation's half a million items arrive as a few rows per organisation,
     # and the rule itself stays domain.status's
+    # and, from the same join read once (a CTE used twice is computed once), the units with an item still awaiting
     pairs, answers = _pairs(fy_ids, ids), _newest_answers(round_ids, ids)
-    joined = pairs.outerjoin(answers, (answers.c.item_id == pairs.c.item_id) & (answers.c.unit_id == pairs.c.unit_id))
-    agg = _joined_statuses(session, answers.c.status)
+    joined = (
+        select(pairs.c.org_id, pairs.c.item_id, pairs.c.unit_id, answers.c.status, answers.c.disbursed)
+        .select_from(
+            pairs.outerjoin(answers, (answers.c.item_id == pairs.c.item_id) & (answers.c.unit_id == pairs.c.unit_id))
+        )
+        .cte("owner_answers")
+    )
     per_item = (
         select(
-            pairs.c.org_id,
+            joined.c.org_id,
             func.count().label("owners"),
-            func.count(answers.c.status).label("given"),
-            agg.label("statuses"),
-            func.sum(answers.c.disbursed).label("disbursed"),
+            func.count(joined.c.status).label("given"),
+            _joined_statuses(session, joined.c.status).label("statuses"),
+            func.sum(joined.c.disbursed).label("disbursed"),
         )
-        .select_from(joined)
-        .group_by(pairs.c.org_id, pairs.c.item_id)
+        .group_by(joined.c.org_id, joined.c.item_id)
         .subquery()
     )
-    for org_id, owners, given, statuses, n, disbursed in (
-        await session.exec(
-            select(
-                per_item.c.org_id,
-                per_item.c.owners,
-                per_item.c.given,
-                per_item.c.statuses,
-                func.count(),
-                type_coerce(func.sum(per_item.c.disbursed), Money),
-            ).group_by(per_item.c.org_id, per_item.c.owners, per_item.c.given, per_item.c.statuses)
+    items_by_answers = select(
+        per_item.c.org_id,
+        per_item.c.owners,
+        per_item.c.given,
+        per_item.c.statuses,
+        func.count().label("n"),
+        type_coerce(func.sum(per_item.c.disbursed), Money).label("disbursed"),
+        literal(0).label("unit_id"),
+    ).group_by(per_item.c.org_id, per_item.c.owners, per_item.c.given, per_item.c.statuses)
+    awaiting_units = (
+        select(
+            joined.c.org_id,
+            literal(0),
+            literal(0),
+            type_coerce(null(), String),
+            literal(0),
+            null(),
+            joined.c.unit_id,
         )
+        .where(joined.c.status.is_(None))
+        .group_by(joined.c.org_id, joined.c.unit_id)
+    )
+    for org_id, owners, given, statuses, n, disbursed, unit_id in (
+        await session.exec(union_all(items_by_answers, awaiting_units))  # type: ignore[call-overload]
     ).all():
         f = figures[org_id]
+        if unit_id:  # a unit with an item still awaiting its answer
+            f.awaiting_units.add(unit_id)
+            continue
         given_statuses: list[Status | None] = [Status(v) for v in (statuses or "").split(",") if v]
         status = combined_status(given_statuses + [None] * (owners - given))
         f.counts[AWAITING] -= n
@@ -191,12 +212,6 @@ async def rollup(
         f.awaiting_pairs += (owners - given) * n
     for f in figures.values():
         f.counts = +f.counts  # no zero counts
-    for org_id, unit_id in (
-        await session.exec(
-            select(pairs.c.org_id, pairs.c.unit_id).select_from(joined).where(answers.c.status.is_(None)).distinct()
-        )
-    ).all():
-        figures[org_id].awaiting_units.add(unit_id)
     for f in figures.values():
         f.carried_out = sum(f.counts[s.value] for s in rule)
     for org_id, last in (

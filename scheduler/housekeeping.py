@@ -9,7 +9,7 @@ import time
 
 from base.settings import Settings
 from storage.db import Database
-from storage.evidence import free_mb, sweep
+from storage.evidence import free_mb, past_retention, sweep
 from storage.people import referenced_files
 from storage.repo import list_organisations
 from storage.retention import purge_expired
@@ -30,10 +30,11 @@ async def housekeep(db: Database, settings: Settings, now: dt.datetime, *, force
         done = {**await purge_expired(s, now, stale), "files": 0}
     async with db.session(commit=False) as s:
         org_ids = [o.id for o in await list_organisations(s) if o.id is not None]
-    for org_id in org_ids:
-        async with db.session(commit=False) as s:
-            kept = await referenced_files(s, org_id)
-        done["files"] += sweep(settings, org_id, kept, now)
+    for org_id in org_ids:  # what an organisation's answers refer to is read only when it has files past retention
+        if old := past_retention(settings, org_id, now):
+            async with db.session(commit=False) as s:
+                kept = await referenced_files(s, org_id)
+            done["files"] += sweep(settings, old, kept)
     free = free_mb(settings)
     if free < 2 * settings.disk_floor_mb:
         log.error("disk low: %d MB free (uploads are refused below %d MB)", free, settings.disk_floor_mb)

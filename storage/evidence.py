@@ -188,16 +188,20 @@ def person_files(data_dir: Path, org_id: int, person_id: int) -> list[Path]:
     return [Path(e.path) for e in _files(folder) if e.name.startswith(f"{person_id}-")]
 
 
-def sweep(settings: Settings, org_id: int, referenced: set[str], now: dt.datetime) -> int:
-    """Delete the organisation's files that nothing refers to (``referenced``: paths relative to the data folder)
-    and that are older than the retention period: abandoned drafts' uploads, replaced answers' files. Returns
-    how many were deleted."""
+def past_retention(settings: Settings, org_id: int, now: dt.datetime) -> list[Path]:
+    """The organisation's files older than the retention period: what the sweep may delete if nothing refers to
+    them. Most organisations have none, and then the sweep reads nothing from the database for them."""
     folder = settings.data_dir / "evidence" / str(org_id)
     before = now.timestamp() - settings.evidence_retention_days * DAY
+    return [Path(e.path) for e in _files(folder) if e.stat(follow_symlinks=False).st_mtime < before]
+
+
+def sweep(settings: Settings, old: list[Path], referenced: set[str]) -> int:
+    """Delete the files of ``old`` (past_retention's) that nothing refers to (``referenced``: paths relative to the
+    data folder): abandoned drafts' uploads, replaced answers' files. Returns how many were deleted."""
     deleted = 0
-    for entry in list(_files(folder)):
-        relative = Path(entry.path).relative_to(settings.data_dir).as_posix()
-        if relative not in referenced and entry.stat(follow_symlinks=False).st_mtime < before:
-            Path(entry.path).unlink(missing_ok=True)
+    for path in old:
+        if path.relative_to(settings.data_dir).as_posix() not in referenced:
+            path.unlink(missing_ok=True)
             deleted += 1
     return deleted

@@ -61,6 +61,9 @@ async def build(db_url: str, settings) -> dict[str, str]:
         said = await chat.type(who, "/oversee")
         links[who] = re.search(r"#t=(\S+)", said.text).group(1)
     await join(chat, "880001", await invite_code(db, office_ids["สถ.จ.ก"], Role.OVERSEER), "ผู้กำกับ ในแอป")
+    on_line = Chat(db, settings, platform="line")
+    await join(on_line, "Uline0001", await invite_code(db, office_ids["สถ.จ.ก"], Role.OVERSEER), "ผู้กำกับ ไลน์")
+    await join(on_line, "Uline0002", await invite_code(db, orgs["อบต.สอง"], Role.MEMBER, "กองช่าง"), "สมใจ ไลน์")
     await join(chat, "880002", await invite_code(db, orgs["อบต.สอง"], Role.MEMBER, "กองคลัง"), "สมหมาย สอง")
     links["member"] = re.search(r"#t=(\S+)", (await chat.type("klang", "/form")).text).group(1)
     links["neighbour"] = str(orgs["อบต.ข้างเคียง"])
@@ -168,9 +171,79 @@ def test_in_telegram_the_page_opens_signed_in_by_the_mini_app(world):
     asyncio.run(calls())
 
 
+def test_in_any_browser_an_overseer_signs_in_with_line(world, line_login):
+    """LINE Login's web sign-in: off to LINE with a state kept in a cookie, back with a code exchanged (once) for the
+    LINE user, and an overseer given a one-time link the page spends; a state that is not the cookie's, a code used
+    before or a unit member's sign-in opens nothing; without the Login channel's secret there is no such way in."""
+    from urllib.parse import parse_qs, urlsplit
+
+    url, seen = line_login
+    settings, _links = world
+    plain = settings.model_copy(update={"public_base_url": "https://tidtam.test"})
+    settings = plain.model_copy(
+        update={
+            "line_login_channel_id": "1650000000",
+            "line_login_channel_secret": "login-secret",
+            "line_login_api_base_url": url,
+        }
+    )
+    db = Database(settings.effective_database_url)
+
+    async def calls() -> None:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(settings, db)), base_url="https://tidtam.test"
+        ) as c:
+            assert 'data-line-login="1"' in (await c.get("/oversee/")).text
+
+            async def go_to_line() -> dict[str, str]:
+                r = await c.get("/oversee/line")
+                assert r.status_code == 302 and "HttpOnly" in r.headers["set-cookie"]
+                assert "Secure" in r.headers["set-cookie"] and "Path=/oversee/line/back" in r.headers["set-cookie"]
+                where = urlsplit(r.headers["location"])
+                assert (where.netloc, where.path) == ("access.line.me", "/oauth2/v2.1/authorize")
+                return {k: v[0] for k, v in parse_qs(where.query).items()}
+
+            asked = await go_to_line()
+            assert asked["client_id"] == "1650000000" and asked["scope"] == "openid"
+            assert asked["redirect_uri"] == "https://tidtam.test/oversee/line/back"
+            forged = await c.get("/oversee/line/back", params={"code": "good-code", "state": "someone-elses"})
+            assert forged.headers["location"] == "/oversee/#e=line"
+            assert not [f for f in seen if "grant_type" in f]  # a state not the cookie's: LINE was not even asked
+            asked = await go_to_line()
+            back = await c.get("/oversee/line/back", params={"code": "good-code", "state": asked["state"]})
+            assert back.headers["location"].startswith("/oversee/#t=")
+            assert 'tidtam_line_state=""' in back.headers["set-cookie"]  # the state is spent
+            link = back.headers["location"].split("#t=")[1]
+            session = (await c.post("/oversee/api/session", json={"link": link})).json()["session"]
+            rows = (await c.get("/oversee/api/orgs", headers={"Authorization": "Bearer " + session})).json()["rows"]
+            assert {r["name"] for r in rows} == {"เทศบาลตำบลหนึ่ง", "อบต.สอง", "อบต.สาม"}
+            asked = await go_to_line()  # the same code again (replayed): LINE refuses it
+            again = await c.get("/oversee/line/back", params={"code": "good-code", "state": asked["state"]})
+            assert again.headers["location"] == "/oversee/#e=line"
+            asked = await go_to_line()  # a unit member signed in with LINE is no overseer
+            member = await c.get("/oversee/line/back", params={"code": "member-code", "state": asked["state"]})
+            assert member.headers["location"] == "/oversee/#e=line"
+            assert all(f.get("client_secret") == ["login-secret"] for f in seen if "grant_type" in f)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(plain, db)), base_url="https://tidtam.test"
+        ) as c:
+            assert (await c.get("/oversee/line")).status_code == 404
+            assert 'data-line-login=""' in (await c.get("/oversee/")).text
+        await db.dispose()
+
+    asyncio.run(calls())
+
+
 def test_the_page_in_chromium_at_desktop_and_phone_widths(world, browser, tmp_path):
     settings, links = world
-    with Served(create_app(settings, Database(settings.effective_database_url)), free_port()) as served:
+    with_line = settings.model_copy(  # LINE Login set up: a page that cannot sign in offers it
+        update={
+            "line_login_channel_id": "1650000000",
+            "line_login_channel_secret": "login-secret",
+            "public_base_url": "https://tidtam.test",
+        }
+    )
+    with Served(create_app(with_line, Database(settings.effective_database_url)), free_port()) as served:
         for n, (width, height) in enumerate(((1280, 900), (390, 844))):
             if n:  # each link opens once: the phone gets a new one
 
@@ -206,5 +279,11 @@ def test_the_page_in_chromium_at_desktop_and_phone_widths(world, browser, tmp_pa
             page.select_option("#f-state", label="ทั้งหมด")
             page.click("#p-rows button[data-province=ขอนแก่น]")  # a province's organisations, in the list
             assert page.locator("#rows tr").count() == 3 and page.input_value("#f-province") == "ขอนแก่น"
+            page.goto(f"{served.url}/oversee/?again#e=line")  # back from a LINE sign-in that found no overseer
+            page.wait_for_selector("#sign-in a")
+            assert "เข้าสู่ระบบด้วย LINE ในฐานะเจ้าหน้าที่หน่วยกำกับดูแลไม่สำเร็จ" in page.inner_text("#status")
+            assert page.get_attribute("#sign-in a", "href") == "/oversee/line" and "#e=" not in page.url
+            page.screenshot(path=str(tmp_path / f"oversee-line-failed-{width}.png"), full_page=True)
+            assert axe_violations(page) == []
             page.close()
     print("screenshots in", tmp_path)

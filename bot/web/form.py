@@ -18,12 +18,11 @@ import logging
 import time
 from urllib.parse import parse_qsl, unquote
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from base.settings import Settings
+from bot.web.line_login import line_user_id
 from bot.web.pages import PAGE_HEADERS, STATIC, json_body, page_body, refuse, session_holder, speak
 from bot.web.public import font_files
 from bot.web.services import read_limited, services
@@ -42,7 +41,6 @@ from storage.telegram_bots import bot_with_id
 log = logging.getLogger(__name__)
 LIFF_BUNDLE = STATIC / "liff" / "liff.js"  # @line/liff from npm, bundled by `make liff` (docs/form.md)
 INIT_DATA_MAX_AGE = 3600
-LINE_LOGIN_API = "https://api.line.me"
 
 
 def telegram_user_id(init_data: str, bot_token: str, now: float | None = None) -> str | None:
@@ -85,30 +83,6 @@ async def mini_app_holders(request: Request, session: AsyncSession, body: dict) 
         if user_id
         else []
     )
-
-
-async def line_user_id(id_token: str, settings: Settings) -> str | None:
-    """The LINE user an ID token from LIFF names, as LINE Login's verify endpoint says (it checks the signature,
-    the audience — our Login channel — and the expiry), or None."""
-    if not id_token or len(id_token) > 8192 or not settings.line_liff_id or not settings.line_login_channel_id:
-        return None
-    base = (settings.line_login_api_base_url or LINE_LOGIN_API).rstrip("/")
-    try:
-        async with httpx.AsyncClient(timeout=5) as client:
-            r = await client.post(
-                f"{base}/oauth2/v2.1/verify",
-                data={"id_token": id_token, "client_id": settings.line_login_channel_id},
-            )
-        claims = r.json() if r.status_code == 200 else {}
-    except (httpx.HTTPError, ValueError) as e:
-        log.warning("LINE Login verify failed: %s", type(e).__name__)  # never the token
-        return None
-    if not isinstance(claims, dict):  # whatever the endpoint answered, never a 500 here
-        return None
-    sub = claims.get("sub")
-    if claims.get("aud") != settings.line_login_channel_id or not isinstance(sub, str) or not sub.startswith("U"):
-        return None
-    return sub
 
 
 def routes() -> list[Route]:

@@ -4,19 +4,26 @@ for organisations beneath the caller's office (handlers/overseer.py)."""
 
 from __future__ import annotations
 
+import hmac
+import secrets
+
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.web.form import mini_app_holders
+from bot.web.line_login import authorize_url, user_of_code, web_sign_in
 from bot.web.pages import PAGE_HEADERS, STATIC, json_body, page_body, refuse, session_holder, speak
 from bot.web.public import font_files
 from bot.web.services import services
 from handlers.overseer import NotHere, as_csv, as_xlsx, is_overseer, months_of, office_of, org_detail, view
 from locales.i18n import _
 from storage.form_passes import Holder, issue, link_was_used, spend_link
+from storage.people import accounts_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LINE_BACK = "/oversee/line/back"  # where LINE's sign-in page sends the person back (the Login channel's callback URL)
+STATE_COOKIE = "tidtam_line_state"
 
 
 def routes() -> list[Route]:
@@ -24,6 +31,8 @@ def routes() -> list[Route]:
         Route("/oversee/", page),
         Route("/oversee/static/{name}", static),
         Route("/oversee/api/session", open_session, methods=["POST"]),
+        Route("/oversee/line", line_sign_in),
+        Route(LINE_BACK, line_came_back),
         Route("/oversee/api/orgs", orgs),
         Route("/oversee/api/orgs.{fmt:str}", download),
         Route("/oversee/api/org/{org_id:int}", org),
@@ -64,6 +73,11 @@ def texts() -> dict[str, str]:
         "awaiting_units": _("Units still awaiting"),
         "no_awaiting": _("Every unit has answered."),
         "sort": _("Sort by this column"),
+        "line_login": _("Sign in with LINE"),
+        "line_failed": _(
+            "LINE could not sign you in as the staff of an oversight organisation. Type /oversee in the chat for a "
+            "link."
+        ),
         "by_province": _("By province"),
         "organisations": _("Organisations"),
         "show_province": _("Show this province's organisations"),
@@ -71,7 +85,43 @@ def texts() -> dict[str, str]:
 
 
 async def page(request: Request) -> Response:
-    return HTMLResponse(page_body(request, "oversee.html", texts)[0], headers=PAGE_HEADERS)
+    body = page_body(request, "oversee.html", texts)[0]
+    line = "1" if web_sign_in(services(request).settings) else ""
+    return HTMLResponse(body.replace("__LINE_LOGIN__", line), headers=PAGE_HEADERS)
+
+
+async def line_sign_in(request: Request) -> Response:
+    """Off to LINE's sign-in page; it sends the person back to LINE_BACK with a code and the state kept here in a
+    cookie for ten minutes, so that a sign-in begun in another browser (someone else's) is not taken."""
+    settings = services(request).settings
+    if not web_sign_in(settings):
+        return Response(status_code=404)
+    state = secrets.token_urlsafe(24)
+    r = RedirectResponse(authorize_url(settings, state, settings.web_base_url + LINE_BACK), status_code=302)
+    r.set_cookie(STATE_COOKIE, state, max_age=600, path=LINE_BACK, secure=True, httponly=True, samesite="lax")
+    return r
+
+
+async def line_came_back(request: Request) -> Response:
+    """Back from LINE: the state checked against the cookie (once: the cookie is cleared), the code exchanged for the
+    LINE user, and an overseer among their accounts given a one-time link the page spends as it does the chat's; a
+    refusal is the page saying why (#e=line), with nothing issued."""
+    settings = services(request).settings
+    state, kept = request.query_params.get("state", ""), request.cookies.get(STATE_COOKIE, "")
+    code = request.query_params.get("code", "")
+    token = None
+    if web_sign_in(settings) and kept and hmac.compare_digest(state.encode(), kept.encode()):
+        line_id = await user_of_code(settings, code, settings.web_base_url + LINE_BACK)
+        async with services(request).db.session() as s:
+            holders = [Holder(a.org_id, a.person_id) for a in await accounts_of(s, "line", line_id)] if line_id else []
+            overseeing = [h for h in holders if await is_overseer(s, h)]
+            if overseeing:
+                token = await issue(s, overseeing[0].org_id, overseeing[0].person_id, "link")
+    r = RedirectResponse("/oversee/#" + (f"t={token}" if token else "e=line"), status_code=302)
+    r.delete_cookie(STATE_COOKIE, path=LINE_BACK, secure=True, httponly=True, samesite="lax")
+    r.headers["Cache-Control"] = "no-store"
+    r.headers["Referrer-Policy"] = "no-referrer"
+    return r
 
 
 async def static(request: Request) -> Response:

@@ -9,10 +9,11 @@ import re
 import httpx
 import pytest
 
-import bot.web.form
+import bot.web.line_login
 from base.settings import Settings
 from bot.web.app import create_app
-from bot.web.form import line_user_id, telegram_user_id
+from bot.web.form import telegram_user_id
+from bot.web.line_login import line_user_id
 from storage.db import Database
 from storage.models import Role
 from support.chat import Chat, invite_code, join, setup_org
@@ -88,7 +89,7 @@ async def test_a_line_verify_endpoint_answering_anything_is_a_refusal(monkeypatc
 
     real = httpx.AsyncClient
     monkeypatch.setattr(
-        bot.web.form.httpx, "AsyncClient", lambda **kw: real(transport=httpx.MockTransport(reply), **kw)
+        bot.web.line_login.httpx, "AsyncClient", lambda **kw: real(transport=httpx.MockTransport(reply), **kw)
     )
     settings = Settings(data_dir=tmp_path, line_liff_id="1650000000-AbC", line_login_channel_id="1650000000")
     assert await line_user_id("token", settings) is None

@@ -116,15 +116,22 @@ def body(*events: dict) -> bytes:
 
 @pytest.fixture
 def line_login():
-    """A stand-in for LINE Login's verify endpoint on loopback: it knows one ID token."""
+    """A stand-in for LINE Login's token and verify endpoints on loopback: it knows two sign-in codes (each used
+    once, as LINE's), given for the channel secret "login-secret", and the ID tokens they stand for."""
     seen: list[dict] = []
+    codes = {"good-code": "good-token", "member-code": "member-token"}
+    users = {"good-token": "Uline0001", "member-token": "Uline0002"}
 
     class Verify(BaseHTTPRequestHandler):
         def do_POST(self):
             form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
             seen.append(form)
-            if self.path == "/oauth2/v2.1/verify" and form.get("id_token") == ["good-token"]:
-                body, status = {"iss": "https://access.line.me", "sub": "Uline0001", "aud": form["client_id"][0]}, 200
+            code = (form.get("code") or [""])[0]
+            if self.path == "/oauth2/v2.1/token" and code in codes and form.get("client_secret") == ["login-secret"]:
+                body, status = {"access_token": "a", "token_type": "Bearer", "id_token": codes.pop(code)}, 200
+            elif self.path == "/oauth2/v2.1/verify" and (form.get("id_token") or [""])[0] in users:
+                sub = users[form["id_token"][0]]
+                body, status = {"iss": "https://access.line.me", "sub": sub, "aud": form["client_id"][0]}, 200
             elif form.get("id_token") == ["other-channel"]:
                 body, status = {"sub": "Uline0001", "aud": "9999"}, 200
             else:

@@ -1,6 +1,7 @@
 "use strict";
-// The overseer's page. The one-time link (#t=...) or, opened in Telegram, the Mini App's initData is exchanged once
-// for a session token kept in sessionStorage and sent as a header (no cookie). The list is fetched once a round and sorted and filtered here; every word comes from
+// The overseer's page. The one-time link (#t=... from the chat, or from a sign-in with LINE) or, opened in Telegram,
+// the Mini App's initData is exchanged once for a session token kept in sessionStorage and sent as a header (no
+// cookie). The list is fetched once a round and sorted and filtered here; every word comes from
 // the server's catalogues (the #texts block); nothing is inserted as HTML.
 (function () {
   const T = JSON.parse(document.getElementById("texts").textContent);
@@ -41,6 +42,7 @@
     $("detail").hidden = true;
     $("status").textContent = message || T.expired;
     $("status").hidden = false;
+    $("sign-in").hidden = !document.body.dataset.lineLogin;  // another way in, where LINE Login is set up
   }
 
   function proof() {  // a one-time link, or Telegram's Mini App initData (from the bot named in ?bot=, if its own)
@@ -53,6 +55,11 @@
   }
 
   async function start() {
+    if (new URLSearchParams(location.hash.slice(1)).get("e") === "line") {  // back from LINE, not signed in
+      history.replaceState(null, "", location.pathname + location.search);
+      sessionStorage.removeItem("tidtam-oversee");
+      return fail(T.line_failed);
+    }
     const p = proof();
     if (p) {
       history.replaceState(null, "", location.pathname + location.search);  // spent: out of the history
