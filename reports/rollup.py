@@ -153,8 +153,8 @@ async def rollup(
             f.counts[AWAITING] = n  # an item nobody owns is awaiting; the owned ones are counted below
     # each item's owning units' newest answers, grouped in the database by what combined_status needs (how many
     # owners, and their answers' statuses): a nation's half a million items arrive as a few rows per organisation,
-    # and the rule itself stays domain.status's
-    # and, from the same join read once (a CTE used twice is computed once), the units with an item still awaiting
+    # and the rule itself stays domain.status's. The units with an item still awaiting come from the same join in
+    # the same statement (a CTE read twice is computed once)
     pairs, answers = _pairs(fy_ids, ids), _newest_answers(round_ids, ids)
     joined = (
         select(pairs.c.org_id, pairs.c.item_id, pairs.c.unit_id, answers.c.status, answers.c.disbursed)

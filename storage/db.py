@@ -254,7 +254,7 @@ async def _copy_ignoring_duplicates(
     SQLAlchemy would have sent (its column type's bind processing: enums, JSON, UTC times)."""
     names = list(rows[0])
     dialect = session.bind.dialect
-    processors = [table.c[n].type._cached_bind_processor(dialect) for n in names]
+    processors = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
     records = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, processors, strict=True)) for r in rows]
     connection = await session.connection()
     pg = (await connection.get_raw_connection()).driver_connection

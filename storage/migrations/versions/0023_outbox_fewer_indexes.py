@@ -1,5 +1,5 @@
 """outbox: drop the state and due-time indexes, which ix_outbox_due (state, platform, not_before, id) covers — each
-of a nation's 60,000 wave rows updated five indexes, not seven
+of a nation's 60,000 wave rows updates four indexes, not six
 
 Revision ID: 0023
 Revises: 0022
