@@ -143,6 +143,14 @@ async def plan_import(session: AsyncSession, overseer: Organisation, rows: list[
     beneath = set(await overseen_ids(session, id_of(overseer)))
     plan = ImportPlan([], [], [])
     problems = []
+    if not overseer.province.strip() and any(r.name not in existing for r in rows):
+        # the new organisations are made in the office's province: without one, a region's page could not group them
+        raise UserError(
+            _(
+                "{office} has no province, and the organisations this file creates are made in its province: import "
+                "the file beneath the province's office (made with tidtam init --kind หน่วยกำกับดูแล --province NAME)."
+            ).format(office=overseer.name)
+        )
     for r in rows:
         org = existing.get(r.name)
         if org is not None and org.kind != r.kind:

@@ -75,6 +75,13 @@ def test_init_without_terminal_names_the_missing_option(cli_env, capsys, monkeyp
     assert_one_thai_error(code, err, "--kind")
 
 
+def test_an_oversight_office_is_not_asked_for_a_district(cli_env, capsys, monkeypatch):
+    """A province's, a region's or the nation's office has no district; it is told what to do next."""
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
+    code, out, err = tidtam(capsys, "init", "--org", "ภาค 4", "--kind", "หน่วยกำกับดูแล", "--fiscal-year", "2569")
+    assert code == 0 and "oversee import" in out and "invite --role overseer" in out and "อำเภอ" not in out, err
+
+
 def test_units_tree_and_unknown_parent(org, capsys):
     assert tidtam(capsys, "unit", "add", "สำนักปลัด")[0] == 0
     assert tidtam(capsys, "unit", "add", "งานนิติการ", "--parent", "สำนักปลัด")[0] == 0

@@ -38,8 +38,9 @@ def test_each_level_sees_exactly_what_lies_beneath_it(cli_env, capsys):
         await db.upgrade()
         async with db.session() as s:
             for name in ["ประเทศ", *PROVINCES, *(p for ps in PROVINCES.values() for p in ps)]:
+                province = f"จังหวัด{name[-1]}" if name.startswith("สถ.จ.") else ""  # a region's office has none
                 await create_organisation(
-                    s, name=name, kind=OrgKind.OVERSIGHT, province="", district="", fiscal_year=2569
+                    s, name=name, kind=OrgKind.OVERSIGHT, province=province, district="", fiscal_year=2569
                 )
         await db.dispose()
 
@@ -58,6 +59,9 @@ def test_each_level_sees_exactly_what_lies_beneath_it(cli_env, capsys):
     (cli_env / "import-error.txt").write_text(err, encoding="utf-8")
     for fragment in ("แถว 2", "อบท.) หมายถึง อบต. หรือไม่", "แถว 3", "แถว 4", "แถว 5", "แถว 6"):
         assert fragment in err, (fragment, err)
+    # a region's office has no province: organisations it would create would have none, so it creates nothing
+    code, _out, err = tidtam(capsys, "--org", "ภาค-1", "oversee", "import", province_file(cli_env, "สถ.จ.ก"))
+    assert_one_thai_error(code, err, "ไม่ได้ระบุจังหวัด")
     for provinces in PROVINCES.values():
         for province in provinces:
             path = province_file(cli_env, province)

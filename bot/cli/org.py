@@ -10,6 +10,7 @@ import typer
 from base.values import clean_name
 from bot.cli.common import org_session, run, state, table
 from domain.kinds import parse_kind
+from domain.vocabulary import OrgKind
 from locales.errors import UserError
 from locales.i18n import N_, _
 from storage.db import Database
@@ -98,8 +99,11 @@ def init(
     org_kind = parse_kind(
         _ask(kind, "--kind", _("Kind (เทศบาลนคร, เทศบาลเมือง, เทศบาลตำบล, อบต., อบจ., เมืองพัทยา, กรุงเทพมหานคร)"))
     )
-    prov = _ask(province, "--province", _("Province"))
-    dist = _ask(district, "--district", _("District"))
+    if org_kind == OrgKind.OVERSIGHT:  # an office (a province's, a region's, the nation's) is not asked for a district
+        prov, dist = province or "", district or ""
+    else:
+        prov = _ask(province, "--province", _("Province"))
+        dist = _ask(district, "--district", _("District"))
     year = fiscal_year or int(_ask(None, "--fiscal-year", _("Fiscal year (BE)")))
 
     async def go(db: Database) -> None:
@@ -109,6 +113,14 @@ def init(
             )
             if slug:
                 await set_slug(session, created.id, slug, "cli")  # the page stays off until `publish on`
+        if org_kind == OrgKind.OVERSIGHT:
+            typer.echo(
+                _(
+                    'Created {name} ({kind}). Put organisations beneath it with `tidtam --org "{name}" oversee '
+                    "import FILE` or `oversee add NAME`, and invite its staff with `invite --role overseer`"
+                ).format(name=created.name, kind=created.kind.value)
+            )
+            return
         typer.echo(
             _(
                 "Created {name} ({kind}), {district}, {province}; fiscal year {year} with its 6- and 12-month rounds"
