@@ -22,6 +22,17 @@ class BadPress(ValueError):
     """Button data of the wrong shape: forged, truncated, or from another version."""
 
 
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    """A press's field names, once per class: dataclasses.fields() walks the class each call, and a nation's wave
+    packs 125,000 buttons."""
+    if cls not in _NAMES:
+        _NAMES[cls] = tuple(f.name for f in fields(cls))
+    return _NAMES[cls]
+
+
 @dataclass(frozen=True)
 class Press:
     prefix: ClassVar[str] = ""
@@ -29,7 +40,7 @@ class Press:
     def pack(self) -> str:
         """The button's data; longer than Telegram's 64 bytes is a mistake in the code, refused here rather than
         by Telegram at send time (where the whole message would fail)."""
-        packed = ":".join([self.prefix, *(str(getattr(self, f.name)) for f in fields(self))])
+        packed = ":".join([self.prefix, *(str(getattr(self, name)) for name in _names(type(self)))])
         if len(packed.encode()) > PACKED_MAX:
             raise ValueError(f"button data over {PACKED_MAX} bytes: {packed[:30]}…")
         return packed

@@ -61,23 +61,17 @@ async def read_rounds(
         counts = await unit_counts(session, round_ids)
     wanted = set(round_ids)
     owed = await _owed(session, round_ids, first)  # read now, in the planning's transaction
-    answered_here = set(
-        (
-            await session.exec(
-                select(StatusReport.round_id, StatusReport.unit_id)
-                .where(col(StatusReport.round_id).in_(round_ids), col(StatusReport.carried_from_id).is_(None))
-                .distinct()
-            )
-        ).all()
+    answered_here = await _pairs(
+        session,
+        select(StatusReport.round_id, StatusReport.unit_id)
+        .where(col(StatusReport.round_id).in_(round_ids), col(StatusReport.carried_from_id).is_(None))
+        .distinct(),
     )
-    thanked = set(
-        (
-            await session.exec(
-                select(TickMark.round_id, TickMark.unit_id).where(
-                    col(TickMark.round_id).in_(round_ids), TickMark.mark == "thanks"
-                )
-            )
-        ).all()
+    thanked = await _pairs(
+        session,
+        select(TickMark.round_id, TickMark.unit_id).where(
+            col(TickMark.round_id).in_(round_ids), TickMark.mark == "thanks"
+        ),
     )
     days_off: dict[int, set[dt.date]] = {}
     for org_id, day in (
@@ -132,6 +126,12 @@ async def open_rounds_with_orgs(
     )
     orgs = (await session.exec(select(Organisation).where(col(Organisation.id).in_({r.org_id for r in rounds})))).all()
     return rounds, {o.id or 0: o for o in orgs}
+
+
+async def _pairs(session: AsyncSession, q) -> set[tuple[int, int]]:
+    """A query's (round, unit) rows as a set of plain tuples: a set of result rows compares them slowly (a nation's
+    wave looks 60,000 up)."""
+    return {(a, b) for a, b in (await session.exec(q)).all()}
 
 
 async def _owed(session: AsyncSession, round_ids: list[int], first: int) -> dict[tuple[int, int], Owed]:
