@@ -1,7 +1,8 @@
-"""The overseer's web view, platform-neutral: /oversee gives a one-time link; the page's data is every organisation
+"""The overseer's web view, platform-neutral: /oversee gives a one-time link (and, on Telegram, the page inside the
+app); which of a signed-in person's organisations is the office they oversee; the page's data is every organisation
 beneath the overseer's office for a round — reported, partly or not, the carried-out and disbursed shares, late units,
-the last answer's date, the sign-off state — and one organisation's summary: figures and units, never a person, never
-what anyone typed."""
+the last answer's date, the sign-off state, and its provinces when it spans several — and one organisation's summary:
+figures and units, never a person, never what anyone typed."""
 
 from __future__ import annotations
 
@@ -34,8 +35,6 @@ from storage.people import roles_of
 from storage.signoff import latest, states_of_rounds
 
 STATES = ("reported", "partly", "none", "")  # e-PlanNACC's reported / not reported, with partly between
-
-
 OVERSEE_PATH = "/oversee/"
 
 
@@ -58,7 +57,7 @@ async def oversee_link(ctx: Ctx, args: str = "") -> None:
         ctx.say(_("Please use this command in a private chat with me."))
         return
     token = await issue(ctx.session, ctx.org_id, ctx.me.id or 0, "link")
-    link = f"{ctx.settings.web_base_url}/oversee/#t={token}"
+    link = f"{ctx.settings.web_base_url}{OVERSEE_PATH}#t={token}"
     # in Telegram the page also opens inside the app, signed in by the Mini App's proof (no link to spend); LINE's
     # in-app page is the answer form's LIFF app alone, so there the link is the way
     in_app = [[Button(_("Open in Telegram"), RunCommand("oversee").pack(), app=OVERSEE_PATH)]]
@@ -85,12 +84,16 @@ async def office_of(session: AsyncSession, holder: Holder) -> Organisation:
     return office
 
 
-async def is_overseer(session: AsyncSession, holder: Holder) -> bool:
-    try:
-        await office_of(session, holder)
-    except NotHere:
-        return False
-    return True
+async def overseer_among(session: AsyncSession, holders: list[Holder]) -> Holder | None:
+    """Of one person's accounts in the organisations they joined (a Telegram or LINE sign-in finds them all), the
+    first that is an overseer's; None when none is."""
+    for holder in holders:
+        try:
+            await office_of(session, holder)
+        except NotHere:
+            continue
+        return holder
+    return None
 
 
 def _row(f: OrgFigures, signoffs: dict, today: dt.date) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Engine, sessions and migrations: SQLite (WAL) by default, PostgreSQL through DATABASE_URL; no commit goes into a
-SQLite file deleted or replaced since it was opened; the one INSERT … ON CONFLICT DO NOTHING of both dialects."""
+SQLite file deleted or replaced since it was opened; the one INSERT … ON CONFLICT DO NOTHING of both dialects (by COPY
+for many rows on PostgreSQL)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ organisation; a channel set, rotated or removed with the CLI is used by every we
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -26,7 +27,7 @@ R = TypeVar("R", bound=Stored)
 A = TypeVar("A")
 
 
-class OwnChannels(Generic[R, A]):
+class OwnChannels(ABC, Generic[R, A]):
     """Stored rows of one platform by their key (a channel's name, a bot's id), and an adapter for each."""
 
     def __init__(
@@ -43,9 +44,10 @@ class OwnChannels(Generic[R, A]):
         self._held: dict[str, tuple[tuple, A]] = {}  # key → (the row's change time and organisation, adapter)
         self._retired: list[A] = []  # adapters replaced or removed, still to be closed by the owner
 
+    @abstractmethod
     def make(self, row: R, previous: A | None) -> A:
-        """The adapter for a row that changed: ``previous`` when its credentials did not, else a new one."""
-        raise NotImplementedError
+        """The adapter for a row that changed: ``previous`` when its credentials did not, else a new one (each
+        platform's subclass knows what its credentials are)."""
 
     async def fresh(self, *, within: float = REFRESH) -> None:
         """Every row, read again when the last read is ``within`` seconds old or older."""

@@ -1,6 +1,7 @@
-"""The overseer's page at /oversee/: opened from a one-time link the bot gives (/oversee), or in Telegram as a Mini
-App, exchanged for a session token the page sends as a header (as the answer form does); every call answers only
-for organisations beneath the caller's office (handlers/overseer.py)."""
+"""The overseer's page at /oversee/: opened from a one-time link the bot gives (/oversee), in Telegram as a Mini
+App, or after a sign-in with LINE (which ends in such a link); each is exchanged for a session token the page sends
+as a header (as the answer form does), and every call answers only for organisations beneath the caller's office
+(handlers/overseer.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from bot.web.line_login import authorize_url, user_of_code, web_sign_in
 from bot.web.pages import PAGE_HEADERS, STATIC, json_body, page_body, refuse, session_holder, speak
 from bot.web.public import font_files
 from bot.web.services import services
-from handlers.overseer import NotHere, as_csv, as_xlsx, is_overseer, months_of, office_of, org_detail, view
+from handlers.overseer import NotHere, as_csv, as_xlsx, months_of, office_of, org_detail, overseer_among, view
 from locales.i18n import _
 from storage.form_passes import Holder, issue, link_was_used, spend_link
 from storage.people import accounts_of
@@ -114,9 +115,8 @@ async def line_came_back(request: Request) -> Response:
         line_id = await user_of_code(settings, code, settings.web_base_url + LINE_BACK)
         async with services(request).db.session() as s:
             holders = [Holder(a.org_id, a.person_id) for a in await accounts_of(s, "line", line_id)] if line_id else []
-            overseeing = [h for h in holders if await is_overseer(s, h)]
-            if overseeing:
-                token = await issue(s, overseeing[0].org_id, overseeing[0].person_id, "link")
+            if overseer := await overseer_among(s, holders):
+                token = await issue(s, overseer.org_id, overseer.person_id, "link")
     r = RedirectResponse("/oversee/#" + (f"t={token}" if token else "e=line"), status_code=302)
     r.delete_cookie(STATE_COOKIE, path=LINE_BACK, secure=True, httponly=True, samesite="lax")
     r.headers["Cache-Control"] = "no-store"
@@ -143,10 +143,9 @@ async def open_session(request: Request) -> Response:
     async with services(request).db.session() as s:
         if isinstance(body.get("telegram"), str):  # of the organisations they joined, the office they oversee
             holders = await mini_app_holders(request, s, body)
-            overseeing = [h for h in holders if await is_overseer(s, h)]
             if not holders:
                 return refuse(_("This page has expired. Open it again from the chat (/oversee)."), 403)
-            holder = (overseeing or holders)[0]
+            holder = await overseer_among(s, holders) or holders[0]  # none: refused below, as a unit member
         else:
             spent = await spend_link(s, body["link"])
             if spent is None:
